@@ -1,0 +1,34 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
+import pg from 'pg';
+import type { Database } from './database';
+import { migrations } from './migrations/index';
+
+export type Db = Kysely<Database>;
+
+// int8 as bigint everywhere: balances, amounts and counts never pass through a float.
+pg.types.setTypeParser(20, (v) => BigInt(v));
+
+export function createPostgresDb(url: string, poolMax: number): Db {
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: poolMax }) }) });
+}
+
+/** Zero-setup default: PostgreSQL compiled to WebAssembly, persisted under `dataDir`. */
+export async function createEmbeddedDb(dataDir: string): Promise<Db> {
+  const { PGlite } = await import('@electric-sql/pglite');
+  const { PGliteDialect } = await import('kysely-pglite-dialect');
+  await fs.mkdir(dataDir, { recursive: true });
+  const pglite = await PGlite.create(path.resolve(dataDir, 'pglite'), { parsers: { 20: (v: string) => BigInt(v) } });
+  return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are typed Kysely<any> by design
+export async function migrateToLatest(db: Kysely<any>): Promise<void> {
+  const migrator = new Migrator({ db, provider: { getMigrations: async () => migrations } });
+  const { error, results } = await migrator.migrateToLatest();
+  const failed = results?.find((r) => r.status === 'Error');
+  if (error || failed) {
+    throw new Error(`migration ${failed?.migrationName ?? ''} failed: ${String(error)}`, { cause: error });
+  }
+}

@@ -1,0 +1,82 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/database';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export function findUserByEmail(db: Q, email: string) {
+  return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
+}
+
+export function insertUser(db: Q, user: { email: string; name: string; password_hash: string; created_at: Date }) {
+  return db.insertInto('users').values(user).onConflict((oc) => oc.column('email').doNothing()).returning(['id', 'email', 'name']).executeTakeFirst();
+}
+
+export function insertOrganization(db: Q, org: { name: string; created_at: Date; period_start: Date; period_end: Date }) {
+  return db.insertInto('organizations').values(org).returning(['id']).executeTakeFirstOrThrow();
+}
+
+export async function insertMembership(db: Q, m: { org_id: string; user_id: string; role: 'owner' | 'admin' | 'member'; created_at: Date }) {
+  await db.insertInto('memberships').values(m).execute();
+}
+
+/** A user's membership: their first organization (one org per session). */
+export function findMembershipOfUser(db: Q, userId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
+    .select(['memberships.org_id', 'memberships.role', 'organizations.name as org_name', 'organizations.ai_enabled'])
+    .where('memberships.user_id', '=', userId)
+    .orderBy('memberships.created_at')
+    .executeTakeFirst();
+}
+
+export async function insertSession(db: Q, s: { id: string; user_id: string; org_id: string; csrf_token: string; created_at: Date; expires_at: Date }) {
+  await db.insertInto('sessions').values(s).execute();
+}
+
+/** The session with everything a request needs, in one query. A removed member's session finds no membership. */
+export function findSessionContext(db: Q, sessionId: string, now: Date) {
+  return db
+    .selectFrom('sessions')
+    .innerJoin('memberships', (j) => j.onRef('memberships.org_id', '=', 'sessions.org_id').onRef('memberships.user_id', '=', 'sessions.user_id'))
+    .innerJoin('users', 'users.id', 'sessions.user_id')
+    .innerJoin('organizations', 'organizations.id', 'sessions.org_id')
+    .select([
+      'sessions.id',
+      'sessions.csrf_token',
+      'sessions.org_id',
+      'sessions.user_id',
+      'memberships.role',
+      'users.email',
+      'users.name',
+      'organizations.name as org_name',
+      'organizations.ai_enabled',
+    ])
+    .where('sessions.id', '=', sessionId)
+    .where('sessions.expires_at', '>', now)
+    .executeTakeFirst();
+}
+
+export async function deleteSession(db: Q, sessionId: string) {
+  await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
+}
+
+/**
+ * Fixed-window counter in PostgreSQL (not in process memory, so it holds across BFF instances).
+ * Returns the count in the current window after this hit.
+ */
+export async function hitRateLimit(db: Q, key: string, now: Date, windowMs: number): Promise<number> {
+  const windowStart = new Date(now.getTime() - windowMs);
+  const row = await db
+    .insertInto('rate_limits')
+    .values({ key, window_start: now, count: 1 })
+    .onConflict((oc) =>
+      oc.column('key').doUpdateSet((eb) => ({
+        count: eb.case().when('rate_limits.window_start', '<', windowStart).then(1).else(eb('rate_limits.count', '+', 1)).end(),
+        window_start: eb.case().when('rate_limits.window_start', '<', windowStart).then(now).else(eb.ref('rate_limits.window_start')).end(),
+      })),
+    )
+    .returning('count')
+    .executeTakeFirstOrThrow();
+  return row.count;
+}

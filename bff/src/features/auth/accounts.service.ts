@@ -1,0 +1,100 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { SessionInfo } from '@ai-credits/shared/contracts/auth';
+import type { Db } from '../../db/db';
+import { HttpError } from '../../http/http-error';
+import type { Clock } from '../../lib/clock';
+import { billingPeriodAt } from '../ledger/billing-period';
+import type { LedgerService } from '../ledger/ledger.service';
+import * as repo from './accounts.repository';
+import { DUMMY_HASH, hashPassword, verifyPassword } from './password';
+
+const LOGIN_WINDOW_MS = 15 * 60 * 1000;
+const LOGIN_MAX_PER_EMAIL = 10;
+const LOGIN_MAX_PER_IP = 100;
+
+export const hashSessionToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+export interface SessionContext {
+  sessionId: string;
+  csrfToken: string;
+  info: SessionInfo;
+}
+
+export function createAccountsService(deps: { db: Db; clock: Clock; ledger: LedgerService; sessionTtlHours: number }) {
+  const { db, clock, ledger } = deps;
+
+  async function startSession(userId: string, orgId: string) {
+    const token = randomBytes(32).toString('base64url');
+    const now = clock.now();
+    await repo.insertSession(db, {
+      id: hashSessionToken(token),
+      user_id: userId,
+      org_id: orgId,
+      csrf_token: randomBytes(24).toString('base64url'),
+      created_at: now,
+      expires_at: new Date(now.getTime() + deps.sessionTtlHours * 3600 * 1000),
+    });
+    const context = await readSession(token);
+    if (!context) throw new Error('session vanished right after creation');
+    return { token, context };
+  }
+
+  async function readSession(token: string): Promise<SessionContext | null> {
+    const row = await repo.findSessionContext(db, hashSessionToken(token), clock.now());
+    if (!row) return null;
+    return {
+      sessionId: row.id,
+      csrfToken: row.csrf_token,
+      info: {
+        user: { id: row.user_id, email: row.email, name: row.name },
+        org: { id: row.org_id, name: row.org_name, aiEnabled: row.ai_enabled },
+        role: row.role,
+        csrfToken: row.csrf_token,
+      },
+    };
+  }
+
+  return {
+    hashPassword,
+    readSession,
+
+    /** Sign-up creates an org whose creator is its owner, with its first 300 credits (PRODUCT.md). */
+    async signup(input: { orgName: string; name: string; email: string; password: string }) {
+      const passwordHash = await hashPassword(input.password);
+      const { userId, orgId } = await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const user = await repo.insertUser(trx, { email: input.email, name: input.name, password_hash: passwordHash, created_at: now });
+        if (!user) throw new HttpError(409, 'EMAIL_TAKEN', 'An account with this email already exists; sign in instead');
+        const period = billingPeriodAt(now, now);
+        const org = await repo.insertOrganization(trx, { name: input.orgName, created_at: now, period_start: period.start, period_end: period.end });
+        await repo.insertMembership(trx, { org_id: org.id, user_id: user.id, role: 'owner', created_at: now });
+        await ledger.openAccount(trx, org.id);
+        return { userId: user.id, orgId: org.id };
+      });
+      return startSession(userId, orgId);
+    },
+
+    async login(input: { email: string; password: string; ip: string }) {
+      const now = clock.now();
+      const [byEmail, byIp] = await Promise.all([
+        repo.hitRateLimit(db, `login:email:${input.email}`, now, LOGIN_WINDOW_MS),
+        repo.hitRateLimit(db, `login:ip:${input.ip}`, now, LOGIN_WINDOW_MS),
+      ]);
+      if (byEmail > LOGIN_MAX_PER_EMAIL || byIp > LOGIN_MAX_PER_IP) {
+        throw new HttpError(429, 'RATE_LIMITED', 'Too many sign-in attempts. Wait 15 minutes and try again.');
+      }
+      const user = await repo.findUserByEmail(db, input.email);
+      const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_HASH);
+      if (!user || !ok) throw new HttpError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
+      const membership = await repo.findMembershipOfUser(db, user.id);
+      if (!membership) throw new HttpError(403, 'FORBIDDEN', 'This account is not a member of any organization');
+      return startSession(user.id, membership.org_id);
+    },
+
+    async logout(sessionId: string) {
+      await repo.deleteSession(db, sessionId);
+    },
+  };
+}
+
+export type AccountsService = ReturnType<typeof createAccountsService>;

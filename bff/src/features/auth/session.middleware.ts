@@ -1,0 +1,63 @@
+import { timingSafeEqual } from 'node:crypto';
+import type { Request, RequestHandler, Response } from 'express';
+import type { Actor } from '../../http/endpoint';
+import { HttpError } from '../../http/http-error';
+import type { Services } from '../../services';
+import type { SessionContext } from './accounts.service';
+
+export const SESSION_COOKIE = 'aic_session';
+
+export function readCookie(req: Request, name: string): string | undefined {
+  const header = req.headers.cookie;
+  if (!header) return undefined;
+  for (const part of header.split(';')) {
+    const eq = part.indexOf('=');
+    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+  }
+  return undefined;
+}
+
+export function getSession(res: Response): SessionContext | null {
+  return (res.locals.session as SessionContext | undefined) ?? null;
+}
+
+/** Loads the session named by the cookie (sessions live in PostgreSQL) and sets the actor. */
+export function sessionMiddleware(services: Pick<Services, 'accounts'>): RequestHandler {
+  return async (req, res, next) => {
+    const token = readCookie(req, SESSION_COOKIE);
+    if (token && token.length <= 200) {
+      const session = await services.accounts.readSession(token);
+      if (session) {
+        res.locals.session = session;
+        res.locals.actor = {
+          orgId: session.info.org.id,
+          userId: session.info.user.id,
+          role: session.info.role,
+          apiKeyId: null,
+        } satisfies Actor;
+      }
+    }
+    next();
+  };
+}
+
+const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
+const CSRF_EXEMPT = new Set(['/api/auth/login', '/api/auth/signup']);
+
+/**
+ * Every state-changing request made with the session cookie must echo the session's CSRF token
+ * in `x-csrf-token` (the SPA reads it from /api/auth/session). Requests without a session cookie
+ * (API keys, Razorpay webhooks) carry no ambient authority and are not checked here.
+ */
+export function csrfMiddleware(): RequestHandler {
+  return (req, res, next) => {
+    const session = getSession(res);
+    if (!session || SAFE_METHODS.has(req.method) || CSRF_EXEMPT.has(req.path)) return next();
+    const sent = Buffer.from(req.get('x-csrf-token') ?? '');
+    const expected = Buffer.from(session.csrfToken);
+    if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {
+      throw new HttpError(403, 'CSRF_FAILED', 'Missing or invalid CSRF token; reload the page and try again');
+    }
+    next();
+  };
+}

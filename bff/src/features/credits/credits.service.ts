@@ -1,0 +1,222 @@
+import { LOW_BALANCE_MC, OVERAGE_CENTS_PER_CREDIT, USE_CASES, overageInvoiceFor } from '@ai-credits/shared/catalog';
+import type { CreditSummary, DailyUsage, UsageCharts, UsageFilters, UsagePage, UsageRow } from '@ai-credits/shared/contracts/credits';
+import type { Db } from '../../db/db';
+import { HttpError, notFound } from '../../http/http-error';
+import { maxBig, toSafeNumber } from '../../lib/bigint';
+import type { Clock } from '../../lib/clock';
+import { heldByOpenReservations, findOrg } from '../ledger/ledger.repository';
+import type { LedgerService } from '../ledger/ledger.service';
+import * as repo from './credits.repository';
+
+const DAY_MS = 86_400_000;
+const MAX_RANGE_DAYS = 366;
+const CSV_MAX_ROWS = 100_000;
+
+/** `2026-01-31` means the whole UTC day: as a lower bound its start, as an upper bound the next day's start. */
+function parseBound(value: string | undefined, upper: boolean): Date | undefined {
+  if (!value) return undefined;
+  if (/^\d{4}-\d{2}-\d{2}$/.test(value)) {
+    const start = new Date(`${value}T00:00:00.000Z`);
+    return upper ? new Date(start.getTime() + DAY_MS) : start;
+  }
+  return new Date(value);
+}
+
+function toUsageQuery(f: UsageFilters): repo.UsageQuery {
+  const from = parseBound(f.from, false);
+  const to = parseBound(f.to, true);
+  if (from && to && from >= to) throw new HttpError(400, 'VALIDATION_FAILED', '`from` must be before `to`');
+  return { from, to, useCase: f.useCase, userId: f.userId, projectId: f.projectId, model: f.model };
+}
+
+function encodeCursor(row: { occurred_at: Date; id: string }) {
+  return Buffer.from(JSON.stringify([row.occurred_at.toISOString(), row.id])).toString('base64url');
+}
+
+function decodeCursor(cursor: string): { at: Date; id: string } {
+  try {
+    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
+    const date = new Date(at);
+    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
+    return { at: date, id };
+  } catch {
+    throw new HttpError(400, 'VALIDATION_FAILED', 'cursor: not a cursor this API returned');
+  }
+}
+
+type UsageDbRow = Awaited<ReturnType<typeof repo.usagePage>>[number];
+
+function toUsageRow(r: UsageDbRow): UsageRow {
+  return {
+    id: r.id,
+    occurredAt: r.occurred_at.toISOString(),
+    useCase: r.use_case as UsageRow['useCase'],
+    user: r.user_id ? { id: r.user_id, name: r.user_name ?? 'Former member' } : null,
+    project: r.project_id ? { id: r.project_id, name: r.project_name ?? 'Deleted project' } : null,
+    model: r.model,
+    inputTokens: r.input_tokens,
+    outputTokens: r.output_tokens,
+    chargedMc: toSafeNumber(r.charged_mc),
+    overageMc: toSafeNumber(r.overage_mc),
+    source: r.source,
+  };
+}
+
+/** CSV cell: quoted when needed, and never starting with a formula character (CSV injection). */
+function csvCell(value: string): string {
+  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
+}
+
+function mcToDecimal(mc: number): string {
+  const abs = Math.abs(mc);
+  const frac = abs % 1000;
+  return `${mc < 0 ? '-' : ''}${Math.trunc(abs / 1000)}${frac ? '.' + String(frac).padStart(3, '0').replace(/0+$/, '') : ''}`;
+}
+
+export function createCreditsService(deps: { db: Db; clock: Clock; ledger: LedgerService }) {
+  const { db, clock, ledger } = deps;
+
+  async function currentOrg(orgId: string) {
+    await ledger.ensureCurrentPeriod(orgId);
+    const org = await findOrg(db, orgId);
+    if (!org) throw notFound('Organization');
+    return org;
+  }
+
+  async function summary(orgId: string): Promise<CreditSummary> {
+    const org = await currentOrg(orgId);
+    const now = clock.now();
+    const [held, periodUsage, unpaid] = await Promise.all([
+      heldByOpenReservations(db, orgId, now),
+      repo.sumCharged(db, orgId, org.period_start),
+      repo.unpaidInvoices(db, orgId),
+    ]);
+    const balance = BigInt(org.balance_mc);
+    const limit = BigInt(org.overage_limit_mc);
+    const overageUsed = maxBig(-balance, 0n);
+    return {
+      balanceMc: toSafeNumber(balance),
+      reservedMc: toSafeNumber(held),
+      availableMc: toSafeNumber(balance - held),
+      periodUsageMc: toSafeNumber(periodUsage),
+      period: { start: org.period_start.toISOString(), end: org.period_end.toISOString(), timeZone: 'UTC' },
+      overage: {
+        usedMc: toSafeNumber(overageUsed),
+        limitMc: toSafeNumber(limit),
+        usedCents: toSafeNumber(overageInvoiceFor(overageUsed).amountCents),
+        limitCents: toSafeNumber((limit / 1000n) * BigInt(OVERAGE_CENTS_PER_CREDIT)),
+      },
+      aiEnabled: org.ai_enabled,
+      lowBalance: balance - held < BigInt(LOW_BALANCE_MC),
+      unpaidInvoices: { count: toSafeNumber(unpaid.count), amountCents: toSafeNumber(unpaid.cents) },
+    };
+  }
+
+  return {
+    summary,
+
+    async usage(orgId: string, query: UsageFilters & { cursor?: string; limit: number }): Promise<UsagePage> {
+      const after = query.cursor ? decodeCursor(query.cursor) : null;
+      const rows = await repo.usagePage(db, orgId, toUsageQuery(query), after, query.limit + 1);
+      const page = rows.slice(0, query.limit);
+      const last = page.at(-1);
+      return { items: page.map(toUsageRow), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+    },
+
+    async usageCsv(orgId: string, filters: UsageFilters): Promise<string> {
+      const f = toUsageQuery(filters);
+      const lines = ['Date,Use Case,User,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits'];
+      let after: { at: Date; id: string } | null = null;
+      for (let total = 0; total < CSV_MAX_ROWS; ) {
+        const rows = await repo.usagePage(db, orgId, f, after, 5000);
+        for (const r of rows) {
+          const row = toUsageRow(r);
+          lines.push(
+            [row.occurredAt, row.useCase, row.user?.name ?? 'API', row.project?.name ?? '', row.model, String(row.inputTokens), String(row.outputTokens), mcToDecimal(row.chargedMc), mcToDecimal(row.overageMc)]
+              .map(csvCell)
+              .join(','),
+          );
+        }
+        total += rows.length;
+        const last = rows.at(-1);
+        if (rows.length < 5000 || !last) break;
+        after = { at: last.occurred_at, id: last.id };
+      }
+      return lines.join('\r\n') + '\r\n';
+    },
+
+    async charts(orgId: string, range: { from?: string; to?: string }): Promise<UsageCharts> {
+      const org = await currentOrg(orgId);
+      const now = clock.now();
+      const to = parseBound(range.to, true) ?? now;
+      const todayStart = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
+      const from = parseBound(range.from, false) ?? new Date(todayStart.getTime() - 29 * DAY_MS);
+      if (from >= to) throw new HttpError(400, 'VALIDATION_FAILED', '`from` must be before `to`');
+      if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw new HttpError(400, 'VALIDATION_FAILED', `The range can span at most ${MAX_RANGE_DAYS} days`);
+
+      const basisDays = 7;
+      const [daily, byUser, byProject, byModel, balance, events, burnt, held] = await Promise.all([
+        repo.dailyByUseCase(db, orgId, from, to),
+        repo.breakdown(db, orgId, from, to, 'user'),
+        repo.breakdown(db, orgId, from, to, 'project'),
+        repo.breakdown(db, orgId, from, to, 'model'),
+        repo.balanceByHour(db, orgId, org.period_start),
+        repo.grantEvents(db, orgId, org.period_start),
+        repo.sumCharged(db, orgId, new Date(now.getTime() - basisDays * DAY_MS), now),
+        heldByOpenReservations(db, orgId, now),
+      ]);
+
+      // Every day of the range, zeros included, so the chart has no gaps.
+      const days = new Map<string, DailyUsage>();
+      for (let t = Math.floor(from.getTime() / DAY_MS) * DAY_MS; t < to.getTime(); t += DAY_MS) {
+        const date = new Date(t).toISOString().slice(0, 10);
+        days.set(date, { date, test_generation: 0, chat: 0, report: 0, totalMc: 0 });
+      }
+      for (const d of daily) {
+        const day = days.get(d.day);
+        if (!day || !(USE_CASES as readonly string[]).includes(d.use_case)) continue;
+        const mc = toSafeNumber(d.mc);
+        day[d.use_case as (typeof USE_CASES)[number]] += mc;
+        day.totalMc += mc;
+      }
+
+      const burnPerDay = BigInt(burnt) / BigInt(basisDays);
+      const available = BigInt(org.balance_mc) - held;
+      let runOutAt: Date | null = null;
+      if (available <= 0n) runOutAt = now;
+      else if (burnPerDay > 0n) {
+        const at = new Date(now.getTime() + Number((available * BigInt(DAY_MS)) / burnPerDay));
+        runOutAt = at < org.period_end ? at : null;
+      }
+
+      const toBreakdown = (rows: { id: string; label: string; mc: bigint }[]) => rows.map((r) => ({ id: r.id, label: r.label, mc: toSafeNumber(r.mc) }));
+      return {
+        range: { from: from.toISOString(), to: to.toISOString() },
+        daily: [...days.values()],
+        byUser: toBreakdown(byUser),
+        byProject: toBreakdown(byProject),
+        byModel: toBreakdown(byModel),
+        balance: balance.map((b) => ({ at: b.created_at.toISOString(), balanceMc: toSafeNumber(b.balance_after_mc) })),
+        events: events.map((e) => ({
+          at: e.created_at.toISOString(),
+          kind: e.source === 'monthly_allowance' ? ('reset' as const) : e.source === 'purchase' ? ('purchase' as const) : ('adjustment' as const),
+          amountMc: toSafeNumber(e.amount_mc),
+        })),
+        forecast: { burnRateMcPerDay: toSafeNumber(burnPerDay), basisDays, runOutAt: runOutAt?.toISOString() ?? null, periodEnd: org.period_end.toISOString() },
+      };
+    },
+
+    async setAiEnabled(orgId: string, actorUserId: string, enabled: boolean) {
+      await ledger.setAiEnabled(orgId, actorUserId, enabled);
+      return summary(orgId);
+    },
+
+    async setOverageLimit(orgId: string, actorUserId: string, limitCredits: number) {
+      await ledger.setOverageLimit(orgId, actorUserId, BigInt(limitCredits) * 1000n);
+      return summary(orgId);
+    },
+  };
+}
+
+export type CreditsService = ReturnType<typeof createCreditsService>;

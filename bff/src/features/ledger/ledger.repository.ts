@@ -1,0 +1,226 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database, GrantSource, LedgerEntryType, ReservationStatus } from '../../db/database';
+import { notFound } from '../../http/http-error';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+/** Locks the org row for the rest of the transaction: every credit write of an org is serialised here. */
+export async function lockOrg(trx: Transaction<Database>, orgId: string) {
+  const org = await trx.selectFrom('organizations').selectAll().where('id', '=', orgId).forUpdate().executeTakeFirst();
+  if (!org) throw notFound('Organization');
+  return org;
+}
+
+export function findOrg(db: Q, orgId: string) {
+  return db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
+}
+
+export async function updateOrg(
+  trx: Q,
+  orgId: string,
+  patch: Partial<{ balance_mc: bigint; period_start: Date; period_end: Date; ai_enabled: boolean; overage_limit_mc: bigint }>,
+) {
+  await trx.updateTable('organizations').set(patch).where('id', '=', orgId).execute();
+}
+
+export function insertGrant(
+  trx: Q,
+  grant: {
+    org_id: string;
+    source: GrantSource;
+    amount_mc: bigint;
+    remaining_mc: bigint;
+    starts_at: Date;
+    expires_at: Date;
+    period_start: Date;
+    purchase_id: string | null;
+    note: string | null;
+    created_at: Date;
+  },
+) {
+  // A second grant for the same purchase or the same period's allowance hits a unique index:
+  // do nothing and return nothing, so "exactly once" lives in the database.
+  return trx
+    .insertInto('grants')
+    .values(grant)
+    .onConflict((oc) => oc.doNothing())
+    .returning(['id'])
+    .executeTakeFirst();
+}
+
+/** PRODUCT.md: burn grants by earliest expiry, then allowance before purchases, then oldest first. */
+export function spendableGrants(trx: Q, orgId: string, at: Date) {
+  return trx
+    .selectFrom('grants')
+    .select(['id', 'remaining_mc'])
+    .where('org_id', '=', orgId)
+    .where('remaining_mc', '>', 0n)
+    .where('starts_at', '<=', at)
+    .where('expires_at', '>', at)
+    .orderBy('expires_at')
+    .orderBy(sql`case source when 'monthly_allowance' then 0 when 'adjustment' then 1 else 2 end`)
+    .orderBy('created_at')
+    .orderBy('id')
+    .execute();
+}
+
+export async function setGrantRemaining(trx: Q, orgId: string, grantId: string, remaining: bigint) {
+  await trx.updateTable('grants').set({ remaining_mc: remaining }).where('org_id', '=', orgId).where('id', '=', grantId).execute();
+}
+
+export function grantsToExpire(trx: Q, orgId: string, at: Date) {
+  return trx
+    .selectFrom('grants')
+    .select(['id', 'remaining_mc'])
+    .where('org_id', '=', orgId)
+    .where('remaining_mc', '>', 0n)
+    .where('expires_at', '<=', at)
+    .orderBy('expires_at')
+    .orderBy('id')
+    .execute();
+}
+
+export async function appendLedgerEntry(
+  trx: Q,
+  entry: {
+    org_id: string;
+    entry_type: LedgerEntryType;
+    amount_mc: bigint;
+    balance_after_mc: bigint;
+    grant_id?: string | null;
+    usage_id?: string | null;
+    invoice_id?: string | null;
+    created_at: Date;
+  },
+) {
+  await trx.insertInto('ledger_entries').values(entry).execute();
+}
+
+export async function heldByOpenReservations(trx: Q, orgId: string, at: Date): Promise<bigint> {
+  const row = await trx
+    .selectFrom('reservations')
+    .select(sql<bigint>`coalesce(sum(estimate_mc), 0)::bigint`.as('held'))
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'open')
+    .where('expires_at', '>', at)
+    .executeTakeFirstOrThrow();
+  return BigInt(row.held);
+}
+
+export async function expireStaleReservations(trx: Q, orgId: string, at: Date) {
+  await trx
+    .updateTable('reservations')
+    .set({ status: 'expired', closed_at: at })
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'open')
+    .where('expires_at', '<=', at)
+    .execute();
+}
+
+export async function releaseOpenReservations(trx: Q, orgId: string, at: Date) {
+  await trx
+    .updateTable('reservations')
+    .set({ status: 'released', closed_at: at })
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'open')
+    .execute();
+}
+
+export function insertReservation(
+  trx: Q,
+  r: {
+    org_id: string;
+    user_id: string | null;
+    project_id: string | null;
+    api_key_id: string | null;
+    source: 'app' | 'api';
+    use_case: string;
+    model: string;
+    estimate_mc: bigint;
+    created_at: Date;
+    expires_at: Date;
+  },
+) {
+  return trx
+    .insertInto('reservations')
+    .values({ ...r, status: 'open' })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export function findReservation(trx: Q, orgId: string, id: string) {
+  return trx.selectFrom('reservations').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
+}
+
+export async function closeReservation(trx: Q, orgId: string, id: string, status: ReservationStatus, at: Date, usageId: string | null = null) {
+  await trx
+    .updateTable('reservations')
+    .set({ status, closed_at: at, usage_id: usageId })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .execute();
+}
+
+export function insertUsage(
+  trx: Q,
+  u: {
+    org_id: string;
+    occurred_at: Date;
+    user_id: string | null;
+    project_id: string | null;
+    api_key_id: string | null;
+    source: 'app' | 'api';
+    use_case: string;
+    model: string;
+    rate_version: number;
+    input_mc_per_1k: number;
+    output_mc_per_1k: number;
+    input_tokens: number;
+    output_tokens: number;
+    charged_mc: bigint;
+    overage_mc: bigint;
+    allocations: string;
+    reservation_id: string | null;
+    idempotency_key: string | null;
+  },
+) {
+  return trx.insertInto('usage_records').values(u).returning(['id']).executeTakeFirstOrThrow();
+}
+
+export function findIdempotencyRecord(trx: Q, orgId: string, key: string) {
+  return trx.selectFrom('idempotency_keys').selectAll().where('org_id', '=', orgId).where('key', '=', key).executeTakeFirst();
+}
+
+export async function saveIdempotencyRecord(
+  trx: Q,
+  r: { org_id: string; key: string; operation: string; request_hash: string; status_code: number; response: string; created_at: Date },
+) {
+  await trx.insertInto('idempotency_keys').values(r).execute();
+}
+
+export async function insertOverageInvoice(
+  trx: Q,
+  inv: { org_id: string; period_start: Date; period_end: Date; overage_mc: bigint; credits: bigint; amount_cents: bigint; created_at: Date },
+) {
+  return trx
+    .insertInto('overage_invoices')
+    .values({ ...inv, status: 'open' })
+    .onConflict((oc) => oc.doNothing())
+    .returning(['id'])
+    .executeTakeFirst();
+}
+
+export async function insertAudit(
+  trx: Q,
+  entry: { org_id: string; actor_user_id: string | null; action: string; from_value: unknown; to_value: unknown; created_at: Date },
+) {
+  await trx
+    .insertInto('audit_log')
+    .values({ ...entry, from_value: JSON.stringify(entry.from_value), to_value: JSON.stringify(entry.to_value) })
+    .execute();
+}
+
+/** Organizations whose current period has ended (for the background sweep). */
+export function orgsPastPeriodEnd(db: Q, at: Date, limit: number) {
+  return db.selectFrom('organizations').select('id').where('period_end', '<=', at).limit(limit).execute();
+}

@@ -1,0 +1,62 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { Database } from '../../db/database';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export function listMembers(db: Q, orgId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.id as user_id', 'users.email', 'users.name', 'memberships.role', 'memberships.created_at'])
+    .where('memberships.org_id', '=', orgId)
+    .orderBy(sql`case memberships.role when 'owner' then 0 when 'admin' then 1 else 2 end`)
+    .orderBy('users.name')
+    .execute();
+}
+
+export function findMember(db: Q, orgId: string, userId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.id as user_id', 'users.email', 'users.name', 'memberships.role', 'memberships.created_at'])
+    .where('memberships.org_id', '=', orgId)
+    .where('memberships.user_id', '=', userId)
+    .executeTakeFirst();
+}
+
+export function insertMembership(db: Q, m: { org_id: string; user_id: string; role: 'admin' | 'member'; created_at: Date }) {
+  return db.insertInto('memberships').values(m).onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing()).returning('user_id').executeTakeFirst();
+}
+
+export async function updateRole(db: Q, orgId: string, userId: string, role: 'admin' | 'member') {
+  await db.updateTable('memberships').set({ role }).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+}
+
+export async function deleteMembership(db: Q, orgId: string, userId: string) {
+  await db.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+  await db.deleteFrom('sessions').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+}
+
+export function listProjects(db: Q, orgId: string) {
+  return db.selectFrom('projects').select(['id', 'name', 'created_at']).where('org_id', '=', orgId).orderBy('name').execute();
+}
+
+export function findProject(db: Q, orgId: string, projectId: string) {
+  return db.selectFrom('projects').select(['id', 'name']).where('org_id', '=', orgId).where('id', '=', projectId).executeTakeFirst();
+}
+
+export function insertProject(db: Q, p: { org_id: string; name: string; created_at: Date }) {
+  return db.insertInto('projects').values(p).onConflict((oc) => oc.doNothing()).returning(['id', 'name', 'created_at']).executeTakeFirst();
+}
+
+export function listAudit(db: Q, orgId: string, limit: number) {
+  return db
+    .selectFrom('audit_log')
+    .leftJoin('users', 'users.id', 'audit_log.actor_user_id')
+    .select(['audit_log.id', 'audit_log.created_at', 'audit_log.action', 'audit_log.from_value', 'audit_log.to_value', 'users.id as actor_id', 'users.name as actor_name'])
+    .where('audit_log.org_id', '=', orgId)
+    .orderBy('audit_log.created_at', 'desc')
+    .orderBy('audit_log.id', 'desc')
+    .limit(limit)
+    .execute();
+}

@@ -1,0 +1,16 @@
+import { Router } from 'express';
+import { orgContract } from '@ai-credits/shared/contracts/org';
+import { mount } from '../../http/endpoint';
+import type { Services } from '../../services';
+
+export function orgRouter({ org }: Services): Router {
+  const router = Router();
+  mount(router, orgContract.listMembers, {}, async ({ actor }) => ({ members: await org.listMembers(actor.orgId) }));
+  mount(router, orgContract.addMember, { roles: ['owner'] }, ({ actor, body }) => org.addMember(actor.orgId, actor.userId!, body));
+  mount(router, orgContract.changeRole, { roles: ['owner'] }, ({ actor, params, body }) => org.changeRole(actor.orgId, actor.userId!, params.userId, body.role));
+  mount(router, orgContract.removeMember, { roles: ['owner'] }, ({ actor, params }) => org.removeMember(actor.orgId, actor.userId!, params.userId));
+  mount(router, orgContract.listProjects, {}, async ({ actor }) => ({ projects: await org.listProjects(actor.orgId) }));
+  mount(router, orgContract.createProject, { roles: ['owner', 'admin'] }, ({ actor, body }) => org.createProject(actor.orgId, body.name));
+  mount(router, orgContract.auditLog, { roles: ['owner', 'admin'] }, async ({ actor, query }) => ({ entries: await org.auditLog(actor.orgId, query.limit) }));
+  return router;
+}

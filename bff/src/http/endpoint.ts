@@ -1,0 +1,79 @@
+import type { Request, Response, Router } from 'express';
+import type { Endpoint, ResponseInputOf } from '@ai-credits/shared/api';
+import type { Role } from '@ai-credits/shared/contracts/auth';
+import type { z } from 'zod';
+import { forbidden, HttpError } from './http-error';
+
+/** Who is calling: set by the session middleware (users) or the API-key middleware (services). */
+export interface Actor {
+  orgId: string;
+  userId: string | null;
+  role: Role | null;
+  apiKeyId: string | null;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface HandlerInput<E extends Endpoint> {
+  params: Parsed<E['params']>;
+  query: Parsed<E['query']>;
+  body: Parsed<E['body']>;
+  actor: E['auth'] extends 'session' | 'apiKey' ? Actor : Actor | null;
+  /** Header values a few endpoints need (Idempotency-Key, signatures); nothing else of the request. */
+  header(name: string): string | undefined;
+  /** Raw request body, for signature checks. */
+  rawBody: Buffer | undefined;
+}
+
+export interface RouteOptions {
+  /** Roles allowed to call it; every role of the org when absent. */
+  roles?: readonly Role[];
+}
+
+type HandlerResult<E extends Endpoint> = E['produces'] extends string ? string : ResponseInputOf<E>;
+
+export function getActor(res: Response): Actor | null {
+  return (res.locals.actor as Actor | undefined) ?? null;
+}
+
+/**
+ * Mount a contract endpoint: parse params/query/body with its schemas (strict: unknown
+ * fields are refused), check the caller, call the handler, send the response.
+ * Routes do HTTP only; the handler calls a service.
+ */
+export function mount<E extends Endpoint>(
+  router: Router,
+  e: E,
+  options: RouteOptions,
+  handler: (input: HandlerInput<E>) => Promise<HandlerResult<E>>,
+): void {
+  const method = e.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+  router[method](e.path, async (req: Request, res: Response) => {
+    const actor = getActor(res);
+    if (e.auth === 'session' || e.auth === 'apiKey') {
+      if (!actor) throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in first');
+      if (e.auth === 'session' && actor.userId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'This endpoint needs a signed-in user');
+      if (e.auth === 'apiKey' && actor.apiKeyId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'This endpoint needs an API key');
+      if (options.roles && (!actor.role || !options.roles.includes(actor.role))) {
+        throw forbidden(`Only the organization ${options.roles.join(' or ')} can do this`);
+      }
+    }
+    const input = {
+      params: (e.params ? e.params.parse(req.params) : undefined) as Parsed<E['params']>,
+      query: (e.query ? e.query.parse(req.query) : undefined) as Parsed<E['query']>,
+      body: (e.body ? e.body.parse(req.body ?? {}) : undefined) as Parsed<E['body']>,
+      actor: actor as HandlerInput<E>['actor'],
+      header: (name: string) => req.get(name),
+      rawBody: (req as Request & { rawBody?: Buffer }).rawBody,
+    } satisfies HandlerInput<E>;
+    const result = await handler(input);
+    res.status(e.status ?? 200);
+    if (e.produces) {
+      res.type(e.produces).send(result);
+    } else if (e.response === null) {
+      res.end();
+    } else {
+      res.json(e.response.parse(result));
+    }
+  });
+}

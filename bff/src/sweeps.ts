@@ -1,0 +1,24 @@
+import type { Services } from './services';
+
+/**
+ * Periodic jobs. None is required for correctness (rollovers settle on first read/write; an
+ * unsettled reservation stops holding credits at its expiry), they only do the work earlier.
+ * Safe to run on every instance at once: each job takes the same row locks as requests do.
+ */
+interface SweepJob {
+  name: string;
+  everyMs: number;
+  run(services: Services): Promise<unknown>;
+}
+
+const jobs: SweepJob[] = [{ name: 'ledger.rollover', everyMs: 60_000, run: (s) => s.ledger.sweep() }];
+
+export function startSweeps(services: Services): () => void {
+  const timers = jobs.map((job) =>
+    setInterval(() => {
+      job.run(services).catch((err: unknown) => services.logger.error({ err, job: job.name }, 'sweep failed'));
+    }, job.everyMs),
+  );
+  for (const t of timers) t.unref();
+  return () => timers.forEach(clearInterval);
+}

@@ -1,0 +1,131 @@
+import type { AddressInfo } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
+import { buildPath, type Endpoint } from '@ai-credits/shared/api';
+import { authContract, type SessionInfo } from '@ai-credits/shared/contracts/auth';
+import { createApp, type AppDeps } from '../../src/app';
+import { createPostgresDb, type Db } from '../../src/db/db';
+import { loadEnv, type Env } from '../../src/env';
+import { TestClock } from '../../src/lib/clock';
+import { createLogger } from '../../src/lib/logger';
+
+export interface TestApp {
+  baseUrl: string;
+  db: Db;
+  clock: TestClock;
+  env: Env;
+  services: ReturnType<typeof createApp>['services'];
+  close(): Promise<void>;
+}
+
+/** The real BFF, in-process on port 0, over the run's real PostgreSQL database. */
+export async function startApp(
+  options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number } = {},
+): Promise<TestApp> {
+  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', DATABASE_URL: inject('databaseUrl'), ...options.env });
+  const db = createPostgresDb(inject('databaseUrl'), options.poolMax ?? 10);
+  const clock = options.clock ?? new TestClock();
+  const app = createApp({ env, db, clock, logger: createLogger('silent'), overrides: options.overrides });
+  const server = await new Promise<import('node:http').Server>((resolve) => {
+    const s = app.listen(0, '127.0.0.1', () => resolve(s));
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    baseUrl: `http://127.0.0.1:${port}`,
+    db,
+    clock,
+    env,
+    services: app.services,
+    async close() {
+      server.closeAllConnections();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await db.destroy();
+    },
+  };
+}
+
+export const uniq = (prefix = '') => `${prefix}${randomBytes(5).toString('hex')}`;
+
+export interface CallResult<T = any> {
+  status: number;
+  body: T;
+  headers: Headers;
+  text: string;
+}
+
+/** A browser-like client: keeps the session cookie and sends the CSRF token back. */
+export class Client {
+  cookie = '';
+  csrfToken = '';
+  session: SessionInfo | null = null;
+  constructor(readonly baseUrl: string) {}
+
+  async request(method: string, path: string, options: { body?: unknown; rawBody?: string; headers?: Record<string, string> } = {}): Promise<CallResult> {
+    const headers: Record<string, string> = { ...options.headers };
+    if (this.cookie) headers.cookie = this.cookie;
+    if (this.csrfToken && method !== 'GET') headers['x-csrf-token'] = this.csrfToken;
+    let body: string | undefined;
+    if (options.rawBody !== undefined) body = options.rawBody;
+    else if (options.body !== undefined) body = JSON.stringify(options.body);
+    if (body !== undefined) headers['content-type'] ??= 'application/json';
+    const res = await fetch(this.baseUrl + path, { method, headers, body });
+    const setCookie = res.headers.get('set-cookie');
+    if (setCookie) this.cookie = setCookie.split(';')[0] ?? '';
+    const text = await res.text();
+    let parsed: unknown = text;
+    if (res.headers.get('content-type')?.includes('application/json')) parsed = JSON.parse(text);
+    return { status: res.status, body: parsed as any, headers: res.headers, text };
+  }
+
+  call<E extends Endpoint>(
+    e: E,
+    input: { params?: Record<string, string>; query?: Record<string, string | number | undefined>; body?: unknown; headers?: Record<string, string> } = {},
+  ): Promise<CallResult> {
+    const qs = new URLSearchParams();
+    for (const [k, v] of Object.entries(input.query ?? {})) if (v !== undefined) qs.set(k, String(v));
+    const path = buildPath(e.path, input.params) + (qs.size ? `?${qs}` : '');
+    return this.request(e.method, path, { body: input.body, headers: input.headers });
+  }
+
+  private adopt(res: CallResult) {
+    if (res.status < 300) {
+      this.session = res.body as SessionInfo;
+      this.csrfToken = this.session.csrfToken;
+    }
+    return res;
+  }
+
+  async signup(input: Partial<{ orgName: string; name: string; email: string; password: string }> = {}) {
+    const body = {
+      orgName: input.orgName ?? uniq('Org '),
+      name: input.name ?? 'Owner ' + uniq(),
+      email: input.email ?? `${uniq('owner-')}@example.test`,
+      password: input.password ?? 'password123',
+    };
+    const res = this.adopt(await this.call(authContract.signup, { body }));
+    if (res.status !== 201) throw new Error(`signup failed: ${res.status} ${res.text}`);
+    return this.session!;
+  }
+
+  async login(email: string, password = 'password123') {
+    return this.adopt(await this.call(authContract.login, { body: { email, password } }));
+  }
+}
+
+/** An org with an owner, an admin and a member, each with their own signed-in client. */
+export async function createOrg(app: TestApp) {
+  const owner = new Client(app.baseUrl);
+  const session = await owner.signup();
+  const add = async (role: 'admin' | 'member') => {
+    const email = `${uniq(role + '-')}@example.test`;
+    const res = await owner.request('POST', '/api/org/members', { body: { email, name: `${role} ${uniq()}`, password: 'password123', role } });
+    if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${res.text}`);
+    const client = new Client(app.baseUrl);
+    const login = await client.login(email);
+    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
+    return client;
+  };
+  const admin = await add('admin');
+  const member = await add('member');
+  return { orgId: session.org.id, owner, admin, member, session };
+}

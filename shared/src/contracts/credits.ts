@@ -1,0 +1,169 @@
+import { z } from 'zod';
+import { USE_CASES } from '../catalog';
+import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
+
+export const UseCaseSchema = z.enum(USE_CASES);
+
+export const CreditSummarySchema = z.object({
+  /** Signed: negative while the org is in overage. */
+  balanceMc: MillicreditsSchema,
+  /** Held by open reservations (AI calls in flight). */
+  reservedMc: MillicreditsSchema,
+  /** balance - reserved (may be negative in overage). */
+  availableMc: MillicreditsSchema,
+  /** Credits consumed in the current billing period. */
+  periodUsageMc: MillicreditsSchema,
+  period: z.object({ start: IsoDateTimeSchema, end: IsoDateTimeSchema, timeZone: z.literal('UTC') }),
+  overage: z.object({
+    usedMc: MillicreditsSchema,
+    limitMc: MillicreditsSchema,
+    /** What the overage used so far will cost at $0.40/credit, rounded up to whole credits. */
+    usedCents: z.number().int(),
+    limitCents: z.number().int(),
+  }),
+  aiEnabled: z.boolean(),
+  lowBalance: z.boolean(),
+  unpaidInvoices: z.object({ count: z.number().int(), amountCents: z.number().int() }),
+});
+export type CreditSummary = z.infer<typeof CreditSummarySchema>;
+
+const DateBound = z.union([z.iso.date(), IsoDateTimeSchema]);
+
+export const UsageFiltersSchema = z.strictObject({
+  from: DateBound.optional(),
+  to: DateBound.optional(),
+  useCase: UseCaseSchema.optional(),
+  userId: IdSchema.optional(),
+  projectId: IdSchema.optional(),
+  model: z.string().max(100).optional(),
+});
+export type UsageFilters = z.infer<typeof UsageFiltersSchema>;
+
+export const UsageHistoryQuerySchema = UsageFiltersSchema.extend({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(100).default(25),
+});
+export type UsageHistoryQuery = z.input<typeof UsageHistoryQuerySchema>;
+
+export const UsageRowSchema = z.object({
+  id: IdSchema,
+  occurredAt: IsoDateTimeSchema,
+  useCase: UseCaseSchema,
+  user: z.object({ id: IdSchema, name: z.string() }).nullable(),
+  project: z.object({ id: IdSchema, name: z.string() }).nullable(),
+  model: z.string(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  chargedMc: MillicreditsSchema,
+  /** Part of chargedMc that went beyond the balance. */
+  overageMc: MillicreditsSchema,
+  source: z.enum(['app', 'api']),
+});
+export type UsageRow = z.infer<typeof UsageRowSchema>;
+
+export const UsagePageSchema = z.object({ items: z.array(UsageRowSchema), nextCursor: z.string().nullable() });
+export type UsagePage = z.infer<typeof UsagePageSchema>;
+
+export const ChartsQuerySchema = z.strictObject({ from: DateBound.optional(), to: DateBound.optional() });
+
+const BreakdownSchema = z.array(z.object({ id: z.string(), label: z.string(), mc: MillicreditsSchema }));
+
+export const DailyUsageSchema = z.object({
+  date: z.iso.date(),
+  test_generation: MillicreditsSchema,
+  chat: MillicreditsSchema,
+  report: MillicreditsSchema,
+  totalMc: MillicreditsSchema,
+});
+export type DailyUsage = z.infer<typeof DailyUsageSchema>;
+
+export const UsageChartsSchema = z.object({
+  range: z.object({ from: IsoDateTimeSchema, to: IsoDateTimeSchema }),
+  daily: z.array(DailyUsageSchema),
+  byUser: BreakdownSchema,
+  byProject: BreakdownSchema,
+  byModel: BreakdownSchema,
+  /** Balance after each ledger entry of the current billing period, oldest first. */
+  balance: z.array(z.object({ at: IsoDateTimeSchema, balanceMc: MillicreditsSchema })),
+  /** Purchases, the period reset and adjustments, to mark on the balance chart. */
+  events: z.array(
+    z.object({ at: IsoDateTimeSchema, kind: z.enum(['reset', 'purchase', 'adjustment']), amountMc: MillicreditsSchema }),
+  ),
+  forecast: z.object({
+    /** Average credits per day over the last `basisDays` days. */
+    burnRateMcPerDay: MillicreditsSchema,
+    basisDays: z.number().int(),
+    /** When the available credits run out at that rate; null if they last past the period end or nothing is burnt. */
+    runOutAt: IsoDateTimeSchema.nullable(),
+    periodEnd: IsoDateTimeSchema,
+  }),
+});
+export type UsageCharts = z.infer<typeof UsageChartsSchema>;
+
+/** Settings the owner controls. Credits are whole credits here: the owner types "500", not millicredits. */
+export const OverageLimitBodySchema = z.strictObject({ limitCredits: z.number().int().min(0).max(10_000_000) });
+
+export const creditsContract = {
+  summary: endpoint({
+    method: 'GET',
+    path: '/api/credits/summary',
+    summary: 'Available credits, this month usage, billing period and overage',
+    auth: 'session',
+    response: CreditSummarySchema,
+  }),
+  usage: endpoint({
+    method: 'GET',
+    path: '/api/credits/usage',
+    summary: 'Usage history, newest first, keyset-paginated',
+    auth: 'session',
+    query: UsageHistoryQuerySchema,
+    response: UsagePageSchema,
+  }),
+  usageCsv: endpoint({
+    method: 'GET',
+    path: '/api/credits/usage.csv',
+    summary: 'CSV export of the filtered usage history',
+    auth: 'session',
+    query: UsageFiltersSchema,
+    response: null,
+    produces: 'text/csv',
+  }),
+  charts: endpoint({
+    method: 'GET',
+    path: '/api/credits/charts',
+    summary: 'Chart aggregates: per day by use case, by user, project, model; balance; forecast',
+    auth: 'session',
+    query: ChartsQuerySchema,
+    response: UsageChartsSchema,
+  }),
+  setAiEnabled: endpoint({
+    method: 'PUT',
+    path: '/api/credits/ai',
+    summary: 'Enable or disable AI for the whole organization (owner only)',
+    auth: 'session',
+    body: z.strictObject({ enabled: z.boolean() }),
+    response: CreditSummarySchema,
+  }),
+  setOverageLimit: endpoint({
+    method: 'PUT',
+    path: '/api/credits/overage-limit',
+    summary: 'Set the monthly overage limit in whole credits (owner only)',
+    auth: 'session',
+    body: OverageLimitBodySchema,
+    response: CreditSummarySchema,
+  }),
+};
+
+// Metering DTOs shared by the AI features and the server-to-server metering API ----------
+
+export const ReservationSchema = z.object({
+  id: IdSchema,
+  status: z.enum(['open', 'settled', 'released', 'expired']),
+  estimateMc: MillicreditsSchema,
+  expiresAt: IsoDateTimeSchema,
+  useCase: UseCaseSchema,
+  model: z.string(),
+});
+export type Reservation = z.infer<typeof ReservationSchema>;
+
+export const BalanceAfterSchema = z.object({ balanceMc: MillicreditsSchema, availableMc: MillicreditsSchema });

@@ -1,0 +1,36 @@
+import { z } from 'zod';
+
+/** Every error the API can answer with. The BFF serialises them as `{ error: { code, message } }`. */
+export const ERROR_CODES = [
+  'VALIDATION_FAILED',
+  'PAYLOAD_TOO_LARGE',
+  'UNAUTHENTICATED',
+  'INVALID_CREDENTIALS',
+  'CSRF_FAILED',
+  'RATE_LIMITED',
+  'FORBIDDEN',
+  'NOT_FOUND',
+  'CONFLICT',
+  'EMAIL_TAKEN',
+  'AI_DISABLED',
+  'INSUFFICIENT_CREDITS',
+  'OVERAGE_LIMIT_REACHED',
+  'RESERVATION_NOT_OPEN',
+  'RESERVATION_EXPIRED',
+  'SETTLE_EXCEEDS_RESERVATION',
+  'IDEMPOTENCY_KEY_REUSED',
+  'UNKNOWN_MODEL',
+  'INVALID_SIGNATURE',
+  'PAYMENT_FAILED',
+  'GATEWAY_UNAVAILABLE',
+  'PROVIDER_FAILED',
+  'INTERNAL',
+] as const;
+
+export const ErrorCodeSchema = z.enum(ERROR_CODES);
+export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
+
+export const ApiErrorSchema = z.object({
+  error: z.object({ code: ErrorCodeSchema, message: z.string() }),
+});
+export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
