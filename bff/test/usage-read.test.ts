@@ -1,0 +1,135 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { creditsContract } from '@ai-credits/shared/contracts/credits';
+import { orgContract } from '@ai-credits/shared/contracts/org';
+import { TestClock } from '../src/lib/clock';
+import { createOrg, startApp, type TestApp } from './support/harness';
+
+let app: TestApp;
+const clock = new TestClock();
+let org: Awaited<ReturnType<typeof createOrg>>;
+let projects: { alpha: string; beta: string };
+
+// 45 usages over 3 days: day 1 (chat, member, alpha), day 2 (test_generation, admin, beta), day 3 (report, owner, no project).
+beforeAll(async () => {
+  app = await startApp({ clock, env: { SESSION_TTL_HOURS: '2160' } });
+  clock.set('2026-06-10T08:00:00Z');
+  org = await createOrg(app);
+  const alpha = await org.owner.call(orgContract.createProject, { body: { name: 'Alpha' } });
+  const beta = await org.owner.call(orgContract.createProject, { body: { name: 'Beta' } });
+  projects = { alpha: alpha.body.id, beta: beta.body.id };
+  const users = { owner: org.owner.session!.user.id, admin: org.admin.session!.user.id, member: org.member.session!.user.id };
+  const plan = [
+    { day: '2026-06-11', useCase: 'chat', userId: users.member, projectId: projects.alpha, model: 'demo-model' },
+    { day: '2026-06-12', useCase: 'test_generation', userId: users.admin, projectId: projects.beta, model: 'gpt-4o-mini' },
+    { day: '2026-06-13', useCase: 'report', userId: users.owner, projectId: null, model: 'demo-model' },
+  ] as const;
+  for (const p of plan) {
+    for (let i = 0; i < 15; i++) {
+      clock.set(`${p.day}T${String(8 + Math.floor(i / 2)).padStart(2, '0')}:${i % 2 ? '30' : '00'}:00Z`);
+      // 1,000 output tokens: demo-model 1,500 mc; gpt-4o-mini 600 mc
+      await app.services.ledger.record({ orgId: org.orgId, userId: p.userId, projectId: p.projectId, apiKeyId: null, source: 'app', useCase: p.useCase, model: p.model, inputTokens: 0, outputTokens: 1000 });
+    }
+  }
+  clock.set('2026-06-14T12:00:00Z');
+});
+afterAll(() => app.close());
+
+describe('usage history', () => {
+  it('pages newest first with keyset cursors, without gaps or repeats', async () => {
+    const seen: string[] = [];
+    const times: string[] = [];
+    let cursor: string | undefined;
+    let pages = 0;
+    do {
+      const res = await org.member.call(creditsContract.usage, { query: { limit: 10, cursor } });
+      expect(res.status).toBe(200);
+      seen.push(...res.body.items.map((r: { id: string }) => r.id));
+      times.push(...res.body.items.map((r: { occurredAt: string }) => r.occurredAt));
+      cursor = res.body.nextCursor ?? undefined;
+      pages++;
+    } while (cursor);
+    expect(pages).toBe(5);
+    expect(seen).toHaveLength(45);
+    expect(new Set(seen).size).toBe(45);
+    expect([...times].sort().reverse()).toEqual(times);
+  });
+
+  it('rows carry date, use case, user, credits and project', async () => {
+    const res = await org.owner.call(creditsContract.usage, { query: { limit: 1 } });
+    expect(res.body.items[0]).toMatchObject({
+      occurredAt: '2026-06-13T15:00:00.000Z',
+      useCase: 'report',
+      user: { id: org.owner.session!.user.id, name: org.owner.session!.user.name },
+      project: null,
+      model: 'demo-model',
+      chargedMc: 1500,
+      source: 'app',
+    });
+  });
+
+  it('filters by date range, use case, user, project and model', async () => {
+    const count = async (query: Record<string, string>) => (await org.owner.call(creditsContract.usage, { query: { ...query, limit: 100 } })).body.items.length;
+    expect(await count({ from: '2026-06-12', to: '2026-06-12' })).toBe(15);
+    expect(await count({ from: '2026-06-12' })).toBe(30);
+    expect(await count({ to: '2026-06-11T12:00:00Z' })).toBe(8);
+    expect(await count({ useCase: 'chat' })).toBe(15);
+    expect(await count({ userId: org.admin.session!.user.id })).toBe(15);
+    expect(await count({ projectId: projects.alpha })).toBe(15);
+    expect(await count({ model: 'gpt-4o-mini' })).toBe(15);
+    expect(await count({ useCase: 'chat', projectId: projects.beta })).toBe(0);
+  });
+
+  it('exports the filtered set as CSV', async () => {
+    const res = await org.member.call(creditsContract.usageCsv, { query: { useCase: 'test_generation' } });
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/csv');
+    const lines = res.text.trim().split('\r\n');
+    expect(lines[0]).toBe('Date,Use Case,User,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits');
+    expect(lines).toHaveLength(16);
+    expect(lines[1]).toBe(`2026-06-12T15:00:00.000Z,test_generation,${org.admin.session!.user.name},Beta,gpt-4o-mini,0,1000,0.6,0`);
+  });
+});
+
+describe('charts', () => {
+  it('aggregates per day by use case, by user, project and model, with the forecast', async () => {
+    const res = await org.member.call(creditsContract.charts, { query: { from: '2026-06-10', to: '2026-06-14' } });
+    expect(res.status).toBe(200);
+    const c = res.body;
+    expect(c.daily).toEqual([
+      { date: '2026-06-10', test_generation: 0, chat: 0, report: 0, totalMc: 0 },
+      { date: '2026-06-11', test_generation: 0, chat: 22_500, report: 0, totalMc: 22_500 },
+      { date: '2026-06-12', test_generation: 9_000, chat: 0, report: 0, totalMc: 9_000 },
+      { date: '2026-06-13', test_generation: 0, chat: 0, report: 22_500, totalMc: 22_500 },
+      { date: '2026-06-14', test_generation: 0, chat: 0, report: 0, totalMc: 0 },
+    ]);
+    expect(c.byModel).toEqual([
+      { id: 'demo-model', label: 'demo-model', mc: 45_000 },
+      { id: 'gpt-4o-mini', label: 'gpt-4o-mini', mc: 9_000 },
+    ]);
+    expect(c.byProject.map((p: { label: string; mc: number }) => [p.label, p.mc]).sort()).toEqual([
+      ['Alpha', 22_500],
+      ['Beta', 9_000],
+      ['No project', 22_500],
+    ]);
+    expect(c.byUser).toHaveLength(3);
+    // 54 credits over the last 7 days -> 7,714 mc/day; 246 credits left last ~31.9 days: past the period end (July 10)
+    expect(c.forecast).toMatchObject({ burnRateMcPerDay: 7_714, basisDays: 7, runOutAt: null, periodEnd: '2026-07-10T00:00:00.000Z' });
+    expect(c.events).toEqual([{ at: '2026-06-10T00:00:00.000Z', kind: 'reset', amountMc: 300_000 }]);
+    expect(c.balance.at(-1).balanceMc).toBe(246_000);
+  });
+
+  it('forecasts the day the credits run out when the burn rate outpaces the balance', async () => {
+    // 20 credits per day for the last 7 days on a fresh org: 300 - 140 = 160 left -> 8 more days
+    clock.set('2026-08-01T00:00:00Z');
+    const fresh = await createOrg(app);
+    for (let d = 0; d < 7; d++) {
+      clock.set(new Date(Date.parse('2026-08-01T06:00:00Z') + d * 86_400_000));
+      await app.services.ledger.record({ orgId: fresh.orgId, userId: null, projectId: null, apiKeyId: null, source: 'api', useCase: 'chat', model: 'llama-3-70b', inputTokens: 25_000, outputTokens: 0 });
+    }
+    clock.set('2026-08-08T00:00:00Z');
+    const c = (await fresh.owner.call(creditsContract.charts)).body;
+    expect(c.forecast.burnRateMcPerDay).toBe(20_000);
+    expect(c.forecast.runOutAt).toBe('2026-08-16T00:00:00.000Z');
+    expect(c.byUser).toEqual([{ id: 'api', label: 'API (service)', mc: 140_000 }]);
+  });
+});
