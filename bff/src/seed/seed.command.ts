@@ -1,0 +1,19 @@
+import { createEmbeddedDb, createPostgresDb, migrateToLatest } from '../db/db';
+import { loadEnv } from '../env';
+import { systemClock } from '../lib/clock';
+import { createLogger } from '../lib/logger';
+import { createServices } from '../services';
+import { seedDemo, DEMO_USERS } from './demo-seed';
+
+// `pnpm seed`: adds the demo org to the configured database (refuses if it is already there).
+const env = loadEnv();
+const logger = createLogger(env.LOG_LEVEL);
+const db = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, 5) : await createEmbeddedDb(env.DATA_DIR);
+await migrateToLatest(db);
+const existing = await db.selectFrom('users').select('id').where('email', '=', DEMO_USERS[0].email).executeTakeFirst();
+if (existing) {
+  logger.info('the demo organization already exists; nothing to do');
+} else {
+  await seedDemo(createServices({ env, db, clock: systemClock, logger }), logger);
+}
+await db.destroy();
