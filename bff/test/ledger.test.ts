@@ -8,12 +8,14 @@ import { expectLedgerConsistent } from './support/ledger-assertions';
 // demo-model: 500 mc / 1K input tokens, 1,500 mc / 1K output tokens.
 // 1,000 in + 1,000 out = 2,000 mc = 2 credits.
 let app: TestApp;
+let second: TestApp; // a second BFF instance on the same database
 const clock = new TestClock();
 
 beforeAll(async () => {
-  app = await startApp({ clock, env: { SESSION_TTL_HOURS: '2160', RESERVATION_TTL_SECONDS: '60' }, poolMax: 20 });
+  const options = { clock, env: { SESSION_TTL_HOURS: '2160', RESERVATION_TTL_SECONDS: '60' }, poolMax: 20 };
+  [app, second] = await Promise.all([startApp(options), startApp(options)]);
 });
-afterAll(() => app.close());
+afterAll(() => Promise.all([app.close(), second.close()]));
 
 async function newOrg(at: string) {
   clock.set(at);
@@ -35,7 +37,7 @@ async function codeOf(p: Promise<unknown>): Promise<string> {
 }
 
 describe('credit ledger', () => {
-  it('rollover at the first moment of a new period happens exactly once under 20 concurrent requests', async () => {
+  it('rollover at the first moment of a new period happens exactly once under 20 concurrent requests to two instances', async () => {
     const { owner, orgId } = await newOrg('2026-01-31T10:00:00Z');
     const { ledger } = app.services;
     await app.db.transaction().execute((trx) => ledger.grantInTransaction(trx, orgId, { source: 'purchase', amountMc: 1_000_000n, purchaseId: crypto.randomUUID() }));
@@ -43,7 +45,8 @@ describe('credit ledger', () => {
     expect((await owner.call(creditsContract.summary)).body.balanceMc).toBe(1_298_000);
 
     clock.set('2026-02-28T00:00:00.000Z'); // anchor 31 -> Feb 28
-    const results = await Promise.all(Array.from({ length: 20 }, () => owner.call(creditsContract.summary)));
+    const viaSecond = Object.assign(new Client(second.baseUrl), { cookie: owner.cookie, csrfToken: owner.csrfToken });
+    const results = await Promise.all(Array.from({ length: 20 }, (_, i) => (i % 2 ? viaSecond : owner).call(creditsContract.summary)));
     expect(results.map((r) => r.status)).toEqual(Array(20).fill(200));
     for (const r of results) {
       expect(r.body.balanceMc).toBe(300_000);

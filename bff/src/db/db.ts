@@ -20,7 +20,14 @@ export async function createEmbeddedDb(dataDir: string): Promise<Db> {
   const { PGliteDialect } = await import('kysely-pglite-dialect');
   await fs.mkdir(dataDir, { recursive: true });
   const pglite = await PGlite.create(path.resolve(dataDir, 'pglite'), { parsers: { 20: (v: string) => BigInt(v) } });
-  return new Kysely<Database>({ dialect: new PGliteDialect(pglite) });
+  // PGlite's query() uses the extended protocol, which takes one statement; migrations are
+  // multi-statement scripts without parameters, so those go through exec() (simple protocol).
+  const client = Object.create(pglite) as typeof pglite;
+  client.query = (async (text: string, params?: unknown[], options?: Parameters<typeof pglite.query>[2]) => {
+    if (!params?.length && text.includes(';')) return (await pglite.exec(text, options)).at(-1) ?? { rows: [], fields: [] };
+    return pglite.query(text, params, options);
+  }) as typeof pglite.query;
+  return new Kysely<Database>({ dialect: new PGliteDialect(client) });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are typed Kysely<any> by design

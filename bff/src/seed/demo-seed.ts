@@ -79,9 +79,10 @@ export async function seedDemo(base: Services, logger: Logger, now = new Date())
       const range = TOKENS[useCase];
       const inputTokens = range.input[0] + Math.floor(rand() * (range.input[1] - range.input[0]));
       const outputTokens = range.output[0] + Math.floor(rand() * (range.output[1] - range.output[0]));
-      const summary = await s.credits.summary(orgId);
-      // The owner tops up with a Starter or Professional bundle when the balance runs low.
-      if (summary.availableMc < 150_000) {
+      // The owner tops up with a Starter or Professional bundle when the balance runs low
+      // (a new billing month resets the balance to the allowance).
+      const period = await s.ledger.withOrgLock(orgId, async (ctx) => ctx.org.balanceMc);
+      if (period < 150_000n) {
         await s.db.transaction().execute((trx) =>
           s.ledger.grantInTransaction(trx, orgId, { source: 'purchase', amountMc: purchases % 3 === 2 ? 5_500_000n : 1_000_000n, note: 'demo seed' }),
         );
@@ -108,6 +109,7 @@ export async function seedDemo(base: Services, logger: Logger, now = new Date())
 export async function seedDemoIfEmpty(services: Services, logger: Logger): Promise<void> {
   const { count } = await services.db.selectFrom('organizations').select(sql<bigint>`count(*)`.as('count')).executeTakeFirstOrThrow();
   if (BigInt(count) > 0n) return;
+  logger.info('empty database: seeding the demo organization "Acme QA" (first start only)...');
   const started = Date.now();
   await seedDemo(services, logger);
   logger.info(
