@@ -237,3 +237,19 @@ describe('credit ledger', () => {
     await expect(app.db.deleteFrom('ledger_entries').where('org_id', '=', orgId).execute()).rejects.toThrow(/append-only/);
   });
 });
+
+describe('background sweep', () => {
+  it('settles due rollovers early and marks abandoned reservations expired', async () => {
+    const { orgId } = await newOrg('2026-09-05T00:00:00Z');
+    const { ledger } = app.services;
+    const { reservation } = await ledger.reserve({ ...ctx(orgId), useCase: 'chat', model: 'demo-model', estimateMc: 1_000n });
+    clock.set('2026-10-05T00:00:01Z');
+    expect(await ledger.sweep(10_000)).toBeGreaterThanOrEqual(1);
+    const org = await app.db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow();
+    expect(org.period_start.toISOString()).toBe('2026-10-05T00:00:00.000Z');
+    expect(org.balance_mc).toBe(300_000n);
+    const r = await app.db.selectFrom('reservations').select('status').where('org_id', '=', orgId).where('id', '=', reservation.id).executeTakeFirstOrThrow();
+    expect(r.status).toBe('expired');
+    await expectLedgerConsistent(app.db, orgId, clock.now());
+  });
+});
