@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
@@ -26,7 +27,7 @@ export async function startApp(
   const db = createPostgresDb(inject('databaseUrl'), options.poolMax ?? 10);
   const clock = options.clock ?? new TestClock();
   const app = createApp({ env, db, clock, logger: createLogger('silent'), overrides: options.overrides });
-  const server = await new Promise<import('node:http').Server>((resolve) => {
+  const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
   const { port } = server.address() as AddressInfo;
