@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { orgContract } from '@ai-credits/shared/contracts/org';
-import { Client, createOrg, startApp, type TestApp } from './support/harness';
+import { createOrg, startApp, type Client, type TestApp } from './support/harness';
 
 let app: TestApp;
 let owner: Client;
