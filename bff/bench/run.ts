@@ -85,6 +85,12 @@ try {
     select ${orgId}::uuid, now() - (g || ' seconds')::interval, 'api', (array['chat','report','test_generation'])[1 + g % 3],
       'gpt-4o-mini', 1, 150, 600, 1000, 500, 450, 0, '[]'::jsonb
     from generate_series(1, 100000) g`.execute(db);
+  await sql`
+    insert into usage_daily (org_id, day, use_case, model, user_id, project_id, charged_mc, calls)
+    select org_id, (occurred_at at time zone 'UTC')::date, use_case, model, user_id, project_id, sum(charged_mc), count(*)
+    from usage_records where org_id = ${orgId} group by 1, 2, 3, 4, 5, 6
+    on conflict (org_id, day, use_case, model, user_id, project_id)
+      do update set charged_mc = usage_daily.charged_mc + excluded.charged_mc, calls = usage_daily.calls + excluded.calls`.execute(db);
   await sql`analyze usage_records`.execute(db);
   const depth = 80_000;
   const pivot = await db.selectFrom('usage_records').select(['occurred_at', 'id']).where('org_id', '=', orgId).orderBy('occurred_at', 'desc').orderBy('id', 'desc').offset(depth).limit(1).executeTakeFirstOrThrow();

@@ -130,6 +130,18 @@ export interface UsageRecordsTable {
   idempotency_key: string | null;
 }
 
+export interface UsageDailyTable {
+  org_id: string;
+  /** 'YYYY-MM-DD' (date columns are read as text, see db.ts). */
+  day: ColumnType<string, string, string>;
+  use_case: string;
+  model: string;
+  user_id: string | null;
+  project_id: string | null;
+  charged_mc: BigIntCol;
+  calls: number;
+}
+
 export interface IdempotencyKeysTable {
   org_id: string;
   key: string;
@@ -163,6 +175,139 @@ export interface AuditLogTable {
   created_at: Timestamp;
 }
 
+// Billing (migration 2026_11_25_0100_billing) ----------------------------------------------
+
+export type PurchaseStatusCol = 'created' | 'attempted' | 'failed' | 'paid' | 'granted';
+
+export interface PurchasesTable {
+  org_id: string;
+  id: string;
+  kind: 'bundle' | 'invoice';
+  bundle_id: string | null;
+  invoice_id: string | null;
+  credits: BigIntCol;
+  amount_cents: BigIntCol;
+  currency: string;
+  status: PurchaseStatusCol;
+  gateway: 'razorpay' | 'sandbox';
+  razorpay_order_id: string;
+  razorpay_payment_id: string | null;
+  failure_reason: string | null;
+  refunded_cents: GeneratedBigInt;
+  refunded_at: Timestamp | null;
+  created_by: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+  checked_at: Timestamp | null;
+  paid_at: Timestamp | null;
+  granted_at: Timestamp | null;
+}
+
+export interface BillingWebhookEventsTable {
+  org_id: string;
+  event_id: string;
+  event_type: string;
+  purchase_id: string | null;
+  received_at: Timestamp;
+}
+
+export interface SandboxPaymentsTable {
+  org_id: string;
+  id: string;
+  order_id: string;
+  amount_cents: BigIntCol;
+  currency: string;
+  status: 'captured' | 'failed';
+  method: string;
+  error_description: string | null;
+  created_at: Timestamp;
+}
+
+// AI features and API keys (migration 2026_11_25_0200_ai) ---------------------------------
+
+export interface ApiKeysTable {
+  org_id: string;
+  id: Generated<string>;
+  name: string;
+  token_prefix: string;
+  token_hash: string;
+  created_by: string | null;
+  created_at: Timestamp;
+  last_used_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+}
+
+export interface AiRequestsTable {
+  org_id: string;
+  idempotency_key: string;
+  operation: string;
+  request_hash: string;
+  status: 'pending' | 'done';
+  response: Json | null;
+  created_at: Timestamp;
+}
+
+export interface TestCaseGenerationsTable {
+  org_id: string;
+  id: Generated<string>;
+  project_id: string;
+  user_id: string | null;
+  requirement: string;
+  model: string;
+  usage_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface TestCasesTable {
+  org_id: string;
+  id: Generated<string>;
+  project_id: string;
+  generation_id: string;
+  position: number;
+  area: string;
+  title: string;
+  preconditions: string;
+  steps: Json;
+  expected_result: string;
+  created_at: Timestamp;
+}
+
+export interface AiConversationsTable {
+  org_id: string;
+  id: Generated<string>;
+  project_id: string;
+  user_id: string;
+  title: string;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface AiMessagesTable {
+  org_id: string;
+  id: Generated<string>;
+  conversation_id: string;
+  seq: GeneratedBigInt;
+  role: 'user' | 'assistant';
+  content: string;
+  model: string | null;
+  usage_id: string | null;
+  created_at: Timestamp;
+}
+
+export interface AiReportsTable {
+  org_id: string;
+  id: Generated<string>;
+  project_id: string;
+  user_id: string | null;
+  model: string;
+  usage_id: string | null;
+  test_case_count: number;
+  summary: string;
+  coverage: Json;
+  gaps: Json;
+  created_at: Timestamp;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -174,9 +319,20 @@ export interface Database {
   ledger_entries: LedgerEntriesTable;
   reservations: ReservationsTable;
   usage_records: UsageRecordsTable;
+  usage_daily: UsageDailyTable;
   idempotency_keys: IdempotencyKeysTable;
   overage_invoices: OverageInvoicesTable;
   audit_log: AuditLogTable;
+  purchases: PurchasesTable;
+  billing_webhook_events: BillingWebhookEventsTable;
+  sandbox_payments: SandboxPaymentsTable;
+  api_keys: ApiKeysTable;
+  ai_requests: AiRequestsTable;
+  test_case_generations: TestCaseGenerationsTable;
+  test_cases: TestCasesTable;
+  ai_conversations: AiConversationsTable;
+  ai_messages: AiMessagesTable;
+  ai_reports: AiReportsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

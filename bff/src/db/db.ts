@@ -9,9 +9,15 @@ export type Db = Kysely<Database>;
 
 // int8 as bigint everywhere: balances, amounts and counts never pass through a float.
 pg.types.setTypeParser(20, (v) => BigInt(v));
+// date columns stay 'YYYY-MM-DD' text: a calendar day has no time zone to get wrong.
+pg.types.setTypeParser(1082, (v) => v);
 
-export function createPostgresDb(url: string, poolMax: number): Db {
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: url, max: poolMax }) }) });
+export function createPostgresDb(url: string, poolMax: number, onIdleError: (err: Error) => void = () => {}): Db {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax });
+  // An idle client that dies (database restart, failover) must not crash the process;
+  // the pool replaces it on the next checkout.
+  pool.on('error', onIdleError);
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Zero-setup default: PostgreSQL compiled to WebAssembly, persisted under `dataDir`. */
@@ -19,7 +25,7 @@ export async function createEmbeddedDb(dataDir: string): Promise<Db> {
   const { PGlite } = await import('@electric-sql/pglite');
   const { PGliteDialect } = await import('kysely-pglite-dialect');
   await fs.mkdir(dataDir, { recursive: true });
-  const pglite = await PGlite.create(path.resolve(dataDir, 'pglite'), { parsers: { 20: (v: string) => BigInt(v) } });
+  const pglite = await PGlite.create(path.resolve(dataDir, 'pglite'), { parsers: { 20: (v: string) => BigInt(v), 1082: (v: string) => v } });
   // PGlite's query() uses the extended protocol, which takes one statement; migrations are
   // multi-statement scripts without parameters, so those go through exec() (simple protocol).
   const client = Object.create(pglite) as typeof pglite;

@@ -147,6 +147,20 @@ export async function up(db: Kysely<any>): Promise<void> {
     create index usage_records_project on usage_records (org_id, project_id, occurred_at desc);
     create unique index usage_records_reservation on usage_records (org_id, reservation_id) where reservation_id is not null;
 
+    -- Daily rollup of usage, written by the ledger in the same transaction as each usage row,
+    -- so dashboard charts and this month's usage read days, not calls.
+    create table usage_daily (
+      org_id uuid not null references organizations (id),
+      day date not null,
+      use_case text not null,
+      model text not null,
+      user_id uuid,
+      project_id uuid,
+      charged_mc bigint not null,
+      calls integer not null,
+      unique nulls not distinct (org_id, day, use_case, model, user_id, project_id)
+    );
+
     create table idempotency_keys (
       org_id uuid not null references organizations (id),
       key text not null,
@@ -190,7 +204,7 @@ export async function up(db: Kysely<any>): Promise<void> {
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- as above
 export async function down(db: Kysely<any>): Promise<void> {
   await sql`
-    drop table audit_log, overage_invoices, idempotency_keys, usage_records, reservations, ledger_entries,
+    drop table audit_log, overage_invoices, idempotency_keys, usage_daily, usage_records, reservations, ledger_entries,
       grants, rate_limits, sessions, projects, memberships, users, organizations cascade;
     drop function ledger_entries_append_only;
   `.execute(db);

@@ -1,5 +1,7 @@
 import type { Migration } from 'kysely';
 import * as core from './2026_11_25_0001_core';
+import * as billing from './2026_11_25_0100_billing';
+import * as ai from './2026_11_25_0200_ai';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -7,4 +9,6 @@ import * as core from './2026_11_25_0001_core';
  */
 export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
+  '2026_11_25_0100_billing': billing,
+  '2026_11_25_0200_ai': ai,
 };

@@ -12,16 +12,6 @@ export interface UsageQuery {
   model?: string;
 }
 
-export async function sumCharged(db: Q, orgId: string, from: Date, to?: Date): Promise<bigint> {
-  let q = db
-    .selectFrom('usage_records')
-    .select(sql<bigint>`coalesce(sum(charged_mc), 0)::bigint`.as('total'))
-    .where('org_id', '=', orgId)
-    .where('occurred_at', '>=', from);
-  if (to) q = q.where('occurred_at', '<', to);
-  return BigInt((await q.executeTakeFirstOrThrow()).total);
-}
-
 export async function unpaidInvoices(db: Q, orgId: string) {
   const row = await db
     .selectFrom('overage_invoices')
@@ -68,23 +58,34 @@ export function usagePage(db: Q, orgId: string, f: UsageQuery, after: { at: Date
   return q.orderBy('u.occurred_at', 'desc').orderBy('u.id', 'desc').limit(limit).execute();
 }
 
-export function dailyByUseCase(db: Q, orgId: string, from: Date, to: Date) {
-  return db
-    .selectFrom('usage_records')
-    .select([sql<string>`to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD')`.as('day'), 'use_case', sql<bigint>`sum(charged_mc)::bigint`.as('mc')])
+/** Credits consumed on days [fromDay, toDay) from the daily rollup ('YYYY-MM-DD', UTC). */
+export async function sumDaily(db: Q, orgId: string, fromDay: string, toDay?: string): Promise<bigint> {
+  let q = db
+    .selectFrom('usage_daily')
+    .select(sql<bigint>`coalesce(sum(charged_mc), 0)::bigint`.as('total'))
     .where('org_id', '=', orgId)
-    .where('occurred_at', '>=', from)
-    .where('occurred_at', '<', to)
+    .where('day', '>=', fromDay);
+  if (toDay) q = q.where('day', '<', toDay);
+  return BigInt((await q.executeTakeFirstOrThrow()).total);
+}
+
+export function dailyByUseCase(db: Q, orgId: string, fromDay: string, toDay: string) {
+  return db
+    .selectFrom('usage_daily')
+    .select(['day', 'use_case', sql<bigint>`sum(charged_mc)::bigint`.as('mc')])
+    .where('org_id', '=', orgId)
+    .where('day', '>=', fromDay)
+    .where('day', '<', toDay)
     .groupBy(['day', 'use_case'])
     .execute();
 }
 
-export function breakdown(db: Q, orgId: string, from: Date, to: Date, by: 'user' | 'project' | 'model') {
+export function breakdown(db: Q, orgId: string, fromDay: string, toDay: string, by: 'user' | 'project' | 'model') {
   const base = db
-    .selectFrom('usage_records as u')
+    .selectFrom('usage_daily as u')
     .where('u.org_id', '=', orgId)
-    .where('u.occurred_at', '>=', from)
-    .where('u.occurred_at', '<', to);
+    .where('u.day', '>=', fromDay)
+    .where('u.day', '<', toDay);
   const mc = sql<bigint>`sum(u.charged_mc)::bigint`.as('mc');
   if (by === 'user') {
     return base

@@ -9,6 +9,7 @@ import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './credits.repository';
 
 const DAY_MS = 86_400_000;
+const dayOf = (t: Date | number) => new Date(t).toISOString().slice(0, 10);
 const MAX_RANGE_DAYS = 366;
 const CSV_MAX_ROWS = 100_000;
 
@@ -89,7 +90,8 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
     const now = clock.now();
     const [held, periodUsage, unpaid] = await Promise.all([
       heldByOpenReservations(db, orgId, now),
-      repo.sumCharged(db, orgId, org.period_start),
+      // billing periods start at 00:00 UTC, so the period is a whole number of rollup days
+      repo.sumDaily(db, orgId, dayOf(org.period_start)),
       repo.unpaidInvoices(db, orgId),
     ]);
     const balance = BigInt(org.balance_mc);
@@ -155,15 +157,20 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       if (from >= to) throw new HttpError(400, 'VALIDATION_FAILED', '`from` must be before `to`');
       if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw new HttpError(400, 'VALIDATION_FAILED', `The range can span at most ${MAX_RANGE_DAYS} days`);
 
+      // Charts work in whole UTC days (the rollup's grain).
+      const fromDay = dayOf(Math.floor(from.getTime() / DAY_MS) * DAY_MS);
+      const toDay = dayOf(Math.ceil(to.getTime() / DAY_MS) * DAY_MS);
       const basisDays = 7;
+      const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
       const [daily, byUser, byProject, byModel, balance, events, burnt, held] = await Promise.all([
-        repo.dailyByUseCase(db, orgId, from, to),
-        repo.breakdown(db, orgId, from, to, 'user'),
-        repo.breakdown(db, orgId, from, to, 'project'),
-        repo.breakdown(db, orgId, from, to, 'model'),
+        repo.dailyByUseCase(db, orgId, fromDay, toDay),
+        repo.breakdown(db, orgId, fromDay, toDay, 'user'),
+        repo.breakdown(db, orgId, fromDay, toDay, 'project'),
+        repo.breakdown(db, orgId, fromDay, toDay, 'model'),
         repo.balanceByHour(db, orgId, org.period_start),
         repo.grantEvents(db, orgId, org.period_start),
-        repo.sumCharged(db, orgId, new Date(now.getTime() - basisDays * DAY_MS), now),
+        // burn rate over the last 7 complete days
+        repo.sumDaily(db, orgId, dayOf(today - basisDays * DAY_MS), dayOf(today)),
         heldByOpenReservations(db, orgId, now),
       ]);
 

@@ -187,6 +187,23 @@ export function insertUsage(
   return trx.insertInto('usage_records').values(u).returning(['id']).executeTakeFirstOrThrow();
 }
 
+/** Add one usage to its day's rollup row (same transaction as the usage row). */
+export async function addToDailyRollup(
+  trx: Q,
+  u: { org_id: string; day: string; use_case: string; model: string; user_id: string | null; project_id: string | null; charged_mc: bigint },
+) {
+  await trx
+    .insertInto('usage_daily')
+    .values({ ...u, calls: 1 })
+    .onConflict((oc) =>
+      oc.columns(['org_id', 'day', 'use_case', 'model', 'user_id', 'project_id']).doUpdateSet((eb) => ({
+        charged_mc: eb('usage_daily.charged_mc', '+', eb.ref('excluded.charged_mc')),
+        calls: eb('usage_daily.calls', '+', 1),
+      })),
+    )
+    .execute();
+}
+
 export function findIdempotencyRecord(trx: Q, orgId: string, key: string) {
   return trx.selectFrom('idempotency_keys').selectAll().where('org_id', '=', orgId).where('key', '=', key).executeTakeFirst();
 }

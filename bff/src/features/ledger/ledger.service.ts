@@ -256,6 +256,15 @@ export function createLedgerService(deps: LedgerDeps) {
       overage_mc: left,
       allocations: JSON.stringify(allocations),
     });
+    await repo.addToDailyRollup(ctx.trx, {
+      org_id: ctx.org.id,
+      day: ctx.now.toISOString().slice(0, 10),
+      use_case: usage.use_case,
+      model: usage.model,
+      user_id: usage.user_id,
+      project_id: usage.project_id,
+      charged_mc: cost,
+    });
     await ctx.append('consume', -cost, ctx.now, { usageId: inserted.id });
     const dto: UsageDto = {
       id: inserted.id,
