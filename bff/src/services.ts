@@ -6,6 +6,14 @@ import { createAccountsService } from './features/auth/accounts.service';
 import { createLedgerService } from './features/ledger/ledger.service';
 import { createCreditsService } from './features/credits/credits.service';
 import { createOrgService } from './features/org/org.service';
+import { createAiService } from './features/ai/ai.service';
+import { createModelProvider, type ModelProvider } from './features/ai/model-provider';
+import { createApiKeysService } from './features/api-keys/api-keys.service';
+import { createMeteringService } from './features/metering/metering.service';
+import { createOpenApiService } from './features/openapi/openapi.service';
+import { createBillingService } from './features/billing/billing.service';
+import type { PaymentGateway } from './features/billing/payment-gateway';
+import { createPaymentGateway } from './features/billing/payment-gateway.factory';
 
 export interface CoreDeps {
   env: Env;
@@ -15,17 +23,29 @@ export interface CoreDeps {
 }
 
 /** Adapters to the outside world, replaceable in tests (payment gateway, model provider). */
-// eslint-disable-next-line @typescript-eslint/no-empty-object-type -- features add their adapters here
-export interface Adapters {}
+export interface Adapters {
+  /** The model the AI features call: OpenAI-compatible HTTP, or the offline demo model. */
+  modelProvider: ModelProvider;
+  /** Razorpay when keys are set, the local sandbox otherwise. */
+  paymentGateway: PaymentGateway;
+}
 
 /** Composition root: every service is built here once per app, from the app's deps. */
 export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> }) {
   const { env, db, clock, logger } = deps;
   const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS });
-  const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS });
+  const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST });
   const org = createOrgService({ db, clock, accounts });
   const credits = createCreditsService({ db, clock, ledger });
-  return { env, db, clock, logger, ledger, accounts, org, credits };
+  // Refuses to start when the configured model is not in the catalog (its calls could not be charged).
+  const modelProvider = deps.overrides?.modelProvider ?? createModelProvider(env);
+  const ai = createAiService({ db, clock, logger, ledger, credits, org, provider: modelProvider, staleClaimMs: env.RESERVATION_TTL_SECONDS * 1000 });
+  const apiKeys = createApiKeysService({ db, clock });
+  const metering = createMeteringService({ db, ledger, org });
+  const openApi = createOpenApiService();
+  const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
+  const billing = createBillingService({ db, clock, logger, ledger, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
+  return { env, db, clock, logger, ledger, accounts, org, credits, ai, apiKeys, metering, openApi, billing };
 }
 
 export type Services = ReturnType<typeof createServices>;

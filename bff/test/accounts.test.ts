@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { orgContract } from '@ai-credits/shared/contracts/org';
+import { loadEnv } from '../src/env';
 import { Client, createOrg, startApp, uniq, type TestApp } from './support/harness';
 
 let app: TestApp;
@@ -11,6 +12,15 @@ beforeAll(async () => {
 afterAll(() => app.close());
 
 describe('accounts', () => {
+  it('hashes passwords with memory-hard scrypt, N=2^15 by default', async () => {
+    const { hashPassword, verifyPassword } = await import('../src/features/auth/password');
+    const hash = await hashPassword('correct horse');
+    expect(hash).toMatch(/^scrypt\$32768\$8\$1\$/);
+    expect(await verifyPassword('correct horse', hash)).toBe(true);
+    expect(await verifyPassword('wrong horse', hash)).toBe(false);
+    expect(loadEnv({}).PASSWORD_HASH_COST).toBe(15);
+  });
+
   it('sign-up creates an org owned by its creator with 300 credits', async () => {
     const client = new Client(app.baseUrl);
     const email = `${uniq('Founder-')}@Example.test`;

@@ -23,7 +23,8 @@ export interface TestApp {
 export async function startApp(
   options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number } = {},
 ): Promise<TestApp> {
-  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', DATABASE_URL: inject('databaseUrl'), ...options.env });
+  // A cheaper scrypt cost keeps the suites fast; test/accounts.test.ts pins the production default.
+  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: inject('databaseUrl'), ...options.env });
   const db = createPostgresDb(inject('databaseUrl'), options.poolMax ?? 10);
   const clock = options.clock ?? new TestClock();
   const app = createApp({ env, db, clock, logger: createLogger('silent'), overrides: options.overrides });

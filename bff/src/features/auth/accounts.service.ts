@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock';
 import { billingPeriodAt } from '../ledger/billing-period';
 import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './accounts.repository';
-import { DUMMY_HASH, hashPassword, verifyPassword } from './password';
+import { DUMMY_HASH, hashPassword as hashWithCost, verifyPassword } from './password';
 
 const LOGIN_WINDOW_MS = 15 * 60 * 1000;
 const LOGIN_MAX_PER_EMAIL = 10;
@@ -20,8 +20,9 @@ export interface SessionContext {
   info: SessionInfo;
 }
 
-export function createAccountsService(deps: { db: Db; clock: Clock; ledger: LedgerService; sessionTtlHours: number }) {
+export function createAccountsService(deps: { db: Db; clock: Clock; ledger: LedgerService; sessionTtlHours: number; passwordHashCost: number }) {
   const { db, clock, ledger } = deps;
+  const hashPassword = (password: string) => hashWithCost(password, deps.passwordHashCost);
 
   async function startSession(userId: string, orgId: string) {
     const token = randomBytes(32).toString('base64url');

@@ -3,14 +3,16 @@ import { randomBytes, scrypt as scryptCb, timingSafeEqual, type ScryptOptions } 
 const scrypt = (password: string, salt: Buffer, keylen: number, options: ScryptOptions) =>
   new Promise<Buffer>((resolve, reject) => scryptCb(password, salt, keylen, options, (err, key) => (err ? reject(err) : resolve(key))));
 
-// scrypt is memory-hard: N=2^15, r=8 uses 32 MiB per hash.
-const N = 2 ** 15;
+// scrypt is memory-hard: N=2^15, r=8 uses 32 MiB per hash (the default cost, log2 N = 15).
+// Parameters are stored with each hash, so the cost can change without invalidating old ones.
+export const DEFAULT_HASH_COST = 15;
 const R = 8;
 const P = 1;
 const KEYLEN = 32;
 const MAXMEM = 64 * 1024 * 1024;
 
-export async function hashPassword(password: string): Promise<string> {
+export async function hashPassword(password: string, cost = DEFAULT_HASH_COST): Promise<string> {
+  const N = 2 ** cost;
   const salt = randomBytes(16);
   const key = await scrypt(password, salt, KEYLEN, { N, r: R, p: P, maxmem: MAXMEM });
   return `scrypt$${N}$${R}$${P}$${salt.toString('base64')}$${key.toString('base64')}`;
