@@ -10,6 +10,12 @@ import { sessionMiddleware, csrfMiddleware } from './features/auth/session.middl
 import { authRouter } from './features/auth/auth.routes';
 import { orgRouter } from './features/org/org.routes';
 import { creditsRouter } from './features/credits/credits.routes';
+import { apiKeyMiddleware } from './features/api-keys/api-key.middleware';
+import { apiKeysRouter } from './features/api-keys/api-keys.routes';
+import { aiRouter } from './features/ai/ai.routes';
+import { meteringRouter } from './features/metering/metering.routes';
+import { openApiRouter } from './features/openapi/openapi.routes';
+import { billingRouter } from './features/billing/billing.routes';
 
 export interface AppDeps extends CoreDeps {
   /** Replacements for adapters (payment gateway, model provider), for tests. */
@@ -55,9 +61,15 @@ export function createApp(deps: AppDeps) {
   const api = express.Router();
   api.use(sessionMiddleware(services));
   api.use(csrfMiddleware());
+  api.use(apiKeyMiddleware(services));
   api.use(authRouter(services));
   api.use(orgRouter(services));
   api.use(creditsRouter(services));
+  api.use(aiRouter(services));
+  api.use(apiKeysRouter(services));
+  api.use(meteringRouter(services));
+  api.use(openApiRouter(services));
+  api.use(billingRouter(services));
   api.use('/api', (req) => {
     throw new HttpError(404, 'NOT_FOUND', `No route for ${req.method} ${req.originalUrl.split('?')[0]}`);
   });

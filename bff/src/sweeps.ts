@@ -11,7 +11,11 @@ interface SweepJob {
   run(services: Services): Promise<unknown>;
 }
 
-const jobs: SweepJob[] = [{ name: 'ledger.rollover', everyMs: 60_000, run: (s) => s.ledger.sweep() }];
+const jobs: SweepJob[] = [
+  { name: 'ledger.rollover', everyMs: 60_000, run: (s) => s.ledger.sweep() },
+  // A paid order whose callback and webhook were both lost is still granted (PRODUCT.md "Buying credits").
+  { name: 'billing.reconcile', everyMs: 60_000, run: (s) => s.billing.reconcile() },
+];
 
 export function startSweeps(services: Services): () => void {
   const timers = jobs.map((job) =>

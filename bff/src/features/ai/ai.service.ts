@@ -1,0 +1,393 @@
+import { createHash } from 'node:crypto';
+import { costMc, type UseCase } from '@ai-credits/shared/catalog';
+import type { AiRun, ChatMessage, Conversation, EstimateBody, Estimate, Report, TestCase, TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
+import type { Db } from '../../db/db';
+import { HttpError, notFound } from '../../http/http-error';
+import { toSafeNumber } from '../../lib/bigint';
+import type { Clock } from '../../lib/clock';
+import type { Logger } from '../../lib/logger';
+import type { CreditsService } from '../credits/credits.service';
+import type { LedgerService, UsageDto } from '../ledger/ledger.service';
+import type { OrgService } from '../org/org.service';
+import { ProviderError, type Completion, type ModelProvider, type ProviderMessage } from './model-provider';
+import * as prompts from './prompts';
+import { countPromptTokens, inputTokensUpperBound } from './tokenizer';
+import * as repo from './ai.repository';
+
+export interface AiDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  ledger: LedgerService;
+  credits: Pick<CreditsService, 'summary'>;
+  org: Pick<OrgService, 'projectOrThrow'>;
+  provider: ModelProvider;
+  /** A pending idempotency claim older than this was abandoned (its process died). */
+  staleClaimMs: number;
+}
+
+/** Who asks, for what, under which Idempotency-Key. */
+export interface AiCaller {
+  orgId: string;
+  userId: string;
+  idempotencyKey?: string;
+}
+
+const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
+
+const toTestCase = (t: {
+  id: string;
+  project_id: string;
+  generation_id: string;
+  area: string;
+  title: string;
+  preconditions: string;
+  steps: unknown;
+  expected_result: string;
+  created_at: Date;
+}): TestCase => ({
+  id: t.id,
+  projectId: t.project_id,
+  generationId: t.generation_id,
+  area: t.area,
+  title: t.title,
+  preconditions: t.preconditions,
+  steps: t.steps as string[],
+  expectedResult: t.expected_result,
+  createdAt: t.created_at.toISOString(),
+});
+
+const toConversation = (c: { id: string; project_id: string; title: string; created_at: Date; updated_at: Date }): Conversation => ({
+  id: c.id,
+  projectId: c.project_id,
+  title: c.title,
+  createdAt: c.created_at.toISOString(),
+  updatedAt: c.updated_at.toISOString(),
+});
+
+const toMessage = (m: { id: string; role: 'user' | 'assistant'; content: string; model: string | null; created_at: Date }): ChatMessage => ({
+  id: m.id,
+  role: m.role,
+  content: m.content,
+  model: m.model,
+  createdAt: m.created_at.toISOString(),
+});
+
+const toReport = (r: {
+  id: string;
+  project_id: string;
+  model: string;
+  test_case_count: number;
+  summary: string;
+  coverage: unknown;
+  gaps: unknown;
+  created_at: Date;
+}): Report => ({
+  id: r.id,
+  projectId: r.project_id,
+  model: r.model,
+  testCaseCount: r.test_case_count,
+  summary: r.summary,
+  coverage: r.coverage as Report['coverage'],
+  gaps: r.gaps as string[],
+  createdAt: r.created_at.toISOString(),
+});
+
+/**
+ * The AI features. Each call is metered in two phases through the ledger (PRODUCT.md
+ * "Consumption"): reserve the most the call can cost (refused up front when AI is off or the
+ * org cannot cover it), call the model, settle the real token counts; on any model failure
+ * release, so nothing is charged. What the model wrote is stored and stays readable.
+ */
+export function createAiService(deps: AiDeps) {
+  const { db, clock, ledger, provider } = deps;
+  const model = provider.model;
+
+  /** The reservation: a token is at least one byte, so the prompt's bytes bound its input tokens. */
+  function maxCostMc(messages: ProviderMessage[], useCase: UseCase): bigint {
+    return costMc(model, inputTokensUpperBound(messages), prompts.MAX_OUTPUT_TOKENS[useCase]);
+  }
+
+  /** Same key + same request: the first response. Same key + another request: 422. */
+  async function idempotent<T>(caller: AiCaller, operation: string, request: unknown, run: () => Promise<T>): Promise<T> {
+    const key = caller.idempotencyKey;
+    if (!key) return run();
+    const requestHash = hash({ operation, userId: caller.userId, request });
+    const now = clock.now();
+    let claimed = await repo.claimRequest(db, { org_id: caller.orgId, idempotency_key: key, operation, request_hash: requestHash, created_at: now });
+    if (!claimed) {
+      const existing = await repo.findRequest(db, caller.orgId, key);
+      if (existing && (existing.operation !== operation || existing.request_hash !== requestHash)) {
+        throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request');
+      }
+      if (existing?.status === 'done') return existing.response as T;
+      claimed = existing
+        ? await repo.takeOverStaleRequest(db, caller.orgId, key, new Date(now.getTime() - deps.staleClaimMs), now)
+        : await repo.claimRequest(db, { org_id: caller.orgId, idempotency_key: key, operation, request_hash: requestHash, created_at: now });
+      if (!claimed) throw new HttpError(409, 'CONFLICT', 'This request is already running; wait for its result');
+    }
+    try {
+      const result = await run();
+      await repo.completeRequest(db, caller.orgId, key, result);
+      return result;
+    } catch (error) {
+      await repo.dropPendingRequest(db, caller.orgId, key);
+      throw error;
+    }
+  }
+
+  /**
+   * Reserve -> call the model -> parse -> settle -> save. Any failure of the model (HTTP error,
+   * timeout, unusable answer) releases the reservation and answers 502 PROVIDER_FAILED.
+   */
+  async function metered<P, R>(
+    caller: AiCaller,
+    projectId: string,
+    useCase: UseCase,
+    messages: ProviderMessage[],
+    parse: (text: string) => P,
+    save: (parsed: P, usage: UsageDto) => Promise<R>,
+  ): Promise<R & { run: AiRun }> {
+    const { reservation } = await ledger.reserve({
+      orgId: caller.orgId,
+      userId: caller.userId,
+      projectId,
+      apiKeyId: null,
+      source: 'app',
+      useCase,
+      model: model.id,
+      estimateMc: maxCostMc(messages, useCase),
+    });
+    let completion: Completion;
+    let parsed: P;
+    let settled: Awaited<ReturnType<LedgerService['settle']>>;
+    try {
+      completion = await provider.complete({ task: useCase, messages, maxOutputTokens: prompts.MAX_OUTPUT_TOKENS[useCase] });
+      parsed = parse(completion.text);
+      settled = await ledger.settle({
+        orgId: caller.orgId,
+        reservationId: reservation.id,
+        inputTokens: completion.inputTokens,
+        outputTokens: completion.outputTokens,
+        // The usage record keeps the click's key (PRODUCT.md "Consumption").
+        idempotencyKey: caller.idempotencyKey ? `app:${caller.idempotencyKey}` : undefined,
+      });
+    } catch (error) {
+      await ledger.release({ orgId: caller.orgId, reservationId: reservation.id }).catch((releaseError: unknown) => {
+        // It expires by itself after the reservation TTL.
+        deps.logger.warn({ err: releaseError, reservationId: reservation.id }, 'could not release a reservation');
+      });
+      if (error instanceof ProviderError) {
+        deps.logger.warn({ err: error, detail: error.detail, model: model.id }, 'model call failed');
+        throw new HttpError(502, 'PROVIDER_FAILED', `${error.message}. Nothing was charged; try again.`);
+      }
+      if (error instanceof HttpError && error.code === 'SETTLE_EXCEEDS_RESERVATION') {
+        throw new HttpError(502, 'PROVIDER_FAILED', 'The model used more tokens than it was allowed. Nothing was charged; try again.');
+      }
+      if (error instanceof HttpError && error.code === 'RESERVATION_EXPIRED') {
+        throw new HttpError(502, 'PROVIDER_FAILED', 'The model took longer than a reservation lasts. Nothing was charged; try again.');
+      }
+      throw error;
+    }
+    const result = await save(parsed, settled.usage);
+    return {
+      ...result,
+      run: {
+        model: model.id,
+        modelLabel: model.label,
+        demo: model.demo,
+        inputTokens: settled.usage.inputTokens,
+        outputTokens: settled.usage.outputTokens,
+        chargedMc: settled.usage.chargedMc,
+        balance: settled.balance,
+      },
+    };
+  }
+
+  async function ownConversation(orgId: string, userId: string, conversationId: string) {
+    const conversation = await repo.findConversation(db, orgId, conversationId);
+    // Conversations are per user: another member's is as good as missing.
+    if (!conversation || conversation.user_id !== userId) throw notFound('Conversation');
+    return conversation;
+  }
+
+  async function promptFor(orgId: string, userId: string, body: EstimateBody): Promise<ProviderMessage[]> {
+    const project = await deps.org.projectOrThrow(orgId, body.projectId);
+    switch (body.useCase) {
+      case 'test_generation':
+        return prompts.testGenerationPrompt(project.name, body.requirement);
+      case 'chat': {
+        const conversation = body.conversationId ? await ownConversation(orgId, userId, body.conversationId) : null;
+        if (conversation && conversation.project_id !== project.id) throw notFound('Conversation');
+        const history = conversation ? await repo.lastMessages(db, orgId, conversation.id, prompts.CHAT_HISTORY_MESSAGES) : [];
+        const count = await repo.countTestCasesOfProject(db, orgId, project.id);
+        return prompts.chatPrompt(project.name, count, history, body.message);
+      }
+      case 'report': {
+        const cases = await repo.listTestCasesOfProject(db, orgId, project.id, prompts.REPORT_MAX_TEST_CASES);
+        return prompts.reportPrompt(project.name, cases);
+      }
+    }
+  }
+
+  return {
+    model,
+
+    /** "About N credits; you have M" before the user runs the action. */
+    async estimate(caller: AiCaller, body: EstimateBody): Promise<Estimate> {
+      const messages = await promptFor(caller.orgId, caller.userId, body);
+      const summary = await deps.credits.summary(caller.orgId);
+      const maxMc = maxCostMc(messages, body.useCase);
+      const expectedMc = costMc(model, countPromptTokens(messages), prompts.TYPICAL_OUTPUT_TOKENS[body.useCase]);
+      const overageRoomMc = Math.max(0, summary.overage.limitMc - summary.overage.usedMc);
+      return {
+        useCase: body.useCase,
+        model: model.id,
+        modelLabel: model.label,
+        demo: model.demo,
+        expectedMc: toSafeNumber(expectedMc < maxMc ? expectedMc : maxMc),
+        maxMc: toSafeNumber(maxMc),
+        balanceMc: summary.balanceMc,
+        availableMc: summary.availableMc,
+        overageRoomMc,
+        aiEnabled: summary.aiEnabled,
+        canRun: summary.aiEnabled && maxMc <= BigInt(summary.availableMc) + BigInt(summary.overage.limitMc),
+      };
+    },
+
+    generateTestCases(caller: AiCaller, input: { projectId: string; requirement: string }) {
+      return idempotent(caller, 'test_generation', input, async () => {
+        const project = await deps.org.projectOrThrow(caller.orgId, input.projectId);
+        const messages = prompts.testGenerationPrompt(project.name, input.requirement);
+        return metered(caller, project.id, 'test_generation', messages, prompts.parseTestCases, async (cases, usage) =>
+          db.transaction().execute(async (trx) => {
+            const now = clock.now();
+            const generation = await repo.insertGeneration(trx, {
+              org_id: caller.orgId,
+              project_id: project.id,
+              user_id: caller.userId,
+              requirement: input.requirement,
+              model: model.id,
+              usage_id: usage.id,
+              created_at: now,
+            });
+            const rows = await repo.insertTestCases(
+              trx,
+              cases.map((c, position) => ({
+                org_id: caller.orgId,
+                project_id: project.id,
+                generation_id: generation.id,
+                position,
+                area: c.area,
+                title: c.title,
+                preconditions: c.preconditions,
+                steps: JSON.stringify(c.steps),
+                expected_result: c.expectedResult,
+                created_at: now,
+              })),
+            );
+            const dto: TestCaseGeneration = {
+              id: generation.id,
+              projectId: generation.project_id,
+              requirement: generation.requirement,
+              model: generation.model,
+              createdAt: generation.created_at.toISOString(),
+              testCases: rows.sort((a, b) => a.position - b.position).map(toTestCase),
+            };
+            return { generation: dto };
+          }),
+        );
+      });
+    },
+
+    async listTestCases(orgId: string, projectId: string): Promise<TestCaseGeneration[]> {
+      await deps.org.projectOrThrow(orgId, projectId);
+      const generations = await repo.listGenerations(db, orgId, projectId, 50);
+      const cases = await repo.listTestCasesOfGenerations(
+        db,
+        orgId,
+        generations.map((g) => g.id),
+      );
+      return generations.map((g) => ({
+        id: g.id,
+        projectId: g.project_id,
+        requirement: g.requirement,
+        model: g.model,
+        createdAt: g.created_at.toISOString(),
+        testCases: cases.filter((c) => c.generation_id === g.id).map(toTestCase),
+      }));
+    },
+
+    async listConversations(orgId: string, userId: string, projectId: string) {
+      await deps.org.projectOrThrow(orgId, projectId);
+      return (await repo.listConversations(db, orgId, userId, projectId, 100)).map(toConversation);
+    },
+
+    async getConversation(orgId: string, userId: string, conversationId: string) {
+      const conversation = await ownConversation(orgId, userId, conversationId);
+      const messages = await repo.listMessages(db, orgId, conversation.id);
+      return { conversation: toConversation(conversation), messages: messages.map(toMessage) };
+    },
+
+    chat(caller: AiCaller, input: { projectId: string; conversationId?: string | null; message: string }) {
+      return idempotent(caller, 'chat', input, async () => {
+        const messages = await promptFor(caller.orgId, caller.userId, { useCase: 'chat', ...input });
+        return metered(caller, input.projectId, 'chat', messages, prompts.parseChatReply, async (reply, usage) =>
+          db.transaction().execute(async (trx) => {
+            const now = clock.now();
+            const conversation = input.conversationId
+              ? await repo.touchConversation(trx, caller.orgId, input.conversationId, now)
+              : await repo.insertConversation(trx, {
+                  org_id: caller.orgId,
+                  project_id: input.projectId,
+                  user_id: caller.userId,
+                  title: input.message.split('\n')[0]!.slice(0, 80),
+                  created_at: now,
+                  updated_at: now,
+                });
+            const base = { org_id: caller.orgId, conversation_id: conversation.id, created_at: now };
+            const userMessage = await repo.insertMessage(trx, { ...base, role: 'user', content: input.message, model: null, usage_id: null });
+            const replyMessage = await repo.insertMessage(trx, { ...base, role: 'assistant', content: reply, model: model.id, usage_id: usage.id });
+            return { conversation: toConversation(conversation), userMessage: toMessage(userMessage), reply: toMessage(replyMessage) };
+          }),
+        );
+      });
+    },
+
+    async listReports(orgId: string, projectId: string) {
+      await deps.org.projectOrThrow(orgId, projectId);
+      return (await repo.listReports(db, orgId, projectId, 50)).map(toReport);
+    },
+
+    createReport(caller: AiCaller, input: { projectId: string }) {
+      return idempotent(caller, 'report', input, async () => {
+        const project = await deps.org.projectOrThrow(caller.orgId, input.projectId);
+        const areas = await repo.countByArea(db, caller.orgId, project.id);
+        const total = areas.reduce((sum, a) => sum + Number(a.n), 0);
+        // Nothing to review: refuse before anything is reserved.
+        if (total === 0) throw new HttpError(409, 'CONFLICT', 'This project has no test cases yet; generate some first');
+        const messages = await promptFor(caller.orgId, caller.userId, { useCase: 'report', projectId: project.id });
+        const coverage = areas
+          .map((a) => ({ area: a.area, testCaseCount: Number(a.n), percent: Math.round((Number(a.n) * 100) / total) }))
+          .sort((a, b) => b.testCaseCount - a.testCaseCount || a.area.localeCompare(b.area));
+        return metered(caller, project.id, 'report', messages, prompts.parseReport, async (written, usage) => {
+          const row = await repo.insertReport(db, {
+            org_id: caller.orgId,
+            project_id: project.id,
+            user_id: caller.userId,
+            model: model.id,
+            usage_id: usage.id,
+            test_case_count: total,
+            summary: written.summary,
+            coverage: JSON.stringify(coverage),
+            gaps: JSON.stringify(written.gaps),
+            created_at: clock.now(),
+          });
+          return { report: toReport(row) };
+        });
+      });
+    },
+  };
+}
+
+export type AiService = ReturnType<typeof createAiService>;

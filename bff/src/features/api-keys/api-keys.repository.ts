@@ -1,0 +1,57 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/database';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+const columns = ['api_keys.id', 'api_keys.name', 'api_keys.token_prefix', 'api_keys.created_at', 'api_keys.last_used_at', 'api_keys.revoked_at'] as const;
+
+export function insertApiKey(db: Q, k: { org_id: string; name: string; token_prefix: string; token_hash: string; created_by: string | null; created_at: Date }) {
+  return db.insertInto('api_keys').values(k).returning(['id', 'name', 'token_prefix', 'created_at', 'last_used_at', 'revoked_at']).executeTakeFirstOrThrow();
+}
+
+export function listApiKeys(db: Q, orgId: string) {
+  return db
+    .selectFrom('api_keys')
+    .leftJoin('users', 'users.id', 'api_keys.created_by')
+    .select([...columns, 'users.id as creator_id', 'users.name as creator_name'])
+    .where('api_keys.org_id', '=', orgId)
+    .orderBy('api_keys.revoked_at', (ob) => ob.desc().nullsFirst())
+    .orderBy('api_keys.created_at', 'desc')
+    .execute();
+}
+
+export function findApiKey(db: Q, orgId: string, id: string) {
+  return db
+    .selectFrom('api_keys')
+    .leftJoin('users', 'users.id', 'api_keys.created_by')
+    .select([...columns, 'users.id as creator_id', 'users.name as creator_name'])
+    .where('api_keys.org_id', '=', orgId)
+    .where('api_keys.id', '=', id)
+    .executeTakeFirst();
+}
+
+export async function revokeApiKey(db: Q, orgId: string, id: string, at: Date) {
+  await db.updateTable('api_keys').set({ revoked_at: at }).where('org_id', '=', orgId).where('id', '=', id).where('revoked_at', 'is', null).execute();
+}
+
+/** The key a bearer token names, if it exists and is not revoked. */
+export function findActiveByHash(db: Q, orgId: string, tokenHash: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'last_used_at'])
+    .where('org_id', '=', orgId)
+    .where('token_hash', '=', tokenHash)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+/** Written at most once a minute per key: "last used" needs no more precision than that. */
+export async function touchLastUsed(db: Q, orgId: string, id: string, at: Date) {
+  await db
+    .updateTable('api_keys')
+    .set({ last_used_at: at })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', new Date(at.getTime() - 60_000))]))
+    .execute();
+}

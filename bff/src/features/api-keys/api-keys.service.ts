@@ -1,0 +1,90 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
+import type { Db } from '../../db/db';
+import { notFound } from '../../http/http-error';
+import type { Clock } from '../../lib/clock';
+import { insertAudit } from '../ledger/ledger.repository';
+import * as repo from './api-keys.repository';
+
+/**
+ * Org API keys (PRODUCT.md "Metering API"). A token is `aic_<org id hex>_<32 random bytes>`:
+ * the org part lets the lookup filter by org_id like every tenant query; the random part makes
+ * it unguessable, so a plain sha256 is a safe way to store it (no slow password hash needed).
+ */
+const TOKEN = /^aic_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
+
+const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
+
+function orgIdOfToken(token: string): string | null {
+  const hex = TOKEN.exec(token)?.[1];
+  if (!hex) return null;
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+type Row = Awaited<ReturnType<typeof repo.listApiKeys>>[number];
+
+const toApiKey = (k: Row): ApiKey => ({
+  id: k.id,
+  name: k.name,
+  prefix: k.token_prefix,
+  createdAt: k.created_at.toISOString(),
+  createdBy: k.creator_id && k.creator_name ? { id: k.creator_id, name: k.creator_name } : null,
+  lastUsedAt: k.last_used_at?.toISOString() ?? null,
+  revokedAt: k.revoked_at?.toISOString() ?? null,
+});
+
+export function createApiKeysService(deps: { db: Db; clock: Clock }) {
+  const { db, clock } = deps;
+
+  return {
+    async list(orgId: string) {
+      return (await repo.listApiKeys(db, orgId)).map(toApiKey);
+    },
+
+    /** The token is returned here once and never again (only its hash is kept). */
+    async create(orgId: string, actorUserId: string, name: string) {
+      const token = `aic_${orgId.replaceAll('-', '')}_${randomBytes(32).toString('base64url')}`;
+      return db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const row = await repo.insertApiKey(trx, {
+          org_id: orgId,
+          name,
+          token_prefix: `${token.slice(0, 12)}…${token.slice(-4)}`,
+          token_hash: sha256(token),
+          created_by: actorUserId,
+          created_at: now,
+        });
+        await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'api_key.created', from_value: null, to_value: { apiKeyId: row.id, name }, created_at: now });
+        const full = await repo.findApiKey(trx, orgId, row.id);
+        return { apiKey: toApiKey(full!), token };
+      });
+    },
+
+    async revoke(orgId: string, actorUserId: string, apiKeyId: string) {
+      return db.transaction().execute(async (trx) => {
+        const key = await repo.findApiKey(trx, orgId, apiKeyId);
+        if (!key) throw notFound('API key');
+        if (!key.revoked_at) {
+          const now = clock.now();
+          await repo.revokeApiKey(trx, orgId, apiKeyId, now);
+          await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'api_key.revoked', from_value: { apiKeyId, name: key.name }, to_value: null, created_at: now });
+          return toApiKey({ ...key, revoked_at: now });
+        }
+        return toApiKey(key);
+      });
+    },
+
+    /** The org and key a bearer token stands for; null when it is malformed, unknown or revoked. */
+    async authenticate(token: string): Promise<{ orgId: string; apiKeyId: string } | null> {
+      const orgId = orgIdOfToken(token);
+      if (!orgId) return null;
+      const key = await repo.findActiveByHash(db, orgId, sha256(token));
+      if (!key) return null;
+      const now = clock.now();
+      if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > 60_000) await repo.touchLastUsed(db, orgId, key.id, now);
+      return { orgId, apiKeyId: key.id };
+    },
+  };
+}
+
+export type ApiKeysService = ReturnType<typeof createApiKeysService>;

@@ -1,0 +1,408 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Transaction } from 'kysely';
+import { z } from 'zod';
+import { findBundle, MC_PER_CREDIT, type BundleId } from '@ai-credits/shared/catalog';
+import type { BillingHistory, CheckoutCallback, CheckoutOptions, Invoice, Purchase, PurchaseStatus } from '@ai-credits/shared/contracts/billing';
+import type { Database } from '../../db/database';
+import type { Db } from '../../db/db';
+import type { Actor } from '../../http/endpoint';
+import { HttpError, notFound } from '../../http/http-error';
+import { toSafeNumber } from '../../lib/bigint';
+import type { Clock } from '../../lib/clock';
+import type { Logger } from '../../lib/logger';
+import type { LedgerService } from '../ledger/ledger.service';
+import * as repo from './billing.repository';
+import type { PaymentGateway } from './payment-gateway';
+import { canMove, isSettled } from './purchase-state';
+import { renderReceipt } from './receipt';
+
+export interface BillingDeps {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  ledger: Pick<LedgerService, 'grantInTransaction'>;
+  gateway: PaymentGateway;
+  /** Purchases pending longer than this are reconciled with the gateway by the sweep. */
+  reconcileAfterSeconds: number;
+}
+
+const CHECKOUT_NAME = 'AI Credits';
+const CURRENCY = 'USD';
+const HISTORY_LIMIT = 200;
+
+/** A payment as the callback, a webhook or the sweep reports it. */
+interface PaymentReport {
+  paymentId: string;
+  /** Amount and currency when the report carries them (webhook, sweep); checked against the order. */
+  amountCents?: number;
+  currency?: string;
+  source: 'callback' | 'webhook' | 'sweep';
+}
+
+// Webhook payloads: only the fields we use, everything else passes through untouched.
+const Notes = z.union([z.record(z.string(), z.unknown()), z.array(z.unknown())]).optional();
+const PaymentEntity = z.looseObject({
+  id: z.string(),
+  order_id: z.string().nullish(),
+  amount: z.coerce.number().optional(),
+  currency: z.string().optional(),
+  status: z.string().optional(),
+  amount_refunded: z.coerce.number().nullish(),
+  error_description: z.string().nullish(),
+  notes: Notes,
+});
+const WebhookSchema = z.looseObject({
+  event: z.string(),
+  payload: z.looseObject({
+    payment: z.looseObject({ entity: PaymentEntity }).optional(),
+    order: z.looseObject({ entity: z.looseObject({ id: z.string(), amount_paid: z.coerce.number().optional(), notes: Notes }) }).optional(),
+    refund: z.looseObject({ entity: z.looseObject({ id: z.string(), amount: z.coerce.number().optional(), payment_id: z.string().optional() }) }).optional(),
+  }),
+});
+
+const UUID = z.uuid();
+function orgFromNotes(...notes: z.infer<typeof Notes>[]): string | null {
+  for (const n of notes) {
+    const value = n && !Array.isArray(n) ? n.org_id : undefined;
+    if (UUID.safeParse(value).success) return value as string;
+  }
+  return null;
+}
+
+const iso = (d: Date | null) => (d ? d.toISOString() : null);
+
+export function toPurchaseDto(p: repo.PurchaseRow): Purchase {
+  const bundle = p.bundle_id ? findBundle(p.bundle_id) : undefined;
+  return {
+    id: p.id,
+    kind: p.kind,
+    bundleId: (bundle?.id ?? null) as BundleId | null,
+    bundleName: bundle?.name ?? null,
+    invoiceId: p.invoice_id,
+    amountCents: toSafeNumber(p.amount_cents),
+    currency: p.currency,
+    credits: toSafeNumber(p.credits),
+    status: p.status,
+    refundedCents: toSafeNumber(p.refunded_cents),
+    razorpayOrderId: p.razorpay_order_id,
+    razorpayPaymentId: p.razorpay_payment_id,
+    failureReason: p.failure_reason,
+    createdAt: p.created_at.toISOString(),
+    paidAt: iso(p.paid_at),
+    grantedAt: iso(p.granted_at),
+  };
+}
+
+export function createBillingService(deps: BillingDeps) {
+  const { db, clock, logger, ledger, gateway } = deps;
+
+  async function checkoutOptions(actor: Actor, p: repo.PurchaseRow, description: string): Promise<CheckoutOptions> {
+    const user = actor.userId ? await repo.findUserContact(db, actor.userId) : undefined;
+    return {
+      purchaseId: p.id,
+      mode: gateway.mode,
+      keyId: gateway.keyId,
+      orderId: p.razorpay_order_id,
+      amount: toSafeNumber(p.amount_cents),
+      currency: CURRENCY,
+      name: CHECKOUT_NAME,
+      description,
+      prefill: { name: user?.name ?? '', email: user?.email ?? '' },
+      // Copied onto the payment by Checkout, so payment webhooks name the org and purchase too.
+      notes: { org_id: p.org_id, purchase_id: p.id },
+    };
+  }
+
+  /**
+   * Razorpay first, then our row: when Razorpay is down nothing is written (no purchase row in a
+   * misleading state); an order whose row failed to insert is never shown to anyone, so it is never paid.
+   */
+  async function openOrder(actor: Actor, input: { kind: 'bundle' | 'invoice'; bundleId: string | null; invoiceId: string | null; credits: bigint; amountCents: bigint }) {
+    const purchaseId = randomUUID();
+    const notes: Record<string, string> = { org_id: actor.orgId, purchase_id: purchaseId, kind: input.kind };
+    if (input.bundleId) notes.bundle_id = input.bundleId;
+    if (input.invoiceId) notes.invoice_id = input.invoiceId;
+    const order = await gateway.createOrder({ amountCents: toSafeNumber(input.amountCents), currency: CURRENCY, receipt: purchaseId, notes });
+    if (order.amount !== toSafeNumber(input.amountCents) || order.currency !== CURRENCY) {
+      logger.error({ orderId: order.id, amount: order.amount, currency: order.currency }, 'Razorpay order amount differs from the catalog');
+      throw new HttpError(502, 'GATEWAY_UNAVAILABLE', 'The payment gateway returned an unexpected order. No payment was taken.');
+    }
+    const now = clock.now();
+    return repo.insertPurchase(db, {
+      org_id: actor.orgId,
+      id: purchaseId,
+      kind: input.kind,
+      bundle_id: input.bundleId,
+      invoice_id: input.invoiceId,
+      credits: input.credits,
+      amount_cents: input.amountCents,
+      currency: CURRENCY,
+      status: 'created',
+      gateway: gateway.name,
+      razorpay_order_id: order.id,
+      created_by: actor.userId,
+      created_at: now,
+      updated_at: now,
+    });
+  }
+
+  /**
+   * The one place a payment turns into credits (or a paid invoice). Runs in the caller's
+   * transaction with the purchase row locked, so callback, webhooks and sweep serialise here;
+   * the ledger's unique index on (org_id, purchase_id) is the last line of "exactly once".
+   */
+  async function applyPaid(trx: Transaction<Database>, p: repo.PurchaseRow, report: PaymentReport): Promise<repo.PurchaseRow> {
+    if (report.amountCents !== undefined && (report.amountCents !== Number(p.amount_cents) || (report.currency && report.currency !== p.currency))) {
+      logger.error({ purchaseId: p.id, paymentId: report.paymentId, amount: report.amountCents, currency: report.currency }, 'payment amount does not match the purchase; not applied');
+      return p;
+    }
+    if (p.status === 'granted' || (p.status === 'paid' && p.kind === 'invoice')) return p;
+    const now = clock.now();
+    const patch: Partial<repo.PurchaseRow> = { updated_at: now };
+    let status: PurchaseStatus = p.status;
+    if (canMove(status, 'paid')) {
+      status = 'paid';
+      Object.assign(patch, { status, razorpay_payment_id: report.paymentId, paid_at: now, failure_reason: null });
+    }
+    if (p.kind === 'bundle') {
+      const bundle = findBundle(p.bundle_id ?? '');
+      await ledger.grantInTransaction(trx, p.org_id, {
+        source: 'purchase',
+        amountMc: p.credits * BigInt(MC_PER_CREDIT),
+        purchaseId: p.id,
+        note: `${bundle?.name ?? 'Credit'} bundle, Razorpay ${p.razorpay_order_id}`,
+      });
+      Object.assign(patch, { status: 'granted', granted_at: now });
+    } else if (p.invoice_id) {
+      await repo.markInvoicePaid(trx, p.org_id, p.invoice_id, now);
+    }
+    await repo.updatePurchase(trx, p.org_id, p.id, patch);
+    logger.info({ purchaseId: p.id, orgId: p.org_id, via: report.source, status: patch.status ?? p.status }, 'purchase paid');
+    return { ...p, ...patch } as repo.PurchaseRow;
+  }
+
+  async function applyStatus(trx: Transaction<Database>, p: repo.PurchaseRow, to: 'attempted' | 'failed', paymentId: string, reason: string | null) {
+    if (!canMove(p.status, to)) return p;
+    const patch = { status: to, razorpay_payment_id: paymentId, failure_reason: to === 'failed' ? reason ?? 'Payment failed' : p.failure_reason, updated_at: clock.now() };
+    await repo.updatePurchase(trx, p.org_id, p.id, patch);
+    return { ...p, ...patch };
+  }
+
+  /** Refunds are recorded against the purchase; credits are not clawed back (ADR 005). */
+  async function applyRefund(trx: Transaction<Database>, p: repo.PurchaseRow, refundedCents: number) {
+    if (!(refundedCents > Number(p.refunded_cents))) return p;
+    const patch = { refunded_cents: BigInt(Math.min(refundedCents, Number(p.amount_cents))), refunded_at: clock.now(), updated_at: clock.now() };
+    await repo.updatePurchase(trx, p.org_id, p.id, patch);
+    logger.info({ purchaseId: p.id, refundedCents }, 'purchase refunded');
+    return { ...p, ...patch };
+  }
+
+  function withLockedPurchase<T>(orgId: string, purchaseId: string, fn: (trx: Transaction<Database>, p: repo.PurchaseRow) => Promise<T>): Promise<T> {
+    return db.transaction().execute(async (trx) => {
+      const p = await repo.lockPurchase(trx, orgId, purchaseId);
+      if (!p) throw notFound('Purchase');
+      return fn(trx, p);
+    });
+  }
+
+  async function handleWebhook(rawBody: Buffer | undefined, signature: string | undefined, eventIdHeader: string | undefined): Promise<void> {
+    if (!rawBody || !signature || !gateway.verifyWebhookSignature(rawBody, signature)) {
+      logger.warn({ eventId: eventIdHeader, hasSignature: Boolean(signature), bytes: rawBody?.length ?? 0 }, 'Razorpay webhook rejected: bad signature');
+      throw new HttpError(400, 'INVALID_SIGNATURE', 'Webhook signature verification failed');
+    }
+    let json: unknown;
+    try {
+      json = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      throw new HttpError(400, 'VALIDATION_FAILED', 'Webhook body is not JSON');
+    }
+    const parsed = WebhookSchema.safeParse(json);
+    if (!parsed.success) {
+      logger.warn({ eventId: eventIdHeader }, 'Razorpay webhook ignored: unexpected payload');
+      return;
+    }
+    const { event, payload } = parsed.data;
+    const payment = payload.payment?.entity;
+    const order = payload.order?.entity;
+    const orderId = payment?.order_id ?? order?.id;
+    const handled = ['payment.authorized', 'payment.captured', 'payment.failed', 'order.paid', 'refund.created', 'refund.processed', 'payment.refunded'];
+    if (!handled.includes(event) || !orderId) {
+      logger.info({ event, eventId: eventIdHeader }, 'Razorpay webhook ignored');
+      return;
+    }
+    const orgHint = orgFromNotes(payment?.notes, order?.notes);
+    const ref = (orgHint ? await repo.findPurchaseByOrder(db, orderId, orgHint) : undefined) ?? (await repo.findPurchaseByOrder(db, orderId, null));
+    if (!ref) {
+      logger.warn({ event, orderId, eventId: eventIdHeader }, 'Razorpay webhook for an unknown order ignored');
+      return;
+    }
+    // Razorpay always sends x-razorpay-event-id; without it the exact bytes identify the delivery.
+    const eventId = eventIdHeader?.slice(0, 200) || `sha256:${createHash('sha256').update(rawBody).digest('hex')}`;
+    await withLockedPurchase(ref.org_id, ref.id, async (trx, p) => {
+      const fresh = await repo.recordWebhookEvent(trx, { org_id: p.org_id, event_id: eventId, event_type: event, purchase_id: p.id, received_at: clock.now() });
+      if (!fresh) {
+        logger.info({ event, eventId, purchaseId: p.id }, 'Razorpay webhook replay ignored');
+        return;
+      }
+      if (event === 'payment.captured' && payment) {
+        await applyPaid(trx, p, { paymentId: payment.id, amountCents: payment.amount, currency: payment.currency, source: 'webhook' });
+      } else if (event === 'order.paid') {
+        const paymentId = payment?.id ?? p.razorpay_payment_id ?? 'unknown';
+        await applyPaid(trx, p, { paymentId, amountCents: order?.amount_paid ?? payment?.amount, currency: payment?.currency, source: 'webhook' });
+      } else if (event === 'payment.authorized' && payment) {
+        await applyStatus(trx, p, 'attempted', payment.id, null);
+      } else if (event === 'payment.failed' && payment) {
+        await applyStatus(trx, p, 'failed', payment.id, payment.error_description ?? null);
+      } else if (event.startsWith('refund.') || event === 'payment.refunded') {
+        const refunded = payment?.amount_refunded ?? payload.refund?.entity.amount;
+        if (refunded !== undefined && refunded !== null) await applyRefund(trx, p, refunded);
+      }
+    });
+  }
+
+  return {
+    gateway,
+    handleWebhook,
+
+    /** Owner buys a bundle: the amount comes from the catalog, never from the client. */
+    async createBundlePurchase(actor: Actor, bundleId: BundleId): Promise<CheckoutOptions> {
+      const bundle = findBundle(bundleId);
+      if (!bundle) throw new HttpError(400, 'VALIDATION_FAILED', `Unknown bundle "${bundleId}"`);
+      const p = await openOrder(actor, { kind: 'bundle', bundleId: bundle.id, invoiceId: null, credits: BigInt(bundle.credits), amountCents: BigInt(bundle.priceCents) });
+      if (!p) throw new HttpError(409, 'CONFLICT', 'Could not record the purchase; please try again');
+      return checkoutOptions(actor, p, `${bundle.name}: ${bundle.credits.toLocaleString('en-US')} credits`);
+    },
+
+    /** Owner pays an open overage invoice; one order per invoice, reused until it is paid. */
+    async payInvoice(actor: Actor, invoiceId: string): Promise<CheckoutOptions> {
+      const invoice = await repo.findInvoice(db, actor.orgId, invoiceId);
+      if (!invoice) throw notFound('Invoice');
+      if (invoice.status === 'paid') throw new HttpError(409, 'CONFLICT', 'This invoice is already paid');
+      const description = `Overage invoice ${invoice.period_start.toISOString().slice(0, 10)} to ${invoice.period_end.toISOString().slice(0, 10)}`;
+      let p = await repo.findPurchaseForInvoice(db, actor.orgId, invoiceId);
+      if (!p) p = (await openOrder(actor, { kind: 'invoice', bundleId: null, invoiceId, credits: 0n, amountCents: invoice.amount_cents })) ?? (await repo.findPurchaseForInvoice(db, actor.orgId, invoiceId));
+      if (!p) throw new HttpError(409, 'CONFLICT', 'Could not record the payment; please try again');
+      if (isSettled(p.status)) throw new HttpError(409, 'CONFLICT', 'This invoice is already paid');
+      return checkoutOptions(actor, p, description);
+    },
+
+    /**
+     * Checkout's success callback. The signature is checked against the order id WE stored for
+     * this purchase (never the one the client sends), in constant time.
+     */
+    async verifyCallback(actor: Actor, purchaseId: string, body: CheckoutCallback): Promise<{ purchase: Purchase }> {
+      const stored = await repo.findPurchase(db, actor.orgId, purchaseId);
+      if (!stored) throw notFound('Purchase');
+      const valid =
+        body.razorpay_order_id === stored.razorpay_order_id &&
+        gateway.verifyCheckoutSignature(stored.razorpay_order_id, body.razorpay_payment_id, body.razorpay_signature);
+      if (!valid) {
+        logger.warn({ purchaseId, orgId: actor.orgId, paymentId: body.razorpay_payment_id }, 'Checkout callback rejected: bad signature');
+        throw new HttpError(400, 'INVALID_SIGNATURE', 'The payment could not be verified. No credits were added.');
+      }
+      const p = await withLockedPurchase(actor.orgId, purchaseId, (trx, locked) =>
+        applyPaid(trx, locked, { paymentId: body.razorpay_payment_id, source: 'callback' }),
+      );
+      return { purchase: toPurchaseDto(p) };
+    },
+
+    /** Sandbox only: the test-mode Checkout dialog pays (or fails) the order. */
+    async sandboxPay(actor: Actor, input: { purchaseId: string; outcome: 'success' | 'failure'; method: string }): Promise<CheckoutCallback> {
+      if (!gateway.simulatePayment) throw notFound('Sandbox gateway');
+      const p = await repo.findPurchase(db, actor.orgId, input.purchaseId);
+      if (!p) throw notFound('Purchase');
+      if (isSettled(p.status)) throw new HttpError(409, 'CONFLICT', 'This purchase is already paid');
+      const result = await gateway.simulatePayment({
+        orgId: p.org_id,
+        purchaseId: p.id,
+        orderId: p.razorpay_order_id,
+        amountCents: toSafeNumber(p.amount_cents),
+        currency: p.currency,
+        method: input.method,
+        outcome: input.outcome,
+      });
+      // Delivered to the same handler, through the same signature check, as Razorpay's webhooks.
+      await handleWebhook(result.webhook.rawBody, result.webhook.signature, result.webhook.eventId);
+      if (!result.callback) throw new HttpError(402, 'PAYMENT_FAILED', result.errorDescription ?? 'The payment failed');
+      return result.callback;
+    },
+
+    /**
+     * Reconciliation: ask the gateway about purchases still pending after a few minutes, so a
+     * payment whose callback was lost (and whose webhook never came) is still granted.
+     */
+    async reconcile(options: { limit?: number } = {}) {
+      const now = clock.now();
+      // Each purchase is asked about at most once per `reconcileAfterSeconds`.
+      const pending = await repo.pendingPurchases(db, {
+        olderThan: new Date(now.getTime() - deps.reconcileAfterSeconds * 1000),
+        // Checkout payments settle within minutes; a week covers delayed UPI/netbanking captures.
+        notBefore: new Date(now.getTime() - 7 * 24 * 3600 * 1000),
+        gateway: gateway.name,
+        limit: options.limit ?? 50,
+      });
+      let granted = 0;
+      for (const ref of pending) {
+        let payments;
+        try {
+          payments = await gateway.fetchOrderPayments(ref.razorpay_order_id);
+        } catch (err) {
+          logger.warn({ err, purchaseId: ref.id }, 'reconciliation: gateway unavailable');
+          continue;
+        }
+        const paid = payments.find((x) => x.status === 'captured' || x.status === 'refunded');
+        const authorized = payments.find((x) => x.status === 'authorized');
+        const failed = payments.filter((x) => x.status === 'failed').at(-1);
+        // One purchase failing to apply (e.g. a DB error) must not stop the others.
+        await withLockedPurchase(ref.org_id, ref.id, async (trx, p) => {
+          let current = p;
+          if (paid) {
+            current = await applyPaid(trx, current, { paymentId: paid.id, amountCents: paid.amount, currency: paid.currency, source: 'sweep' });
+            if (isSettled(current.status)) granted++;
+            if (paid.amountRefunded > 0) current = await applyRefund(trx, current, paid.amountRefunded);
+          } else if (authorized) {
+            current = await applyStatus(trx, current, 'attempted', authorized.id, null);
+          } else if (failed) {
+            current = await applyStatus(trx, current, 'failed', failed.id, failed.errorDescription);
+          }
+          await repo.updatePurchase(trx, current.org_id, current.id, { checked_at: clock.now() });
+        }).catch((err: unknown) => logger.error({ err, purchaseId: ref.id }, 'reconciliation: could not apply'));
+      }
+      return { checked: pending.length, granted };
+    },
+
+    async history(orgId: string): Promise<BillingHistory> {
+      const [purchases, invoices] = await Promise.all([repo.listPurchases(db, orgId, HISTORY_LIMIT), repo.listInvoices(db, orgId, HISTORY_LIMIT)]);
+      return {
+        mode: gateway.mode,
+        purchases: purchases.map(toPurchaseDto),
+        invoices: invoices.map(
+          (i): Invoice => ({
+            id: i.id,
+            periodStart: i.period_start.toISOString(),
+            periodEnd: i.period_end.toISOString(),
+            overageMc: toSafeNumber(i.overage_mc),
+            credits: toSafeNumber(i.credits),
+            amountCents: toSafeNumber(i.amount_cents),
+            status: i.status,
+            createdAt: i.created_at.toISOString(),
+            paidAt: iso(i.paid_at),
+            purchaseId: i.purchase_id,
+            razorpayOrderId: i.razorpay_order_id,
+            razorpayPaymentId: i.razorpay_payment_id,
+          }),
+        ),
+      };
+    },
+
+    async receipt(orgId: string, purchaseId: string): Promise<string> {
+      const p = await repo.findPurchase(db, orgId, purchaseId);
+      if (!p) throw notFound('Purchase');
+      if (!isSettled(p.status)) throw new HttpError(409, 'CONFLICT', 'A receipt is available once the payment is complete');
+      const [org, invoice] = await Promise.all([repo.findOrgName(db, orgId), p.invoice_id ? repo.findInvoice(db, orgId, p.invoice_id) : undefined]);
+      return renderReceipt({ orgName: org?.name ?? '', purchase: toPurchaseDto(p), invoice: invoice ? { periodStart: invoice.period_start, periodEnd: invoice.period_end, credits: Number(invoice.credits) } : null, mode: gateway.mode });
+    },
+  };
+}
+
+export type BillingService = ReturnType<typeof createBillingService>;

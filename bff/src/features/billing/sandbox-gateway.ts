@@ -1,0 +1,113 @@
+import { randomInt, randomUUID } from 'node:crypto';
+import type { Db } from '../../db/db';
+import type { Clock } from '../../lib/clock';
+import * as repo from './billing.repository';
+import { checkoutSignature, hmacHex, secretsSigner, type PaymentGateway, type SimulatedPayment } from './payment-gateway';
+
+const ALPHANUMERIC = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** Razorpay-shaped ids: `order_` / `pay_` + 14 alphanumerics. */
+export function razorpayId(prefix: 'order' | 'pay' | 'rfnd'): string {
+  let id = '';
+  for (let i = 0; i < 14; i++) id += ALPHANUMERIC[randomInt(ALPHANUMERIC.length)];
+  return `${prefix}_${id}`;
+}
+
+export const SANDBOX_KEY_ID = 'rzp_test_sandbox';
+
+export interface SandboxConfig {
+  keySecret: string;
+  webhookSecret: string;
+}
+
+/**
+ * The local sandbox: behaves like Razorpay test mode (ids, signatures, webhooks) with no
+ * network. Its payments live in PostgreSQL (not in this process) so that any BFF instance
+ * answers the reconciliation sweep the same way.
+ */
+export function createSandboxGateway(config: SandboxConfig, deps: { db: Db; clock: Clock }): PaymentGateway {
+  const { db, clock } = deps;
+
+  function webhookFor(event: 'payment.captured' | 'payment.failed', payment: Record<string, unknown>): SimulatedPayment['webhook'] {
+    const body = {
+      entity: 'event',
+      account_id: 'acc_sandbox',
+      event,
+      contains: ['payment'],
+      payload: { payment: { entity: payment } },
+      created_at: Math.floor(clock.now().getTime() / 1000),
+    };
+    const rawBody = Buffer.from(JSON.stringify(body));
+    return { rawBody, signature: hmacHex(config.webhookSecret, rawBody), eventId: `evt_sandbox_${randomUUID()}` };
+  }
+
+  const gateway: PaymentGateway = {
+    mode: 'sandbox',
+    name: 'sandbox',
+    keyId: SANDBOX_KEY_ID,
+    ...secretsSigner(config.keySecret, config.webhookSecret),
+
+    async createOrder(input) {
+      return { id: razorpayId('order'), amount: input.amountCents, currency: input.currency, status: 'created' };
+    },
+
+    async fetchOrderPayments(orderId) {
+      const rows = await repo.sandboxPaymentsOfOrder(db, orderId);
+      return rows.map((r) => ({
+        id: r.id,
+        orderId: r.order_id,
+        amount: Number(r.amount_cents),
+        currency: r.currency,
+        status: r.status,
+        amountRefunded: 0,
+        errorDescription: r.error_description,
+      }));
+    },
+
+    async simulatePayment(input) {
+      const paymentId = razorpayId('pay');
+      const success = input.outcome === 'success';
+      const errorDescription = success ? null : 'Your bank declined this payment (sandbox test failure).';
+      const now = clock.now();
+      await repo.insertSandboxPayment(db, {
+        org_id: input.orgId,
+        id: paymentId,
+        order_id: input.orderId,
+        amount_cents: input.amountCents,
+        currency: input.currency,
+        status: success ? 'captured' : 'failed',
+        method: input.method,
+        error_description: errorDescription,
+        created_at: now,
+      });
+      const entity = {
+        id: paymentId,
+        entity: 'payment',
+        amount: input.amountCents,
+        currency: input.currency,
+        status: success ? 'captured' : 'failed',
+        order_id: input.orderId,
+        method: input.method,
+        amount_refunded: 0,
+        captured: success,
+        error_code: success ? null : 'BAD_REQUEST_ERROR',
+        error_description: errorDescription,
+        notes: { org_id: input.orgId, purchase_id: input.purchaseId },
+        created_at: Math.floor(now.getTime() / 1000),
+      };
+      return {
+        paymentId,
+        callback: success
+          ? {
+              razorpay_order_id: input.orderId,
+              razorpay_payment_id: paymentId,
+              razorpay_signature: checkoutSignature(config.keySecret, input.orderId, paymentId),
+            }
+          : null,
+        webhook: webhookFor(success ? 'payment.captured' : 'payment.failed', entity),
+        errorDescription,
+      };
+    },
+  };
+  return gateway;
+}

@@ -1,0 +1,87 @@
+import { costMc, findModel, type UseCase } from '@ai-credits/shared/catalog';
+import type { Db } from '../../db/db';
+import { HttpError, notFound } from '../../http/http-error';
+import type { LedgerService, UsageDto } from '../ledger/ledger.service';
+import type { OrgService } from '../org/org.service';
+import * as repo from './metering.repository';
+
+/** Who meters: an org API key. Attribution (project, user) is checked to belong to that org. */
+export interface MeteringCaller {
+  orgId: string;
+  apiKeyId: string;
+  idempotencyKey: string;
+}
+
+/** The ledger writes only catalog use cases; say so to the type system. */
+const withUseCase = <T extends { usage: UsageDto }>(r: T) => ({ ...r, usage: { ...r.usage, useCase: r.usage.useCase as UseCase } });
+
+interface Attribution {
+  projectId?: string | null;
+  userId?: string | null;
+}
+
+/**
+ * The metering API (PRODUCT.md "Metering API"): a thin, org-scoped front of the credit engine.
+ * The ledger enforces AI disabled, coverage, overage and idempotency; this adds the checks
+ * that are about the caller (attribution within its own org, a known model).
+ */
+export function createMeteringService(deps: { db: Db; ledger: LedgerService; org: Pick<OrgService, 'projectOrThrow'> }) {
+  const { db, ledger } = deps;
+
+  async function attribution(orgId: string, a: Attribution) {
+    if (a.projectId) await deps.org.projectOrThrow(orgId, a.projectId);
+    if (a.userId && !(await repo.isMember(db, orgId, a.userId))) throw notFound('User');
+    return { projectId: a.projectId ?? null, userId: a.userId ?? null };
+  }
+
+  function modelOrThrow(id: string) {
+    const model = findModel(id);
+    if (!model) throw new HttpError(400, 'UNKNOWN_MODEL', `Unknown model "${id}"; see the model catalog`);
+    return model;
+  }
+
+  const context = (caller: MeteringCaller, who: { projectId: string | null; userId: string | null }) => ({
+    orgId: caller.orgId,
+    apiKeyId: caller.apiKeyId,
+    source: 'api' as const,
+    ...who,
+  });
+
+  return {
+    async reserve(
+      caller: MeteringCaller,
+      body: Attribution & { useCase: UseCase; model: string; estimateMc?: number; maxInputTokens?: number; maxOutputTokens?: number },
+    ) {
+      const model = modelOrThrow(body.model);
+      const estimateMc =
+        body.estimateMc !== undefined ? BigInt(body.estimateMc) : costMc(model, body.maxInputTokens ?? 0, body.maxOutputTokens ?? 0);
+      if (estimateMc <= 0n) throw new HttpError(400, 'VALIDATION_FAILED', 'The estimate must be more than 0 millicredits');
+      const who = await attribution(caller.orgId, body);
+      return ledger.reserve({ ...context(caller, who), useCase: body.useCase, model: model.id, estimateMc, idempotencyKey: caller.idempotencyKey });
+    },
+
+    async settle(caller: MeteringCaller, body: { reservationId: string; inputTokens: number; outputTokens: number }) {
+      return withUseCase(await ledger.settle({ orgId: caller.orgId, ...body, idempotencyKey: caller.idempotencyKey }));
+    },
+
+    release(caller: MeteringCaller, body: { reservationId: string }) {
+      return ledger.release({ orgId: caller.orgId, ...body, idempotencyKey: caller.idempotencyKey });
+    },
+
+    async record(caller: MeteringCaller, body: Attribution & { useCase: UseCase; model: string; inputTokens: number; outputTokens: number }) {
+      const model = modelOrThrow(body.model);
+      const who = await attribution(caller.orgId, body);
+      const recorded = await ledger.record({
+        ...context(caller, who),
+        useCase: body.useCase,
+        model: model.id,
+        inputTokens: body.inputTokens,
+        outputTokens: body.outputTokens,
+        idempotencyKey: caller.idempotencyKey,
+      });
+      return withUseCase(recorded);
+    },
+  };
+}
+
+export type MeteringService = ReturnType<typeof createMeteringService>;

@@ -1,0 +1,198 @@
+import { z } from 'zod';
+import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
+import { BalanceAfterSchema, UseCaseSchema } from './credits';
+
+/**
+ * AI features that spend credits (PRODUCT.md "AI features"): test case generation, the chat
+ * assistant and reports. Every POST that calls the model takes an optional `Idempotency-Key`
+ * header (the SPA sends one per click); GETs keep working when AI is turned off.
+ */
+
+/** Limits keep one call's reservation small and predictable. */
+export const REQUIREMENT_MAX_CHARS = 8_000;
+export const CHAT_MESSAGE_MAX_CHARS = 4_000;
+
+export const TestCaseSchema = z.object({
+  id: IdSchema,
+  projectId: IdSchema,
+  generationId: IdSchema,
+  /** Functional area the case belongs to (used by the coverage report). */
+  area: z.string(),
+  title: z.string(),
+  preconditions: z.string(),
+  steps: z.array(z.string()),
+  expectedResult: z.string(),
+  createdAt: IsoDateTimeSchema,
+});
+export type TestCase = z.infer<typeof TestCaseSchema>;
+
+/** What one metered model call cost, and the balance after it. */
+export const AiRunSchema = z.object({
+  model: z.string(),
+  modelLabel: z.string(),
+  /** True when the built-in offline demo model answered. */
+  demo: z.boolean(),
+  inputTokens: z.number().int(),
+  outputTokens: z.number().int(),
+  chargedMc: MillicreditsSchema,
+  balance: BalanceAfterSchema,
+});
+export type AiRun = z.infer<typeof AiRunSchema>;
+
+export const TestCaseGenerationSchema = z.object({
+  id: IdSchema,
+  projectId: IdSchema,
+  requirement: z.string(),
+  model: z.string(),
+  createdAt: IsoDateTimeSchema,
+  testCases: z.array(TestCaseSchema),
+});
+export type TestCaseGeneration = z.infer<typeof TestCaseGenerationSchema>;
+
+export const ConversationSchema = z.object({
+  id: IdSchema,
+  projectId: IdSchema,
+  title: z.string(),
+  createdAt: IsoDateTimeSchema,
+  updatedAt: IsoDateTimeSchema,
+});
+export type Conversation = z.infer<typeof ConversationSchema>;
+
+export const ChatMessageSchema = z.object({
+  id: IdSchema,
+  role: z.enum(['user', 'assistant']),
+  content: z.string(),
+  /** Model that wrote an assistant message; null for the user's own. */
+  model: z.string().nullable(),
+  createdAt: IsoDateTimeSchema,
+});
+export type ChatMessage = z.infer<typeof ChatMessageSchema>;
+
+export const CoverageAreaSchema = z.object({
+  area: z.string(),
+  testCaseCount: z.number().int(),
+  /** Share of the project's test cases in this area, in whole percent. */
+  percent: z.number().int(),
+});
+
+export const ReportSchema = z.object({
+  id: IdSchema,
+  projectId: IdSchema,
+  model: z.string(),
+  testCaseCount: z.number().int(),
+  summary: z.string(),
+  coverage: z.array(CoverageAreaSchema),
+  gaps: z.array(z.string()),
+  createdAt: IsoDateTimeSchema,
+});
+export type Report = z.infer<typeof ReportSchema>;
+
+export const EstimateBodySchema = z.discriminatedUnion('useCase', [
+  z.strictObject({ useCase: z.literal('test_generation'), projectId: IdSchema, requirement: z.string().max(REQUIREMENT_MAX_CHARS) }),
+  z.strictObject({
+    useCase: z.literal('chat'),
+    projectId: IdSchema,
+    conversationId: IdSchema.nullish(),
+    message: z.string().max(CHAT_MESSAGE_MAX_CHARS),
+  }),
+  z.strictObject({ useCase: z.literal('report'), projectId: IdSchema }),
+]);
+export type EstimateBody = z.infer<typeof EstimateBodySchema>;
+
+export const EstimateSchema = z.object({
+  useCase: UseCaseSchema,
+  model: z.string(),
+  modelLabel: z.string(),
+  demo: z.boolean(),
+  /** A typical cost for this prompt ("about N credits"). */
+  expectedMc: MillicreditsSchema,
+  /** What will be reserved: the most the call can cost (prompt bytes + overhead, max output tokens). */
+  maxMc: MillicreditsSchema,
+  balanceMc: MillicreditsSchema,
+  availableMc: MillicreditsSchema,
+  /** Overage still allowed this month on top of the available credits. */
+  overageRoomMc: MillicreditsSchema,
+  aiEnabled: z.boolean(),
+  /** False when the call would be refused (AI off, or the reservation cannot be covered). */
+  canRun: z.boolean(),
+});
+export type Estimate = z.infer<typeof EstimateSchema>;
+
+const ProjectQuery = z.strictObject({ projectId: IdSchema });
+
+export const aiContract = {
+  estimate: endpoint({
+    method: 'POST',
+    path: '/api/ai/estimate',
+    summary: 'Estimated cost of an AI action before running it, with the credits available',
+    auth: 'session',
+    body: EstimateBodySchema,
+    response: EstimateSchema,
+  }),
+  generateTestCases: endpoint({
+    method: 'POST',
+    path: '/api/ai/test-cases/generate',
+    summary: 'Generate test cases from a requirement and save them to the project (spends credits)',
+    auth: 'session',
+    idempotencyKey: 'optional',
+    body: z.strictObject({ projectId: IdSchema, requirement: z.string().trim().min(10).max(REQUIREMENT_MAX_CHARS) }),
+    response: z.object({ generation: TestCaseGenerationSchema, run: AiRunSchema }),
+    status: 201,
+  }),
+  listTestCases: endpoint({
+    method: 'GET',
+    path: '/api/ai/test-cases',
+    summary: "A project's generated test cases, newest generation first",
+    auth: 'session',
+    query: ProjectQuery,
+    response: z.object({ generations: z.array(TestCaseGenerationSchema) }),
+  }),
+  listConversations: endpoint({
+    method: 'GET',
+    path: '/api/ai/conversations',
+    summary: "The signed-in user's chat conversations in a project, most recent first",
+    auth: 'session',
+    query: ProjectQuery,
+    response: z.object({ conversations: z.array(ConversationSchema) }),
+  }),
+  getConversation: endpoint({
+    method: 'GET',
+    path: '/api/ai/conversations/:conversationId',
+    summary: 'A conversation with its messages, oldest first',
+    auth: 'session',
+    params: z.strictObject({ conversationId: IdSchema }),
+    response: z.object({ conversation: ConversationSchema, messages: z.array(ChatMessageSchema) }),
+  }),
+  chat: endpoint({
+    method: 'POST',
+    path: '/api/ai/chat',
+    summary: 'Send a message to the AI assistant (starts a conversation when none is given; spends credits)',
+    auth: 'session',
+    idempotencyKey: 'optional',
+    body: z.strictObject({
+      projectId: IdSchema,
+      conversationId: IdSchema.nullish(),
+      message: z.string().trim().min(1).max(CHAT_MESSAGE_MAX_CHARS),
+    }),
+    response: z.object({ conversation: ConversationSchema, userMessage: ChatMessageSchema, reply: ChatMessageSchema, run: AiRunSchema }),
+    status: 201,
+  }),
+  listReports: endpoint({
+    method: 'GET',
+    path: '/api/ai/reports',
+    summary: "A project's AI reports, newest first",
+    auth: 'session',
+    query: ProjectQuery,
+    response: z.object({ reports: z.array(ReportSchema) }),
+  }),
+  createReport: endpoint({
+    method: 'POST',
+    path: '/api/ai/reports',
+    summary: "Write a report over the project's test cases: coverage by area and gaps (spends credits)",
+    auth: 'session',
+    idempotencyKey: 'optional',
+    body: z.strictObject({ projectId: IdSchema }),
+    response: z.object({ report: ReportSchema, run: AiRunSchema }),
+    status: 201,
+  }),
+};

@@ -1,0 +1,43 @@
+import { z } from 'zod';
+import { endpoint, IdSchema, IsoDateTimeSchema } from '../api';
+import { NameSchema } from './auth';
+
+/** Org API keys for the metering API (PRODUCT.md "Metering API"): shown once, stored hashed, revocable. */
+export const ApiKeySchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  /** The first characters of the token, to tell keys apart; never enough to use it. */
+  prefix: z.string(),
+  createdAt: IsoDateTimeSchema,
+  createdBy: z.object({ id: IdSchema, name: z.string() }).nullable(),
+  lastUsedAt: IsoDateTimeSchema.nullable(),
+  revokedAt: IsoDateTimeSchema.nullable(),
+});
+export type ApiKey = z.infer<typeof ApiKeySchema>;
+
+export const apiKeysContract = {
+  list: endpoint({
+    method: 'GET',
+    path: '/api/api-keys',
+    summary: "The organization's API keys (owner or admin)",
+    auth: 'session',
+    response: z.object({ apiKeys: z.array(ApiKeySchema) }),
+  }),
+  create: endpoint({
+    method: 'POST',
+    path: '/api/api-keys',
+    summary: 'Create an API key (owner or admin); the token is in this response only',
+    auth: 'session',
+    body: z.strictObject({ name: NameSchema }),
+    response: z.object({ apiKey: ApiKeySchema, token: z.string() }),
+    status: 201,
+  }),
+  revoke: endpoint({
+    method: 'DELETE',
+    path: '/api/api-keys/:apiKeyId',
+    summary: 'Revoke an API key (owner or admin); it stops working at once',
+    auth: 'session',
+    params: z.strictObject({ apiKeyId: IdSchema }),
+    response: ApiKeySchema,
+  }),
+};

@@ -1,0 +1,161 @@
+import { z } from 'zod';
+import { BUNDLE_IDS } from '../catalog';
+import { CentsSchema, endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
+
+export const BundleIdSchema = z.enum(BUNDLE_IDS);
+
+/**
+ * A purchase only moves forward: created -> attempted | failed -> paid -> granted.
+ * A failed purchase may still become paid (a later payment on the same order succeeds);
+ * paid and granted never go back. An invoice purchase ends at `paid` (it grants no credits).
+ */
+export const PURCHASE_STATUSES = ['created', 'attempted', 'failed', 'paid', 'granted'] as const;
+export const PurchaseStatusSchema = z.enum(PURCHASE_STATUSES);
+export type PurchaseStatus = z.infer<typeof PurchaseStatusSchema>;
+
+export const PurchaseKindSchema = z.enum(['bundle', 'invoice']);
+export type PurchaseKind = z.infer<typeof PurchaseKindSchema>;
+
+export const GatewayModeSchema = z.enum(['sandbox', 'live']);
+export type GatewayMode = z.infer<typeof GatewayModeSchema>;
+
+/** Everything Razorpay Checkout needs, and nothing else: only the key id, never a secret. */
+export const CheckoutOptionsSchema = z.object({
+  purchaseId: IdSchema,
+  mode: GatewayModeSchema,
+  keyId: z.string(),
+  orderId: z.string(),
+  /** Smallest currency unit (cents). */
+  amount: CentsSchema,
+  currency: z.literal('USD'),
+  name: z.string(),
+  description: z.string(),
+  prefill: z.object({ name: z.string(), email: z.string() }),
+  notes: z.record(z.string(), z.string()),
+});
+export type CheckoutOptions = z.infer<typeof CheckoutOptionsSchema>;
+
+/** What Checkout hands to its `handler` on success; the BFF verifies it. */
+export const CheckoutCallbackSchema = z.strictObject({
+  razorpay_order_id: z.string().min(1).max(100),
+  razorpay_payment_id: z.string().min(1).max(100),
+  razorpay_signature: z.string().min(1).max(200),
+});
+export type CheckoutCallback = z.infer<typeof CheckoutCallbackSchema>;
+
+export const PurchaseSchema = z.object({
+  id: IdSchema,
+  kind: PurchaseKindSchema,
+  bundleId: BundleIdSchema.nullable(),
+  bundleName: z.string().nullable(),
+  invoiceId: IdSchema.nullable(),
+  amountCents: CentsSchema,
+  currency: z.string(),
+  /** Whole credits granted by this purchase (0 for an invoice payment). */
+  credits: z.number().int(),
+  status: PurchaseStatusSchema,
+  refundedCents: CentsSchema,
+  razorpayOrderId: z.string().nullable(),
+  razorpayPaymentId: z.string().nullable(),
+  failureReason: z.string().nullable(),
+  createdAt: IsoDateTimeSchema,
+  paidAt: IsoDateTimeSchema.nullable(),
+  grantedAt: IsoDateTimeSchema.nullable(),
+});
+export type Purchase = z.infer<typeof PurchaseSchema>;
+
+export const InvoiceSchema = z.object({
+  id: IdSchema,
+  periodStart: IsoDateTimeSchema,
+  periodEnd: IsoDateTimeSchema,
+  overageMc: MillicreditsSchema,
+  credits: z.number().int(),
+  amountCents: CentsSchema,
+  status: z.enum(['open', 'paid']),
+  createdAt: IsoDateTimeSchema,
+  paidAt: IsoDateTimeSchema.nullable(),
+  /** The purchase that pays (or paid) it, once the owner started paying. */
+  purchaseId: IdSchema.nullable(),
+  razorpayOrderId: z.string().nullable(),
+  razorpayPaymentId: z.string().nullable(),
+});
+export type Invoice = z.infer<typeof InvoiceSchema>;
+
+export const BillingHistorySchema = z.object({
+  mode: GatewayModeSchema,
+  purchases: z.array(PurchaseSchema),
+  invoices: z.array(InvoiceSchema),
+});
+export type BillingHistory = z.infer<typeof BillingHistorySchema>;
+
+export const VerifyResultSchema = z.object({ purchase: PurchaseSchema });
+export type VerifyResult = z.infer<typeof VerifyResultSchema>;
+
+export const SandboxPayBodySchema = z.strictObject({
+  purchaseId: IdSchema,
+  outcome: z.enum(['success', 'failure']),
+  method: z.enum(['card', 'upi', 'netbanking', 'wallet']).default('card'),
+});
+
+const PurchaseParams = z.strictObject({ purchaseId: IdSchema });
+
+export const billingContract = {
+  createPurchase: endpoint({
+    method: 'POST',
+    path: '/api/billing/purchases',
+    summary: 'Create a Razorpay order for a credit bundle (owner only); the amount comes from the catalog',
+    auth: 'session',
+    body: z.strictObject({ bundleId: BundleIdSchema }),
+    response: CheckoutOptionsSchema,
+    status: 201,
+  }),
+  payInvoice: endpoint({
+    method: 'POST',
+    path: '/api/billing/invoices/:invoiceId/pay',
+    summary: 'Create (or reuse) the Razorpay order that pays an open overage invoice (owner only)',
+    auth: 'session',
+    params: z.strictObject({ invoiceId: IdSchema }),
+    response: CheckoutOptionsSchema,
+    status: 201,
+  }),
+  verifyPurchase: endpoint({
+    method: 'POST',
+    path: '/api/billing/purchases/:purchaseId/verify',
+    summary: "Verify Checkout's signed callback and grant the purchase (owner only)",
+    auth: 'session',
+    params: PurchaseParams,
+    body: CheckoutCallbackSchema,
+    response: VerifyResultSchema,
+  }),
+  webhook: endpoint({
+    method: 'POST',
+    path: '/api/billing/webhook',
+    summary: 'Razorpay webhooks (payment.captured, payment.failed, order.paid, refunds), signed over the raw body',
+    auth: 'signature',
+    response: z.object({ received: z.literal(true) }),
+  }),
+  sandboxPay: endpoint({
+    method: 'POST',
+    path: '/api/billing/sandbox/pay',
+    summary: 'Sandbox gateway only: pay (or fail) an order as Razorpay test mode would (owner only)',
+    auth: 'session',
+    body: SandboxPayBodySchema,
+    response: CheckoutCallbackSchema,
+  }),
+  history: endpoint({
+    method: 'GET',
+    path: '/api/billing/history',
+    summary: 'Every purchase and overage invoice of the organization, newest first (owner or admin)',
+    auth: 'session',
+    response: BillingHistorySchema,
+  }),
+  receipt: endpoint({
+    method: 'GET',
+    path: '/api/billing/purchases/:purchaseId/receipt',
+    summary: 'Printable HTML receipt of a paid purchase or invoice payment (owner or admin)',
+    auth: 'session',
+    params: PurchaseParams,
+    response: null,
+    produces: 'text/html',
+  }),
+};

@@ -1,0 +1,111 @@
+import { screen, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import { renderApp } from '@/testing/test-utils';
+
+const card = (name: string) => screen.findByRole('region', { name });
+
+describe('AI Credits page', () => {
+  it('shows the balance, this month usage and when the period resets (UTC)', async () => {
+    renderApp('/settings/ai-credits');
+    const available = await card('Available Credits');
+    expect(await within(available).findByText(/1,082\.5/)).toBeInTheDocument();
+    const usage = await card('This Month Usage');
+    expect(within(usage).getByText(/217\.5/)).toBeInTheDocument();
+    expect(within(usage).getByText(/Billing period Nov 15, 2026 – Dec 15, 2026/)).toBeInTheDocument();
+    const reset = within(usage).getByText('Dec 15, 2026, 00:00');
+    expect(reset).toHaveAttribute('datetime', '2026-12-15T00:00:00.000Z');
+    expect(reset.parentElement).toHaveTextContent('Resets Dec 15, 2026, 00:00 UTC');
+  });
+
+  it('redirects the index route to Settings -> AI Credits', async () => {
+    const { router } = renderApp('/');
+    expect(await screen.findByRole('heading', { level: 1, name: 'AI Credits' })).toBeInTheDocument();
+    expect(router.state.location.pathname).toBe('/settings/ai-credits');
+  });
+
+  it('gives the owner Buy Credits, the Enable AI switch and the overage limit', async () => {
+    renderApp('/settings/ai-credits');
+    expect(await screen.findByRole('button', { name: 'Buy Credits' })).toBeInTheDocument();
+    const toggle = await screen.findByRole('switch', { name: 'Enable AI' });
+    expect(toggle).toBeEnabled();
+    expect(toggle).toBeChecked();
+    expect(screen.getByRole('textbox', { name: 'Monthly overage limit' })).toHaveValue('0');
+  });
+
+  it.each(['admin', 'member'] as const)('hides the owner-only controls from an %s', async (scenario) => {
+    renderApp('/settings/ai-credits', { scenario });
+    const toggle = await screen.findByRole('switch', { name: 'Enable AI' });
+    expect(toggle).toBeDisabled();
+    expect(toggle).toBeChecked();
+    expect(screen.queryByRole('button', { name: /buy credits/i })).not.toBeInTheDocument();
+    expect(screen.queryByRole('link', { name: /buy credits/i })).not.toBeInTheDocument();
+    expect(screen.queryByRole('textbox', { name: 'Monthly overage limit' })).not.toBeInTheDocument();
+    expect(screen.getAllByText('Only the organization owner can change this.')).toHaveLength(2);
+    expect(screen.getByText('No overage allowed: AI requests stop when credits run out.')).toBeInTheDocument();
+    // Everything else of the dashboard is there.
+    expect(await card('Available Credits')).toHaveTextContent('1,082.5');
+    expect(await screen.findAllByRole('row')).not.toHaveLength(0);
+  });
+
+  it('shows the owner and the admin their role in the header', async () => {
+    renderApp('/settings/ai-credits', { scenario: 'admin' });
+    const header = within(await screen.findByRole('banner'));
+    expect(await header.findByLabelText('Role: Admin')).toBeInTheDocument();
+    expect(header.getByText('Acme QA')).toBeInTheDocument();
+    expect(header.getByText('Arjun Mehta')).toBeInTheDocument();
+  });
+
+  it('tells the owner what to do about a low balance, and a member whom to ask', async () => {
+    renderApp('/settings/ai-credits', { scenario: 'lowBalance' });
+    const banner = await screen.findByText('Low balance: 18.75 credits left');
+    const box = banner.closest('.banner') as HTMLElement;
+    expect(box).toHaveTextContent('Buy credits, or allow overage');
+    expect(within(box).getByRole('button', { name: 'Buy Credits' })).toBeInTheDocument();
+  });
+
+  it('tells an in-overage owner the cost so far and how to pay or raise the limit', async () => {
+    renderApp('/settings/ai-credits', { scenario: 'inOverage' });
+    const available = await card('Available Credits');
+    expect(await within(available).findByText(/-42\.5/)).toBeInTheDocument();
+    expect(available).toHaveTextContent('Overage used: 42.5 credits ($17.20 so far) of a 500-credit limit');
+    const overage = screen.getByText('In overage: 42.5 credits beyond your balance').closest('.banner') as HTMLElement;
+    expect(overage).toHaveTextContent('$17.20 so far at $0.40 per credit');
+    expect(within(overage).getByRole('link', { name: 'Raise the limit' })).toHaveAttribute('href', '#overage-limit');
+    const invoice = screen.getByText('Your organization has 1 unpaid overage invoice ($48.00)').closest('.banner') as HTMLElement;
+    expect(within(invoice).getByRole('link', { name: 'Pay invoice' })).toHaveAttribute('href', '/settings/billing');
+  });
+
+  it('asks a member to contact the owner instead of offering actions', async () => {
+    // The inOverage org seen by a member: same numbers, no actions.
+    const { user } = renderApp('/settings/ai-credits', { scenario: 'inOverage' });
+    await screen.findByText('In overage: 42.5 credits beyond your balance');
+    // Sign in as a member of the same org.
+    await user.click(screen.getByRole('button', { name: 'Sign out' }));
+    await user.type(await screen.findByLabelText('Email'), 'maya@acme.test');
+    await user.type(screen.getByLabelText('Password'), 'password123');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    const overage = (await screen.findByText('In overage: 42.5 credits beyond your balance')).closest('.banner') as HTMLElement;
+    expect(overage).toHaveTextContent('Ask your organization owner to buy credits.');
+    expect(within(overage).queryByRole('link')).not.toBeInTheDocument();
+    const invoice = screen.getByText(/unpaid overage invoice/).closest('.banner') as HTMLElement;
+    expect(invoice).toHaveTextContent('Ask your organization owner to pay it');
+    expect(within(invoice).queryByRole('link', { name: 'Pay invoice' })).not.toBeInTheDocument();
+  });
+
+  it('shows an error state in each section when the server fails', async () => {
+    renderApp('/settings/ai-credits', { scenario: 'serverErrors' });
+    expect(await screen.findByText("Couldn't load your credit balance")).toBeInTheDocument();
+    expect(await screen.findByText("Couldn't load usage history")).toBeInTheDocument();
+    expect(await screen.findByText("Couldn't load usage charts")).toBeInTheDocument();
+    expect(screen.getAllByRole('alert').length).toBeGreaterThanOrEqual(3);
+    expect(screen.getAllByRole('button', { name: 'Try again' }).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it('shows the empty state of a new org', async () => {
+    renderApp('/settings/ai-credits', { scenario: 'emptyOrg' });
+    expect(await screen.findByText('No AI usage yet')).toBeInTheDocument();
+    expect(await card('Available Credits')).toHaveTextContent('300 credits');
+    expect(await card('This Month Usage')).toHaveTextContent('0 credits');
+    expect(await screen.findByText(/No credits used in the last/)).toBeInTheDocument();
+  });
+});

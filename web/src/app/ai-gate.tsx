@@ -1,0 +1,33 @@
+import { useSuspenseQuery } from '@tanstack/react-query';
+import { Link, Outlet } from 'react-router';
+import type { Role } from '@ai-credits/shared/contracts/auth';
+import { sessionQueries } from '@/lib/session-queries';
+
+/** AI pages exist only while AI is enabled (and, for API keys, for owners and admins). The BFF refuses the calls either way. */
+export function AiGate({ roles }: { roles?: readonly Role[] }) {
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  if (!session.org.aiEnabled) {
+    return (
+      <div className="page">
+        <h1>AI is turned off</h1>
+        <p className="muted">
+          {session.role === 'owner'
+            ? 'You turned AI off for your organization. Turn it back on with the Enable AI switch.'
+            : 'Your organization owner turned AI off. AI features are unavailable until they turn it back on.'}
+        </p>
+        <p>
+          <Link to="/settings/ai-credits">Go to AI Credits</Link>
+        </p>
+      </div>
+    );
+  }
+  if (roles && !roles.includes(session.role)) {
+    return (
+      <div className="page">
+        <h1>Not available</h1>
+        <p className="muted">Only organization owners and admins can open this page.</p>
+      </div>
+    );
+  }
+  return <Outlet />;
+}

@@ -1,0 +1,72 @@
+import { useMutation, useSuspenseQuery } from '@tanstack/react-query';
+import { NavLink, Outlet, useNavigate, useNavigation } from 'react-router';
+import { authMutations } from '@/features/auth/api/auth-mutations';
+import { sessionQueries } from '@/lib/session-queries';
+import { navSections } from './nav-items';
+
+const ROLE_LABELS = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const;
+
+export function AppLayout() {
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  const navigate = useNavigate();
+  const navigation = useNavigation();
+  const logout = useMutation(authMutations.logout());
+
+  const signOut = () =>
+    logout.mutate(undefined, {
+      // The login page drops the cache once this layout is gone (clearing it here would make
+      // the queries still on screen refetch and answer 401).
+      onSettled: () => void navigate('/login', { replace: true }),
+    });
+
+  return (
+    <div className="app-shell">
+      <a className="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header className="topbar">
+        <p className="brand">
+          <span className="brand-mark" aria-hidden="true">
+            T
+          </span>
+          <span>TestKase</span>
+        </p>
+        <div className="topbar-org" aria-label="Organization">
+          <span className="org-name">{session.org.name}</span>
+        </div>
+        <div className="topbar-user">
+          <span className="user-name">{session.user.name}</span>
+          <span className={`role-badge role-${session.role}`} aria-label={`Role: ${ROLE_LABELS[session.role]}`}>
+            {ROLE_LABELS[session.role]}
+          </span>
+          <button type="button" className="button button-ghost" onClick={signOut} disabled={logout.isPending}>
+            Sign out
+          </button>
+        </div>
+      </header>
+      <div className="app-body">
+        <nav className="sidebar" aria-label="Main">
+          {navSections(session).map((section) => (
+            <div className="nav-section" key={section.label}>
+              <p className="nav-heading" id={`nav-${section.label}`}>
+                {section.label}
+              </p>
+              <ul aria-labelledby={`nav-${section.label}`}>
+                {section.items.map((item) => (
+                  <li key={item.to}>
+                    <NavLink to={item.to} className="nav-link">
+                      {item.label}
+                    </NavLink>
+                  </li>
+                ))}
+              </ul>
+            </div>
+          ))}
+        </nav>
+        <main id="main" className="content" tabIndex={-1} aria-busy={navigation.state === 'loading'}>
+          <Outlet />
+        </main>
+      </div>
+    </div>
+  );
+}

@@ -1,0 +1,33 @@
+import type { SessionInfo } from '@ai-credits/shared/contracts/auth';
+
+export interface NavItem {
+  to: string;
+  label: string;
+}
+export interface NavSection {
+  label: string;
+  items: NavItem[];
+}
+
+/** What the navigation offers this user. AI entry points exist only while AI is enabled (PRODUCT.md: hidden for every user). */
+export function navSections(session: Pick<SessionInfo, 'role' | 'org'>): NavSection[] {
+  const ai = session.org.aiEnabled;
+  const manager = session.role === 'owner' || session.role === 'admin';
+  const settings: NavItem[] = [
+    { to: '/settings/ai-credits', label: 'AI Credits' },
+    { to: '/settings/billing', label: 'Plans & Billing' },
+  ];
+  if (ai && manager) settings.push({ to: '/settings/api-keys', label: 'API keys' });
+  const sections: NavSection[] = [{ label: 'Settings', items: settings }];
+  if (ai) {
+    sections.push({
+      label: 'AI features',
+      items: [
+        { to: '/ai/test-generation', label: 'Test generation' },
+        { to: '/ai/chat', label: 'AI chat' },
+        { to: '/ai/reports', label: 'AI reports' },
+      ],
+    });
+  }
+  return sections;
+}

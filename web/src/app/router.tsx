@@ -1,0 +1,102 @@
+import type { QueryClient } from '@tanstack/react-query';
+import { redirect, type LoaderFunctionArgs, type RouteObject } from 'react-router';
+import { creditsQueries } from '@/features/credits/api/credits-queries';
+import { usageQueryFromSearch } from '@/features/credits/api/usage-search';
+import { orgQueries } from '@/features/org/api/org-queries';
+import { isApiError } from '@/lib/api-client';
+import { sessionQueries } from '@/lib/session-queries';
+import { AiGate } from './ai-gate';
+import { AppLayout } from './app-layout';
+import { AppLoading, NotFound, RouteError } from './route-error';
+
+/**
+ * Every route module is lazy, so the first load of a page carries only what it renders.
+ * Loaders prefetch with the same queryOptions factories the components read from.
+ */
+export function createRoutes(queryClient: QueryClient): RouteObject[] {
+  const requireSession = async ({ request }: LoaderFunctionArgs) => {
+    try {
+      await queryClient.ensureQueryData(sessionQueries.current());
+    } catch (error) {
+      if (isApiError(error) && error.status === 401) {
+        const url = new URL(request.url);
+        throw redirect(`/login?next=${encodeURIComponent(url.pathname + url.search)}`);
+      }
+      throw error;
+    }
+    return null;
+  };
+
+  return [
+    {
+      path: '/login',
+      HydrateFallback: AppLoading,
+      lazy: () => import('@/features/auth/components/login-page').then((m) => ({ Component: m.LoginPage })),
+    },
+    {
+      path: '/signup',
+      HydrateFallback: AppLoading,
+      lazy: () => import('@/features/auth/components/signup-page').then((m) => ({ Component: m.SignupPage })),
+    },
+    {
+      path: '/',
+      loader: requireSession,
+      Component: AppLayout,
+      HydrateFallback: AppLoading,
+      ErrorBoundary: RouteError,
+      children: [
+        { index: true, loader: () => redirect('/settings/ai-credits') },
+        {
+          path: 'settings',
+          children: [
+            { index: true, loader: () => redirect('/settings/ai-credits') },
+            {
+              path: 'ai-credits',
+              loader: async ({ request }) => {
+                // Loaders run in parallel: wait for the parent's session check (same request,
+                // deduplicated) so a signed-out visit does not fire a burst of 401s.
+                const session = await queryClient.ensureQueryData(sessionQueries.current()).catch(() => null);
+                if (!session) return null;
+                // Then start every request of the page at once; the sections show their own loading states.
+                const search = new URL(request.url).searchParams;
+                void queryClient.prefetchQuery(creditsQueries.summary());
+                void queryClient.prefetchQuery(creditsQueries.usage(usageQueryFromSearch(search)));
+                void queryClient.prefetchQuery(orgQueries.members());
+                void queryClient.prefetchQuery(orgQueries.projects());
+                return null;
+              },
+              lazy: () => import('./routes/ai-credits-route').then((m) => ({ Component: m.AiCreditsRoute })),
+            },
+            {
+              path: 'billing',
+              lazy: () => import('@/features/billing/components/plans-billing-page').then((m) => ({ Component: m.PlansBillingPage })),
+            },
+            {
+              path: 'api-keys',
+              element: <AiGate roles={['owner', 'admin']} />,
+              children: [
+                {
+                  index: true,
+                  lazy: () => import('@/features/api-keys/components/api-keys-page').then((m) => ({ Component: m.ApiKeysPage })),
+                },
+              ],
+            },
+          ],
+        },
+        {
+          path: 'ai',
+          element: <AiGate />,
+          children: [
+            {
+              path: 'test-generation',
+              lazy: () => import('@/features/ai/components/test-generation-page').then((m) => ({ Component: m.TestGenerationPage })),
+            },
+            { path: 'chat', lazy: () => import('@/features/ai/components/chat-page').then((m) => ({ Component: m.ChatPage })) },
+            { path: 'reports', lazy: () => import('@/features/ai/components/reports-page').then((m) => ({ Component: m.ReportsPage })) },
+          ],
+        },
+        { path: '*', Component: NotFound },
+      ],
+    },
+  ];
+}

@@ -1,0 +1,37 @@
+import { useQuery, useSuspenseQuery } from '@tanstack/react-query';
+import { BuyCreditsButton } from '@/features/billing/components/buy-credits-button';
+import { AiSettings } from '@/features/credits/components/ai-settings';
+import { CreditBanners } from '@/features/credits/components/credit-banners';
+import { SummaryCards } from '@/features/credits/components/summary-cards';
+import { UsageChartsSection } from '@/features/credits/components/usage-charts';
+import { UsageHistory } from '@/features/credits/components/usage-history';
+import { orgQueries } from '@/features/org/api/org-queries';
+import { sessionQueries } from '@/lib/session-queries';
+
+/** Settings -> AI Credits: composes the credits, billing and org features for the signed-in role. */
+export function AiCreditsRoute() {
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  const members = useQuery({ ...orgQueries.members(), select: (d) => d.members.map((m) => ({ id: m.userId, name: m.name })) });
+  const projects = useQuery({ ...orgQueries.projects(), select: (d) => d.projects.map((p) => ({ id: p.id, name: p.name })) });
+  // Only the owner buys credits (PRODUCT.md); the BFF enforces it, this only hides the entry.
+  const owner = session.role === 'owner';
+  const buy = owner ? <BuyCreditsButton /> : null;
+
+  return (
+    <div className="page">
+      <div className="page-header">
+        <div>
+          <p className="breadcrumb">Settings</p>
+          <h1>AI Credits</h1>
+          <p className="page-description">Manage your AI credit balance, purchase credit bundles, and control AI features for your organization.</p>
+        </div>
+        {buy ? <div className="page-actions">{buy}</div> : null}
+      </div>
+      <CreditBanners role={session.role} buyAction={buy} />
+      <SummaryCards />
+      <AiSettings role={session.role} orgName={session.org.name} />
+      <UsageHistory users={members.data} projects={projects.data} />
+      <UsageChartsSection />
+    </div>
+  );
+}

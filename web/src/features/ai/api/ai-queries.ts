@@ -1,0 +1,80 @@
+import { mutationOptions, queryOptions } from '@tanstack/react-query';
+import { aiContract, type EstimateBody } from '@ai-credits/shared/contracts/ai';
+import { orgContract } from '@ai-credits/shared/contracts/org';
+import { apiFetch } from '@/lib/api-client';
+
+export const aiKeys = {
+  all: ['ai'] as const,
+  projects: () => [...aiKeys.all, 'projects'] as const,
+  estimate: (body: EstimateBody) => [...aiKeys.all, 'estimate', body] as const,
+  testCases: (projectId: string) => [...aiKeys.all, 'test-cases', projectId] as const,
+  conversations: (projectId: string) => [...aiKeys.all, 'conversations', projectId] as const,
+  conversation: (conversationId: string) => [...aiKeys.all, 'conversation', conversationId] as const,
+  reports: (projectId: string) => [...aiKeys.all, 'reports', projectId] as const,
+};
+
+/** A successful AI call spends credits: the dashboard (['credits']) and every estimate refresh. */
+const AFTER_AI_CALL = [['credits'], aiKeys.all] as const;
+
+/** One key per click: a retried or double-sent request then has no second effect. */
+export const newIdempotencyKey = () => `spa-${crypto.randomUUID()}`;
+
+export const aiQueries = {
+  projects: () =>
+    queryOptions({
+      queryKey: aiKeys.projects(),
+      queryFn: ({ signal }) => apiFetch(orgContract.listProjects, { signal }),
+      staleTime: 5 * 60_000,
+    }),
+  /** "About N credits; you have M" — a read, though it POSTs the prompt text. */
+  estimate: (body: EstimateBody) =>
+    queryOptions({
+      queryKey: aiKeys.estimate(body),
+      queryFn: ({ signal }) => apiFetch(aiContract.estimate, { body, signal }),
+      staleTime: 15_000,
+    }),
+  testCases: (projectId: string) =>
+    queryOptions({
+      queryKey: aiKeys.testCases(projectId),
+      queryFn: ({ signal }) => apiFetch(aiContract.listTestCases, { query: { projectId }, signal }),
+    }),
+  conversations: (projectId: string) =>
+    queryOptions({
+      queryKey: aiKeys.conversations(projectId),
+      queryFn: ({ signal }) => apiFetch(aiContract.listConversations, { query: { projectId }, signal }),
+    }),
+  conversation: (conversationId: string) =>
+    queryOptions({
+      queryKey: aiKeys.conversation(conversationId),
+      queryFn: ({ signal }) => apiFetch(aiContract.getConversation, { params: { conversationId }, signal }),
+    }),
+  reports: (projectId: string) =>
+    queryOptions({
+      queryKey: aiKeys.reports(projectId),
+      queryFn: ({ signal }) => apiFetch(aiContract.listReports, { query: { projectId }, signal }),
+    }),
+};
+
+export const aiMutations = {
+  generateTestCases: () =>
+    mutationOptions({
+      mutationKey: [...aiKeys.all, 'generate'],
+      mutationFn: ({ idempotencyKey, ...body }: { projectId: string; requirement: string; idempotencyKey: string }) =>
+        apiFetch(aiContract.generateTestCases, { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+      meta: { invalidates: AFTER_AI_CALL },
+    }),
+  chat: () =>
+    mutationOptions({
+      mutationKey: [...aiKeys.all, 'chat'],
+      mutationFn: ({ idempotencyKey, ...body }: { projectId: string; conversationId: string | null; message: string; idempotencyKey: string }) =>
+        apiFetch(aiContract.chat, { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+      meta: { invalidates: AFTER_AI_CALL },
+    }),
+  createReport: () =>
+    mutationOptions({
+      mutationKey: [...aiKeys.all, 'report'],
+      mutationFn: ({ idempotencyKey, ...body }: { projectId: string; idempotencyKey: string }) =>
+        apiFetch(aiContract.createReport, { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+      meta: { invalidates: AFTER_AI_CALL },
+    }),
+};

@@ -1,0 +1,136 @@
+import { useQuery } from '@tanstack/react-query';
+import { Select } from 'radix-ui';
+import { useEffect, useState } from 'react';
+import type { AiRun, Estimate, EstimateBody } from '@ai-credits/shared/contracts/ai';
+import { formatCredits } from '@ai-credits/shared/format';
+import { Banner } from '@/components/ui/banner';
+import { isApiError } from '@/lib/api-client';
+import { aiQueries } from '../api/ai-queries';
+import './ai.css';
+
+/** The value, once it has stopped changing for `ms` (no estimate request per keystroke). */
+export function useDebounced<T>(value: T, ms = 400): T {
+  const [settled, setSettled] = useState(value);
+  useEffect(() => {
+    const timer = setTimeout(() => setSettled(value), ms);
+    return () => clearTimeout(timer);
+  }, [value, ms]);
+  return settled;
+}
+
+/** Whole credits for people: "about 1.2 credits". */
+export const credits = (mc: number) => formatCredits(mc);
+
+/** The project the AI works in; the first project is picked until the user chooses. */
+export function useProjectChoice() {
+  const projects = useQuery({ ...aiQueries.projects(), select: (d) => d.projects });
+  const [chosen, setChosen] = useState<string | null>(null);
+  const projectId = chosen ?? projects.data?.[0]?.id ?? null;
+  return { projects, projectId, setProjectId: setChosen };
+}
+
+export function ProjectPicker({ choice, id = 'ai-project' }: { choice: ReturnType<typeof useProjectChoice>; id?: string }) {
+  const { projects, projectId, setProjectId } = choice;
+  if (projects.isPending) return <p className="muted">Loading projects…</p>;
+  if (projects.isError) return <Banner tone="danger" title="Could not load projects">{projects.error.message}</Banner>;
+  if (projects.data.length === 0) {
+    return (
+      <Banner tone="info" title="No projects yet">
+        An owner or admin creates projects; AI results are saved to one.
+      </Banner>
+    );
+  }
+  return (
+    <div className="field ai-project-field">
+      <label htmlFor={id}>Project</label>
+      <Select.Root value={projectId ?? undefined} onValueChange={setProjectId}>
+        <Select.Trigger id={id} className="ai-select-trigger" aria-label="Project">
+          <Select.Value placeholder="Choose a project" />
+          <Select.Icon aria-hidden="true">▾</Select.Icon>
+        </Select.Trigger>
+        <Select.Portal>
+          <Select.Content className="ai-select-content" position="popper" sideOffset={4}>
+            <Select.Viewport>
+              {projects.data.map((p) => (
+                <Select.Item key={p.id} value={p.id} className="ai-select-item">
+                  <Select.ItemText>{p.name}</Select.ItemText>
+                </Select.Item>
+              ))}
+            </Select.Viewport>
+          </Select.Content>
+        </Select.Portal>
+      </Select.Root>
+    </div>
+  );
+}
+
+/** "Demo model" when the offline model answers (PRODUCT.md: clearly labelled), else the catalog label. */
+export function ModelBadge({ model }: { model: Pick<Estimate, 'demo' | 'modelLabel'> }) {
+  return (
+    <span className={`badge ai-model-badge ${model.demo ? 'ai-model-demo' : ''}`} title={model.demo ? 'The built-in offline demo model answers' : undefined}>
+      {model.demo ? 'Demo model' : model.modelLabel}
+    </span>
+  );
+}
+
+/** "About N credits; you have M", shown before the user runs the action. */
+export function CostEstimate({ body }: { body: EstimateBody | null }) {
+  const debounced = useDebounced(body);
+  const estimate = useQuery({ ...aiQueries.estimate(debounced!), enabled: debounced !== null });
+  if (!body) return <p className="ai-estimate muted">The cost estimate appears here.</p>;
+  if (estimate.isPending) return <p className="ai-estimate muted" role="status">Estimating cost…</p>;
+  if (estimate.isError) return <p className="ai-estimate field-error">Could not estimate the cost: {estimate.error.message}</p>;
+  const e = estimate.data;
+  return (
+    <div className="ai-estimate" role="status" aria-live="polite">
+      <p>
+        <strong>About {credits(e.expectedMc)} credits</strong>; you have {credits(e.availableMc)}.{' '}
+        <span className="muted">At most {credits(e.maxMc)} credits are held while it runs; you pay only for what is used.</span>
+      </p>
+      <p className="ai-estimate-model">
+        Model: <ModelBadge model={e} />
+      </p>
+      {!e.aiEnabled ? <p className="field-error">AI is turned off for your organization.</p> : null}
+      {e.aiEnabled && !e.canRun ? <p className="field-error">Not enough credits for this request.</p> : null}
+    </div>
+  );
+}
+
+const ERROR_TITLES: Record<string, string> = {
+  AI_DISABLED: 'AI is turned off',
+  INSUFFICIENT_CREDITS: 'Not enough credits',
+  OVERAGE_LIMIT_REACHED: 'Monthly overage limit reached',
+  PROVIDER_FAILED: 'The AI model did not answer — nothing was charged',
+  IDEMPOTENCY_KEY_REUSED: 'This request was already sent',
+};
+
+/** The refusals a user can act on, spelled out (PRODUCT.md: "refused with a clear error"). */
+export function AiErrorBanner({ error }: { error: unknown }) {
+  if (!error) return null;
+  const code = isApiError(error) ? error.code : 'INTERNAL';
+  const message = error instanceof Error ? error.message : 'Something went wrong.';
+  const hint =
+    code === 'AI_DISABLED'
+      ? 'The organization owner can turn AI back on in Settings → AI Credits. Saved results stay readable.'
+      : code === 'INSUFFICIENT_CREDITS' || code === 'OVERAGE_LIMIT_REACHED'
+        ? 'The owner can buy credits or raise the monthly overage limit in Settings → AI Credits.'
+        : null;
+  return (
+    <div role="alert">
+      <Banner tone="danger" title={ERROR_TITLES[code] ?? 'The request failed'}>
+        <p>{message}</p>
+        {hint ? <p>{hint}</p> : null}
+      </Banner>
+    </div>
+  );
+}
+
+/** What the finished call cost. */
+export function RunSummary({ run }: { run: AiRun }) {
+  return (
+    <p className="ai-run-summary" role="status">
+      Used {credits(run.chargedMc)} credits ({run.inputTokens.toLocaleString('en-US')} input + {run.outputTokens.toLocaleString('en-US')} output tokens) with{' '}
+      <ModelBadge model={run} />. You have {credits(run.balance.availableMc)} credits left.
+    </p>
+  );
+}

@@ -1,0 +1,41 @@
+import { screen, within } from '@testing-library/react';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createAiHandlers } from '@/testing/ai-handlers';
+import { server } from '@/testing/server';
+import { renderApp } from '@/testing/test-utils';
+
+beforeEach(() => {
+  server.use(...createAiHandlers());
+});
+
+describe('AI chat page', () => {
+  it('starts a conversation: estimate first, then the reply from the demo model', async () => {
+    const { user } = renderApp('/ai/chat');
+    const box = await screen.findByRole('textbox', { name: 'Your message' });
+    await user.click(box);
+    await user.paste('Which boundary values should I test for the coupon code?');
+    expect(await screen.findByText(/^About [\d.,]+ credits$/)).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Send' }));
+
+    const messages = await screen.findByRole('list', { name: 'Messages' });
+    expect(await within(messages).findByText(/Here is how I would approach/)).toBeInTheDocument();
+    expect(within(messages).getByText('Which boundary values should I test for the coupon code?')).toBeInTheDocument();
+    const nav = screen.getByRole('navigation', { name: 'Conversations' });
+    expect(await within(nav).findByRole('button', { name: 'Which boundary values should I test for the coupon code?' })).toHaveAttribute('aria-pressed', 'true');
+    expect(box).toHaveValue('');
+  });
+});
+
+describe('AI reports page', () => {
+  it('lists saved reports and writes a new one with coverage by area', async () => {
+    const { user } = renderApp('/ai/reports');
+    const list = await screen.findByRole('region', { name: 'Reports' });
+    expect(await within(list).findByText(/3 test cases across 2 areas/)).toBeInTheDocument();
+    expect(await screen.findByText(/^About [\d.,]+ credits$/)).toBeInTheDocument();
+
+    await user.click(screen.getByRole('button', { name: 'Write report' }));
+    expect(await screen.findByText(/^Used [\d.,]+ credits/)).toBeInTheDocument();
+    expect(await within(list).findAllByRole('article')).toHaveLength(2);
+    expect(within(list).getAllByRole('cell', { name: 'Checkout & payments' }).length).toBeGreaterThan(0);
+  });
+});

@@ -1,0 +1,126 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { CHAT_MESSAGE_MAX_CHARS, type ChatMessage } from '@ai-credits/shared/contracts/ai';
+import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
+import { AiErrorBanner, CostEstimate, ProjectPicker, RunSummary, useProjectChoice } from './ai-common';
+
+/** AI -> Chat: the testing assistant; conversations are per user and project and stay readable. */
+export function ChatPage() {
+  const choice = useProjectChoice();
+  const { projectId } = choice;
+  // conversationId null = a new conversation. `view` changes only when the user picks one, so the
+  // conversation they just started stays on screen (with what it cost) when it gets its id.
+  const [selected, setSelected] = useState<{ projectId: string; conversationId: string | null; view: number }>({ projectId: '', conversationId: null, view: 0 });
+  const current = selected.projectId === projectId ? selected : { projectId, conversationId: null, view: selected.view };
+  const conversationId = current.conversationId;
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <p className="breadcrumb">AI features</p>
+          <h1>AI chat</h1>
+          <p className="page-description">Ask the testing assistant about test design, test data, bug reports and coverage. Each answer spends credits.</p>
+        </div>
+      </header>
+      <ProjectPicker choice={choice} />
+      {projectId ? (
+        <div className="ai-chat">
+          <ConversationList
+            projectId={projectId}
+            selectedId={conversationId}
+            onSelect={(id) => setSelected({ projectId, conversationId: id, view: current.view + 1 })}
+          />
+          <Conversation
+            key={`${projectId}:${current.view}`}
+            projectId={projectId}
+            conversationId={conversationId}
+            onStarted={(id) => setSelected({ projectId, conversationId: id, view: current.view })}
+          />
+        </div>
+      ) : null}
+    </div>
+  );
+}
+
+function ConversationList({ projectId, selectedId, onSelect }: { projectId: string; selectedId: string | null; onSelect: (id: string | null) => void }) {
+  const list = useQuery(aiQueries.conversations(projectId));
+  return (
+    <nav className="card" aria-label="Conversations">
+      <button type="button" className="button button-secondary button-block" onClick={() => onSelect(null)} aria-pressed={selectedId === null}>
+        New conversation
+      </button>
+      {list.isPending ? <Skeleton label="Loading conversations" height={48} /> : null}
+      {list.isError ? <ErrorState title="Could not load conversations" error={list.error} /> : null}
+      <ul className="ai-chat-list">
+        {list.data?.conversations.map((c) => (
+          <li key={c.id}>
+            <button type="button" className="button button-ghost" aria-pressed={c.id === selectedId} onClick={() => onSelect(c.id)}>
+              {c.title}
+            </button>
+          </li>
+        ))}
+      </ul>
+    </nav>
+  );
+}
+
+function Conversation({ projectId, conversationId, onStarted }: { projectId: string; conversationId: string | null; onStarted: (id: string) => void }) {
+  const history = useQuery({ ...aiQueries.conversation(conversationId ?? ''), enabled: conversationId !== null });
+  const send = useMutation(aiMutations.chat());
+  const [message, setMessage] = useState('');
+  const inputId = useId();
+  const text = message.trim();
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!text || send.isPending) return;
+    send.mutate(
+      { projectId, conversationId, message: text, idempotencyKey: newIdempotencyKey() },
+      {
+        onSuccess: (data) => {
+          setMessage('');
+          if (!conversationId) onStarted(data.conversation.id);
+        },
+      },
+    );
+  };
+
+  const messages: ChatMessage[] = history.data?.messages ?? (send.data ? [send.data.userMessage, send.data.reply] : []);
+  return (
+    <section className="card" aria-label="Conversation">
+      {conversationId && history.isPending ? <Skeleton label="Loading messages" /> : null}
+      {history.isError ? <ErrorState title="Could not load the conversation" error={history.error} onRetry={() => void history.refetch()} /> : null}
+      {messages.length === 0 && !history.isPending && conversationId ? <EmptyState title="No messages yet" /> : null}
+      {messages.length === 0 && !conversationId ? <p className="muted">Start a new conversation about this project.</p> : null}
+      <ol className="ai-messages" aria-label="Messages">
+        {messages.map((m) => (
+          <li key={m.id} className={`ai-message ai-message-${m.role}`}>
+            <span className="sr-only">{m.role === 'user' ? 'You: ' : 'Assistant: '}</span>
+            {m.content}
+          </li>
+        ))}
+      </ol>
+      {send.isPending ? (
+        <p className="muted" role="status">
+          The assistant is thinking…
+        </p>
+      ) : null}
+      {send.data ? <RunSummary run={send.data.run} /> : null}
+      <AiErrorBanner error={send.error} />
+      <form className="form" onSubmit={onSubmit} noValidate>
+        <div className="field">
+          <label htmlFor={inputId}>Your message</label>
+          <textarea id={inputId} className="ai-textarea" value={message} maxLength={CHAT_MESSAGE_MAX_CHARS} onChange={(e) => setMessage(e.target.value)} />
+        </div>
+        <CostEstimate body={text ? { useCase: 'chat', projectId, conversationId, message: text } : null} />
+        <div>
+          <button type="submit" className="button button-primary" disabled={!text || send.isPending}>
+            {send.isPending ? 'Sending…' : 'Send'}
+          </button>
+        </div>
+      </form>
+    </section>
+  );
+}

@@ -1,0 +1,79 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate, useSearchParams } from 'react-router';
+import { sessionKeys } from '@/lib/session-queries';
+import { authMutations } from '../api/auth-mutations';
+import { AuthLayout, useForgetPreviousSession } from './auth-layout';
+
+/** Only same-app paths are followed after sign-in (no open redirect). */
+export function safeNext(next: string | null): string {
+  return next && next.startsWith('/') && !next.startsWith('//') ? next : '/settings/ai-credits';
+}
+
+export function LoginPage() {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const [searchParams] = useSearchParams();
+  const login = useMutation(authMutations.login());
+  useForgetPreviousSession();
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    login.mutate(
+      { email, password },
+      {
+        onSuccess: (session) => {
+          // A different user may sign in: drop everything cached for the previous one.
+          queryClient.clear();
+          queryClient.setQueryData(sessionKeys.all, session);
+          void navigate(safeNext(searchParams.get('next')), { replace: true });
+        },
+      },
+    );
+  };
+
+  return (
+    <AuthLayout
+      title="Sign in"
+      subtitle="Manage AI credits and usage for your organization."
+      footer={
+        <>
+          New to TestKase? <Link to="/signup">Create an organization</Link>
+        </>
+      }
+    >
+      <form className="form" onSubmit={onSubmit} noValidate>
+        {login.isError ? (
+          <p className="form-error" role="alert">
+            {login.error.message}
+          </p>
+        ) : null}
+        <div className="field">
+          <label htmlFor="login-email">Email</label>
+          <input id="login-email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
+        </div>
+        <div className="field">
+          <label htmlFor="login-password">Password</label>
+          <input
+            id="login-password"
+            type="password"
+            autoComplete="current-password"
+            required
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+        </div>
+        {import.meta.env.MODE === 'mock' ? (
+          <p className="field-hint">
+            Mock mode: olivia@acme.test (owner), arjun@acme.test (admin) or maya@acme.test (member), password <code>password123</code>.
+          </p>
+        ) : null}
+        <button type="submit" className="button button-primary button-block" disabled={login.isPending}>
+          {login.isPending ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+    </AuthLayout>
+  );
+}

@@ -1,0 +1,94 @@
+import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useNavigate } from 'react-router';
+import { authContract } from '@ai-credits/shared/contracts/auth';
+import { sessionKeys } from '@/lib/session-queries';
+import { authMutations } from '../api/auth-mutations';
+import { AuthLayout, useForgetPreviousSession } from './auth-layout';
+
+type Field = 'orgName' | 'name' | 'email' | 'password';
+const LABELS: Record<Field, string> = { orgName: 'Organization name', name: 'Your name', email: 'Email', password: 'Password' };
+
+export function SignupPage() {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const signup = useMutation(authMutations.signup());
+  const [values, setValues] = useState<Record<Field, string>>({ orgName: '', name: '', email: '', password: '' });
+  useForgetPreviousSession();
+  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    // The same schema the BFF parses the body with.
+    const parsed = authContract.signup.body.safeParse(values);
+    if (!parsed.success) {
+      const next: Partial<Record<Field, string>> = {};
+      for (const issue of parsed.error.issues) {
+        const field = issue.path[0] as Field;
+        next[field] ??= field === 'email' ? 'Enter a valid email address' : field === 'password' ? 'Use at least 8 characters' : 'Required';
+      }
+      setErrors(next);
+      return;
+    }
+    setErrors({});
+    signup.mutate(parsed.data, {
+      onSuccess: (session) => {
+        queryClient.clear();
+        queryClient.setQueryData(sessionKeys.all, session);
+        void navigate('/settings/ai-credits', { replace: true });
+      },
+    });
+  };
+
+  const field = (name: Field, type: string, autoComplete: string, hint?: string) => (
+    <div className="field">
+      <label htmlFor={`signup-${name}`}>{LABELS[name]}</label>
+      <input
+        id={`signup-${name}`}
+        type={type}
+        autoComplete={autoComplete}
+        required
+        value={values[name]}
+        aria-invalid={errors[name] ? true : undefined}
+        aria-describedby={errors[name] || hint ? `signup-${name}-note` : undefined}
+        onChange={(e) => setValues((v) => ({ ...v, [name]: e.target.value }))}
+      />
+      {errors[name] ? (
+        <p className="field-error" id={`signup-${name}-note`}>
+          {errors[name]}
+        </p>
+      ) : hint ? (
+        <p className="field-hint" id={`signup-${name}-note`}>
+          {hint}
+        </p>
+      ) : null}
+    </div>
+  );
+
+  return (
+    <AuthLayout
+      title="Create your organization"
+      subtitle="You become its owner. Every new organization starts with 300 AI credits."
+      footer={
+        <>
+          Already have an account? <Link to="/login">Sign in</Link>
+        </>
+      }
+    >
+      <form className="form" onSubmit={onSubmit} noValidate>
+        {signup.isError ? (
+          <p className="form-error" role="alert">
+            {signup.error.message}
+          </p>
+        ) : null}
+        {field('orgName', 'text', 'organization')}
+        {field('name', 'text', 'name')}
+        {field('email', 'email', 'email')}
+        {field('password', 'password', 'new-password', 'At least 8 characters')}
+        <button type="submit" className="button button-primary button-block" disabled={signup.isPending}>
+          {signup.isPending ? 'Creating…' : 'Create organization'}
+        </button>
+      </form>
+    </AuthLayout>
+  );
+}

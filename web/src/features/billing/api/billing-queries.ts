@@ -1,0 +1,62 @@
+import { mutationOptions, queryOptions } from '@tanstack/react-query';
+import type { BundleId } from '@ai-credits/shared/catalog';
+import { billingContract, type CheckoutCallback } from '@ai-credits/shared/contracts/billing';
+import { creditsContract } from '@ai-credits/shared/contracts/credits';
+import { apiFetch, apiUrl } from '@/lib/api-client';
+
+export const billingKeys = {
+  all: ['billing'] as const,
+  history: () => [...billingKeys.all, 'history'] as const,
+};
+
+/** The credits feature owns ['credits', ...]; a payment changes the balance, so it invalidates them all. */
+const CREDITS_KEY = ['credits'] as const;
+
+export const billingQueries = {
+  history: () =>
+    queryOptions({
+      queryKey: billingKeys.history(),
+      queryFn: ({ signal }) => apiFetch(billingContract.history, { signal }),
+    }),
+  /**
+   * The billing period end, for "purchased credits expire on <date>". Same key and fetcher as the
+   * credits feature's summary query (features do not import each other), so it is one cache entry.
+   */
+  creditsSummary: () =>
+    queryOptions({
+      queryKey: [...CREDITS_KEY, 'summary'] as const,
+      queryFn: ({ signal }) => apiFetch(creditsContract.summary, { signal }),
+    }),
+};
+
+export const billingMutations = {
+  createPurchase: () =>
+    mutationOptions({
+      mutationKey: ['billing', 'create-purchase'],
+      mutationFn: (bundleId: BundleId) => apiFetch(billingContract.createPurchase, { body: { bundleId } }),
+      meta: { invalidates: [billingKeys.all] },
+    }),
+  payInvoice: () =>
+    mutationOptions({
+      mutationKey: ['billing', 'pay-invoice'],
+      mutationFn: (invoiceId: string) => apiFetch(billingContract.payInvoice, { params: { invoiceId } }),
+      meta: { invalidates: [billingKeys.all] },
+    }),
+  sandboxPay: () =>
+    mutationOptions({
+      mutationKey: ['billing', 'sandbox-pay'],
+      mutationFn: (input: { purchaseId: string; outcome: 'success' | 'failure'; method: 'card' | 'upi' | 'netbanking' | 'wallet' }) =>
+        apiFetch(billingContract.sandboxPay, { body: input }),
+      meta: { invalidates: [billingKeys.all] },
+    }),
+  verify: () =>
+    mutationOptions({
+      mutationKey: ['billing', 'verify'],
+      mutationFn: (input: { purchaseId: string; callback: CheckoutCallback }) =>
+        apiFetch(billingContract.verifyPurchase, { params: { purchaseId: input.purchaseId }, body: input.callback }),
+      // The new balance shows without a reload.
+      meta: { invalidates: [CREDITS_KEY, billingKeys.all] },
+    }),
+};
+
+export const receiptUrl = (purchaseId: string) => apiUrl(billingContract.receipt, { params: { purchaseId } });

@@ -1,0 +1,95 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { Dialog } from 'radix-ui';
+import { useState } from 'react';
+import { BUNDLES, type BundleId } from '@ai-credits/shared/catalog';
+import { formatUsd } from '@ai-credits/shared/format';
+import { formatDate } from '@/lib/dates';
+import { billingMutations, billingQueries } from '../api/billing-queries';
+import { CheckoutResult } from './checkout-result';
+import { SandboxCheckoutDialog } from './sandbox-checkout-dialog';
+import { useCheckout } from './use-checkout';
+import './billing.css';
+
+/**
+ * Settings -> AI Credits -> Buy Credits -> pick a bundle -> Checkout (PRODUCT.md "Buying credits").
+ * The owner only sees this; the BFF refuses everyone else and prices the order itself.
+ */
+export function BuyCreditsButton() {
+  const [open, setOpen] = useState(false);
+  const [bundleId, setBundleId] = useState<BundleId>('professional');
+  const summary = useQuery({ ...billingQueries.creditsSummary(), select: (s) => s.period.end });
+  const createPurchase = useMutation(billingMutations.createPurchase());
+  const checkout = useCheckout('No credits were added.');
+  const bundle = BUNDLES.find((b) => b.id === bundleId) ?? BUNDLES[0]!;
+
+  const confirm = () => {
+    setOpen(false);
+    void checkout.begin(() => createPurchase.mutateAsync(bundleId));
+  };
+
+  return (
+    <div className="billing-buy">
+      <Dialog.Root
+        open={open}
+        onOpenChange={(next) => {
+          setOpen(next);
+          if (next) checkout.reset();
+        }}
+      >
+        <Dialog.Trigger className="button button-primary" disabled={checkout.busy}>
+          Buy Credits
+        </Dialog.Trigger>
+        <Dialog.Portal>
+          <Dialog.Overlay className="dialog-overlay" />
+          <Dialog.Content className="dialog-content billing-dialog" aria-describedby="buy-credits-description">
+            <Dialog.Title className="dialog-title">Buy credits</Dialog.Title>
+            <p id="buy-credits-description" className="dialog-description">
+              Pick a credit bundle. Prices in USD; payment through Razorpay (cards, UPI, net banking, wallets, international).
+            </p>
+            <fieldset className="billing-bundles">
+              <legend className="sr-only">Credit bundle</legend>
+              {BUNDLES.map((b) => (
+                <label key={b.id} className={`billing-bundle${b.id === bundleId ? ' is-selected' : ''}`}>
+                  <input type="radio" name="bundle" value={b.id} checked={b.id === bundleId} onChange={() => setBundleId(b.id)} />
+                  <span className="billing-bundle-name">
+                    {b.name}
+                    {b.popular ? <span className="badge billing-popular">Popular</span> : null}
+                  </span>
+                  <span className="billing-bundle-price">{formatUsd(b.priceCents).replace(/\.00$/, '')}</span>
+                  <span className="billing-bundle-credits">{b.credits.toLocaleString('en-US')} credits</span>
+                  <span className="billing-bundle-rate">$1 = {b.creditsPerDollar} credits</span>
+                  <span className="billing-bundle-savings">{b.savingsPercent ? `Save ${b.savingsPercent}%` : '—'}</span>
+                </label>
+              ))}
+            </fieldset>
+            <p className="billing-expiry-note">
+              {summary.data
+                ? `Purchased credits expire with this billing month on ${formatDate(summary.data)} (UTC).`
+                : 'Purchased credits expire with this billing month.'}
+            </p>
+            <div className="dialog-actions">
+              <Dialog.Close className="button button-secondary">Cancel</Dialog.Close>
+              <button type="button" className="button button-primary" onClick={confirm}>
+                Continue to payment: {formatUsd(bundle.priceCents)}
+              </button>
+            </div>
+          </Dialog.Content>
+        </Dialog.Portal>
+      </Dialog.Root>
+
+      {checkout.state.phase === 'sandbox' ? (
+        <SandboxCheckoutDialog
+          options={checkout.state.options}
+          pending={checkout.sandboxPending}
+          onPay={(outcome, method) => void checkout.paySandbox(outcome, method)}
+          onDismiss={checkout.dismissSandbox}
+        />
+      ) : null}
+
+      <CheckoutResult
+        state={checkout.state}
+        success={({ purchase }) => `Payment received. ${purchase.credits.toLocaleString('en-US')} credits were added to your balance.`}
+      />
+    </div>
+  );
+}

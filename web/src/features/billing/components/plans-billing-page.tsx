@@ -1,0 +1,213 @@
+import { useMutation, useQuery, useSuspenseQuery } from '@tanstack/react-query';
+import type { Invoice, Purchase } from '@ai-credits/shared/contracts/billing';
+import { formatUsd } from '@ai-credits/shared/format';
+import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { formatDate, formatDateTime } from '@/lib/dates';
+import { sessionQueries } from '@/lib/session-queries';
+import { billingMutations, billingQueries, receiptUrl } from '../api/billing-queries';
+import { BuyCreditsButton } from './buy-credits-button';
+import { CheckoutResult } from './checkout-result';
+import { SandboxCheckoutDialog } from './sandbox-checkout-dialog';
+import { useCheckout } from './use-checkout';
+import './billing.css';
+
+const PURCHASE_STATUS: Record<Purchase['status'], string> = {
+  created: 'Not paid',
+  attempted: 'Payment pending',
+  failed: 'Failed',
+  paid: 'Paid',
+  granted: 'Paid, credits added',
+};
+
+function statusLabel(p: Purchase): string {
+  const base = p.kind === 'invoice' && p.status === 'paid' ? 'Paid' : PURCHASE_STATUS[p.status];
+  return p.refundedCents > 0 ? `${base} (${formatUsd(p.refundedCents)} refunded)` : base;
+}
+
+const isPaid = (status: Purchase['status']) => status === 'paid' || status === 'granted';
+
+function RazorpayIds({ orderId, paymentId }: { orderId: string | null; paymentId: string | null }) {
+  if (!orderId && !paymentId) return <span className="muted">—</span>;
+  return (
+    <span className="billing-ids">
+      {orderId ?? '—'}
+      <br />
+      {paymentId ?? <span className="muted">no payment yet</span>}
+    </span>
+  );
+}
+
+function ReceiptLink({ purchaseId }: { purchaseId: string }) {
+  return (
+    <a href={receiptUrl(purchaseId)} target="_blank" rel="noopener noreferrer">
+      Receipt
+    </a>
+  );
+}
+
+/** Settings -> Plans & Billing: every purchase and overage invoice, with Razorpay ids and receipts. */
+export function PlansBillingPage() {
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  const owner = session.role === 'owner';
+  const history = useQuery({ ...billingQueries.history(), enabled: session.role !== 'member' });
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <p className="breadcrumb">Settings</p>
+          <h1 id="plans-billing-title">Plans &amp; Billing</h1>
+          <p className="page-description">Credit bundle purchases and overage invoices of {session.org.name}, paid through Razorpay.</p>
+        </div>
+        {owner ? (
+          <div className="page-actions">
+            <BuyCreditsButton />
+          </div>
+        ) : null}
+      </header>
+      {session.role === 'member' ? (
+        <EmptyState title="Only the owner and admins see payments">Ask your organization owner for receipts.</EmptyState>
+      ) : history.isPending ? (
+        <Skeleton label="Loading payments" height={200} />
+      ) : history.isError ? (
+        <ErrorState title="Couldn't load payments" error={history.error} onRetry={() => void history.refetch()} />
+      ) : (
+        <>
+          {history.data.mode === 'sandbox' ? (
+            <p className="muted" role="note">
+              Test mode: payments go through the local sandbox gateway; no real money is charged.
+            </p>
+          ) : null}
+          <InvoicesTable invoices={history.data.invoices} owner={owner} />
+          <PurchasesTable purchases={history.data.purchases} />
+        </>
+      )}
+    </div>
+  );
+}
+
+function PurchasesTable({ purchases }: { purchases: Purchase[] }) {
+  return (
+    <section className="card" aria-labelledby="purchases-title">
+      <h2 id="purchases-title" className="section-title">
+        Purchases
+      </h2>
+      {purchases.length === 0 ? (
+        <EmptyState title="No purchases yet">Credit bundles you buy appear here with their receipts.</EmptyState>
+      ) : (
+        <div className="table-scroll">
+          <table className="table" aria-labelledby="purchases-title">
+            <thead>
+              <tr>
+                <th scope="col">Date (UTC)</th>
+                <th scope="col">Bundle</th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+                <th scope="col" className="num">
+                  Credits
+                </th>
+                <th scope="col">Status</th>
+                <th scope="col">Razorpay order / payment</th>
+                <th scope="col">Receipt</th>
+              </tr>
+            </thead>
+            <tbody>
+              {purchases.map((p) => (
+                <tr key={p.id}>
+                  <td className="nowrap">{formatDateTime(p.paidAt ?? p.createdAt)}</td>
+                  <td>{p.kind === 'bundle' ? (p.bundleName ?? p.bundleId) : 'Overage invoice'}</td>
+                  <td className="num">{formatUsd(p.amountCents)}</td>
+                  <td className="num">{p.credits.toLocaleString('en-US')}</td>
+                  <td>
+                    {statusLabel(p)}
+                    {p.status === 'failed' && p.failureReason ? <span className="cell-note">{p.failureReason}</span> : null}
+                  </td>
+                  <td>
+                    <RazorpayIds orderId={p.razorpayOrderId} paymentId={p.razorpayPaymentId} />
+                  </td>
+                  <td>{isPaid(p.status) ? <ReceiptLink purchaseId={p.id} /> : <span className="muted">—</span>}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}
+
+function InvoicesTable({ invoices, owner }: { invoices: Invoice[]; owner: boolean }) {
+  const payInvoice = useMutation(billingMutations.payInvoice());
+  const checkout = useCheckout('The invoice is still open.');
+
+  return (
+    <section className="card" aria-labelledby="invoices-title">
+      <h2 id="invoices-title" className="section-title">
+        Overage invoices
+      </h2>
+      <CheckoutResult state={checkout.state} success={() => 'Payment received. The invoice is paid.'} />
+      {checkout.state.phase === 'sandbox' ? (
+        <SandboxCheckoutDialog
+          options={checkout.state.options}
+          pending={checkout.sandboxPending}
+          onPay={(outcome, method) => void checkout.paySandbox(outcome, method)}
+          onDismiss={checkout.dismissSandbox}
+        />
+      ) : null}
+      {invoices.length === 0 ? (
+        <EmptyState title="No overage invoices">A month that ends with overage is invoiced here at $0.40 per credit.</EmptyState>
+      ) : (
+        <div className="table-scroll">
+          <table className="table" aria-labelledby="invoices-title">
+            <thead>
+              <tr>
+                <th scope="col">Billing month</th>
+                <th scope="col" className="num">
+                  Overage credits
+                </th>
+                <th scope="col" className="num">
+                  Amount
+                </th>
+                <th scope="col">Status</th>
+                <th scope="col">Razorpay order / payment</th>
+                <th scope="col">Action</th>
+              </tr>
+            </thead>
+            <tbody>
+              {invoices.map((i) => (
+                <tr key={i.id}>
+                  <td className="nowrap">
+                    {formatDate(i.periodStart)} – {formatDate(i.periodEnd)}
+                  </td>
+                  <td className="num">{i.credits.toLocaleString('en-US')}</td>
+                  <td className="num">{formatUsd(i.amountCents)}</td>
+                  <td>{i.status === 'paid' ? `Paid${i.paidAt ? ` ${formatDate(i.paidAt)}` : ''}` : 'Open'}</td>
+                  <td>
+                    <RazorpayIds orderId={i.razorpayOrderId} paymentId={i.razorpayPaymentId} />
+                  </td>
+                  <td>
+                    {i.status === 'paid' && i.purchaseId ? (
+                      <ReceiptLink purchaseId={i.purchaseId} />
+                    ) : owner ? (
+                      <button
+                        type="button"
+                        className="button button-primary"
+                        disabled={checkout.busy}
+                        onClick={() => void checkout.begin(() => payInvoice.mutateAsync(i.id))}
+                      >
+                        Pay invoice
+                      </button>
+                    ) : (
+                      <span className="muted">The owner pays invoices</span>
+                    )}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

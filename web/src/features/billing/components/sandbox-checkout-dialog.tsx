@@ -1,0 +1,83 @@
+import { Dialog, Tabs } from 'radix-ui';
+import { useState } from 'react';
+import type { CheckoutOptions } from '@ai-credits/shared/contracts/billing';
+import { formatUsd } from '@ai-credits/shared/format';
+import type { PaymentMethod } from './use-checkout';
+
+const METHODS: { id: PaymentMethod; label: string; hint: string }[] = [
+  { id: 'card', label: 'Card', hint: 'Test card 4111 1111 1111 1111, any future expiry, any CVV.' },
+  { id: 'upi', label: 'UPI', hint: 'Test UPI id success@razorpay.' },
+  { id: 'netbanking', label: 'Netbanking', hint: 'Any test bank.' },
+  { id: 'wallet', label: 'Wallet', hint: 'Any test wallet.' },
+];
+
+/**
+ * The sandbox gateway's stand-in for Razorpay Checkout (no keys configured): clearly test mode,
+ * with success, failure and dismissal (closing the dialog) like Razorpay's test mode.
+ */
+export function SandboxCheckoutDialog({
+  options,
+  pending,
+  onPay,
+  onDismiss,
+}: {
+  options: CheckoutOptions;
+  pending: boolean;
+  onPay: (outcome: 'success' | 'failure', method: PaymentMethod) => void;
+  onDismiss: () => void;
+}) {
+  const [method, setMethod] = useState<PaymentMethod>('card');
+  return (
+    <Dialog.Root
+      open
+      onOpenChange={(open) => {
+        if (!open && !pending) onDismiss();
+      }}
+    >
+      <Dialog.Portal>
+        <Dialog.Overlay className="dialog-overlay" />
+        <Dialog.Content className="dialog-content billing-checkout" aria-describedby="sandbox-checkout-description">
+          <div className="billing-checkout-header">
+            <Dialog.Title className="dialog-title">{options.name} Checkout</Dialog.Title>
+            <span className="badge billing-test-mode">Test mode</span>
+          </div>
+          <div id="sandbox-checkout-description" className="dialog-description">
+            <p>{options.description}</p>
+            <p className="billing-checkout-amount">
+              {formatUsd(options.amount)} {options.currency}
+            </p>
+            <p className="muted">
+              Sandbox gateway: no real money moves. Order {options.orderId}
+              {options.prefill.email ? ` · ${options.prefill.email}` : ''}
+            </p>
+          </div>
+          <Tabs.Root value={method} onValueChange={(v) => setMethod(v as PaymentMethod)} className="billing-tabs">
+            <Tabs.List aria-label="Payment method" className="billing-tab-list">
+              {METHODS.map((m) => (
+                <Tabs.Trigger key={m.id} value={m.id} className="billing-tab">
+                  {m.label}
+                </Tabs.Trigger>
+              ))}
+            </Tabs.List>
+            {METHODS.map((m) => (
+              <Tabs.Content key={m.id} value={m.id} className="billing-tab-panel">
+                {m.hint}
+              </Tabs.Content>
+            ))}
+          </Tabs.Root>
+          <div className="dialog-actions">
+            <button type="button" className="button button-danger" disabled={pending} onClick={() => onPay('failure', method)}>
+              Fail payment
+            </button>
+            <button type="button" className="button button-primary" disabled={pending} onClick={() => onPay('success', method)}>
+              {pending ? 'Processing…' : 'Pay (success)'}
+            </button>
+          </div>
+          <Dialog.Close className="button button-ghost billing-close" aria-label="Close checkout" disabled={pending}>
+            ×
+          </Dialog.Close>
+        </Dialog.Content>
+      </Dialog.Portal>
+    </Dialog.Root>
+  );
+}

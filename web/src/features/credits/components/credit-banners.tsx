@@ -1,0 +1,103 @@
+import { useQuery } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { Link } from 'react-router';
+import type { Role } from '@ai-credits/shared/contracts/auth';
+import { formatCredits, formatUsd } from '@ai-credits/shared/format';
+import { Banner } from '@/components/ui/banner';
+import { creditsQueries } from '../api/credits-queries';
+
+interface CreditBannersProps {
+  role: Role;
+  /** The Buy Credits entry (owner only), composed by the route. */
+  buyAction?: ReactNode;
+}
+
+/** Low balance, overage, unpaid invoices and AI-off, each telling the owner what to do and others whom to ask. */
+export function CreditBanners({ role, buyAction }: CreditBannersProps) {
+  const { data: s } = useQuery(creditsQueries.summary());
+  if (!s) return null;
+  const owner = role === 'owner';
+  const askOwner = 'Ask your organization owner';
+  const banners: ReactNode[] = [];
+
+  if (!s.aiEnabled) {
+    banners.push(
+      <Banner key="ai-off" tone="info" title={owner ? 'AI is turned off for your organization' : 'Your organization owner turned AI off'}>
+        {owner
+          ? 'AI features are hidden for everyone and no credits are used. Turn AI back on with the Enable AI switch below.'
+          : 'AI features are hidden until the owner turns them back on. Usage history and charts stay available, and nothing generated earlier was deleted.'}
+      </Banner>,
+    );
+  }
+
+  if (s.unpaidInvoices.count > 0) {
+    const what = `${s.unpaidInvoices.count} unpaid overage invoice${s.unpaidInvoices.count === 1 ? '' : 's'} (${formatUsd(s.unpaidInvoices.amountCents)})`;
+    banners.push(
+      <Banner
+        key="invoice"
+        tone="danger"
+        title={`Your organization has ${what}`}
+        actions={
+          owner ? (
+            <Link className="button button-primary" to="/settings/billing">
+              Pay invoice
+            </Link>
+          ) : null
+        }
+      >
+        {owner ? 'Pay it in Plans & Billing.' : `${askOwner} to pay it in Plans & Billing.`}
+      </Banner>,
+    );
+  }
+
+  const overageAllowed = s.overage.limitMc > 0;
+  const limitReached = s.balanceMc <= 0 && s.overage.usedMc >= s.overage.limitMc;
+  const raiseLimit = owner ? (
+    <a className="button button-secondary" href="#overage-limit">
+      Raise the limit
+    </a>
+  ) : null;
+
+  if (limitReached) {
+    banners.push(
+      <Banner
+        key="exhausted"
+        tone="danger"
+        title={overageAllowed ? 'Overage limit reached: AI requests are paused' : 'Out of credits: AI requests are paused'}
+        actions={
+          owner ? (
+            <>
+              {buyAction}
+              {raiseLimit}
+            </>
+          ) : null
+        }
+      >
+        {overageAllowed
+          ? `Your organization used its whole ${formatCredits(s.overage.limitMc)}-credit overage limit (${formatUsd(s.overage.usedCents)}).`
+          : 'Your organization has used all its credits and overage is not allowed.'}{' '}
+        {owner ? 'Buy credits, or raise the overage limit to keep AI working.' : `${askOwner} to buy credits or raise the overage limit.`}
+      </Banner>,
+    );
+  } else if (s.balanceMc < 0) {
+    banners.push(
+      <Banner key="overage" tone="warning" title={`In overage: ${formatCredits(s.overage.usedMc)} credits beyond your balance`} actions={owner ? <>{buyAction}{raiseLimit}</> : null}>
+        {`${formatUsd(s.overage.usedCents)} so far at $0.40 per credit, of a ${formatCredits(s.overage.limitMc)}-credit limit (${formatUsd(s.overage.limitCents)}). It is invoiced when the billing month closes. `}
+        {owner ? 'Buy credits to stop overage charges, or raise the limit.' : `${askOwner} to buy credits.`}
+      </Banner>,
+    );
+  } else if (s.lowBalance) {
+    banners.push(
+      <Banner key="low" tone="warning" title={`Low balance: ${formatCredits(s.availableMc)} credits left`} actions={owner ? buyAction : null}>
+        {owner
+          ? overageAllowed
+            ? 'Buy credits to avoid overage charges.'
+            : 'Buy credits, or allow overage, so AI keeps working when credits run out.'
+          : `${askOwner} to buy credits.`}
+      </Banner>,
+    );
+  }
+
+  if (banners.length === 0) return null;
+  return <div className="banners">{banners}</div>;
+}

@@ -1,0 +1,199 @@
+import { useQuery } from '@tanstack/react-query';
+import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
+import { useMemo, useState } from 'react';
+import { useSearchParams } from 'react-router';
+import { findModel, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
+import { creditsContract, type UsageRow } from '@ai-credits/shared/contracts/credits';
+import { formatCredits } from '@ai-credits/shared/format';
+import { EmptyState, ErrorState } from '@/components/ui/states';
+import { apiUrl } from '@/lib/api-client';
+import { formatDateTime } from '@/lib/dates';
+import { creditsQueries } from '../api/credits-queries';
+import { FILTER_KEYS, usageFiltersFromSearch, usageQueryFromSearch, type FilterKey } from '../api/usage-search';
+import { UsageFiltersBar, type FilterOption } from './usage-filters';
+
+const column = createColumnHelper<UsageRow>();
+
+const columns = [
+  column.accessor('occurredAt', {
+    header: 'Date (UTC)',
+    cell: (info) => <time dateTime={info.getValue()}>{formatDateTime(info.getValue())}</time>,
+  }),
+  column.accessor('useCase', { header: 'Use Case', cell: (info) => USE_CASE_LABELS[info.getValue()] }),
+  column.accessor((row) => row.user?.name ?? null, {
+    id: 'user',
+    header: 'User',
+    cell: (info) => info.getValue() ?? <span className="muted">{info.row.original.source === 'api' ? 'API key' : 'Deleted user'}</span>,
+  }),
+  column.accessor('chargedMc', {
+    header: 'Credits Consumed',
+    meta: { numeric: true },
+    cell: (info) => (
+      <>
+        {formatCredits(info.getValue())}
+        {info.row.original.overageMc > 0 ? <span className="cell-note"> incl. {formatCredits(info.row.original.overageMc)} overage</span> : null}
+      </>
+    ),
+  }),
+  column.accessor((row) => row.project?.name ?? null, {
+    id: 'project',
+    header: 'Project',
+    cell: (info) => info.getValue() ?? <span className="muted">No project</span>,
+  }),
+  column.accessor('model', { header: 'Model', cell: (info) => findModel(info.getValue())?.label ?? info.getValue() }),
+];
+
+declare module '@tanstack/react-table' {
+  interface ColumnMeta<TData, TValue> {
+    numeric?: boolean;
+    /** Unused; keeps the type parameters referenced. */
+    _types?: [TData, TValue];
+  }
+}
+
+interface UsageHistoryProps {
+  users: FilterOption[] | undefined;
+  projects: FilterOption[] | undefined;
+}
+
+/** Usage history: newest first, filters in the URL, keyset pagination with a stack of cursors for Previous. */
+export function UsageHistory({ users, projects }: UsageHistoryProps) {
+  const [searchParams, setSearchParams] = useSearchParams();
+  const filters = usageFiltersFromSearch(searchParams);
+  const filtersKey = JSON.stringify(filters);
+  // Cursors of the pages before the current one; reset whenever the filters change.
+  const [paging, setPaging] = useState<{ filtersKey: string; cursors: string[] }>({ filtersKey, cursors: [] });
+  const cursors = paging.filtersKey === filtersKey ? paging.cursors : [];
+  const cursor = cursors[cursors.length - 1];
+  const [showModel, setShowModel] = useState(false);
+
+  const usage = useQuery(creditsQueries.usage(usageQueryFromSearch(searchParams, cursor)));
+  const items = useMemo(() => usage.data?.items ?? [], [usage.data]);
+
+  const table = useReactTable({
+    data: items,
+    columns,
+    getCoreRowModel: getCoreRowModel(),
+    manualPagination: true,
+    manualFiltering: true,
+    manualSorting: true,
+    getRowId: (row) => row.id,
+    state: { columnVisibility: { model: showModel } },
+  });
+
+  const setFilter = (key: FilterKey, value: string) => {
+    const next = new URLSearchParams(searchParams);
+    if (value) next.set(key, value);
+    else next.delete(key);
+    setSearchParams(next, { replace: true, preventScrollReset: true });
+  };
+  const clearFilters = () => {
+    const next = new URLSearchParams(searchParams);
+    for (const key of FILTER_KEYS) next.delete(key);
+    setSearchParams(next, { replace: true, preventScrollReset: true });
+  };
+
+  const nextCursor = usage.data?.nextCursor ?? null;
+  const page = cursors.length + 1;
+  const hasFilters = filtersKey !== '{}';
+  const loading = usage.isPending || (usage.isPlaceholderData && usage.isFetching);
+
+  return (
+    <section className="card" aria-labelledby="usage-history-title">
+      <div className="section-header">
+        <div>
+          <h2 id="usage-history-title" className="section-title">
+            Usage history
+          </h2>
+          <p className="section-subtitle">Every AI interaction, newest first.</p>
+        </div>
+        <div className="section-actions">
+          <label className="checkbox">
+            <input type="checkbox" checked={showModel} onChange={(e) => setShowModel(e.target.checked)} /> Show model column
+          </label>
+          <a className="button button-secondary" href={apiUrl(creditsContract.usageCsv, { query: filters })} download="ai-credits-usage.csv">
+            Export CSV<span className="sr-only"> of the filtered usage history</span>
+          </a>
+        </div>
+      </div>
+
+      <UsageFiltersBar filters={filters} users={users} projects={projects} onChange={setFilter} onClear={clearFilters} />
+
+      {usage.isError ? (
+        <ErrorState title="Couldn't load usage history" error={usage.error} onRetry={() => void usage.refetch()} />
+      ) : !usage.isPending && items.length === 0 ? (
+        <EmptyState title={hasFilters ? 'No usage matches these filters' : 'No AI usage yet'}>
+          {hasFilters ? (
+            <button type="button" className="button button-secondary" onClick={clearFilters}>
+              Clear filters
+            </button>
+          ) : (
+            'When someone in your organization uses an AI feature, it shows up here.'
+          )}
+        </EmptyState>
+      ) : (
+        <div className="table-scroll" role="region" aria-labelledby="usage-history-title" tabIndex={0}>
+          <table className="table" aria-busy={loading} aria-describedby="usage-page-status">
+            <caption className="sr-only">Usage history, newest first</caption>
+            <thead>
+              {table.getHeaderGroups().map((group) => (
+                <tr key={group.id}>
+                  {group.headers.map((header) => (
+                    <th key={header.id} scope="col" className={header.column.columnDef.meta?.numeric ? 'num' : undefined}>
+                      {flexRender(header.column.columnDef.header, header.getContext())}
+                    </th>
+                  ))}
+                </tr>
+              ))}
+            </thead>
+            <tbody>
+              {usage.isPending
+                ? Array.from({ length: 5 }, (_, i) => (
+                    <tr key={i} className="row-skeleton">
+                      {table.getVisibleLeafColumns().map((c) => (
+                        <td key={c.id}>
+                          <span className="skeleton-line" />
+                        </td>
+                      ))}
+                    </tr>
+                  ))
+                : table.getRowModel().rows.map((row) => (
+                    <tr key={row.id}>
+                      {row.getVisibleCells().map((cell) => (
+                        <td key={cell.id} className={cell.column.columnDef.meta?.numeric ? 'num' : undefined}>
+                          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                        </td>
+                      ))}
+                    </tr>
+                  ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+
+      <nav className="pagination" aria-label="Usage history pages">
+        <p id="usage-page-status" className="muted" aria-live="polite">
+          {usage.isPending ? 'Loading…' : `Page ${page}${loading ? ' (loading…)' : ''}`}
+        </p>
+        <div className="pagination-buttons">
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={cursors.length === 0 || loading}
+            onClick={() => setPaging({ filtersKey, cursors: cursors.slice(0, -1) })}
+          >
+            Previous
+          </button>
+          <button
+            type="button"
+            className="button button-secondary"
+            disabled={!nextCursor || loading}
+            onClick={() => nextCursor && setPaging({ filtersKey, cursors: [...cursors, nextCursor] })}
+          >
+            Next
+          </button>
+        </div>
+      </nav>
+    </section>
+  );
+}

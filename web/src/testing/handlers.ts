@@ -1,0 +1,238 @@
+import { http, HttpResponse, type HttpHandler } from 'msw';
+import type { Endpoint, ResponseInputOf } from '@ai-credits/shared/api';
+import { MC_PER_CREDIT } from '@ai-credits/shared/catalog';
+import { authContract } from '@ai-credits/shared/contracts/auth';
+import { ChartsQuerySchema, creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageRow } from '@ai-credits/shared/contracts/credits';
+import { orgContract } from '@ai-credits/shared/contracts/org';
+import type { ErrorCode } from '@ai-credits/shared/errors';
+import { aiHandlers } from './ai-handlers';
+import { billingHandlers } from './billing-handlers';
+import { boundsOf, chartsOf, createMockDb, mockId, nextId, sessionOf, summaryOf, type MockDb } from './mock-db';
+import type { ScenarioName } from './scenarios';
+
+/** MSW paths use `:param` like the contracts; `*` so they match on any origin (dev server or jsdom). */
+const url = (e: Endpoint) => `*${e.path}`;
+
+function json<E extends Endpoint>(_endpoint: E, body: ResponseInputOf<E>, status = 200) {
+  return HttpResponse.json(body as never, { status });
+}
+
+export function apiError(status: number, code: ErrorCode, message: string) {
+  return HttpResponse.json({ error: { code, message } }, { status });
+}
+
+function queryObject(request: Request): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams);
+}
+
+async function bodyOf(request: Request): Promise<unknown> {
+  return request.json().catch(() => undefined);
+}
+
+function filterRows(db: MockDb, q: { from?: string; to?: string; useCase?: string; userId?: string; projectId?: string; model?: string }): UsageRow[] {
+  const bounds = boundsOf(q.from, q.to);
+  return db.usage.filter(
+    (r) =>
+      (!bounds.from || r.occurredAt >= bounds.from) &&
+      (!bounds.to || r.occurredAt <= bounds.to) &&
+      (!q.useCase || r.useCase === q.useCase) &&
+      (!q.userId || r.user?.id === q.userId) &&
+      (!q.projectId || r.project?.id === q.projectId) &&
+      (!q.model || r.model === q.model),
+  );
+}
+
+const encodeCursor = (row: UsageRow) => btoa(`${row.occurredAt}|${row.id}`);
+function decodeCursor(cursor: string): [string, string] | null {
+  try {
+    const [at, id] = atob(cursor).split('|');
+    return at && id ? [at, id] : null;
+  } catch {
+    return null;
+  }
+}
+
+function csvCell(value: string | number): string {
+  const text = String(value);
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export interface MockApiOptions {
+  /** Fixed "now" for deterministic tests; the browser uses the real clock. */
+  now?: Date;
+}
+
+/**
+ * Handlers for the whole API over one in-memory org. Each call makes a fresh org, so tests
+ * never share state: `server.resetHandlers(...createHandlers('member'))`.
+ */
+export function createHandlers(scenario: ScenarioName, options: MockApiOptions = {}): HttpHandler[] {
+  const db = createMockDb(scenario, options.now);
+  return [...authHandlers(db), ...(scenario === 'serverErrors' ? [failEverything] : []), ...orgHandlers(db), ...creditsHandlers(db), ...billingHandlers, ...aiHandlers];
+}
+
+/** serverErrors: everything but the session answers 500, so the app shell renders and each section shows its error state. */
+const failEverything = http.all('*/api/*', () => apiError(500, 'INTERNAL', 'Something went wrong on our side.'));
+
+function requireSession(db: MockDb, request: Request, opts: { roles?: string[]; write?: boolean } = {}) {
+  if (!db.signedIn) return apiError(401, 'UNAUTHENTICATED', 'Please sign in.');
+  if (opts.write && request.headers.get('x-csrf-token') !== db.csrfToken) return apiError(403, 'CSRF_FAILED', 'Missing or invalid CSRF token.');
+  const role = sessionOf(db).role;
+  if (opts.roles && !opts.roles.includes(role)) return apiError(403, 'FORBIDDEN', 'Only the organization owner can do that.');
+  return null;
+}
+
+function authHandlers(db: MockDb): HttpHandler[] {
+  return [
+    http.get(url(authContract.session), () => (db.signedIn ? json(authContract.session, sessionOf(db)) : apiError(401, 'UNAUTHENTICATED', 'Please sign in.'))),
+    http.post(url(authContract.login), async ({ request }) => {
+      const parsed = authContract.login.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Enter your email and password.');
+      const member = db.members.find((m) => m.email === parsed.data.email);
+      if (!member || db.passwords.get(member.email) !== parsed.data.password) {
+        return apiError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect.');
+      }
+      db.signedIn = true;
+      db.userId = member.userId;
+      return json(authContract.login, sessionOf(db));
+    }),
+    http.post(url(authContract.signup), async ({ request }) => {
+      const parsed = authContract.signup.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Check the form.');
+      if (db.members.some((m) => m.email === parsed.data.email)) return apiError(409, 'EMAIL_TAKEN', 'An account with this email already exists.');
+      // A new org: the creator is its owner and gets the 300-credit allowance.
+      const fresh = createMockDb('emptyOrg', db.now);
+      const owner = { ...fresh.members[0]!, name: parsed.data.name, email: parsed.data.email };
+      Object.assign(db, fresh, {
+        org: { ...fresh.org, name: parsed.data.orgName },
+        members: [owner],
+        userId: owner.userId,
+        passwords: new Map([[owner.email, parsed.data.password]]),
+        signedIn: true,
+      });
+      return json(authContract.signup, sessionOf(db), 201);
+    }),
+    http.post(url(authContract.logout), () => {
+      db.signedIn = false;
+      return new HttpResponse(null, { status: 204 });
+    }),
+  ];
+}
+
+function orgHandlers(db: MockDb): HttpHandler[] {
+  return [
+    http.get(url(orgContract.listMembers), ({ request }) => requireSession(db, request) ?? json(orgContract.listMembers, { members: db.members })),
+    http.post(url(orgContract.addMember), async ({ request }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner'] });
+      if (denied) return denied;
+      const parsed = orgContract.addMember.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Check the form.');
+      if (db.members.some((m) => m.email === parsed.data.email)) return apiError(409, 'CONFLICT', 'Already a member.');
+      const member = { userId: nextId(), email: parsed.data.email, name: parsed.data.name, role: parsed.data.role, joinedAt: new Date().toISOString() };
+      db.members.push(member);
+      db.passwords.set(member.email, parsed.data.password);
+      return json(orgContract.addMember, member, 201);
+    }),
+    http.patch(url(orgContract.changeRole), async ({ request, params }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner'] });
+      if (denied) return denied;
+      const parsed = orgContract.changeRole.body.safeParse(await bodyOf(request));
+      const member = db.members.find((m) => m.userId === params.userId);
+      if (!member) return apiError(404, 'NOT_FOUND', 'No such member.');
+      if (!parsed.success || member.role === 'owner') return apiError(400, 'VALIDATION_FAILED', 'Cannot change that role.');
+      member.role = parsed.data.role;
+      return json(orgContract.changeRole, member);
+    }),
+    http.delete(url(orgContract.removeMember), ({ request, params }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner'] });
+      if (denied) return denied;
+      const index = db.members.findIndex((m) => m.userId === params.userId && m.role !== 'owner');
+      if (index < 0) return apiError(404, 'NOT_FOUND', 'No such member.');
+      db.members.splice(index, 1);
+      return new HttpResponse(null, { status: 204 });
+    }),
+    http.get(url(orgContract.listProjects), ({ request }) => requireSession(db, request) ?? json(orgContract.listProjects, { projects: db.projects })),
+    http.post(url(orgContract.createProject), async ({ request }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner', 'admin'] });
+      if (denied) return denied;
+      const parsed = orgContract.createProject.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Enter a project name.');
+      const project = { id: mockId(0x0c, db.projects.length + 1), name: parsed.data.name, createdAt: new Date().toISOString() };
+      db.projects.push(project);
+      return json(orgContract.createProject, project, 201);
+    }),
+    http.get(url(orgContract.auditLog), ({ request }) => {
+      const denied = requireSession(db, request, { roles: ['owner', 'admin'] });
+      if (denied) return denied;
+      const parsed = orgContract.auditLog.query.safeParse(queryObject(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Bad limit.');
+      return json(orgContract.auditLog, { entries: db.audit.slice(0, parsed.data.limit) });
+    }),
+  ];
+}
+
+function creditsHandlers(db: MockDb): HttpHandler[] {
+  return [
+    http.get(url(creditsContract.summary), ({ request }) => requireSession(db, request) ?? json(creditsContract.summary, summaryOf(db))),
+    http.get(url(creditsContract.usage), ({ request }) => {
+      const denied = requireSession(db, request);
+      if (denied) return denied;
+      const parsed = UsageHistoryQuerySchema.safeParse(queryObject(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Bad filters.');
+      const { cursor, limit, ...filters } = parsed.data;
+      let rows = filterRows(db, filters);
+      if (cursor) {
+        const after = decodeCursor(cursor);
+        if (!after) return apiError(400, 'VALIDATION_FAILED', 'Bad cursor.');
+        const [at, id] = after;
+        rows = rows.filter((r) => r.occurredAt < at || (r.occurredAt === at && r.id < id));
+      }
+      const items = rows.slice(0, limit);
+      const last = items[items.length - 1];
+      return json(creditsContract.usage, { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null });
+    }),
+    http.get(url(creditsContract.usageCsv), ({ request }) => {
+      const denied = requireSession(db, request);
+      if (denied) return denied;
+      const parsed = UsageFiltersSchema.safeParse(queryObject(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Bad filters.');
+      const lines = [
+        'date,use_case,user,project,model,input_tokens,output_tokens,credits',
+        ...filterRows(db, parsed.data).map((r) =>
+          [r.occurredAt, r.useCase, r.user?.name ?? '', r.project?.name ?? '', r.model, r.inputTokens, r.outputTokens, (r.chargedMc / MC_PER_CREDIT).toFixed(3)]
+            .map(csvCell)
+            .join(','),
+        ),
+      ];
+      return new HttpResponse(lines.join('\n') + '\n', {
+        headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="ai-credits-usage.csv"' },
+      });
+    }),
+    http.get(url(creditsContract.charts), ({ request }) => {
+      const denied = requireSession(db, request);
+      if (denied) return denied;
+      const parsed = ChartsQuerySchema.safeParse(queryObject(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Bad range.');
+      return json(creditsContract.charts, chartsOf(db, parsed.data));
+    }),
+    http.put(url(creditsContract.setAiEnabled), async ({ request }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner'] });
+      if (denied) return denied;
+      const parsed = creditsContract.setAiEnabled.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'enabled must be true or false.');
+      db.audit.unshift({ id: nextId(), at: new Date().toISOString(), actor: { id: db.userId, name: sessionOf(db).user.name }, action: 'ai.toggled', from: db.org.aiEnabled, to: parsed.data.enabled });
+      db.org.aiEnabled = parsed.data.enabled;
+      return json(creditsContract.setAiEnabled, summaryOf(db));
+    }),
+    http.put(url(creditsContract.setOverageLimit), async ({ request }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner'] });
+      if (denied) return denied;
+      const parsed = creditsContract.setOverageLimit.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Enter a whole number of credits (0 or more).');
+      db.audit.unshift({ id: nextId(), at: new Date().toISOString(), actor: { id: db.userId, name: sessionOf(db).user.name }, action: 'overage_limit.changed', from: db.overageLimitMc / MC_PER_CREDIT, to: parsed.data.limitCredits });
+      db.overageLimitMc = parsed.data.limitCredits * MC_PER_CREDIT;
+      return json(creditsContract.setOverageLimit, summaryOf(db));
+    }),
+  ];
+}
+
