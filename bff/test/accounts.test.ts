@@ -63,6 +63,14 @@ describe('accounts', () => {
     for (let i = 0; i < 11; i++) statuses.push((await new Client(app.baseUrl).login(session.user.email, 'nope-nope')).status);
     expect(statuses.slice(0, 10).every((s) => s === 401)).toBe(true);
     expect(statuses[10]).toBe(429);
+    // even the right password is refused while the limit holds
+    expect((await new Client(app.baseUrl).login(session.user.email)).status).toBe(429);
+  });
+
+  it('successful sign-ins do not count towards the limit', async () => {
+    const owner = new Client(app.baseUrl);
+    const session = await owner.signup();
+    for (let i = 0; i < 12; i++) expect((await new Client(app.baseUrl).login(session.user.email)).status).toBe(200);
   });
 
   it('requires the CSRF token on state-changing requests made with the session cookie', async () => {

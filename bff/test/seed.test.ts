@@ -35,6 +35,14 @@ describe('demo seed', () => {
     expect(Number(span.models)).toBeGreaterThanOrEqual(3);
     const allowances = await app.db.selectFrom('grants').select('id').where('org_id', '=', orgId).where('source', '=', 'monthly_allowance').execute();
     expect(allowances.length).toBeGreaterThanOrEqual(3);
+    // top-ups went through the sandbox Checkout: granted purchases with Razorpay-shaped ids
+    const purchases = await app.db.selectFrom('purchases').select(['status', 'razorpay_order_id', 'razorpay_payment_id']).where('org_id', '=', orgId).execute();
+    expect(purchases.length).toBeGreaterThan(0);
+    for (const p of purchases) {
+      expect(p.status).toBe('granted');
+      expect(p.razorpay_order_id).toMatch(/^order_[A-Za-z0-9]{14}$/);
+      expect(p.razorpay_payment_id).toMatch(/^pay_[A-Za-z0-9]{14}$/);
+    }
     await expectLedgerConsistent(app.db, orgId, new Date());
     const summary = await owner.call(creditsContract.summary);
     expect(summary.body.periodUsageMc).toBeGreaterThan(0);

@@ -103,8 +103,8 @@ describe('charts', () => {
       { date: '2026-06-14', test_generation: 0, chat: 0, report: 0, totalMc: 0 },
     ]);
     expect(c.byModel).toEqual([
-      { id: 'demo-model', label: 'demo-model', mc: 45_000 },
-      { id: 'gpt-4o-mini', label: 'gpt-4o-mini', mc: 9_000 },
+      { id: 'demo-model', label: 'Demo model (offline)', mc: 45_000 },
+      { id: 'gpt-4o-mini', label: 'GPT-4o mini', mc: 9_000 },
     ]);
     expect(c.byProject.map((p: { label: string; mc: number }) => [p.label, p.mc]).sort()).toEqual([
       ['Alpha', 22_500],

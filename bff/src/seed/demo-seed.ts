@@ -66,6 +66,20 @@ export async function seedDemo(base: Services, logger: Logger, now = new Date())
   const users = userIds.map((id, i) => [id, [2, 3, 5, 4][i] ?? 1] as const);
   const projects = projectIds.map((id, i) => [id, [5, 3, 2][i] ?? 1] as const);
   let purchases = 0;
+  const owner = { orgId, userId: ownerId, role: 'owner' as const, apiKeyId: null };
+  // Through the sandbox Checkout, as the owner would (order, signed payment, webhook, verify), so
+  // Plans & Billing has real purchases and receipts. With live Razorpay keys, credits are granted
+  // directly instead: the seed never takes real money.
+  async function buy(bundleId: 'starter' | 'professional') {
+    if (s.billing.gateway.mode === 'sandbox') {
+      const order = await s.billing.createBundlePurchase(owner, bundleId);
+      const callback = await s.billing.sandboxPay(owner, { purchaseId: order.purchaseId, outcome: 'success', method: 'card' });
+      await s.billing.verifyCallback(owner, order.purchaseId, callback);
+    } else {
+      const amountMc = bundleId === 'starter' ? 1_000_000n : 5_500_000n;
+      await s.db.transaction().execute((trx) => s.ledger.grantInTransaction(trx, orgId, { source: 'purchase', amountMc, note: 'demo seed' }));
+    }
+  }
 
   for (let day = 0; day <= 90; day++) {
     const dayStart = new Date(Math.floor(start.getTime() / DAY_MS) * DAY_MS + day * DAY_MS);
@@ -83,9 +97,7 @@ export async function seedDemo(base: Services, logger: Logger, now = new Date())
       // (a new billing month resets the balance to the allowance).
       const period = await s.ledger.withOrgLock(orgId, async (ctx) => ctx.org.balanceMc);
       if (period < 150_000n) {
-        await s.db.transaction().execute((trx) =>
-          s.ledger.grantInTransaction(trx, orgId, { source: 'purchase', amountMc: purchases % 3 === 2 ? 5_500_000n : 1_000_000n, note: 'demo seed' }),
-        );
+        await buy(purchases % 3 === 2 ? 'professional' : 'starter');
         purchases++;
       }
       await s.ledger.record({

@@ -61,6 +61,21 @@ export async function deleteSession(db: Q, sessionId: string) {
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
+/** Failures counted for `key` in the window that is still open (0 when none). */
+export async function rateLimitCount(db: Q, key: string, now: Date, windowMs: number): Promise<number> {
+  const row = await db
+    .selectFrom('rate_limits')
+    .select('count')
+    .where('key', '=', key)
+    .where('window_start', '>=', new Date(now.getTime() - windowMs))
+    .executeTakeFirst();
+  return row?.count ?? 0;
+}
+
+export async function clearRateLimit(db: Q, key: string) {
+  await db.deleteFrom('rate_limits').where('key', '=', key).execute();
+}
+
 /**
  * Fixed-window counter in PostgreSQL (not in process memory, so it holds across BFF instances).
  * Returns the count in the current window after this hit.

@@ -9,8 +9,8 @@ import * as repo from './accounts.repository';
 import { DUMMY_HASH, hashPassword as hashWithCost, verifyPassword } from './password';
 
 const LOGIN_WINDOW_MS = 15 * 60 * 1000;
-const LOGIN_MAX_PER_EMAIL = 10;
-const LOGIN_MAX_PER_IP = 100;
+const LOGIN_MAX_FAILURES_PER_EMAIL = 10;
+const LOGIN_MAX_FAILURES_PER_IP = 100;
 
 export const hashSessionToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
@@ -75,18 +75,25 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
       return startSession(userId, orgId);
     },
 
+    /** Only failed attempts count towards the limits, so a busy office behind one IP can still sign in. */
     async login(input: { email: string; password: string; ip: string }) {
       const now = clock.now();
+      const emailKey = `login:email:${input.email}`;
+      const ipKey = `login:ip:${input.ip}`;
       const [byEmail, byIp] = await Promise.all([
-        repo.hitRateLimit(db, `login:email:${input.email}`, now, LOGIN_WINDOW_MS),
-        repo.hitRateLimit(db, `login:ip:${input.ip}`, now, LOGIN_WINDOW_MS),
+        repo.rateLimitCount(db, emailKey, now, LOGIN_WINDOW_MS),
+        repo.rateLimitCount(db, ipKey, now, LOGIN_WINDOW_MS),
       ]);
-      if (byEmail > LOGIN_MAX_PER_EMAIL || byIp > LOGIN_MAX_PER_IP) {
-        throw new HttpError(429, 'RATE_LIMITED', 'Too many sign-in attempts. Wait 15 minutes and try again.');
+      if (byEmail >= LOGIN_MAX_FAILURES_PER_EMAIL || byIp >= LOGIN_MAX_FAILURES_PER_IP) {
+        throw new HttpError(429, 'RATE_LIMITED', 'Too many failed sign-in attempts. Wait 15 minutes and try again.');
       }
       const user = await repo.findUserByEmail(db, input.email);
       const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_HASH);
-      if (!user || !ok) throw new HttpError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
+      if (!user || !ok) {
+        await Promise.all([repo.hitRateLimit(db, emailKey, now, LOGIN_WINDOW_MS), repo.hitRateLimit(db, ipKey, now, LOGIN_WINDOW_MS)]);
+        throw new HttpError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
+      }
+      await repo.clearRateLimit(db, emailKey);
       const membership = await repo.findMembershipOfUser(db, user.id);
       if (!membership) throw new HttpError(403, 'FORBIDDEN', 'This account is not a member of any organization');
       return startSession(user.id, membership.org_id);

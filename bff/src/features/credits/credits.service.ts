@@ -1,4 +1,4 @@
-import { LOW_BALANCE_MC, OVERAGE_CENTS_PER_CREDIT, USE_CASES, overageInvoiceFor } from '@ai-credits/shared/catalog';
+import { LOW_BALANCE_MC, OVERAGE_CENTS_PER_CREDIT, USE_CASES, findModel, overageInvoiceFor } from '@ai-credits/shared/catalog';
 import type { CreditSummary, DailyUsage, UsageCharts, UsageFilters, UsagePage, UsageRow } from '@ai-credits/shared/contracts/credits';
 import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
@@ -203,7 +203,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         daily: [...days.values()],
         byUser: toBreakdown(byUser),
         byProject: toBreakdown(byProject),
-        byModel: toBreakdown(byModel),
+        byModel: toBreakdown(byModel).map((m) => ({ ...m, label: findModel(m.id)?.label ?? m.id })),
         balance: balance.map((b) => ({ at: b.created_at.toISOString(), balanceMc: toSafeNumber(b.balance_after_mc) })),
         events: events.map((e) => ({
           at: e.created_at.toISOString(),
