@@ -5,10 +5,13 @@ import { createOrg, startApp, type Client, type TestApp } from './support/harnes
 
 let app: TestApp;
 let owner: Client;
+let apiToken: string;
 
 beforeAll(async () => {
   app = await startApp();
   ({ owner } = await createOrg(app));
+  const key = await owner.request('POST', '/api/api-keys', { body: { name: 'bad-input' } });
+  apiToken = key.body.token;
 });
 afterAll(() => app.close());
 
@@ -33,6 +36,31 @@ const badBodies: Case[] = [
   ['project: unknown field', 'POST', '/api/projects', { name: 'P', id: '00000000-0000-0000-0000-000000000000' }],
   ['signup: missing fields', 'POST', '/api/auth/signup', { email: 'a@b.test' }],
   ['login: number password', 'POST', '/api/auth/login', { email: 'a@b.test', password: 12345678 }],
+  ['purchase: unknown bundle', 'POST', '/api/billing/purchases', { bundleId: 'platinum' }],
+  ['purchase: client-sent amount', 'POST', '/api/billing/purchases', { bundleId: 'starter', amount: 1 }],
+  ['purchase: bundle as number', 'POST', '/api/billing/purchases', { bundleId: 1 }],
+  ['invoice pay: bad id', 'POST', '/api/billing/invoices/123/pay', {}],
+  ['verify: bad purchase id', 'POST', '/api/billing/purchases/xyz/verify', { razorpay_order_id: 'a', razorpay_payment_id: 'b', razorpay_signature: 'c' }],
+  ['verify: missing signature', 'POST', '/api/billing/purchases/00000000-0000-4000-8000-000000000000/verify', { razorpay_order_id: 'order_1', razorpay_payment_id: 'pay_1' }],
+  ['sandbox pay: bad outcome', 'POST', '/api/billing/sandbox/pay', { purchaseId: '00000000-0000-4000-8000-000000000000', outcome: 'maybe' }],
+  ['estimate: unknown use case', 'POST', '/api/ai/estimate', { useCase: 'mining', projectId: '00000000-0000-4000-8000-000000000000' }],
+  ['generate: requirement too short', 'POST', '/api/ai/test-cases/generate', { projectId: '00000000-0000-4000-8000-000000000000', requirement: 'x' }],
+  ['generate: huge requirement', 'POST', '/api/ai/test-cases/generate', { projectId: '00000000-0000-4000-8000-000000000000', requirement: 'y'.repeat(90_000) }],
+  ['chat: wrong types', 'POST', '/api/ai/chat', { projectId: 42, message: ['hi'] }],
+  ['report: bad project id', 'POST', '/api/ai/reports', { projectId: 'p1' }],
+  ['api key: empty name', 'POST', '/api/api-keys', { name: '' }],
+  ['api key: unknown field', 'POST', '/api/api-keys', { name: 'ci', scopes: ['*'] }],
+];
+
+const badMetering: [string, string, unknown][] = [
+  ['reserve: negative estimate', 'reserve', { useCase: 'chat', model: 'gpt-4o-mini', estimateMc: -5 }],
+  ['reserve: huge estimate', 'reserve', { useCase: 'chat', model: 'gpt-4o-mini', estimateMc: 1e30 }],
+  ['reserve: both estimate forms', 'reserve', { useCase: 'chat', model: 'gpt-4o-mini', estimateMc: 5, maxInputTokens: 1, maxOutputTokens: 1 }],
+  ['reserve: unknown field', 'reserve', { useCase: 'chat', model: 'gpt-4o-mini', estimateMc: 5, price: 0 }],
+  ['settle: fractional tokens', 'settle', { reservationId: '00000000-0000-4000-8000-000000000000', inputTokens: 1.5, outputTokens: 1 }],
+  ['settle: negative tokens', 'settle', { reservationId: '00000000-0000-4000-8000-000000000000', inputTokens: -1, outputTokens: 1 }],
+  ['release: bad id', 'release', { reservationId: 'r-1' }],
+  ['record: string tokens', 'record', { useCase: 'chat', model: 'gpt-4o-mini', inputTokens: '10', outputTokens: 10 }],
 ];
 
 const badQueries: [string, string][] = [
@@ -67,6 +95,18 @@ describe('bad input answers 4xx with a clear code and message, and changes nothi
     const res = await owner.request('GET', path);
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it.each(badMetering)('metering %s', async (_name, op, body) => {
+    const before = (await owner.call(creditsContract.summary)).body;
+    const res = await fetch(`${app.baseUrl}/api/v1/metering/${op}`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${apiToken}`, 'idempotency-key': `bad-${op}-${Math.random()}`, 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe('VALIDATION_FAILED');
+    expect((await owner.call(creditsContract.summary)).body).toEqual(before);
   });
 
   it('names the unknown field', async () => {
