@@ -5,8 +5,8 @@ import { authContract } from '@ai-credits/shared/contracts/auth';
 import { ChartsQuerySchema, creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageRow } from '@ai-credits/shared/contracts/credits';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import type { ErrorCode } from '@ai-credits/shared/errors';
-import { aiHandlers } from './ai-handlers';
-import { billingHandlers } from './billing-handlers';
+import { createAiHandlers } from './ai-handlers';
+import { createBillingHandlers } from './billing-handlers';
 import { boundsOf, chartsOf, createMockDb, mockId, nextId, sessionOf, summaryOf, type MockDb } from './mock-db';
 import type { ScenarioName } from './scenarios';
 
@@ -68,7 +68,7 @@ export interface MockApiOptions {
  */
 export function createHandlers(scenario: ScenarioName, options: MockApiOptions = {}): HttpHandler[] {
   const db = createMockDb(scenario, options.now);
-  return [...authHandlers(db), ...(scenario === 'serverErrors' ? [failEverything] : []), ...orgHandlers(db), ...creditsHandlers(db), ...billingHandlers, ...aiHandlers];
+  return [...authHandlers(db), ...(scenario === 'serverErrors' ? [failEverything] : []), ...orgHandlers(db), ...creditsHandlers(db), ...createBillingHandlers(), ...createAiHandlers()];
 }
 
 /** serverErrors: everything but the session answers 500, so the app shell renders and each section shows its error state. */

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, type ReactNode } from 'react';
-import { useSearchParams } from 'react-router';
+import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCredits } from '@ai-credits/shared/format';
@@ -30,7 +30,7 @@ function rangeOf(id: ChartRangeId, now: Date, periodStart: string | undefined): 
 
 /** Charts for members reviewing usage; every chart has a visually hidden table with its numbers. */
 export function UsageChartsSection() {
-  const [searchParams, setSearchParams] = useSearchParams();
+  const [searchParams, updateSearchParams] = useSearchParamsUpdater();
   const rangeParam = searchParams.get('chartRange');
   const rangeId: ChartRangeId = CHART_RANGES.some((r) => r.id === rangeParam) ? (rangeParam as ChartRangeId) : 'period';
   const summary = useQuery(creditsQueries.summary());
@@ -41,12 +41,11 @@ export function UsageChartsSection() {
     enabled: rangeId !== 'period' || periodStart !== undefined || summary.isError,
   });
 
-  const setRange = (id: string) => {
-    const next = new URLSearchParams(searchParams);
-    if (id === 'period') next.delete('chartRange');
-    else next.set('chartRange', id);
-    setSearchParams(next, { replace: true, preventScrollReset: true });
-  };
+  const setRange = (id: string) =>
+    updateSearchParams((next) => {
+      if (id === 'period') next.delete('chartRange');
+      else next.set('chartRange', id);
+    });
 
   return (
     <section className="card" aria-labelledby="charts-title">

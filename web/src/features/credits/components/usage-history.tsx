@@ -1,12 +1,12 @@
 import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
-import { useSearchParams } from 'react-router';
 import { findModel, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import { creditsContract, type UsageRow } from '@ai-credits/shared/contracts/credits';
 import { formatCredits } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState } from '@/components/ui/states';
 import { apiUrl } from '@/lib/api-client';
+import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { formatDateTime } from '@/lib/dates';
 import { creditsQueries } from '../api/credits-queries';
 import { FILTER_KEYS, usageFiltersFromSearch, usageQueryFromSearch, type FilterKey } from '../api/usage-search';
@@ -58,7 +58,7 @@ interface UsageHistoryProps {
 
 /** Usage history: newest first, filters in the URL, keyset pagination with a stack of cursors for Previous. */
 export function UsageHistory({ users, projects }: UsageHistoryProps) {
-  const [searchParams, setSearchParams] = useSearchParams();
+  const [searchParams, updateSearchParams] = useSearchParamsUpdater();
   const filters = usageFiltersFromSearch(searchParams);
   const filtersKey = JSON.stringify(filters);
   // Cursors of the pages before the current one; reset whenever the filters change.
@@ -81,17 +81,15 @@ export function UsageHistory({ users, projects }: UsageHistoryProps) {
     state: { columnVisibility: { model: showModel } },
   });
 
-  const setFilter = (key: FilterKey, value: string) => {
-    const next = new URLSearchParams(searchParams);
-    if (value) next.set(key, value);
-    else next.delete(key);
-    setSearchParams(next, { replace: true, preventScrollReset: true });
-  };
-  const clearFilters = () => {
-    const next = new URLSearchParams(searchParams);
-    for (const key of FILTER_KEYS) next.delete(key);
-    setSearchParams(next, { replace: true, preventScrollReset: true });
-  };
+  const setFilter = (key: FilterKey, value: string) =>
+    updateSearchParams((next) => {
+      if (value) next.set(key, value);
+      else next.delete(key);
+    });
+  const clearFilters = () =>
+    updateSearchParams((next) => {
+      for (const key of FILTER_KEYS) next.delete(key);
+    });
 
   const nextCursor = usage.data?.nextCursor ?? null;
   const page = cursors.length + 1;
