@@ -105,7 +105,7 @@ describe('bad input answers 4xx with a clear code and message, and changes nothi
       body: JSON.stringify(body),
     });
     expect(res.status).toBe(400);
-    expect((await res.json()).error.code).toBe('VALIDATION_FAILED');
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe('VALIDATION_FAILED');
     expect((await owner.call(creditsContract.summary)).body).toEqual(before);
   });
 

@@ -1,0 +1,66 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Database } from '../src/db/database';
+import { startApp, type TestApp } from './support/harness';
+
+/**
+ * The Kysely `Database` interface must match what the migrations build. The compiler holds this
+ * map to the interface (a missing or extra table or column fails `satisfies`); the test holds it
+ * to the live schema made by the production migrations.
+ */
+const COLUMNS = {
+  ai_conversations: { org_id: true, id: true, project_id: true, user_id: true, title: true, created_at: true, updated_at: true },
+  ai_messages: { org_id: true, id: true, conversation_id: true, seq: true, role: true, content: true, model: true, usage_id: true, created_at: true },
+  ai_reports: { org_id: true, id: true, project_id: true, user_id: true, model: true, usage_id: true, test_case_count: true, summary: true, coverage: true, gaps: true, created_at: true },
+  ai_requests: { org_id: true, idempotency_key: true, operation: true, request_hash: true, status: true, response: true, created_at: true },
+  api_keys: { org_id: true, id: true, name: true, token_prefix: true, token_hash: true, created_by: true, created_at: true, last_used_at: true, revoked_at: true },
+  audit_log: { org_id: true, id: true, actor_user_id: true, action: true, from_value: true, to_value: true, created_at: true },
+  billing_webhook_events: { org_id: true, event_id: true, event_type: true, purchase_id: true, received_at: true },
+  grants: { org_id: true, id: true, source: true, amount_mc: true, remaining_mc: true, starts_at: true, expires_at: true, period_start: true, purchase_id: true, note: true, created_at: true },
+  idempotency_keys: { org_id: true, key: true, operation: true, request_hash: true, status_code: true, response: true, created_at: true },
+  ledger_entries: { org_id: true, id: true, entry_type: true, amount_mc: true, balance_after_mc: true, grant_id: true, usage_id: true, invoice_id: true, created_at: true },
+  memberships: { org_id: true, user_id: true, role: true, created_at: true },
+  organizations: { id: true, name: true, created_at: true, ai_enabled: true, overage_limit_mc: true, balance_mc: true, period_start: true, period_end: true },
+  overage_invoices: { org_id: true, id: true, period_start: true, period_end: true, overage_mc: true, credits: true, amount_cents: true, status: true, created_at: true, paid_at: true },
+  projects: { org_id: true, id: true, name: true, created_at: true },
+  purchases: { org_id: true, id: true, kind: true, bundle_id: true, invoice_id: true, credits: true, amount_cents: true, currency: true, status: true, gateway: true, razorpay_order_id: true, razorpay_payment_id: true, failure_reason: true, refunded_cents: true, refunded_at: true, created_by: true, created_at: true, updated_at: true, checked_at: true, paid_at: true, granted_at: true },
+  rate_limits: { key: true, window_start: true, count: true },
+  reservations: { org_id: true, id: true, status: true, user_id: true, project_id: true, api_key_id: true, source: true, use_case: true, model: true, estimate_mc: true, usage_id: true, created_at: true, expires_at: true, closed_at: true },
+  sandbox_payments: { org_id: true, id: true, order_id: true, amount_cents: true, currency: true, status: true, method: true, error_description: true, created_at: true },
+  sessions: { id: true, user_id: true, org_id: true, csrf_token: true, created_at: true, expires_at: true },
+  test_case_generations: { org_id: true, id: true, project_id: true, user_id: true, requirement: true, model: true, usage_id: true, created_at: true },
+  test_cases: { org_id: true, id: true, project_id: true, generation_id: true, position: true, area: true, title: true, preconditions: true, steps: true, expected_result: true, created_at: true },
+  usage_daily: { org_id: true, day: true, use_case: true, model: true, user_id: true, project_id: true, charged_mc: true, calls: true },
+  usage_records: { org_id: true, id: true, occurred_at: true, user_id: true, project_id: true, api_key_id: true, source: true, use_case: true, model: true, rate_version: true, input_mc_per_1k: true, output_mc_per_1k: true, input_tokens: true, output_tokens: true, charged_mc: true, overage_mc: true, allocations: true, reservation_id: true, idempotency_key: true },
+  users: { id: true, email: true, name: true, password_hash: true, created_at: true },
+} satisfies { [T in keyof Database]: Record<keyof Database[T] & string, true> };
+
+let app: TestApp;
+beforeAll(async () => {
+  app = await startApp();
+});
+afterAll(() => app.close());
+
+describe('schema', () => {
+  it('the Database types name exactly the tables and columns the migrations create', async () => {
+    const { rows } = await sql<{ table_name: string; column_name: string }>`
+      select table_name, column_name from information_schema.columns
+      where table_schema = 'public' and table_name not like 'kysely_%'
+      order by table_name, column_name`.execute(app.db);
+    const live: Record<string, string[]> = {};
+    for (const r of rows) (live[r.table_name] ??= []).push(r.column_name);
+    const typed = Object.fromEntries(Object.entries(COLUMNS).map(([t, cols]) => [t, Object.keys(cols).sort()]));
+    expect(live).toEqual(typed);
+  });
+
+  it('every tenant table leads its primary key with org_id', async () => {
+    const { rows } = await sql<{ table_name: string; first: string }>`
+      select tc.table_name, kcu.column_name as first
+      from information_schema.table_constraints tc
+      join information_schema.key_column_usage kcu on kcu.constraint_name = tc.constraint_name and kcu.ordinal_position = 1
+      where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = 'public' and tc.table_name not like 'kysely_%'`.execute(app.db);
+    const global = ['organizations', 'users', 'sessions', 'rate_limits'];
+    const offenders = rows.filter((r) => !global.includes(r.table_name) && r.first !== 'org_id');
+    expect(offenders).toEqual([]);
+  });
+});
