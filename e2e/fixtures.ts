@@ -95,7 +95,6 @@ export interface AddMemberOptions {
 }
 
 export const AI_CREDITS_PATH = '/settings/ai-credits';
-export const BILLING_PATH = '/settings/billing';
 
 interface Fixtures {
   /** Creates a new org + owner through the API (random email), logged in on `page`. */
@@ -110,15 +109,6 @@ async function newContext(browser: Browser, baseURL: string, contexts: BrowserCo
   const context = await browser.newContext({ baseURL, viewport: { width: 1280, height: 800 }, locale: 'en-US', timezoneId: 'UTC' });
   contexts.push(context);
   return context;
-}
-
-/** Signs in through the login form on `page`. */
-export async function loginViaUi(page: Page, email: string, password: string): Promise<void> {
-  await page.goto('/login');
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: /sign in|log in/i }).click();
-  await expect(page).not.toHaveURL(/\/login/);
 }
 
 /** Console errors and uncaught exceptions of every page of a context, attached to a failing test. */
@@ -290,8 +280,10 @@ export function meterUsage(request: APIRequestContext, token: string, body: Reco
 const WCAG_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'];
 
 /** Runs axe on the page as it is now; fails on any serious or critical violation (all results attached). */
-export async function expectNoSeriousA11yViolations(page: Page, testInfo: TestInfo, name: string): Promise<void> {
-  const results = await new AxeBuilder({ page }).withTags(WCAG_TAGS).analyze();
+export async function expectNoSeriousA11yViolations(page: Page, testInfo: TestInfo, name: string, options: { exclude?: string[] } = {}): Promise<void> {
+  const builder = new AxeBuilder({ page }).withTags(WCAG_TAGS);
+  for (const selector of options.exclude ?? []) builder.exclude(selector);
+  const results = await builder.analyze();
   await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: 'application/json' });
   const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
   const report = serious.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('\n')}`);

@@ -13,7 +13,8 @@ export default defineConfig({
   // Two cores on the CI machines.
   workers: 2,
   retries: isCI ? 1 : 0,
-  timeout: 60_000,
+  // Generous: the CI machines have 2 cores shared by the BFF, PostgreSQL, Chromium and two workers.
+  timeout: 90_000,
   expect: { timeout: 10_000 },
   reporter: isCI ? [['list'], ['html', { open: 'never', outputFolder: 'playwright-report' }]] : [['list']],
   use: {
