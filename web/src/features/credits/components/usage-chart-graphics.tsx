@@ -34,7 +34,7 @@ export function DailyUsageChart({ daily }: { daily: UsageCharts['daily'] }) {
   }));
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <BarChart data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
+      <BarChart accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         <CartesianGrid vertical={false} stroke="#eef0f4" />
         <XAxis dataKey="date" tickFormatter={(d: string) => formatShortDate(d)} tick={AXIS} minTickGap={16} />
         <YAxis tick={AXIS} width={48} allowDecimals={false} />
@@ -56,7 +56,7 @@ export function BreakdownChart({ rows }: { rows: UsageCharts['byUser'] }) {
   const data = rows.map((r) => ({ label: r.label, credits: toCredits(r.mc) }));
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <BarChart data={data} layout="vertical" margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
+      <BarChart accessibilityLayer={false} data={data} layout="vertical" margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
         <CartesianGrid horizontal={false} stroke="#eef0f4" />
         <XAxis type="number" tick={AXIS} allowDecimals={false} />
         <YAxis type="category" dataKey="label" tick={AXIS} width={110} />
@@ -85,7 +85,7 @@ export function BalanceChart({ balance, events, forecast }: Pick<UsageCharts, 'b
 
   return (
     <ResponsiveContainer width="100%" height="100%">
-      <AreaChart data={merged} margin={{ top: 20, right: 16, bottom: 0, left: 0 }}>
+      <AreaChart accessibilityLayer={false} data={merged} margin={{ top: 20, right: 16, bottom: 0, left: 0 }}>
         <defs>
           <linearGradient id="balance-fill" x1="0" y1="0" x2="0" y2="1">
             <stop offset="0%" stopColor="#4f46e5" stopOpacity={0.25} />
