@@ -112,14 +112,32 @@ describe('charts', () => {
       ['No project', 22_500],
     ]);
     expect(c.byUser).toHaveLength(3);
-    // 54 credits over the last 7 days -> 7,714 mc/day; 246 credits left last ~31.9 days: past the period end (July 10)
-    expect(c.forecast).toMatchObject({ burnRateMcPerDay: 7_714, basisDays: 7, runOutAt: null, periodEnd: '2026-07-10T00:00:00.000Z' });
+    // 54 credits in the 4.5 days since the org began (June 10 00:00 to June 14 12:00) -> 12 credits/day;
+    // 246 credits left -> 20.5 days -> July 5, before the period ends (July 10)
+    expect(c.forecast).toMatchObject({ burnRateMcPerDay: 12_000, basisDays: 5, runOutAt: '2026-07-05T00:00:00.000Z', periodEnd: '2026-07-10T00:00:00.000Z' });
     expect(c.events).toEqual([{ at: '2026-06-10T00:00:00.000Z', kind: 'reset', amountMc: 300_000 }]);
     expect(c.balance.at(-1).balanceMc).toBe(246_000);
   });
 
+  it('by default covers the current billing period', async () => {
+    const c = (await org.member.call(creditsContract.charts)).body;
+    expect(c.range.from).toBe('2026-06-10T00:00:00.000Z');
+    expect(c.daily.map((d: { date: string }) => d.date)).toEqual(['2026-06-10', '2026-06-11', '2026-06-12', '2026-06-13', '2026-06-14']);
+  });
+
+  it("counts today's usage in the burn rate, so a new org gets a forecast on its first day", async () => {
+    clock.set('2026-09-01T00:00:00Z');
+    const fresh = await createOrg(app);
+    clock.set('2026-09-01T06:00:00Z');
+    // 50 credits in the first 6 hours -> 200 credits/day; 250 left -> 1.25 days
+    await app.services.ledger.record({ orgId: fresh.orgId, userId: null, projectId: null, apiKeyId: null, source: 'api', useCase: 'chat', model: 'llama-3-70b', inputTokens: 62_500, outputTokens: 0 });
+    const c = (await fresh.owner.call(creditsContract.charts)).body;
+    expect(c.forecast).toMatchObject({ burnRateMcPerDay: 200_000, basisDays: 1, runOutAt: '2026-09-02T12:00:00.000Z' });
+  });
+
   it('forecasts the day the credits run out when the burn rate outpaces the balance', async () => {
-    // 20 credits per day for the last 7 days on a fresh org: 300 - 140 = 160 left -> 8 more days
+    // 20 credits per day on a fresh org; the basis is the last 6 days and today (Aug 2 to Aug 8 00:00):
+    // 120 credits in 6 days = 20/day; 300 - 140 = 160 left -> 8 more days
     clock.set('2026-08-01T00:00:00Z');
     const fresh = await createOrg(app);
     for (let d = 0; d < 7; d++) {
@@ -129,6 +147,7 @@ describe('charts', () => {
     clock.set('2026-08-08T00:00:00Z');
     const c = (await fresh.owner.call(creditsContract.charts)).body;
     expect(c.forecast.burnRateMcPerDay).toBe(20_000);
+    expect(c.forecast.basisDays).toBe(6);
     expect(c.forecast.runOutAt).toBe('2026-08-16T00:00:00.000Z');
     expect(c.byUser).toEqual([{ id: 'api', label: 'API (service)', mc: 140_000 }]);
   });

@@ -90,8 +90,9 @@ export const UsageChartsSchema = z.object({
     z.object({ at: IsoDateTimeSchema, kind: z.enum(['reset', 'purchase', 'adjustment']), amountMc: MillicreditsSchema }),
   ),
   forecast: z.object({
-    /** Average credits per day over the last `basisDays` days. */
+    /** Average credits per day from the start of the day 6 days ago (or the org's first day) until now, today included. */
     burnRateMcPerDay: MillicreditsSchema,
+    /** Days that average spans (1 to 7). */
     basisDays: z.number().int(),
     /** When the available credits run out at that rate; null if they last past the period end or nothing is burnt. */
     runOutAt: IsoDateTimeSchema.nullable(),

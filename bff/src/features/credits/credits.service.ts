@@ -151,17 +151,20 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
     async charts(orgId: string, range: { from?: string; to?: string }): Promise<UsageCharts> {
       const org = await currentOrg(orgId);
       const now = clock.now();
+      // By default, the current billing period so far.
       const to = parseBound(range.to, true) ?? now;
-      const todayStart = new Date(Math.floor(now.getTime() / DAY_MS) * DAY_MS);
-      const from = parseBound(range.from, false) ?? new Date(todayStart.getTime() - 29 * DAY_MS);
+      const from = parseBound(range.from, false) ?? org.period_start;
       if (from >= to) throw new HttpError(400, 'VALIDATION_FAILED', '`from` must be before `to`');
       if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw new HttpError(400, 'VALIDATION_FAILED', `The range can span at most ${MAX_RANGE_DAYS} days`);
 
       // Charts work in whole UTC days (the rollup's grain).
       const fromDay = dayOf(Math.floor(from.getTime() / DAY_MS) * DAY_MS);
       const toDay = dayOf(Math.ceil(to.getTime() / DAY_MS) * DAY_MS);
-      const basisDays = 7;
+      // Burn rate: what was used from the start of the day 6 days ago (or since the org exists)
+      // until now, today included, per elapsed day.
       const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+      const basisStart = Math.max(today - 6 * DAY_MS, Math.floor(org.created_at.getTime() / DAY_MS) * DAY_MS);
+      const elapsedMs = BigInt(Math.max(now.getTime() - basisStart, 3_600_000));
       const [daily, byUser, byProject, byModel, balance, events, burnt, held] = await Promise.all([
         repo.dailyByUseCase(db, orgId, fromDay, toDay),
         repo.breakdown(db, orgId, fromDay, toDay, 'user'),
@@ -169,8 +172,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         repo.breakdown(db, orgId, fromDay, toDay, 'model'),
         repo.balanceByHour(db, orgId, org.period_start),
         repo.grantEvents(db, orgId, org.period_start),
-        // burn rate over the last 7 complete days
-        repo.sumDaily(db, orgId, dayOf(today - basisDays * DAY_MS), dayOf(today)),
+        repo.sumDaily(db, orgId, dayOf(basisStart)),
         heldByOpenReservations(db, orgId, now),
       ]);
 
@@ -188,7 +190,8 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         day.totalMc += mc;
       }
 
-      const burnPerDay = BigInt(burnt) / BigInt(basisDays);
+      const burnPerDay = (BigInt(burnt) * BigInt(DAY_MS)) / elapsedMs;
+      const basisDays = Math.ceil((now.getTime() - basisStart) / DAY_MS);
       const available = BigInt(org.balance_mc) - held;
       let runOutAt: Date | null = null;
       if (available <= 0n) runOutAt = now;

@@ -29,6 +29,8 @@ function rangeOf(id: ChartRangeId, now: Date, periodStart: string | undefined): 
 }
 
 /** Charts for members reviewing usage; every chart has a visually hidden table with its numbers. */
+const days = (n: number) => (n === 1 ? 'day' : `${n} days`);
+
 export function UsageChartsSection() {
   const [searchParams, updateSearchParams] = useSearchParamsUpdater();
   const rangeParam = searchParams.get('chartRange');
@@ -214,7 +216,7 @@ function Forecast({ data }: { data: UsageCharts }) {
   let message: string;
   let tone: 'ok' | 'warn';
   if (forecast.burnRateMcPerDay === 0) {
-    message = `No credits used in the last ${forecast.basisDays} days. Credits last until the period resets on ${formatDate(forecast.periodEnd)}.`;
+    message = `No credits used in the last ${days(forecast.basisDays)}. Credits last until the period resets on ${formatDate(forecast.periodEnd)}.`;
     tone = 'ok';
   } else if (forecast.runOutAt === null) {
     message = `At this rate, credits last until the period resets on ${formatDate(forecast.periodEnd)} (UTC).`;
@@ -232,7 +234,7 @@ function Forecast({ data }: { data: UsageCharts }) {
         Forecast
       </p>
       <p className="forecast-rate">
-        <strong>{rate}</strong> credits/day <span className="muted">average of the last {forecast.basisDays} days</span>
+        <strong>{rate}</strong> credits/day <span className="muted">average of the last {days(forecast.basisDays)}</span>
       </p>
       <p className="forecast-message">
         <span className="sr-only">{tone === 'warn' ? 'Warning: ' : ''}</span>
