@@ -24,7 +24,8 @@ const AXIS = { fontSize: 12, fill: '#5b6475' };
 
 /** Chart axes work in (fractional) credits; labels are always formatted from integer millicredits. */
 const toCredits = (mc: number) => mc / MC_PER_CREDIT;
-const creditsLabel = (credits: number) => `${formatCredits(Math.round(credits * MC_PER_CREDIT))} credits`;
+// A tooltip also asks about series that have no point at the hovered x (value undefined -> NaN).
+const creditsLabel = (credits: number) => (Number.isFinite(credits) ? `${formatCredits(Math.round(credits * MC_PER_CREDIT))} credits` : '—');
 const tooltipStyle = { borderRadius: 8, border: '1px solid #d8dde6', boxShadow: '0 4px 16px rgb(15 23 42 / 0.12)', fontSize: 13 };
 
 export function DailyUsageChart({ daily }: { daily: UsageCharts['daily'] }) {
