@@ -1,10 +1,10 @@
 import { LOW_BALANCE_MC, OVERAGE_CENTS_PER_CREDIT, USE_CASES, findModel, overageInvoiceFor } from '@ai-credits/shared/catalog';
 import type { CreditSummary, DailyUsage, UsageCharts, UsageFilters, UsagePage, UsageRow } from '@ai-credits/shared/contracts/credits';
 import type { Db } from '../../db/db';
-import { HttpError, notFound } from '../../http/http-error';
+import { HttpError } from '../../http/http-error';
 import { maxBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
-import { heldByOpenReservations, findOrg } from '../ledger/ledger.repository';
+import { heldByOpenReservations } from '../ledger/ledger.repository';
 import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './credits.repository';
 
@@ -78,12 +78,7 @@ function mcToDecimal(mc: number): string {
 export function createCreditsService(deps: { db: Db; clock: Clock; ledger: LedgerService }) {
   const { db, clock, ledger } = deps;
 
-  async function currentOrg(orgId: string) {
-    await ledger.ensureCurrentPeriod(orgId);
-    const org = await findOrg(db, orgId);
-    if (!org) throw notFound('Organization');
-    return org;
-  }
+  const currentOrg = (orgId: string) => ledger.ensureCurrentPeriod(orgId);
 
   async function summary(orgId: string): Promise<CreditSummary> {
     const org = await currentOrg(orgId);

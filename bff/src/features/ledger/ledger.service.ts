@@ -294,11 +294,18 @@ export function createLedgerService(deps: LedgerDeps) {
       return lockedIn(trx, orgId, (ctx) => grantAllowance(ctx));
     },
 
-    /** Reads call this: the first read of a new period settles the rollover (cheap when nothing is due). */
+    /**
+     * Reads call this: the first read of a new period settles the rollover (cheap when nothing is
+     * due). Returns the org row as of the current period.
+     */
     async ensureCurrentPeriod(orgId: string) {
       const org = await repo.findOrg(db, orgId);
       if (!org) throw new HttpError(404, 'NOT_FOUND', 'Organization not found');
-      if (clock.now() >= org.period_end) await withOrgLock(orgId, async () => undefined);
+      if (clock.now() < org.period_end) return org;
+      await withOrgLock(orgId, async () => undefined);
+      const rolled = await repo.findOrg(db, orgId);
+      if (!rolled) throw new HttpError(404, 'NOT_FOUND', 'Organization not found');
+      return rolled;
     },
 
     /**

@@ -6,7 +6,7 @@ import { formatUsd } from '@ai-credits/shared/format';
 import { formatDate } from '@/lib/dates';
 import { billingMutations, billingQueries } from '../api/billing-queries';
 import { CheckoutResult } from './checkout-result';
-import { SandboxCheckoutDialog } from './sandbox-checkout-dialog';
+import { SandboxCheckout } from './sandbox-checkout-dialog';
 import { useCheckout } from './use-checkout';
 import './billing.css';
 
@@ -77,14 +77,7 @@ export function BuyCreditsButton() {
         </Dialog.Portal>
       </Dialog.Root>
 
-      {checkout.state.phase === 'sandbox' ? (
-        <SandboxCheckoutDialog
-          options={checkout.state.options}
-          pending={checkout.sandboxPending}
-          onPay={(outcome, method) => void checkout.paySandbox(outcome, method)}
-          onDismiss={checkout.dismissSandbox}
-        />
-      ) : null}
+      <SandboxCheckout checkout={checkout} />
 
       <CheckoutResult
         state={checkout.state}

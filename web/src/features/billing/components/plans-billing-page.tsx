@@ -7,7 +7,7 @@ import { sessionQueries } from '@/lib/session-queries';
 import { billingMutations, billingQueries, receiptUrl } from '../api/billing-queries';
 import { BuyCreditsButton } from './buy-credits-button';
 import { CheckoutResult } from './checkout-result';
-import { SandboxCheckoutDialog } from './sandbox-checkout-dialog';
+import { SandboxCheckout } from './sandbox-checkout-dialog';
 import { useCheckout } from './use-checkout';
 import './billing.css';
 
@@ -147,14 +147,7 @@ function InvoicesTable({ invoices, owner }: { invoices: Invoice[]; owner: boolea
         Overage invoices
       </h2>
       <CheckoutResult state={checkout.state} success={() => 'Payment received. The invoice is paid.'} />
-      {checkout.state.phase === 'sandbox' ? (
-        <SandboxCheckoutDialog
-          options={checkout.state.options}
-          pending={checkout.sandboxPending}
-          onPay={(outcome, method) => void checkout.paySandbox(outcome, method)}
-          onDismiss={checkout.dismissSandbox}
-        />
-      ) : null}
+      <SandboxCheckout checkout={checkout} />
       {invoices.length === 0 ? (
         <EmptyState title="No overage invoices">A month that ends with overage is invoiced here at $0.40 per credit.</EmptyState>
       ) : (

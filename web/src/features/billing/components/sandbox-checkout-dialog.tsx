@@ -2,7 +2,7 @@ import { Dialog, Tabs } from 'radix-ui';
 import { useState } from 'react';
 import type { CheckoutOptions } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
-import type { PaymentMethod } from './use-checkout';
+import type { PaymentMethod, useCheckout } from './use-checkout';
 
 const METHODS: { id: PaymentMethod; label: string; hint: string }[] = [
   { id: 'card', label: 'Card', hint: 'Test card 4111 1111 1111 1111, any future expiry, any CVV.' },
@@ -10,6 +10,19 @@ const METHODS: { id: PaymentMethod; label: string; hint: string }[] = [
   { id: 'netbanking', label: 'Netbanking', hint: 'Any test bank.' },
   { id: 'wallet', label: 'Wallet', hint: 'Any test wallet.' },
 ];
+
+/** The test-mode Checkout of a `useCheckout()` flow, shown while that flow is in its sandbox phase. */
+export function SandboxCheckout({ checkout }: { checkout: ReturnType<typeof useCheckout> }) {
+  if (checkout.state.phase !== 'sandbox') return null;
+  return (
+    <SandboxCheckoutDialog
+      options={checkout.state.options}
+      pending={checkout.sandboxPending}
+      onPay={(outcome, method) => void checkout.paySandbox(outcome, method)}
+      onDismiss={checkout.dismissSandbox}
+    />
+  );
+}
 
 /**
  * The sandbox gateway's stand-in for Razorpay Checkout (no keys configured): clearly test mode,
