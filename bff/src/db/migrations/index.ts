@@ -1,4 +1,4 @@
-import type { Migration } from 'kysely';
+import type { Migration } from 'kysely/migration';
 import * as core from './2026_11_25_0001_core';
 import * as billing from './2026_11_25_0100_billing';
 import * as ai from './2026_11_25_0200_ai';
