@@ -52,7 +52,7 @@ const provider = setupServer(
 let app: TestApp;
 beforeAll(async () => {
   // Our own BFF is called over real HTTP in the same process: let those requests through.
-  provider.listen({ onUnhandledRequest: 'bypass' });
+  provider.listen({ onUnhandledFrame: 'bypass' });
   app = await startApp({ env: { AI_BASE_URL: BASE_URL, AI_API_KEY: API_KEY, AI_MODEL: 'gpt-4o-mini', AI_TIMEOUT_MS: '300' } });
 });
 afterEach(() => provider.resetHandlers());

@@ -62,7 +62,7 @@ const razorpay = setupServer(
 let app: TestApp;
 const clock = new TestClock();
 beforeAll(async () => {
-  razorpay.listen({ onUnhandledRequest: 'bypass' }); // our own in-process BFF passes through
+  razorpay.listen({ onUnhandledFrame: 'bypass' }); // our own in-process BFF passes through
   clock.follow(new Date());
   app = await startApp({
     clock,

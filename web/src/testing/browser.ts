@@ -18,7 +18,7 @@ export function currentScenario(): ScenarioName {
 export async function startMockWorker(): Promise<void> {
   const scenario = currentScenario();
   const worker = setupWorker(...createHandlers(scenario));
-  await worker.start({ onUnhandledRequest: 'bypass', quiet: true });
+  await worker.start({ onUnhandledFrame: 'bypass', quiet: true });
   console.info(`[mock] scenario "${scenario}": ${SCENARIO_DESCRIPTIONS[scenario]}. Others: ${SCENARIOS.join(', ')} (?scenario=name)`);
   mountScenarioPicker(scenario);
 }

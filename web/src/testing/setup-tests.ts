@@ -24,7 +24,7 @@ console.warn = (...args: unknown[]) => {
 // Lazy route modules and Recharts are compiled on first use; give findBy* room on a busy machine.
 configure({ asyncUtilTimeout: 5000 });
 
-beforeAll(() => server.listen({ onUnhandledRequest: 'error' }));
+beforeAll(() => server.listen({ onUnhandledFrame: 'error' }));
 beforeEach(() => {
   // Only Date is faked: "now" is fixed, timers and promises stay real (MSW, React Query).
   vi.useFakeTimers({ toFake: ['Date'] });
