@@ -1,9 +1,12 @@
-import '@testing-library/jest-dom/vitest';
+import * as jestDomMatchers from '@testing-library/jest-dom/matchers';
 import { cleanup, configure } from '@testing-library/react';
-import { afterAll, afterEach, beforeAll, beforeEach, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
 import { createHandlers } from './handlers';
 import { server } from './server';
 import { TEST_NOW } from './test-utils';
+
+// What `@testing-library/jest-dom/vitest` does, without its Vitest 4 types (jest-dom-vitest.d.ts).
+expect.extend(jestDomMatchers);
 
 // jsdom has no layout: Recharts' ResponsiveContainer needs ResizeObserver to exist.
 class ResizeObserverStub {
