@@ -1,4 +1,5 @@
-import { createBrowserRouter, createMemoryRouter, RouterProvider } from 'react-router';
+import { createBrowserRouter, createMemoryRouter } from 'react-router';
+import { RouterProvider } from 'react-router/dom';
 import { createQueryClient } from '@/lib/query-client';
 import { setCsrfToken } from '@/lib/api-client';
 import { Providers } from './providers';
