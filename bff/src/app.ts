@@ -58,10 +58,10 @@ export function createApp(deps: AppDeps) {
     res.json({ ok: true });
   });
 
+  // Credentials are the API's business only: pages and assets never read the cookie or the
+  // Authorization header (a stray `Bearer` from a proxy must not turn the SPA into 401s).
+  app.use('/api', sessionMiddleware(services), csrfMiddleware(), apiKeyMiddleware(services));
   const api = express.Router();
-  api.use(sessionMiddleware(services));
-  api.use(csrfMiddleware());
-  api.use(apiKeyMiddleware(services));
   api.use(authRouter(services));
   api.use(orgRouter(services));
   api.use(creditsRouter(services));
