@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { errorMiddleware } from './http/error.middleware';
 import { HttpError } from './http/http-error';
+import { httpLogSerializers } from './lib/logger';
 import { createServices, type CoreDeps, type Adapters } from './services';
 import { sessionMiddleware, csrfMiddleware } from './features/auth/session.middleware';
 import { authRouter } from './features/auth/auth.routes';
@@ -30,7 +31,7 @@ export function createApp(deps: AppDeps) {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: deps.env.NODE_ENV !== 'test' }));
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: deps.env.NODE_ENV !== 'test', serializers: httpLogSerializers }));
   app.use(
     helmet({
       contentSecurityPolicy: {

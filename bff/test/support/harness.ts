@@ -8,7 +8,7 @@ import { createApp, type AppDeps } from '../../src/app';
 import { createPostgresDb, type Db } from '../../src/db/db';
 import { loadEnv, type Env } from '../../src/env';
 import { TestClock } from '../../src/lib/clock';
-import { createLogger } from '../../src/lib/logger';
+import { createLogger, type Logger } from '../../src/lib/logger';
 
 export interface TestApp {
   baseUrl: string;
@@ -21,13 +21,13 @@ export interface TestApp {
 
 /** The real BFF, in-process on port 0, over the run's real PostgreSQL database. */
 export async function startApp(
-  options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number } = {},
+  options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number; logger?: Logger } = {},
 ): Promise<TestApp> {
   // A cheaper scrypt cost keeps the suites fast; test/accounts.test.ts pins the production default.
   const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: inject('databaseUrl'), ...options.env });
   const db = createPostgresDb(inject('databaseUrl'), options.poolMax ?? 10);
   const clock = options.clock ?? new TestClock();
-  const app = createApp({ env, db, clock, logger: createLogger('silent'), overrides: options.overrides });
+  const app = createApp({ env, db, clock, logger: options.logger ?? createLogger('silent'), overrides: options.overrides });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
