@@ -28,7 +28,7 @@ export function createApp(deps: AppDeps) {
   const services = createServices(deps);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.env.TRUST_PROXY);
   app.set('query parser', 'simple');
 
   app.use(pinoHttp({ logger: deps.logger, autoLogging: deps.env.NODE_ENV !== 'test', serializers: httpLogSerializers }));

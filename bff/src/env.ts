@@ -10,6 +10,19 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Express `trust proxy`: which hops may name the client in X-Forwarded-For (the login limit
+   * counts per client address). `false` (default: the socket's peer is the client), `true`, a
+   * number of hops, or a comma-separated list of addresses/subnets/`loopback`.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => {
+      const s = v.trim();
+      if (s === 'true' || s === 'false') return s === 'true';
+      return /^\d+$/.test(s) ? Number(s) : s;
+    }),
   /** Set to true behind HTTPS so the session cookie is Secure. */
   COOKIE_SECURE: z.stringbool().default(false),
   /** log2 of scrypt's N for new password hashes; 15 = 32 MiB. Test suites lower it for speed. */
