@@ -34,6 +34,9 @@ export function createApp(deps: AppDeps) {
   app.use(pinoHttp({ logger: deps.logger, autoLogging: deps.env.NODE_ENV !== 'test', serializers: httpLogSerializers }));
   app.use(
     helmet({
+      // HSTS pins the browser to HTTPS for a year: only when the BFF is served over HTTPS
+      // (COOKIE_SECURE=true), never on a plain-HTTP local or test install.
+      strictTransportSecurity: deps.env.COOKIE_SECURE ? { maxAge: 31_536_000, includeSubDomains: true } : false,
       contentSecurityPolicy: {
         directives: {
           // Razorpay Checkout loads its script and frame from checkout.razorpay.com (real gateway only).

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingContract } from '@ai-credits/shared/contracts/billing';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
 import { createLogger } from '../src/lib/logger';
-import { signedWebhook, paymentEntity, postWebhook } from './support/billing-helpers';
+import { paymentEntity, postWebhook, sandboxSecrets, signedWebhook } from './support/billing-helpers';
 import { Client, startApp, uniq, type TestApp } from './support/harness';
 
 /** Every line the BFF logs, as written (after pino's redaction and pino-http's serializers). */
@@ -49,7 +49,7 @@ describe('credentials never reach the log', () => {
     expect(verified.status).toBe(200);
 
     // A webhook signed with the sandbox secret (signature in the x-razorpay-signature header).
-    const secret = app.env.SANDBOX_WEBHOOK_SECRET;
+    const secret = (await sandboxSecrets(app)).webhookSecret;
     const hook = signedWebhook(secret, 'payment.captured', {
       payment: paymentEntity({ id: 'pay_logs', orderId: checkout.body.orderId, amount: checkout.body.amount, status: 'captured' }),
     });
