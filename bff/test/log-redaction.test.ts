@@ -2,6 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingContract } from '@ai-credits/shared/contracts/billing';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
+import { orgContract } from '@ai-credits/shared/contracts/org';
 import { createLogger } from '../src/lib/logger';
 import { paymentEntity, postWebhook, sandboxSecrets, signedWebhook } from './support/billing-helpers';
 import { Client, startApp, uniq, type TestApp } from './support/harness';
@@ -36,6 +37,13 @@ describe('credentials never reach the log', () => {
     secrets.loginSession = fresh.cookie.split('=')[1]!;
     secrets.csrf = fresh.csrfToken;
 
+    const invited = await fresh.call(orgContract.createInvitation, { body: { email: `${uniq('inv-')}@example.test`, role: 'member' } });
+    expect(invited.status).toBe(201);
+    secrets.invitationToken = invited.body.acceptToken;
+    const joined = new Client(app.baseUrl);
+    expect((await joined.call(orgContract.acceptInvitation, { body: { token: secrets.invitationToken, name: 'Joiner', password: 'joiner-password' } })).status).toBe(200);
+    secrets.invitationSession = joined.cookie.split('=')[1]!;
+
     const key = await fresh.request('POST', '/api/api-keys', { body: { name: 'logs' } });
     expect(key.status).toBe(201);
     secrets.apiKey = key.body.token;
@@ -66,7 +74,7 @@ describe('credentials never reach the log', () => {
     await fetch(app.baseUrl + '/api/credits/summary', { headers: { authorization: `Bearer ${secrets.apiKey}x`, cookie: `aic_session=${secrets.loginSession}` } });
 
     // The log did record those requests, with their headers (so this test can fail) ...
-    for (const url of ['/api/auth/signup', '/api/auth/login', '/api/billing/purchases', '/api/billing/webhook', '/api/v1/metering/record']) {
+    for (const url of ['/api/auth/signup', '/api/auth/login', '/api/invitations/accept', '/api/billing/purchases', '/api/billing/webhook', '/api/v1/metering/record']) {
       expect(captured).toContain(`"url":"${url}`);
     }
     expect(captured).toContain('"headers"');

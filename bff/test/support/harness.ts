@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { buildPath, type Endpoint } from '@ai-credits/shared/api';
 import { authContract, type SessionInfo } from '@ai-credits/shared/contracts/auth';
+import { orgContract } from '@ai-credits/shared/contracts/org';
 import { createApp, type AppDeps } from '../../src/app';
 import { createPostgresDb, type Db } from '../../src/db/db';
 import { loadEnv, type Env } from '../../src/env';
@@ -89,6 +90,10 @@ export class Client {
     return this.request(e.method, path, { body: input.body, headers: input.headers });
   }
 
+  adoptSession(res: CallResult) {
+    return this.adopt(res);
+  }
+
   private adopt(res: CallResult) {
     if (res.status < 300) {
       this.session = res.body as SessionInfo;
@@ -120,14 +125,21 @@ export async function createOrg(app: TestApp) {
   const session = await owner.signup();
   const add = async (role: 'admin' | 'member') => {
     const email = `${uniq(role + '-')}@example.test`;
-    const res = await owner.request('POST', '/api/org/members', { body: { email, name: `${role} ${uniq()}`, password: 'password123', role } });
-    if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${res.text}`);
-    const client = new Client(app.baseUrl);
-    const login = await client.login(email);
-    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
-    return client;
+    return invite(app, owner, { email, role });
   };
   const admin = await add('admin');
   const member = await add('member');
   return { orgId: session.org.id, owner, admin, member, session };
+}
+
+/** `inviter` invites `email` and the invited person accepts as a new account (password `password123`), signed in. */
+export async function invite(app: TestApp, inviter: Client, input: { email: string; role: 'admin' | 'member'; name?: string }) {
+  const res = await inviter.call(orgContract.createInvitation, { body: { email: input.email, role: input.role } });
+  if (res.status !== 201) throw new Error(`invitation failed: ${res.status} ${res.text}`);
+  const client = new Client(app.baseUrl);
+  const accepted = client.adoptSession(
+    await client.call(orgContract.acceptInvitation, { body: { token: res.body.acceptToken, name: input.name ?? `${input.role} ${uniq()}`, password: 'password123' } }),
+  );
+  if (accepted.status !== 200) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);
+  return client;
 }

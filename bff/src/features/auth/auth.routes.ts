@@ -1,5 +1,6 @@
 import { Router, type CookieOptions } from 'express';
 import { authContract } from '@ai-credits/shared/contracts/auth';
+import { orgContract } from '@ai-credits/shared/contracts/org';
 import { HttpError } from '../../http/http-error';
 import type { Services } from '../../services';
 import { getSession, SESSION_COOKIE } from './session.middleware';
@@ -26,6 +27,13 @@ export function authRouter(services: Services): Router {
     const body = authContract.login.body.parse(req.body ?? {});
     const { token, context } = await services.accounts.login({ ...body, ip: req.ip ?? 'unknown' });
     res.cookie(SESSION_COOKIE, token, cookie).json(authContract.login.response.parse(context.info));
+  });
+
+  // Accepting an invitation signs in to the organization joined (a new session cookie).
+  router.post(orgContract.acceptInvitation.path, async (req, res) => {
+    const body = orgContract.acceptInvitation.body.parse(req.body ?? {});
+    const { token, context } = await services.invitations.accept(body, getSession(res), req.ip ?? 'unknown');
+    res.cookie(SESSION_COOKIE, token, cookie).json(orgContract.acceptInvitation.response.parse(context.info));
   });
 
   router.post(authContract.logout.path, async (_req, res) => {
