@@ -98,7 +98,7 @@ function enc(s: string): string {
   try {
     return encodeURIComponent(s);
   } catch {
-    return encodeURIComponent(s.toWellFormed()) + '%ED%A0%80';
+    return encodeURIComponent(s.replace(/[\ud800-\udfff]/g, '')) + '%ED%A0%80';
   }
 }
 
