@@ -11,7 +11,7 @@ let untrusting: TestApp;
 beforeAll(async () => {
   // Behind a proxy on loopback (the test client): X-Forwarded-For names the client.
   app = await startApp({ env: { TRUST_PROXY: 'loopback' } });
-  untrusting = await startApp();
+  untrusting = await startApp({ poolMax: 2 });
 });
 afterAll(async () => {
   await app.close();

@@ -120,8 +120,8 @@ describe('sandbox signing secrets are random per installation, stored in Postgre
 
 describe('HSTS only over HTTPS', () => {
   it('absent by default, present with COOKIE_SECURE=true', async () => {
-    const plain = await startApp();
-    const secure = await startApp({ env: { COOKIE_SECURE: 'true' } });
+    const plain = await startApp({ poolMax: 2 });
+    const secure = await startApp({ env: { COOKIE_SECURE: 'true' }, poolMax: 2 });
     try {
       expect((await fetch(plain.baseUrl + '/api/health')).headers.get('strict-transport-security')).toBeNull();
       expect((await fetch(secure.baseUrl + '/api/health')).headers.get('strict-transport-security')).toContain('max-age=31536000');
