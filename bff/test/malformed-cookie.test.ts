@@ -41,6 +41,16 @@ describe('a malformed session cookie is no session, never a 500', () => {
       body: JSON.stringify({ email: info.user.email, password: 'password123' }),
     });
     expect(res.status).toBe(200);
+    // Sign-in stays exempt from CSRF with a valid session cookie too (the middleware now sits under /api).
+    const again = await fetch(app.baseUrl + '/api/auth/login', {
+      method: 'POST',
+      headers: { cookie: owner.cookie, 'content-type': 'application/json' },
+      body: JSON.stringify({ email: info.user.email, password: 'password123' }),
+    });
+    expect(again.status).toBe(200);
+    // ... and other writes with that cookie still need the token.
+    const write = await fetch(app.baseUrl + '/api/projects', { method: 'POST', headers: { cookie: owner.cookie, 'content-type': 'application/json' }, body: '{"name":"P"}' });
+    expect(write.status).toBe(403);
   });
 });
 
