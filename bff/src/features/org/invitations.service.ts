@@ -134,7 +134,14 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
         userId = session.info.user.id;
       } else if (await findUserByEmail(db, found.email)) {
         if (!input.password) throw new HttpError(400, 'VALIDATION_FAILED', `password: enter the password of the account ${found.email}`);
-        userId = (await accounts.checkCredentials({ email: found.email, password: input.password, ip })).id;
+        try {
+          userId = (await accounts.checkCredentials({ email: found.email, password: input.password, ip })).id;
+        } catch (err) {
+          // The account may be one a concurrent accept of this very link just created: say the
+          // link is used (409), not that this person's password is wrong.
+          await usableOrThrow(input.token);
+          throw err;
+        }
       } else {
         if (!input.name || !input.password) throw new HttpError(400, 'VALIDATION_FAILED', 'name, password: choose your name and a password for your new account');
         newAccount = { name: input.name, passwordHash: await accounts.hashPassword(input.password) };
