@@ -99,7 +99,7 @@ export const AI_CREDITS_PATH = '/settings/ai-credits';
 interface Fixtures {
   /** Creates a new org + owner through the API (random email), logged in on `page`. */
   signUp: (options?: SignUpOptions) => Promise<Owner>;
-  /** The owner adds a member via POST /api/org/members, then logs them in in a new browser context. */
+  /** The owner invites a member (POST /api/org/invitations); they accept with their own password in a new browser context (signed in). */
   addMember: (role?: 'member' | 'admin', options?: AddMemberOptions) => Promise<User>;
   /** Opens a fresh logged-out browser context (closed at the end of the test). */
   newPage: () => Promise<Page>;
@@ -195,13 +195,14 @@ export const test = base.extend<Fixtures & { owners: Owner[]; extraContexts: Bro
       const suffix = uniq();
       const email = `${role}-${suffix}@example.com`;
       const name = options.name ?? `${role === 'admin' ? 'Admin' : 'Member'} ${suffix}`;
-      const res = await owner.api.post('/api/org/members', { email, name, password: PASSWORD, role });
+      const res = await owner.api.post('/api/org/invitations', { email, role });
       expect(res.status(), await res.text()).toBe(201);
-      const member = (await res.json()) as { userId: string };
+      const { acceptToken } = (await res.json()) as { acceptToken: string };
 
       const context = await newContext(browser, baseURL!, extraContexts);
-      const login = await context.request.post('/api/auth/login', { data: { email, password: PASSWORD } });
-      expect(login.status(), await login.text()).toBe(200);
+      const accepted = await context.request.post('/api/invitations/accept', { data: { token: acceptToken, name, password: PASSWORD } });
+      expect(accepted.status(), await accepted.text()).toBe(200);
+      const member = { userId: ((await accepted.json()) as { user: { id: string } }).user.id };
       const page = await context.newPage();
       const landOn = options.landOn === undefined ? AI_CREDITS_PATH : options.landOn;
       if (landOn) await page.goto(landOn);

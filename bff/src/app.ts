@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { errorMiddleware } from './http/error.middleware';
 import { HttpError } from './http/http-error';
+import { httpLogSerializers } from './lib/logger';
 import { createServices, type CoreDeps, type Adapters } from './services';
 import { sessionMiddleware, csrfMiddleware } from './features/auth/session.middleware';
 import { authRouter } from './features/auth/auth.routes';
@@ -27,12 +28,15 @@ export function createApp(deps: AppDeps) {
   const services = createServices(deps);
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback');
+  app.set('trust proxy', deps.env.TRUST_PROXY);
   app.set('query parser', 'simple');
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: deps.env.NODE_ENV !== 'test' }));
+  app.use(pinoHttp({ logger: deps.logger, autoLogging: deps.env.NODE_ENV !== 'test', serializers: httpLogSerializers }));
   app.use(
     helmet({
+      // HSTS pins the browser to HTTPS for a year: only when the BFF is served over HTTPS
+      // (COOKIE_SECURE=true), never on a plain-HTTP local or test install.
+      strictTransportSecurity: deps.env.COOKIE_SECURE ? { maxAge: 31_536_000, includeSubDomains: true } : false,
       contentSecurityPolicy: {
         directives: {
           // Razorpay Checkout loads its script and frame from checkout.razorpay.com (real gateway only).
@@ -58,10 +62,10 @@ export function createApp(deps: AppDeps) {
     res.json({ ok: true });
   });
 
+  // Credentials are the API's business only: pages and assets never read the cookie or the
+  // Authorization header (a stray `Bearer` from a proxy must not turn the SPA into 401s).
+  app.use('/api', sessionMiddleware(services), csrfMiddleware(), apiKeyMiddleware(services));
   const api = express.Router();
-  api.use(sessionMiddleware(services));
-  api.use(csrfMiddleware());
-  api.use(apiKeyMiddleware(services));
   api.use(authRouter(services));
   api.use(orgRouter(services));
   api.use(creditsRouter(services));

@@ -10,6 +10,19 @@ const EnvSchema = z.object({
   DATA_DIR: z.string().default('.data'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /**
+   * Express `trust proxy`: which hops may name the client in X-Forwarded-For (the login limit
+   * counts per client address). `false` (default: the socket's peer is the client), `true`, a
+   * number of hops, or a comma-separated list of addresses/subnets/`loopback`.
+   */
+  TRUST_PROXY: z
+    .string()
+    .default('false')
+    .transform((v): boolean | number | string => {
+      const s = v.trim();
+      if (s === 'true' || s === 'false') return s === 'true';
+      return /^\d+$/.test(s) ? Number(s) : s;
+    }),
   /** Set to true behind HTTPS so the session cookie is Secure. */
   COOKIE_SECURE: z.stringbool().default(false),
   /** log2 of scrypt's N for new password hashes; 15 = 32 MiB. Test suites lower it for speed. */
@@ -17,16 +30,13 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
   /** How long an unsettled reservation holds credits before it gives them back. */
   RESERVATION_TTL_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(300),
-  /** Seed the demo org on start when the database has no organization yet. */
-  SEED_DEMO: z.stringbool().default(true),
+  /** Seed the demo org on start when the database has no organization yet (default: on, except in production). */
+  SEED_DEMO: z.stringbool().optional(),
   /** Directory of the built SPA to serve; empty to serve none. */
   WEB_DIST: z.string().default('../web/dist'),
   RAZORPAY_KEY_ID: z.string().optional(),
   RAZORPAY_KEY_SECRET: z.string().optional(),
   RAZORPAY_WEBHOOK_SECRET: z.string().optional(),
-  /** Local sandbox gateway (used when no Razorpay keys are set): test-mode secrets, never real ones. */
-  SANDBOX_KEY_SECRET: z.string().min(8).default('sandbox_key_secret_for_local_test_mode'),
-  SANDBOX_WEBHOOK_SECRET: z.string().min(8).default('sandbox_webhook_secret_for_local_test_mode'),
   /** The reconciliation sweep asks the gateway about purchases still pending after this long. */
   BILLING_RECONCILE_AFTER_SECONDS: z.coerce.number().int().min(0).max(24 * 3600).default(180),
   /** OpenAI-compatible chat-completions provider; without it the offline demo model answers. */
@@ -36,9 +46,40 @@ const EnvSchema = z.object({
   /** Catalog id (shared/src/catalog.ts) to charge AI_MODEL's calls at, when the provider names the model differently. */
   AI_CATALOG_MODEL: z.string().optional(),
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** Production opt-ins: the sandbox gateway (no real money) and the offline demo model are refused in production unless set. */
+  ALLOW_SANDBOX_PAYMENTS: z.stringbool().default(false),
+  ALLOW_DEMO_MODEL: z.stringbool().default(false),
 });
 
-export type Env = z.infer<typeof EnvSchema>;
+export type Env = Omit<z.infer<typeof EnvSchema>, 'SEED_DEMO'> & { SEED_DEMO: boolean };
+
+/** Values that are examples, not secrets: refused in production wherever a secret goes. */
+const PLACEHOLDER_SECRETS = new Set(['changeme', 'change-me', 'change_me', 'secret', 'password', 'test', 'example', 'xxx', 'todo']);
+
+/**
+ * What a production start must not run on without saying so: each demo stand-in needs its own
+ * explicit opt-in, and a secret must not be a placeholder. Empty when the configuration is fine.
+ */
+export function productionProblems(env: Env): string[] {
+  if (env.NODE_ENV !== 'production') return [];
+  const problems: string[] = [];
+  const razorpay = [env.RAZORPAY_KEY_ID, env.RAZORPAY_KEY_SECRET, env.RAZORPAY_WEBHOOK_SECRET];
+  if (razorpay.some(Boolean) && !razorpay.every(Boolean)) {
+    problems.push('RAZORPAY_KEY_ID, RAZORPAY_KEY_SECRET, RAZORPAY_WEBHOOK_SECRET: set all three (only some are set)');
+  } else if (!razorpay.some(Boolean) && !env.ALLOW_SANDBOX_PAYMENTS) {
+    problems.push('ALLOW_SANDBOX_PAYMENTS: no Razorpay keys, so payments would go through the sandbox gateway (no real money); set the RAZORPAY_* keys, or ALLOW_SANDBOX_PAYMENTS=true');
+  }
+  if (!env.AI_BASE_URL && !env.ALLOW_DEMO_MODEL) {
+    problems.push('ALLOW_DEMO_MODEL: no AI_BASE_URL, so AI features would answer with the offline demo model; set AI_BASE_URL (and AI_API_KEY, AI_MODEL), or ALLOW_DEMO_MODEL=true');
+  }
+  for (const name of ['RAZORPAY_KEY_SECRET', 'RAZORPAY_WEBHOOK_SECRET', 'AI_API_KEY'] as const) {
+    const value = env[name];
+    if (value !== undefined && (PLACEHOLDER_SECRETS.has(value.trim().toLowerCase()) || value.trim().length < 8)) {
+      problems.push(`${name}: a placeholder or too short; set the real secret`);
+    }
+  }
+  return problems;
+}
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
   const parsed = EnvSchema.safeParse(source);
@@ -46,5 +87,21 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`).join('\n');
     throw new Error(`Invalid configuration:\n${lines}`);
   }
-  return parsed.data;
+  // The demo seed (public demo passwords) is on by default for local use; in production only with SEED_DEMO=true.
+  const env: Env = { ...parsed.data, SEED_DEMO: parsed.data.SEED_DEMO ?? parsed.data.NODE_ENV !== 'production' };
+  const problems = productionProblems(env);
+  if (problems.length) {
+    throw new Error(`Refusing to start with NODE_ENV=production:\n${problems.map((p) => `  ${p}`).join('\n')}`);
+  }
+  return env;
+}
+
+/** For entry points: a configuration error is printed as itself (no stack) and the process exits 1. */
+export function loadEnvOrExit(source: Record<string, string | undefined> = process.env): Env {
+  try {
+    return loadEnv(source);
+  } catch (err) {
+    process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+    process.exit(1);
+  }
 }

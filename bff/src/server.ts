@@ -1,12 +1,12 @@
 import { createApp } from './app';
 import { createEmbeddedDb, createPostgresDb, migrateToLatest } from './db/db';
-import { loadEnv } from './env';
+import { loadEnvOrExit } from './env';
 import { systemClock } from './lib/clock';
 import { createLogger } from './lib/logger';
 import { seedDemoIfEmpty } from './seed/demo-seed';
 import { startSweeps } from './sweeps';
 
-const env = loadEnv();
+const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
 const db = env.DATABASE_URL
   ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, (err) => logger.warn({ err }, 'idle database connection lost'))

@@ -6,6 +6,7 @@ import { createAccountsService } from './features/auth/accounts.service';
 import { createLedgerService } from './features/ledger/ledger.service';
 import { createCreditsService } from './features/credits/credits.service';
 import { createOrgService } from './features/org/org.service';
+import { createInvitationsService } from './features/org/invitations.service';
 import { createAiService } from './features/ai/ai.service';
 import { createModelProvider, type ModelProvider } from './features/ai/model-provider';
 import { createApiKeysService } from './features/api-keys/api-keys.service';
@@ -36,6 +37,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS });
   const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST });
   const org = createOrgService({ db, clock, accounts });
+  const invitations = createInvitationsService({ db, clock, accounts });
   const credits = createCreditsService({ db, clock, ledger });
   // Refuses to start when the configured model is not in the catalog (its calls could not be charged).
   const modelProvider = deps.overrides?.modelProvider ?? createModelProvider(env);
@@ -45,7 +47,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const openApi = createOpenApiService();
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
   const billing = createBillingService({ db, clock, logger, ledger, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
-  return { env, db, clock, logger, ledger, accounts, org, credits, ai, apiKeys, metering, openApi, billing };
+  return { env, db, clock, logger, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -2,15 +2,17 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { billingContract } from '@ai-credits/shared/contracts/billing';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { TestClock } from '../src/lib/clock';
-import { paymentEntity, postWebhook, purchaseGrants, purchaseRow, signedWebhook } from './support/billing-helpers';
+import { paymentEntity, postWebhook, purchaseGrants, purchaseRow, sandboxSecrets, signedWebhook } from './support/billing-helpers';
 import { createOrg, type TestApp, startApp } from './support/harness';
 import { expectLedgerConsistent } from './support/ledger-assertions';
 
 // No Razorpay keys: the app runs on the local sandbox gateway (Razorpay test mode, offline).
 let app: TestApp;
+let secrets: Awaited<ReturnType<typeof sandboxSecrets>>;
 const clock = new TestClock();
 beforeAll(async () => {
   app = await startApp({ clock, poolMax: 20, env: { SESSION_TTL_HOURS: '2160' } });
+  secrets = await sandboxSecrets(app);
 });
 afterAll(() => app.close());
 
@@ -41,8 +43,8 @@ describe('buying credits with the sandbox gateway', () => {
     });
     expect(created.body.orderId).toMatch(ORDER_ID);
     // Only the key id reaches the browser.
-    expect(created.text).not.toContain(app.env.SANDBOX_KEY_SECRET);
-    expect(created.text).not.toContain(app.env.SANDBOX_WEBHOOK_SECRET);
+    expect(created.text).not.toContain(secrets.keySecret);
+    expect(created.text).not.toContain(secrets.webhookSecret);
 
     const row = await purchaseRow(app, org.orgId, created.body.purchaseId);
     expect(row).toMatchObject({ status: 'created', kind: 'bundle', bundle_id: 'professional', amount_cents: 5000n, credits: 5500n, razorpay_order_id: created.body.orderId });
@@ -145,7 +147,7 @@ describe('tenancy', () => {
 });
 
 describe('webhooks', () => {
-  const secret = () => app.env.SANDBOX_WEBHOOK_SECRET;
+  const secret = () => secrets.webhookSecret;
 
   it('rejects a bad signature with 400 and logs it', async () => {
     const org = await createOrg(app);

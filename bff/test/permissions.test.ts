@@ -17,7 +17,7 @@ describe('permissions are enforced by the BFF', () => {
       expect(ai.status).toBe(403);
       expect(ai.body.error.code).toBe('FORBIDDEN');
       expect((await client.call(creditsContract.setOverageLimit, { body: { limitCredits: 1000 } })).status).toBe(403);
-      expect((await client.call(orgContract.addMember, { body: { email: 'x@example.test', name: 'X', password: 'password123', role: 'admin' } })).status).toBe(403);
+      expect((await client.call(orgContract.createInvitation, { body: { email: 'x@example.test', role: 'admin' } })).status).toBe(403);
     }
     expect((await member.call(orgContract.createProject, { body: { name: 'Nope' } })).status).toBe(403);
     expect((await member.call(orgContract.auditLog)).status).toBe(403);

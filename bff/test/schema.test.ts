@@ -17,6 +17,8 @@ const COLUMNS = {
   audit_log: { org_id: true, id: true, actor_user_id: true, action: true, from_value: true, to_value: true, created_at: true },
   billing_webhook_events: { org_id: true, event_id: true, event_type: true, purchase_id: true, received_at: true },
   grants: { org_id: true, id: true, source: true, amount_mc: true, remaining_mc: true, starts_at: true, expires_at: true, period_start: true, purchase_id: true, note: true, created_at: true },
+  installation_secrets: { name: true, value: true, created_at: true },
+  invitations: { org_id: true, id: true, email: true, role: true, token_hash: true, invited_by: true, created_at: true, expires_at: true, accepted_at: true, accepted_by: true, revoked_at: true },
   idempotency_keys: { org_id: true, key: true, operation: true, request_hash: true, status_code: true, response: true, created_at: true },
   ledger_entries: { org_id: true, id: true, entry_type: true, amount_mc: true, balance_after_mc: true, grant_id: true, usage_id: true, invoice_id: true, created_at: true },
   memberships: { org_id: true, user_id: true, role: true, created_at: true },
@@ -59,7 +61,7 @@ describe('schema', () => {
       from information_schema.table_constraints tc
       join information_schema.key_column_usage kcu on kcu.constraint_name = tc.constraint_name and kcu.ordinal_position = 1
       where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = 'public' and tc.table_name not like 'kysely_%'`.execute(app.db);
-    const global = ['organizations', 'users', 'sessions', 'rate_limits'];
+    const global = ['organizations', 'users', 'sessions', 'rate_limits', 'installation_secrets'];
     const offenders = rows.filter((r) => !global.includes(r.table_name) && r.first !== 'org_id');
     expect(offenders).toEqual([]);
   });

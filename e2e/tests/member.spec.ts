@@ -42,7 +42,7 @@ test.describe('member role', () => {
     const buy = await member.api.post('/api/billing/purchases', { bundleId: 'professional' });
     expect(buy.status()).toBe(403);
 
-    const addUser = await member.api.post('/api/org/members', { email: `x-${Date.now()}@example.com`, name: 'X', password: 'password123', role: 'admin' });
+    const addUser = await member.api.post('/api/org/invitations', { email: `x-${Date.now()}@example.com`, role: 'admin' });
     expect(addUser.status()).toBe(403);
 
     // Nothing changed.

@@ -48,9 +48,33 @@ export function buildPath(path: string, params?: Record<string, string | number>
 
 // Reusable field schemas -------------------------------------------------------------
 
+/** NUL, or a UTF-16 surrogate without its partner: text PostgreSQL cannot store (or would alter). */
+// eslint-disable-next-line no-control-regex -- NUL is exactly what this looks for
+const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value);
+
+/**
+ * Every string a request carries into the database (names, prompts, filters, gateway ids):
+ * refused with 400 at the contract instead of a 500 from PostgreSQL. Chain limits after it.
+ */
+export const TextSchema = z.string().refine(isStorableText, 'must not contain NUL characters or unpaired UTF-16 surrogates');
+
+/** Dates a request may name: 1970 to 2999. Year 0 or 9999 is a typing error, not a query (and overflows date arithmetic). */
+export const MIN_REQUEST_DATE = Date.UTC(1970, 0, 1);
+export const MAX_REQUEST_DATE = Date.UTC(2999, 11, 31, 23, 59, 59, 999);
+export const isRequestDateInRange = (value: string): boolean => {
+  const t = Date.parse(value);
+  return Number.isFinite(t) && t >= MIN_REQUEST_DATE && t <= MAX_REQUEST_DATE;
+};
+
 export const IdSchema = z.uuid();
 export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
 /** Millicredits travel as JSON integers (safe range); the BFF does the arithmetic in bigint. */
 export const MillicreditsSchema = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
 export const CentsSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+/** A date (`2026-05-01`) or a date-time with offset, within the request range. */
+export const RequestDateSchema = z
+  .union([z.iso.date(), z.iso.datetime({ offset: true })])
+  .refine(isRequestDateInRange, 'must be a date between 1970-01-01 and 2999-12-31');
+
 export const IdempotencyKeySchema = z.string().min(8).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');

@@ -308,6 +308,26 @@ export interface AiReportsTable {
   created_at: Timestamp;
 }
 
+export interface InstallationSecretsTable {
+  name: string;
+  value: string;
+  created_at: Timestamp;
+}
+
+export interface InvitationsTable {
+  org_id: string;
+  id: Generated<string>;
+  email: string;
+  role: 'admin' | 'member';
+  token_hash: string;
+  invited_by: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  accepted_at: Timestamp | null;
+  accepted_by: string | null;
+  revoked_at: Timestamp | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -333,6 +353,8 @@ export interface Database {
   ai_conversations: AiConversationsTable;
   ai_messages: AiMessagesTable;
   ai_reports: AiReportsTable;
+  installation_secrets: InstallationSecretsTable;
+  invitations: InvitationsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

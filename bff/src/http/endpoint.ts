@@ -73,7 +73,24 @@ export function mount<E extends Endpoint>(
     } else if (e.response === null) {
       res.end();
     } else {
-      res.json(e.response.parse(result));
+      res.json(parseResponse(e.response, result));
     }
   });
+}
+
+/**
+ * A response that fails its own contract is our bug, not the caller's: a 500 with the issues
+ * logged (never a 400 that blames the request).
+ */
+export function parseResponse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ResponseContractError(parsed.error);
+  return parsed.data;
+}
+
+export class ResponseContractError extends Error {
+  constructor(readonly zodError: z.ZodError) {
+    super(`Response failed its contract: ${zodError.issues.slice(0, 5).map((i) => `${i.path.join('.') || 'response'}: ${i.message}`).join('; ')}`);
+    this.name = 'ResponseContractError';
+  }
 }

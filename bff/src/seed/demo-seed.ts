@@ -54,8 +54,12 @@ export async function seedDemo(base: Services, logger: Logger, now = new Date())
   const orgId = context.info.org.id;
   const ownerId = context.info.user.id;
   const userIds = [ownerId];
+  const ownerActor = { orgId, userId: ownerId, role: 'owner' as const, apiKeyId: null };
+  // Through invitations, as a real team is built: the owner invites, each person accepts.
   for (const u of others) {
-    userIds.push((await s.org.addMember(orgId, ownerId, { email: u.email, name: u.name, password: DEMO_PASSWORD, role: u.role })).userId);
+    const { acceptToken } = await s.invitations.create(ownerActor, { email: u.email, role: u.role });
+    const { context: joined } = await s.invitations.accept({ token: acceptToken, name: u.name, password: DEMO_PASSWORD }, null, 'seed');
+    userIds.push(joined.info.user.id);
   }
   const projectIds: string[] = [];
   for (const name of PROJECTS) projectIds.push((await s.org.createProject(orgId, name)).id);

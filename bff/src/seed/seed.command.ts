@@ -1,12 +1,12 @@
 import { createEmbeddedDb, createPostgresDb, migrateToLatest } from '../db/db';
-import { loadEnv } from '../env';
+import { loadEnvOrExit } from '../env';
 import { systemClock } from '../lib/clock';
 import { createLogger } from '../lib/logger';
 import { createServices } from '../services';
 import { seedDemo, DEMO_USERS } from './demo-seed';
 
 // `pnpm seed`: adds the demo org to the configured database (refuses if it is already there).
-const env = loadEnv();
+const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
 const db = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, 5) : await createEmbeddedDb(env.DATA_DIR);
 await migrateToLatest(db);

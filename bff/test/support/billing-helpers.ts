@@ -1,5 +1,12 @@
 import { createHmac, randomUUID } from 'node:crypto';
+import { installationSecret } from '../../src/lib/installation-secrets';
+import { SANDBOX_KEY_SECRET_NAME, SANDBOX_WEBHOOK_SECRET_NAME } from '../../src/features/billing/sandbox-gateway';
 import type { TestApp } from './harness';
+
+/** The sandbox gateway's signing secrets of this installation (made on first use, stored in PostgreSQL). */
+export async function sandboxSecrets(app: TestApp) {
+  return { keySecret: await installationSecret(app.db, SANDBOX_KEY_SECRET_NAME), webhookSecret: await installationSecret(app.db, SANDBOX_WEBHOOK_SECRET_NAME) };
+}
 
 /** A Razorpay-style webhook body, signed over its exact bytes with `secret`. */
 export function signedWebhook(secret: string, event: string, entities: { payment?: Record<string, unknown>; order?: Record<string, unknown>; refund?: Record<string, unknown> }) {

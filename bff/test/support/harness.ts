@@ -4,11 +4,12 @@ import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
 import { buildPath, type Endpoint } from '@ai-credits/shared/api';
 import { authContract, type SessionInfo } from '@ai-credits/shared/contracts/auth';
+import { orgContract } from '@ai-credits/shared/contracts/org';
 import { createApp, type AppDeps } from '../../src/app';
 import { createPostgresDb, type Db } from '../../src/db/db';
 import { loadEnv, type Env } from '../../src/env';
 import { TestClock } from '../../src/lib/clock';
-import { createLogger } from '../../src/lib/logger';
+import { createLogger, type Logger } from '../../src/lib/logger';
 
 export interface TestApp {
   baseUrl: string;
@@ -21,13 +22,13 @@ export interface TestApp {
 
 /** The real BFF, in-process on port 0, over the run's real PostgreSQL database. */
 export async function startApp(
-  options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number } = {},
+  options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number; logger?: Logger } = {},
 ): Promise<TestApp> {
   // A cheaper scrypt cost keeps the suites fast; test/accounts.test.ts pins the production default.
   const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: inject('databaseUrl'), ...options.env });
   const db = createPostgresDb(inject('databaseUrl'), options.poolMax ?? 10);
   const clock = options.clock ?? new TestClock();
-  const app = createApp({ env, db, clock, logger: createLogger('silent'), overrides: options.overrides });
+  const app = createApp({ env, db, clock, logger: options.logger ?? createLogger('silent'), overrides: options.overrides });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -89,6 +90,10 @@ export class Client {
     return this.request(e.method, path, { body: input.body, headers: input.headers });
   }
 
+  adoptSession(res: CallResult) {
+    return this.adopt(res);
+  }
+
   private adopt(res: CallResult) {
     if (res.status < 300) {
       this.session = res.body as SessionInfo;
@@ -120,14 +125,21 @@ export async function createOrg(app: TestApp) {
   const session = await owner.signup();
   const add = async (role: 'admin' | 'member') => {
     const email = `${uniq(role + '-')}@example.test`;
-    const res = await owner.request('POST', '/api/org/members', { body: { email, name: `${role} ${uniq()}`, password: 'password123', role } });
-    if (res.status !== 201) throw new Error(`add member failed: ${res.status} ${res.text}`);
-    const client = new Client(app.baseUrl);
-    const login = await client.login(email);
-    if (login.status !== 200) throw new Error(`login failed: ${login.status} ${login.text}`);
-    return client;
+    return invite(app, owner, { email, role });
   };
   const admin = await add('admin');
   const member = await add('member');
   return { orgId: session.org.id, owner, admin, member, session };
+}
+
+/** `inviter` invites `email` and the invited person accepts as a new account (password `password123`), signed in. */
+export async function invite(app: TestApp, inviter: Client, input: { email: string; role: 'admin' | 'member'; name?: string }) {
+  const res = await inviter.call(orgContract.createInvitation, { body: { email: input.email, role: input.role } });
+  if (res.status !== 201) throw new Error(`invitation failed: ${res.status} ${res.text}`);
+  const client = new Client(app.baseUrl);
+  const accepted = client.adoptSession(
+    await client.call(orgContract.acceptInvitation, { body: { token: res.body.acceptToken, name: input.name ?? `${input.role} ${uniq()}`, password: 'password123' } }),
+  );
+  if (accepted.status !== 200) throw new Error(`accept failed: ${accepted.status} ${accepted.text}`);
+  return client;
 }

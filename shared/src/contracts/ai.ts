@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
+import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, TextSchema } from '../api';
 import { BalanceAfterSchema, UseCaseSchema } from './credits';
 
 /**
@@ -88,12 +88,12 @@ export const ReportSchema = z.object({
 export type Report = z.infer<typeof ReportSchema>;
 
 export const EstimateBodySchema = z.discriminatedUnion('useCase', [
-  z.strictObject({ useCase: z.literal('test_generation'), projectId: IdSchema, requirement: z.string().max(REQUIREMENT_MAX_CHARS) }),
+  z.strictObject({ useCase: z.literal('test_generation'), projectId: IdSchema, requirement: TextSchema.max(REQUIREMENT_MAX_CHARS) }),
   z.strictObject({
     useCase: z.literal('chat'),
     projectId: IdSchema,
     conversationId: IdSchema.nullish(),
-    message: z.string().max(CHAT_MESSAGE_MAX_CHARS),
+    message: TextSchema.max(CHAT_MESSAGE_MAX_CHARS),
   }),
   z.strictObject({ useCase: z.literal('report'), projectId: IdSchema }),
 ]);
@@ -135,7 +135,7 @@ export const aiContract = {
     summary: 'Generate test cases from a requirement and save them to the project (spends credits)',
     auth: 'session',
     idempotencyKey: 'optional',
-    body: z.strictObject({ projectId: IdSchema, requirement: z.string().trim().min(10).max(REQUIREMENT_MAX_CHARS) }),
+    body: z.strictObject({ projectId: IdSchema, requirement: TextSchema.trim().min(10).max(REQUIREMENT_MAX_CHARS) }),
     response: z.object({ generation: TestCaseGenerationSchema, run: AiRunSchema }),
     status: 201,
   }),
@@ -172,7 +172,7 @@ export const aiContract = {
     body: z.strictObject({
       projectId: IdSchema,
       conversationId: IdSchema.nullish(),
-      message: z.string().trim().min(1).max(CHAT_MESSAGE_MAX_CHARS),
+      message: TextSchema.trim().min(1).max(CHAT_MESSAGE_MAX_CHARS),
     }),
     response: z.object({ conversation: ConversationSchema, userMessage: ChatMessageSchema, reply: ChatMessageSchema, run: AiRunSchema }),
     status: 201,

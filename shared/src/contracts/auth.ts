@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, IdSchema } from '../api';
+import { endpoint, IdSchema, TextSchema } from '../api';
 
 export const ROLES = ['owner', 'admin', 'member'] as const;
 export const RoleSchema = z.enum(ROLES);
@@ -7,7 +7,7 @@ export type Role = z.infer<typeof RoleSchema>;
 
 export const EmailSchema = z.email().max(254).transform((e) => e.toLowerCase());
 export const PasswordSchema = z.string().min(8, 'at least 8 characters').max(200);
-export const NameSchema = z.string().trim().min(1).max(100);
+export const NameSchema = TextSchema.trim().min(1).max(100);
 
 export const SessionInfoSchema = z.object({
   user: z.object({ id: IdSchema, email: z.string(), name: z.string() }),

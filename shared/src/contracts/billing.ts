@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { BUNDLE_IDS } from '../catalog';
-import { CentsSchema, endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
+import { CentsSchema, endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, TextSchema } from '../api';
 
 export const BundleIdSchema = z.enum(BUNDLE_IDS);
 
@@ -37,9 +37,9 @@ export type CheckoutOptions = z.infer<typeof CheckoutOptionsSchema>;
 
 /** What Checkout hands to its `handler` on success; the BFF verifies it. */
 export const CheckoutCallbackSchema = z.strictObject({
-  razorpay_order_id: z.string().min(1).max(100),
-  razorpay_payment_id: z.string().min(1).max(100),
-  razorpay_signature: z.string().min(1).max(200),
+  razorpay_order_id: TextSchema.min(1).max(100),
+  razorpay_payment_id: TextSchema.min(1).max(100),
+  razorpay_signature: TextSchema.min(1).max(200),
 });
 export type CheckoutCallback = z.infer<typeof CheckoutCallbackSchema>;
 

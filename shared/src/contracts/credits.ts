@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { USE_CASES } from '../catalog';
-import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
+import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, RequestDateSchema, TextSchema } from '../api';
 
 export const UseCaseSchema = z.enum(USE_CASES);
 
@@ -27,7 +27,7 @@ export const CreditSummarySchema = z.object({
 });
 export type CreditSummary = z.infer<typeof CreditSummarySchema>;
 
-const DateBound = z.union([z.iso.date(), IsoDateTimeSchema]);
+const DateBound = RequestDateSchema;
 
 export const UsageFiltersSchema = z.strictObject({
   from: DateBound.optional(),
@@ -35,12 +35,12 @@ export const UsageFiltersSchema = z.strictObject({
   useCase: UseCaseSchema.optional(),
   userId: IdSchema.optional(),
   projectId: IdSchema.optional(),
-  model: z.string().max(100).optional(),
+  model: TextSchema.max(100).optional(),
 });
 export type UsageFilters = z.infer<typeof UsageFiltersSchema>;
 
 export const UsageHistoryQuerySchema = UsageFiltersSchema.extend({
-  cursor: z.string().max(200).optional(),
+  cursor: TextSchema.max(200).optional(),
   limit: z.coerce.number().int().min(1).max(100).default(25),
 });
 export type UsageHistoryQuery = z.input<typeof UsageHistoryQuerySchema>;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
+import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, TextSchema } from '../api';
 import { BalanceAfterSchema, ReservationSchema, UseCaseSchema } from './credits';
 
 /**
@@ -32,7 +32,7 @@ export type MeteredUsage = z.infer<typeof MeteredUsageSchema>;
 export const ReserveBodySchema = z
   .strictObject({
     useCase: UseCaseSchema,
-    model: z.string().min(1).max(100),
+    model: TextSchema.min(1).max(100),
     ...AttributionShape,
     /** Either the estimate in millicredits ... */
     estimateMc: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
@@ -78,7 +78,7 @@ export const meteringContract = {
     summary: 'Record a finished model call in one step (refused when it cannot be covered)',
     auth: 'apiKey',
     idempotencyKey: 'required',
-    body: z.strictObject({ useCase: UseCaseSchema, model: z.string().min(1).max(100), ...AttributionShape, inputTokens: TokenCount, outputTokens: TokenCount }),
+    body: z.strictObject({ useCase: UseCaseSchema, model: TextSchema.min(1).max(100), ...AttributionShape, inputTokens: TokenCount, outputTokens: TokenCount }),
     response: z.object({ usage: MeteredUsageSchema, balance: BalanceAfterSchema }),
   }),
 };

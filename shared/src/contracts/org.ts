@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { endpoint, IdSchema, IsoDateTimeSchema } from '../api';
-import { EmailSchema, NameSchema, PasswordSchema, RoleSchema } from './auth';
+import { EmailSchema, NameSchema, PasswordSchema, RoleSchema, SessionInfoSchema } from './auth';
 
 export const MemberSchema = z.object({
   userId: IdSchema,
@@ -26,6 +26,31 @@ export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 const UserIdParams = z.strictObject({ userId: IdSchema });
 
+/** Roles an invitation can carry: the owner invites admins and members, an admin invites members. */
+export const InvitableRoleSchema = z.enum(['admin', 'member']);
+
+/** A pending invitation as the owner and admins see it (never its token). */
+export const InvitationSchema = z.object({
+  id: IdSchema,
+  email: z.string(),
+  role: InvitableRoleSchema,
+  invitedBy: z.object({ id: IdSchema, name: z.string() }).nullable(),
+  createdAt: IsoDateTimeSchema,
+  expiresAt: IsoDateTimeSchema,
+});
+export type Invitation = z.infer<typeof InvitationSchema>;
+
+/**
+ * What creating (or resending) an invitation returns: the single-use token and the link that
+ * carries it (in the URL fragment, so it never reaches a server log). Until invitation emails
+ * are sent by the BFF, the owner or admin hands the link over; it is shown this once.
+ */
+export const IssuedInvitationSchema = z.object({ invitation: InvitationSchema, acceptToken: z.string(), acceptUrl: z.string() });
+export type IssuedInvitation = z.infer<typeof IssuedInvitationSchema>;
+
+const InvitationParams = z.strictObject({ invitationId: IdSchema });
+export const InvitationTokenSchema = z.string().min(20).max(200).regex(/^[A-Za-z0-9_-]+$/, 'not an invitation token');
+
 export const orgContract = {
   listMembers: endpoint({
     method: 'GET',
@@ -34,19 +59,55 @@ export const orgContract = {
     auth: 'session',
     response: z.object({ members: z.array(MemberSchema) }),
   }),
-  addMember: endpoint({
+  createInvitation: endpoint({
     method: 'POST',
-    path: '/api/org/members',
-    summary: 'Add a member (owner only); creates the user when the email is new',
+    path: '/api/org/invitations',
+    summary: 'Invite someone by email with a role (owner: admin or member; admin: member); returns the single-use accept link once',
     auth: 'session',
-    body: z.strictObject({
-      email: EmailSchema,
-      name: NameSchema,
-      password: PasswordSchema,
-      role: z.enum(['admin', 'member']),
-    }),
-    response: MemberSchema,
+    body: z.strictObject({ email: EmailSchema, role: InvitableRoleSchema }),
+    response: IssuedInvitationSchema,
     status: 201,
+  }),
+  listInvitations: endpoint({
+    method: 'GET',
+    path: '/api/org/invitations',
+    summary: 'Pending invitations of the organization (owner or admin)',
+    auth: 'session',
+    response: z.object({ invitations: z.array(InvitationSchema) }),
+  }),
+  revokeInvitation: endpoint({
+    method: 'DELETE',
+    path: '/api/org/invitations/:invitationId',
+    summary: 'Revoke a pending invitation (owner, or an admin for a member invitation); its link stops working at once',
+    auth: 'session',
+    params: InvitationParams,
+    response: null,
+    status: 204,
+  }),
+  resendInvitation: endpoint({
+    method: 'POST',
+    path: '/api/org/invitations/:invitationId/resend',
+    summary: 'Issue a new link for a pending invitation (7 more days); the previous link stops working',
+    auth: 'session',
+    params: InvitationParams,
+    response: IssuedInvitationSchema,
+  }),
+  lookupInvitation: endpoint({
+    method: 'POST',
+    path: '/api/invitations/lookup',
+    summary: 'What an invitation link offers (organization, email, role) and whether that email already has an account',
+    auth: 'none',
+    body: z.strictObject({ token: InvitationTokenSchema }),
+    response: z.object({ orgName: z.string(), email: z.string(), role: InvitableRoleSchema, expiresAt: IsoDateTimeSchema, accountExists: z.boolean() }),
+  }),
+  acceptInvitation: endpoint({
+    method: 'POST',
+    path: '/api/invitations/accept',
+    summary:
+      'Accept an invitation and sign in: signed in as the invited email, or with that account\'s password, or (new email) with a name and a new password',
+    auth: 'none',
+    body: z.strictObject({ token: InvitationTokenSchema, name: NameSchema.optional(), password: PasswordSchema.optional() }),
+    response: SessionInfoSchema,
   }),
   changeRole: endpoint({
     method: 'PATCH',

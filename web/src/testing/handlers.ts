@@ -122,16 +122,28 @@ function authHandlers(db: MockDb): HttpHandler[] {
 function orgHandlers(db: MockDb): HttpHandler[] {
   return [
     http.get(url(orgContract.listMembers), ({ request }) => requireSession(db, request) ?? json(orgContract.listMembers, { members: db.members })),
-    http.post(url(orgContract.addMember), async ({ request }) => {
-      const denied = requireSession(db, request, { write: true, roles: ['owner'] });
+    http.get(url(orgContract.listInvitations), ({ request }) => {
+      const denied = requireSession(db, request, { roles: ['owner', 'admin'] });
+      return denied ?? json(orgContract.listInvitations, { invitations: db.invitations ?? [] });
+    }),
+    http.post(url(orgContract.createInvitation), async ({ request }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner', 'admin'] });
       if (denied) return denied;
-      const parsed = orgContract.addMember.body.safeParse(await bodyOf(request));
+      const parsed = orgContract.createInvitation.body.safeParse(await bodyOf(request));
       if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Check the form.');
-      if (db.members.some((m) => m.email === parsed.data.email)) return apiError(409, 'CONFLICT', 'Already a member.');
-      const member = { userId: nextId(), email: parsed.data.email, name: parsed.data.name, role: parsed.data.role, joinedAt: new Date().toISOString() };
-      db.members.push(member);
-      db.passwords.set(member.email, parsed.data.password);
-      return json(orgContract.addMember, member, 201);
+      if (db.members.some((m) => m.email === parsed.data.email)) return apiError(409, 'CONFLICT', 'This person is already a member');
+      const now = db.now.toISOString();
+      const invitation = {
+        id: nextId(),
+        email: parsed.data.email,
+        role: parsed.data.role,
+        invitedBy: null,
+        createdAt: now,
+        expiresAt: new Date(db.now.getTime() + 7 * 86_400_000).toISOString(),
+      };
+      (db.invitations ??= []).unshift(invitation);
+      const token = `mock-invitation-token-${invitation.id}`;
+      return json(orgContract.createInvitation, { invitation, acceptToken: token, acceptUrl: `/invitations/accept#token=${token}` }, 201);
     }),
     http.patch(url(orgContract.changeRole), async ({ request, params }) => {
       const denied = requireSession(db, request, { write: true, roles: ['owner'] });

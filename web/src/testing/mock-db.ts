@@ -1,7 +1,7 @@
 import { MC_PER_CREDIT, MODELS, OVERAGE_CENTS_PER_CREDIT, LOW_BALANCE_MC, MONTHLY_ALLOWANCE_MC, costMc, type UseCase, USE_CASES } from '@ai-credits/shared/catalog';
 import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import type { CreditSummary, UsageCharts, UsageRow } from '@ai-credits/shared/contracts/credits';
-import type { AuditEntry, Member, Project } from '@ai-credits/shared/contracts/org';
+import type { AuditEntry, Invitation, Member, Project } from '@ai-credits/shared/contracts/org';
 import type { ScenarioName } from './scenarios';
 
 /**
@@ -27,6 +27,8 @@ export interface MockDb {
   overageLimitMc: number;
   unpaidInvoices: { count: number; amountCents: number };
   audit: AuditEntry[];
+  /** Pending invitations (created by the mock; none in the scenarios). */
+  invitations?: Invitation[];
 }
 
 export const DEFAULT_PASSWORD = 'password123';

@@ -1,4 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
+import { sql, type Kysely, type Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -61,19 +61,13 @@ export async function deleteSession(db: Q, sessionId: string) {
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
-/** Failures counted for `key` in the window that is still open (0 when none). */
-export async function rateLimitCount(db: Q, key: string, now: Date, windowMs: number): Promise<number> {
-  const row = await db
-    .selectFrom('rate_limits')
-    .select('count')
-    .where('key', '=', key)
-    .where('window_start', '>=', new Date(now.getTime() - windowMs))
-    .executeTakeFirst();
-  return row?.count ?? 0;
-}
-
 export async function clearRateLimit(db: Q, key: string) {
   await db.deleteFrom('rate_limits').where('key', '=', key).execute();
+}
+
+/** Takes back one hit (an attempt that turned out not to count), never below zero. */
+export async function undoRateLimitHit(db: Q, key: string) {
+  await db.updateTable('rate_limits').set((eb) => ({ count: sql<number>`greatest(${eb.ref('count')} - 1, 0)` })).where('key', '=', key).execute();
 }
 
 /**

@@ -55,9 +55,35 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
     };
   }
 
+  /**
+   * Every attempt is counted (one atomic upsert per key) before its password is checked, so
+   * concurrent guesses cannot all slip under the limit; an attempt that succeeds is then taken
+   * back, so only failures count (a busy office behind one address can still sign in) and it
+   * clears the account's count. Used by sign-in and by accepting an invitation with a password.
+   */
+  async function checkCredentials(input: { email: string; password: string; ip: string }) {
+    const now = clock.now();
+    const emailKey = `login:email:${input.email}`;
+    const ipKey = `login:ip:${input.ip}`;
+    const [byEmail, byIp] = await Promise.all([
+      repo.hitRateLimit(db, emailKey, now, LOGIN_WINDOW_MS),
+      repo.hitRateLimit(db, ipKey, now, LOGIN_WINDOW_MS),
+    ]);
+    if (byEmail > LOGIN_MAX_FAILURES_PER_EMAIL || byIp > LOGIN_MAX_FAILURES_PER_IP) {
+      throw new HttpError(429, 'RATE_LIMITED', 'Too many failed sign-in attempts. Wait 15 minutes and try again.');
+    }
+    const user = await repo.findUserByEmail(db, input.email);
+    const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_HASH);
+    if (!user || !ok) throw new HttpError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
+    await Promise.all([repo.clearRateLimit(db, emailKey), repo.undoRateLimitHit(db, ipKey)]);
+    return user;
+  }
+
   return {
     hashPassword,
     readSession,
+    startSession,
+    checkCredentials,
 
     /** Sign-up creates an org whose creator is its owner, with its first 300 credits (PRODUCT.md). */
     async signup(input: { orgName: string; name: string; email: string; password: string }) {
@@ -75,25 +101,8 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
       return startSession(userId, orgId);
     },
 
-    /** Only failed attempts count towards the limits, so a busy office behind one IP can still sign in. */
     async login(input: { email: string; password: string; ip: string }) {
-      const now = clock.now();
-      const emailKey = `login:email:${input.email}`;
-      const ipKey = `login:ip:${input.ip}`;
-      const [byEmail, byIp] = await Promise.all([
-        repo.rateLimitCount(db, emailKey, now, LOGIN_WINDOW_MS),
-        repo.rateLimitCount(db, ipKey, now, LOGIN_WINDOW_MS),
-      ]);
-      if (byEmail >= LOGIN_MAX_FAILURES_PER_EMAIL || byIp >= LOGIN_MAX_FAILURES_PER_IP) {
-        throw new HttpError(429, 'RATE_LIMITED', 'Too many failed sign-in attempts. Wait 15 minutes and try again.');
-      }
-      const user = await repo.findUserByEmail(db, input.email);
-      const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_HASH);
-      if (!user || !ok) {
-        await Promise.all([repo.hitRateLimit(db, emailKey, now, LOGIN_WINDOW_MS), repo.hitRateLimit(db, ipKey, now, LOGIN_WINDOW_MS)]);
-        throw new HttpError(401, 'INVALID_CREDENTIALS', 'Email or password is incorrect');
-      }
-      await repo.clearRateLimit(db, emailKey);
+      const user = await checkCredentials(input);
       const membership = await repo.findMembershipOfUser(db, user.id);
       if (!membership) throw new HttpError(403, 'FORBIDDEN', 'This account is not a member of any organization');
       return startSession(user.id, membership.org_id);

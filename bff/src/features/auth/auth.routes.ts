@@ -1,5 +1,7 @@
 import { Router, type CookieOptions } from 'express';
 import { authContract } from '@ai-credits/shared/contracts/auth';
+import { orgContract } from '@ai-credits/shared/contracts/org';
+import { parseResponse } from '../../http/endpoint';
 import { HttpError } from '../../http/http-error';
 import type { Services } from '../../services';
 import { getSession, SESSION_COOKIE } from './session.middleware';
@@ -19,13 +21,20 @@ export function authRouter(services: Services): Router {
   router.post(authContract.signup.path, async (req, res) => {
     const body = authContract.signup.body.parse(req.body ?? {});
     const { token, context } = await services.accounts.signup(body);
-    res.cookie(SESSION_COOKIE, token, cookie).status(201).json(authContract.signup.response.parse(context.info));
+    res.cookie(SESSION_COOKIE, token, cookie).status(201).json(parseResponse(authContract.signup.response, context.info));
   });
 
   router.post(authContract.login.path, async (req, res) => {
     const body = authContract.login.body.parse(req.body ?? {});
     const { token, context } = await services.accounts.login({ ...body, ip: req.ip ?? 'unknown' });
-    res.cookie(SESSION_COOKIE, token, cookie).json(authContract.login.response.parse(context.info));
+    res.cookie(SESSION_COOKIE, token, cookie).json(parseResponse(authContract.login.response, context.info));
+  });
+
+  // Accepting an invitation signs in to the organization joined (a new session cookie).
+  router.post(orgContract.acceptInvitation.path, async (req, res) => {
+    const body = orgContract.acceptInvitation.body.parse(req.body ?? {});
+    const { token, context } = await services.invitations.accept(body, getSession(res), req.ip ?? 'unknown');
+    res.cookie(SESSION_COOKIE, token, cookie).json(parseResponse(orgContract.acceptInvitation.response, context.info));
   });
 
   router.post(authContract.logout.path, async (_req, res) => {
@@ -37,7 +46,7 @@ export function authRouter(services: Services): Router {
   router.get(authContract.session.path, (_req, res) => {
     const session = getSession(res);
     if (!session) throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in first');
-    res.json(authContract.session.response.parse(session.info));
+    res.json(parseResponse(authContract.session.response, session.info));
   });
 
   return router;

@@ -7,12 +7,19 @@ import type { SessionContext } from './accounts.service';
 
 export const SESSION_COOKIE = 'aic_session';
 
+/** The cookie's value; undefined when absent or unreadable (bad percent-encoding is no session, not a 500). */
 export function readCookie(req: Request, name: string): string | undefined {
   const header = req.headers.cookie;
   if (!header) return undefined;
   for (const part of header.split(';')) {
     const eq = part.indexOf('=');
-    if (eq > 0 && part.slice(0, eq).trim() === name) return decodeURIComponent(part.slice(eq + 1).trim());
+    if (eq > 0 && part.slice(0, eq).trim() === name) {
+      try {
+        return decodeURIComponent(part.slice(eq + 1).trim());
+      } catch {
+        return undefined;
+      }
+    }
   }
   return undefined;
 }
@@ -52,7 +59,8 @@ const CSRF_EXEMPT = new Set(['/api/auth/login', '/api/auth/signup']);
 export function csrfMiddleware(): RequestHandler {
   return (req, res, next) => {
     const session = getSession(res);
-    if (!session || SAFE_METHODS.has(req.method) || CSRF_EXEMPT.has(req.path)) return next();
+    // Mounted under /api: baseUrl + path is the full path whatever the mount point.
+    if (!session || SAFE_METHODS.has(req.method) || CSRF_EXEMPT.has(req.baseUrl + req.path)) return next();
     const sent = Buffer.from(req.get('x-csrf-token') ?? '');
     const expected = Buffer.from(session.csrfToken);
     if (sent.length !== expected.length || !timingSafeEqual(sent, expected)) {

@@ -206,7 +206,7 @@ export function createBillingService(deps: BillingDeps) {
   }
 
   async function handleWebhook(rawBody: Buffer | undefined, signature: string | undefined, eventIdHeader: string | undefined): Promise<void> {
-    if (!rawBody || !signature || !gateway.verifyWebhookSignature(rawBody, signature)) {
+    if (!rawBody || !signature || !(await gateway.verifyWebhookSignature(rawBody, signature))) {
       logger.warn({ eventId: eventIdHeader, hasSignature: Boolean(signature), bytes: rawBody?.length ?? 0 }, 'Razorpay webhook rejected: bad signature');
       throw new HttpError(400, 'INVALID_SIGNATURE', 'Webhook signature verification failed');
     }
@@ -295,7 +295,7 @@ export function createBillingService(deps: BillingDeps) {
       if (!stored) throw notFound('Purchase');
       const valid =
         body.razorpay_order_id === stored.razorpay_order_id &&
-        gateway.verifyCheckoutSignature(stored.razorpay_order_id, body.razorpay_payment_id, body.razorpay_signature);
+        (await gateway.verifyCheckoutSignature(stored.razorpay_order_id, body.razorpay_payment_id, body.razorpay_signature));
       if (!valid) {
         logger.warn({ purchaseId, orgId: actor.orgId, paymentId: body.razorpay_payment_id }, 'Checkout callback rejected: bad signature');
         throw new HttpError(400, 'INVALID_SIGNATURE', 'The payment could not be verified. No credits were added.');

@@ -4,7 +4,7 @@ import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
 import type { PaymentGateway } from './payment-gateway';
 import { createRazorpayGateway } from './razorpay-gateway';
-import { createSandboxGateway } from './sandbox-gateway';
+import { createSandboxGateway, sandboxSecretsFrom } from './sandbox-gateway';
 
 /** Razorpay when its keys are set; otherwise the local sandbox (PRODUCT.md "Buying credits"). */
 export function createPaymentGateway(env: Env, deps: { db: Db; clock: Clock; logger: Logger }): PaymentGateway {
@@ -17,5 +17,5 @@ export function createPaymentGateway(env: Env, deps: { db: Db; clock: Clock; log
       deps.logger,
     );
   }
-  return createSandboxGateway({ keySecret: env.SANDBOX_KEY_SECRET, webhookSecret: env.SANDBOX_WEBHOOK_SECRET }, deps);
+  return createSandboxGateway(sandboxSecretsFrom(deps.db), deps);
 }

@@ -32,10 +32,10 @@ export interface PaymentGateway {
   readonly keyId: string;
   createOrder(input: { amountCents: number; currency: 'USD'; receipt: string; notes: Record<string, string> }): Promise<GatewayOrder>;
   fetchOrderPayments(orderId: string): Promise<GatewayPayment[]>;
-  /** Checkout callback: HMAC-SHA256(order_id|payment_id, key secret). */
-  verifyCheckoutSignature(orderId: string, paymentId: string, signature: string): boolean;
+  /** Checkout callback: HMAC-SHA256(order_id|payment_id, key secret). Async: the sandbox's secrets live in the database. */
+  verifyCheckoutSignature(orderId: string, paymentId: string, signature: string): Promise<boolean>;
   /** Webhook: HMAC-SHA256(raw body, webhook secret). */
-  verifyWebhookSignature(rawBody: Buffer, signature: string): boolean;
+  verifyWebhookSignature(rawBody: Buffer, signature: string): Promise<boolean>;
   /**
    * Sandbox only: what happens when the test-mode Checkout dialog is paid or failed. The real
    * gateway has no such thing (the customer pays on Razorpay's own Checkout).
@@ -80,10 +80,10 @@ export function checkoutSignature(keySecret: string, orderId: string, paymentId:
   return hmacHex(keySecret, `${orderId}|${paymentId}`);
 }
 
-export function secretsSigner(keySecret: string, webhookSecret: string) {
+export function secretsSigner(secrets: () => Promise<{ keySecret: string; webhookSecret: string }>) {
   return {
-    verifyCheckoutSignature: (orderId: string, paymentId: string, signature: string) =>
-      signatureMatches(checkoutSignature(keySecret, orderId, paymentId), signature),
-    verifyWebhookSignature: (rawBody: Buffer, signature: string) => signatureMatches(hmacHex(webhookSecret, rawBody), signature),
+    verifyCheckoutSignature: async (orderId: string, paymentId: string, signature: string) =>
+      signatureMatches(checkoutSignature((await secrets()).keySecret, orderId, paymentId), signature),
+    verifyWebhookSignature: async (rawBody: Buffer, signature: string) => signatureMatches(hmacHex((await secrets()).webhookSecret, rawBody), signature),
   };
 }

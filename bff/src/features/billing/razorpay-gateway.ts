@@ -71,7 +71,7 @@ export function createRazorpayGateway(config: RazorpayConfig, logger: Logger): P
     mode: 'live',
     name: 'razorpay',
     keyId: config.keyId,
-    ...secretsSigner(config.keySecret, config.webhookSecret),
+    ...secretsSigner(() => Promise.resolve(config)),
 
     async createOrder(input) {
       const order = await call('orders.create', () =>

@@ -1,6 +1,7 @@
 import { randomInt, randomUUID } from 'node:crypto';
 import type { Db } from '../../db/db';
 import type { Clock } from '../../lib/clock';
+import { installationSecret } from '../../lib/installation-secrets';
 import * as repo from './billing.repository';
 import { checkoutSignature, hmacHex, secretsSigner, type PaymentGateway, type SimulatedPayment } from './payment-gateway';
 
@@ -20,15 +21,34 @@ export interface SandboxConfig {
   webhookSecret: string;
 }
 
+/** Names of the sandbox's signing secrets in installation_secrets (random per installation). */
+export const SANDBOX_KEY_SECRET_NAME = 'sandbox_key_secret';
+export const SANDBOX_WEBHOOK_SECRET_NAME = 'sandbox_webhook_secret';
+
+/** The sandbox's secrets, read (or made) once per process; a failed read is retried next time. */
+export function sandboxSecretsFrom(db: Db): () => Promise<SandboxConfig> {
+  let loading: Promise<SandboxConfig> | null = null;
+  return () => {
+    loading ??= (async () => ({
+      keySecret: await installationSecret(db, SANDBOX_KEY_SECRET_NAME),
+      webhookSecret: await installationSecret(db, SANDBOX_WEBHOOK_SECRET_NAME),
+    }))().catch((err: unknown) => {
+      loading = null;
+      throw err;
+    });
+    return loading;
+  };
+}
+
 /**
  * The local sandbox: behaves like Razorpay test mode (ids, signatures, webhooks) with no
  * network. Its payments live in PostgreSQL (not in this process) so that any BFF instance
  * answers the reconciliation sweep the same way.
  */
-export function createSandboxGateway(config: SandboxConfig, deps: { db: Db; clock: Clock }): PaymentGateway {
+export function createSandboxGateway(secrets: () => Promise<SandboxConfig>, deps: { db: Db; clock: Clock }): PaymentGateway {
   const { db, clock } = deps;
 
-  function webhookFor(event: 'payment.captured' | 'payment.failed', payment: Record<string, unknown>): SimulatedPayment['webhook'] {
+  function webhookFor(config: SandboxConfig, event: 'payment.captured' | 'payment.failed', payment: Record<string, unknown>): SimulatedPayment['webhook'] {
     const body = {
       entity: 'event',
       account_id: 'acc_sandbox',
@@ -45,7 +65,7 @@ export function createSandboxGateway(config: SandboxConfig, deps: { db: Db; cloc
     mode: 'sandbox',
     name: 'sandbox',
     keyId: SANDBOX_KEY_ID,
-    ...secretsSigner(config.keySecret, config.webhookSecret),
+    ...secretsSigner(secrets),
 
     async createOrder(input) {
       return { id: razorpayId('order'), amount: input.amountCents, currency: input.currency, status: 'created' };
@@ -65,6 +85,7 @@ export function createSandboxGateway(config: SandboxConfig, deps: { db: Db; cloc
     },
 
     async simulatePayment(input) {
+      const config = await secrets();
       const paymentId = razorpayId('pay');
       const success = input.outcome === 'success';
       const errorDescription = success ? null : 'Your bank declined this payment (sandbox test failure).';
@@ -104,7 +125,7 @@ export function createSandboxGateway(config: SandboxConfig, deps: { db: Db; cloc
               razorpay_signature: checkoutSignature(config.keySecret, input.orderId, paymentId),
             }
           : null,
-        webhook: webhookFor(success ? 'payment.captured' : 'payment.failed', entity),
+        webhook: webhookFor(config, success ? 'payment.captured' : 'payment.failed', entity),
         errorDescription,
       };
     },

@@ -1,3 +1,5 @@
+import { z } from 'zod';
+import { IdSchema, RequestDateSchema } from '@ai-credits/shared/api';
 import { LOW_BALANCE_MC, OVERAGE_CENTS_PER_CREDIT, USE_CASES, findModel, overageInvoiceFor } from '@ai-credits/shared/catalog';
 import type { CreditSummary, DailyUsage, UsageCharts, UsageFilters, UsagePage, UsageRow } from '@ai-credits/shared/contracts/credits';
 import type { Db } from '../../db/db';
@@ -34,15 +36,20 @@ function encodeCursor(row: { occurred_at: Date; id: string }) {
   return Buffer.from(JSON.stringify([row.occurred_at.toISOString(), row.id])).toString('base64url');
 }
 
+/** What encodeCursor writes: a date-time in the request range and a UUID (anything else never reaches SQL). */
+const CursorSchema = z.tuple([RequestDateSchema, IdSchema]);
+
 function decodeCursor(cursor: string): { at: Date; id: string } {
+  let parsed: unknown;
   try {
-    const [at, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as [string, string];
-    const date = new Date(at);
-    if (Number.isNaN(date.getTime()) || !/^[0-9a-f-]{36}$/.test(id)) throw new Error('bad cursor');
-    return { at: date, id };
+    parsed = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
-    throw new HttpError(400, 'VALIDATION_FAILED', 'cursor: not a cursor this API returned');
+    parsed = null;
   }
+  const result = CursorSchema.safeParse(parsed);
+  if (!result.success) throw new HttpError(400, 'VALIDATION_FAILED', 'cursor: not a cursor this API returned');
+  const [at, id] = result.data;
+  return { at: new Date(at), id };
 }
 
 type UsageDbRow = Awaited<ReturnType<typeof repo.usagePage>>[number];

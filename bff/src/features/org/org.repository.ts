@@ -24,10 +24,6 @@ export function findMember(db: Q, orgId: string, userId: string) {
     .executeTakeFirst();
 }
 
-export function insertMembership(db: Q, m: { org_id: string; user_id: string; role: 'admin' | 'member'; created_at: Date }) {
-  return db.insertInto('memberships').values(m).onConflict((oc) => oc.columns(['org_id', 'user_id']).doNothing()).returning('user_id').executeTakeFirst();
-}
-
 export async function updateRole(db: Q, orgId: string, userId: string, role: 'admin' | 'member') {
   await db.updateTable('memberships').set({ role }).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
 }

@@ -3,10 +3,14 @@ import { orgContract } from '@ai-credits/shared/contracts/org';
 import { mount } from '../../http/endpoint';
 import type { Services } from '../../services';
 
-export function orgRouter({ org }: Services): Router {
+export function orgRouter({ org, invitations }: Services): Router {
   const router = Router();
   mount(router, orgContract.listMembers, {}, async ({ actor }) => ({ members: await org.listMembers(actor.orgId) }));
-  mount(router, orgContract.addMember, { roles: ['owner'] }, ({ actor, body }) => org.addMember(actor.orgId, actor.userId!, body));
+  mount(router, orgContract.createInvitation, { roles: ['owner', 'admin'] }, ({ actor, body }) => invitations.create(actor, body));
+  mount(router, orgContract.listInvitations, { roles: ['owner', 'admin'] }, async ({ actor }) => ({ invitations: await invitations.listPending(actor.orgId) }));
+  mount(router, orgContract.revokeInvitation, { roles: ['owner', 'admin'] }, ({ actor, params }) => invitations.revoke(actor, params.invitationId));
+  mount(router, orgContract.resendInvitation, { roles: ['owner', 'admin'] }, ({ actor, params }) => invitations.resend(actor, params.invitationId));
+  mount(router, orgContract.lookupInvitation, {}, ({ body }) => invitations.lookup(body.token));
   mount(router, orgContract.changeRole, { roles: ['owner'] }, ({ actor, params, body }) => org.changeRole(actor.orgId, actor.userId!, params.userId, body.role));
   mount(router, orgContract.removeMember, { roles: ['owner'] }, ({ actor, params }) => org.removeMember(actor.orgId, actor.userId!, params.userId));
   mount(router, orgContract.listProjects, {}, async ({ actor }) => ({ projects: await org.listProjects(actor.orgId) }));

@@ -3,7 +3,6 @@ import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
 import type { AccountsService } from '../auth/accounts.service';
-import { findUserByEmail, insertUser } from '../auth/accounts.repository';
 import { insertAudit } from '../ledger/ledger.repository';
 import * as repo from './org.repository';
 
@@ -29,21 +28,6 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
   return {
     async listMembers(orgId: string) {
       return (await repo.listMembers(db, orgId)).map(toMember);
-    },
-
-    /** Owner adds a member; an existing account (by email) joins with its own password unchanged. */
-    async addMember(orgId: string, actorUserId: string, input: { email: string; name: string; password: string; role: 'admin' | 'member' }) {
-      const passwordHash = await deps.accounts.hashPassword(input.password);
-      return db.transaction().execute(async (trx) => {
-        const now = clock.now();
-        const existing = await findUserByEmail(trx, input.email);
-        const user = existing ?? (await insertUser(trx, { email: input.email, name: input.name, password_hash: passwordHash, created_at: now }));
-        if (!user) throw new HttpError(409, 'EMAIL_TAKEN', 'An account with this email was just created; try again');
-        const added = await repo.insertMembership(trx, { org_id: orgId, user_id: user.id, role: input.role, created_at: now });
-        if (!added) throw new HttpError(409, 'CONFLICT', 'This person is already a member');
-        await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'member.added', from_value: null, to_value: { userId: user.id, role: input.role }, created_at: now });
-        return toMember({ user_id: user.id, email: user.email, name: user.name, role: input.role, created_at: now });
-      });
     },
 
     async changeRole(orgId: string, actorUserId: string, userId: string, role: 'admin' | 'member') {

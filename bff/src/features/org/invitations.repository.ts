@@ -1,0 +1,139 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from '../../db/database';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+const COLUMNS = [
+  'invitations.id',
+  'invitations.org_id',
+  'invitations.email',
+  'invitations.role',
+  'invitations.created_at',
+  'invitations.expires_at',
+  'invitations.invited_by',
+] as const;
+
+export type InvitationRow = Awaited<ReturnType<typeof findOpenInvitation>> & {};
+
+/** Open = neither accepted nor revoked (it may have expired). */
+export function findOpenInvitation(db: Q, orgId: string, id: string) {
+  return db
+    .selectFrom('invitations')
+    .leftJoin('users', 'users.id', 'invitations.invited_by')
+    .select([...COLUMNS, 'users.name as invited_by_name'])
+    .where('invitations.org_id', '=', orgId)
+    .where('invitations.id', '=', id)
+    .where('invitations.accepted_at', 'is', null)
+    .where('invitations.revoked_at', 'is', null)
+    .executeTakeFirst();
+}
+
+export function listPending(db: Q, orgId: string, now: Date) {
+  return db
+    .selectFrom('invitations')
+    .leftJoin('users', 'users.id', 'invitations.invited_by')
+    .select([...COLUMNS, 'users.name as invited_by_name'])
+    .where('invitations.org_id', '=', orgId)
+    .where('invitations.accepted_at', 'is', null)
+    .where('invitations.revoked_at', 'is', null)
+    .where('invitations.expires_at', '>', now)
+    .orderBy('invitations.created_at', 'desc')
+    .execute();
+}
+
+/** An open invitation that has run out no longer blocks a new one for the same email. */
+export async function retireExpired(db: Q, orgId: string, email: string, now: Date) {
+  await db
+    .updateTable('invitations')
+    .set({ revoked_at: now })
+    .where('org_id', '=', orgId)
+    .where('email', '=', email)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '<=', now)
+    .execute();
+}
+
+/** Null when the email already has an open invitation to this org (unique partial index). */
+export function insertInvitation(
+  db: Q,
+  i: { org_id: string; email: string; role: 'admin' | 'member'; token_hash: string; invited_by: string; created_at: Date; expires_at: Date },
+) {
+  return db
+    .insertInto('invitations')
+    .values(i)
+    .onConflict((oc) => oc.columns(['org_id', 'email']).where('accepted_at', 'is', null).where('revoked_at', 'is', null).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+}
+
+export async function revoke(db: Q, orgId: string, id: string, now: Date) {
+  const row = await db
+    .updateTable('invitations')
+    .set({ revoked_at: now })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  return Boolean(row);
+}
+
+/** A new token (the old one stops matching) and a new expiry, for an invitation still open. */
+export async function reissue(db: Q, orgId: string, id: string, tokenHash: string, expiresAt: Date) {
+  const row = await db
+    .updateTable('invitations')
+    .set({ token_hash: tokenHash, expires_at: expiresAt })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returning('id')
+    .executeTakeFirst();
+  return Boolean(row);
+}
+
+/** The invitation a token names, with its org's name, whatever its state. */
+export function findByToken(db: Q, tokenHash: string) {
+  return db
+    .selectFrom('invitations')
+    .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
+    .select([...COLUMNS, 'invitations.accepted_at', 'invitations.revoked_at', 'organizations.name as org_name'])
+    .where('invitations.token_hash', '=', tokenHash)
+    .executeTakeFirst();
+}
+
+/**
+ * Takes the invitation: one UPDATE that only an open, unexpired invitation passes. Concurrent
+ * accepts queue on the row lock and re-check, so exactly one wins; the loser sees nothing.
+ */
+export function claim(db: Q, tokenHash: string, now: Date) {
+  return db
+    .updateTable('invitations')
+    .set({ accepted_at: now })
+    .where('token_hash', '=', tokenHash)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .where('expires_at', '>', now)
+    .returning(['org_id', 'id', 'email', 'role'])
+    .executeTakeFirst();
+}
+
+export async function setAcceptedBy(db: Q, orgId: string, id: string, userId: string) {
+  await db.updateTable('invitations').set({ accepted_by: userId }).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** Serialises everything that gives this user a membership (two accepts at once cannot both join). */
+export function lockUser(db: Q, userId: string) {
+  return db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', userId).forUpdate().executeTakeFirst();
+}
+
+export function membershipOfUser(db: Q, userId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
+    .select(['memberships.org_id', 'organizations.name as org_name'])
+    .where('memberships.user_id', '=', userId)
+    .executeTakeFirst();
+}

@@ -1,0 +1,190 @@
+import { createHash, randomBytes } from 'node:crypto';
+import type { Invitation, IssuedInvitation } from '@ai-credits/shared/contracts/org';
+import type { Db } from '../../db/db';
+import type { Actor } from '../../http/endpoint';
+import { forbidden, HttpError, notFound } from '../../http/http-error';
+import type { Clock } from '../../lib/clock';
+import type { AccountsService, SessionContext } from '../auth/accounts.service';
+import { findUserByEmail, insertMembership, insertUser } from '../auth/accounts.repository';
+import { insertAudit } from '../ledger/ledger.repository';
+import { findMember } from './org.repository';
+import * as repo from './invitations.repository';
+
+export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+
+const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+type Row = { id: string; email: string; role: 'admin' | 'member'; created_at: Date; expires_at: Date; invited_by: string | null; invited_by_name: string | null };
+
+const toInvitation = (r: Row): Invitation => ({
+  id: r.id,
+  email: r.email,
+  role: r.role,
+  invitedBy: r.invited_by && r.invited_by_name ? { id: r.invited_by, name: r.invited_by_name } : null,
+  createdAt: r.created_at.toISOString(),
+  expiresAt: r.expires_at.toISOString(),
+});
+
+/** The owner invites admins and members; an admin invites (and revokes, resends) members only. */
+function assertMayHandle(actor: Actor, role: 'admin' | 'member') {
+  if (actor.role === 'owner' || (actor.role === 'admin' && role === 'member')) return;
+  throw forbidden('Only the organization owner can invite admins');
+}
+
+/**
+ * Invitations (PRODUCT.md "Team"): nobody joins an organization without accepting. The accept
+ * token is 256 random bits, stored only as its SHA-256, single-use and valid for 7 days.
+ */
+export function createInvitationsService(deps: { db: Db; clock: Clock; accounts: AccountsService }) {
+  const { db, clock, accounts } = deps;
+
+  function issue() {
+    const token = randomBytes(32).toString('base64url');
+    return { token, tokenHash: hashToken(token), acceptUrl: `/invitations/accept#token=${token}` };
+  }
+
+  async function issued(orgId: string, id: string, token: { token: string; acceptUrl: string }): Promise<IssuedInvitation> {
+    const row = await repo.findOpenInvitation(db, orgId, id);
+    if (!row) throw notFound('Invitation');
+    return { invitation: toInvitation(row), acceptToken: token.token, acceptUrl: token.acceptUrl };
+  }
+
+  async function openOrThrow(actor: Actor, id: string) {
+    const row = await repo.findOpenInvitation(db, actor.orgId, id);
+    if (!row) throw notFound('Invitation');
+    assertMayHandle(actor, row.role);
+    return row;
+  }
+
+  return {
+    async create(actor: Actor, input: { email: string; role: 'admin' | 'member' }): Promise<IssuedInvitation> {
+      assertMayHandle(actor, input.role);
+      const user = await findUserByEmail(db, input.email);
+      if (user && (await findMember(db, actor.orgId, user.id))) throw new HttpError(409, 'CONFLICT', 'This person is already a member');
+      const token = issue();
+      const id = await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        await repo.retireExpired(trx, actor.orgId, input.email, now);
+        const row = await repo.insertInvitation(trx, {
+          org_id: actor.orgId,
+          email: input.email,
+          role: input.role,
+          token_hash: token.tokenHash,
+          invited_by: actor.userId!,
+          created_at: now,
+          expires_at: new Date(now.getTime() + INVITATION_TTL_MS),
+        });
+        if (!row) throw new HttpError(409, 'CONFLICT', 'This email already has a pending invitation; resend or revoke it');
+        await insertAudit(trx, { org_id: actor.orgId, actor_user_id: actor.userId, action: 'invitation.created', from_value: null, to_value: { invitationId: row.id, email: input.email, role: input.role }, created_at: now });
+        return row.id;
+      });
+      return issued(actor.orgId, id, token);
+    },
+
+    async listPending(orgId: string) {
+      return (await repo.listPending(db, orgId, clock.now())).map(toInvitation);
+    },
+
+    async revoke(actor: Actor, id: string) {
+      const row = await openOrThrow(actor, id);
+      await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        if (!(await repo.revoke(trx, actor.orgId, id, now))) throw notFound('Invitation');
+        await insertAudit(trx, { org_id: actor.orgId, actor_user_id: actor.userId, action: 'invitation.revoked', from_value: { invitationId: id, email: row.email, role: row.role }, to_value: null, created_at: now });
+      });
+    },
+
+    /** A new link and 7 more days; the previous link stops working in the same statement. */
+    async resend(actor: Actor, id: string): Promise<IssuedInvitation> {
+      const row = await openOrThrow(actor, id);
+      const token = issue();
+      await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        if (!(await repo.reissue(trx, actor.orgId, id, token.tokenHash, new Date(now.getTime() + INVITATION_TTL_MS)))) throw notFound('Invitation');
+        await insertAudit(trx, { org_id: actor.orgId, actor_user_id: actor.userId, action: 'invitation.resent', from_value: null, to_value: { invitationId: id, email: row.email, role: row.role }, created_at: now });
+      });
+      return issued(actor.orgId, id, token);
+    },
+
+    /** What a link offers, for the accept page; the same refusals as accepting it. */
+    async lookup(token: string) {
+      const found = await usableOrThrow(token);
+      return {
+        orgName: found.org_name,
+        email: found.email,
+        role: found.role,
+        expiresAt: found.expires_at.toISOString(),
+        accountExists: Boolean(await findUserByEmail(db, found.email)),
+      };
+    },
+
+    /**
+     * Signed in as the invited email, or with that account's password (same limits as sign-in),
+     * or, for an email with no account, with a name and a new password. One person belongs to
+     * one organization. Returns a new session in the organization joined.
+     */
+    async accept(input: { token: string; name?: string; password?: string }, session: SessionContext | null, ip: string) {
+      const found = await usableOrThrow(input.token);
+      let userId: string | null = null;
+      let newAccount: { name: string; passwordHash: string } | null = null;
+      if (session) {
+        if (session.info.user.email !== found.email) {
+          throw forbidden(`This invitation is for ${found.email}; sign out and open the link again`);
+        }
+        userId = session.info.user.id;
+      } else if (await findUserByEmail(db, found.email)) {
+        if (!input.password) throw new HttpError(400, 'VALIDATION_FAILED', `password: enter the password of the account ${found.email}`);
+        try {
+          userId = (await accounts.checkCredentials({ email: found.email, password: input.password, ip })).id;
+        } catch (err) {
+          // The account may be one a concurrent accept of this very link just created: say the
+          // link is used (409), not that this person's password is wrong.
+          await usableOrThrow(input.token);
+          throw err;
+        }
+      } else {
+        if (!input.name || !input.password) throw new HttpError(400, 'VALIDATION_FAILED', 'name, password: choose your name and a password for your new account');
+        newAccount = { name: input.name, passwordHash: await accounts.hashPassword(input.password) };
+      }
+
+      const joined = await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const claimed = await repo.claim(trx, hashToken(input.token), now);
+        if (!claimed) throw new HttpError(409, 'CONFLICT', 'This invitation was already used or is no longer valid');
+        if (newAccount) {
+          const user = await insertUser(trx, { email: claimed.email, name: newAccount.name, password_hash: newAccount.passwordHash, created_at: now });
+          if (!user) throw new HttpError(409, 'EMAIL_TAKEN', 'An account with this email was just created; sign in and open the link again');
+          userId = user.id;
+        }
+        const user = await repo.lockUser(trx, userId!);
+        if (!user) throw notFound('Account');
+        const current = await repo.membershipOfUser(trx, user.id);
+        if (current) {
+          throw new HttpError(
+            409,
+            'CONFLICT',
+            current.org_id === claimed.org_id
+              ? 'You are already a member of this organization'
+              : `You already belong to the organization ${current.org_name}. An account belongs to one organization: leave it first, or ask for an invitation to another email.`,
+          );
+        }
+        await insertMembership(trx, { org_id: claimed.org_id, user_id: user.id, role: claimed.role, created_at: now });
+        await repo.setAcceptedBy(trx, claimed.org_id, claimed.id, user.id);
+        await insertAudit(trx, { org_id: claimed.org_id, actor_user_id: user.id, action: 'invitation.accepted', from_value: null, to_value: { invitationId: claimed.id, userId: user.id, email: claimed.email, role: claimed.role }, created_at: now });
+        return { userId: user.id, orgId: claimed.org_id };
+      });
+      return accounts.startSession(joined.userId, joined.orgId);
+    },
+  };
+
+  async function usableOrThrow(token: string) {
+    const found = await repo.findByToken(db, hashToken(token));
+    if (!found) throw notFound('Invitation');
+    if (found.accepted_at) throw new HttpError(409, 'CONFLICT', 'This invitation was already used');
+    if (found.revoked_at) throw new HttpError(409, 'CONFLICT', 'This invitation was withdrawn; ask for a new one');
+    if (found.expires_at <= clock.now()) throw new HttpError(409, 'CONFLICT', 'This invitation has expired; ask for a new one');
+    return found;
+  }
+}
+
+export type InvitationsService = ReturnType<typeof createInvitationsService>;
