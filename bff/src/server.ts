@@ -9,7 +9,7 @@ import { startSweeps } from './sweeps';
 const env = loadEnv();
 const logger = createLogger(env.LOG_LEVEL);
 const db = env.DATABASE_URL
-  ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, (err) => logger.warn({ err }, 'idle database connection lost'))
+  ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, (err) => logger.warn({ err }, 'database connection lost'))
   : await createEmbeddedDb(env.DATA_DIR);
 if (!env.DATABASE_URL) logger.info({ dataDir: env.DATA_DIR }, 'no DATABASE_URL: using the embedded PGlite database');
 

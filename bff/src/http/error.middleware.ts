@@ -1,5 +1,6 @@
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/db-errors';
 import { HttpError } from './http-error';
 
 function describeZod(error: ZodError): string {
@@ -10,6 +11,28 @@ function describeZod(error: ZodError): string {
       return i.code === 'unrecognized_keys' ? `${where}: unknown field(s) ${i.keys.join(', ')}` : `${where}: ${i.message}`;
     })
     .join('; ');
+}
+
+/** Seconds a client should wait before retrying a 503 DATABASE_UNAVAILABLE. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The error code that matches an HTTP status a library error carries (http-errors: send, Express, body-parser). */
+function codeForStatus(status: number): HttpError['code'] {
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404 || status === 405) return 'NOT_FOUND';
+  if (status === 409) return 'CONFLICT';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status >= 500) return 'INTERNAL';
+  return 'VALIDATION_FAILED';
+}
+
+/** The status of an http-errors style error (`status` or `statusCode`, 400-599), if it has one. */
+function ownStatus(err: unknown): number | undefined {
+  const { status, statusCode } = (err ?? {}) as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599 ? value : undefined;
 }
 
 /** Express 5 forwards rejected promises here: routes never try/catch. */
@@ -37,6 +60,19 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, _ne
     status = 400;
     code = 'VALIDATION_FAILED';
     message = 'Request body could not be read';
+  } else if (isDatabaseUnavailable(err)) {
+    // The request's transaction died with its connection: nothing of it was kept, a retry is safe.
+    status = 503;
+    code = 'DATABASE_UNAVAILABLE';
+    message = 'The database is unavailable right now. Please try again in a few seconds.';
+    if (!res.headersSent) res.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+  } else if (ownStatus(err) !== undefined) {
+    // A library error with a status of its own (send's 404 for a file, Express's 400 for a bad
+    // path encoding) keeps it: a missing file is not our failure.
+    status = ownStatus(err)!;
+    code = codeForStatus(status);
+    const expose = (err as { expose?: unknown }).expose === true && status < 500;
+    if (expose) message = (err as Error).message;
   }
 
   if (status >= 500) req.log?.error({ err }, 'request failed');

@@ -21,11 +21,12 @@ export interface TestApp {
 
 /** The real BFF, in-process on port 0, over the run's real PostgreSQL database. */
 export async function startApp(
-  options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number } = {},
+  options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number; databaseUrl?: string } = {},
 ): Promise<TestApp> {
   // A cheaper scrypt cost keeps the suites fast; test/accounts.test.ts pins the production default.
-  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: inject('databaseUrl'), ...options.env });
-  const db = createPostgresDb(inject('databaseUrl'), options.poolMax ?? 10);
+  const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
+  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: databaseUrl, ...options.env });
+  const db = createPostgresDb(databaseUrl, options.poolMax ?? 10);
   const clock = options.clock ?? new TestClock();
   const app = createApp({ env, db, clock, logger: createLogger('silent'), overrides: options.overrides });
   const server = await new Promise<Server>((resolve) => {
