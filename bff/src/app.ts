@@ -80,7 +80,8 @@ export function createApp(deps: AppDeps) {
   if (deps.env.WEB_DIST && existsSync(path.join(webDist, 'index.html'))) {
     app.use(express.static(webDist, { index: false, maxAge: '1h' }));
     app.get(/^\/(?!api\/).*/, (_req, res) => {
-      res.sendFile(path.join(webDist, 'index.html'));
+      // Relative to a root: `send` refuses an absolute path with a dot-folder in it (issue 15).
+      res.sendFile('index.html', { root: webDist });
     });
   }
 

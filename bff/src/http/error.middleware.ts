@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db/db-errors';
@@ -57,9 +58,10 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, _ne
     code = 'VALIDATION_FAILED';
     message = 'Request body is not valid JSON';
   } else if (typeof bodyParserType === 'string') {
-    status = 400;
-    code = 'VALIDATION_FAILED';
-    message = 'Request body could not be read';
+    // e.g. 415 for an unsupported charset or encoding, 400 for an aborted upload
+    status = ownStatus(err) ?? 400;
+    code = codeForStatus(status);
+    message = status === 415 ? 'Request body has an unsupported charset or encoding' : 'Request body could not be read';
   } else if (isDatabaseUnavailable(err)) {
     // The request's transaction died with its connection: nothing of it was kept, a retry is safe.
     status = 503;
@@ -71,8 +73,8 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, _ne
     // path encoding) keeps it: a missing file is not our failure.
     status = ownStatus(err)!;
     code = codeForStatus(status);
-    const expose = (err as { expose?: unknown }).expose === true && status < 500;
-    if (expose) message = (err as Error).message;
+    // The status's own words: a library's message may name a file path.
+    if (status < 500) message = STATUS_CODES[status] ?? message;
   }
 
   if (status >= 500) req.log?.error({ err }, 'request failed');
