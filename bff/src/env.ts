@@ -36,6 +36,8 @@ const EnvSchema = z.object({
   /** Catalog id (shared/src/catalog.ts) to charge AI_MODEL's calls at, when the provider names the model differently. */
   AI_CATALOG_MODEL: z.string().optional(),
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before their connections are closed. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

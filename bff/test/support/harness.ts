@@ -16,6 +16,7 @@ export interface TestApp {
   clock: TestClock;
   env: Env;
   services: ReturnType<typeof createApp>['services'];
+  lifecycle: ReturnType<typeof createApp>['lifecycle'];
   close(): Promise<void>;
 }
 
@@ -39,6 +40,7 @@ export async function startApp(
     clock,
     env,
     services: app.services,
+    lifecycle: app.lifecycle,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
