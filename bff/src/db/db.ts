@@ -13,7 +13,7 @@ pg.types.setTypeParser(20, (v) => BigInt(v));
 pg.types.setTypeParser(1082, (v) => v);
 
 /** How long a request waits for a free pooled connection before it is answered 503 (db-errors.ts). */
-const CONNECT_TIMEOUT_MS = 10_000;
+const CONNECT_TIMEOUT_MS = 15_000;
 
 export function createPostgresDb(url: string, poolMax: number, onConnectionError: (err: Error) => void = () => {}): Db {
   const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
