@@ -86,6 +86,14 @@ function buildSpa(): { dir: string; cleanup: () => void } {
   return { dir, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+/** The BFF runs as production does: JavaScript built by `pnpm --filter @ai-credits/bff build`, run by node. */
+function buildBff(): void {
+  const started = Date.now();
+  const result = spawnSync('pnpm', ['--filter', '@ai-credits/bff', 'build'], { cwd: root, stdio: ['ignore', process.stderr, 'inherit'], env: process.env });
+  if (result.status !== 0) throw new Error(`building the BFF failed (exit ${result.status ?? result.signal})`);
+  log(`BFF built in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+}
+
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -115,7 +123,7 @@ async function waitForHealth(baseUrl: string, bff: ChildProcess, logFile: string
   throw new Error(`the BFF did not answer GET /api/health within ${timeoutMs / 1000} s; see ${logFile}`);
 }
 
-/** SIGTERM the BFF's process group (pnpm -> tsx -> node), then SIGKILL if it lingers. */
+/** SIGTERM the BFF's process group (pnpm -> node), then SIGKILL if it lingers. */
 async function stopBff(bff: ChildProcess): Promise<void> {
   if (bff.pid === undefined || bff.exitCode !== null || bff.signalCode !== null) return;
   const exited = new Promise<void>((resolve) => bff.once('exit', () => resolve()));
@@ -132,13 +140,19 @@ async function stopBff(bff: ChildProcess): Promise<void> {
     signalGroup('SIGKILL');
     await exited;
   }
-  // The BFF's own children (tsx's node) share the group; make sure none is left.
+  // The BFF's process (node, under pnpm) shares the group; make sure none is left.
   signalGroup('SIGKILL');
 }
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
   mkdirSync(resultsDir, { recursive: true });
   const spa = buildSpa();
+  try {
+    buildBff();
+  } catch (error) {
+    spa.cleanup();
+    throw error;
+  }
 
   const dbName = await createDatabase();
   log(`database ${dbName}`);

@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Request } from 'express';
 import helmet from 'helmet';
+import { sql } from 'kysely';
+import type { Db } from './db/db';
 import { pinoHttp } from 'pino-http';
 import { errorMiddleware } from './http/error.middleware';
 import { HttpError } from './http/http-error';
@@ -18,6 +20,19 @@ import { meteringRouter } from './features/metering/metering.routes';
 import { openApiRouter } from './features/openapi/openapi.routes';
 import { billingRouter } from './features/billing/billing.routes';
 
+/** `select 1` within a few seconds, or a DATABASE_UNAVAILABLE error (a hung server is as good as down). */
+async function pingDatabase(db: Db) {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_resolve, reject) => {
+    timer = setTimeout(() => reject(new HttpError(503, 'DATABASE_UNAVAILABLE', 'The database did not answer in time')), 3_000);
+  });
+  try {
+    await Promise.race([sql`select 1`.execute(db), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export interface AppDeps extends CoreDeps {
   /** Replacements for adapters (payment gateway, model provider), for tests. */
   overrides?: Partial<Adapters>;
@@ -26,6 +41,8 @@ export interface AppDeps extends CoreDeps {
 /** Builds the Express app; never listens (server.ts does). */
 export function createApp(deps: AppDeps) {
   const services = createServices(deps);
+  // server.ts flips this on SIGTERM: readiness answers 503 and no connection is kept alive.
+  const lifecycle = { draining: false };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', deps.env.TRUST_PROXY);
@@ -58,7 +75,18 @@ export function createApp(deps: AppDeps) {
     }),
   );
 
+  app.use((_req, res, next) => {
+    if (lifecycle.draining) res.set('Connection', 'close');
+    next();
+  });
+
+  // Liveness: the process answers. Readiness: it should get traffic (not draining, database up).
   app.get('/api/health', (_req, res) => {
+    res.json({ ok: true });
+  });
+  app.get('/api/ready', async (_req, res) => {
+    if (lifecycle.draining) throw new HttpError(503, 'SHUTTING_DOWN', 'This instance is shutting down');
+    await pingDatabase(services.db);
     res.json({ ok: true });
   });
 
@@ -84,10 +112,11 @@ export function createApp(deps: AppDeps) {
   if (deps.env.WEB_DIST && existsSync(path.join(webDist, 'index.html'))) {
     app.use(express.static(webDist, { index: false, maxAge: '1h' }));
     app.get(/^\/(?!api\/).*/, (_req, res) => {
-      res.sendFile(path.join(webDist, 'index.html'));
+      // Relative to a root: `send` refuses an absolute path with a dot-folder in it (issue 15).
+      res.sendFile('index.html', { root: webDist });
     });
   }
 
   app.use(errorMiddleware);
-  return Object.assign(app, { services });
+  return Object.assign(app, { services, lifecycle });
 }

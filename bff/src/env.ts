@@ -49,6 +49,8 @@ const EnvSchema = z.object({
   /** Production opt-ins: the sandbox gateway (no real money) and the offline demo model are refused in production unless set. */
   ALLOW_SANDBOX_PAYMENTS: z.stringbool().default(false),
   ALLOW_DEMO_MODEL: z.stringbool().default(false),
+  /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before their connections are closed. */
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
 export type Env = Omit<z.infer<typeof EnvSchema>, 'SEED_DEMO'> & { SEED_DEMO: boolean };

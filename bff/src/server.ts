@@ -1,7 +1,9 @@
+import closeWithGrace from 'close-with-grace';
 import { createApp } from './app';
 import { createEmbeddedDb, createPostgresDb, migrateToLatest } from './db/db';
 import { loadEnvOrExit } from './env';
 import { systemClock } from './lib/clock';
+import { drainHttpServer } from './lib/drain';
 import { createLogger } from './lib/logger';
 import { seedDemoIfEmpty } from './seed/demo-seed';
 import { startSweeps } from './sweeps';
@@ -9,7 +11,7 @@ import { startSweeps } from './sweeps';
 const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
 const db = env.DATABASE_URL
-  ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, (err) => logger.warn({ err }, 'idle database connection lost'))
+  ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, (err) => logger.warn({ err }, 'database connection lost'))
   : await createEmbeddedDb(env.DATA_DIR);
 if (!env.DATABASE_URL) logger.info({ dataDir: env.DATA_DIR }, 'no DATABASE_URL: using the embedded PGlite database');
 
@@ -22,9 +24,44 @@ const server = app.listen(env.PORT, env.HOST, () => {
   logger.info(`AI Credits listening on http://localhost:${env.PORT}`);
 });
 
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.once(signal, () => {
-    stopSweeps();
-    server.close(() => void db.destroy().then(() => process.exit(0)));
+/** A signal within this long of the first is the same stop relayed by a parent (pnpm forwards what its group already got). */
+const RELAYED_SIGNAL_MS = 1_000;
+
+/**
+ * SIGTERM/SIGINT (or an uncaught error): readiness turns 503, the server stops accepting and
+ * drains in-flight requests and sweeps, closes whatever is still open after
+ * SHUTDOWN_TIMEOUT_MS, closes the pool and exits 0 (1 after an uncaught error). A second signal
+ * exits at once; if the close itself hangs, close-with-grace exits 1 a little after the deadline.
+ */
+const graceful = closeWithGrace(
+  {
+    delay: env.SHUTDOWN_TIMEOUT_MS + 5_000,
+    logger: { error: (message: unknown) => logger.error(message) },
+    // Ours below: close-with-grace would take pnpm's relay of the group's signal for a second one.
+    skip: ['SIGTERM', 'SIGINT'],
+    onTimeout: (delay) => logger.error({ delay }, 'shutdown did not finish in time: exiting'),
+  },
+  async ({ signal, err }) => {
+    if (err) logger.error({ err }, 'uncaught error: shutting down');
+    logger.info({ signal, timeoutMs: env.SHUTDOWN_TIMEOUT_MS }, 'shutting down: draining in-flight requests');
+    app.lifecycle.draining = true;
+    const [{ forced }] = await Promise.all([drainHttpServer(server, env.SHUTDOWN_TIMEOUT_MS), stopSweeps()]);
+    if (forced) logger.warn('closed connections still open at the shutdown deadline');
+    await db.destroy();
+    logger.info('shut down');
+  },
+);
+
+let firstSignalAt: number | null = null;
+for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+  process.on(signal, () => {
+    if (firstSignalAt === null) {
+      firstSignalAt = Date.now();
+      logger.info({ signal }, 'signal received');
+      graceful.close();
+    } else if (Date.now() - firstSignalAt > RELAYED_SIGNAL_MS) {
+      logger.warn({ signal }, 'second signal: exiting now');
+      process.exit(1);
+    }
   });
 }

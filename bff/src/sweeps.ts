@@ -17,12 +17,21 @@ const jobs: SweepJob[] = [
   { name: 'billing.reconcile', everyMs: 60_000, run: (s) => s.billing.reconcile() },
 ];
 
-export function startSweeps(services: Services): () => void {
+/** Starts the jobs; the returned function stops them and resolves once no run is in flight. */
+export function startSweeps(services: Services): () => Promise<void> {
+  const running = new Set<Promise<unknown>>();
   const timers = jobs.map((job) =>
     setInterval(() => {
-      job.run(services).catch((err: unknown) => services.logger.error({ err, job: job.name }, 'sweep failed'));
+      const run = job
+        .run(services)
+        .catch((err: unknown) => services.logger.error({ err, job: job.name }, 'sweep failed'))
+        .finally(() => running.delete(run));
+      running.add(run);
     }, job.everyMs),
   );
   for (const t of timers) t.unref();
-  return () => timers.forEach(clearInterval);
+  return async () => {
+    timers.forEach(clearInterval);
+    await Promise.all(running);
+  };
 }

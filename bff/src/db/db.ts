@@ -13,11 +13,21 @@ pg.types.setTypeParser(20, (v) => BigInt(v));
 // date columns stay 'YYYY-MM-DD' text: a calendar day has no time zone to get wrong.
 pg.types.setTypeParser(1082, (v) => v);
 
-export function createPostgresDb(url: string, poolMax: number, onIdleError: (err: Error) => void = () => {}): Db {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax });
-  // An idle client that dies (database restart, failover) must not crash the process;
-  // the pool replaces it on the next checkout.
-  pool.on('error', onIdleError);
+/** How long a request waits for a free pooled connection before it is answered 503 (db-errors.ts). */
+const CONNECT_TIMEOUT_MS = 15_000;
+
+export function createPostgresDb(url: string, poolMax: number, onConnectionError: (err: Error) => void = () => {}): Db {
+  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+  // A connection that dies (database restart, failover, pg_terminate_backend) emits 'error' on
+  // its client; unhandled, that event kills the process. The pool listens while a client is
+  // idle; this listener covers the time it is checked out, where the query in flight fails
+  // instead (and the request answers 503). Either way the pool drops the client and opens a
+  // fresh one on the next checkout.
+  pool.on('connect', (client) => {
+    client.on('error', onConnectionError);
+  });
+  // The pool re-emits an idle client's error; the client's own listener above has reported it.
+  pool.on('error', () => {});
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

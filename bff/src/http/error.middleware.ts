@@ -1,5 +1,7 @@
+import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
+import { isDatabaseUnavailable } from '../db/db-errors';
 import { HttpError } from './http-error';
 
 function describeZod(error: ZodError): string {
@@ -12,17 +14,27 @@ function describeZod(error: ZodError): string {
     .join('; ');
 }
 
-/**
- * A client error raised by Express or its libraries (http-errors: a 4xx `status`), e.g. Express's
- * 400 for a path parameter with bad percent-encoding. Kept as the 4xx it is, never turned into 500.
- */
-function clientErrorStatus(err: unknown): number | null {
-  const e = err as { status?: unknown; statusCode?: unknown } | null;
-  const status = typeof e?.status === 'number' ? e.status : typeof e?.statusCode === 'number' ? e.statusCode : null;
-  return status !== null && status >= 400 && status < 500 ? status : null;
+/** Seconds a client should wait before retrying a 503 DATABASE_UNAVAILABLE. */
+const DATABASE_RETRY_AFTER_SECONDS = 5;
+
+/** The error code that matches an HTTP status a library error carries (http-errors: send, Express, body-parser). */
+function codeForStatus(status: number): HttpError['code'] {
+  if (status === 401) return 'UNAUTHENTICATED';
+  if (status === 403) return 'FORBIDDEN';
+  if (status === 404 || status === 405) return 'NOT_FOUND';
+  if (status === 409) return 'CONFLICT';
+  if (status === 413) return 'PAYLOAD_TOO_LARGE';
+  if (status === 429) return 'RATE_LIMITED';
+  if (status >= 500) return 'INTERNAL';
+  return 'VALIDATION_FAILED';
 }
 
-const CLIENT_ERROR_CODES: Partial<Record<number, HttpError['code']>> = { 401: 'UNAUTHENTICATED', 403: 'FORBIDDEN', 404: 'NOT_FOUND', 409: 'CONFLICT', 413: 'PAYLOAD_TOO_LARGE' };
+/** The status of an http-errors style error (`status` or `statusCode`, 400-599), if it has one. */
+function ownStatus(err: unknown): number | undefined {
+  const { status, statusCode } = (err ?? {}) as { status?: unknown; statusCode?: unknown };
+  const value = typeof status === 'number' ? status : statusCode;
+  return typeof value === 'number' && Number.isInteger(value) && value >= 400 && value <= 599 ? value : undefined;
+}
 
 /** Express 5 forwards rejected promises here: routes never try/catch. */
 export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, _next) => {
@@ -46,13 +58,23 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, _ne
     code = 'VALIDATION_FAILED';
     message = 'Request body is not valid JSON';
   } else if (typeof bodyParserType === 'string') {
-    status = 400;
-    code = 'VALIDATION_FAILED';
-    message = 'Request body could not be read';
-  } else if (clientErrorStatus(err) !== null) {
-    status = clientErrorStatus(err)!;
-    code = CLIENT_ERROR_CODES[status] ?? 'VALIDATION_FAILED';
-    message = err instanceof URIError ? 'The request URL is not valid percent-encoding' : 'The request could not be read';
+    // e.g. 415 for an unsupported charset or encoding, 400 for an aborted upload
+    status = ownStatus(err) ?? 400;
+    code = codeForStatus(status);
+    message = status === 415 ? 'Request body has an unsupported charset or encoding' : 'Request body could not be read';
+  } else if (isDatabaseUnavailable(err)) {
+    // The request's transaction died with its connection: nothing of it was kept, a retry is safe.
+    status = 503;
+    code = 'DATABASE_UNAVAILABLE';
+    message = 'The database is unavailable right now. Please try again in a few seconds.';
+    if (!res.headersSent) res.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+  } else if (ownStatus(err) !== undefined) {
+    // A library error with a status of its own (send's 404 for a file, Express's 400 for a bad
+    // path encoding) keeps it: a missing file is not our failure.
+    status = ownStatus(err)!;
+    code = codeForStatus(status);
+    // The status's own words: a library's message may name a file path.
+    if (status < 500) message = STATUS_CODES[status] ?? message;
   }
 
   if (status >= 500) req.log?.error({ err }, 'request failed');

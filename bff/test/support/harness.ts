@@ -17,16 +17,18 @@ export interface TestApp {
   clock: TestClock;
   env: Env;
   services: ReturnType<typeof createApp>['services'];
+  lifecycle: ReturnType<typeof createApp>['lifecycle'];
   close(): Promise<void>;
 }
 
 /** The real BFF, in-process on port 0, over the run's real PostgreSQL database. */
 export async function startApp(
-  options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number; logger?: Logger } = {},
+  options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number; databaseUrl?: string; logger?: Logger } = {},
 ): Promise<TestApp> {
   // A cheaper scrypt cost keeps the suites fast; test/accounts.test.ts pins the production default.
-  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: inject('databaseUrl'), ...options.env });
-  const db = createPostgresDb(inject('databaseUrl'), options.poolMax ?? 10);
+  const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
+  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: databaseUrl, ...options.env });
+  const db = createPostgresDb(databaseUrl, options.poolMax ?? 10);
   const clock = options.clock ?? new TestClock();
   const app = createApp({ env, db, clock, logger: options.logger ?? createLogger('silent'), overrides: options.overrides });
   const server = await new Promise<Server>((resolve) => {
@@ -39,6 +41,7 @@ export async function startApp(
     clock,
     env,
     services: app.services,
+    lifecycle: app.lifecycle,
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));

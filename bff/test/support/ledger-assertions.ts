@@ -39,3 +39,46 @@ export async function expectLedgerConsistent(db: Db, orgId: string, at: Date) {
   expect(BigInt(grants.sum) - debt).toBe(balance);
   return balance;
 }
+
+/**
+ * Everything a fault must leave intact, for one org (issue 9 "Proof"): the ledger invariants
+ * above, every paid bundle purchase granted exactly once (and no purchase grant without a paid
+ * purchase), no reservation still open past its expiry, and one consume entry per usage row.
+ */
+export async function expectOrgInvariants(db: Db, orgId: string, at: Date) {
+  const balance = await expectLedgerConsistent(db, orgId, at);
+
+  const purchases = await sql<{ id: string; status: string; grants: string }>`
+    select p.id, p.status, (select count(*) from grants g where g.org_id = p.org_id and g.purchase_id = p.id)::int as grants
+      from purchases p where p.org_id = ${orgId} and p.kind = 'bundle'`.execute(db);
+  for (const p of purchases.rows) {
+    // 'paid' is only ever a step inside the granting transaction for bundles: settled means granted.
+    expect({ id: p.id, status: p.status, grants: Number(p.grants) }).toEqual({ id: p.id, status: p.status, grants: p.status === 'granted' ? 1 : 0 });
+  }
+  const orphanGrants = await sql<{ id: string }>`
+    select g.id from grants g left join purchases p on p.org_id = g.org_id and p.id = g.purchase_id
+     where g.org_id = ${orgId} and g.source = 'purchase' and (p.id is null or p.status <> 'granted')`.execute(db);
+  expect(orphanGrants.rows).toEqual([]);
+
+  const staleOpen = await db
+    .selectFrom('reservations')
+    .select('id')
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'open')
+    .where('expires_at', '<=', at)
+    .execute();
+  expect(staleOpen).toEqual([]);
+
+  // usage rows = consume entries, one to one and amount for amount
+  const unmatched = await sql<{ usage_id: string | null; entry_usage_id: string | null }>`
+    select u.id as usage_id, e.usage_id as entry_usage_id
+      from (select id, charged_mc from usage_records where org_id = ${orgId}) u
+      full join (select usage_id, amount_mc from ledger_entries where org_id = ${orgId} and entry_type = 'consume') e
+        on e.usage_id = u.id and e.amount_mc = -u.charged_mc
+     where u.id is null or e.usage_id is null`.execute(db);
+  expect(unmatched.rows).toEqual([]);
+  const duplicated = await sql<{ usage_id: string }>`
+    select usage_id from ledger_entries where org_id = ${orgId} and entry_type = 'consume' group by usage_id having count(*) > 1`.execute(db);
+  expect(duplicated.rows).toEqual([]);
+  return balance;
+}

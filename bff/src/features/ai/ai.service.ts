@@ -1,6 +1,8 @@
 import { createHash } from 'node:crypto';
 import { costMc, type UseCase } from '@ai-credits/shared/catalog';
 import type { AiRun, ChatMessage, Conversation, EstimateBody, Estimate, Report, TestCase, TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
 import { toSafeNumber } from '../../lib/bigint';
@@ -9,7 +11,7 @@ import type { Logger } from '../../lib/logger';
 import type { CreditsService } from '../credits/credits.service';
 import type { LedgerService, UsageDto } from '../ledger/ledger.service';
 import type { OrgService } from '../org/org.service';
-import { ProviderError, type Completion, type ModelProvider, type ProviderMessage } from './model-provider';
+import { ProviderError, type ModelProvider, type ProviderMessage } from './model-provider';
 import * as prompts from './prompts';
 import { countPromptTokens, inputTokensUpperBound } from './tokenizer';
 import * as repo from './ai.repository';
@@ -31,6 +33,16 @@ export interface AiCaller {
   orgId: string;
   userId: string;
   idempotencyKey?: string;
+}
+
+/** Records a click's response in the transaction that saves its answer (see `idempotent`). */
+type CompleteRequest = (trx: Transaction<Database>, result: unknown) => Promise<void>;
+
+/** PostgreSQL text cannot hold NUL: refuse it up front (400), before anything is reserved. */
+function assertStorable(fields: Record<string, string>) {
+  for (const [name, value] of Object.entries(fields)) {
+    if (value.includes('\u0000')) throw new HttpError(400, 'VALIDATION_FAILED', `${name}: must not contain NUL characters`);
+  }
 }
 
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -108,10 +120,17 @@ export function createAiService(deps: AiDeps) {
     return costMc(model, inputTokensUpperBound(messages), prompts.MAX_OUTPUT_TOKENS[useCase]);
   }
 
-  /** Same key + same request: the first response. Same key + another request: 422. */
-  async function idempotent<T>(caller: AiCaller, operation: string, request: unknown, run: () => Promise<T>): Promise<T> {
+  /**
+   * Same key + same request: the first response. Same key + another request: 422. `run` gets
+   * `complete`, which records the response inside the transaction that saves the answer and
+   * its charge, so a click is either done (all three) or not at all and can run again.
+   */
+  async function idempotent<T>(caller: AiCaller, operation: string, request: unknown, run: (complete: CompleteRequest) => Promise<T>): Promise<T> {
     const key = caller.idempotencyKey;
-    if (!key) return run();
+    const complete: CompleteRequest = async (trx, result) => {
+      if (key) await repo.completeRequest(trx, caller.orgId, key, result);
+    };
+    if (!key) return run(complete);
     const requestHash = hash({ operation, userId: caller.userId, request });
     const now = clock.now();
     let claimed = await repo.claimRequest(db, { org_id: caller.orgId, idempotency_key: key, operation, request_hash: requestHash, created_at: now });
@@ -127,18 +146,19 @@ export function createAiService(deps: AiDeps) {
       if (!claimed) throw new HttpError(409, 'CONFLICT', 'This request is already running; wait for its result');
     }
     try {
-      const result = await run();
-      await repo.completeRequest(db, caller.orgId, key, result);
-      return result;
+      return await run(complete);
     } catch (error) {
-      await repo.dropPendingRequest(db, caller.orgId, key);
+      // Nothing of the click was kept: free its key so the same click can run again. If the
+      // database is gone too, the claim goes stale and is taken over (staleClaimMs).
+      await repo.dropPendingRequest(db, caller.orgId, key).catch((dropError: unknown) => deps.logger.warn({ err: dropError, key }, 'could not free an idempotency key'));
       throw error;
     }
   }
 
   /**
-   * Reserve -> call the model -> parse -> settle -> save. Any failure of the model (HTTP error,
-   * timeout, unusable answer) releases the reservation and answers 502 PROVIDER_FAILED.
+   * Reserve -> call the model -> parse -> settle and save in one transaction. Any failure of the
+   * model (HTTP error, timeout, unusable answer) releases the reservation and answers 502
+   * PROVIDER_FAILED; a save that fails rolls the charge back with it and releases too.
    */
   async function metered<P, R>(
     caller: AiCaller,
@@ -146,7 +166,8 @@ export function createAiService(deps: AiDeps) {
     useCase: UseCase,
     messages: ProviderMessage[],
     parse: (text: string) => P,
-    save: (parsed: P, usage: UsageDto) => Promise<R>,
+    save: (trx: Transaction<Database>, parsed: P, usage: UsageDto) => Promise<R>,
+    complete: CompleteRequest,
   ): Promise<R & { run: AiRun }> {
     const { reservation } = await ledger.reserve({
       orgId: caller.orgId,
@@ -158,19 +179,34 @@ export function createAiService(deps: AiDeps) {
       model: model.id,
       estimateMc: maxCostMc(messages, useCase),
     });
-    let completion: Completion;
-    let parsed: P;
-    let settled: Awaited<ReturnType<LedgerService['settle']>>;
     try {
-      completion = await provider.complete({ task: useCase, messages, maxOutputTokens: prompts.MAX_OUTPUT_TOKENS[useCase] });
-      parsed = parse(completion.text);
-      settled = await ledger.settle({
+      const completion = await provider.complete({ task: useCase, messages, maxOutputTokens: prompts.MAX_OUTPUT_TOKENS[useCase] });
+      // PostgreSQL text and jsonb cannot hold NUL: a model that writes one still gets its answer saved.
+      const parsed = parse(completion.text.replaceAll('\u0000', ''));
+      const settleInput = {
         orgId: caller.orgId,
         reservationId: reservation.id,
         inputTokens: completion.inputTokens,
         outputTokens: completion.outputTokens,
-        // The usage record keeps the click's key (PRODUCT.md "Consumption").
-        idempotencyKey: caller.idempotencyKey ? `app:${caller.idempotencyKey}` : undefined,
+        // The usage record keeps the click's key (PRODUCT.md "Consumption"); ai_requests is its idempotency.
+        usageKey: caller.idempotencyKey ? `app:${caller.idempotencyKey}` : undefined,
+      };
+      return await ledger.settleAnd(settleInput, async (trx, settled) => {
+        const saved = await save(trx, parsed, settled.usage);
+        const result = {
+          ...saved,
+          run: {
+            model: model.id,
+            modelLabel: model.label,
+            demo: model.demo,
+            inputTokens: settled.usage.inputTokens,
+            outputTokens: settled.usage.outputTokens,
+            chargedMc: settled.usage.chargedMc,
+            balance: settled.balance,
+          },
+        };
+        await complete(trx, result);
+        return result;
       });
     } catch (error) {
       await ledger.release({ orgId: caller.orgId, reservationId: reservation.id }).catch((releaseError: unknown) => {
@@ -189,19 +225,6 @@ export function createAiService(deps: AiDeps) {
       }
       throw error;
     }
-    const result = await save(parsed, settled.usage);
-    return {
-      ...result,
-      run: {
-        model: model.id,
-        modelLabel: model.label,
-        demo: model.demo,
-        inputTokens: settled.usage.inputTokens,
-        outputTokens: settled.usage.outputTokens,
-        chargedMc: settled.usage.chargedMc,
-        balance: settled.balance,
-      },
-    };
   }
 
   async function ownConversation(orgId: string, userId: string, conversationId: string) {
@@ -256,11 +279,17 @@ export function createAiService(deps: AiDeps) {
     },
 
     generateTestCases(caller: AiCaller, input: { projectId: string; requirement: string }) {
-      return idempotent(caller, 'test_generation', input, async () => {
+      assertStorable({ requirement: input.requirement });
+      return idempotent(caller, 'test_generation', input, async (complete) => {
         const project = await deps.org.projectOrThrow(caller.orgId, input.projectId);
         const messages = prompts.testGenerationPrompt(project.name, input.requirement);
-        return metered(caller, project.id, 'test_generation', messages, prompts.parseTestCases, async (cases, usage) =>
-          db.transaction().execute(async (trx) => {
+        return metered(
+          caller,
+          project.id,
+          'test_generation',
+          messages,
+          prompts.parseTestCases,
+          async (trx, cases, usage) => {
             const now = clock.now();
             const generation = await repo.insertGeneration(trx, {
               org_id: caller.orgId,
@@ -295,7 +324,8 @@ export function createAiService(deps: AiDeps) {
               testCases: rows.sort((a, b) => a.position - b.position).map(toTestCase),
             };
             return { generation: dto };
-          }),
+          },
+          complete,
         );
       });
     },
@@ -330,10 +360,16 @@ export function createAiService(deps: AiDeps) {
     },
 
     chat(caller: AiCaller, input: { projectId: string; conversationId?: string | null; message: string }) {
-      return idempotent(caller, 'chat', input, async () => {
+      assertStorable({ message: input.message });
+      return idempotent(caller, 'chat', input, async (complete) => {
         const messages = await promptFor(caller.orgId, caller.userId, { useCase: 'chat', ...input });
-        return metered(caller, input.projectId, 'chat', messages, prompts.parseChatReply, async (reply, usage) =>
-          db.transaction().execute(async (trx) => {
+        return metered(
+          caller,
+          input.projectId,
+          'chat',
+          messages,
+          prompts.parseChatReply,
+          async (trx, reply, usage) => {
             const now = clock.now();
             const conversation = input.conversationId
               ? await repo.touchConversation(trx, caller.orgId, input.conversationId, now)
@@ -349,7 +385,8 @@ export function createAiService(deps: AiDeps) {
             const userMessage = await repo.insertMessage(trx, { ...base, role: 'user', content: input.message, model: null, usage_id: null });
             const replyMessage = await repo.insertMessage(trx, { ...base, role: 'assistant', content: reply, model: model.id, usage_id: usage.id });
             return { conversation: toConversation(conversation), userMessage: toMessage(userMessage), reply: toMessage(replyMessage) };
-          }),
+          },
+          complete,
         );
       });
     },
@@ -360,7 +397,7 @@ export function createAiService(deps: AiDeps) {
     },
 
     createReport(caller: AiCaller, input: { projectId: string }) {
-      return idempotent(caller, 'report', input, async () => {
+      return idempotent(caller, 'report', input, async (complete) => {
         const project = await deps.org.projectOrThrow(caller.orgId, input.projectId);
         const areas = await repo.countByArea(db, caller.orgId, project.id);
         const total = areas.reduce((sum, a) => sum + Number(a.n), 0);
@@ -370,8 +407,8 @@ export function createAiService(deps: AiDeps) {
         const coverage = areas
           .map((a) => ({ area: a.area, testCaseCount: Number(a.n), percent: Math.round((Number(a.n) * 100) / total) }))
           .sort((a, b) => b.testCaseCount - a.testCaseCount || a.area.localeCompare(b.area));
-        return metered(caller, project.id, 'report', messages, prompts.parseReport, async (written, usage) => {
-          const row = await repo.insertReport(db, {
+        return metered(caller, project.id, 'report', messages, prompts.parseReport, async (trx, written, usage) => {
+          const row = await repo.insertReport(trx, {
             org_id: caller.orgId,
             project_id: project.id,
             user_id: caller.userId,
@@ -384,7 +421,7 @@ export function createAiService(deps: AiDeps) {
             created_at: clock.now(),
           });
           return { report: toReport(row) };
-        });
+        }, complete);
       });
     },
   };

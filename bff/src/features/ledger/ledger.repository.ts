@@ -4,9 +4,15 @@ import { notFound } from '../../http/http-error';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
-/** Locks the org row for the rest of the transaction: every credit write of an org is serialised here. */
+/**
+ * Locks the org row for the rest of the transaction: every credit write of an org is serialised here.
+ * FOR NO KEY UPDATE, not FOR UPDATE: it still excludes every other ledger transaction of the org,
+ * but not the key-share lock that inserting any row referencing the org takes (webhook events,
+ * purchases, sessions, audit entries). With FOR UPDATE, two transactions that each inserted such
+ * a row first and then asked for this lock deadlocked (ADR 001 "Lock order").
+ */
 export async function lockOrg(trx: Transaction<Database>, orgId: string) {
-  const org = await trx.selectFrom('organizations').selectAll().where('id', '=', orgId).forUpdate().executeTakeFirst();
+  const org = await trx.selectFrom('organizations').selectAll().where('id', '=', orgId).forNoKeyUpdate().executeTakeFirst();
   if (!org) throw notFound('Organization');
   return org;
 }

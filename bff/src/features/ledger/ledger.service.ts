@@ -12,7 +12,7 @@ import * as repo from './ledger.repository';
 
 /**
  * The credit engine. Every write to an org's credits runs in one transaction that holds the
- * org row lock (SELECT ... FOR UPDATE) and first settles a pending period rollover; so any
+ * org row lock (SELECT ... FOR NO KEY UPDATE) and first settles a pending period rollover; so any
  * number of BFF instances serialise per org in PostgreSQL, and nothing depends on a cron.
  *
  * Invariants (checked by tests):
@@ -92,6 +92,22 @@ export class LockedOrg {
     const held = await this.held();
     return { balanceMc: toSafeNumber(this.org.balanceMc), availableMc: toSafeNumber(this.org.balanceMc - held) };
   }
+}
+
+export interface SettleInput {
+  orgId: string;
+  reservationId: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** A repeat with this key returns the first result (ledger idempotency record). */
+  idempotencyKey?: string;
+  /** Only recorded on the usage row, for callers that keep their own idempotency (the AI features). */
+  usageKey?: string;
+}
+
+export interface Settled {
+  usage: UsageDto;
+  balance: BalanceDto;
 }
 
 const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -285,6 +301,41 @@ export function createLedgerService(deps: LedgerDeps) {
     return model;
   }
 
+  function settleLocked(ctx: LockedOrg, input: SettleInput): Promise<Settled> {
+    const request = { ...input, idempotencyKey: undefined, usageKey: undefined };
+    return idempotent(ctx, input.idempotencyKey, 'settle', request, async () => {
+      const r = await repo.findReservation(ctx.trx, ctx.org.id, input.reservationId);
+      if (!r) throw new HttpError(404, 'NOT_FOUND', 'Reservation not found');
+      if (r.status === 'open' && r.expires_at <= ctx.now) {
+        await repo.closeReservation(ctx.trx, ctx.org.id, r.id, 'expired', ctx.now);
+        throw new HttpError(409, 'RESERVATION_EXPIRED', 'The reservation expired and its credits were given back');
+      }
+      if (r.status !== 'open') throw new HttpError(409, 'RESERVATION_NOT_OPEN', `The reservation is already ${r.status}`);
+      const model = modelOrThrow(r.model);
+      const cost = costMc(model, input.inputTokens, input.outputTokens);
+      if (cost > r.estimate_mc) {
+        throw new HttpError(409, 'SETTLE_EXCEEDS_RESERVATION', 'The usage costs more than was reserved; reserve a larger estimate');
+      }
+      const usage = await consume(ctx, cost, {
+        user_id: r.user_id,
+        project_id: r.project_id,
+        api_key_id: r.api_key_id,
+        source: r.source,
+        use_case: r.use_case,
+        model: model.id,
+        rate_version: model.rateVersion,
+        input_mc_per_1k: model.inputMcPer1k,
+        output_mc_per_1k: model.outputMcPer1k,
+        input_tokens: input.inputTokens,
+        output_tokens: input.outputTokens,
+        reservation_id: r.id,
+        idempotency_key: input.usageKey ?? input.idempotencyKey ?? null,
+      });
+      await repo.closeReservation(ctx.trx, ctx.org.id, r.id, 'settled', ctx.now, usage.id);
+      return { usage, balance: await ctx.balance() };
+    });
+  }
+
   return {
     withOrgLock,
     lockedIn,
@@ -367,41 +418,19 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** Phase 2: charge the real token counts at the model's rate (never more than was reserved). */
-    settle(input: { orgId: string; reservationId: string; inputTokens: number; outputTokens: number; idempotencyKey?: string }) {
-      const request = { ...input, idempotencyKey: undefined };
-      return withOrgLock(input.orgId, (ctx) =>
-        idempotent(ctx, input.idempotencyKey, 'settle', request, async () => {
-          const r = await repo.findReservation(ctx.trx, ctx.org.id, input.reservationId);
-          if (!r) throw new HttpError(404, 'NOT_FOUND', 'Reservation not found');
-          if (r.status === 'open' && r.expires_at <= ctx.now) {
-            await repo.closeReservation(ctx.trx, ctx.org.id, r.id, 'expired', ctx.now);
-            throw new HttpError(409, 'RESERVATION_EXPIRED', 'The reservation expired and its credits were given back');
-          }
-          if (r.status !== 'open') throw new HttpError(409, 'RESERVATION_NOT_OPEN', `The reservation is already ${r.status}`);
-          const model = modelOrThrow(r.model);
-          const cost = costMc(model, input.inputTokens, input.outputTokens);
-          if (cost > r.estimate_mc) {
-            throw new HttpError(409, 'SETTLE_EXCEEDS_RESERVATION', 'The usage costs more than was reserved; reserve a larger estimate');
-          }
-          const usage = await consume(ctx, cost, {
-            user_id: r.user_id,
-            project_id: r.project_id,
-            api_key_id: r.api_key_id,
-            source: r.source,
-            use_case: r.use_case,
-            model: model.id,
-            rate_version: model.rateVersion,
-            input_mc_per_1k: model.inputMcPer1k,
-            output_mc_per_1k: model.outputMcPer1k,
-            input_tokens: input.inputTokens,
-            output_tokens: input.outputTokens,
-            reservation_id: r.id,
-            idempotency_key: input.idempotencyKey ?? null,
-          });
-          await repo.closeReservation(ctx.trx, ctx.org.id, r.id, 'settled', ctx.now, usage.id);
-          return { usage, balance: await ctx.balance() };
-        }),
-      );
+    settle(input: SettleInput) {
+      return withOrgLock(input.orgId, (ctx) => settleLocked(ctx, input));
+    },
+
+    /**
+     * Phase 2 plus whatever the charge paid for, in one transaction: `andThen` runs in the
+     * settle's locked transaction, after the charge, with it (an AI answer's content, the
+     * click's idempotency record). If it throws, the charge is rolled back with it: nobody is
+     * charged for an answer that was not saved. Takes the transaction, not the db, so the same
+     * callback can run inside a batch of ledger operations later.
+     */
+    settleAnd<R>(input: SettleInput, andThen: (trx: Transaction<Database>, settled: Settled) => Promise<R>): Promise<R> {
+      return withOrgLock(input.orgId, async (ctx) => andThen(ctx.trx, await settleLocked(ctx, input)));
     },
 
     /** Give a reservation back (model failed or timed out): nothing is charged. */

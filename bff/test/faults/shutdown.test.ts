@@ -1,0 +1,275 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { connect, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { aiContract } from '@ai-credits/shared/contracts/ai';
+import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
+import { meteringContract } from '@ai-credits/shared/contracts/metering';
+import { orgContract } from '@ai-credits/shared/contracts/org';
+import { createPostgresDb, type Db } from '../../src/db/db';
+import { scratchDatabase, waitFor } from '../support/fault-helpers';
+import { createOrg, uniq, type TestApp } from '../support/harness';
+import { expectOrgInvariants } from '../support/ledger-assertions';
+
+// Issue 9 fault 3: `pnpm start` ran the server through tsx, whose signal relay SIGKILLs the
+// child 30 ms after SIGTERM: most in-flight requests were lost. Now the built JavaScript runs
+// under node and drains on SIGTERM. These tests start the real process group, as production does.
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
+
+let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
+let db: Db;
+
+/** A fake OpenAI-compatible provider that holds every answer until the test releases them. */
+function heldModelProvider() {
+  const waiting: (() => void)[] = [];
+  let released = false;
+  const content = JSON.stringify({
+    testCases: [{ area: 'Checkout', title: 'Saved cart survives sign-out', preconditions: 'Two items in the cart', steps: ['Sign out', 'Sign in'], expectedResult: 'Both items are still there' }],
+  });
+  const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    req.resume();
+    const answer = () =>
+      res.writeHead(200, { 'content-type': 'application/json' }).end(
+        JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion', choices: [{ index: 0, message: { role: 'assistant', content }, finish_reason: 'stop' }], usage: { prompt_tokens: 120, completion_tokens: 80 } }),
+      );
+    if (released) answer();
+    else waiting.push(answer);
+  });
+  return {
+    server,
+    waiting: () => waiting.length,
+    release() {
+      released = true;
+      waiting.splice(0).forEach((answer) => answer());
+    },
+    async listen() {
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
+    },
+  };
+}
+
+async function freePort() {
+  const s = createServer();
+  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
+  const { port } = s.address() as AddressInfo;
+  await new Promise((resolve) => s.close(resolve));
+  return port;
+}
+
+interface Bff {
+  baseUrl: string;
+  child: ChildProcess;
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
+  log: () => string;
+  signal(sig: NodeJS.Signals): void;
+}
+
+/**
+ * One metering call over node:http with `Expect: 100-continue`: `received` resolves when the
+ * server has read the request line and headers (it answers 100 Continue), so the call is in
+ * flight in the server for sure; only then is the body sent.
+ */
+function recordUsage(baseUrl: string, token: string) {
+  const body = JSON.stringify({ useCase: 'chat', model: 'gpt-4o-mini', inputTokens: 100, outputTokens: 50 });
+  let received!: () => void;
+  const receivedP = new Promise<void>((resolve) => (received = resolve));
+  const status = new Promise<number | string>((resolve) => {
+    const req = request(`${baseUrl}${meteringContract.record.path}`, {
+      method: 'POST',
+      agent: false,
+      headers: {
+        authorization: `Bearer ${token}`,
+        'content-type': 'application/json',
+        'content-length': Buffer.byteLength(body),
+        'idempotency-key': `drain-${randomUUID()}`,
+        expect: '100-continue',
+      },
+    });
+    req.on('continue', () => {
+      received();
+      req.end(body);
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode ?? 0));
+    });
+    req.on('error', (e) => {
+      received();
+      resolve(String(e));
+    });
+  });
+  return { received: receivedP, status };
+}
+
+/** `pnpm --filter @ai-credits/bff start` (pnpm -> node dist/server.js) in a process group of its own. */
+async function startBff(env: Record<string, string>): Promise<Bff> {
+  const port = await freePort();
+  const child = spawn('pnpm', ['--filter', '@ai-credits/bff', 'start'], {
+    cwd: repoRoot,
+    detached: true,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      DATABASE_URL: scratch.url,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      SEED_DEMO: 'false',
+      WEB_DIST: '',
+      LOG_LEVEL: 'warn',
+      PASSWORD_HASH_COST: '11',
+      ...env,
+    },
+  });
+  let output = '';
+  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
+  const bff: Bff = {
+    baseUrl: `http://127.0.0.1:${port}`,
+    child,
+    exited,
+    log: () => output,
+    signal: (sig) => {
+      try {
+        process.kill(-child.pid!, sig);
+      } catch {
+        // the group is gone
+      }
+    },
+  };
+  await waitFor(
+    'the BFF to be ready',
+    async () => {
+      if (child.exitCode !== null) throw new Error(`the BFF exited early (${child.exitCode}):\n${output}`);
+      return fetch(`${bff.baseUrl}/api/ready`).then((r) => r.ok, () => false);
+    },
+    30_000,
+  );
+  return bff;
+}
+
+/** Waits for the process group to end; SIGKILLs it after `boundMs` so a failing test never leaves it behind. */
+async function exitOf(bff: Bff, boundMs = 30_000) {
+  const timer = setTimeout(() => bff.signal('SIGKILL'), boundMs);
+  try {
+    return await bff.exited;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+beforeAll(async () => {
+  const build = spawnSync('pnpm', ['--filter', '@ai-credits/bff', 'build'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
+  if (build.status !== 0) throw new Error(`pnpm --filter @ai-credits/bff build failed:\n${build.stdout}\n${build.stderr}`);
+  scratch = await scratchDatabase();
+  db = createPostgresDb(scratch.url, 2);
+}, 180_000);
+afterAll(async () => {
+  await db?.destroy();
+  await scratch?.drop();
+});
+
+describe('graceful shutdown of the built server', () => {
+  it('SIGTERM to the process group with 100 metering calls and 10 AI generations in flight: all answered, exit 0', async () => {
+    const model = heldModelProvider();
+    const aiBaseUrl = await model.listen();
+    const bff = await startBff({ AI_BASE_URL: aiBaseUrl, AI_MODEL: 'gpt-4o-mini', AI_API_KEY: 'sk-test' });
+    const holder = new pg.Client({ connectionString: scratch.url });
+    const monitor = new pg.Client({ connectionString: scratch.url });
+    try {
+      const org = await createOrg({ baseUrl: bff.baseUrl } as TestApp);
+      const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).body as { token: string };
+      const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).body as { id: string };
+
+      // In flight for sure: the generations wait on the model (held by the fake provider), then
+      // the metering calls wait on the org's ledger lock (held here), until after the signal.
+      const generations = Array.from({ length: 10 }, (_, i) =>
+        org.owner
+          .call(aiContract.generateTestCases, { body: { projectId: project.id, requirement: `Requirement number ${i}: a saved cart survives sign-out` } })
+          .then((r) => r.status, (e: unknown) => `${String(e)}`),
+      );
+      await waitFor('the generations to reach the model', async () => model.waiting() === 10);
+      await holder.connect();
+      await monitor.connect();
+      await holder.query('begin');
+      await holder.query('select id from organizations where id = $1 for no key update', [org.orgId]);
+      const metering = Array.from({ length: 100 }, () => recordUsage(bff.baseUrl, token));
+      // Expect: 100-continue makes the server say it has the request before the body is sent.
+      await Promise.all(metering.map((m) => m.received));
+      await waitFor('metering calls waiting on the org lock', async () => {
+        const { rows } = await monitor.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        return rows[0]!.n >= 10;
+      });
+
+      bff.signal('SIGTERM');
+      // Draining: the instance reports itself not ready on a new request... and refuses new connections.
+      await waitFor('the listener to close', () => fetch(`${bff.baseUrl}/api/health`).then(() => false, () => true));
+      await holder.query('rollback');
+      model.release();
+
+      expect(await Promise.all(metering.map((m) => m.status))).toEqual(Array(100).fill(200));
+      expect(await Promise.all(generations)).toEqual(Array(10).fill(201));
+      expect(await exitOf(bff)).toEqual({ code: 0, signal: null });
+
+      const usage = await db.selectFrom('usage_records').select('id').where('org_id', '=', org.orgId).execute();
+      expect(usage).toHaveLength(110);
+      await expectOrgInvariants(db, org.orgId, new Date());
+    } finally {
+      bff.signal('SIGKILL');
+      await holder.end().catch(() => undefined);
+      await monitor.end().catch(() => undefined);
+      await new Promise((resolve) => model.server.close(resolve));
+    }
+  });
+
+  it('a client stalled mid-request does not keep the server up past SHUTDOWN_TIMEOUT_MS', async () => {
+    const bff = await startBff({ SHUTDOWN_TIMEOUT_MS: '1000' });
+    try {
+      const { port } = new URL(bff.baseUrl);
+      // One client stops halfway through its headers, another halfway through its body.
+      const sockets = await Promise.all(
+        ['GET /api/health HTTP/1.1\r\nHost: x\r\nX-Slow: ', 'POST /api/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"email":'].map(
+          (partial) =>
+            new Promise<ReturnType<typeof connect>>((resolve) => {
+              const s = connect(Number(port), '127.0.0.1', () => s.write(partial, () => resolve(s)));
+              s.on('error', () => undefined);
+            }),
+        ),
+      );
+      const closed = sockets.map((s) => new Promise<void>((resolve) => s.once('close', () => resolve())));
+      bff.signal('SIGTERM');
+      // Bounded by exitOf: without a deadline the server would wait for these sockets for ever.
+      expect(await exitOf(bff, 20_000)).toEqual({ code: 0, signal: null });
+      await Promise.all(closed);
+      expect(bff.log()).toContain('closed connections still open at the shutdown deadline');
+    } finally {
+      bff.signal('SIGKILL');
+    }
+  });
+
+  it('a second signal ends the process at once', async () => {
+    const bff = await startBff({ SHUTDOWN_TIMEOUT_MS: '60000' });
+    try {
+      const { port } = new URL(bff.baseUrl);
+      const stalled = connect(Number(port), '127.0.0.1', () => stalled.write('GET /api/health HTTP/1.1\r\nHost: x\r\n'));
+      stalled.on('error', () => undefined);
+      await new Promise((resolve) => stalled.once('connect', resolve));
+      bff.signal('SIGTERM');
+      await waitFor('the listener to close', () => fetch(`${bff.baseUrl}/api/health`).then(() => false, () => true));
+      // A signal within a second of the first is taken for pnpm relaying the group's signal.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      bff.signal('SIGTERM');
+      const exit = await exitOf(bff, 20_000);
+      expect(exit.code).not.toBe(0);
+      expect(bff.log()).toContain('second signal: exiting now');
+    } finally {
+      bff.signal('SIGKILL');
+    }
+  });
+});
