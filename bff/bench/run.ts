@@ -109,7 +109,7 @@ let httpRequests = 0;
 function post(port: number, pathName: string, token: string, key: string, body: unknown) {
   const data = JSON.stringify(body);
   httpRequests++;
-  return new Promise<{ status: number; body: any }>((resolve, reject) => {
+  return new Promise<{ status: number; body: { usage?: { id: string }; reservation?: { id: string } } }>((resolve, reject) => {
     const req = http.request(
       {
         host: '127.0.0.1',
@@ -206,7 +206,7 @@ try {
     if (r.status !== 200) throw new Error(`record answered ${r.status}: ${JSON.stringify(r.body)}`);
     if (i % 10 === 0) {
       const again = await record(pick(w), key);
-      if (again.body.usage?.id !== r.body.usage.id) failures.push(`retry of ${key} got another usage`);
+      if (again.body.usage?.id !== r.body.usage?.id) failures.push(`retry of ${key} got another usage`);
     }
     return 1;
   };
@@ -220,7 +220,7 @@ try {
   const cycle = await load(pid, async (w, i) => {
     const r = await post(port, '/api/v1/metering/reserve', hot.token, `${run}-res-${w}-${i}`, { useCase: 'chat', model: 'gpt-4o-mini', estimateMc: 5_000 });
     if (r.status !== 200) throw new Error(`reserve answered ${r.status}: ${JSON.stringify(r.body)}`);
-    const st = await post(port, '/api/v1/metering/settle', hot.token, `${run}-set-${w}-${i}`, { reservationId: r.body.reservation.id, inputTokens: 1000, outputTokens: 500 });
+    const st = await post(port, '/api/v1/metering/settle', hot.token, `${run}-set-${w}-${i}`, { reservationId: r.body.reservation?.id, inputTokens: 1000, outputTokens: 500 });
     if (st.status !== 200) throw new Error(`settle answered ${st.status}: ${JSON.stringify(st.body)}`);
     return 1;
   });

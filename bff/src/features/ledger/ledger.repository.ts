@@ -241,3 +241,115 @@ export async function insertAudit(
 export function orgsPastPeriodEnd(db: Q, at: Date, limit: number) {
   return db.selectFrom('organizations').select('id').where('period_end', '<=', at).limit(limit).execute();
 }
+
+// ---- Set-based writes of a batch (ledger.service "group commit"): one statement per table. ----
+
+export function findIdempotencyRecords(trx: Q, orgId: string, keys: string[]) {
+  return trx
+    .selectFrom('idempotency_keys')
+    .select(['key', 'operation', 'request_hash', 'response'])
+    .where('org_id', '=', orgId)
+    .where('key', 'in', keys)
+    .execute();
+}
+
+export function findReservations(trx: Q, orgId: string, ids: string[]) {
+  return trx.selectFrom('reservations').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+export type ReservationRow = Awaited<ReturnType<typeof findReservations>>[number];
+
+export async function insertReservations(trx: Q, rows: ReservationRow[]) {
+  if (rows.length) await trx.insertInto('reservations').values(rows).execute();
+}
+
+/** Close reservations in one statement: (id, status, closed_at, usage_id) each. */
+export async function closeReservations(trx: Q, orgId: string, rows: { id: string; status: ReservationStatus; closedAt: Date; usageId: string | null }[]) {
+  if (!rows.length) return;
+  const values = sql.join(rows.map((r) => sql`(${r.id}::uuid, ${r.status}::text, ${r.closedAt}::timestamptz, ${r.usageId}::uuid)`));
+  await sql`
+    update reservations set status = v.status, closed_at = v.closed_at, usage_id = v.usage_id
+    from (values ${values}) as v (id, status, closed_at, usage_id)
+    where reservations.org_id = ${orgId} and reservations.id = v.id`.execute(trx);
+}
+
+export async function insertUsages(trx: Q, rows: (Parameters<typeof insertUsage>[1] & { id: string })[]) {
+  if (rows.length) await trx.insertInto('usage_records').values(rows).execute();
+}
+
+export async function setGrantsRemaining(trx: Q, orgId: string, rows: { id: string; remaining: bigint }[]) {
+  if (!rows.length) return;
+  const values = sql.join(rows.map((r) => sql`(${r.id}::uuid, ${r.remaining}::bigint)`));
+  await sql`
+    update grants set remaining_mc = v.remaining
+    from (values ${values}) as v (id, remaining)
+    where grants.org_id = ${orgId} and grants.id = v.id`.execute(trx);
+}
+
+/** Rows must be summed per rollup key first: one statement cannot upsert the same row twice. */
+export async function addToDailyRollups(trx: Q, rows: (Parameters<typeof addToDailyRollup>[1] & { calls: number })[]) {
+  if (!rows.length) return;
+  await trx
+    .insertInto('usage_daily')
+    .values(rows)
+    .onConflict((oc) =>
+      oc.columns(['org_id', 'day', 'use_case', 'model', 'user_id', 'project_id']).doUpdateSet((eb) => ({
+        charged_mc: eb('usage_daily.charged_mc', '+', eb.ref('excluded.charged_mc')),
+        calls: eb('usage_daily.calls', '+', eb.ref('excluded.calls')),
+      })),
+    )
+    .execute();
+}
+
+/** In the given order: the identity column then follows the order of the balance_after values. */
+export async function appendLedgerEntries(trx: Q, rows: Parameters<typeof appendLedgerEntry>[1][]) {
+  if (rows.length) await trx.insertInto('ledger_entries').values(rows).execute();
+}
+
+export async function saveIdempotencyRecords(trx: Q, rows: Parameters<typeof saveIdempotencyRecord>[1][]) {
+  if (rows.length) await trx.insertInto('idempotency_keys').values(rows).execute();
+}
+
+/**
+ * Everything a batch reads, in one statement, after the org row is locked (a statement of its
+ * own, so this one's snapshot sees every batch committed before the lock was granted).
+ */
+export async function readBatchState(trx: Q, orgId: string, at: Date, keys: string[], reservationIds: string[]) {
+  const { rows } = await sql<{ held: string; grants: { id: string; remaining: string }[]; idem: { key: string; operation: string; request_hash: string; response: unknown }[]; res: Record<string, string | null>[] }>`
+    select
+      (select coalesce(sum(estimate_mc), 0) from reservations
+        where org_id = ${orgId} and status = 'open' and expires_at > ${at})::text as held,
+      (select coalesce(json_agg(json_build_object('id', id, 'remaining', remaining_mc::text)
+          order by expires_at, case source when 'monthly_allowance' then 0 when 'adjustment' then 1 else 2 end, created_at, id), '[]')
+        from grants where org_id = ${orgId} and remaining_mc > 0 and starts_at <= ${at} and expires_at > ${at}) as grants,
+      (select coalesce(json_agg(json_build_object('key', key, 'operation', operation, 'request_hash', request_hash, 'response', response)), '[]')
+        from idempotency_keys where org_id = ${orgId} and key = any(${keys}::text[])) as idem,
+      (select coalesce(json_agg(json_build_object('org_id', org_id, 'id', id, 'status', status, 'user_id', user_id, 'project_id', project_id,
+          'api_key_id', api_key_id, 'source', source, 'use_case', use_case, 'model', model, 'estimate_mc', estimate_mc::text, 'usage_id', usage_id,
+          'created_at', created_at, 'expires_at', expires_at, 'closed_at', closed_at)), '[]')
+        from reservations where org_id = ${orgId} and id = any(${reservationIds}::uuid[])) as res`.execute(trx);
+  const row = rows[0]!;
+  return {
+    held: BigInt(row.held),
+    grants: row.grants.map((g) => ({ id: g.id, remaining: BigInt(g.remaining) })),
+    idempotency: row.idem,
+    reservations: row.res.map(
+      (r): ReservationRow => ({
+        org_id: r.org_id!,
+        id: r.id!,
+        status: r.status as ReservationStatus,
+        user_id: r.user_id ?? null,
+        project_id: r.project_id ?? null,
+        api_key_id: r.api_key_id ?? null,
+        source: r.source as 'app' | 'api',
+        use_case: r.use_case!,
+        model: r.model!,
+        estimate_mc: BigInt(r.estimate_mc!),
+        usage_id: r.usage_id ?? null,
+        created_at: new Date(r.created_at!),
+        expires_at: new Date(r.expires_at!),
+        closed_at: r.closed_at ? new Date(r.closed_at) : null,
+      }),
+    ),
+  };
+}
