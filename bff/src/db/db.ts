@@ -17,6 +17,9 @@ export function createPostgresDb(url: string, poolMax: number, onIdleError: (err
   // An idle client that dies (database restart, failover) must not crash the process;
   // the pool replaces it on the next checkout.
   pool.on('error', onIdleError);
+  // A connection that dies while checked out (restart, terminated backend) fails its query, and
+  // then its client emits 'error' too: without a listener that would crash the process.
+  pool.on('connect', (client) => client.on('error', onIdleError));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
