@@ -259,55 +259,86 @@ export function findReservations(trx: Q, orgId: string, ids: string[]) {
 
 export type ReservationRow = Awaited<ReturnType<typeof findReservations>>[number];
 
-export async function insertReservations(trx: Q, rows: ReservationRow[]) {
-  if (rows.length) await trx.insertInto('reservations').values(rows).execute();
+export type UsageRow = Parameters<typeof insertUsage>[1] & { id: string };
+export type DailyRow = Parameters<typeof addToDailyRollup>[1] & { calls: number };
+export type LedgerRow = Parameters<typeof appendLedgerEntry>[1];
+export type IdempotencyRow = Omit<Parameters<typeof saveIdempotencyRecord>[1], 'response'> & { response: unknown };
+
+/** Everything a batch writes. Daily rows must be summed per rollup key (one statement cannot upsert a row twice). */
+export interface BatchWrites {
+  /** Mark open reservations past their expiry as expired (except those closed by this batch). */
+  expireStale: boolean;
+  newReservations: ReservationRow[];
+  closedReservations: ReservationRow[];
+  usages: UsageRow[];
+  grants: { id: string; remaining_mc: bigint }[];
+  daily: DailyRow[];
+  /** In order: the identity column follows the order of balance_after_mc. */
+  ledger: LedgerRow[];
+  idempotency: IdempotencyRow[];
+  /** The org's new balance, or null when the caller writes the org row itself. */
+  balanceMc: bigint | null;
 }
 
-/** Close reservations in one statement: (id, status, closed_at, usage_id) each. */
-export async function closeReservations(trx: Q, orgId: string, rows: { id: string; status: ReservationStatus; closedAt: Date; usageId: string | null }[]) {
-  if (!rows.length) return;
-  const values = sql.join(rows.map((r) => sql`(${r.id}::uuid, ${r.status}::text, ${r.closedAt}::timestamptz, ${r.usageId}::uuid)`));
+const toJson = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+/**
+ * All of a batch's writes in ONE statement (data-modifying CTEs over one jsonb parameter): one
+ * round trip under the org lock however many operations the batch holds. Every CTE runs to
+ * completion; foreign keys are checked at the end of the statement.
+ */
+export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites) {
+  const closedIds = w.closedReservations.map((r) => r.id);
+  const j = toJson({
+    newReservations: w.newReservations,
+    closed: w.closedReservations,
+    usages: w.usages.map((u) => ({ ...u, allocations: JSON.parse(u.allocations) as unknown })),
+    grants: w.grants,
+    daily: w.daily,
+    ledger: w.ledger,
+    idempotency: w.idempotency,
+  });
   await sql`
-    update reservations set status = v.status, closed_at = v.closed_at, usage_id = v.usage_id
-    from (values ${values}) as v (id, status, closed_at, usage_id)
-    where reservations.org_id = ${orgId} and reservations.id = v.id`.execute(trx);
-}
-
-export async function insertUsages(trx: Q, rows: (Parameters<typeof insertUsage>[1] & { id: string })[]) {
-  if (rows.length) await trx.insertInto('usage_records').values(rows).execute();
-}
-
-export async function setGrantsRemaining(trx: Q, orgId: string, rows: { id: string; remaining: bigint }[]) {
-  if (!rows.length) return;
-  const values = sql.join(rows.map((r) => sql`(${r.id}::uuid, ${r.remaining}::bigint)`));
-  await sql`
-    update grants set remaining_mc = v.remaining
-    from (values ${values}) as v (id, remaining)
-    where grants.org_id = ${orgId} and grants.id = v.id`.execute(trx);
-}
-
-/** Rows must be summed per rollup key first: one statement cannot upsert the same row twice. */
-export async function addToDailyRollups(trx: Q, rows: (Parameters<typeof addToDailyRollup>[1] & { calls: number })[]) {
-  if (!rows.length) return;
-  await trx
-    .insertInto('usage_daily')
-    .values(rows)
-    .onConflict((oc) =>
-      oc.columns(['org_id', 'day', 'use_case', 'model', 'user_id', 'project_id']).doUpdateSet((eb) => ({
-        charged_mc: eb('usage_daily.charged_mc', '+', eb.ref('excluded.charged_mc')),
-        calls: eb('usage_daily.calls', '+', eb.ref('excluded.calls')),
-      })),
-    )
-    .execute();
-}
-
-/** In the given order: the identity column then follows the order of the balance_after values. */
-export async function appendLedgerEntries(trx: Q, rows: Parameters<typeof appendLedgerEntry>[1][]) {
-  if (rows.length) await trx.insertInto('ledger_entries').values(rows).execute();
-}
-
-export async function saveIdempotencyRecords(trx: Q, rows: Parameters<typeof saveIdempotencyRecord>[1][]) {
-  if (rows.length) await trx.insertInto('idempotency_keys').values(rows).execute();
+    with p as (select ${j}::jsonb as j),
+    expired as (
+      update reservations set status = 'expired', closed_at = ${at}
+      where ${w.expireStale} and org_id = ${orgId} and status = 'open' and expires_at <= ${at} and id <> all(${closedIds}::uuid[])),
+    new_reservations as (
+      insert into reservations (org_id, id, status, user_id, project_id, api_key_id, source, use_case, model, estimate_mc, usage_id, created_at, expires_at, closed_at)
+      select org_id, id, status, user_id, project_id, api_key_id, source, use_case, model, estimate_mc, usage_id, created_at, expires_at, closed_at
+      from p, jsonb_populate_recordset(null::reservations, p.j->'newReservations')),
+    closed as (
+      update reservations r set status = v.status, closed_at = v.closed_at, usage_id = v.usage_id
+      from p, jsonb_populate_recordset(null::reservations, p.j->'closed') v
+      where r.org_id = ${orgId} and r.id = v.id),
+    usages as (
+      insert into usage_records (org_id, id, occurred_at, user_id, project_id, api_key_id, source, use_case, model, rate_version,
+        input_mc_per_1k, output_mc_per_1k, input_tokens, output_tokens, charged_mc, overage_mc, allocations, reservation_id, idempotency_key)
+      select org_id, id, occurred_at, user_id, project_id, api_key_id, source, use_case, model, rate_version,
+        input_mc_per_1k, output_mc_per_1k, input_tokens, output_tokens, charged_mc, overage_mc, allocations, reservation_id, idempotency_key
+      from p, jsonb_populate_recordset(null::usage_records, p.j->'usages')),
+    grants_spent as (
+      update grants g set remaining_mc = v.remaining_mc
+      from p, jsonb_populate_recordset(null::grants, p.j->'grants') v
+      where g.org_id = ${orgId} and g.id = v.id),
+    daily as (
+      insert into usage_daily (org_id, day, use_case, model, user_id, project_id, charged_mc, calls)
+      select org_id, day, use_case, model, user_id, project_id, charged_mc, calls
+      from p, jsonb_populate_recordset(null::usage_daily, p.j->'daily')
+      on conflict (org_id, day, use_case, model, user_id, project_id)
+        do update set charged_mc = usage_daily.charged_mc + excluded.charged_mc, calls = usage_daily.calls + excluded.calls),
+    ledger as (
+      insert into ledger_entries (org_id, entry_type, amount_mc, balance_after_mc, grant_id, usage_id, invoice_id, created_at)
+      select e.org_id, e.entry_type, e.amount_mc, e.balance_after_mc, e.grant_id, e.usage_id, e.invoice_id, e.created_at
+      from p, jsonb_array_elements(p.j->'ledger') with ordinality as x (v, n), jsonb_populate_record(null::ledger_entries, x.v) e
+      order by x.n),
+    idempotency as (
+      insert into idempotency_keys (org_id, key, operation, request_hash, status_code, response, created_at)
+      select org_id, key, operation, request_hash, status_code, response, created_at
+      from p, jsonb_populate_recordset(null::idempotency_keys, p.j->'idempotency')),
+    org as (
+      update organizations set balance_mc = ${w.balanceMc}::bigint where id = ${orgId} and ${w.balanceMc}::bigint is not null)
+    select 1`.execute(trx);
 }
 
 /**

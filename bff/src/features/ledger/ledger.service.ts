@@ -251,6 +251,7 @@ export function createLedgerService(deps: LedgerDeps) {
    */
   async function applyOps(ctx: LockedOrg, ops: LedgerOp[]): Promise<Outcome[]> {
     const { trx, org, now } = ctx;
+    const orgDirtyBefore = ctx.dirty;
     const keys = [...new Set(ops.flatMap((o) => (o.input.idempotencyKey ? [o.input.idempotencyKey] : [])))];
     const reservationIds = [...new Set(ops.flatMap((o) => (o.kind === 'settle' || o.kind === 'release') && UUID.test(o.input.reservationId) ? [o.input.reservationId] : []))];
     const read = await repo.readBatchState(trx, org.id, now, keys, reservationIds);
@@ -262,10 +263,10 @@ export function createLedgerService(deps: LedgerDeps) {
     const w = {
       newReservations: [] as repo.ReservationRow[],
       closed: new Map<string, repo.ReservationRow>(),
-      usages: [] as Parameters<typeof repo.insertUsages>[1],
-      ledger: [] as Parameters<typeof repo.appendLedgerEntries>[1],
-      daily: new Map<string, Parameters<typeof repo.addToDailyRollups>[1][number]>(),
-      idempotency: [] as Parameters<typeof repo.saveIdempotencyRecords>[1],
+      usages: [] as repo.UsageRow[],
+      ledger: [] as repo.LedgerRow[],
+      daily: new Map<string, repo.DailyRow>(),
+      idempotency: [] as repo.IdempotencyRow[],
       grants: new Set<(typeof grants)[number]>(),
     };
     const balance = (): BalanceDto => ({ balanceMc: toSafeNumber(org.balanceMc), availableMc: toSafeNumber(org.balanceMc - held) });
@@ -425,7 +426,7 @@ export function createLedgerService(deps: LedgerDeps) {
         }
         const value = apply(op);
         idempotency.set(key, { key, operation, request_hash: hash, response: value });
-        w.idempotency.push({ org_id: org.id, key, operation, request_hash: hash, status_code: 200, response: JSON.stringify(value), created_at: now });
+        w.idempotency.push({ org_id: org.id, key, operation, request_hash: hash, status_code: 200, response: value, created_at: now });
         return { ok: true, value, replay: false };
       } catch (error) {
         // Checks run before any state changes, so a refused operation leaves nothing behind.
@@ -433,18 +434,20 @@ export function createLedgerService(deps: LedgerDeps) {
       }
     });
 
-    if (ops.some((o) => o.kind === 'reserve')) await repo.expireStaleReservations(trx, org.id, now);
-    await repo.insertReservations(trx, w.newReservations);
-    await repo.closeReservations(
-      trx,
-      org.id,
-      [...w.closed.values()].filter((r) => !w.newReservations.includes(r)).map((r) => ({ id: r.id, status: r.status, closedAt: now, usageId: r.usage_id })),
-    );
-    await repo.insertUsages(trx, w.usages);
-    await repo.setGrantsRemaining(trx, org.id, [...w.grants].map((g) => ({ id: g.id, remaining: g.remaining })));
-    await repo.addToDailyRollups(trx, [...w.daily.values()]);
-    await repo.appendLedgerEntries(trx, w.ledger);
-    await repo.saveIdempotencyRecords(trx, w.idempotency);
+    // The org row: written here with everything else, unless a rollover already made lockedIn write it.
+    const writeOrg = !orgDirtyBefore && ctx.dirty;
+    await repo.writeBatch(trx, org.id, now, {
+      expireStale: ops.some((o) => o.kind === 'reserve'),
+      newReservations: w.newReservations,
+      closedReservations: [...w.closed.values()].filter((r) => !w.newReservations.includes(r)),
+      usages: w.usages,
+      grants: [...w.grants].map((g) => ({ id: g.id, remaining_mc: g.remaining })),
+      daily: [...w.daily.values()],
+      ledger: w.ledger,
+      idempotency: w.idempotency,
+      balanceMc: writeOrg ? org.balanceMc : null,
+    });
+    if (writeOrg) ctx.dirty = false;
     return outcomes;
   }
 
