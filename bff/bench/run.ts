@@ -77,6 +77,18 @@ function cpuMs(pid: number) {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
+async function retry<T>(fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (err) {
+      if (attempt >= 10 || !String((err as { stderr?: string }).stderr).includes('too many clients')) throw err;
+      console.error('pgbench: the server has no free connection slot; trying again in 3 s');
+      await new Promise((r) => setTimeout(r, 3000));
+    }
+  }
+}
+
 /** pgbench anchor: `orgs` rows, CLIENTS clients, lock + debit + ledger append + commit. */
 async function pgbenchTps(orgs: number): Promise<number> {
   const dir = mkdtempSync(path.join(tmpdir(), 'pgbench-'));
@@ -94,7 +106,8 @@ async function pgbenchTps(orgs: number): Promise<number> {
     ].join('\n'),
   );
   try {
-    const { stdout } = await promisify(execFile)(PGBENCH, ['-n', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-f', script, dbUrl], { timeout: (SECONDS + 60) * 1000 });
+    // The server is shared: when its connection slots are full, wait and try again.
+    const { stdout } = await retry(() => promisify(execFile)(PGBENCH, ['-n', '-c', String(CLIENTS), '-j', '2', '-T', String(SECONDS), '-f', script, dbUrl], { timeout: (SECONDS + 60) * 1000 }));
     const tps = /tps = ([\d.]+) \(without initial connection time\)/.exec(stdout)?.[1];
     if (!tps) throw new Error(`pgbench printed no tps:\n${stdout}`);
     return Number(tps);

@@ -30,7 +30,20 @@ export function createApp(deps: AppDeps) {
   app.set('trust proxy', 'loopback');
   app.set('query parser', 'simple');
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: deps.env.NODE_ENV !== 'test' }));
+  // Request logging is on the hot path of every metering call (docs/benchmarks.md): log method,
+  // URL and status only (no headers to copy and redact), and successful requests at debug.
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: deps.env.NODE_ENV !== 'test',
+      quietReqLogger: true,
+      serializers: {
+        req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+        res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+      },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
   app.use(
     helmet({
       contentSecurityPolicy: {
