@@ -5,6 +5,7 @@ import helmet from 'helmet';
 import { pinoHttp } from 'pino-http';
 import { errorMiddleware } from './http/error.middleware';
 import { HttpError } from './http/http-error';
+import { spaRouter } from './http/static-assets';
 import { createServices, type CoreDeps, type Adapters } from './services';
 import { sessionMiddleware, csrfMiddleware } from './features/auth/session.middleware';
 import { authRouter } from './features/auth/auth.routes';
@@ -90,12 +91,7 @@ export function createApp(deps: AppDeps) {
 
   // The built SPA, one origin with the API.
   const webDist = path.resolve(deps.env.WEB_DIST);
-  if (deps.env.WEB_DIST && existsSync(path.join(webDist, 'index.html'))) {
-    app.use(express.static(webDist, { index: false, maxAge: '1h' }));
-    app.get(/^\/(?!api\/).*/, (_req, res) => {
-      res.sendFile(path.join(webDist, 'index.html'));
-    });
-  }
+  if (deps.env.WEB_DIST && existsSync(path.join(webDist, 'index.html'))) app.use(spaRouter(webDist));
 
   app.use(errorMiddleware);
   return Object.assign(app, { services });
