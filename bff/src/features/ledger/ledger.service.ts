@@ -464,9 +464,14 @@ export function createLedgerService(deps: LedgerDeps) {
 
   const batcher = createGroupCommit<LedgerOp>({
     maxBatch: 500,
-    run: (orgId, items) =>
+    run: (orgId, take) =>
       db.transaction().execute(async (trx) => {
-        const outcomes = await lockedIn(trx, orgId, (ctx) => applyOps(ctx, items.map((i) => i.op)));
+        let items: ReturnType<typeof take> = [];
+        const outcomes = await lockedIn(trx, orgId, (ctx) => {
+          // Taken only now that this transaction holds the org lock: everything queued so far.
+          items = take();
+          return applyOps(ctx, items.map((i) => i.op));
+        });
         for (const [i, item] of items.entries()) {
           const outcome = outcomes[i]!;
           if (!item.afterApply || !outcome.ok || outcome.replay) continue;
