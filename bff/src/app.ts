@@ -8,6 +8,7 @@ import { pinoHttp } from 'pino-http';
 import { errorMiddleware } from './http/error.middleware';
 import { HttpError } from './http/http-error';
 import { httpLogSerializers } from './lib/logger';
+import { spaRouter } from './http/static-assets';
 import { createServices, type CoreDeps, type Adapters } from './services';
 import { sessionMiddleware, csrfMiddleware } from './features/auth/session.middleware';
 import { authRouter } from './features/auth/auth.routes';
@@ -48,7 +49,17 @@ export function createApp(deps: AppDeps) {
   app.set('trust proxy', deps.env.TRUST_PROXY);
   app.set('query parser', 'simple');
 
-  app.use(pinoHttp({ logger: deps.logger, autoLogging: deps.env.NODE_ENV !== 'test', serializers: httpLogSerializers }));
+  // Request logging is on the hot path of every metering call (docs/benchmarks.md): log method,
+  // URL and status only (no headers: nothing to copy, no credential to leak), and successful requests at debug.
+  app.use(
+    pinoHttp({
+      logger: deps.logger,
+      autoLogging: deps.env.NODE_ENV !== 'test',
+      quietReqLogger: true,
+      serializers: httpLogSerializers,
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    }),
+  );
   app.use(
     helmet({
       // HSTS pins the browser to HTTPS for a year: only when the BFF is served over HTTPS
@@ -109,13 +120,7 @@ export function createApp(deps: AppDeps) {
 
   // The built SPA, one origin with the API.
   const webDist = path.resolve(deps.env.WEB_DIST);
-  if (deps.env.WEB_DIST && existsSync(path.join(webDist, 'index.html'))) {
-    app.use(express.static(webDist, { index: false, maxAge: '1h' }));
-    app.get(/^\/(?!api\/).*/, (_req, res) => {
-      // Relative to a root: `send` refuses an absolute path with a dot-folder in it (issue 15).
-      res.sendFile('index.html', { root: webDist });
-    });
-  }
+  if (deps.env.WEB_DIST && existsSync(path.join(webDist, 'index.html'))) app.use(spaRouter(webDist));
 
   app.use(errorMiddleware);
   return Object.assign(app, { services, lifecycle });

@@ -70,14 +70,14 @@ describe('credentials never reach the log', () => {
       body: JSON.stringify({ useCase: 'chat', model: 'gpt-4o-mini', inputTokens: 10, outputTokens: 10 }),
     });
     expect(metered.status).toBe(200);
-    // A refused request is logged too (with its headers).
+    // A refused request is logged too.
     await fetch(app.baseUrl + '/api/credits/summary', { headers: { authorization: `Bearer ${secrets.apiKey}x`, cookie: `aic_session=${secrets.loginSession}` } });
 
-    // The log did record those requests, with their headers (so this test can fail) ...
+    // The log did record those requests (so this test can fail) ...
     for (const url of ['/api/auth/signup', '/api/auth/login', '/api/invitations/accept', '/api/billing/purchases', '/api/billing/webhook', '/api/v1/metering/record']) {
       expect(captured).toContain(`"url":"${url}`);
     }
-    expect(captured).toContain('"headers"');
+    expect(captured).toContain('"statusCode":401');
     // ... and none of the credentials.
     for (const [name, value] of Object.entries(secrets)) {
       expect(value.length, name).toBeGreaterThan(8);

@@ -1,3 +1,4 @@
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { orgContract } from '@ai-credits/shared/contracts/org';
@@ -150,5 +151,26 @@ describe('charts', () => {
     expect(c.forecast.basisDays).toBe(6);
     expect(c.forecast.runOutAt).toBe('2026-08-16T00:00:00.000Z');
     expect(c.byUser).toEqual([{ id: 'api', label: 'API (service)', mc: 140_000 }]);
+  });
+});
+
+describe('CSV export at scale', () => {
+  it('streams every row, past the 100,000 rows where it used to stop without saying so', async () => {
+    const { owner, orgId } = await createOrg(app);
+    // Rows through SQL (not the engine): the export reads usage_records only.
+    await sql`
+      insert into usage_records (org_id, occurred_at, source, use_case, model, rate_version, input_mc_per_1k, output_mc_per_1k,
+        input_tokens, output_tokens, charged_mc, overage_mc, allocations)
+      select ${orgId}::uuid, timestamptz '2026-06-13T00:00:00Z' - (g || ' seconds')::interval, 'api', 'chat', 'gpt-4o-mini', 1, 150, 600,
+        10, 10, 8, 0, '[]'::jsonb
+      from generate_series(1, 100005) g`.execute(app.db);
+    const res = await fetch(app.baseUrl + creditsContract.usageCsv.path, { headers: { cookie: owner.cookie } });
+    expect(res.status).toBe(200);
+    const text = await res.text();
+    const lines = text.split('\r\n');
+    expect(lines.at(-1)).toBe('');
+    expect(lines).toHaveLength(1 + 100_005 + 1);
+    expect(lines[1]).toBe('2026-06-12T23:59:59.000Z,chat,API,,gpt-4o-mini,10,10,0.008,0');
+    expect(lines[100_005]).toBe('2026-06-11T20:13:15.000Z,chat,API,,gpt-4o-mini,10,10,0.008,0');
   });
 });

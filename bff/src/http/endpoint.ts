@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import type { Request, Response, Router } from 'express';
 import type { Endpoint, ResponseInputOf } from '@ai-credits/shared/api';
 import type { Role } from '@ai-credits/shared/contracts/auth';
@@ -30,7 +31,28 @@ export interface RouteOptions {
   roles?: readonly Role[];
 }
 
-type HandlerResult<E extends Endpoint> = E['produces'] extends string ? string : ResponseInputOf<E>;
+/** A `produces` endpoint answers text, or chunks of it to stream (an export of any size). */
+type HandlerResult<E extends Endpoint> = E['produces'] extends string ? string | AsyncIterable<string> : ResponseInputOf<E>;
+
+/**
+ * Write chunks as they come, waiting for the client to drain. A failure after the first byte
+ * cannot become an error response any more: the connection is cut, so the client sees a
+ * broken transfer rather than a file that merely looks complete.
+ */
+async function stream(res: Response, chunks: AsyncIterable<string>) {
+  try {
+    for await (const chunk of chunks) {
+      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      // the client went away: stop reading pages (leaving the loop closes the generator)
+      if (res.destroyed) return;
+    }
+  } catch (err) {
+    if (!res.headersSent) throw err;
+    res.destroy(err as Error);
+    return;
+  }
+  res.end();
+}
 
 export function getActor(res: Response): Actor | null {
   return (res.locals.actor as Actor | undefined) ?? null;
@@ -68,7 +90,10 @@ export function mount<E extends Endpoint>(
     } satisfies HandlerInput<E>;
     const result = await handler(input);
     res.status(e.status ?? 200);
-    if (e.produces) {
+    if (e.produces && typeof result !== 'string' && Symbol.asyncIterator in Object(result)) {
+      res.type(e.produces);
+      await stream(res, result as AsyncIterable<string>);
+    } else if (e.produces) {
       res.type(e.produces).send(result);
     } else if (e.response === null) {
       res.end();

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingContract } from '@ai-credits/shared/contracts/billing';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { TestClock } from '../../src/lib/clock';
-import { paymentEntity, postWebhook, purchaseGrants, signedWebhook } from '../support/billing-helpers';
+import { paymentEntity, postWebhook, purchaseGrants, sandboxSecrets, signedWebhook } from '../support/billing-helpers';
 import { createOrg, startApp, type TestApp } from '../support/harness';
 import { expectOrgInvariants } from '../support/ledger-assertions';
 
@@ -45,7 +45,7 @@ describe('concurrent payment events for one org', () => {
     const org = await createOrg(app);
     const bystander = await createOrg(app);
     const purchases = await openPurchases(org, 30);
-    const secret = app.env.SANDBOX_WEBHOOK_SECRET;
+    const { webhookSecret: secret } = await sandboxSecrets(app);
 
     const hooks = purchases.map((p, i) => postWebhook(app, signedWebhook(secret, 'payment.captured', { payment: payment(org, p.orderId, i) })));
     const other = bystander.owner.call(creditsContract.summary);
@@ -60,8 +60,7 @@ describe('concurrent payment events for one org', () => {
   it('50 purchases x (callback + payment.captured + order.paid) at once: no 5xx, every purchase granted exactly once', async () => {
     const org = await createOrg(app);
     const purchases = await openPurchases(org, 50);
-    const webhookSecret = app.env.SANDBOX_WEBHOOK_SECRET;
-    const keySecret = app.env.SANDBOX_KEY_SECRET;
+    const { webhookSecret, keySecret } = await sandboxSecrets(app);
 
     const calls: Promise<{ status: number; what: string }>[] = [];
     purchases.forEach((p, i) => {

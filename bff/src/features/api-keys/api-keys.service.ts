@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
 import type { Db } from '../../db/db';
 import { notFound } from '../../http/http-error';
@@ -33,8 +34,18 @@ const toApiKey = (k: Row): ApiKey => ({
   revokedAt: k.revoked_at?.toISOString() ?? null,
 });
 
-export function createApiKeysService(deps: { db: Db; clock: Clock }) {
+/**
+ * How long an instance trusts a key it looked up. Revoking on this instance takes effect at
+ * once; on other instances within this time (no shared cache, nothing to invalidate).
+ */
+export const API_KEY_CACHE_MS = 1000;
+const API_KEY_CACHE_MAX = 10_000;
+
+export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: number }) {
   const { db, clock } = deps;
+  const cacheMs = deps.cacheMs ?? API_KEY_CACHE_MS;
+  // token hash -> key, for metering callers that send a request every few milliseconds
+  const cache = new Map<string, { orgId: string; apiKeyId: string; until: number }>();
 
   return {
     async list(orgId: string) {
@@ -67,6 +78,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock }) {
         if (!key.revoked_at) {
           const now = clock.now();
           await repo.revokeApiKey(trx, orgId, apiKeyId, now);
+          for (const [hash, entry] of cache) if (entry.apiKeyId === apiKeyId) cache.delete(hash);
           await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'api_key.revoked', from_value: { apiKeyId, name: key.name }, to_value: null, created_at: now });
           return toApiKey({ ...key, revoked_at: now });
         }
@@ -78,10 +90,16 @@ export function createApiKeysService(deps: { db: Db; clock: Clock }) {
     async authenticate(token: string): Promise<{ orgId: string; apiKeyId: string } | null> {
       const orgId = orgIdOfToken(token);
       if (!orgId) return null;
-      const key = await repo.findActiveByHash(db, orgId, sha256(token));
+      const hash = sha256(token);
+      const cached = cache.get(hash);
+      if (cached && cached.until > performance.now()) return { orgId: cached.orgId, apiKeyId: cached.apiKeyId };
+      cache.delete(hash);
+      const key = await repo.findActiveByHash(db, orgId, hash);
       if (!key) return null;
       const now = clock.now();
       if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > 60_000) await repo.touchLastUsed(db, orgId, key.id, now);
+      if (cache.size >= API_KEY_CACHE_MAX) cache.clear();
+      if (cacheMs > 0) cache.set(hash, { orgId, apiKeyId: key.id, until: performance.now() + cacheMs });
       return { orgId, apiKeyId: key.id };
     },
   };

@@ -13,7 +13,7 @@ import * as repo from './credits.repository';
 const DAY_MS = 86_400_000;
 const dayOf = (t: Date | number) => new Date(t).toISOString().slice(0, 10);
 const MAX_RANGE_DAYS = 366;
-const CSV_MAX_ROWS = 100_000;
+const CSV_PAGE_ROWS = 5000;
 
 /** `2026-01-31` means the whole UTC day: as a lower bound its start, as an upper bound the next day's start. */
 function parseBound(value: string | undefined, upper: boolean): Date | undefined {
@@ -128,26 +128,29 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       return { items: page.map(toUsageRow), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
     },
 
-    async usageCsv(orgId: string, filters: UsageFilters): Promise<string> {
+    /**
+     * The whole filtered history as CSV, streamed: pages of CSV_PAGE_ROWS rows by keyset, one
+     * chunk each, so memory stays constant however many rows there are (no row limit).
+     */
+    async *usageCsv(orgId: string, filters: UsageFilters): AsyncGenerator<string> {
       const f = toUsageQuery(filters);
-      const lines = ['Date,Use Case,User,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits'];
+      yield 'Date,Use Case,User,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits\r\n';
       let after: { at: Date; id: string } | null = null;
-      for (let total = 0; total < CSV_MAX_ROWS; ) {
-        const rows = await repo.usagePage(db, orgId, f, after, 5000);
+      for (;;) {
+        const rows = await repo.usagePage(db, orgId, f, after, CSV_PAGE_ROWS);
+        let chunk = '';
         for (const r of rows) {
           const row = toUsageRow(r);
-          lines.push(
+          chunk +=
             [row.occurredAt, row.useCase, row.user?.name ?? 'API', row.project?.name ?? '', row.model, String(row.inputTokens), String(row.outputTokens), mcToDecimal(row.chargedMc), mcToDecimal(row.overageMc)]
               .map(csvCell)
-              .join(','),
-          );
+              .join(',') + '\r\n';
         }
-        total += rows.length;
+        if (chunk) yield chunk;
         const last = rows.at(-1);
-        if (rows.length < 5000 || !last) break;
+        if (rows.length < CSV_PAGE_ROWS || !last) return;
         after = { at: last.occurred_at, id: last.id };
       }
-      return lines.join('\r\n') + '\r\n';
     },
 
     async charts(orgId: string, range: { from?: string; to?: string }): Promise<UsageCharts> {

@@ -247,3 +247,146 @@ export async function insertAudit(
 export function orgsPastPeriodEnd(db: Q, at: Date, limit: number) {
   return db.selectFrom('organizations').select('id').where('period_end', '<=', at).limit(limit).execute();
 }
+
+// ---- Set-based writes of a batch (ledger.service "group commit"): one statement per table. ----
+
+export function findIdempotencyRecords(trx: Q, orgId: string, keys: string[]) {
+  return trx
+    .selectFrom('idempotency_keys')
+    .select(['key', 'operation', 'request_hash', 'response'])
+    .where('org_id', '=', orgId)
+    .where('key', 'in', keys)
+    .execute();
+}
+
+export function findReservations(trx: Q, orgId: string, ids: string[]) {
+  return trx.selectFrom('reservations').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+export type ReservationRow = Awaited<ReturnType<typeof findReservations>>[number];
+
+export type UsageRow = Parameters<typeof insertUsage>[1] & { id: string };
+export type DailyRow = Parameters<typeof addToDailyRollup>[1] & { calls: number };
+export type LedgerRow = Parameters<typeof appendLedgerEntry>[1];
+export type IdempotencyRow = Omit<Parameters<typeof saveIdempotencyRecord>[1], 'response'> & { response: unknown };
+
+/** Everything a batch writes. Daily rows must be summed per rollup key (one statement cannot upsert a row twice). */
+export interface BatchWrites {
+  /** Mark open reservations past their expiry as expired (except those closed by this batch). */
+  expireStale: boolean;
+  newReservations: ReservationRow[];
+  closedReservations: ReservationRow[];
+  usages: UsageRow[];
+  grants: { id: string; remaining_mc: bigint }[];
+  daily: DailyRow[];
+  /** In order: the identity column follows the order of balance_after_mc. */
+  ledger: LedgerRow[];
+  idempotency: IdempotencyRow[];
+  /** The org's new balance, or null when the caller writes the org row itself. */
+  balanceMc: bigint | null;
+}
+
+const toJson = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
+
+/**
+ * All of a batch's writes in ONE statement (data-modifying CTEs over one jsonb parameter): one
+ * round trip under the org lock however many operations the batch holds. Every CTE runs to
+ * completion; foreign keys are checked at the end of the statement.
+ */
+export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites) {
+  const closedIds = w.closedReservations.map((r) => r.id);
+  const j = toJson({
+    newReservations: w.newReservations,
+    closed: w.closedReservations,
+    usages: w.usages.map((u) => ({ ...u, allocations: JSON.parse(u.allocations) as unknown })),
+    grants: w.grants,
+    daily: w.daily,
+    ledger: w.ledger,
+    idempotency: w.idempotency,
+  });
+  await sql`
+    with p as (select ${j}::jsonb as j),
+    expired as (
+      update reservations set status = 'expired', closed_at = ${at}
+      where ${w.expireStale} and org_id = ${orgId} and status = 'open' and expires_at <= ${at} and id <> all(${closedIds}::uuid[])),
+    new_reservations as (
+      insert into reservations (org_id, id, status, user_id, project_id, api_key_id, source, use_case, model, estimate_mc, usage_id, created_at, expires_at, closed_at)
+      select org_id, id, status, user_id, project_id, api_key_id, source, use_case, model, estimate_mc, usage_id, created_at, expires_at, closed_at
+      from p, jsonb_populate_recordset(null::reservations, p.j->'newReservations')),
+    closed as (
+      update reservations r set status = v.status, closed_at = v.closed_at, usage_id = v.usage_id
+      from p, jsonb_populate_recordset(null::reservations, p.j->'closed') v
+      where r.org_id = ${orgId} and r.id = v.id),
+    usages as (
+      insert into usage_records (org_id, id, occurred_at, user_id, project_id, api_key_id, source, use_case, model, rate_version,
+        input_mc_per_1k, output_mc_per_1k, input_tokens, output_tokens, charged_mc, overage_mc, allocations, reservation_id, idempotency_key)
+      select org_id, id, occurred_at, user_id, project_id, api_key_id, source, use_case, model, rate_version,
+        input_mc_per_1k, output_mc_per_1k, input_tokens, output_tokens, charged_mc, overage_mc, allocations, reservation_id, idempotency_key
+      from p, jsonb_populate_recordset(null::usage_records, p.j->'usages')),
+    grants_spent as (
+      update grants g set remaining_mc = v.remaining_mc
+      from p, jsonb_populate_recordset(null::grants, p.j->'grants') v
+      where g.org_id = ${orgId} and g.id = v.id),
+    daily as (
+      insert into usage_daily (org_id, day, use_case, model, user_id, project_id, charged_mc, calls)
+      select org_id, day, use_case, model, user_id, project_id, charged_mc, calls
+      from p, jsonb_populate_recordset(null::usage_daily, p.j->'daily')
+      on conflict (org_id, day, use_case, model, user_id, project_id)
+        do update set charged_mc = usage_daily.charged_mc + excluded.charged_mc, calls = usage_daily.calls + excluded.calls),
+    ledger as (
+      insert into ledger_entries (org_id, entry_type, amount_mc, balance_after_mc, grant_id, usage_id, invoice_id, created_at)
+      select e.org_id, e.entry_type, e.amount_mc, e.balance_after_mc, e.grant_id, e.usage_id, e.invoice_id, e.created_at
+      from p, jsonb_array_elements(p.j->'ledger') with ordinality as x (v, n), jsonb_populate_record(null::ledger_entries, x.v) e
+      order by x.n),
+    idempotency as (
+      insert into idempotency_keys (org_id, key, operation, request_hash, status_code, response, created_at)
+      select org_id, key, operation, request_hash, status_code, response, created_at
+      from p, jsonb_populate_recordset(null::idempotency_keys, p.j->'idempotency')),
+    org as (
+      update organizations set balance_mc = ${w.balanceMc}::bigint where id = ${orgId} and ${w.balanceMc}::bigint is not null)
+    select 1`.execute(trx);
+}
+
+/**
+ * Everything a batch reads, in one statement, after the org row is locked (a statement of its
+ * own, so this one's snapshot sees every batch committed before the lock was granted).
+ */
+export async function readBatchState(trx: Q, orgId: string, at: Date, keys: string[], reservationIds: string[]) {
+  const { rows } = await sql<{ held: string; grants: { id: string; remaining: string }[]; idem: { key: string; operation: string; request_hash: string; response: unknown }[]; res: Record<string, string | null>[] }>`
+    select
+      (select coalesce(sum(estimate_mc), 0) from reservations
+        where org_id = ${orgId} and status = 'open' and expires_at > ${at})::text as held,
+      (select coalesce(json_agg(json_build_object('id', id, 'remaining', remaining_mc::text)
+          order by expires_at, case source when 'monthly_allowance' then 0 when 'adjustment' then 1 else 2 end, created_at, id), '[]')
+        from grants where org_id = ${orgId} and remaining_mc > 0 and starts_at <= ${at} and expires_at > ${at}) as grants,
+      (select coalesce(json_agg(json_build_object('key', key, 'operation', operation, 'request_hash', request_hash, 'response', response)), '[]')
+        from idempotency_keys where org_id = ${orgId} and key = any(${keys}::text[])) as idem,
+      (select coalesce(json_agg(json_build_object('org_id', org_id, 'id', id, 'status', status, 'user_id', user_id, 'project_id', project_id,
+          'api_key_id', api_key_id, 'source', source, 'use_case', use_case, 'model', model, 'estimate_mc', estimate_mc::text, 'usage_id', usage_id,
+          'created_at', created_at, 'expires_at', expires_at, 'closed_at', closed_at)), '[]')
+        from reservations where org_id = ${orgId} and id = any(${reservationIds}::uuid[])) as res`.execute(trx);
+  const row = rows[0]!;
+  return {
+    held: BigInt(row.held),
+    grants: row.grants.map((g) => ({ id: g.id, remaining: BigInt(g.remaining) })),
+    idempotency: row.idem,
+    reservations: row.res.map(
+      (r): ReservationRow => ({
+        org_id: r.org_id!,
+        id: r.id!,
+        status: r.status as ReservationStatus,
+        user_id: r.user_id ?? null,
+        project_id: r.project_id ?? null,
+        api_key_id: r.api_key_id ?? null,
+        source: r.source as 'app' | 'api',
+        use_case: r.use_case!,
+        model: r.model!,
+        estimate_mc: BigInt(r.estimate_mc!),
+        usage_id: r.usage_id ?? null,
+        created_at: new Date(r.created_at!),
+        expires_at: new Date(r.expires_at!),
+        closed_at: r.closed_at ? new Date(r.closed_at) : null,
+      }),
+    ),
+  };
+}

@@ -1,13 +1,14 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { findModel, MONTHLY_ALLOWANCE_MC, costMc, overageInvoiceFor, type UseCase } from '@ai-credits/shared/catalog';
 import type { Reservation } from '@ai-credits/shared/contracts/credits';
-import type { Database } from '../../db/database';
+import type { Database, ReservationStatus } from '../../db/database';
 import type { Db } from '../../db/db';
 import { HttpError } from '../../http/http-error';
 import { maxBig, minBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import { billingPeriodAt } from './billing-period';
+import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } from './group-commit';
 import * as repo from './ledger.repository';
 
 /**
@@ -49,6 +50,37 @@ export interface MeteringContext {
   apiKeyId: string | null;
   source: 'app' | 'api';
 }
+
+export type ReserveInput = MeteringContext & { useCase: UseCase; model: string; estimateMc: bigint; idempotencyKey?: string };
+export interface SettleInput {
+  orgId: string;
+  reservationId: string;
+  inputTokens: number;
+  outputTokens: number;
+  /** A repeat with this key returns the first result (ledger idempotency record). */
+  idempotencyKey?: string;
+  /** Only recorded on the usage row, for callers that keep their own idempotency (the AI features). */
+  usageKey?: string;
+}
+export type ReleaseInput = { orgId: string; reservationId: string; idempotencyKey?: string };
+export type RecordInput = MeteringContext & { useCase: UseCase; model: string; inputTokens: number; outputTokens: number; idempotencyKey?: string };
+export interface ReserveResult {
+  reservation: Reservation;
+  balance: BalanceDto;
+}
+export interface SettleResult {
+  usage: UsageDto;
+  balance: BalanceDto;
+}
+export type ReleaseResult = ReserveResult;
+
+type LedgerOp =
+  | { kind: 'reserve'; input: ReserveInput }
+  | { kind: 'settle'; input: SettleInput }
+  | { kind: 'release'; input: ReleaseInput }
+  | { kind: 'record'; input: RecordInput };
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 interface OrgState {
   id: string;
@@ -92,22 +124,6 @@ export class LockedOrg {
     const held = await this.held();
     return { balanceMc: toSafeNumber(this.org.balanceMc), availableMc: toSafeNumber(this.org.balanceMc - held) };
   }
-}
-
-export interface SettleInput {
-  orgId: string;
-  reservationId: string;
-  inputTokens: number;
-  outputTokens: number;
-  /** A repeat with this key returns the first result (ledger idempotency record). */
-  idempotencyKey?: string;
-  /** Only recorded on the usage row, for callers that keep their own idempotency (the AI features). */
-  usageKey?: string;
-}
-
-export interface Settled {
-  usage: UsageDto;
-  balance: BalanceDto;
 }
 
 const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -206,40 +222,16 @@ export function createLedgerService(deps: LedgerDeps) {
     return db.transaction().execute((trx) => lockedIn(trx, orgId, fn));
   }
 
-  /** Same key, same request: the first result, no second effect. Same key, other request: 422. */
-  async function idempotent<T>(ctx: LockedOrg, key: string | undefined, operation: string, request: unknown, run: () => Promise<T>): Promise<T> {
-    if (!key) return run();
-    const hash = requestHash({ operation, request });
-    const existing = await repo.findIdempotencyRecord(ctx.trx, ctx.org.id, key);
-    if (existing) {
-      if (existing.operation !== operation || existing.request_hash !== hash) {
-        throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request');
-      }
-      return existing.response as T;
-    }
-    const result = await run();
-    await repo.saveIdempotencyRecord(ctx.trx, {
-      org_id: ctx.org.id,
-      key,
-      operation,
-      request_hash: hash,
-      status_code: 200,
-      response: JSON.stringify(result),
-      created_at: ctx.now,
-    });
-    return result;
+  function assertAiEnabled(org: OrgState) {
+    if (!org.aiEnabled) throw new HttpError(403, 'AI_DISABLED', 'AI features are turned off for this organization by its owner');
   }
 
-  function assertAiEnabled(ctx: LockedOrg) {
-    if (!ctx.org.aiEnabled) throw new HttpError(403, 'AI_DISABLED', 'AI features are turned off for this organization by its owner');
-  }
-
-  /** Refuse before any model is called when the org cannot cover `costMc` (PRODUCT.md "Consumption"). */
-  async function assertCanCover(ctx: LockedOrg, cost: bigint) {
-    const available = ctx.org.balanceMc - (await ctx.held());
-    if (cost <= available + ctx.org.overageLimitMc) return;
+  /** Refuse before any model is called when the org cannot cover `cost` (PRODUCT.md "Consumption"). */
+  function assertCanCover(org: OrgState, held: bigint, cost: bigint) {
+    const available = org.balanceMc - held;
+    if (cost <= available + org.overageLimitMc) return;
     const credits = (mc: bigint) => (Number(mc) / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 });
-    if (ctx.org.overageLimitMc === 0n) {
+    if (org.overageLimitMc === 0n) {
       throw new HttpError(
         402,
         'INSUFFICIENT_CREDITS',
@@ -249,91 +241,265 @@ export function createLedgerService(deps: LedgerDeps) {
     throw new HttpError(
       402,
       'OVERAGE_LIMIT_REACHED',
-      `This needs up to ${credits(cost)} credits, which would pass the monthly overage limit of ${credits(ctx.org.overageLimitMc)} credits. The owner can raise the limit or buy credits.`,
+      `This needs up to ${credits(cost)} credits, which would pass the monthly overage limit of ${credits(org.overageLimitMc)} credits. The owner can raise the limit or buy credits.`,
     );
   }
 
-  /** Draw `cost` from grants in consumption order; what the grants cannot cover is overage. */
-  async function consume(ctx: LockedOrg, cost: bigint, usage: Omit<Parameters<typeof repo.insertUsage>[1], 'org_id' | 'charged_mc' | 'overage_mc' | 'allocations' | 'occurred_at'>) {
-    let left = cost;
-    const allocations: { grantId: string; mc: string }[] = [];
-    for (const grant of await repo.spendableGrants(ctx.trx, ctx.org.id, ctx.now)) {
-      if (left === 0n) break;
-      const take = minBig(left, grant.remaining_mc);
-      await repo.setGrantRemaining(ctx.trx, ctx.org.id, grant.id, grant.remaining_mc - take);
-      allocations.push({ grantId: grant.id, mc: take.toString() });
-      left -= take;
-    }
-    const inserted = await repo.insertUsage(ctx.trx, {
-      ...usage,
-      org_id: ctx.org.id,
-      occurred_at: ctx.now,
-      charged_mc: cost,
-      overage_mc: left,
-      allocations: JSON.stringify(allocations),
-    });
-    await repo.addToDailyRollup(ctx.trx, {
-      org_id: ctx.org.id,
-      day: ctx.now.toISOString().slice(0, 10),
-      use_case: usage.use_case,
-      model: usage.model,
-      user_id: usage.user_id,
-      project_id: usage.project_id,
-      charged_mc: cost,
-    });
-    await ctx.append('consume', -cost, ctx.now, { usageId: inserted.id });
-    const dto: UsageDto = {
-      id: inserted.id,
-      useCase: usage.use_case,
-      model: usage.model,
-      inputTokens: usage.input_tokens,
-      outputTokens: usage.output_tokens,
-      chargedMc: toSafeNumber(cost),
-      overageMc: toSafeNumber(left),
-      occurredAt: ctx.now.toISOString(),
-    };
-    return dto;
+  /** What an operation is, for its idempotency record (the same hash as before batching). */
+  function describe(op: LedgerOp): { operation: string; request: unknown } {
+    if (op.kind === 'reserve') return { operation: 'reserve', request: { ...op.input, estimateMc: op.input.estimateMc.toString(), idempotencyKey: undefined } };
+    if (op.kind === 'settle') return { operation: 'settle', request: { ...op.input, idempotencyKey: undefined, usageKey: undefined } };
+    return { operation: op.kind, request: { ...op.input, idempotencyKey: undefined } };
   }
+
+  /**
+   * Apply a batch of one org's operations under its row lock, in arrival order. One statement
+   * reads what the batch needs; each operation is then checked and applied in memory against
+   * the running state (so coverage is checked operation by operation and a batch never
+   * overdraws); the writes go out as one set-based statement per table. An operation that
+   * fails (402, 404, 409, 422) has no effect and stores no idempotency record.
+   */
+  async function applyOps(ctx: LockedOrg, ops: LedgerOp[]): Promise<Outcome[]> {
+    const { trx, org, now } = ctx;
+    const orgDirtyBefore = ctx.dirty;
+    const keys = [...new Set(ops.flatMap((o) => (o.input.idempotencyKey ? [o.input.idempotencyKey] : [])))];
+    const reservationIds = [...new Set(ops.flatMap((o) => (o.kind === 'settle' || o.kind === 'release') && UUID.test(o.input.reservationId) ? [o.input.reservationId] : []))];
+    const read = await repo.readBatchState(trx, org.id, now, keys, reservationIds);
+    let held = read.held;
+    const grants = read.grants;
+    const reservations = new Map(read.reservations.map((r) => [r.id, r]));
+    const idempotency = new Map(read.idempotency.map((r) => [r.key, r]));
+
+    const w = {
+      newReservations: [] as repo.ReservationRow[],
+      closed: new Map<string, repo.ReservationRow>(),
+      usages: [] as repo.UsageRow[],
+      ledger: [] as repo.LedgerRow[],
+      daily: new Map<string, repo.DailyRow>(),
+      idempotency: [] as repo.IdempotencyRow[],
+      grants: new Set<(typeof grants)[number]>(),
+    };
+    const balance = (): BalanceDto => ({ balanceMc: toSafeNumber(org.balanceMc), availableMc: toSafeNumber(org.balanceMc - held) });
+
+    /** Draw `cost` from grants in consumption order; what the grants cannot cover is overage. */
+    function consume(cost: bigint, usage: Omit<Parameters<typeof repo.insertUsage>[1], 'org_id' | 'charged_mc' | 'overage_mc' | 'allocations' | 'occurred_at'>): UsageDto {
+      let left = cost;
+      const allocations: { grantId: string; mc: string }[] = [];
+      for (const grant of grants) {
+        if (left === 0n) break;
+        if (grant.remaining === 0n) continue;
+        const take = minBig(left, grant.remaining);
+        grant.remaining -= take;
+        w.grants.add(grant);
+        allocations.push({ grantId: grant.id, mc: take.toString() });
+        left -= take;
+      }
+      const id = randomUUID();
+      w.usages.push({ ...usage, id, org_id: org.id, occurred_at: now, charged_mc: cost, overage_mc: left, allocations: JSON.stringify(allocations) });
+      const day = now.toISOString().slice(0, 10);
+      const rollupKey = JSON.stringify([day, usage.use_case, usage.model, usage.user_id, usage.project_id]);
+      const rollup = w.daily.get(rollupKey);
+      if (rollup) {
+        rollup.charged_mc += cost;
+        rollup.calls += 1;
+      } else {
+        w.daily.set(rollupKey, { org_id: org.id, day, use_case: usage.use_case, model: usage.model, user_id: usage.user_id, project_id: usage.project_id, charged_mc: cost, calls: 1 });
+      }
+      org.balanceMc -= cost;
+      ctx.dirty = true;
+      w.ledger.push({ org_id: org.id, entry_type: 'consume', amount_mc: -cost, balance_after_mc: org.balanceMc, usage_id: id, created_at: now });
+      return {
+        id,
+        useCase: usage.use_case,
+        model: usage.model,
+        inputTokens: usage.input_tokens,
+        outputTokens: usage.output_tokens,
+        chargedMc: toSafeNumber(cost),
+        overageMc: toSafeNumber(left),
+        occurredAt: now.toISOString(),
+      };
+    }
+
+    function close(r: repo.ReservationRow, status: ReservationStatus, usageId: string | null = null) {
+      if (r.status === 'open' && r.expires_at > now) held -= r.estimate_mc;
+      r.status = status;
+      r.closed_at = now;
+      r.usage_id = usageId;
+      w.closed.set(r.id, r);
+    }
+
+    function reservationOrThrow(id: string) {
+      const r = reservations.get(id);
+      if (!r) throw new HttpError(404, 'NOT_FOUND', 'Reservation not found');
+      return r;
+    }
+
+    function apply(op: LedgerOp): unknown {
+      switch (op.kind) {
+        case 'reserve': {
+          const input = op.input;
+          assertAiEnabled(org);
+          assertCanCover(org, held, input.estimateMc);
+          const row: repo.ReservationRow = {
+            org_id: org.id,
+            id: randomUUID(),
+            status: 'open',
+            user_id: input.userId,
+            project_id: input.projectId,
+            api_key_id: input.apiKeyId,
+            source: input.source,
+            use_case: input.useCase,
+            model: input.model,
+            estimate_mc: input.estimateMc,
+            usage_id: null,
+            created_at: now,
+            expires_at: new Date(now.getTime() + deps.reservationTtlSeconds * 1000),
+            closed_at: null,
+          };
+          w.newReservations.push(row);
+          reservations.set(row.id, row);
+          held += row.estimate_mc;
+          return { reservation: toReservationDto(row), balance: balance() } satisfies ReserveResult;
+        }
+        case 'settle': {
+          const input = op.input;
+          const r = reservationOrThrow(input.reservationId);
+          // Past its expiry a reservation holds nothing any more (ADR 001); the sweep marks it.
+          if (r.status === 'open' && r.expires_at <= now) throw new HttpError(409, 'RESERVATION_EXPIRED', 'The reservation expired and its credits were given back');
+          if (r.status !== 'open') throw new HttpError(409, 'RESERVATION_NOT_OPEN', `The reservation is already ${r.status}`);
+          const model = modelOrThrow(r.model);
+          const cost = costMc(model, input.inputTokens, input.outputTokens);
+          if (cost > r.estimate_mc) throw new HttpError(409, 'SETTLE_EXCEEDS_RESERVATION', 'The usage costs more than was reserved; reserve a larger estimate');
+          const usage = consume(cost, {
+            user_id: r.user_id,
+            project_id: r.project_id,
+            api_key_id: r.api_key_id,
+            source: r.source,
+            use_case: r.use_case,
+            model: model.id,
+            rate_version: model.rateVersion,
+            input_mc_per_1k: model.inputMcPer1k,
+            output_mc_per_1k: model.outputMcPer1k,
+            input_tokens: input.inputTokens,
+            output_tokens: input.outputTokens,
+            reservation_id: r.id,
+            idempotency_key: input.usageKey ?? input.idempotencyKey ?? null,
+          });
+          close(r, 'settled', usage.id);
+          return { usage, balance: balance() } satisfies SettleResult;
+        }
+        case 'release': {
+          const r = reservationOrThrow(op.input.reservationId);
+          if (r.status === 'settled') throw new HttpError(409, 'RESERVATION_NOT_OPEN', 'The reservation is already settled');
+          if (r.status === 'open') close(r, 'released');
+          return { reservation: toReservationDto(r), balance: balance() } satisfies ReleaseResult;
+        }
+        case 'record': {
+          const input = op.input;
+          const model = modelOrThrow(input.model);
+          assertAiEnabled(org);
+          const cost = costMc(model, input.inputTokens, input.outputTokens);
+          assertCanCover(org, held, cost);
+          const usage = consume(cost, {
+            user_id: input.userId,
+            project_id: input.projectId,
+            api_key_id: input.apiKeyId,
+            source: input.source,
+            use_case: input.useCase,
+            model: model.id,
+            rate_version: model.rateVersion,
+            input_mc_per_1k: model.inputMcPer1k,
+            output_mc_per_1k: model.outputMcPer1k,
+            input_tokens: input.inputTokens,
+            output_tokens: input.outputTokens,
+            reservation_id: null,
+            idempotency_key: input.idempotencyKey ?? null,
+          });
+          return { usage, balance: balance() } satisfies SettleResult;
+        }
+      }
+    }
+
+    const outcomes: Outcome[] = ops.map((op) => {
+      try {
+        const key = op.input.idempotencyKey;
+        if (!key) return { ok: true, value: apply(op), replay: false };
+        // Same key, same request: the first result, no second effect. Same key, other request: 422.
+        const { operation, request } = describe(op);
+        const hash = requestHash({ operation, request });
+        const prior = idempotency.get(key);
+        if (prior) {
+          if (prior.operation !== operation || prior.request_hash !== hash) {
+            throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request');
+          }
+          return { ok: true, value: structuredClone(prior.response), replay: true };
+        }
+        const value = apply(op);
+        idempotency.set(key, { key, operation, request_hash: hash, response: value });
+        w.idempotency.push({ org_id: org.id, key, operation, request_hash: hash, status_code: 200, response: value, created_at: now });
+        return { ok: true, value, replay: false };
+      } catch (error) {
+        // Checks run before any state changes, so a refused operation leaves nothing behind.
+        return { ok: false, error };
+      }
+    });
+
+    // The org row: written here with everything else, unless a rollover already made lockedIn write it.
+    const writeOrg = !orgDirtyBefore && ctx.dirty;
+    await repo.writeBatch(trx, org.id, now, {
+      expireStale: ops.some((o) => o.kind === 'reserve'),
+      newReservations: w.newReservations,
+      closedReservations: [...w.closed.values()].filter((r) => !w.newReservations.includes(r)),
+      usages: w.usages,
+      grants: [...w.grants].map((g) => ({ id: g.id, remaining_mc: g.remaining })),
+      daily: [...w.daily.values()],
+      ledger: w.ledger,
+      idempotency: w.idempotency,
+      balanceMc: writeOrg ? org.balanceMc : null,
+    });
+    if (writeOrg) ctx.dirty = false;
+    return outcomes;
+  }
+
+  /** One operation inside the caller's transaction (no batching): its error rolls the caller back. */
+  async function applyOne<T>(trx: Transaction<Database>, orgId: string, op: LedgerOp): Promise<T> {
+    const [outcome] = await lockedIn(trx, orgId, (ctx) => applyOps(ctx, [op]));
+    if (!outcome!.ok) throw outcome!.error;
+    return outcome!.value as T;
+  }
+
+  const testing: { beforeCommit?: (trx: Transaction<Database>, batchSize: number) => Promise<void>; waiting(orgId: string): number } = {
+    waiting: (orgId) => batcher.waiting(orgId),
+  };
+
+  const batcher = createGroupCommit<LedgerOp>({
+    maxBatch: 500,
+    run: (orgId, take) =>
+      db.transaction().execute(async (trx) => {
+        let items: ReturnType<typeof take> = [];
+        const outcomes = await lockedIn(trx, orgId, (ctx) => {
+          // Taken only now that this transaction holds the org lock: everything queued so far.
+          items = take();
+          return applyOps(ctx, items.map((i) => i.op));
+        });
+        for (const [i, item] of items.entries()) {
+          const outcome = outcomes[i]!;
+          if (!item.afterApply || !outcome.ok || outcome.replay) continue;
+          try {
+            await item.afterApply(trx, outcome.value);
+          } catch (error) {
+            throw new AfterApplyFailed(i, error);
+          }
+        }
+        await testing.beforeCommit?.(trx, items.length);
+        return outcomes;
+      }),
+  });
 
   function modelOrThrow(id: string) {
     const model = findModel(id);
     if (!model) throw new HttpError(400, 'UNKNOWN_MODEL', `Unknown model "${id}"`);
     return model;
-  }
-
-  function settleLocked(ctx: LockedOrg, input: SettleInput): Promise<Settled> {
-    const request = { ...input, idempotencyKey: undefined, usageKey: undefined };
-    return idempotent(ctx, input.idempotencyKey, 'settle', request, async () => {
-      const r = await repo.findReservation(ctx.trx, ctx.org.id, input.reservationId);
-      if (!r) throw new HttpError(404, 'NOT_FOUND', 'Reservation not found');
-      if (r.status === 'open' && r.expires_at <= ctx.now) {
-        await repo.closeReservation(ctx.trx, ctx.org.id, r.id, 'expired', ctx.now);
-        throw new HttpError(409, 'RESERVATION_EXPIRED', 'The reservation expired and its credits were given back');
-      }
-      if (r.status !== 'open') throw new HttpError(409, 'RESERVATION_NOT_OPEN', `The reservation is already ${r.status}`);
-      const model = modelOrThrow(r.model);
-      const cost = costMc(model, input.inputTokens, input.outputTokens);
-      if (cost > r.estimate_mc) {
-        throw new HttpError(409, 'SETTLE_EXCEEDS_RESERVATION', 'The usage costs more than was reserved; reserve a larger estimate');
-      }
-      const usage = await consume(ctx, cost, {
-        user_id: r.user_id,
-        project_id: r.project_id,
-        api_key_id: r.api_key_id,
-        source: r.source,
-        use_case: r.use_case,
-        model: model.id,
-        rate_version: model.rateVersion,
-        input_mc_per_1k: model.inputMcPer1k,
-        output_mc_per_1k: model.outputMcPer1k,
-        input_tokens: input.inputTokens,
-        output_tokens: input.outputTokens,
-        reservation_id: r.id,
-        idempotency_key: input.usageKey ?? input.idempotencyKey ?? null,
-      });
-      await repo.closeReservation(ctx.trx, ctx.org.id, r.id, 'settled', ctx.now, usage.id);
-      return { usage, balance: await ctx.balance() };
-    });
   }
 
   return {
@@ -391,91 +557,55 @@ export function createLedgerService(deps: LedgerDeps) {
     },
 
     /** Phase 1 of an AI call: hold an estimate, refused up front when AI is off or it cannot be covered. */
-    reserve(input: MeteringContext & { useCase: UseCase; model: string; estimateMc: bigint; idempotencyKey?: string }) {
+    reserve(input: ReserveInput) {
       if (input.estimateMc <= 0n) throw new HttpError(400, 'VALIDATION_FAILED', 'estimate must be positive');
       modelOrThrow(input.model);
-      const request = { ...input, estimateMc: input.estimateMc.toString(), idempotencyKey: undefined };
-      return withOrgLock(input.orgId, (ctx) =>
-        idempotent(ctx, input.idempotencyKey, 'reserve', request, async () => {
-          assertAiEnabled(ctx);
-          await repo.expireStaleReservations(ctx.trx, ctx.org.id, ctx.now);
-          await assertCanCover(ctx, input.estimateMc);
-          const row = await repo.insertReservation(ctx.trx, {
-            org_id: ctx.org.id,
-            user_id: input.userId,
-            project_id: input.projectId,
-            api_key_id: input.apiKeyId,
-            source: input.source,
-            use_case: input.useCase,
-            model: input.model,
-            estimate_mc: input.estimateMc,
-            created_at: ctx.now,
-            expires_at: new Date(ctx.now.getTime() + deps.reservationTtlSeconds * 1000),
-          });
-          return { reservation: toReservationDto(row), balance: await ctx.balance() };
-        }),
-      );
-    },
-
-    /** Phase 2: charge the real token counts at the model's rate (never more than was reserved). */
-    settle(input: SettleInput) {
-      return withOrgLock(input.orgId, (ctx) => settleLocked(ctx, input));
+      return batcher.submit<ReserveResult>(input.orgId, { kind: 'reserve', input });
     },
 
     /**
-     * Phase 2 plus whatever the charge paid for, in one transaction: `andThen` runs in the
-     * settle's locked transaction, after the charge, with it (an AI answer's content, the
-     * click's idempotency record). If it throws, the charge is rolled back with it: nobody is
-     * charged for an answer that was not saved. Takes the transaction, not the db, so the same
-     * callback can run inside a batch of ledger operations later.
+     * Phase 2: charge the real token counts at the model's rate (never more than was reserved).
+     * `afterApply` runs in the same transaction as the charge (e.g. to store what was paid for):
+     * if it throws, this settle fails and charges nothing, the rest of its batch is unaffected.
      */
-    settleAnd<R>(input: SettleInput, andThen: (trx: Transaction<Database>, settled: Settled) => Promise<R>): Promise<R> {
-      return withOrgLock(input.orgId, async (ctx) => andThen(ctx.trx, await settleLocked(ctx, input)));
+    settle(input: SettleInput, options: { afterApply?: AfterApply<SettleResult> } = {}) {
+      return batcher.submit<SettleResult>(input.orgId, { kind: 'settle', input }, options.afterApply);
+    },
+
+    /**
+     * Phase 2 plus whatever the charge paid for, committed together: `andThen` runs in the
+     * settle's batch transaction, after the charge (an AI answer's content, the click's
+     * idempotency record). If it throws, this settle is undone with it and the caller gets the
+     * error: nobody is charged for an answer that was not saved (the rest of the batch commits).
+     */
+    async settleAnd<R>(input: SettleInput, andThen: (trx: Transaction<Database>, settled: SettleResult) => Promise<R>): Promise<R> {
+      let out: { value: R } | undefined;
+      await batcher.submit<SettleResult>(input.orgId, { kind: 'settle', input }, async (trx, settled) => {
+        out = { value: await andThen(trx, settled) };
+      });
+      // afterApply is skipped only for a replayed idempotency key, which settleAnd's callers never send.
+      if (!out) throw new Error('settleAnd: the settle was a replay, so nothing ran after it');
+      return out.value;
+    },
+
+    /** Settle inside the caller's transaction (not batched): the caller commits or rolls back both. */
+    settleInTransaction(trx: Transaction<Database>, input: SettleInput) {
+      return applyOne<SettleResult>(trx, input.orgId, { kind: 'settle', input });
     },
 
     /** Give a reservation back (model failed or timed out): nothing is charged. */
-    release(input: { orgId: string; reservationId: string; idempotencyKey?: string }) {
-      const request = { ...input, idempotencyKey: undefined };
-      return withOrgLock(input.orgId, (ctx) =>
-        idempotent(ctx, input.idempotencyKey, 'release', request, async () => {
-          const r = await repo.findReservation(ctx.trx, ctx.org.id, input.reservationId);
-          if (!r) throw new HttpError(404, 'NOT_FOUND', 'Reservation not found');
-          if (r.status === 'settled') throw new HttpError(409, 'RESERVATION_NOT_OPEN', 'The reservation is already settled');
-          if (r.status === 'open') await repo.closeReservation(ctx.trx, ctx.org.id, r.id, 'released', ctx.now);
-          const status = r.status === 'open' ? 'released' : r.status;
-          return { reservation: toReservationDto({ ...r, status }), balance: await ctx.balance() };
-        }),
-      );
+    release(input: ReleaseInput) {
+      return batcher.submit<ReleaseResult>(input.orgId, { kind: 'release', input });
     },
 
     /** One-shot metering of a finished call (no reservation): refused when it cannot be covered. */
-    record(input: MeteringContext & { useCase: UseCase; model: string; inputTokens: number; outputTokens: number; idempotencyKey?: string }) {
-      const model = modelOrThrow(input.model);
-      const request = { ...input, idempotencyKey: undefined };
-      return withOrgLock(input.orgId, (ctx) =>
-        idempotent(ctx, input.idempotencyKey, 'record', request, async () => {
-          assertAiEnabled(ctx);
-          const cost = costMc(model, input.inputTokens, input.outputTokens);
-          await assertCanCover(ctx, cost);
-          const usage = await consume(ctx, cost, {
-            user_id: input.userId,
-            project_id: input.projectId,
-            api_key_id: input.apiKeyId,
-            source: input.source,
-            use_case: input.useCase,
-            model: model.id,
-            rate_version: model.rateVersion,
-            input_mc_per_1k: model.inputMcPer1k,
-            output_mc_per_1k: model.outputMcPer1k,
-            input_tokens: input.inputTokens,
-            output_tokens: input.outputTokens,
-            reservation_id: null,
-            idempotency_key: input.idempotencyKey ?? null,
-          });
-          return { usage, balance: await ctx.balance() };
-        }),
-      );
+    record(input: RecordInput) {
+      modelOrThrow(input.model);
+      return batcher.submit<SettleResult>(input.orgId, { kind: 'record', input });
     },
+
+    /** Test seam: how many operations of an org wait for the next batch, and a hook before each batch commits. */
+    batching: testing,
 
     /** Owner switch. Off: every open reservation is released; every AI call is refused. */
     setAiEnabled(orgId: string, actorUserId: string, enabled: boolean) {
