@@ -204,7 +204,8 @@ describe('graceful shutdown of the built server', () => {
       await Promise.all(metering.map((m) => m.received));
       await waitFor('metering calls waiting on the org lock', async () => {
         const { rows } = await monitor.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
-        return rows[0]!.n >= 10;
+        // Group commit: one transaction of the org waits on the lock, the rest queue in the process.
+        return rows[0]!.n >= 1;
       });
 
       bff.signal('SIGTERM');
