@@ -16,6 +16,7 @@ const COLUMNS = {
   api_keys: { org_id: true, id: true, name: true, token_prefix: true, token_hash: true, created_by: true, created_at: true, last_used_at: true, revoked_at: true },
   audit_log: { org_id: true, id: true, actor_user_id: true, action: true, from_value: true, to_value: true, created_at: true },
   billing_webhook_events: { org_id: true, event_id: true, event_type: true, purchase_id: true, received_at: true },
+  email_outbox: { org_id: true, id: true, kind: true, to_address: true, subject: true, body_text: true, created_at: true, attempts: true, last_error: true, sent_at: true },
   grants: { org_id: true, id: true, source: true, amount_mc: true, remaining_mc: true, starts_at: true, expires_at: true, period_start: true, purchase_id: true, note: true, created_at: true },
   installation_secrets: { name: true, value: true, created_at: true },
   invitations: { org_id: true, id: true, email: true, role: true, token_hash: true, invited_by: true, created_at: true, expires_at: true, accepted_at: true, accepted_by: true, revoked_at: true },

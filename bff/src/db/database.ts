@@ -328,6 +328,19 @@ export interface InvitationsTable {
   revoked_at: Timestamp | null;
 }
 
+export interface EmailOutboxTable {
+  org_id: string;
+  id: Generated<string>;
+  kind: string;
+  to_address: string;
+  subject: string;
+  body_text: string;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -355,6 +368,7 @@ export interface Database {
   ai_reports: AiReportsTable;
   installation_secrets: InstallationSecretsTable;
   invitations: InvitationsTable;
+  email_outbox: EmailOutboxTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

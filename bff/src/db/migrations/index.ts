@@ -3,6 +3,7 @@ import * as core from './2026_11_25_0001_core';
 import * as billing from './2026_11_25_0100_billing';
 import * as ai from './2026_11_25_0200_ai';
 import * as security from './2026_11_26_0100_security';
+import * as emailOutbox from './2026_11_27_0100_email_outbox';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -13,4 +14,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0100_billing': billing,
   '2026_11_25_0200_ai': ai,
   '2026_11_26_0100_security': security,
+  '2026_11_27_0100_email_outbox': emailOutbox,
 };
