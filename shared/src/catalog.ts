@@ -7,6 +7,9 @@ export const MC_PER_CREDIT = 1000;
 /** Every new organization, and every new billing month, receives this allowance (seed page: 300 credits). */
 export const MONTHLY_ALLOWANCE_MC = 300 * MC_PER_CREDIT;
 
+/** Who sells the credits: printed on receipts as the seller. */
+export const SELLER = { name: 'TestKase', product: 'AI Credits' } as const;
+
 /** Beyond the balance, extra credits are billed at $0.40 per credit (seed page). */
 export const OVERAGE_CENTS_PER_CREDIT = 40;
 

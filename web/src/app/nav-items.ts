@@ -5,6 +5,8 @@ export interface NavItem {
   label: string;
 }
 export interface NavSection {
+  /** DOM-safe id of the section heading (the list is labelled by it). */
+  id: string;
   label: string;
   items: NavItem[];
 }
@@ -13,14 +15,14 @@ export interface NavSection {
 export function navSections(session: Pick<SessionInfo, 'role' | 'org'>): NavSection[] {
   const ai = session.org.aiEnabled;
   const manager = session.role === 'owner' || session.role === 'admin';
-  const settings: NavItem[] = [
-    { to: '/settings/ai-credits', label: 'AI Credits' },
-    { to: '/settings/billing', label: 'Plans & Billing' },
-  ];
+  const settings: NavItem[] = [{ to: '/settings/ai-credits', label: 'AI Credits' }];
+  // Members cannot see payments (the BFF refuses them), so the link would lead only to a refusal.
+  if (manager) settings.push({ to: '/settings/billing', label: 'Plans & Billing' });
   if (ai && manager) settings.push({ to: '/settings/api-keys', label: 'API keys' });
-  const sections: NavSection[] = [{ label: 'Settings', items: settings }];
+  const sections: NavSection[] = [{ id: 'nav-settings', label: 'Settings', items: settings }];
   if (ai) {
     sections.push({
+      id: 'nav-ai-features',
       label: 'AI features',
       items: [
         { to: '/ai/test-generation', label: 'Test generation' },

@@ -116,12 +116,10 @@ export function AiErrorBanner({ error }: { error: unknown }) {
         ? 'The owner can buy credits or raise the monthly overage limit in Settings → AI Credits.'
         : null;
   return (
-    <div role="alert">
-      <Banner tone="danger" title={ERROR_TITLES[code] ?? 'The request failed'}>
-        <p>{message}</p>
-        {hint ? <p>{hint}</p> : null}
-      </Banner>
-    </div>
+    <Banner tone="danger" role="alert" title={ERROR_TITLES[code] ?? 'The request failed'}>
+      <p>{message}</p>
+      {hint ? <p>{hint}</p> : null}
+    </Banner>
   );
 }
 

@@ -81,6 +81,7 @@ export function BuyCreditsButton() {
 
       <CheckoutResult
         state={checkout.state}
+        onDismiss={checkout.reset}
         success={({ purchase }) => `Payment received. ${purchase.credits.toLocaleString('en-US')} credits were added to your balance.`}
       />
     </div>
