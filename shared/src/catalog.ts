@@ -92,3 +92,25 @@ export function overageInvoiceFor(overageMc: bigint): { credits: bigint; amountC
   const credits = ceilDiv(overageMc, BigInt(MC_PER_CREDIT));
   return { credits, amountCents: credits * BigInt(OVERAGE_CENTS_PER_CREDIT) };
 }
+
+/** The overage rule in words, with the numbers it bills: "billed in whole credits: 46 credits = $18.40". */
+export function overageRuleText(overageMc: bigint): string {
+  const { credits, amountCents } = overageInvoiceFor(overageMc);
+  const dollars = `$${amountCents / 100n}.${(amountCents % 100n).toString().padStart(2, '0')}`;
+  return `billed in whole credits: ${credits.toLocaleString('en-US')} credit${credits === 1n ? '' : 's'} = ${dollars}`;
+}
+
+/** The price of one overage credit in words: "$0.40 per credit". */
+export function overagePriceText(): string {
+  return `$${Math.floor(OVERAGE_CENTS_PER_CREDIT / 100)}.${String(OVERAGE_CENTS_PER_CREDIT % 100).padStart(2, '0')} per credit`;
+}
+
+/**
+ * A purchase made while in overage first pays the overage already used (PRODUCT.md, the ledger
+ * grants it that way); the rest is added to the balance.
+ */
+export function splitPurchase(purchaseMc: bigint, balanceBeforeMc: bigint): { paysOverageMc: bigint; addedMc: bigint } {
+  const debt = balanceBeforeMc < 0n ? -balanceBeforeMc : 0n;
+  const paysOverageMc = debt < purchaseMc ? debt : purchaseMc;
+  return { paysOverageMc, addedMc: purchaseMc - paysOverageMc };
+}

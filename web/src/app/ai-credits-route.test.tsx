@@ -106,6 +106,6 @@ describe('AI Credits page', () => {
     expect(await screen.findByText('No AI usage yet')).toBeInTheDocument();
     expect(await card('Available Credits')).toHaveTextContent('300 credits');
     expect(await card('This Month Usage')).toHaveTextContent('0 credits');
-    expect(await screen.findByText(/No credits used in the last/)).toBeInTheDocument();
+    expect(await screen.findByText(/No credits used so far/)).toBeInTheDocument();
   });
 });

@@ -63,6 +63,7 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
                 void queryClient.prefetchQuery(creditsQueries.usage(usageQueryFromSearch(search)));
                 void queryClient.prefetchQuery(orgQueries.members());
                 void queryClient.prefetchQuery(orgQueries.projects());
+                void queryClient.prefetchQuery(creditsQueries.apiKeyOptions());
                 return null;
               },
               lazy: () => import('./routes/ai-credits-route').then((m) => ({ Component: m.AiCreditsRoute })),

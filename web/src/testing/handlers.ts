@@ -29,7 +29,7 @@ async function bodyOf(request: Request): Promise<unknown> {
   return request.json().catch(() => undefined);
 }
 
-function filterRows(db: MockDb, q: { from?: string; to?: string; useCase?: string; userId?: string; projectId?: string; model?: string }): UsageRow[] {
+function filterRows(db: MockDb, q: { from?: string; to?: string; useCase?: string; userId?: string; projectId?: string; apiKeyId?: string; model?: string }): UsageRow[] {
   const bounds = boundsOf(q.from, q.to);
   return db.usage.filter(
     (r) =>
@@ -38,6 +38,7 @@ function filterRows(db: MockDb, q: { from?: string; to?: string; useCase?: strin
       (!q.useCase || r.useCase === q.useCase) &&
       (!q.userId || r.user?.id === q.userId) &&
       (!q.projectId || r.project?.id === q.projectId) &&
+      (!q.apiKeyId || r.apiKey?.id === q.apiKeyId) &&
       (!q.model || r.model === q.model),
   );
 }
@@ -181,6 +182,7 @@ function creditsHandlers(db: MockDb): HttpHandler[] {
       if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Bad filters.');
       const { cursor, limit, ...filters } = parsed.data;
       let rows = filterRows(db, filters);
+      const totals = { count: rows.length, chargedMc: rows.reduce((sum, r) => sum + r.chargedMc, 0) };
       if (cursor) {
         const after = decodeCursor(cursor);
         if (!after) return apiError(400, 'VALIDATION_FAILED', 'Bad cursor.');
@@ -189,7 +191,7 @@ function creditsHandlers(db: MockDb): HttpHandler[] {
       }
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];
-      return json(creditsContract.usage, { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null });
+      return json(creditsContract.usage, { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null, totals });
     }),
     http.get(url(creditsContract.usageCsv), ({ request }) => {
       const denied = requireSession(db, request);
@@ -197,9 +199,21 @@ function creditsHandlers(db: MockDb): HttpHandler[] {
       const parsed = UsageFiltersSchema.safeParse(queryObject(request));
       if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Bad filters.');
       const lines = [
-        'date,use_case,user,project,model,input_tokens,output_tokens,credits',
+        'Date,Use Case,User,API Key,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits,Millicredits Consumed',
         ...filterRows(db, parsed.data).map((r) =>
-          [r.occurredAt, r.useCase, r.user?.name ?? '', r.project?.name ?? '', r.model, r.inputTokens, r.outputTokens, (r.chargedMc / MC_PER_CREDIT).toFixed(3)]
+          [
+            r.occurredAt,
+            r.useCase,
+            r.user?.name ?? '',
+            r.apiKey?.name ?? '',
+            r.project?.name ?? '',
+            r.model,
+            r.inputTokens,
+            r.outputTokens,
+            (r.chargedMc / MC_PER_CREDIT).toFixed(3),
+            (r.overageMc / MC_PER_CREDIT).toFixed(3),
+            r.chargedMc,
+          ]
             .map(csvCell)
             .join(','),
         ),
@@ -208,6 +222,7 @@ function creditsHandlers(db: MockDb): HttpHandler[] {
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="ai-credits-usage.csv"' },
       });
     }),
+    http.get(url(creditsContract.apiKeyOptions), ({ request }) => requireSession(db, request) ?? json(creditsContract.apiKeyOptions, { apiKeys: db.apiKeys })),
     http.get(url(creditsContract.charts), ({ request }) => {
       const denied = requireSession(db, request);
       if (denied) return denied;
