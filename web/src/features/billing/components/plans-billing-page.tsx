@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useSuspenseQuery } from '@tanstack/react-query';
+import { overagePriceText } from '@ai-credits/shared/catalog';
 import type { Invoice, Purchase } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
@@ -149,7 +150,7 @@ function InvoicesTable({ invoices, owner }: { invoices: Invoice[]; owner: boolea
       <CheckoutResult state={checkout.state} onDismiss={checkout.reset} success={() => 'Payment received. The invoice is paid.'} />
       <SandboxCheckout checkout={checkout} />
       {invoices.length === 0 ? (
-        <EmptyState title="No overage invoices">A month that ends with overage is invoiced here at $0.40 per credit.</EmptyState>
+        <EmptyState title="No overage invoices">A month that ends with overage is invoiced here at {overagePriceText()}.</EmptyState>
       ) : (
         <div className="table-scroll">
           <table className="table" aria-labelledby="invoices-title">
