@@ -3,10 +3,14 @@ import { Link, Outlet } from 'react-router';
 import type { Role } from '@ai-credits/shared/contracts/auth';
 import { sessionQueries } from '@/lib/session-queries';
 
-/** AI pages exist only while AI is enabled (and, for API keys, for owners and admins). The BFF refuses the calls either way. */
-export function AiGate({ roles }: { roles?: readonly Role[] }) {
+/**
+ * AI pages exist only while AI is enabled (and, for API keys, for owners and admins). With
+ * `savedWorkWhenOff`, the pages still open while AI is off, read-only: what AI produced earlier
+ * stays readable (the pages hide every way to start new AI work). The BFF refuses new work either way.
+ */
+export function AiGate({ roles, savedWorkWhenOff = false }: { roles?: readonly Role[]; savedWorkWhenOff?: boolean }) {
   const { data: session } = useSuspenseQuery(sessionQueries.current());
-  if (!session.org.aiEnabled) {
+  if (!session.org.aiEnabled && !savedWorkWhenOff) {
     return (
       <div className="page">
         <h1>AI is turned off</h1>

@@ -30,6 +30,17 @@ export function navSections(session: Pick<SessionInfo, 'role' | 'org'>): NavSect
         { to: '/ai/reports', label: 'AI reports' },
       ],
     });
+  } else {
+    // AI off: no AI feature is offered, but what AI produced earlier stays readable (read-only).
+    sections.push({
+      id: 'nav-ai-saved',
+      label: 'Saved AI work',
+      items: [
+        { to: '/ai/test-generation', label: 'Saved test cases' },
+        { to: '/ai/chat', label: 'Chat history' },
+        { to: '/ai/reports', label: 'Saved reports' },
+      ],
+    });
   }
   return sections;
 }

@@ -86,7 +86,7 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
         },
         {
           path: 'ai',
-          element: <AiGate />,
+          element: <AiGate savedWorkWhenOff />,
           children: [
             {
               path: 'test-generation',

@@ -1,10 +1,11 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useSuspenseQuery } from '@tanstack/react-query';
 import { Select } from 'radix-ui';
 import { useEffect, useState } from 'react';
 import type { AiRun, Estimate, EstimateBody } from '@ai-credits/shared/contracts/ai';
 import { formatCredits } from '@ai-credits/shared/format';
 import { Banner } from '@/components/ui/banner';
 import { isApiError } from '@/lib/api-client';
+import { sessionQueries } from '@/lib/session-queries';
 import { aiQueries } from '../api/ai-queries';
 import './ai.css';
 
@@ -20,6 +21,23 @@ export function useDebounced<T>(value: T, ms = 400): T {
 
 /** Whole credits for people: "about 1.2 credits". */
 export const credits = (mc: number) => formatCredits(mc);
+
+/** Whether new AI work can start; while AI is off the AI pages show saved work only. */
+export function useAiEnabled(): { aiEnabled: boolean; owner: boolean } {
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  return { aiEnabled: session.org.aiEnabled, owner: session.role === 'owner' };
+}
+
+/** The note on an AI page while AI is off: saved work is read-only, and who can turn AI back on. */
+export function AiOffNote({ what }: { what: string }) {
+  const { owner } = useAiEnabled();
+  return (
+    <Banner tone="info" title="AI is turned off: saved work is read-only">
+      {`${what} made earlier stay readable; nothing new can be generated. `}
+      {owner ? 'Turn AI back on with the Enable AI switch in Settings → AI Credits.' : 'Your organization owner can turn AI back on.'}
+    </Banner>
+  );
+}
 
 /** The project the AI works in; the first project is picked until the user chooses. */
 export function useProjectChoice() {

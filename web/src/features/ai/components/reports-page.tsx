@@ -2,12 +2,13 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import type { Report } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, CostEstimate, ProjectPicker, RunSummary, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
 /** AI -> Reports: coverage of a project's test cases by area, and the gaps AI finds. */
 export function ReportsPage() {
   const choice = useProjectChoice();
   const { projectId } = choice;
+  const { aiEnabled } = useAiEnabled();
   const create = useMutation(aiMutations.createReport());
   const reports = useQuery({ ...aiQueries.reports(projectId ?? ''), enabled: projectId !== null });
 
@@ -20,7 +21,13 @@ export function ReportsPage() {
           <p className="page-description">A report over the project’s test cases: coverage by functional area and the gaps to close.</p>
         </div>
       </header>
-      <section className="card" aria-labelledby="new-report-title">
+      {aiEnabled ? null : (
+        <>
+          <AiOffNote what="Reports" />
+          <ProjectPicker choice={choice} />
+        </>
+      )}
+      {aiEnabled ? <section className="card" aria-labelledby="new-report-title">
         <h2 id="new-report-title" className="section-title">
           New report
         </h2>
@@ -36,7 +43,7 @@ export function ReportsPage() {
         </button>
         <AiErrorBanner error={create.error} />
         {create.data ? <RunSummary run={create.data.run} /> : null}
-      </section>
+      </section> : null}
       <section className="card" aria-labelledby="reports-title">
         <h2 id="reports-title" className="section-title">
           Reports

@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { REQUIREMENT_MAX_CHARS, type TestCase, type TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, CostEstimate, ProjectPicker, RunSummary, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
 const MIN_CHARS = 10;
 
@@ -11,6 +11,7 @@ const MIN_CHARS = 10;
 export function TestGenerationPage() {
   const choice = useProjectChoice();
   const { projectId } = choice;
+  const { aiEnabled } = useAiEnabled();
   const [requirement, setRequirement] = useState('');
   const generate = useMutation(aiMutations.generateTestCases());
   const textId = useId();
@@ -32,7 +33,14 @@ export function TestGenerationPage() {
         </div>
       </header>
 
-      <section className="card" aria-labelledby="generate-title">
+      {aiEnabled ? null : (
+        <>
+          <AiOffNote what="Test cases" />
+          <ProjectPicker choice={choice} />
+        </>
+      )}
+
+      {aiEnabled ? <section className="card" aria-labelledby="generate-title">
         <h2 id="generate-title" className="section-title">
           New test cases
         </h2>
@@ -67,7 +75,7 @@ export function TestGenerationPage() {
             <GenerationView generation={generate.data.generation} heading="Generated test cases" />
           </div>
         ) : null}
-      </section>
+      </section> : null}
 
       {projectId ? <SavedTestCases projectId={projectId} hideId={generate.data?.generation.id} /> : null}
     </div>
