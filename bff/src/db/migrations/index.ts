@@ -2,6 +2,7 @@ import type { Migration } from 'kysely';
 import * as core from './2026_11_25_0001_core';
 import * as billing from './2026_11_25_0100_billing';
 import * as ai from './2026_11_25_0200_ai';
+import * as projectArchive from './2026_11_25_1800_project_archive';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -11,4 +12,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
   '2026_11_25_0100_billing': billing,
   '2026_11_25_0200_ai': ai,
+  '2026_11_25_1800_project_archive': projectArchive,
 };

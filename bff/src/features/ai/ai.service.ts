@@ -20,7 +20,7 @@ export interface AiDeps {
   logger: Logger;
   ledger: LedgerService;
   credits: Pick<CreditsService, 'summary'>;
-  org: Pick<OrgService, 'projectOrThrow'>;
+  org: Pick<OrgService, 'projectOrThrow' | 'projectForUsageOrThrow'>;
   provider: ModelProvider;
   /** A pending idempotency claim older than this was abandoned (its process died). */
   staleClaimMs: number;
@@ -148,6 +148,8 @@ export function createAiService(deps: AiDeps) {
     parse: (text: string) => P,
     save: (parsed: P, usage: UsageDto) => Promise<R>,
   ): Promise<R & { run: AiRun }> {
+    // An archived project keeps its history but takes no new usage (checked before anything is reserved).
+    await deps.org.projectForUsageOrThrow(caller.orgId, projectId);
     const { reservation } = await ledger.reserve({
       orgId: caller.orgId,
       userId: caller.userId,
