@@ -35,3 +35,17 @@ export function AiGate({ roles, savedWorkWhenOff = false }: { roles?: readonly R
   }
   return <Outlet />;
 }
+
+/** A page for some roles only (presentation: the BFF refuses the calls anyway). */
+export function RoleGate({ roles }: { roles: readonly Role[] }) {
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  if (!roles.includes(session.role)) {
+    return (
+      <div className="page">
+        <h1>Not available</h1>
+        <p className="muted">Only organization owners and admins can open this page.</p>
+      </div>
+    );
+  }
+  return <Outlet />;
+}

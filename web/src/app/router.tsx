@@ -5,7 +5,7 @@ import { usageQueryFromSearch } from '@/features/credits/api/usage-search';
 import { orgQueries } from '@/features/org/api/org-queries';
 import { isApiError } from '@/lib/api-client';
 import { sessionQueries } from '@/lib/session-queries';
-import { AiGate } from './ai-gate';
+import { AiGate, RoleGate } from './ai-gate';
 import { AppLayout } from './app-layout';
 import { AppLoading, NotFound, RouteError } from './route-error';
 
@@ -71,6 +71,19 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
             {
               path: 'billing',
               lazy: () => import('@/features/billing/components/plans-billing-page').then((m) => ({ Component: m.PlansBillingPage })),
+            },
+            {
+              path: 'projects',
+              loader: () => {
+                void queryClient.prefetchQuery(orgQueries.projects());
+                return null;
+              },
+              lazy: () => import('@/features/org/components/projects-page').then((m) => ({ Component: m.ProjectsPage })),
+            },
+            {
+              path: 'audit-log',
+              element: <RoleGate roles={['owner', 'admin']} />,
+              children: [{ index: true, lazy: () => import('@/features/org/components/audit-log-page').then((m) => ({ Component: m.AuditLogPage })) }],
             },
             {
               path: 'api-keys',

@@ -158,18 +158,47 @@ function orgHandlers(db: MockDb): HttpHandler[] {
       if (denied) return denied;
       const parsed = orgContract.createProject.body.safeParse(await bodyOf(request));
       if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Enter a project name.');
-      const project = { id: mockId(0x0c, db.projects.length + 1), name: parsed.data.name, createdAt: new Date().toISOString() };
+      if (db.projects.some((p) => p.name.toLowerCase() === parsed.data.name.toLowerCase())) return apiError(409, 'CONFLICT', 'A project with this name already exists');
+      const project = { id: mockId(0x0c, db.projects.length + 1), name: parsed.data.name, createdAt: new Date().toISOString(), archivedAt: null };
       db.projects.push(project);
+      audit(db, 'project.created', null, { projectId: project.id, name: project.name });
       return json(orgContract.createProject, project, 201);
+    }),
+    http.patch(url(orgContract.updateProject), async ({ request, params }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner', 'admin'] });
+      if (denied) return denied;
+      const parsed = orgContract.updateProject.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Check the form.');
+      const project = db.projects.find((p) => p.id === params.projectId);
+      if (!project) return apiError(404, 'NOT_FOUND', 'Project not found');
+      const { name, archived } = parsed.data;
+      if (name !== undefined && name !== project.name) {
+        if (db.projects.some((p) => p.id !== project.id && p.name.toLowerCase() === name.toLowerCase())) return apiError(409, 'CONFLICT', 'A project with this name already exists');
+        audit(db, 'project.renamed', { projectId: project.id, name: project.name }, { projectId: project.id, name });
+        project.name = name;
+      }
+      if (archived !== undefined && archived !== (project.archivedAt !== null)) {
+        project.archivedAt = archived ? new Date().toISOString() : null;
+        audit(db, archived ? 'project.archived' : 'project.restored', { projectId: project.id, name: project.name, archived: !archived }, { projectId: project.id, name: project.name, archived });
+      }
+      return json(orgContract.updateProject, project);
     }),
     http.get(url(orgContract.auditLog), ({ request }) => {
       const denied = requireSession(db, request, { roles: ['owner', 'admin'] });
       if (denied) return denied;
       const parsed = orgContract.auditLog.query.safeParse(queryObject(request));
-      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Bad limit.');
-      return json(orgContract.auditLog, { entries: db.audit.slice(0, parsed.data.limit) });
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Bad query.');
+      const { limit, action } = parsed.data;
+      const entries = db.audit.filter((e) => !action || e.action === action).slice(0, limit);
+      const actions = [...new Set(db.audit.map((e) => e.action))].sort();
+      return json(orgContract.auditLog, { entries, actions });
     }),
   ];
+}
+
+/** An audit entry by the signed-in user, newest first (as the BFF writes them). */
+function audit(db: MockDb, action: string, from: unknown, to: unknown) {
+  db.audit.unshift({ id: nextId(), at: new Date().toISOString(), actor: { id: db.userId, name: sessionOf(db).user.name }, action, from, to });
 }
 
 function creditsHandlers(db: MockDb): HttpHandler[] {

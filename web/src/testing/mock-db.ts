@@ -148,10 +148,12 @@ export function createMockDb(scenario: ScenarioName, now: Date = new Date()): Mo
     joinedAt: new Date(orgCreatedAt.getTime() + i * DAY_MS).toISOString(),
   }));
   const me = members.find((m) => m.role === shape.role) ?? members[0]!;
-  const projects: Project[] = (shape.newOrg ? PROJECT_NAMES.slice(0, 1) : PROJECT_NAMES).map((name, i) => ({
+  // A brand-new org has no project yet (as after sign-up): its first screen says to create one.
+  const projects: Project[] = (shape.newOrg ? [] : PROJECT_NAMES).map((name, i) => ({
     id: mockId(0x0c, i + 1),
     name,
     createdAt: new Date(orgCreatedAt.getTime() + i * DAY_MS).toISOString(),
+    archivedAt: null,
   }));
 
   const period = billingPeriod(anchor, now);

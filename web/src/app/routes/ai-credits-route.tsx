@@ -7,6 +7,7 @@ import { SummaryCards } from '@/features/credits/components/summary-cards';
 import { UsageChartsSection } from '@/features/credits/components/usage-charts';
 import { UsageHistory } from '@/features/credits/components/usage-history';
 import { orgQueries } from '@/features/org/api/org-queries';
+import { NextSteps } from '@/features/org/components/next-steps';
 import { sessionQueries } from '@/lib/session-queries';
 
 /** Settings -> AI Credits: composes the credits, billing and org features for the signed-in role. */
@@ -29,6 +30,7 @@ export function AiCreditsRoute() {
         </div>
         {buy ? <div className="page-actions">{buy}</div> : null}
       </div>
+      <NextSteps role={session.role} />
       <CreditBanners role={session.role} buyAction={buy} />
       <SummaryCards />
       <AiSettings role={session.role} orgName={session.org.name} />

@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { CHAT_MESSAGE_MAX_CHARS, type ChatMessage } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, AiOffNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
 /** AI -> Chat: the testing assistant; conversations are per user and project and stay readable. */
 export function ChatPage() {
@@ -27,20 +27,21 @@ export function ChatPage() {
       </header>
       {aiEnabled ? null : <AiOffNote what="Conversations" />}
       <ProjectPicker choice={choice} />
+      {aiEnabled && choice.archived ? <ArchivedProjectNote /> : null}
       {projectId ? (
         <div className="ai-chat">
           <ConversationList
             projectId={projectId}
             selectedId={conversationId}
             onSelect={(id) => setSelected({ projectId, conversationId: id, view: current.view + 1 })}
-            aiEnabled={aiEnabled}
+            aiEnabled={aiEnabled && !choice.archived}
           />
           <Conversation
             key={`${projectId}:${current.view}`}
             projectId={projectId}
             conversationId={conversationId}
             onStarted={(id) => setSelected({ projectId, conversationId: id, view: current.view })}
-            aiEnabled={aiEnabled}
+            aiEnabled={aiEnabled && !choice.archived}
           />
         </div>
       ) : null}

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import type { Report } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, AiOffNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
 /** AI -> Reports: coverage of a project's test cases by area, and the gaps AI finds. */
 export function ReportsPage() {
@@ -21,13 +21,13 @@ export function ReportsPage() {
           <p className="page-description">A report over the project’s test cases: coverage by functional area and the gaps to close.</p>
         </div>
       </header>
-      {aiEnabled ? null : (
+      {aiEnabled && !choice.archived ? null : (
         <>
-          <AiOffNote what="Reports" />
+          {aiEnabled ? <ArchivedProjectNote /> : <AiOffNote what="Reports" />}
           <ProjectPicker choice={choice} />
         </>
       )}
-      {aiEnabled ? <section className="card" aria-labelledby="new-report-title">
+      {aiEnabled && !choice.archived ? <section className="card" aria-labelledby="new-report-title">
         <h2 id="new-report-title" className="section-title">
           New report
         </h2>

@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { REQUIREMENT_MAX_CHARS, type TestCase, type TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, AiOffNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
 const MIN_CHARS = 10;
 
@@ -33,14 +33,14 @@ export function TestGenerationPage() {
         </div>
       </header>
 
-      {aiEnabled ? null : (
+      {aiEnabled && !choice.archived ? null : (
         <>
-          <AiOffNote what="Test cases" />
+          {aiEnabled ? <ArchivedProjectNote /> : <AiOffNote what="Test cases" />}
           <ProjectPicker choice={choice} />
         </>
       )}
 
-      {aiEnabled ? <section className="card" aria-labelledby="generate-title">
+      {aiEnabled && !choice.archived ? <section className="card" aria-labelledby="generate-title">
         <h2 id="generate-title" className="section-title">
           New test cases
         </h2>
