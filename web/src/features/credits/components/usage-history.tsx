@@ -31,7 +31,7 @@ const columns = [
         return (
           <>
             {name ? <>{name} </> : null}
-            <span className={name ? 'cell-note' : undefined}>
+            <span className={name ? 'cell-sub' : undefined}>
               <span className="badge">API key</span> {apiKey.name}
             </span>
           </>

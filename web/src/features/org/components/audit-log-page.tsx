@@ -21,13 +21,17 @@ const ACTION_LABELS: Record<string, string> = {
 };
 const actionLabel = (action: string) => ACTION_LABELS[action] ?? action;
 
-/** A from/to value in words: objects as "key: value" pairs, ids left out (names say more). */
-function describe(value: unknown): string {
+/** A from/to value in words: objects as "key: value" pairs; a member by name, other ids left out (names say more). */
+function describe(value: unknown, memberName: (id: string) => string | undefined): string {
   if (value === null || value === undefined) return '—';
   if (typeof value !== 'object') return String(value);
   const parts = Object.entries(value as Record<string, unknown>)
-    .filter(([key]) => !/Id$/.test(key))
-    .map(([key, v]) => `${key}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    .map(([key, v]): string | null => {
+      if (key === 'userId') return `member: ${memberName(String(v)) ?? 'former member'}`;
+      if (/Id$/.test(key)) return null;
+      return `${key}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`;
+    })
+    .filter((p): p is string => p !== null);
   return parts.length ? parts.join(', ') : '—';
 }
 
@@ -38,6 +42,8 @@ export function AuditLogPage() {
   // A bad value in a hand-edited URL is dropped rather than failing the page.
   const action = param && AuditActionSchema.safeParse(param).success ? param : undefined;
   const audit = useQuery(orgQueries.audit(action));
+  const members = useQuery(orgQueries.members());
+  const memberName = (id: string) => members.data?.members.find((m) => m.userId === id)?.name;
   const actions = audit.data?.actions ?? [];
 
   return (
@@ -78,13 +84,13 @@ export function AuditLogPage() {
         {audit.isPending ? <Skeleton label="Loading the audit log" height={160} /> : null}
         {audit.isError ? <ErrorState title="Couldn't load the audit log" error={audit.error} onRetry={() => void audit.refetch()} /> : null}
         {audit.data && audit.data.entries.length === 0 ? <EmptyState title={action ? 'No changes of this kind yet' : 'No changes yet'} /> : null}
-        {audit.data && audit.data.entries.length > 0 ? <AuditTable entries={audit.data.entries} /> : null}
+        {audit.data && audit.data.entries.length > 0 ? <AuditTable entries={audit.data.entries} memberName={memberName} /> : null}
       </section>
     </div>
   );
 }
 
-function AuditTable({ entries }: { entries: AuditEntry[] }) {
+function AuditTable({ entries, memberName }: { entries: AuditEntry[]; memberName: (id: string) => string | undefined }) {
   return (
     <div className="table-scroll" role="region" aria-labelledby="audit-title" tabIndex={0}>
       <table className="table table-stack org-audit-table">
@@ -106,8 +112,8 @@ function AuditTable({ entries }: { entries: AuditEntry[] }) {
               </td>
               <td data-label="Who">{e.actor?.name ?? <span className="muted">System</span>}</td>
               <td data-label="Action">{actionLabel(e.action)}</td>
-              <td data-label="From">{describe(e.from)}</td>
-              <td data-label="To">{describe(e.to)}</td>
+              <td data-label="From">{describe(e.from, memberName)}</td>
+              <td data-label="To">{describe(e.to, memberName)}</td>
             </tr>
           ))}
         </tbody>
