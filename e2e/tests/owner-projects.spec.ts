@@ -178,4 +178,33 @@ test.describe('screenshots of the owner pages', () => {
       }
     }
   });
+
+  test('Plans & Billing after a purchase: the result does not move the page, Receipt in view at 1280 px, a readable receipt', async ({ signUp }, testInfo) => {
+    const owner = await signUp({ landOn: '/settings/billing' });
+    const { page } = owner;
+    const buy = page.getByRole('button', { name: 'Buy Credits' });
+    const before = await buy.boundingBox();
+    await buy.click();
+    await page.getByRole('dialog', { name: 'Buy credits' }).getByRole('button', { name: /Continue to payment/ }).click();
+    await page.getByRole('dialog', { name: /Checkout/ }).getByRole('button', { name: 'Pay (success)' }).click();
+    await expect(page.getByRole('status').filter({ hasText: 'credits were added to your balance' })).toBeVisible();
+    // The result is a toast: the Buy Credits button stays where it was.
+    expect(await buy.boundingBox()).toEqual(before);
+    const row = page.getByRole('table', { name: 'Purchases' }).getByRole('row').filter({ hasText: 'Professional' });
+    const receiptLink = row.getByRole('link', { name: 'Receipt' });
+    await expect(receiptLink).toBeInViewport();
+    const scroll = page.locator('.table-scroll').filter({ has: page.getByRole('table', { name: 'Purchases' }) });
+    expect(await scroll.evaluate((el) => el.scrollWidth - el.clientWidth), 'Purchases table scrolls sideways at 1280 px').toBeLessThanOrEqual(0);
+    await shoot(page, testInfo, 'billing-1280');
+
+    const [receipt] = await Promise.all([page.context().waitForEvent('page'), receiptLink.click()]);
+    await receipt.waitForLoadState();
+    const body = receipt.locator('body');
+    await expect(body).toContainText(/AIC-\d{8}-[0-9A-F]{8}/);
+    await expect(receipt.getByRole('row', { name: /Seller/ })).toContainText('TestKase');
+    await expect(receipt.getByRole('row', { name: /Billed to/ })).toContainText(owner.orgName);
+    await expect(body).not.toContainText('granted');
+    await shoot(receipt, testInfo, 'receipt');
+    await receipt.close();
+  });
 });

@@ -203,7 +203,8 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
                           // the column name, shown beside the value when rows stack on narrow screens
                           data-label={typeof cell.column.columnDef.header === 'string' ? cell.column.columnDef.header : undefined}
                         >
-                          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                          {/* one box per cell, so a stacked row (narrow screens) lays its label beside the whole value */}
+                          <div className="cell-value">{flexRender(cell.column.columnDef.cell, cell.getContext())}</div>
                         </td>
                       ))}
                     </tr>
