@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { axisCredits, balanceMarkers } from './balance-markers';
 
 describe('balance chart markers', () => {
-  it('merges purchases of one day into one marker with the summed credits', () => {
+  it('draws one marker per day, summing its purchases (labels never stack)', () => {
     const markers = balanceMarkers([
       { at: '2026-11-15T00:00:00.000Z', kind: 'reset', amountMc: 300_000 },
       { at: '2026-11-18T09:00:00.000Z', kind: 'purchase', amountMc: 1_000_000 },
@@ -14,6 +14,14 @@ describe('balance chart markers', () => {
       { t: Date.parse('2026-11-18T09:00:00.000Z'), kind: 'purchase', count: 2, label: '+6,500 (2)' },
       { t: Date.parse('2026-11-19T10:00:00.000Z'), kind: 'purchase', count: 1, label: '+1,000' },
     ]);
+  });
+
+  it("merges the reset and a purchase of the same day (a new org's first day)", () => {
+    const markers = balanceMarkers([
+      { at: '2026-11-25T00:00:00.000Z', kind: 'reset', amountMc: 300_000 },
+      { at: '2026-11-25T19:07:00.000Z', kind: 'purchase', amountMc: 5_500_000 },
+    ]);
+    expect(markers).toEqual([{ t: Date.parse('2026-11-25T00:00:00.000Z'), kind: 'purchase', count: 2, label: 'Reset · +5,500' }]);
   });
 
   it('formats axis ticks with thousands separators', () => {
