@@ -207,4 +207,27 @@ test.describe('screenshots of the owner pages', () => {
     await shoot(receipt, testInfo, 'receipt');
     await receipt.close();
   });
+
+  test("a new org's first screen, and a saved-work page while AI is off, at 1280 and 390 px", async ({ signUp }, testInfo) => {
+    const owner = await signUp({ landOn: null, orgName: 'Newco Labs' });
+    const { page } = owner;
+    for (const width of [1280, 390] as const) {
+      await page.setViewportSize({ width, height: 844 });
+      await page.goto('/settings/ai-credits');
+      await expect(page.getByRole('region', { name: 'Next steps' })).toBeVisible();
+      await settle(page);
+      await shoot(page, testInfo, `new-org-${width}`);
+    }
+    await expectNoSeriousA11yViolations(page, testInfo, 'new-org-next-steps');
+    await createProject(owner, 'Saved work');
+    await owner.api.put('/api/credits/ai', { enabled: false });
+    for (const width of [1280, 390] as const) {
+      await page.setViewportSize({ width, height: 844 });
+      await page.goto('/ai/chat');
+      await expect(page.getByText('AI is turned off: saved work is read-only')).toBeVisible();
+      await settle(page);
+      await shoot(page, testInfo, `ai-off-chat-${width}`);
+    }
+    await expectNoSeriousA11yViolations(page, testInfo, 'ai-off-chat');
+  });
 });

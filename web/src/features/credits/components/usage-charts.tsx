@@ -143,7 +143,8 @@ function ChartsGrid({ data }: { data: UsageCharts }) {
           ['chart-user', 'Credits by user', data.byUser],
           ['chart-project', 'Credits by project', data.byProject],
           ['chart-model', 'Credits by model', data.byModel],
-          ['chart-api-key', 'Credits by API key', data.byApiKey],
+          // API usage by key: only when some of the range was metered through an API key.
+          ...(data.byApiKey.length > 0 ? [['chart-api-key', 'Credits by API key', data.byApiKey] as const] : []),
         ] as const
       ).map(([id, title, rows]) => (
         <ChartFigure
@@ -242,7 +243,7 @@ function Forecast({ data }: { data: UsageCharts }) {
         <strong title={`${formatCreditsFixed2(forecast.burnRateMcPerDay)} credits/day`}>{formatCreditsUsed(forecast.burnRateMcPerDay)}</strong> credits/day{' '}
         <span className="muted">{basis}</span>
       </p>
-      <p className="forecast-today muted">Today so far: {formatCreditsUsed(forecast.todayMc)} credits.</p>
+      {forecast.todayMc > 0 && forecast.basisDays > 0 ? <p className="forecast-today muted">Today so far: {formatCreditsUsed(forecast.todayMc)} credits.</p> : null}
       <p className="forecast-message">
         <span className="sr-only">{tone === 'warn' ? 'Warning: ' : ''}</span>
         {message}
