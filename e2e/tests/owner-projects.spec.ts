@@ -126,6 +126,40 @@ test.describe('owner runs projects', () => {
   });
 });
 
+test.describe('browser defects (issue 11, item 7)', () => {
+  test('chat: Enter sends, and a long title stays inside its card', async ({ signUp }, testInfo) => {
+    const owner = await signUp({ landOn: null });
+    await createProject(owner, 'Chat project');
+    const { page } = owner;
+    await page.goto('/ai/chat');
+    const box = page.getByRole('textbox', { name: 'Your message' });
+    const longWord = 'https://example.test/' + 'a'.repeat(140);
+    await box.fill(`Please review ${longWord}`);
+    await box.press('Enter');
+    const list = page.getByRole('navigation', { name: 'Conversations' });
+    const title = list.getByRole('button', { name: /Please review/ });
+    await expect(title).toBeVisible();
+    await expect(box).toHaveValue('');
+    const card = await list.boundingBox();
+    const button = await title.boundingBox();
+    expect(button!.x + button!.width).toBeLessThanOrEqual(card!.x + card!.width);
+    expect(await title.evaluate((el) => el.scrollWidth - el.clientWidth)).toBeLessThanOrEqual(0);
+    await settle(page);
+    await expectNoSeriousA11yViolations(page, testInfo, 'chat-long-title');
+  });
+
+  test('navigation lists are named; members get no Plans & Billing link', async ({ signUp, addMember }) => {
+    const owner = await signUp();
+    const nav = owner.page.getByRole('navigation', { name: 'Main' });
+    await expect(nav.getByRole('list', { name: 'AI features' })).toBeVisible();
+    await expect(nav.getByRole('list', { name: 'Settings' })).toBeVisible();
+    const member = await addMember('member');
+    const memberNav = member.page.getByRole('navigation', { name: 'Main' });
+    await expect(memberNav.getByRole('link', { name: 'AI Credits' })).toBeVisible();
+    await expect(memberNav.getByRole('link', { name: 'Plans & Billing' })).toHaveCount(0);
+  });
+});
+
 test.describe('screenshots of the owner pages', () => {
   test('AI Credits, history, projects and audit log at 1280 and 390 px', async ({ signUp, addMember, request }, testInfo) => {
     const owner = await signUp({ landOn: null, orgName: 'Screenshot Org' });

@@ -9,8 +9,11 @@ export const orgKeys = {
   audit: (action: string | undefined) => [...orgKeys.all, 'audit', action ?? 'all'] as const,
 };
 
-/** The AI features read projects under their own key (['ai', 'projects']); a project change refreshes both. */
-const AFTER_PROJECT_CHANGE = [orgKeys.projects(), ['ai', 'projects'], [...orgKeys.all, 'audit']] as const;
+/**
+ * The AI features read projects under their own key (['ai', 'projects']) and the usage history
+ * shows project names (['credits', 'usage']); a project change refreshes them and the audit log.
+ */
+const AFTER_PROJECT_CHANGE = [orgKeys.projects(), ['ai', 'projects'], ['credits', 'usage'], [...orgKeys.all, 'audit']] as const;
 
 export const orgQueries = {
   members: () =>
