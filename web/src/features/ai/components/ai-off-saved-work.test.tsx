@@ -52,3 +52,22 @@ describe('AI off keeps saved work readable', () => {
     expect(screen.queryByRole('button', { name: 'Write report' })).not.toBeInTheDocument();
   });
 });
+
+describe('an archived project', () => {
+  it("shows its saved work read-only on the AI pages, with a note and no way to run new work", async () => {
+    serveScenario('owner');
+    server.use(...createAiHandlers());
+    const { user } = renderApp('/settings/projects');
+    for (const name of ['Checkout Web', 'Mobile App', 'Payments API']) {
+      await user.click(await screen.findByRole('button', { name: `Archive ${name}` }));
+      await user.click(within(await screen.findByRole('alertdialog')).getByRole('button', { name: 'Archive project' }));
+      await screen.findByRole('button', { name: `Restore ${name}` });
+    }
+    await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'Test generation' }));
+    expect(await screen.findByText('This project is archived: its saved work is read-only')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Generate test cases' })).not.toBeInTheDocument();
+    expect(screen.getByRole('combobox', { name: 'Project' })).toHaveTextContent('Checkout Web (archived)');
+    const saved = await screen.findByRole('region', { name: 'Saved test cases' });
+    expect(await within(saved).findAllByRole('article')).not.toHaveLength(0);
+  });
+});

@@ -139,35 +139,37 @@ function Conversation({
       ) : null}
       {send.data ? <RunSummary run={send.data.run} /> : null}
       <AiErrorBanner error={send.error} />
-      {aiEnabled ? <form className="form" onSubmit={onSubmit} noValidate>
-        <div className="field">
-          <label htmlFor={inputId}>Your message</label>
-          <textarea
-            id={inputId}
-            className="ai-textarea"
-            value={message}
-            maxLength={CHAT_MESSAGE_MAX_CHARS}
-            aria-describedby={`${inputId}-hint`}
-            onChange={(e) => setMessage(e.target.value)}
-            onKeyDown={(e) => {
-              // Enter sends (as in every chat); Shift+Enter adds a line; not while an IME composes.
-              if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-                e.preventDefault();
-                e.currentTarget.form?.requestSubmit();
-              }
-            }}
-          />
-          <p id={`${inputId}-hint`} className="field-hint">
-            Enter sends; Shift+Enter starts a new line.
-          </p>
-        </div>
-        <CostEstimate body={text ? { useCase: 'chat', projectId, conversationId, message: text } : null} />
-        <div>
-          <button type="submit" className="button button-primary" disabled={!text || send.isPending}>
-            {send.isPending ? 'Sending…' : 'Send'}
-          </button>
-        </div>
-      </form> : null}
+      {aiEnabled ? (
+        <form className="form" onSubmit={onSubmit} noValidate>
+          <div className="field">
+            <label htmlFor={inputId}>Your message</label>
+            <textarea
+              id={inputId}
+              className="ai-textarea"
+              value={message}
+              maxLength={CHAT_MESSAGE_MAX_CHARS}
+              aria-describedby={`${inputId}-hint`}
+              onChange={(e) => setMessage(e.target.value)}
+              onKeyDown={(e) => {
+                // Enter sends (as in every chat); Shift+Enter adds a line; not while an IME composes.
+                if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+                  e.preventDefault();
+                  e.currentTarget.form?.requestSubmit();
+                }
+              }}
+            />
+            <p id={`${inputId}-hint`} className="field-hint">
+              Enter sends; Shift+Enter starts a new line.
+            </p>
+          </div>
+          <CostEstimate body={text ? { useCase: 'chat', projectId, conversationId, message: text } : null} />
+          <div>
+            <button type="submit" className="button button-primary" disabled={!text || send.isPending}>
+              {send.isPending ? 'Sending…' : 'Send'}
+            </button>
+          </div>
+        </form>
+      ) : null}
     </section>
   );
 }

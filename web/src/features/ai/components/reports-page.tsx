@@ -9,6 +9,8 @@ export function ReportsPage() {
   const choice = useProjectChoice();
   const { projectId } = choice;
   const { aiEnabled } = useAiEnabled();
+  // New AI work needs AI on and an active project; otherwise the page shows saved work only.
+  const canRun = aiEnabled && !choice.archived;
   const create = useMutation(aiMutations.createReport());
   const reports = useQuery({ ...aiQueries.reports(projectId ?? ''), enabled: projectId !== null });
 
@@ -21,29 +23,31 @@ export function ReportsPage() {
           <p className="page-description">A report over the project’s test cases: coverage by functional area and the gaps to close.</p>
         </div>
       </header>
-      {aiEnabled && !choice.archived ? null : (
+      {canRun ? null : (
         <>
           {aiEnabled ? <ArchivedProjectNote /> : <AiOffNote what="Reports" />}
           <ProjectPicker choice={choice} />
         </>
       )}
-      {aiEnabled && !choice.archived ? <section className="card" aria-labelledby="new-report-title">
-        <h2 id="new-report-title" className="section-title">
-          New report
-        </h2>
-        <ProjectPicker choice={choice} />
-        <CostEstimate body={projectId ? { useCase: 'report', projectId } : null} />
-        <button
-          type="button"
-          className="button button-primary"
-          disabled={!projectId || create.isPending}
-          onClick={() => projectId && create.mutate({ projectId, idempotencyKey: newIdempotencyKey() })}
-        >
-          {create.isPending ? 'Writing the report…' : 'Write report'}
-        </button>
-        <AiErrorBanner error={create.error} />
-        {create.data ? <RunSummary run={create.data.run} /> : null}
-      </section> : null}
+      {canRun ? (
+        <section className="card" aria-labelledby="new-report-title">
+          <h2 id="new-report-title" className="section-title">
+            New report
+          </h2>
+          <ProjectPicker choice={choice} />
+          <CostEstimate body={projectId ? { useCase: 'report', projectId } : null} />
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={!projectId || create.isPending}
+            onClick={() => projectId && create.mutate({ projectId, idempotencyKey: newIdempotencyKey() })}
+          >
+            {create.isPending ? 'Writing the report…' : 'Write report'}
+          </button>
+          <AiErrorBanner error={create.error} />
+          {create.data ? <RunSummary run={create.data.run} /> : null}
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="reports-title">
         <h2 id="reports-title" className="section-title">
           Reports
