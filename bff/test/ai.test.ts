@@ -273,6 +273,11 @@ describe('AI turned off', () => {
     const tests = await member.call(aiContract.listTestCases, { query: { projectId: project.id } });
     expect(tests.status).toBe(200);
     expect(tests.body.generations).toEqual([gen.body.generation]);
+    const convos = await member.call(aiContract.listConversations, { query: { projectId: project.id } });
+    expect(convos.status).toBe(200);
+    expect(convos.body.conversations.map((c: { id: string }) => c.id)).toEqual([chat.body.conversation.id]);
+    const projects = await member.call(orgContract.listProjects);
+    expect(projects.status).toBe(200);
     const convo = await member.call(aiContract.getConversation, { params: { conversationId: chat.body.conversation.id } });
     expect(convo.status).toBe(200);
     expect(convo.body.messages).toHaveLength(2);

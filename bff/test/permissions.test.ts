@@ -59,7 +59,7 @@ describe('permissions are enforced by the BFF', () => {
     // filtering A's history by B's user or project shows nothing of B
     const project = await b.owner.call(orgContract.createProject, { body: { name: 'Secret' } });
     const filtered = await a.owner.call(creditsContract.usage, { query: { projectId: project.body.id } });
-    expect(filtered.body).toEqual({ items: [], nextCursor: null });
+    expect(filtered.body).toEqual({ items: [], nextCursor: null, totals: { count: 0, chargedMc: 0 } });
   });
 
   it('without a session every API route answers 401', async () => {

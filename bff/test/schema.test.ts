@@ -25,7 +25,7 @@ const COLUMNS = {
   memberships: { org_id: true, user_id: true, role: true, created_at: true },
   organizations: { id: true, name: true, created_at: true, ai_enabled: true, overage_limit_mc: true, balance_mc: true, period_start: true, period_end: true },
   overage_invoices: { org_id: true, id: true, period_start: true, period_end: true, overage_mc: true, credits: true, amount_cents: true, status: true, created_at: true, paid_at: true },
-  projects: { org_id: true, id: true, name: true, created_at: true },
+  projects: { org_id: true, id: true, name: true, created_at: true, archived_at: true },
   purchases: { org_id: true, id: true, kind: true, bundle_id: true, invoice_id: true, credits: true, amount_cents: true, currency: true, status: true, gateway: true, razorpay_order_id: true, razorpay_payment_id: true, failure_reason: true, refunded_cents: true, refunded_at: true, created_by: true, created_at: true, updated_at: true, checked_at: true, paid_at: true, granted_at: true },
   rate_limits: { key: true, window_start: true, count: true },
   reservations: { org_id: true, id: true, status: true, user_id: true, project_id: true, api_key_id: true, source: true, use_case: true, model: true, estimate_mc: true, usage_id: true, created_at: true, expires_at: true, closed_at: true },

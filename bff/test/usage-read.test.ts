@@ -85,9 +85,9 @@ describe('usage history', () => {
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toContain('text/csv');
     const lines = res.text.trim().split('\r\n');
-    expect(lines[0]).toBe('Date,Use Case,User,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits');
+    expect(lines[0]).toBe('Date,Use Case,User,API Key,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits,Millicredits Consumed');
     expect(lines).toHaveLength(16);
-    expect(lines[1]).toBe(`2026-06-12T15:00:00.000Z,test_generation,${org.admin.session!.user.name},Beta,gpt-4o-mini,0,1000,0.6,0`);
+    expect(lines[1]).toBe(`2026-06-12T15:00:00.000Z,test_generation,${org.admin.session!.user.name},,Beta,gpt-4o-mini,0,1000,0.6,0,600`);
   });
 });
 
@@ -113,9 +113,17 @@ describe('charts', () => {
       ['No project', 22_500],
     ]);
     expect(c.byUser).toHaveLength(3);
-    // 54 credits in the 4.5 days since the org began (June 10 00:00 to June 14 12:00) -> 12 credits/day;
-    // 246 credits left -> 20.5 days -> July 5, before the period ends (July 10)
-    expect(c.forecast).toMatchObject({ burnRateMcPerDay: 12_000, basisDays: 5, runOutAt: '2026-07-05T00:00:00.000Z', periodEnd: '2026-07-10T00:00:00.000Z' });
+    // 54 credits in the 4 whole days since the org began (June 10 to 13) -> 13.5 credits/day; nothing yet
+    // today (June 14, which is expected to use 13.5); 246 - 13.5 = 232.5 left -> 18 more days -> July 2,
+    // before the period ends (July 10); nothing expires at the reset
+    expect(c.forecast).toEqual({
+      burnRateMcPerDay: 13_500,
+      basisDays: 4,
+      todayMc: 0,
+      runOutAt: '2026-07-02T00:00:00.000Z',
+      expiringMc: 0,
+      periodEnd: '2026-07-10T00:00:00.000Z',
+    });
     expect(c.events).toEqual([{ at: '2026-06-10T00:00:00.000Z', kind: 'reset', amountMc: 300_000 }]);
     expect(c.balance.at(-1).balanceMc).toBe(246_000);
   });
@@ -126,19 +134,20 @@ describe('charts', () => {
     expect(c.daily.map((d: { date: string }) => d.date)).toEqual(['2026-06-10', '2026-06-11', '2026-06-12', '2026-06-13', '2026-06-14']);
   });
 
-  it("counts today's usage in the burn rate, so a new org gets a forecast on its first day", async () => {
+  it("uses today's usage as it is (never scaled to a full day), so a new org gets a forecast on its first day", async () => {
     clock.set('2026-09-01T00:00:00Z');
     const fresh = await createOrg(app);
     clock.set('2026-09-01T06:00:00Z');
-    // 50 credits in the first 6 hours -> 200 credits/day; 250 left -> 1.25 days
+    // 50 credits in the first 6 hours: 50 credits/day (not 200: the partial day is not extrapolated);
+    // 250 left -> 5 more days -> Sept 6
     await app.services.ledger.record({ orgId: fresh.orgId, userId: null, projectId: null, apiKeyId: null, source: 'api', useCase: 'chat', model: 'llama-3-70b', inputTokens: 62_500, outputTokens: 0 });
     const c = (await fresh.owner.call(creditsContract.charts)).body;
-    expect(c.forecast).toMatchObject({ burnRateMcPerDay: 200_000, basisDays: 1, runOutAt: '2026-09-02T12:00:00.000Z' });
+    expect(c.forecast).toMatchObject({ burnRateMcPerDay: 50_000, basisDays: 0, todayMc: 50_000, runOutAt: '2026-09-06T00:00:00.000Z', expiringMc: 0 });
   });
 
   it('forecasts the day the credits run out when the burn rate outpaces the balance', async () => {
-    // 20 credits per day on a fresh org; the basis is the last 6 days and today (Aug 2 to Aug 8 00:00):
-    // 120 credits in 6 days = 20/day; 300 - 140 = 160 left -> 8 more days
+    // 20 credits per day on a fresh org; the basis is the 7 whole days Aug 1 to 7: 140 credits = 20/day;
+    // 160 left: today uses 20, then 7 more days -> Aug 15
     clock.set('2026-08-01T00:00:00Z');
     const fresh = await createOrg(app);
     for (let d = 0; d < 7; d++) {
@@ -148,9 +157,33 @@ describe('charts', () => {
     clock.set('2026-08-08T00:00:00Z');
     const c = (await fresh.owner.call(creditsContract.charts)).body;
     expect(c.forecast.burnRateMcPerDay).toBe(20_000);
-    expect(c.forecast.basisDays).toBe(6);
-    expect(c.forecast.runOutAt).toBe('2026-08-16T00:00:00.000Z');
+    expect(c.forecast.basisDays).toBe(7);
+    expect(c.forecast.runOutAt).toBe('2026-08-15T00:00:00.000Z');
     expect(c.byUser).toEqual([{ id: 'api', label: 'API (service)', mc: 140_000 }]);
+  });
+
+  it('says how many credits will expire unused at the reset', async () => {
+    // 3 credits on each of 2 whole days, 1 today by noon; 293 left: today is expected to use 2 more,
+    // then 3 a day for the 28 days until the reset (Oct 4 to 31) -> 86; 207 expire unused.
+    clock.set('2026-10-01T00:00:00Z');
+    const fresh = await createOrg(app);
+    const use = (at: string, tokens: number) => {
+      clock.set(at);
+      return app.services.ledger.record({ orgId: fresh.orgId, userId: null, projectId: null, apiKeyId: null, source: 'api', useCase: 'chat', model: 'llama-3-70b', inputTokens: tokens, outputTokens: 0 });
+    };
+    await use('2026-10-01T09:00:00Z', 3_750);
+    await use('2026-10-02T09:00:00Z', 3_750);
+    await use('2026-10-03T09:00:00Z', 1_250);
+    clock.set('2026-10-03T12:00:00Z');
+    const c = (await fresh.owner.call(creditsContract.charts)).body;
+    expect(c.forecast).toEqual({
+      burnRateMcPerDay: 3_000,
+      basisDays: 2,
+      todayMc: 1_000,
+      runOutAt: null,
+      expiringMc: 207_000,
+      periodEnd: '2026-11-01T00:00:00.000Z',
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import { formatCredits } from '@ai-credits/shared/format';
+import { formatCreditsFixed2 } from '@ai-credits/shared/format';
 import { test, expect, createProject, creditSummary } from '../fixtures';
 
 interface UsagePage {
@@ -41,8 +41,8 @@ test.describe('AI chat and AI reports', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'AI Credits' }).click();
     const rows = page.getByRole('region', { name: 'Usage history' }).getByRole('table').locator('tbody tr');
     await expect(rows).toHaveCount(3);
-    await expect(rows.nth(0).getByRole('cell')).toHaveText([/\d{2}:\d{2}/, 'AI report', member.name, formatCredits(usage.items[0]!.chargedMc), 'Checkout']);
-    await expect(rows.nth(1).getByRole('cell')).toHaveText([/\d{2}:\d{2}/, 'AI chat', member.name, formatCredits(usage.items[1]!.chargedMc), 'Checkout']);
+    await expect(rows.nth(0).getByRole('cell')).toHaveText([/\d{2}:\d{2}/, 'AI report', member.name, formatCreditsFixed2(usage.items[0]!.chargedMc), 'Checkout']);
+    await expect(rows.nth(1).getByRole('cell')).toHaveText([/\d{2}:\d{2}/, 'AI chat', member.name, formatCreditsFixed2(usage.items[1]!.chargedMc), 'Checkout']);
 
     // AI off: what was generated stays readable through the API.
     expect((await owner.api.put('/api/credits/ai', { enabled: false })).status()).toBe(200);

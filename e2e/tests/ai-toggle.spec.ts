@@ -27,9 +27,9 @@ test.describe('enable / disable AI', () => {
     await expect(owner.page.getByText('AI is turned off for your organization')).toBeVisible();
     expect((await creditSummary(owner)).aiEnabled).toBe(false);
 
-    // Member, after a reload: no AI entry points, the AI page says AI is off.
+    // Member, after a reload: no AI entry points; the AI page shows saved work read-only, saying AI is off.
     await member.page.reload();
-    await expect(member.page.getByRole('heading', { level: 1, name: 'AI is turned off' })).toBeVisible();
+    await expect(member.page.getByText('AI is turned off: saved work is read-only')).toBeVisible();
     for (const name of AI_NAV) await expect(nav.getByRole('link', { name })).toHaveCount(0);
     await member.page.goto('/settings/ai-credits');
     await expect(member.page.getByText('Your organization owner turned AI off')).toBeVisible();

@@ -1,4 +1,4 @@
-import { formatCredits } from '@ai-credits/shared/format';
+import { formatCredits, formatCreditsAvailable, formatCreditsFixed2, formatCreditsUsed } from '@ai-credits/shared/format';
 import { test, expect, createProject, creditSummary } from '../fixtures';
 
 interface UsagePage {
@@ -50,10 +50,10 @@ test.describe('AI test case generation', () => {
     await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'AI Credits' }).click();
     const history = page.getByRole('region', { name: 'Usage history' });
     const first = history.getByRole('table').locator('tbody tr').first();
-    await expect(first.getByRole('cell')).toHaveText([/\d{2}:\d{2}/, 'Test generation', member.name, formatCredits(row.chargedMc), 'Payments']);
+    await expect(first.getByRole('cell')).toHaveText([/\d{2}:\d{2}/, 'Test generation', member.name, formatCreditsFixed2(row.chargedMc), 'Payments']);
     await expect(history.getByRole('table').locator('tbody tr')).toHaveCount(1);
-    await expect(page.getByRole('region', { name: 'Available Credits' })).toContainText(`${formatCredits(after.balanceMc)} credits`);
-    await expect(page.getByRole('region', { name: 'This Month Usage' })).toContainText(`${formatCredits(row.chargedMc)} credits`);
+    await expect(page.getByRole('region', { name: 'Available Credits' })).toContainText(`${formatCreditsAvailable(after.balanceMc)} credits`);
+    await expect(page.getByRole('region', { name: 'This Month Usage' })).toContainText(`${formatCreditsUsed(row.chargedMc)} credits`);
 
     // The generated test cases are saved to the project.
     await page.goto('/ai/test-generation');

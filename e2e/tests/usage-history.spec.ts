@@ -36,7 +36,7 @@ test.describe('usage history and charts', () => {
     await expect(bodyRows.first()).toContainText('AI report');
     await expect(bodyRows.first()).toContainText(owner.name);
     await expect(bodyRows.first()).toContainText('Beta project');
-    await expect(bodyRows.first().getByRole('cell').nth(3)).toHaveText('4');
+    await expect(bodyRows.first().getByRole('cell').nth(3)).toHaveText('4.00');
     await expect(bodyRows.nth(10)).toContainText('AI chat');
 
     // Page 2 holds the remaining 5; Previous returns to page 1.

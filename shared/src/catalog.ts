@@ -7,6 +7,9 @@ export const MC_PER_CREDIT = 1000;
 /** Every new organization, and every new billing month, receives this allowance (seed page: 300 credits). */
 export const MONTHLY_ALLOWANCE_MC = 300 * MC_PER_CREDIT;
 
+/** Who sells the credits: printed on receipts as the seller. */
+export const SELLER = { name: 'TestKase', product: 'AI Credits' } as const;
+
 /** Beyond the balance, extra credits are billed at $0.40 per credit (seed page). */
 export const OVERAGE_CENTS_PER_CREDIT = 40;
 
@@ -88,4 +91,26 @@ export function costMc(model: Pick<ModelRate, 'inputMcPer1k' | 'outputMcPer1k'>,
 export function overageInvoiceFor(overageMc: bigint): { credits: bigint; amountCents: bigint } {
   const credits = ceilDiv(overageMc, BigInt(MC_PER_CREDIT));
   return { credits, amountCents: credits * BigInt(OVERAGE_CENTS_PER_CREDIT) };
+}
+
+/** The overage rule in words, with the numbers it bills: "billed in whole credits: 46 credits = $18.40". */
+export function overageRuleText(overageMc: bigint): string {
+  const { credits, amountCents } = overageInvoiceFor(overageMc);
+  const dollars = `$${amountCents / 100n}.${(amountCents % 100n).toString().padStart(2, '0')}`;
+  return `billed in whole credits: ${credits.toLocaleString('en-US')} credit${credits === 1n ? '' : 's'} = ${dollars}`;
+}
+
+/** The price of one overage credit in words: "$0.40 per credit". */
+export function overagePriceText(): string {
+  return `$${Math.floor(OVERAGE_CENTS_PER_CREDIT / 100)}.${String(OVERAGE_CENTS_PER_CREDIT % 100).padStart(2, '0')} per credit`;
+}
+
+/**
+ * A purchase made while in overage first pays the overage already used (PRODUCT.md, the ledger
+ * grants it that way); the rest is added to the balance.
+ */
+export function splitPurchase(purchaseMc: bigint, balanceBeforeMc: bigint): { paysOverageMc: bigint; addedMc: bigint } {
+  const debt = balanceBeforeMc < 0n ? -balanceBeforeMc : 0n;
+  const paysOverageMc = debt < purchaseMc ? debt : purchaseMc;
+  return { paysOverageMc, addedMc: purchaseMc - paysOverageMc };
 }

@@ -41,6 +41,7 @@ export interface ProjectsTable {
   id: Generated<string>;
   name: string;
   created_at: Timestamp;
+  archived_at: Timestamp | null;
 }
 
 export interface SessionsTable {

@@ -29,20 +29,33 @@ export type CreditSummary = z.infer<typeof CreditSummarySchema>;
 
 const DateBound = RequestDateSchema;
 
-export const UsageFiltersSchema = z.strictObject({
+const UsageFiltersShape = {
   from: DateBound.optional(),
   to: DateBound.optional(),
   useCase: UseCaseSchema.optional(),
   userId: IdSchema.optional(),
   projectId: IdSchema.optional(),
+  /** Usage metered through this org API key (the metering API). */
+  apiKeyId: IdSchema.optional(),
   model: TextSchema.max(100).optional(),
-});
+};
+
+/** A date range whose start is after its end is refused on both sides (the form prevents it first). */
+export const DATE_RANGE_REVERSED = '`from` must be on or before `to`';
+// A bare date as the upper bound means the whole day (as the BFF reads it): from = to = one day is valid.
+const upperBoundMs = (to: string) => Date.parse(to.length === 10 ? `${to}T00:00:00Z` : to) + (to.length === 10 ? 86_400_000 : 0);
+const rangeInOrder = (f: { from?: string; to?: string }) => !f.from || !f.to || Date.parse(f.from.length === 10 ? `${f.from}T00:00:00Z` : f.from) < upperBoundMs(f.to);
+
+export const UsageFiltersSchema = z.strictObject(UsageFiltersShape).refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] });
 export type UsageFilters = z.infer<typeof UsageFiltersSchema>;
 
-export const UsageHistoryQuerySchema = UsageFiltersSchema.extend({
-  cursor: TextSchema.max(200).optional(),
-  limit: z.coerce.number().int().min(1).max(100).default(25),
-});
+export const UsageHistoryQuerySchema = z
+  .strictObject({
+    ...UsageFiltersShape,
+    cursor: TextSchema.max(200).optional(),
+    limit: z.coerce.number().int().min(1).max(100).default(25),
+  })
+  .refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] });
 export type UsageHistoryQuery = z.input<typeof UsageHistoryQuerySchema>;
 
 export const UsageRowSchema = z.object({
@@ -51,6 +64,8 @@ export const UsageRowSchema = z.object({
   useCase: UseCaseSchema,
   user: z.object({ id: IdSchema, name: z.string() }).nullable(),
   project: z.object({ id: IdSchema, name: z.string() }).nullable(),
+  /** The named org API key that metered it (source `api`); null for usage from the app. */
+  apiKey: z.object({ id: IdSchema, name: z.string() }).nullable(),
   model: z.string(),
   inputTokens: z.number().int(),
   outputTokens: z.number().int(),
@@ -61,7 +76,12 @@ export const UsageRowSchema = z.object({
 });
 export type UsageRow = z.infer<typeof UsageRowSchema>;
 
-export const UsagePageSchema = z.object({ items: z.array(UsageRowSchema), nextCursor: z.string().nullable() });
+export const UsagePageSchema = z.object({
+  items: z.array(UsageRowSchema),
+  nextCursor: z.string().nullable(),
+  /** Every row the filter matches (all pages), and the credits they charged. */
+  totals: z.object({ count: z.number().int().min(0), chargedMc: MillicreditsSchema }),
+});
 export type UsagePage = z.infer<typeof UsagePageSchema>;
 
 export const ChartsQuerySchema = z.strictObject({ from: DateBound.optional(), to: DateBound.optional() });
@@ -83,19 +103,26 @@ export const UsageChartsSchema = z.object({
   byUser: BreakdownSchema,
   byProject: BreakdownSchema,
   byModel: BreakdownSchema,
+  /** Usage metered through each named org API key (the metering API). */
+  byApiKey: BreakdownSchema,
   /** Balance after each ledger entry of the current billing period, oldest first. */
   balance: z.array(z.object({ at: IsoDateTimeSchema, balanceMc: MillicreditsSchema })),
   /** Purchases, the period reset and adjustments, to mark on the balance chart. */
   events: z.array(
     z.object({ at: IsoDateTimeSchema, kind: z.enum(['reset', 'purchase', 'adjustment']), amountMc: MillicreditsSchema }),
   ),
+  /** shared/forecast.ts: whole days plus today's pace, never a partial day scaled to a full one. */
   forecast: z.object({
-    /** Average credits per day from the start of the day 6 days ago (or the org's first day) until now, today included. */
+    /** Average credits per whole UTC day of the basis (or today's usage on an org's first day). */
     burnRateMcPerDay: MillicreditsSchema,
-    /** Days that average spans (1 to 7). */
+    /** Whole days that average spans (0 to 7). */
     basisDays: z.number().int(),
-    /** When the available credits run out at that rate; null if they last past the period end or nothing is burnt. */
+    /** Credits used today (UTC) so far. */
+    todayMc: MillicreditsSchema,
+    /** Start of the UTC day the available credits run out (now when already out); null if they last until the reset. */
     runOutAt: IsoDateTimeSchema.nullable(),
+    /** Available credits expected to be left, and to expire unused, at the reset. */
+    expiringMc: MillicreditsSchema,
     periodEnd: IsoDateTimeSchema,
   }),
 });
@@ -128,6 +155,13 @@ export const creditsContract = {
     query: UsageFiltersSchema,
     response: null,
     produces: 'text/csv',
+  }),
+  apiKeyOptions: endpoint({
+    method: 'GET',
+    path: '/api/credits/api-keys',
+    summary: 'Names of the org API keys that can appear in the usage history (every role; no token prefixes)',
+    auth: 'session',
+    response: z.object({ apiKeys: z.array(z.object({ id: IdSchema, name: z.string(), revoked: z.boolean() })) }),
   }),
   charts: endpoint({
     method: 'GET',

@@ -11,8 +11,35 @@ export const MemberSchema = z.object({
 });
 export type Member = z.infer<typeof MemberSchema>;
 
-export const ProjectSchema = z.object({ id: IdSchema, name: z.string(), createdAt: IsoDateTimeSchema });
+export const ProjectSchema = z.object({
+  id: IdSchema,
+  name: z.string(),
+  createdAt: IsoDateTimeSchema,
+  /** Archived projects keep their history and take no new AI usage; null while active. */
+  archivedAt: IsoDateTimeSchema.nullable(),
+});
 export type Project = z.infer<typeof ProjectSchema>;
+
+/** Rename and/or archive (or restore) a project: at least one of the two. */
+export const UpdateProjectBodySchema = z
+  .strictObject({ name: NameSchema.optional(), archived: z.boolean().optional() })
+  .refine((b) => b.name !== undefined || b.archived !== undefined, { message: 'Give a new name or archived: true/false' });
+
+/** Audit actions the log can be filtered by (the log stores more as the product grows; any known one filters). */
+export const AUDIT_ACTIONS = [
+  'ai.toggled',
+  'overage_limit.changed',
+  'member.added',
+  'member.role_changed',
+  'member.removed',
+  'project.created',
+  'project.renamed',
+  'project.archived',
+  'project.restored',
+  'api_key.created',
+  'api_key.revoked',
+] as const;
+export const AuditActionSchema = z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'an action such as project.created').max(60);
 
 export const AuditEntrySchema = z.object({
   id: IdSchema,
@@ -25,6 +52,7 @@ export const AuditEntrySchema = z.object({
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 const UserIdParams = z.strictObject({ userId: IdSchema });
+const ProjectIdParams = z.strictObject({ projectId: IdSchema });
 
 /** Roles an invitation can carry: the owner invites admins and members, an admin invites members. */
 export const InvitableRoleSchema = z.enum(['admin', 'member']);
@@ -143,12 +171,24 @@ export const orgContract = {
     response: ProjectSchema,
     status: 201,
   }),
+  updateProject: endpoint({
+    method: 'PATCH',
+    path: '/api/projects/:projectId',
+    summary: 'Rename, archive or restore a project (owner or admin); archived projects keep their history and take no new usage',
+    auth: 'session',
+    params: ProjectIdParams,
+    body: UpdateProjectBodySchema,
+    response: ProjectSchema,
+  }),
   auditLog: endpoint({
     method: 'GET',
     path: '/api/audit',
-    summary: 'Audit log of owner actions (owner or admin), newest first',
+    summary: 'Audit log of the organization (owner or admin), newest first, optionally one action',
     auth: 'session',
-    query: z.strictObject({ limit: z.coerce.number().int().min(1).max(200).default(50) }),
-    response: z.object({ entries: z.array(AuditEntrySchema) }),
+    query: z.strictObject({
+      limit: z.coerce.number().int().min(1).max(200).default(50),
+      action: AuditActionSchema.optional(),
+    }),
+    response: z.object({ entries: z.array(AuditEntrySchema), actions: z.array(z.string()) }),
   }),
 };

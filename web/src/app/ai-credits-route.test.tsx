@@ -8,9 +8,10 @@ describe('AI Credits page', () => {
   it('shows the balance, this month usage and when the period resets (UTC)', async () => {
     renderApp('/settings/ai-credits');
     const available = await card('Available Credits');
-    expect(await within(available).findByText(/1,082\.5/)).toBeInTheDocument();
+    // 1,082.5 available -> 1,082 (down); 217.5 used -> 218 (up); the exact values on hover.
+    expect(await within(available).findByText(/^1,082/)).toHaveAttribute('title', '1,082.5 credits (1,082,500 millicredits)');
     const usage = await card('This Month Usage');
-    expect(within(usage).getByText(/217\.5/)).toBeInTheDocument();
+    expect(within(usage).getByText(/^218/)).toHaveAttribute('title', '217.5 credits (217,500 millicredits)');
     expect(within(usage).getByText(/Billing period Nov 15, 2026 – Dec 15, 2026/)).toBeInTheDocument();
     const reset = within(usage).getByText('Dec 15, 2026, 00:00');
     expect(reset).toHaveAttribute('datetime', '2026-12-15T00:00:00.000Z');
@@ -43,7 +44,7 @@ describe('AI Credits page', () => {
     expect(screen.getAllByText('Only the organization owner can change this.')).toHaveLength(2);
     expect(screen.getByText('No overage allowed: AI requests stop when credits run out.')).toBeInTheDocument();
     // Everything else of the dashboard is there.
-    expect(await card('Available Credits')).toHaveTextContent('1,082.5');
+    expect(await card('Available Credits')).toHaveTextContent('1,082 credits');
     expect(await screen.findAllByRole('row')).not.toHaveLength(0);
   });
 
@@ -57,7 +58,7 @@ describe('AI Credits page', () => {
 
   it('tells the owner what to do about a low balance, and a member whom to ask', async () => {
     renderApp('/settings/ai-credits', { scenario: 'lowBalance' });
-    const banner = await screen.findByText('Low balance: 18.75 credits left');
+    const banner = await screen.findByText('Low balance: 18 credits left');
     const box = banner.closest('.banner') as HTMLElement;
     expect(box).toHaveTextContent('Buy credits, or allow overage');
     expect(within(box).getByRole('button', { name: 'Buy Credits' })).toBeInTheDocument();
@@ -66,10 +67,11 @@ describe('AI Credits page', () => {
   it('tells an in-overage owner the cost so far and how to pay or raise the limit', async () => {
     renderApp('/settings/ai-credits', { scenario: 'inOverage' });
     const available = await card('Available Credits');
-    expect(await within(available).findByText(/-42\.5/)).toBeInTheDocument();
-    expect(available).toHaveTextContent('Overage used: 42.5 credits ($17.20 so far) of a 500-credit limit');
-    const overage = screen.getByText('In overage: 42.5 credits beyond your balance').closest('.banner') as HTMLElement;
-    expect(overage).toHaveTextContent('$17.20 so far at $0.40 per credit');
+    // Headline: whole credits, available rounded down (-42.5 -> -43), used rounded up (42.5 -> 43); exact on hover.
+    expect(await within(available).findByText(/-43/)).toHaveAttribute('title', '-42.5 credits (-42,500 millicredits)');
+    expect(available).toHaveTextContent('Overage used: 43 credits of a 500-credit limit, billed in whole credits: 43 credits = $17.20 so far.');
+    const overage = screen.getByText('In overage: 43 credits beyond your balance').closest('.banner') as HTMLElement;
+    expect(overage).toHaveTextContent('At $0.40 per credit, billed in whole credits: 43 credits = $17.20 so far');
     expect(within(overage).getByRole('link', { name: 'Raise the limit' })).toHaveAttribute('href', '#overage-limit');
     const invoice = screen.getByText('Your organization has 1 unpaid overage invoice ($48.00)').closest('.banner') as HTMLElement;
     expect(within(invoice).getByRole('link', { name: 'Pay invoice' })).toHaveAttribute('href', '/settings/billing');
@@ -78,13 +80,13 @@ describe('AI Credits page', () => {
   it('asks a member to contact the owner instead of offering actions', async () => {
     // The inOverage org seen by a member: same numbers, no actions.
     const { user } = renderApp('/settings/ai-credits', { scenario: 'inOverage' });
-    await screen.findByText('In overage: 42.5 credits beyond your balance');
+    await screen.findByText('In overage: 43 credits beyond your balance');
     // Sign in as a member of the same org.
     await user.click(screen.getByRole('button', { name: 'Sign out' }));
     await user.type(await screen.findByLabelText('Email'), 'maya@acme.test');
     await user.type(screen.getByLabelText('Password'), 'password123');
     await user.click(screen.getByRole('button', { name: 'Sign in' }));
-    const overage = (await screen.findByText('In overage: 42.5 credits beyond your balance')).closest('.banner') as HTMLElement;
+    const overage = (await screen.findByText('In overage: 43 credits beyond your balance')).closest('.banner') as HTMLElement;
     expect(overage).toHaveTextContent('Ask your organization owner to buy credits.');
     expect(within(overage).queryByRole('link')).not.toBeInTheDocument();
     const invoice = screen.getByText(/unpaid overage invoice/).closest('.banner') as HTMLElement;
@@ -106,6 +108,6 @@ describe('AI Credits page', () => {
     expect(await screen.findByText('No AI usage yet')).toBeInTheDocument();
     expect(await card('Available Credits')).toHaveTextContent('300 credits');
     expect(await card('This Month Usage')).toHaveTextContent('0 credits');
-    expect(await screen.findByText(/No credits used in the last/)).toBeInTheDocument();
+    expect(await screen.findByText(/No credits used so far/)).toBeInTheDocument();
   });
 });

@@ -57,10 +57,11 @@ describe('Enable AI', () => {
     expect(nav().getByRole('link', { name: 'AI Credits' })).toHaveAttribute('aria-current', 'page');
   });
 
-  it('does not open AI pages by URL while AI is off', async () => {
-    renderApp('/ai/chat', { scenario: 'aiDisabled' });
+  it('does not open the API keys page by URL while AI is off', async () => {
+    renderApp('/settings/api-keys', { scenario: 'aiDisabled' });
     expect(await screen.findByRole('heading', { name: 'AI is turned off' })).toBeInTheDocument();
   });
+
 
   it('offers API keys to owners and admins only', async () => {
     renderApp('/settings/ai-credits', { scenario: 'member' });

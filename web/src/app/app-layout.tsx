@@ -47,11 +47,11 @@ export function AppLayout() {
       <div className="app-body">
         <nav className="sidebar" aria-label="Main">
           {navSections(session).map((section) => (
-            <div className="nav-section" key={section.label}>
-              <p className="nav-heading" id={`nav-${section.label}`}>
+            <div className="nav-section" key={section.id}>
+              <p className="nav-heading" id={section.id}>
                 {section.label}
               </p>
-              <ul aria-labelledby={`nav-${section.label}`}>
+              <ul aria-labelledby={section.id}>
                 {section.items.map((item) => (
                   <li key={item.to}>
                     <NavLink to={item.to} className="nav-link">

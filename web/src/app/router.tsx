@@ -5,7 +5,7 @@ import { usageQueryFromSearch } from '@/features/credits/api/usage-search';
 import { orgQueries } from '@/features/org/api/org-queries';
 import { isApiError } from '@/lib/api-client';
 import { sessionQueries } from '@/lib/session-queries';
-import { AiGate } from './ai-gate';
+import { AiGate, RoleGate } from './ai-gate';
 import { AppLayout } from './app-layout';
 import { AppLoading, NotFound, RouteError } from './route-error';
 
@@ -63,6 +63,7 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
                 void queryClient.prefetchQuery(creditsQueries.usage(usageQueryFromSearch(search)));
                 void queryClient.prefetchQuery(orgQueries.members());
                 void queryClient.prefetchQuery(orgQueries.projects());
+                void queryClient.prefetchQuery(creditsQueries.apiKeyOptions());
                 return null;
               },
               lazy: () => import('./routes/ai-credits-route').then((m) => ({ Component: m.AiCreditsRoute })),
@@ -70,6 +71,19 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
             {
               path: 'billing',
               lazy: () => import('@/features/billing/components/plans-billing-page').then((m) => ({ Component: m.PlansBillingPage })),
+            },
+            {
+              path: 'projects',
+              loader: () => {
+                void queryClient.prefetchQuery(orgQueries.projects());
+                return null;
+              },
+              lazy: () => import('@/features/org/components/projects-page').then((m) => ({ Component: m.ProjectsPage })),
+            },
+            {
+              path: 'audit-log',
+              element: <RoleGate roles={['owner', 'admin']} />,
+              children: [{ index: true, lazy: () => import('@/features/org/components/audit-log-page').then((m) => ({ Component: m.AuditLogPage })) }],
             },
             {
               path: 'api-keys',
@@ -85,7 +99,7 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
         },
         {
           path: 'ai',
-          element: <AiGate />,
+          element: <AiGate savedWorkWhenOff />,
           children: [
             {
               path: 'test-generation',

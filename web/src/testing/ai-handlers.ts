@@ -113,7 +113,26 @@ export function createAiHandlers(): HttpHandler[] {
       createdAt: '2026-11-19T08:00:00.000Z',
     },
   ];
-  const conversations: (Conversation & { messages: ChatMessage[] })[] = [];
+  // One saved conversation, so chat history has something to read (also while AI is off).
+  const conversations: (Conversation & { messages: ChatMessage[] })[] = [
+    {
+      id: mockId(0x7d, 9000),
+      projectId: PROJECT_1,
+      title: 'Which coupon edge cases matter?',
+      createdAt: '2026-11-18T11:00:00.000Z',
+      updatedAt: '2026-11-18T11:00:05.000Z',
+      messages: [
+        { id: mockId(0x7e, 9001), role: 'user', content: 'Which coupon edge cases matter?', model: null, createdAt: '2026-11-18T11:00:00.000Z' },
+        {
+          id: mockId(0x7e, 9002),
+          role: 'assistant',
+          content: 'Test an expired coupon, a coupon at its usage limit, two coupons at once, and a coupon on a zero-value cart.',
+          model: demo.id,
+          createdAt: '2026-11-18T11:00:05.000Z',
+        },
+      ],
+    },
+  ];
   const apiKeys: ApiKey[] = [
     {
       id: mockId(0x7c, 9000),

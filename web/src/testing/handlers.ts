@@ -29,7 +29,7 @@ async function bodyOf(request: Request): Promise<unknown> {
   return request.json().catch(() => undefined);
 }
 
-function filterRows(db: MockDb, q: { from?: string; to?: string; useCase?: string; userId?: string; projectId?: string; model?: string }): UsageRow[] {
+function filterRows(db: MockDb, q: { from?: string; to?: string; useCase?: string; userId?: string; projectId?: string; apiKeyId?: string; model?: string }): UsageRow[] {
   const bounds = boundsOf(q.from, q.to);
   return db.usage.filter(
     (r) =>
@@ -38,6 +38,7 @@ function filterRows(db: MockDb, q: { from?: string; to?: string; useCase?: strin
       (!q.useCase || r.useCase === q.useCase) &&
       (!q.userId || r.user?.id === q.userId) &&
       (!q.projectId || r.project?.id === q.projectId) &&
+      (!q.apiKeyId || r.apiKey?.id === q.apiKeyId) &&
       (!q.model || r.model === q.model),
   );
 }
@@ -169,18 +170,47 @@ function orgHandlers(db: MockDb): HttpHandler[] {
       if (denied) return denied;
       const parsed = orgContract.createProject.body.safeParse(await bodyOf(request));
       if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Enter a project name.');
-      const project = { id: mockId(0x0c, db.projects.length + 1), name: parsed.data.name, createdAt: new Date().toISOString() };
+      if (db.projects.some((p) => p.name.toLowerCase() === parsed.data.name.toLowerCase())) return apiError(409, 'CONFLICT', 'A project with this name already exists');
+      const project = { id: mockId(0x0c, db.projects.length + 1), name: parsed.data.name, createdAt: new Date().toISOString(), archivedAt: null };
       db.projects.push(project);
+      audit(db, 'project.created', null, { projectId: project.id, name: project.name });
       return json(orgContract.createProject, project, 201);
+    }),
+    http.patch(url(orgContract.updateProject), async ({ request, params }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner', 'admin'] });
+      if (denied) return denied;
+      const parsed = orgContract.updateProject.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Check the form.');
+      const project = db.projects.find((p) => p.id === params.projectId);
+      if (!project) return apiError(404, 'NOT_FOUND', 'Project not found');
+      const { name, archived } = parsed.data;
+      if (name !== undefined && name !== project.name) {
+        if (db.projects.some((p) => p.id !== project.id && p.name.toLowerCase() === name.toLowerCase())) return apiError(409, 'CONFLICT', 'A project with this name already exists');
+        audit(db, 'project.renamed', { projectId: project.id, name: project.name }, { projectId: project.id, name });
+        project.name = name;
+      }
+      if (archived !== undefined && archived !== (project.archivedAt !== null)) {
+        project.archivedAt = archived ? new Date().toISOString() : null;
+        audit(db, archived ? 'project.archived' : 'project.restored', { projectId: project.id, name: project.name, archived: !archived }, { projectId: project.id, name: project.name, archived });
+      }
+      return json(orgContract.updateProject, project);
     }),
     http.get(url(orgContract.auditLog), ({ request }) => {
       const denied = requireSession(db, request, { roles: ['owner', 'admin'] });
       if (denied) return denied;
       const parsed = orgContract.auditLog.query.safeParse(queryObject(request));
-      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Bad limit.');
-      return json(orgContract.auditLog, { entries: db.audit.slice(0, parsed.data.limit) });
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Bad query.');
+      const { limit, action } = parsed.data;
+      const entries = db.audit.filter((e) => !action || e.action === action).slice(0, limit);
+      const actions = [...new Set(db.audit.map((e) => e.action))].sort();
+      return json(orgContract.auditLog, { entries, actions });
     }),
   ];
+}
+
+/** An audit entry by the signed-in user, newest first (as the BFF writes them). */
+function audit(db: MockDb, action: string, from: unknown, to: unknown) {
+  db.audit.unshift({ id: nextId(), at: new Date().toISOString(), actor: { id: db.userId, name: sessionOf(db).user.name }, action, from, to });
 }
 
 function creditsHandlers(db: MockDb): HttpHandler[] {
@@ -193,6 +223,7 @@ function creditsHandlers(db: MockDb): HttpHandler[] {
       if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Bad filters.');
       const { cursor, limit, ...filters } = parsed.data;
       let rows = filterRows(db, filters);
+      const totals = { count: rows.length, chargedMc: rows.reduce((sum, r) => sum + r.chargedMc, 0) };
       if (cursor) {
         const after = decodeCursor(cursor);
         if (!after) return apiError(400, 'VALIDATION_FAILED', 'Bad cursor.');
@@ -201,7 +232,7 @@ function creditsHandlers(db: MockDb): HttpHandler[] {
       }
       const items = rows.slice(0, limit);
       const last = items[items.length - 1];
-      return json(creditsContract.usage, { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null });
+      return json(creditsContract.usage, { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null, totals });
     }),
     http.get(url(creditsContract.usageCsv), ({ request }) => {
       const denied = requireSession(db, request);
@@ -209,9 +240,21 @@ function creditsHandlers(db: MockDb): HttpHandler[] {
       const parsed = UsageFiltersSchema.safeParse(queryObject(request));
       if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Bad filters.');
       const lines = [
-        'date,use_case,user,project,model,input_tokens,output_tokens,credits',
+        'Date,Use Case,User,API Key,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits,Millicredits Consumed',
         ...filterRows(db, parsed.data).map((r) =>
-          [r.occurredAt, r.useCase, r.user?.name ?? '', r.project?.name ?? '', r.model, r.inputTokens, r.outputTokens, (r.chargedMc / MC_PER_CREDIT).toFixed(3)]
+          [
+            r.occurredAt,
+            r.useCase,
+            r.user?.name ?? '',
+            r.apiKey?.name ?? '',
+            r.project?.name ?? '',
+            r.model,
+            r.inputTokens,
+            r.outputTokens,
+            (r.chargedMc / MC_PER_CREDIT).toFixed(3),
+            (r.overageMc / MC_PER_CREDIT).toFixed(3),
+            r.chargedMc,
+          ]
             .map(csvCell)
             .join(','),
         ),
@@ -220,6 +263,7 @@ function creditsHandlers(db: MockDb): HttpHandler[] {
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="ai-credits-usage.csv"' },
       });
     }),
+    http.get(url(creditsContract.apiKeyOptions), ({ request }) => requireSession(db, request) ?? json(creditsContract.apiKeyOptions, { apiKeys: db.apiKeys })),
     http.get(url(creditsContract.charts), ({ request }) => {
       const denied = requireSession(db, request);
       if (denied) return denied;

@@ -2,6 +2,7 @@ import { MC_PER_CREDIT, MODELS, OVERAGE_CENTS_PER_CREDIT, LOW_BALANCE_MC, MONTHL
 import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import type { CreditSummary, UsageCharts, UsageRow } from '@ai-credits/shared/contracts/credits';
 import type { AuditEntry, Invitation, Member, Project } from '@ai-credits/shared/contracts/org';
+import { forecastCredits } from '@ai-credits/shared/forecast';
 import type { ScenarioName } from './scenarios';
 
 /**
@@ -18,6 +19,8 @@ export interface MockDb {
   members: Member[];
   passwords: Map<string, string>;
   projects: Project[];
+  /** Org API keys (names only, as the history's filter sees them). */
+  apiKeys: { id: string; name: string; revoked: boolean }[];
   /** Newest first. */
   usage: UsageRow[];
   purchases: { at: string; amountMc: number }[];
@@ -77,6 +80,10 @@ export const PEOPLE: { name: string; email: string; role: Role }[] = [
 ];
 
 const PROJECT_NAMES = ['Checkout Web', 'Mobile App', 'Payments API'];
+export const MOCK_API_KEYS = [
+  { id: mockId(0x0e, 1), name: 'ci-runner', revoked: false },
+  { id: mockId(0x0e, 2), name: 'nightly-regression', revoked: false },
+];
 
 interface ScenarioShape {
   role: Role;
@@ -143,10 +150,12 @@ export function createMockDb(scenario: ScenarioName, now: Date = new Date()): Mo
     joinedAt: new Date(orgCreatedAt.getTime() + i * DAY_MS).toISOString(),
   }));
   const me = members.find((m) => m.role === shape.role) ?? members[0]!;
-  const projects: Project[] = (shape.newOrg ? PROJECT_NAMES.slice(0, 1) : PROJECT_NAMES).map((name, i) => ({
+  // A brand-new org has no project yet (as after sign-up): its first screen says to create one.
+  const projects: Project[] = (shape.newOrg ? [] : PROJECT_NAMES).map((name, i) => ({
     id: mockId(0x0c, i + 1),
     name,
     createdAt: new Date(orgCreatedAt.getTime() + i * DAY_MS).toISOString(),
+    archivedAt: null,
   }));
 
   const period = billingPeriod(anchor, now);
@@ -179,6 +188,8 @@ export function createMockDb(scenario: ScenarioName, now: Date = new Date()): Mo
       const perTokenPair = Number(costMc(model, 1000, 1000)) || 1;
       const scale = Math.max(1, Math.round((chargedMc / perTokenPair) * 1000));
       rowCounter += 1;
+      const source = random() < 0.15 ? 'api' : 'app';
+      const apiKey = source === 'api' ? MOCK_API_KEYS[rowCounter % MOCK_API_KEYS.length]! : null;
       rows.push({
         id: mockId(0x0d, rowCounter),
         occurredAt: new Date(time).toISOString(),
@@ -190,7 +201,8 @@ export function createMockDb(scenario: ScenarioName, now: Date = new Date()): Mo
         outputTokens: scale,
         chargedMc,
         overageMc: 0,
-        source: random() < 0.15 ? 'api' : 'app',
+        apiKey: apiKey ? { id: apiKey.id, name: apiKey.name } : null,
+        source,
       });
     });
     return rows;
@@ -228,6 +240,7 @@ export function createMockDb(scenario: ScenarioName, now: Date = new Date()): Mo
     members,
     passwords: new Map(members.map((m) => [m.email, DEFAULT_PASSWORD])),
     projects,
+    apiKeys: shape.newOrg ? [] : MOCK_API_KEYS.map((k) => ({ ...k })),
     usage,
     purchases,
     period,
@@ -307,7 +320,12 @@ export function chartsOf(db: MockDb, query: { from?: string; to?: string }): Usa
     daily.push({ date: isoDay(day), test_generation: 0, chat: 0, report: 0, totalMc: 0 });
   }
   const byDay = new Map(daily.map((d) => [d.date, d]));
-  const sums = { user: new Map<string, { label: string; mc: number }>(), project: new Map<string, { label: string; mc: number }>(), model: new Map<string, { label: string; mc: number }>() };
+  const sums = {
+    user: new Map<string, { label: string; mc: number }>(),
+    project: new Map<string, { label: string; mc: number }>(),
+    model: new Map<string, { label: string; mc: number }>(),
+    apiKey: new Map<string, { label: string; mc: number }>(),
+  };
   const add = (map: Map<string, { label: string; mc: number }>, id: string, label: string, mc: number) => {
     const entry = map.get(id) ?? { label, mc: 0 };
     entry.mc += mc;
@@ -322,6 +340,7 @@ export function chartsOf(db: MockDb, query: { from?: string; to?: string }): Usa
     add(sums.user, row.user?.id ?? 'none', row.user?.name ?? 'API (no user)', row.chargedMc);
     add(sums.project, row.project?.id ?? 'none', row.project?.name ?? 'No project', row.chargedMc);
     add(sums.model, row.model, MODELS.find((m) => m.id === row.model)?.label ?? row.model, row.chargedMc);
+    if (row.apiKey) add(sums.apiKey, row.apiKey.id, row.apiKey.name, row.chargedMc);
   }
   const breakdown = (map: Map<string, { label: string; mc: number }>) =>
     [...map.entries()].map(([id, v]) => ({ id, label: v.label, mc: v.mc })).sort((a, b) => b.mc - a.mc);
@@ -339,16 +358,22 @@ export function chartsOf(db: MockDb, query: { from?: string; to?: string }): Usa
     series.push({ at: entry.at, balanceMc: balance });
   }
 
-  const elapsedDays = Math.max(1, Math.min(7, Math.ceil((db.now.getTime() - db.period.start.getTime()) / DAY_MS)));
-  const basisFrom = new Date(db.now.getTime() - elapsedDays * DAY_MS).toISOString();
-  const burnt = db.usage.filter((r) => r.occurredAt >= basisFrom && r.occurredAt >= periodStart).reduce((s, r) => s + r.chargedMc, 0);
-  const burnRateMcPerDay = Math.round(burnt / elapsedDays);
-  const available = db.balanceMc - db.reservedMc;
-  let runOutAt: string | null = null;
-  if (burnRateMcPerDay > 0) {
-    const at = available <= 0 ? db.now : new Date(db.now.getTime() + Math.round((available / burnRateMcPerDay) * DAY_MS));
-    runOutAt = at < db.period.end ? at.toISOString() : null;
-  }
+  // The BFF's forecast rules (shared/forecast.ts) over the mock's usage.
+  const today = Math.floor(db.now.getTime() / DAY_MS) * DAY_MS;
+  const basisStart = Math.max(today - 7 * DAY_MS, Math.floor(Date.parse(db.org.createdAt) / DAY_MS) * DAY_MS);
+  const sumBetween = (a: number, b: number) =>
+    db.usage.filter((r) => Date.parse(r.occurredAt) >= a && Date.parse(r.occurredAt) < b).reduce((sum, r) => sum + r.chargedMc, 0);
+  const todayMc = sumBetween(today, today + DAY_MS);
+  const wholeDays = Math.round((today - basisStart) / DAY_MS);
+  const f = forecastCredits({
+    now: db.now,
+    periodEnd: db.period.end,
+    availableMc: BigInt(db.balanceMc - db.reservedMc),
+    wholeDaysMc: BigInt(sumBetween(basisStart, today)),
+    wholeDays,
+    todayMc: BigInt(todayMc),
+  });
+  const runOutAt = f.runOutDay === null ? null : f.runOutDay === isoDay(new Date(today)) ? db.now.toISOString() : `${f.runOutDay}T00:00:00.000Z`;
 
   return {
     range: { from, to },
@@ -356,11 +381,19 @@ export function chartsOf(db: MockDb, query: { from?: string; to?: string }): Usa
     byUser: breakdown(sums.user),
     byProject: breakdown(sums.project),
     byModel: breakdown(sums.model),
+    byApiKey: breakdown(sums.apiKey),
     balance: series,
     events: [
       { at: periodStart, kind: 'reset', amountMc: MONTHLY_ALLOWANCE_MC },
       ...db.purchases.map((p) => ({ at: p.at, kind: 'purchase' as const, amountMc: p.amountMc })),
     ],
-    forecast: { burnRateMcPerDay, basisDays: elapsedDays, runOutAt, periodEnd: db.period.end.toISOString() },
+    forecast: {
+      burnRateMcPerDay: Number(f.rateMcPerDay),
+      basisDays: wholeDays,
+      todayMc,
+      runOutAt,
+      expiringMc: Number(f.expiringMc),
+      periodEnd: db.period.end.toISOString(),
+    },
   };
 }

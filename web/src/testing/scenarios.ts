@@ -9,7 +9,7 @@ export const SCENARIO_DESCRIPTIONS: Record<ScenarioName, string> = {
   aiDisabled: 'The owner turned AI off (signed in as owner)',
   lowBalance: 'Fewer than 30 credits left',
   inOverage: 'Balance below zero, overage limit 500 credits, one unpaid overage invoice',
-  emptyOrg: 'A brand-new org: 300 credits, no usage yet',
+  emptyOrg: 'A brand-new org: 300 credits, no project and no usage yet',
   serverErrors: 'Signed in, but every data endpoint answers 500',
 };
 

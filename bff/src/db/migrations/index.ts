@@ -2,6 +2,7 @@ import type { Migration } from 'kysely/migration';
 import * as core from './2026_11_25_0001_core';
 import * as billing from './2026_11_25_0100_billing';
 import * as ai from './2026_11_25_0200_ai';
+import * as projectArchive from './2026_11_25_1800_project_archive';
 import * as security from './2026_11_26_0100_security';
 import * as emailOutbox from './2026_11_27_0100_email_outbox';
 
@@ -13,6 +14,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_0001_core': core,
   '2026_11_25_0100_billing': billing,
   '2026_11_25_0200_ai': ai,
+  '2026_11_25_1800_project_archive': projectArchive,
   '2026_11_26_0100_security': security,
   '2026_11_27_0100_email_outbox': emailOutbox,
 };

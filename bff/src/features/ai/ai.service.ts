@@ -22,7 +22,7 @@ export interface AiDeps {
   logger: Logger;
   ledger: LedgerService;
   credits: Pick<CreditsService, 'summary'>;
-  org: Pick<OrgService, 'projectOrThrow'>;
+  org: Pick<OrgService, 'projectOrThrow' | 'projectForUsageOrThrow'>;
   provider: ModelProvider;
   /** A pending idempotency claim older than this was abandoned (its process died). */
   staleClaimMs: number;
@@ -169,6 +169,8 @@ export function createAiService(deps: AiDeps) {
     save: (trx: Transaction<Database>, parsed: P, usage: UsageDto) => Promise<R>,
     complete: CompleteRequest,
   ): Promise<R & { run: AiRun }> {
+    // An archived project keeps its history but takes no new usage (checked before anything is reserved).
+    await deps.org.projectForUsageOrThrow(caller.orgId, projectId);
     const { reservation } = await ledger.reserve({
       orgId: caller.orgId,
       userId: caller.userId,

@@ -1,3 +1,4 @@
+import { OVERAGE_CENTS_PER_CREDIT, SELLER } from '@ai-credits/shared/catalog';
 import type { GatewayMode, Purchase } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
 
@@ -6,6 +7,17 @@ const escapeHtml = (value: string) =>
 
 const day = (d: Date | string) => new Date(d).toISOString().slice(0, 10);
 const stamp = (d: string | null) => (d ? `${d.slice(0, 16).replace('T', ' ')} UTC` : '—');
+
+/** "AIC-20261118-6D2F9A44": the payment day and the purchase id's first block, readable over the phone. */
+export function receiptNumber(p: Pick<Purchase, 'id' | 'paidAt' | 'createdAt'>): string {
+  return `AIC-${(p.paidAt ?? p.createdAt).slice(0, 10).replaceAll('-', '')}-${p.id.slice(0, 8).toUpperCase()}`;
+}
+
+/** The payment state in words for the customer (never the internal status such as `granted`). */
+function paymentStatus(p: Purchase): string {
+  const paid = p.status === 'paid' || p.status === 'granted' ? 'Paid' : 'Not paid';
+  return p.refundedCents > 0 ? `${paid}, ${formatUsd(p.refundedCents)} refunded` : paid;
+}
 
 /** A printable receipt page (no scripts: the CSP allows none inline; the browser's Print does the rest). */
 export function renderReceipt(input: {
@@ -18,22 +30,24 @@ export function renderReceipt(input: {
   const item =
     p.kind === 'bundle'
       ? `${p.bundleName ?? 'Credit'} bundle: ${p.credits.toLocaleString('en-US')} credits (expire with the billing month)`
-      : `Overage invoice for ${invoice ? `${day(invoice.periodStart)} to ${day(invoice.periodEnd)}, ${invoice.credits.toLocaleString('en-US')} credits at $0.40` : 'a past billing month'}`;
+      : `Overage invoice for ${invoice ? `${day(invoice.periodStart)} to ${day(invoice.periodEnd)}, ${invoice.credits.toLocaleString('en-US')} credits at ${formatUsd(OVERAGE_CENTS_PER_CREDIT)} per credit` : 'a past billing month'}`;
   const rows: [string, string][] = [
-    ['Receipt number', p.id],
-    ['Organization', input.orgName],
+    ['Receipt number', receiptNumber(p)],
+    ['Seller', `${SELLER.name} (${SELLER.product})`],
+    ['Billed to', input.orgName],
     ['Date paid', stamp(p.paidAt)],
     ['Item', item],
     ['Amount', `${formatUsd(p.amountCents)} ${p.currency}`],
-    ['Status', p.refundedCents > 0 ? `${p.status}, ${formatUsd(p.refundedCents)} refunded` : p.status],
+    ['Status', paymentStatus(p)],
     ['Razorpay order', p.razorpayOrderId ?? '—'],
     ['Razorpay payment', p.razorpayPaymentId ?? '—'],
+    ['Reference', p.id],
   ];
   return `<!doctype html>
 <html lang="en">
 <head>
 <meta charset="utf-8">
-<title>Receipt ${escapeHtml(p.id)} - AI Credits</title>
+<title>Receipt ${escapeHtml(receiptNumber(p))} - ${escapeHtml(SELLER.name)} AI Credits</title>
 <style>
   body { font-family: system-ui, sans-serif; max-width: 40rem; margin: 2rem auto; color: #111; }
   h1 { font-size: 1.5rem; margin-bottom: 0.25rem; }
@@ -45,7 +59,7 @@ export function renderReceipt(input: {
 </style>
 </head>
 <body>
-<h1>AI Credits: payment receipt</h1>
+<h1>${escapeHtml(SELLER.name)} AI Credits: payment receipt</h1>
 ${input.mode === 'sandbox' ? '<p><strong>Test mode (sandbox): no real money was charged.</strong></p>' : ''}
 <table>
 ${rows.map(([k, v]) => `<tr><th scope="row">${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('\n')}

@@ -9,6 +9,7 @@ export interface UsageQuery {
   useCase?: string;
   userId?: string;
   projectId?: string;
+  apiKeyId?: string;
   model?: string;
 }
 
@@ -27,14 +28,44 @@ function filtered(db: Q, orgId: string, f: UsageQuery) {
     .selectFrom('usage_records as u')
     .leftJoin('users', 'users.id', 'u.user_id')
     .leftJoin('projects as p', (j) => j.onRef('p.org_id', '=', 'u.org_id').onRef('p.id', '=', 'u.project_id'))
+    .leftJoin('api_keys as k', (j) => j.onRef('k.org_id', '=', 'u.org_id').onRef('k.id', '=', 'u.api_key_id'))
     .where('u.org_id', '=', orgId);
   if (f.from) q = q.where('u.occurred_at', '>=', f.from);
   if (f.to) q = q.where('u.occurred_at', '<', f.to);
   if (f.useCase) q = q.where('u.use_case', '=', f.useCase);
   if (f.userId) q = q.where('u.user_id', '=', f.userId);
   if (f.projectId) q = q.where('u.project_id', '=', f.projectId);
+  if (f.apiKeyId) q = q.where('u.api_key_id', '=', f.apiKeyId);
   if (f.model) q = q.where('u.model', '=', f.model);
   return q;
+}
+
+/** How many rows the filter matches (every page) and the credits they charged. */
+export async function usageTotals(db: Q, orgId: string, f: UsageQuery) {
+  const row = await filtered(db, orgId, f)
+    .select([sql<bigint>`count(*)`.as('count'), sql<bigint>`coalesce(sum(u.charged_mc), 0)::bigint`.as('mc')])
+    .executeTakeFirstOrThrow();
+  return { count: BigInt(row.count), chargedMc: BigInt(row.mc) };
+}
+
+/** The org's API keys by name, for the history's filter (no token prefix: every role may read it). */
+export function apiKeyNames(db: Q, orgId: string) {
+  return db.selectFrom('api_keys').select(['id', 'name', 'revoked_at']).where('org_id', '=', orgId).orderBy('name').orderBy('created_at').execute();
+}
+
+/** Credits metered through each API key in [from, to) (usage rows: the daily rollup has no key). */
+export function byApiKey(db: Q, orgId: string, from: Date, to: Date) {
+  return db
+    .selectFrom('usage_records as u')
+    .leftJoin('api_keys as k', (j) => j.onRef('k.org_id', '=', 'u.org_id').onRef('k.id', '=', 'u.api_key_id'))
+    .select([sql<string>`u.api_key_id::text`.as('id'), sql<string>`coalesce(k.name, 'Deleted key')`.as('label'), sql<bigint>`sum(u.charged_mc)::bigint`.as('mc')])
+    .where('u.org_id', '=', orgId)
+    .where('u.api_key_id', 'is not', null)
+    .where('u.occurred_at', '>=', from)
+    .where('u.occurred_at', '<', to)
+    .groupBy(['u.api_key_id', 'k.name'])
+    .orderBy('mc', 'desc')
+    .execute();
 }
 
 /** Newest first, keyset on (occurred_at, id): stable under inserts, no OFFSET scans. */
@@ -53,6 +84,8 @@ export function usagePage(db: Q, orgId: string, f: UsageQuery, after: { at: Date
     'users.name as user_name',
     'u.project_id',
     'p.name as project_name',
+    'u.api_key_id',
+    'k.name as api_key_name',
   ]);
   if (after) q = q.where((eb) => eb(eb.refTuple('u.occurred_at', 'u.id'), '<', eb.tuple(after.at, after.id)));
   return q.orderBy('u.occurred_at', 'desc').orderBy('u.id', 'desc').limit(limit).execute();

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { IdSchema, RequestDateSchema } from '@ai-credits/shared/api';
 import { LOW_BALANCE_MC, OVERAGE_CENTS_PER_CREDIT, USE_CASES, findModel, overageInvoiceFor } from '@ai-credits/shared/catalog';
+import { forecastCredits } from '@ai-credits/shared/forecast';
 import type { CreditSummary, DailyUsage, UsageCharts, UsageFilters, UsagePage, UsageRow } from '@ai-credits/shared/contracts/credits';
 import type { Db } from '../../db/db';
 import { HttpError } from '../../http/http-error';
@@ -29,7 +30,7 @@ function toUsageQuery(f: UsageFilters): repo.UsageQuery {
   const from = parseBound(f.from, false);
   const to = parseBound(f.to, true);
   if (from && to && from >= to) throw new HttpError(400, 'VALIDATION_FAILED', '`from` must be before `to`');
-  return { from, to, useCase: f.useCase, userId: f.userId, projectId: f.projectId, model: f.model };
+  return { from, to, useCase: f.useCase, userId: f.userId, projectId: f.projectId, apiKeyId: f.apiKeyId, model: f.model };
 }
 
 function encodeCursor(row: { occurred_at: Date; id: string }) {
@@ -61,6 +62,7 @@ function toUsageRow(r: UsageDbRow): UsageRow {
     useCase: r.use_case as UsageRow['useCase'],
     user: r.user_id ? { id: r.user_id, name: r.user_name ?? 'Former member' } : null,
     project: r.project_id ? { id: r.project_id, name: r.project_name ?? 'Deleted project' } : null,
+    apiKey: r.api_key_id ? { id: r.api_key_id, name: r.api_key_name ?? 'Deleted key' } : null,
     model: r.model,
     inputTokens: r.input_tokens,
     outputTokens: r.output_tokens,
@@ -122,10 +124,19 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
 
     async usage(orgId: string, query: UsageFilters & { cursor?: string; limit: number }): Promise<UsagePage> {
       const after = query.cursor ? decodeCursor(query.cursor) : null;
-      const rows = await repo.usagePage(db, orgId, toUsageQuery(query), after, query.limit + 1);
+      const filters = toUsageQuery(query);
+      const [rows, totals] = await Promise.all([repo.usagePage(db, orgId, filters, after, query.limit + 1), repo.usageTotals(db, orgId, filters)]);
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
-      return { items: page.map(toUsageRow), nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null };
+      return {
+        items: page.map(toUsageRow),
+        nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
+        totals: { count: toSafeNumber(totals.count), chargedMc: toSafeNumber(totals.chargedMc) },
+      };
+    },
+
+    async apiKeyOptions(orgId: string) {
+      return { apiKeys: (await repo.apiKeyNames(db, orgId)).map((k) => ({ id: k.id, name: k.name, revoked: k.revoked_at !== null })) };
     },
 
     /**
@@ -134,7 +145,8 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
      */
     async *usageCsv(orgId: string, filters: UsageFilters): AsyncGenerator<string> {
       const f = toUsageQuery(filters);
-      yield 'Date,Use Case,User,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits\r\n';
+      // Credits as exact decimals and as integer millicredits (the unit the ledger keeps).
+      yield 'Date,Use Case,User,API Key,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits,Millicredits Consumed\r\n';
       let after: { at: Date; id: string } | null = null;
       for (;;) {
         const rows = await repo.usagePage(db, orgId, f, after, CSV_PAGE_ROWS);
@@ -142,7 +154,19 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         for (const r of rows) {
           const row = toUsageRow(r);
           chunk +=
-            [row.occurredAt, row.useCase, row.user?.name ?? 'API', row.project?.name ?? '', row.model, String(row.inputTokens), String(row.outputTokens), mcToDecimal(row.chargedMc), mcToDecimal(row.overageMc)]
+            [
+              row.occurredAt,
+              row.useCase,
+              row.user?.name ?? (row.apiKey ? '' : 'API'),
+              row.apiKey?.name ?? '',
+              row.project?.name ?? '',
+              row.model,
+              String(row.inputTokens),
+              String(row.outputTokens),
+              mcToDecimal(row.chargedMc),
+              mcToDecimal(row.overageMc),
+              String(row.chargedMc),
+            ]
               .map(csvCell)
               .join(',') + '\r\n';
         }
@@ -165,20 +189,21 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       // Charts work in whole UTC days (the rollup's grain).
       const fromDay = dayOf(Math.floor(from.getTime() / DAY_MS) * DAY_MS);
       const toDay = dayOf(Math.ceil(to.getTime() / DAY_MS) * DAY_MS);
-      // Burn rate: what was used from the start of the day 6 days ago (or since the org exists)
-      // until now, today included, per elapsed day.
+      // Forecast basis: the whole UTC days of the last 7 (or since the org exists), and today so far.
       const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-      const basisStart = Math.max(today - 6 * DAY_MS, Math.floor(org.created_at.getTime() / DAY_MS) * DAY_MS);
-      const elapsedMs = BigInt(Math.max(now.getTime() - basisStart, 3_600_000));
-      const [daily, byUser, byProject, byModel, balance, events, burnt, held] = await Promise.all([
+      const basisStart = Math.max(today - 7 * DAY_MS, Math.floor(org.created_at.getTime() / DAY_MS) * DAY_MS);
+      const wholeDays = Math.round((today - basisStart) / DAY_MS);
+      const [daily, byUser, byProject, byModel, byApiKey, balance, events, wholeDaysMc, held, todayMc] = await Promise.all([
         repo.dailyByUseCase(db, orgId, fromDay, toDay),
         repo.breakdown(db, orgId, fromDay, toDay, 'user'),
         repo.breakdown(db, orgId, fromDay, toDay, 'project'),
         repo.breakdown(db, orgId, fromDay, toDay, 'model'),
+        repo.byApiKey(db, orgId, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)),
         repo.balanceByHour(db, orgId, org.period_start),
         repo.grantEvents(db, orgId, org.period_start),
-        repo.sumDaily(db, orgId, dayOf(basisStart)),
+        repo.sumDaily(db, orgId, dayOf(basisStart), dayOf(today)),
         heldByOpenReservations(db, orgId, now),
+        repo.sumDaily(db, orgId, dayOf(today)),
       ]);
 
       // Every day of the range, zeros included, so the chart has no gaps.
@@ -195,15 +220,8 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         day.totalMc += mc;
       }
 
-      const burnPerDay = (BigInt(burnt) * BigInt(DAY_MS)) / elapsedMs;
-      const basisDays = Math.ceil((now.getTime() - basisStart) / DAY_MS);
-      const available = BigInt(org.balance_mc) - held;
-      let runOutAt: Date | null = null;
-      if (available <= 0n) runOutAt = now;
-      else if (burnPerDay > 0n) {
-        const at = new Date(now.getTime() + Number((available * BigInt(DAY_MS)) / burnPerDay));
-        runOutAt = at < org.period_end ? at : null;
-      }
+      const forecast = forecastCredits({ now, periodEnd: org.period_end, availableMc: BigInt(org.balance_mc) - held, wholeDaysMc, wholeDays, todayMc });
+      const runOutAt = forecast.runOutDay === null ? null : forecast.runOutDay === dayOf(today) ? now : new Date(`${forecast.runOutDay}T00:00:00.000Z`);
 
       const toBreakdown = (rows: { id: string; label: string; mc: bigint }[]) => rows.map((r) => ({ id: r.id, label: r.label, mc: toSafeNumber(r.mc) }));
       return {
@@ -212,13 +230,21 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         byUser: toBreakdown(byUser),
         byProject: toBreakdown(byProject),
         byModel: toBreakdown(byModel).map((m) => ({ ...m, label: findModel(m.id)?.label ?? m.id })),
+        byApiKey: toBreakdown(byApiKey),
         balance: balance.map((b) => ({ at: b.created_at.toISOString(), balanceMc: toSafeNumber(b.balance_after_mc) })),
         events: events.map((e) => ({
           at: e.created_at.toISOString(),
           kind: e.source === 'monthly_allowance' ? ('reset' as const) : e.source === 'purchase' ? ('purchase' as const) : ('adjustment' as const),
           amountMc: toSafeNumber(e.amount_mc),
         })),
-        forecast: { burnRateMcPerDay: toSafeNumber(burnPerDay), basisDays, runOutAt: runOutAt?.toISOString() ?? null, periodEnd: org.period_end.toISOString() },
+        forecast: {
+          burnRateMcPerDay: toSafeNumber(forecast.rateMcPerDay),
+          basisDays: wholeDays,
+          todayMc: toSafeNumber(todayMc),
+          runOutAt: runOutAt?.toISOString() ?? null,
+          expiringMc: toSafeNumber(forecast.expiringMc),
+          periodEnd: org.period_end.toISOString(),
+        },
       };
     },
 

@@ -25,11 +25,12 @@ interface Attribution {
  * The ledger enforces AI disabled, coverage, overage and idempotency; this adds the checks
  * that are about the caller (attribution within its own org, a known model).
  */
-export function createMeteringService(deps: { db: Db; ledger: LedgerService; org: Pick<OrgService, 'projectOrThrow'> }) {
+export function createMeteringService(deps: { db: Db; ledger: LedgerService; org: Pick<OrgService, 'projectForUsageOrThrow'> }) {
   const { db, ledger } = deps;
 
   async function attribution(orgId: string, a: Attribution) {
-    if (a.projectId) await deps.org.projectOrThrow(orgId, a.projectId);
+    // New usage only for active projects: an archived one keeps its history, takes nothing new.
+    if (a.projectId) await deps.org.projectForUsageOrThrow(orgId, a.projectId);
     if (a.userId && !(await repo.isMember(db, orgId, a.userId))) throw notFound('User');
     return { projectId: a.projectId ?? null, userId: a.userId ?? null };
   }

@@ -14,7 +14,8 @@ export function orgRouter({ org, invitations }: Services): Router {
   mount(router, orgContract.changeRole, { roles: ['owner'] }, ({ actor, params, body }) => org.changeRole(actor.orgId, actor.userId!, params.userId, body.role));
   mount(router, orgContract.removeMember, { roles: ['owner'] }, ({ actor, params }) => org.removeMember(actor.orgId, actor.userId!, params.userId));
   mount(router, orgContract.listProjects, {}, async ({ actor }) => ({ projects: await org.listProjects(actor.orgId) }));
-  mount(router, orgContract.createProject, { roles: ['owner', 'admin'] }, ({ actor, body }) => org.createProject(actor.orgId, body.name));
-  mount(router, orgContract.auditLog, { roles: ['owner', 'admin'] }, async ({ actor, query }) => ({ entries: await org.auditLog(actor.orgId, query.limit) }));
+  mount(router, orgContract.createProject, { roles: ['owner', 'admin'] }, ({ actor, body }) => org.createProject(actor.orgId, actor.userId!, body.name));
+  mount(router, orgContract.updateProject, { roles: ['owner', 'admin'] }, ({ actor, params, body }) => org.updateProject(actor.orgId, actor.userId!, params.projectId, body));
+  mount(router, orgContract.auditLog, { roles: ['owner', 'admin'] }, ({ actor, query }) => org.auditLog(actor.orgId, query));
   return router;
 }

@@ -14,7 +14,12 @@ const toMember = (m: { user_id: string; email: string; name: string; role: Membe
   joinedAt: m.created_at.toISOString(),
 });
 
-const toProject = (p: { id: string; name: string; created_at: Date }): Project => ({ id: p.id, name: p.name, createdAt: p.created_at.toISOString() });
+const toProject = (p: { id: string; name: string; created_at: Date; archived_at: Date | null }): Project => ({
+  id: p.id,
+  name: p.name,
+  createdAt: p.created_at.toISOString(),
+  archivedAt: p.archived_at?.toISOString() ?? null,
+});
 
 export function createOrgService(deps: { db: Db; clock: Clock; accounts: AccountsService }) {
   const { db, clock } = deps;
@@ -55,21 +60,56 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
       return (await repo.listProjects(db, orgId)).map(toProject);
     },
 
-    async createProject(orgId: string, name: string) {
-      const project = await repo.insertProject(db, { org_id: orgId, name, created_at: clock.now() });
-      if (!project) throw new HttpError(409, 'CONFLICT', 'A project with this name already exists');
-      return toProject(project);
+    async createProject(orgId: string, actorUserId: string, name: string) {
+      return db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const project = await repo.insertProject(trx, { org_id: orgId, name, created_at: now });
+        if (!project) throw new HttpError(409, 'CONFLICT', 'A project with this name already exists');
+        await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'project.created', from_value: null, to_value: { projectId: project.id, name }, created_at: now });
+        return toProject(project);
+      });
     },
 
-    /** For other features: the project must belong to the caller's org (404 otherwise). */
+    /** Rename and/or archive (restore) a project; each change is one audit entry. History is never touched. */
+    async updateProject(orgId: string, actorUserId: string, projectId: string, change: { name?: string; archived?: boolean }) {
+      return db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const before = await repo.lockProject(trx, orgId, projectId);
+        if (!before) throw notFound('Project');
+        const set: { name?: string; archived_at?: Date | null } = {};
+        if (change.name !== undefined && change.name !== before.name) set.name = change.name;
+        if (change.archived !== undefined && change.archived !== (before.archived_at !== null)) set.archived_at = change.archived ? now : null;
+        if (Object.keys(set).length === 0) return toProject(before);
+        const after = await repo.updateProject(trx, orgId, projectId, set);
+        if (!after) throw new HttpError(409, 'CONFLICT', 'A project with this name already exists');
+        const audit = (action: string, from: unknown, to: unknown) =>
+          insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action, from_value: from, to_value: to, created_at: now });
+        if (set.name !== undefined) await audit('project.renamed', { projectId, name: before.name }, { projectId, name: after.name });
+        if (set.archived_at !== undefined) {
+          await audit(set.archived_at ? 'project.archived' : 'project.restored', { projectId, name: after.name, archived: !set.archived_at }, { projectId, name: after.name, archived: !!set.archived_at });
+        }
+        return toProject(after);
+      });
+    },
+
+    /** For other features: the project must belong to the caller's org (404 otherwise). Archived ones too: their history stays readable. */
     async projectOrThrow(orgId: string, projectId: string) {
       const project = await repo.findProject(db, orgId, projectId);
       if (!project) throw notFound('Project');
       return project;
     },
 
-    async auditLog(orgId: string, limit: number): Promise<AuditEntry[]> {
-      return (await repo.listAudit(db, orgId, limit)).map((e) => ({
+    /** For new AI usage (AI features, metering attribution): the project must exist and not be archived. */
+    async projectForUsageOrThrow(orgId: string, projectId: string) {
+      const project = await repo.findProject(db, orgId, projectId);
+      if (!project) throw notFound('Project');
+      if (project.archived_at) throw new HttpError(409, 'PROJECT_ARCHIVED', `Project "${project.name}" is archived: it keeps its history but takes no new AI usage. An owner or admin can restore it in Settings → Projects.`);
+      return project;
+    },
+
+    async auditLog(orgId: string, query: { limit: number; action?: string }): Promise<{ entries: AuditEntry[]; actions: string[] }> {
+      const [rows, actions] = await Promise.all([repo.listAudit(db, orgId, query.limit, query.action), repo.distinctAuditActions(db, orgId)]);
+      const entries = rows.map((e) => ({
         id: e.id,
         at: e.created_at.toISOString(),
         actor: e.actor_id && e.actor_name ? { id: e.actor_id, name: e.actor_name } : null,
@@ -77,6 +117,7 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
         from: e.from_value,
         to: e.to_value,
       }));
+      return { entries, actions: actions.map((a) => a.action) };
     },
   };
 }

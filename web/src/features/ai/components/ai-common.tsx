@@ -1,10 +1,12 @@
-import { useQuery } from '@tanstack/react-query';
+import { useQuery, useSuspenseQuery } from '@tanstack/react-query';
 import { Select } from 'radix-ui';
 import { useEffect, useState } from 'react';
+import { Link } from 'react-router';
 import type { AiRun, Estimate, EstimateBody } from '@ai-credits/shared/contracts/ai';
 import { formatCredits } from '@ai-credits/shared/format';
 import { Banner } from '@/components/ui/banner';
 import { isApiError } from '@/lib/api-client';
+import { sessionQueries } from '@/lib/session-queries';
 import { aiQueries } from '../api/ai-queries';
 import './ai.css';
 
@@ -21,22 +23,61 @@ export function useDebounced<T>(value: T, ms = 400): T {
 /** Whole credits for people: "about 1.2 credits". */
 export const credits = (mc: number) => formatCredits(mc);
 
+/** Whether new AI work can start; while AI is off the AI pages show saved work only. */
+export function useAiEnabled(): { aiEnabled: boolean; owner: boolean } {
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  return { aiEnabled: session.org.aiEnabled, owner: session.role === 'owner' };
+}
+
+/** The note on an AI page while AI is off: saved work is read-only, and who can turn AI back on. */
+export function AiOffNote({ what }: { what: string }) {
+  const { owner } = useAiEnabled();
+  return (
+    <Banner tone="info" title="AI is turned off: saved work is read-only">
+      {`${what} made earlier stay readable; nothing new can be generated. `}
+      {owner ? 'Turn AI back on with the Enable AI switch in Settings → AI Credits.' : 'Your organization owner can turn AI back on.'}
+    </Banner>
+  );
+}
+
 /** The project the AI works in; the first project is picked until the user chooses. */
 export function useProjectChoice() {
-  const projects = useQuery({ ...aiQueries.projects(), select: (d) => d.projects });
+  // Active projects first; archived ones stay listed so their saved work is readable.
+  const projects = useQuery({
+    ...aiQueries.projects(),
+    select: (d) => [...d.projects.filter((p) => p.archivedAt === null), ...d.projects.filter((p) => p.archivedAt !== null)],
+  });
   const [chosen, setChosen] = useState<string | null>(null);
   const projectId = chosen ?? projects.data?.[0]?.id ?? null;
-  return { projects, projectId, setProjectId: setChosen };
+  const project = projects.data?.find((p) => p.id === projectId) ?? null;
+  return { projects, projectId, project, archived: project?.archivedAt != null, setProjectId: setChosen };
+}
+
+/** The note when the chosen project is archived: its saved work is read-only. */
+export function ArchivedProjectNote() {
+  return (
+    <Banner tone="info" title="This project is archived: its saved work is read-only">
+      An owner or admin can restore it in Settings → Projects to run new AI work in it.
+    </Banner>
+  );
 }
 
 export function ProjectPicker({ choice, id = 'ai-project' }: { choice: ReturnType<typeof useProjectChoice>; id?: string }) {
   const { projects, projectId, setProjectId } = choice;
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  const manager = session.role === 'owner' || session.role === 'admin';
   if (projects.isPending) return <p className="muted">Loading projects…</p>;
   if (projects.isError) return <Banner tone="danger" title="Could not load projects">{projects.error.message}</Banner>;
   if (projects.data.length === 0) {
     return (
       <Banner tone="info" title="No projects yet">
-        An owner or admin creates projects; AI results are saved to one.
+        {manager ? (
+          <>
+            AI results are saved to a project. <Link to="/settings/projects">Create a project</Link> to start.
+          </>
+        ) : (
+          'An owner or admin creates projects; AI results are saved to one.'
+        )}
       </Banner>
     );
   }
@@ -53,7 +94,7 @@ export function ProjectPicker({ choice, id = 'ai-project' }: { choice: ReturnTyp
             <Select.Viewport>
               {projects.data.map((p) => (
                 <Select.Item key={p.id} value={p.id} className="ai-select-item">
-                  <Select.ItemText>{p.name}</Select.ItemText>
+                  <Select.ItemText>{p.archivedAt ? `${p.name} (archived)` : p.name}</Select.ItemText>
                 </Select.Item>
               ))}
             </Select.Viewport>
@@ -116,12 +157,10 @@ export function AiErrorBanner({ error }: { error: unknown }) {
         ? 'The owner can buy credits or raise the monthly overage limit in Settings → AI Credits.'
         : null;
   return (
-    <div role="alert">
-      <Banner tone="danger" title={ERROR_TITLES[code] ?? 'The request failed'}>
-        <p>{message}</p>
-        {hint ? <p>{hint}</p> : null}
-      </Banner>
-    </div>
+    <Banner tone="danger" role="alert" title={ERROR_TITLES[code] ?? 'The request failed'}>
+      <p>{message}</p>
+      {hint ? <p>{hint}</p> : null}
+    </Banner>
   );
 }
 

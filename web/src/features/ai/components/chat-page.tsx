@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { CHAT_MESSAGE_MAX_CHARS, type ChatMessage } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, CostEstimate, ProjectPicker, RunSummary, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
 /** AI -> Chat: the testing assistant; conversations are per user and project and stay readable. */
 export function ChatPage() {
@@ -14,6 +14,7 @@ export function ChatPage() {
   const [selected, setSelected] = useState<{ projectId: string; conversationId: string | null; view: number }>({ projectId: '', conversationId: null, view: 0 });
   const current = selected.projectId === projectId ? selected : { projectId, conversationId: null, view: selected.view };
   const conversationId = current.conversationId;
+  const { aiEnabled } = useAiEnabled();
 
   return (
     <div className="page">
@@ -24,19 +25,23 @@ export function ChatPage() {
           <p className="page-description">Ask the testing assistant about test design, test data, bug reports and coverage. Each answer spends credits.</p>
         </div>
       </header>
+      {aiEnabled ? null : <AiOffNote what="Conversations" />}
       <ProjectPicker choice={choice} />
+      {aiEnabled && choice.archived ? <ArchivedProjectNote /> : null}
       {projectId ? (
         <div className="ai-chat">
           <ConversationList
             projectId={projectId}
             selectedId={conversationId}
             onSelect={(id) => setSelected({ projectId, conversationId: id, view: current.view + 1 })}
+            aiEnabled={aiEnabled && !choice.archived}
           />
           <Conversation
             key={`${projectId}:${current.view}`}
             projectId={projectId}
             conversationId={conversationId}
             onStarted={(id) => setSelected({ projectId, conversationId: id, view: current.view })}
+            aiEnabled={aiEnabled && !choice.archived}
           />
         </div>
       ) : null}
@@ -44,13 +49,26 @@ export function ChatPage() {
   );
 }
 
-function ConversationList({ projectId, selectedId, onSelect }: { projectId: string; selectedId: string | null; onSelect: (id: string | null) => void }) {
+function ConversationList({
+  projectId,
+  selectedId,
+  onSelect,
+  aiEnabled,
+}: {
+  projectId: string;
+  selectedId: string | null;
+  onSelect: (id: string | null) => void;
+  aiEnabled: boolean;
+}) {
   const list = useQuery(aiQueries.conversations(projectId));
   return (
     <nav className="card" aria-label="Conversations">
-      <button type="button" className="button button-secondary button-block" onClick={() => onSelect(null)} aria-pressed={selectedId === null}>
-        New conversation
-      </button>
+      {aiEnabled ? (
+        <button type="button" className="button button-secondary button-block" onClick={() => onSelect(null)} aria-pressed={selectedId === null}>
+          New conversation
+        </button>
+      ) : null}
+      {!aiEnabled && list.data?.conversations.length === 0 ? <p className="muted">No saved conversations in this project.</p> : null}
       {list.isPending ? <Skeleton label="Loading conversations" height={48} /> : null}
       {list.isError ? <ErrorState title="Could not load conversations" error={list.error} /> : null}
       <ul className="ai-chat-list">
@@ -66,7 +84,17 @@ function ConversationList({ projectId, selectedId, onSelect }: { projectId: stri
   );
 }
 
-function Conversation({ projectId, conversationId, onStarted }: { projectId: string; conversationId: string | null; onStarted: (id: string) => void }) {
+function Conversation({
+  projectId,
+  conversationId,
+  onStarted,
+  aiEnabled,
+}: {
+  projectId: string;
+  conversationId: string | null;
+  onStarted: (id: string) => void;
+  aiEnabled: boolean;
+}) {
   const history = useQuery({ ...aiQueries.conversation(conversationId ?? ''), enabled: conversationId !== null });
   const send = useMutation(aiMutations.chat());
   const [message, setMessage] = useState('');
@@ -93,7 +121,9 @@ function Conversation({ projectId, conversationId, onStarted }: { projectId: str
       {conversationId && history.isPending ? <Skeleton label="Loading messages" /> : null}
       {history.isError ? <ErrorState title="Could not load the conversation" error={history.error} onRetry={() => void history.refetch()} /> : null}
       {messages.length === 0 && !history.isPending && conversationId ? <EmptyState title="No messages yet" /> : null}
-      {messages.length === 0 && !conversationId ? <p className="muted">Start a new conversation about this project.</p> : null}
+      {messages.length === 0 && !conversationId ? (
+        <p className="muted">{aiEnabled ? 'Start a new conversation about this project.' : 'Pick a saved conversation to read it.'}</p>
+      ) : null}
       <ol className="ai-messages" aria-label="Messages">
         {messages.map((m) => (
           <li key={m.id} className={`ai-message ai-message-${m.role}`}>
@@ -109,18 +139,37 @@ function Conversation({ projectId, conversationId, onStarted }: { projectId: str
       ) : null}
       {send.data ? <RunSummary run={send.data.run} /> : null}
       <AiErrorBanner error={send.error} />
-      <form className="form" onSubmit={onSubmit} noValidate>
-        <div className="field">
-          <label htmlFor={inputId}>Your message</label>
-          <textarea id={inputId} className="ai-textarea" value={message} maxLength={CHAT_MESSAGE_MAX_CHARS} onChange={(e) => setMessage(e.target.value)} />
-        </div>
-        <CostEstimate body={text ? { useCase: 'chat', projectId, conversationId, message: text } : null} />
-        <div>
-          <button type="submit" className="button button-primary" disabled={!text || send.isPending}>
-            {send.isPending ? 'Sending…' : 'Send'}
-          </button>
-        </div>
-      </form>
+      {aiEnabled ? (
+        <form className="form" onSubmit={onSubmit} noValidate>
+          <div className="field">
+            <label htmlFor={inputId}>Your message</label>
+            <textarea
+              id={inputId}
+              className="ai-textarea"
+              value={message}
+              maxLength={CHAT_MESSAGE_MAX_CHARS}
+              aria-describedby={`${inputId}-hint`}
+              onChange={(e) => setMessage(e.target.value)}
+              onKeyDown={(e) => {
+                // Enter sends (as in every chat); Shift+Enter adds a line; not while an IME composes.
+                if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+                  e.preventDefault();
+                  e.currentTarget.form?.requestSubmit();
+                }
+              }}
+            />
+            <p id={`${inputId}-hint`} className="field-hint">
+              Enter sends; Shift+Enter starts a new line.
+            </p>
+          </div>
+          <CostEstimate body={text ? { useCase: 'chat', projectId, conversationId, message: text } : null} />
+          <div>
+            <button type="submit" className="button button-primary" disabled={!text || send.isPending}>
+              {send.isPending ? 'Sending…' : 'Send'}
+            </button>
+          </div>
+        </form>
+      ) : null}
     </section>
   );
 }

@@ -2,12 +2,15 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import type { Report } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, CostEstimate, ProjectPicker, RunSummary, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
 /** AI -> Reports: coverage of a project's test cases by area, and the gaps AI finds. */
 export function ReportsPage() {
   const choice = useProjectChoice();
   const { projectId } = choice;
+  const { aiEnabled } = useAiEnabled();
+  // New AI work needs AI on and an active project; otherwise the page shows saved work only.
+  const canRun = aiEnabled && !choice.archived;
   const create = useMutation(aiMutations.createReport());
   const reports = useQuery({ ...aiQueries.reports(projectId ?? ''), enabled: projectId !== null });
 
@@ -20,23 +23,31 @@ export function ReportsPage() {
           <p className="page-description">A report over the project’s test cases: coverage by functional area and the gaps to close.</p>
         </div>
       </header>
-      <section className="card" aria-labelledby="new-report-title">
-        <h2 id="new-report-title" className="section-title">
-          New report
-        </h2>
-        <ProjectPicker choice={choice} />
-        <CostEstimate body={projectId ? { useCase: 'report', projectId } : null} />
-        <button
-          type="button"
-          className="button button-primary"
-          disabled={!projectId || create.isPending}
-          onClick={() => projectId && create.mutate({ projectId, idempotencyKey: newIdempotencyKey() })}
-        >
-          {create.isPending ? 'Writing the report…' : 'Write report'}
-        </button>
-        <AiErrorBanner error={create.error} />
-        {create.data ? <RunSummary run={create.data.run} /> : null}
-      </section>
+      {canRun ? null : (
+        <>
+          {aiEnabled ? <ArchivedProjectNote /> : <AiOffNote what="Reports" />}
+          <ProjectPicker choice={choice} />
+        </>
+      )}
+      {canRun ? (
+        <section className="card" aria-labelledby="new-report-title">
+          <h2 id="new-report-title" className="section-title">
+            New report
+          </h2>
+          <ProjectPicker choice={choice} />
+          <CostEstimate body={projectId ? { useCase: 'report', projectId } : null} />
+          <button
+            type="button"
+            className="button button-primary"
+            disabled={!projectId || create.isPending}
+            onClick={() => projectId && create.mutate({ projectId, idempotencyKey: newIdempotencyKey() })}
+          >
+            {create.isPending ? 'Writing the report…' : 'Write report'}
+          </button>
+          <AiErrorBanner error={create.error} />
+          {create.data ? <RunSummary run={create.data.run} /> : null}
+        </section>
+      ) : null}
       <section className="card" aria-labelledby="reports-title">
         <h2 id="reports-title" className="section-title">
           Reports

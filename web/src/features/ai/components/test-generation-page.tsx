@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { REQUIREMENT_MAX_CHARS, type TestCase, type TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, CostEstimate, ProjectPicker, RunSummary, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
 const MIN_CHARS = 10;
 
@@ -11,6 +11,9 @@ const MIN_CHARS = 10;
 export function TestGenerationPage() {
   const choice = useProjectChoice();
   const { projectId } = choice;
+  const { aiEnabled } = useAiEnabled();
+  // New AI work needs AI on and an active project; otherwise the page shows saved work only.
+  const canRun = aiEnabled && !choice.archived;
   const [requirement, setRequirement] = useState('');
   const generate = useMutation(aiMutations.generateTestCases());
   const textId = useId();
@@ -32,42 +35,51 @@ export function TestGenerationPage() {
         </div>
       </header>
 
-      <section className="card" aria-labelledby="generate-title">
-        <h2 id="generate-title" className="section-title">
-          New test cases
-        </h2>
-        <form className="form" onSubmit={onSubmit} noValidate>
+      {canRun ? null : (
+        <>
+          {aiEnabled ? <ArchivedProjectNote /> : <AiOffNote what="Test cases" />}
           <ProjectPicker choice={choice} />
-          <div className="field">
-            <label htmlFor={textId}>Requirement or user story</label>
-            <textarea
-              id={textId}
-              className="ai-textarea"
-              value={requirement}
-              maxLength={REQUIREMENT_MAX_CHARS}
-              placeholder="As a shopper, I want to save my cart so that I can finish the purchase later."
-              onChange={(e) => setRequirement(e.target.value)}
-              aria-describedby={`${textId}-hint`}
-            />
-            <p id={`${textId}-hint`} className="field-hint">
-              {requirement.length.toLocaleString('en-US')} / {REQUIREMENT_MAX_CHARS.toLocaleString('en-US')} characters. Each sentence becomes at least one test case.
-            </p>
-          </div>
-          <CostEstimate body={ready ? { useCase: 'test_generation', projectId, requirement: requirement.trim() } : null} />
-          <div>
-            <button type="submit" className="button button-primary" disabled={!ready || generate.isPending}>
-              {generate.isPending ? 'Generating…' : 'Generate test cases'}
-            </button>
-          </div>
-        </form>
-        <AiErrorBanner error={generate.error} />
-        {generate.data ? (
-          <div className="ai-results" aria-live="polite">
-            <RunSummary run={generate.data.run} />
-            <GenerationView generation={generate.data.generation} heading="Generated test cases" />
-          </div>
-        ) : null}
-      </section>
+        </>
+      )}
+
+      {canRun ? (
+        <section className="card" aria-labelledby="generate-title">
+          <h2 id="generate-title" className="section-title">
+            New test cases
+          </h2>
+          <form className="form" onSubmit={onSubmit} noValidate>
+            <ProjectPicker choice={choice} />
+            <div className="field">
+              <label htmlFor={textId}>Requirement or user story</label>
+              <textarea
+                id={textId}
+                className="ai-textarea"
+                value={requirement}
+                maxLength={REQUIREMENT_MAX_CHARS}
+                placeholder="As a shopper, I want to save my cart so that I can finish the purchase later."
+                onChange={(e) => setRequirement(e.target.value)}
+                aria-describedby={`${textId}-hint`}
+              />
+              <p id={`${textId}-hint`} className="field-hint">
+                {requirement.length.toLocaleString('en-US')} / {REQUIREMENT_MAX_CHARS.toLocaleString('en-US')} characters. Each sentence becomes at least one test case.
+              </p>
+            </div>
+            <CostEstimate body={ready ? { useCase: 'test_generation', projectId, requirement: requirement.trim() } : null} />
+            <div>
+              <button type="submit" className="button button-primary" disabled={!ready || generate.isPending}>
+                {generate.isPending ? 'Generating…' : 'Generate test cases'}
+              </button>
+            </div>
+          </form>
+          <AiErrorBanner error={generate.error} />
+          {generate.data ? (
+            <div className="ai-results" aria-live="polite">
+              <RunSummary run={generate.data.run} />
+              <GenerationView generation={generate.data.generation} heading="Generated test cases" />
+            </div>
+          ) : null}
+        </section>
+      ) : null}
 
       {projectId ? <SavedTestCases projectId={projectId} hideId={generate.data?.generation.id} /> : null}
     </div>

@@ -17,12 +17,12 @@ export const apiKeysMutations = {
     mutationOptions({
       mutationKey: [...apiKeysKeys.all, 'create'],
       mutationFn: (name: string) => apiFetch(apiKeysContract.create, { body: { name } }),
-      meta: { invalidates: [apiKeysKeys.all] },
+      meta: { invalidates: [apiKeysKeys.all, ['credits', 'api-keys']] },
     }),
   revoke: () =>
     mutationOptions({
       mutationKey: [...apiKeysKeys.all, 'revoke'],
       mutationFn: (apiKeyId: string) => apiFetch(apiKeysContract.revoke, { params: { apiKeyId } }),
-      meta: { invalidates: [apiKeysKeys.all] },
+      meta: { invalidates: [apiKeysKeys.all, ['credits', 'api-keys']] },
     }),
 };

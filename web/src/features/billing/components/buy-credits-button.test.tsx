@@ -31,9 +31,9 @@ function BalanceProbe() {
   return <output aria-label="Balance">{data ? data.balanceMc / 1000 : '…'}</output>;
 }
 
-function renderButton() {
+function renderButton(startMc = 300_000) {
   // The summary answers with the balance after whatever has been paid so far.
-  let balanceMc = 300_000;
+  let balanceMc = startMc;
   server.use(
     http.get('*/api/credits/summary', () => HttpResponse.json(summary(balanceMc))),
     // Verification as the BFF does it (signature checked), then the ledger's new balance.
@@ -226,5 +226,15 @@ describe('Buy Credits with live Razorpay Checkout', () => {
     await user.click(screen.getByRole('button', { name: 'Buy Credits' }));
     await user.click(within(await screen.findByRole('dialog', { name: 'Buy credits' })).getByRole('button', { name: /Continue to payment/ }));
     expect(await screen.findByRole('alert')).toHaveTextContent('Payment failed: Card declined by issuer. No credits were added.');
+  });
+
+  it('says how much of a purchase made in overage paid the overage and how much was added', async () => {
+    const { user } = renderButton(-42_500);
+    await waitFor(() => expect(screen.getByRole('status', { name: 'Balance' })).toHaveTextContent('-42.5'));
+    const checkout = await openAndChoose(user, /Starter/);
+    await user.click(within(checkout).getByRole('button', { name: 'Pay (success)' }));
+    expect(
+      await screen.findByText('Payment received. Of the 1,000 credits, 42.5 paid the overage already used and 957.5 were added to your balance.'),
+    ).toBeInTheDocument();
   });
 });

@@ -1,14 +1,22 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Dialog } from 'radix-ui';
 import { useState } from 'react';
-import { BUNDLES, type BundleId } from '@ai-credits/shared/catalog';
-import { formatUsd } from '@ai-credits/shared/format';
+import { BUNDLES, MC_PER_CREDIT, splitPurchase, type BundleId } from '@ai-credits/shared/catalog';
+import { formatCredits, formatUsd } from '@ai-credits/shared/format';
 import { formatDate } from '@/lib/dates';
 import { billingMutations, billingQueries } from '../api/billing-queries';
 import { CheckoutResult } from './checkout-result';
 import { SandboxCheckout } from './sandbox-checkout-dialog';
 import { useCheckout } from './use-checkout';
 import './billing.css';
+
+/** "Payment received. Of the 1,000 credits, 42.5 paid the overage already used and 957.5 were added to your balance." */
+export function purchaseResult(credits: number, balanceBeforeMc: number | null): string {
+  const purchaseMc = BigInt(credits) * BigInt(MC_PER_CREDIT);
+  const { paysOverageMc, addedMc } = splitPurchase(purchaseMc, BigInt(balanceBeforeMc ?? 0));
+  if (paysOverageMc === 0n) return `Payment received. ${credits.toLocaleString('en-US')} credits were added to your balance.`;
+  return `Payment received. Of the ${credits.toLocaleString('en-US')} credits, ${formatCredits(paysOverageMc)} paid the overage already used and ${formatCredits(addedMc)} were added to your balance.`;
+}
 
 /**
  * Settings -> AI Credits -> Buy Credits -> pick a bundle -> Checkout (PRODUCT.md "Buying credits").
@@ -17,13 +25,16 @@ import './billing.css';
 export function BuyCreditsButton() {
   const [open, setOpen] = useState(false);
   const [bundleId, setBundleId] = useState<BundleId>('professional');
-  const summary = useQuery({ ...billingQueries.creditsSummary(), select: (s) => s.period.end });
+  const summary = useQuery(billingQueries.creditsSummary());
+  // The balance when the owner confirmed: a purchase made in overage pays the overage first.
+  const [balanceBeforeMc, setBalanceBeforeMc] = useState<number | null>(null);
   const createPurchase = useMutation(billingMutations.createPurchase());
   const checkout = useCheckout('No credits were added.');
   const bundle = BUNDLES.find((b) => b.id === bundleId) ?? BUNDLES[0]!;
 
   const confirm = () => {
     setOpen(false);
+    setBalanceBeforeMc(summary.data?.balanceMc ?? null);
     void checkout.begin(() => createPurchase.mutateAsync(bundleId));
   };
 
@@ -64,7 +75,7 @@ export function BuyCreditsButton() {
             </fieldset>
             <p className="billing-expiry-note">
               {summary.data
-                ? `Purchased credits expire with this billing month on ${formatDate(summary.data)} (UTC).`
+                ? `Purchased credits expire with this billing month on ${formatDate(summary.data.period.end)} (UTC).`
                 : 'Purchased credits expire with this billing month.'}
             </p>
             <div className="dialog-actions">
@@ -81,7 +92,8 @@ export function BuyCreditsButton() {
 
       <CheckoutResult
         state={checkout.state}
-        success={({ purchase }) => `Payment received. ${purchase.credits.toLocaleString('en-US')} credits were added to your balance.`}
+        onDismiss={checkout.reset}
+        success={({ purchase }) => purchaseResult(purchase.credits, balanceBeforeMc)}
       />
     </div>
   );

@@ -1,4 +1,5 @@
 import { useMutation, useQuery, useSuspenseQuery } from '@tanstack/react-query';
+import { overagePriceText } from '@ai-credits/shared/catalog';
 import type { Invoice, Purchase } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
@@ -108,8 +109,8 @@ function PurchasesTable({ purchases }: { purchases: Purchase[] }) {
                   Credits
                 </th>
                 <th scope="col">Status</th>
-                <th scope="col">Razorpay order / payment</th>
                 <th scope="col">Receipt</th>
+                <th scope="col">Razorpay order / payment</th>
               </tr>
             </thead>
             <tbody>
@@ -119,14 +120,14 @@ function PurchasesTable({ purchases }: { purchases: Purchase[] }) {
                   <td>{p.kind === 'bundle' ? (p.bundleName ?? p.bundleId) : 'Overage invoice'}</td>
                   <td className="num">{formatUsd(p.amountCents)}</td>
                   <td className="num">{p.credits.toLocaleString('en-US')}</td>
-                  <td>
+                  <td className="billing-status-cell">
                     {statusLabel(p)}
                     {p.status === 'failed' && p.failureReason ? <span className="cell-note">{p.failureReason}</span> : null}
                   </td>
-                  <td>
+                  <td>{isPaid(p.status) ? <ReceiptLink purchaseId={p.id} /> : <span className="muted">—</span>}</td>
+                  <td className="billing-ids-cell">
                     <RazorpayIds orderId={p.razorpayOrderId} paymentId={p.razorpayPaymentId} />
                   </td>
-                  <td>{isPaid(p.status) ? <ReceiptLink purchaseId={p.id} /> : <span className="muted">—</span>}</td>
                 </tr>
               ))}
             </tbody>
@@ -146,10 +147,10 @@ function InvoicesTable({ invoices, owner }: { invoices: Invoice[]; owner: boolea
       <h2 id="invoices-title" className="section-title">
         Overage invoices
       </h2>
-      <CheckoutResult state={checkout.state} success={() => 'Payment received. The invoice is paid.'} />
+      <CheckoutResult state={checkout.state} onDismiss={checkout.reset} success={() => 'Payment received. The invoice is paid.'} />
       <SandboxCheckout checkout={checkout} />
       {invoices.length === 0 ? (
-        <EmptyState title="No overage invoices">A month that ends with overage is invoiced here at $0.40 per credit.</EmptyState>
+        <EmptyState title="No overage invoices">A month that ends with overage is invoiced here at {overagePriceText()}.</EmptyState>
       ) : (
         <div className="table-scroll">
           <table className="table" aria-labelledby="invoices-title">
@@ -176,7 +177,7 @@ function InvoicesTable({ invoices, owner }: { invoices: Invoice[]; owner: boolea
                   <td className="num">{i.credits.toLocaleString('en-US')}</td>
                   <td className="num">{formatUsd(i.amountCents)}</td>
                   <td>{i.status === 'paid' ? `Paid${i.paidAt ? ` ${formatDate(i.paidAt)}` : ''}` : 'Open'}</td>
-                  <td>
+                  <td className="billing-ids-cell">
                     <RazorpayIds orderId={i.razorpayOrderId} paymentId={i.razorpayPaymentId} />
                   </td>
                   <td>

@@ -10,6 +10,7 @@ export const creditsKeys = {
   summary: () => [...creditsKeys.all, 'summary'] as const,
   usage: (query: UsageHistoryQuery) => [...creditsKeys.all, 'usage', query] as const,
   charts: (range: ChartsRange) => [...creditsKeys.all, 'charts', range] as const,
+  apiKeyOptions: () => [...creditsKeys.all, 'api-keys'] as const,
 };
 
 export const creditsQueries = {
@@ -24,6 +25,12 @@ export const creditsQueries = {
       queryFn: ({ signal }) => apiFetch(creditsContract.usage, { query, signal }),
       // Keep the current page on screen while the next one loads.
       placeholderData: keepPreviousData,
+    }),
+  apiKeyOptions: () =>
+    queryOptions({
+      queryKey: creditsKeys.apiKeyOptions(),
+      queryFn: ({ signal }) => apiFetch(creditsContract.apiKeyOptions, { signal }),
+      staleTime: 5 * 60_000,
     }),
   charts: (range: ChartsRange) =>
     queryOptions({

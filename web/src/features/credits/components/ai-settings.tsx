@@ -2,13 +2,13 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { Switch } from 'radix-ui';
 import { useState, type FormEvent } from 'react';
 import type { Role } from '@ai-credits/shared/contracts/auth';
-import { MC_PER_CREDIT, OVERAGE_CENTS_PER_CREDIT } from '@ai-credits/shared/catalog';
+import { MC_PER_CREDIT, OVERAGE_CENTS_PER_CREDIT, overagePriceText } from '@ai-credits/shared/catalog';
 import { formatCredits, formatUsd } from '@ai-credits/shared/format';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { creditsMutations, creditsQueries } from '../api/credits-queries';
 
-/** Whole credits -> cents at $0.40 each, in integers (PRODUCT.md: no floats touch money). */
+/** Whole credits -> cents at the catalog's overage price, in integers (PRODUCT.md: no floats touch money). */
 export function overageCostCents(credits: number): number {
   return credits * OVERAGE_CENTS_PER_CREDIT;
 }
@@ -129,7 +129,7 @@ function OverageLimit({ limitMc, owner }: { limitMc: number; owner: boolean }) {
           <p className="setting-description">
             {currentCredits === 0
               ? 'No overage allowed: AI requests stop when credits run out.'
-              : `Up to ${formatCredits(limitMc)} credits beyond the balance each billing month (up to ${formatUsd(overageCostCents(currentCredits))} at $0.40 per credit).`}
+              : `Up to ${formatCredits(limitMc)} credits beyond the balance each billing month (up to ${formatUsd(overageCostCents(currentCredits))} at ${overagePriceText()}).`}
           </p>
           <p className="setting-readonly">Only the organization owner can change this.</p>
         </div>
@@ -144,7 +144,7 @@ function OverageLimit({ limitMc, owner }: { limitMc: number; owner: boolean }) {
           Monthly overage limit
         </label>
         <p id="overage-limit-help" className="setting-description">
-          When credits run out, AI keeps working for up to this many extra credits per billing month, billed at $0.40 per credit. 0 stops AI when
+          When credits run out, AI keeps working for up to this many extra credits per billing month, billed at {overagePriceText()}. 0 stops AI when
           credits run out.
         </p>
         <p className="setting-cost" aria-live="polite">
@@ -194,7 +194,7 @@ function OverageLimit({ limitMc, owner }: { limitMc: number; owner: boolean }) {
         onConfirm={() => credits !== null && save(credits)}
       >
         <p>
-          When the balance reaches zero, AI keeps working and your organization is invoiced at $0.40 per credit when the billing month closes: up to{' '}
+          When the balance reaches zero, AI keeps working and your organization is invoiced at {overagePriceText()} when the billing month closes: up to{' '}
           <strong>{formatUsd(overageCostCents(credits ?? 0))}</strong> per billing month (now {formatUsd(overageCostCents(currentCredits))}).
         </p>
       </ConfirmDialog>

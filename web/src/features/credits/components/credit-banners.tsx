@@ -2,7 +2,8 @@ import { useQuery } from '@tanstack/react-query';
 import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { Role } from '@ai-credits/shared/contracts/auth';
-import { formatCredits, formatUsd } from '@ai-credits/shared/format';
+import { overagePriceText, overageRuleText } from '@ai-credits/shared/catalog';
+import { formatCredits, formatCreditsAvailable, formatCreditsUsed, formatUsd } from '@ai-credits/shared/format';
 import { Banner } from '@/components/ui/banner';
 import { creditsQueries } from '../api/credits-queries';
 
@@ -74,21 +75,21 @@ export function CreditBanners({ role, buyAction }: CreditBannersProps) {
         }
       >
         {overageAllowed
-          ? `Your organization used its whole ${formatCredits(s.overage.limitMc)}-credit overage limit (${formatUsd(s.overage.usedCents)}).`
+          ? `Your organization used its whole ${formatCredits(s.overage.limitMc)}-credit overage limit (${overageRuleText(BigInt(s.overage.usedMc))}).`
           : 'Your organization has used all its credits and overage is not allowed.'}{' '}
         {owner ? 'Buy credits, or raise the overage limit to keep AI working.' : `${askOwner} to buy credits or raise the overage limit.`}
       </Banner>,
     );
   } else if (s.balanceMc < 0) {
     banners.push(
-      <Banner key="overage" tone="warning" title={`In overage: ${formatCredits(s.overage.usedMc)} credits beyond your balance`} actions={owner ? <>{buyAction}{raiseLimit}</> : null}>
-        {`${formatUsd(s.overage.usedCents)} so far at $0.40 per credit, of a ${formatCredits(s.overage.limitMc)}-credit limit (${formatUsd(s.overage.limitCents)}). It is invoiced when the billing month closes. `}
+      <Banner key="overage" tone="warning" title={`In overage: ${formatCreditsUsed(s.overage.usedMc)} credits beyond your balance`} actions={owner ? <>{buyAction}{raiseLimit}</> : null}>
+        {`At ${overagePriceText()}, ${overageRuleText(BigInt(s.overage.usedMc))} so far, of a ${formatCredits(s.overage.limitMc)}-credit limit (${formatUsd(s.overage.limitCents)}). It is invoiced when the billing month closes; credits bought now pay it first. `}
         {owner ? 'Buy credits to stop overage charges, or raise the limit.' : `${askOwner} to buy credits.`}
       </Banner>,
     );
   } else if (s.lowBalance) {
     banners.push(
-      <Banner key="low" tone="warning" title={`Low balance: ${formatCredits(s.availableMc)} credits left`} actions={owner ? buyAction : null}>
+      <Banner key="low" tone="warning" title={`Low balance: ${formatCreditsAvailable(s.availableMc)} credits left`} actions={owner ? buyAction : null}>
         {owner
           ? overageAllowed
             ? 'Buy credits to avoid overage charges.'

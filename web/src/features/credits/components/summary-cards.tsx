@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
-import { formatCredits, formatUsd } from '@ai-credits/shared/format';
+import { overageRuleText } from '@ai-credits/shared/catalog';
+import { formatCredits, formatCreditsAvailable, formatCreditsExact, formatCreditsUsed } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime } from '@/lib/dates';
 import { creditsQueries } from '../api/credits-queries';
@@ -28,18 +29,20 @@ export function SummaryCards() {
         <h2 id="card-available" className="card-label">
           Available Credits
         </h2>
-        <p className={`stat-value${inOverage ? ' stat-negative' : ''}`}>
-          {formatCredits(s.balanceMc)} <span className="stat-unit">credits</span>
+        {/* Whole credits, rounded down: what is available is never overstated; the exact value on hover. */}
+        <p className={`stat-value${inOverage ? ' stat-negative' : ''}`} title={formatCreditsExact(s.balanceMc)}>
+          {formatCreditsAvailable(s.balanceMc)} <span className="stat-unit">credits</span>
         </p>
         {inOverage ? (
           <p className="stat-note">
-            <span className="badge badge-danger">In overage</span> Overage used: <strong>{formatCredits(s.overage.usedMc)} credits</strong> (
-            {formatUsd(s.overage.usedCents)} so far) of a {formatCredits(s.overage.limitMc)}-credit limit
+            <span className="badge badge-danger">In overage</span> Overage used:{' '}
+            <strong title={formatCreditsExact(s.overage.usedMc)}>{formatCreditsUsed(s.overage.usedMc)} credits</strong> of a{' '}
+            {formatCredits(s.overage.limitMc)}-credit limit, {overageRuleText(BigInt(s.overage.usedMc))} so far.
           </p>
         ) : (
           <p className="stat-note">
             {s.reservedMc > 0
-              ? `${formatCredits(s.reservedMc)} credits held by AI requests in progress (${formatCredits(s.availableMc)} free to use).`
+              ? `${formatCreditsUsed(s.reservedMc)} credits held by AI requests in progress (${formatCreditsAvailable(s.availableMc)} free to use).`
               : 'Monthly allowance plus purchases. Unused credits do not roll over.'}
           </p>
         )}
@@ -48,8 +51,9 @@ export function SummaryCards() {
         <h2 id="card-usage" className="card-label">
           This Month Usage
         </h2>
-        <p className="stat-value">
-          {formatCredits(s.periodUsageMc)} <span className="stat-unit">credits</span>
+        {/* Whole credits, rounded up: what was used is never understated. */}
+        <p className="stat-value" title={formatCreditsExact(s.periodUsageMc)}>
+          {formatCreditsUsed(s.periodUsageMc)} <span className="stat-unit">credits</span>
         </p>
         <p className="stat-note">
           Billing period {formatDate(s.period.start)} – {formatDate(s.period.end)}.{' '}

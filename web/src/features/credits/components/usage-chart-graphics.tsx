@@ -15,12 +15,15 @@ import { MC_PER_CREDIT, USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/ca
 import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCredits } from '@ai-credits/shared/format';
 import { formatDateTime, formatShortDate } from '@/lib/dates';
+import { axisCredits, balanceMarkers } from './balance-markers';
 
 // Loaded lazily (React.lazy): everything Recharts lives in this chunk.
 
 const USE_CASE_COLORS = { test_generation: '#4f46e5', chat: '#0ea5e9', report: '#f59e0b' } as const;
 const BAR_COLOR = '#6366f1';
 const AXIS = { fontSize: 12, fill: '#5b6475' };
+// Legend text in the body text color (4.5:1 or better); the colored swatch beside it carries the series.
+const LEGEND_TEXT = '#334155';
 
 /** Chart axes work in (fractional) credits; labels are always formatted from integer millicredits. */
 const toCredits = (mc: number) => mc / MC_PER_CREDIT;
@@ -38,13 +41,16 @@ export function DailyUsageChart({ daily }: { daily: UsageCharts['daily'] }) {
       <BarChart accessibilityLayer={false} data={data} margin={{ top: 8, right: 8, bottom: 0, left: 0 }}>
         <CartesianGrid vertical={false} stroke="#eef0f4" />
         <XAxis dataKey="date" tickFormatter={(d: string) => formatShortDate(d)} tick={AXIS} minTickGap={16} />
-        <YAxis tick={AXIS} width={48} allowDecimals={false} />
+        <YAxis tick={AXIS} width={56} allowDecimals={false} tickFormatter={axisCredits} />
         <Tooltip
           contentStyle={tooltipStyle}
           labelFormatter={(d) => formatShortDate(String(d))}
           formatter={(value, name) => [creditsLabel(Number(value)), USE_CASE_LABELS[name as keyof typeof USE_CASE_LABELS] ?? String(name)]}
         />
-        <Legend formatter={(name: string) => USE_CASE_LABELS[name as keyof typeof USE_CASE_LABELS] ?? name} iconType="square" />
+        <Legend
+          formatter={(name: string) => <span style={{ color: LEGEND_TEXT }}>{USE_CASE_LABELS[name as keyof typeof USE_CASE_LABELS] ?? name}</span>}
+          iconType="square"
+        />
         {USE_CASES.map((u) => (
           <Bar key={u} dataKey={u} stackId="usage" fill={USE_CASE_COLORS[u]} maxBarSize={28} />
         ))}
@@ -59,7 +65,7 @@ export function BreakdownChart({ rows }: { rows: UsageCharts['byUser'] }) {
     <ResponsiveContainer width="100%" height="100%">
       <BarChart accessibilityLayer={false} data={data} layout="vertical" margin={{ top: 4, right: 16, bottom: 0, left: 0 }}>
         <CartesianGrid horizontal={false} stroke="#eef0f4" />
-        <XAxis type="number" tick={AXIS} allowDecimals={false} />
+        <XAxis type="number" tick={AXIS} allowDecimals={false} tickFormatter={axisCredits} />
         <YAxis type="category" dataKey="label" tick={AXIS} width={110} />
         <Tooltip contentStyle={tooltipStyle} cursor={{ fill: '#f1f3f9' }} formatter={(value) => [creditsLabel(Number(value)), 'Used']} />
         <Bar dataKey="credits" fill={BAR_COLOR} radius={[0, 4, 4, 0]} maxBarSize={22} />
@@ -103,20 +109,20 @@ export function BalanceChart({ balance, events, forecast }: Pick<UsageCharts, 'b
           tick={AXIS}
           minTickGap={24}
         />
-        <YAxis tick={AXIS} width={56} allowDecimals={false} />
+        <YAxis tick={AXIS} width={64} allowDecimals={false} tickFormatter={axisCredits} />
         <Tooltip
           contentStyle={tooltipStyle}
           labelFormatter={(t) => `${formatDateTime(Number(t))} UTC`}
           formatter={(value, name) => [creditsLabel(Number(value)), name === 'forecast' ? 'Forecast' : 'Balance']}
         />
         <ReferenceLine y={0} stroke="#94a3b8" />
-        {events.map((e) => (
+        {balanceMarkers(events).map((m) => (
           <ReferenceLine
-            key={`${e.kind}-${e.at}`}
-            x={Date.parse(e.at)}
-            stroke={e.kind === 'reset' ? '#64748b' : '#16a34a'}
+            key={`${m.kind}-${m.t}`}
+            x={m.t}
+            stroke={m.kind === 'reset' ? '#64748b' : '#16a34a'}
             strokeDasharray="4 3"
-            label={{ value: e.kind === 'reset' ? 'Reset' : e.kind === 'purchase' ? `+${formatCredits(e.amountMc)}` : 'Adj.', position: 'top', fontSize: 11, fill: '#334155' }}
+            label={{ value: m.label, position: 'top', fontSize: 11, fill: '#334155' }}
           />
         ))}
         {runOut ? (

@@ -19,7 +19,7 @@ describe('usage charts', () => {
     const events = screen.getByRole('table', { name: 'Balance events this billing period' });
     expect(within(events).getByText('Billing period reset')).toBeInTheDocument();
     expect(within(events).getByText('Credits purchased')).toBeInTheDocument();
-    expect(within(events).getByText('1,000')).toBeInTheDocument();
+    expect(within(events).getByText('1,000.00')).toBeInTheDocument();
   });
 
   it('sums the daily table to this month usage', async () => {

@@ -3,7 +3,7 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
-import { formatCredits } from '@ai-credits/shared/format';
+import { formatCredits, formatCreditsAvailable, formatCreditsFixed2, formatCreditsUsed } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime, isoDayUtc } from '@/lib/dates';
 import { creditsQueries, type ChartsRange } from '../api/credits-queries';
@@ -124,9 +124,9 @@ function ChartsGrid({ data }: { data: UsageCharts }) {
                 <tr key={d.date}>
                   <th scope="row">{formatDate(d.date)}</th>
                   {USE_CASES.map((u) => (
-                    <td key={u}>{formatCredits(d[u])}</td>
+                    <td key={u}>{formatCreditsFixed2(d[u])}</td>
                   ))}
-                  <td>{formatCredits(d.totalMc)}</td>
+                  <td>{formatCreditsFixed2(d.totalMc)}</td>
                 </tr>
               ))}
             </tbody>
@@ -143,6 +143,8 @@ function ChartsGrid({ data }: { data: UsageCharts }) {
           ['chart-user', 'Credits by user', data.byUser],
           ['chart-project', 'Credits by project', data.byProject],
           ['chart-model', 'Credits by model', data.byModel],
+          // API usage by key: only when some of the range was metered through an API key.
+          ...(data.byApiKey.length > 0 ? [['chart-api-key', 'Credits by API key', data.byApiKey] as const] : []),
         ] as const
       ).map(([id, title, rows]) => (
         <ChartFigure
@@ -162,7 +164,7 @@ function ChartsGrid({ data }: { data: UsageCharts }) {
                 {rows.map((r) => (
                   <tr key={r.id}>
                     <th scope="row">{r.label}</th>
-                    <td>{formatCredits(r.mc)}</td>
+                    <td>{formatCreditsFixed2(r.mc)}</td>
                   </tr>
                 ))}
               </tbody>
@@ -201,7 +203,7 @@ function BalanceFallback({ data }: { data: UsageCharts }) {
             <tr key={`${e.kind}-${e.at}`}>
               <td>{formatDateTime(e.at)}</td>
               <td>{EVENT_LABELS[e.kind]}</td>
-              <td>{formatCredits(e.amountMc)}</td>
+              <td>{formatCreditsFixed2(e.amountMc)}</td>
             </tr>
           ))}
         </tbody>
@@ -212,34 +214,45 @@ function BalanceFallback({ data }: { data: UsageCharts }) {
 
 function Forecast({ data }: { data: UsageCharts }) {
   const { forecast } = data;
-  const rate = formatCredits(forecast.burnRateMcPerDay);
+  const reset = formatDate(forecast.periodEnd);
   let message: string;
   let tone: 'ok' | 'warn';
-  if (forecast.burnRateMcPerDay === 0) {
-    message = `No credits used in the last ${days(forecast.basisDays)}. Credits last until the period resets on ${formatDate(forecast.periodEnd)}.`;
-    tone = 'ok';
-  } else if (forecast.runOutAt === null) {
-    message = `At this rate, credits last until the period resets on ${formatDate(forecast.periodEnd)} (UTC).`;
-    tone = 'ok';
-  } else if (Date.parse(forecast.runOutAt) <= Date.now()) {
-    message = `Credits have run out. The balance resets on ${formatDate(forecast.periodEnd)} (UTC).`;
+  const runOut = forecast.runOutAt;
+  const balanceNow = data.balance[data.balance.length - 1]?.balanceMc ?? 0;
+  if (runOut !== null && Date.parse(runOut) <= Date.now()) {
+    message = balanceNow > 0 ? `At this rate, credits run out today. The balance resets on ${reset} (UTC).` : `Credits have run out. The balance resets on ${reset} (UTC).`;
     tone = 'warn';
+  } else if (runOut !== null) {
+    message = `At this rate, credits run out on ${formatDate(runOut)}, before the period resets on ${reset} (UTC).`;
+    tone = 'warn';
+  } else if (forecast.burnRateMcPerDay === 0) {
+    message = `No credits used so far. Credits last until the period resets on ${reset} (UTC).`;
+    tone = 'ok';
   } else {
-    message = `At this rate, credits run out on ${formatDate(forecast.runOutAt)}, before the period resets on ${formatDate(forecast.periodEnd)} (UTC).`;
-    tone = 'warn';
+    message = `At this rate, credits last until the period resets on ${reset} (UTC).`;
+    tone = 'ok';
   }
+  const basis =
+    forecast.basisDays === 0 ? "today's usage so far (no whole day yet)" : `average of the last ${days(forecast.basisDays)} (whole days, UTC)`;
   return (
     <div className={`forecast forecast-${tone}`} role="group" aria-labelledby="forecast-title">
       <p id="forecast-title" className="chart-title">
         Forecast
       </p>
       <p className="forecast-rate">
-        <strong>{rate}</strong> credits/day <span className="muted">average of the last {days(forecast.basisDays)}</span>
+        <strong title={`${formatCreditsFixed2(forecast.burnRateMcPerDay)} credits/day`}>{formatCreditsUsed(forecast.burnRateMcPerDay)}</strong> credits/day{' '}
+        <span className="muted">{basis}</span>
       </p>
+      {forecast.todayMc > 0 && forecast.basisDays > 0 ? <p className="forecast-today muted">Today so far: {formatCreditsUsed(forecast.todayMc)} credits.</p> : null}
       <p className="forecast-message">
         <span className="sr-only">{tone === 'warn' ? 'Warning: ' : ''}</span>
         {message}
       </p>
+      {forecast.expiringMc > 0 ? (
+        <p className="forecast-expiring">
+          About <strong>{formatCreditsAvailable(forecast.expiringMc)}</strong> credits will expire unused at the reset on {reset} (UTC).
+        </p>
+      ) : null}
     </div>
   );
 }

@@ -1,5 +1,6 @@
+import { useState } from 'react';
 import { MODELS, USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
-import type { UsageFilters } from '@ai-credits/shared/contracts/credits';
+import { UsageFiltersSchema, type UsageFilters } from '@ai-credits/shared/contracts/credits';
 import type { FilterKey } from '../api/usage-search';
 
 export interface FilterOption {
@@ -11,24 +12,50 @@ interface UsageFiltersProps {
   filters: UsageFilters;
   users: FilterOption[] | undefined;
   projects: FilterOption[] | undefined;
+  apiKeys: FilterOption[] | undefined;
   onChange: (key: FilterKey, value: string) => void;
   onClear: () => void;
 }
 
 /** Filter controls of the usage history; the values live in the URL search params. */
-export function UsageFiltersBar({ filters, users, projects, onChange, onClear }: UsageFiltersProps) {
+export function UsageFiltersBar({ filters, users, projects, apiKeys, onChange, onClear }: UsageFiltersProps) {
   const active = Object.values(filters).some(Boolean);
+  // A date that would reverse the range stays in its field with a message and is not applied
+  // (the contract's own rule, so the server is never asked a question it refuses).
+  const [draft, setDraft] = useState<{ key: 'from' | 'to'; value: string } | null>(null);
+  const changeDate = (key: 'from' | 'to', value: string) => {
+    const next = { from: filters.from, to: filters.to, [key]: value || undefined };
+    if (UsageFiltersSchema.safeParse(next).success) {
+      setDraft(null);
+      onChange(key, value);
+    } else setDraft({ key, value });
+  };
+  const dateError = draft ? (draft.key === 'from' ? 'From must be on or before To.' : 'To must be on or after From.') : null;
+  const dateField = (key: 'from' | 'to', label: string) => (
+    <div className="field field-compact">
+      <label htmlFor={`filter-${key}`}>{label}</label>
+      <input
+        id={`filter-${key}`}
+        type="date"
+        value={draft?.key === key ? draft.value : (filters[key] ?? '')}
+        max={key === 'from' ? filters.to : undefined}
+        min={key === 'to' ? filters.from : undefined}
+        aria-invalid={draft?.key === key ? true : undefined}
+        aria-describedby={draft?.key === key ? 'filter-date-error' : undefined}
+        onChange={(e) => changeDate(key, e.target.value)}
+      />
+      {draft?.key === key ? (
+        <p id="filter-date-error" className="field-error-text" role="alert">
+          {dateError}
+        </p>
+      ) : null}
+    </div>
+  );
   return (
     <fieldset className="filters">
       <legend className="sr-only">Filter usage history</legend>
-      <div className="field field-compact">
-        <label htmlFor="filter-from">From</label>
-        <input id="filter-from" type="date" value={filters.from ?? ''} max={filters.to} onChange={(e) => onChange('from', e.target.value)} />
-      </div>
-      <div className="field field-compact">
-        <label htmlFor="filter-to">To</label>
-        <input id="filter-to" type="date" value={filters.to ?? ''} min={filters.from} onChange={(e) => onChange('to', e.target.value)} />
-      </div>
+      {dateField('from', 'From')}
+      {dateField('to', 'To')}
       <div className="field field-compact">
         <label htmlFor="filter-use-case">Use case</label>
         <select id="filter-use-case" value={filters.useCase ?? ''} onChange={(e) => onChange('useCase', e.target.value)}>
@@ -63,6 +90,17 @@ export function UsageFiltersBar({ filters, users, projects, onChange, onClear }:
         </select>
       </div>
       <div className="field field-compact">
+        <label htmlFor="filter-api-key">API key</label>
+        <select id="filter-api-key" value={filters.apiKeyId ?? ''} onChange={(e) => onChange('apiKeyId', e.target.value)}>
+          <option value="">All API keys</option>
+          {apiKeys?.map((k) => (
+            <option key={k.id} value={k.id}>
+              {k.name}
+            </option>
+          ))}
+        </select>
+      </div>
+      <div className="field field-compact">
         <label htmlFor="filter-model">Model</label>
         <select id="filter-model" value={filters.model ?? ''} onChange={(e) => onChange('model', e.target.value)}>
           <option value="">All models</option>
@@ -74,7 +112,15 @@ export function UsageFiltersBar({ filters, users, projects, onChange, onClear }:
         </select>
       </div>
       <div className="filters-actions">
-        <button type="button" className="button button-ghost" onClick={onClear} disabled={!active}>
+        <button
+          type="button"
+          className="button button-ghost"
+          onClick={() => {
+            setDraft(null);
+            onClear();
+          }}
+          disabled={!active && !draft}
+        >
           Clear filters
         </button>
       </div>

@@ -3,13 +3,13 @@ import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '
 import { useMemo, useState } from 'react';
 import { findModel, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import { creditsContract, type UsageRow } from '@ai-credits/shared/contracts/credits';
-import { formatCredits } from '@ai-credits/shared/format';
+import { formatCreditsExact, formatCreditsFixed2 } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState } from '@/components/ui/states';
 import { apiUrl } from '@/lib/api-client';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { formatDateTime } from '@/lib/dates';
 import { creditsQueries } from '../api/credits-queries';
-import { FILTER_KEYS, usageFiltersFromSearch, usageQueryFromSearch, type FilterKey } from '../api/usage-search';
+import { FILTER_KEYS, PAGE_KEY, pageCursorsFromSearch, usageFiltersFromSearch, usageQueryFromSearch, type FilterKey } from '../api/usage-search';
 import { UsageFiltersBar, type FilterOption } from './usage-filters';
 
 const column = createColumnHelper<UsageRow>();
@@ -23,15 +23,35 @@ const columns = [
   column.accessor((row) => row.user?.name ?? null, {
     id: 'user',
     header: 'User',
-    cell: (info) => info.getValue() ?? <span className="muted">{info.row.original.source === 'api' ? 'API key' : 'Deleted user'}</span>,
+    cell: (info) => {
+      const { apiKey, source } = info.row.original;
+      const name = info.getValue();
+      // Usage metered through the API names its API key (with the user it was made for, if any).
+      if (apiKey) {
+        return (
+          <>
+            {name ? <>{name} </> : null}
+            <span className={name ? 'cell-sub' : undefined}>
+              <span className="badge">API key</span> {apiKey.name}
+            </span>
+          </>
+        );
+      }
+      return name ?? <span className="muted">{source === 'api' ? 'API key' : 'Deleted user'}</span>;
+    },
   }),
   column.accessor('chargedMc', {
     header: 'Credits Consumed',
     meta: { numeric: true },
     cell: (info) => (
       <>
-        {formatCredits(info.getValue())}
-        {info.row.original.overageMc > 0 ? <span className="cell-note"> incl. {formatCredits(info.row.original.overageMc)} overage</span> : null}
+        {/* Two decimals in the table; the exact millicredits on hover/focus and in the CSV. */}
+        <span title={formatCreditsExact(info.getValue())}>{formatCreditsFixed2(info.getValue())}</span>
+        {info.row.original.overageMc > 0 ? (
+          <span className="cell-note" title={formatCreditsExact(info.row.original.overageMc)}>
+            incl. {formatCreditsFixed2(info.row.original.overageMc)} overage
+          </span>
+        ) : null}
       </>
     ),
   }),
@@ -54,20 +74,24 @@ declare module '@tanstack/react-table' {
 interface UsageHistoryProps {
   users: FilterOption[] | undefined;
   projects: FilterOption[] | undefined;
+  apiKeys: FilterOption[] | undefined;
 }
 
 /** Usage history: newest first, filters in the URL, keyset pagination with a stack of cursors for Previous. */
-export function UsageHistory({ users, projects }: UsageHistoryProps) {
+export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
   const [searchParams, updateSearchParams] = useSearchParamsUpdater();
   const filters = usageFiltersFromSearch(searchParams);
   const filtersKey = JSON.stringify(filters);
-  // Cursors of the pages before the current one; reset whenever the filters change.
-  const [paging, setPaging] = useState<{ filtersKey: string; cursors: string[] }>({ filtersKey, cursors: [] });
-  const cursors = paging.filtersKey === filtersKey ? paging.cursors : [];
-  const cursor = cursors[cursors.length - 1];
+  // Cursors of the pages before the current one live in the URL (a reload keeps the page).
+  const cursors = pageCursorsFromSearch(searchParams);
   const [showModel, setShowModel] = useState(false);
+  const setCursors = (next: string[]) =>
+    updateSearchParams((params) => {
+      params.delete(PAGE_KEY);
+      for (const c of next) params.append(PAGE_KEY, c);
+    });
 
-  const usage = useQuery(creditsQueries.usage(usageQueryFromSearch(searchParams, cursor)));
+  const usage = useQuery(creditsQueries.usage(usageQueryFromSearch(searchParams)));
   const items = useMemo(() => usage.data?.items ?? [], [usage.data]);
 
   const table = useReactTable({
@@ -81,14 +105,17 @@ export function UsageHistory({ users, projects }: UsageHistoryProps) {
     state: { columnVisibility: { model: showModel } },
   });
 
+  // A filter change starts again at page 1.
   const setFilter = (key: FilterKey, value: string) =>
     updateSearchParams((next) => {
       if (value) next.set(key, value);
       else next.delete(key);
+      next.delete(PAGE_KEY);
     });
   const clearFilters = () =>
     updateSearchParams((next) => {
       for (const key of FILTER_KEYS) next.delete(key);
+      next.delete(PAGE_KEY);
     });
 
   const nextCursor = usage.data?.nextCursor ?? null;
@@ -115,7 +142,19 @@ export function UsageHistory({ users, projects }: UsageHistoryProps) {
         </div>
       </div>
 
-      <UsageFiltersBar filters={filters} users={users} projects={projects} onChange={setFilter} onClear={clearFilters} />
+      <UsageFiltersBar filters={filters} users={users} projects={projects} apiKeys={apiKeys} onChange={setFilter} onClear={clearFilters} />
+
+      <p className="usage-totals" aria-live="polite">
+        {usage.data ? (
+          <>
+            <strong>{usage.data.totals.count.toLocaleString('en-US')}</strong> {usage.data.totals.count === 1 ? 'row' : 'rows'}
+            {hasFilters ? ' match these filters' : ''},{' '}
+            <strong title={formatCreditsExact(usage.data.totals.chargedMc)}>{formatCreditsFixed2(usage.data.totals.chargedMc)}</strong> credits in total
+          </>
+        ) : (
+          '\u00a0'
+        )}
+      </p>
 
       {usage.isError ? (
         <ErrorState title="Couldn't load usage history" error={usage.error} onRetry={() => void usage.refetch()} />
@@ -131,7 +170,7 @@ export function UsageHistory({ users, projects }: UsageHistoryProps) {
         </EmptyState>
       ) : (
         <div className="table-scroll" role="region" aria-labelledby="usage-history-title" tabIndex={0}>
-          <table className="table" aria-busy={loading} aria-describedby="usage-page-status">
+          <table className="table table-stack" aria-busy={loading} aria-describedby="usage-page-status">
             <caption className="sr-only">Usage history, newest first</caption>
             <thead>
               {table.getHeaderGroups().map((group) => (
@@ -158,8 +197,14 @@ export function UsageHistory({ users, projects }: UsageHistoryProps) {
                 : table.getRowModel().rows.map((row) => (
                     <tr key={row.id}>
                       {row.getVisibleCells().map((cell) => (
-                        <td key={cell.id} className={cell.column.columnDef.meta?.numeric ? 'num' : undefined}>
-                          {flexRender(cell.column.columnDef.cell, cell.getContext())}
+                        <td
+                          key={cell.id}
+                          className={cell.column.columnDef.meta?.numeric ? 'num' : undefined}
+                          // the column name, shown beside the value when rows stack on narrow screens
+                          data-label={typeof cell.column.columnDef.header === 'string' ? cell.column.columnDef.header : undefined}
+                        >
+                          {/* one box per cell, so a stacked row (narrow screens) lays its label beside the whole value */}
+                          <div className="cell-value">{flexRender(cell.column.columnDef.cell, cell.getContext())}</div>
                         </td>
                       ))}
                     </tr>
@@ -178,7 +223,7 @@ export function UsageHistory({ users, projects }: UsageHistoryProps) {
             type="button"
             className="button button-secondary"
             disabled={cursors.length === 0 || loading}
-            onClick={() => setPaging({ filtersKey, cursors: cursors.slice(0, -1) })}
+            onClick={() => setCursors(cursors.slice(0, -1))}
           >
             Previous
           </button>
@@ -186,7 +231,7 @@ export function UsageHistory({ users, projects }: UsageHistoryProps) {
             type="button"
             className="button button-secondary"
             disabled={!nextCursor || loading}
-            onClick={() => nextCursor && setPaging({ filtersKey, cursors: [...cursors, nextCursor] })}
+            onClick={() => nextCursor && setCursors([...cursors, nextCursor])}
           >
             Next
           </button>

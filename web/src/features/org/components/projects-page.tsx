@@ -1,0 +1,265 @@
+import { useMutation, useQuery, useSuspenseQuery } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { NameSchema } from '@ai-credits/shared/contracts/auth';
+import type { Project } from '@ai-credits/shared/contracts/org';
+import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { formatDate } from '@/lib/dates';
+import { sessionQueries } from '@/lib/session-queries';
+import { orgMutations, orgQueries } from '../api/org-queries';
+import './org.css';
+
+/** The contract's own rule, so the form says what the server would refuse. */
+function nameError(value: string): string | null {
+  if (!value.trim()) return 'Enter a project name.';
+  return NameSchema.safeParse(value).success ? null : 'Use at most 100 characters.';
+}
+
+/**
+ * Settings -> Projects: owners and admins create, rename, archive and restore projects; members
+ * see the list read-only. The BFF enforces the roles; an archived project keeps its history and
+ * takes no new AI usage.
+ */
+export function ProjectsPage() {
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  const manager = session.role === 'owner' || session.role === 'admin';
+  const projects = useQuery(orgQueries.projects());
+  const active = projects.data?.projects.filter((p) => p.archivedAt === null) ?? [];
+  const archived = projects.data?.projects.filter((p) => p.archivedAt !== null) ?? [];
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <p className="breadcrumb">Settings</p>
+          <h1>Projects</h1>
+          <p className="page-description">
+            AI results (test cases, chats, reports) and credit usage belong to a project. Archived projects keep their history but take no new AI usage.
+          </p>
+        </div>
+      </header>
+      {manager ? (
+        <CreateProjectForm />
+      ) : (
+        <p className="muted" role="note">
+          Only the organization owner and admins can create, rename or archive projects.
+        </p>
+      )}
+      <section className="card" aria-labelledby="projects-title">
+        <h2 id="projects-title" className="section-title">
+          Active projects
+        </h2>
+        {projects.isPending ? <Skeleton label="Loading projects" /> : null}
+        {projects.isError ? <ErrorState title="Couldn't load projects" error={projects.error} onRetry={() => void projects.refetch()} /> : null}
+        {projects.data && active.length === 0 ? (
+          <EmptyState title="No active projects">{manager ? 'Create one above to start using AI features.' : 'Ask an owner or admin to create one.'}</EmptyState>
+        ) : null}
+        {active.length > 0 ? <ProjectTable projects={active} manager={manager} caption="Active projects" /> : null}
+      </section>
+      {archived.length > 0 ? (
+        <section className="card" aria-labelledby="archived-title">
+          <h2 id="archived-title" className="section-title">
+            Archived projects
+          </h2>
+          <p className="section-subtitle">Their usage history and saved AI work stay readable.</p>
+          <ProjectTable projects={archived} manager={manager} caption="Archived projects" />
+        </section>
+      ) : null}
+    </div>
+  );
+}
+
+function CreateProjectForm() {
+  const create = useMutation(orgMutations.createProject());
+  const [name, setName] = useState('');
+  const [touched, setTouched] = useState(false);
+  const id = useId();
+  const error = touched ? nameError(name) : null;
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (nameError(name) || create.isPending) return;
+    create.mutate(name.trim(), {
+      onSuccess: () => {
+        setName('');
+        setTouched(false);
+      },
+    });
+  };
+
+  return (
+    <section className="card" aria-labelledby={`${id}-title`}>
+      <h2 id={`${id}-title`} className="section-title">
+        New project
+      </h2>
+      <form className="org-inline-form" onSubmit={onSubmit} noValidate>
+        <div className="field">
+          <label htmlFor={id}>Project name</label>
+          <input
+            id={id}
+            value={name}
+            maxLength={120}
+            aria-invalid={error ? true : undefined}
+            aria-describedby={error ? `${id}-error` : undefined}
+            onChange={(e) => {
+              setName(e.target.value);
+              create.reset();
+            }}
+            onBlur={() => setTouched(name.length > 0)}
+          />
+          {error ? (
+            <p id={`${id}-error`} className="field-error">
+              {error}
+            </p>
+          ) : null}
+        </div>
+        <button type="submit" className="button button-primary" disabled={create.isPending}>
+          {create.isPending ? 'Creating…' : 'Create project'}
+        </button>
+      </form>
+      {create.isError ? (
+        <p className="form-error" role="alert">
+          {create.error.message}
+        </p>
+      ) : null}
+      {create.isSuccess ? (
+        <p className="field-success" role="status">
+          Project “{create.data.name}” created.
+        </p>
+      ) : null}
+    </section>
+  );
+}
+
+function ProjectTable({ projects, manager, caption }: { projects: Project[]; manager: boolean; caption: string }) {
+  return (
+    <div className="table-scroll" role="region" aria-label={caption} tabIndex={0}>
+      <table className="table table-stack">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">Name</th>
+            <th scope="col">Created (UTC)</th>
+            <th scope="col">Status</th>
+            {manager ? <th scope="col">Actions</th> : null}
+          </tr>
+        </thead>
+        <tbody>
+          {projects.map((p) => (
+            <ProjectRow key={p.id} project={p} manager={manager} />
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+function ProjectRow({ project, manager }: { project: Project; manager: boolean }) {
+  const update = useMutation(orgMutations.updateProject());
+  const [editing, setEditing] = useState(false);
+  const [name, setName] = useState(project.name);
+  const [confirm, setConfirm] = useState(false);
+  const id = useId();
+  const archived = project.archivedAt !== null;
+  const error = editing ? nameError(name) : null;
+
+  const saveName = (event: FormEvent) => {
+    event.preventDefault();
+    if (nameError(name)) return;
+    if (name.trim() === project.name) return setEditing(false);
+    update.mutate({ projectId: project.id, name: name.trim() }, { onSuccess: () => setEditing(false) });
+  };
+
+  return (
+    <tr>
+      <td data-label="Name">
+        {editing ? (
+          <form className="org-inline-form" onSubmit={saveName} noValidate>
+            <label htmlFor={id} className="sr-only">
+              New name for {project.name}
+            </label>
+            <input
+              id={id}
+              value={name}
+              maxLength={120}
+              aria-invalid={error ? true : undefined}
+              aria-describedby={error || update.isError ? `${id}-error` : undefined}
+              onChange={(e) => {
+                setName(e.target.value);
+                update.reset();
+              }}
+            />
+            <button type="submit" className="button button-primary" disabled={update.isPending}>
+              Save
+            </button>
+            <button
+              type="button"
+              className="button button-ghost"
+              onClick={() => {
+                setEditing(false);
+                setName(project.name);
+                update.reset();
+              }}
+            >
+              Cancel
+            </button>
+            {error || update.isError ? (
+              <p id={`${id}-error`} className="field-error" role="alert">
+                {error ?? update.error?.message}
+              </p>
+            ) : null}
+          </form>
+        ) : (
+          <span className="org-project-name">{project.name}</span>
+        )}
+      </td>
+      <td data-label="Created (UTC)">{formatDate(project.createdAt)}</td>
+      <td data-label="Status">
+        {archived ? <span className="badge">Archived {formatDate(project.archivedAt!)}</span> : <span className="badge badge-success">Active</span>}
+      </td>
+      {manager ? (
+        <td data-label="Actions">
+          <div className="org-actions">
+            {!editing ? (
+              <button type="button" className="button button-secondary" onClick={() => setEditing(true)} aria-label={`Rename ${project.name}`}>
+                Rename
+              </button>
+            ) : null}
+            {archived ? (
+              <button
+                type="button"
+                className="button button-secondary"
+                disabled={update.isPending}
+                onClick={() => update.mutate({ projectId: project.id, archived: false })}
+                aria-label={`Restore ${project.name}`}
+              >
+                Restore
+              </button>
+            ) : (
+              <button type="button" className="button button-secondary" onClick={() => setConfirm(true)} aria-label={`Archive ${project.name}`}>
+                Archive
+              </button>
+            )}
+          </div>
+          {!editing && update.isError ? (
+            <p className="field-error" role="alert">
+              {update.error.message}
+            </p>
+          ) : null}
+          <ConfirmDialog
+            open={confirm}
+            onOpenChange={setConfirm}
+            title={`Archive “${project.name}”?`}
+            confirmLabel="Archive project"
+            tone="danger"
+            pending={update.isPending}
+            onConfirm={() => update.mutate({ projectId: project.id, archived: true }, { onSettled: () => setConfirm(false) })}
+          >
+            <p>Nobody can start new AI work in it any more. Its usage history, test cases, chats and reports stay readable, and you can restore it later.</p>
+          </ConfirmDialog>
+        </td>
+      ) : null}
+    </tr>
+  );
+}
