@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { billingPeriodAt, periodBoundary } from '../src/features/ledger/billing-period';
+import { billingPeriodAt, periodBoundary } from '@ai-credits/shared/billing-period';
 
 const d = (s: string) => new Date(s);
 const iso = (x: Date) => x.toISOString();

@@ -114,3 +114,8 @@ export function splitPurchase(purchaseMc: bigint, balanceBeforeMc: bigint): { pa
   const paysOverageMc = debt < purchaseMc ? debt : purchaseMc;
   return { paysOverageMc, addedMc: purchaseMc - paysOverageMc };
 }
+
+/** The most tokens each AI feature lets the model write (the estimate reserves for this many). */
+export const MAX_OUTPUT_TOKENS = { test_generation: 1_500, chat: 600, report: 900 } as const satisfies Record<UseCase, number>;
+/** A typical answer's length, for the "about N credits" estimate. */
+export const TYPICAL_OUTPUT_TOKENS = { test_generation: 700, chat: 200, report: 350 } as const satisfies Record<UseCase, number>;

@@ -6,7 +6,7 @@ import './styles.css';
 async function enableMocking() {
   if (import.meta.env.MODE !== 'mock') return;
   // Dev only: the whole API answered by MSW in the browser (docs/frontend.md).
-  const { startMockWorker } = await import('./testing/browser');
+  const { startMockWorker } = await import('@ai-credits/shared/testing/browser');
   await startMockWorker();
 }
 

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
 import { MODELS, USE_CASES, type UseCase } from '@ai-credits/shared/catalog';
+import { mulberry32 } from '@ai-credits/shared/random';
 import { TestClock } from '../lib/clock';
 import type { Logger } from '../lib/logger';
 import { createServices, type Services } from '../services';
@@ -14,15 +15,7 @@ export const DEMO_USERS = [
 const PROJECTS = ['Web App', 'Mobile App', 'Payments API'];
 const DAY_MS = 86_400_000;
 
-/** Small deterministic PRNG (mulberry32): the demo looks the same on every machine. */
-function prng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const prng = mulberry32;
 
 function pick<T>(rand: () => number, items: readonly (readonly [T, number])[]): T {
   const total = items.reduce((s, [, w]) => s + w, 0);

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { aiContract } from '@ai-credits/shared/contracts/ai';
-import { createAiHandlers } from '@/testing/ai-handlers';
+
 import { server } from '@/testing/server';
 import { renderApp } from '@/testing/test-utils';
 
@@ -32,7 +32,6 @@ describe('navigation', () => {
 
 describe('AI chat', () => {
   it('sends with Enter, and Shift+Enter adds a line instead', async () => {
-    server.use(...createAiHandlers());
     const { user } = renderApp('/ai/chat');
     const box = await screen.findByRole('textbox', { name: 'Your message' });
     await user.type(box, 'First line{Shift>}{Enter}{/Shift}second line');
@@ -46,7 +45,6 @@ describe('AI chat', () => {
   it('announces a refusal as one alert, with no status region nested inside it', async () => {
     server.use(
       http.post(`*${aiContract.chat.path}`, () => HttpResponse.json({ error: { code: 'INSUFFICIENT_CREDITS', message: 'Not enough credits.' } }, { status: 402 })),
-      ...createAiHandlers(),
     );
     const { user } = renderApp('/ai/chat');
     const box = await screen.findByRole('textbox', { name: 'Your message' });

@@ -1,7 +1,7 @@
 import * as jestDomMatchers from '@testing-library/jest-dom/matchers';
 import { cleanup, configure } from '@testing-library/react';
 import { afterAll, afterEach, beforeAll, beforeEach, expect, vi } from 'vitest';
-import { createHandlers } from './handlers';
+import { createHandlers } from '@ai-credits/shared/testing';
 import { server } from './server';
 import { TEST_NOW } from './test-utils';
 

@@ -6,9 +6,7 @@ import { ProviderError, type ProviderMessage } from './model-provider';
  * the cost estimate and the call, so the estimate shown is for exactly the prompt that is sent.
  * The demo model reads the markers below (`Requirement:`, `Test cases:`) to shape its answer.
  */
-export const MAX_OUTPUT_TOKENS = { test_generation: 1_500, chat: 600, report: 900 } as const;
-/** A typical answer's length, for the "about N credits" estimate. */
-export const TYPICAL_OUTPUT_TOKENS = { test_generation: 700, chat: 200, report: 350 } as const;
+export { MAX_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS } from '@ai-credits/shared/catalog';
 /** How much of a conversation goes back to the model with each new message. */
 export const CHAT_HISTORY_MESSAGES = 10;
 /** How many of a project's test cases a report reads (the newest). */

@@ -3,7 +3,7 @@ import type { SessionInfo } from '@ai-credits/shared/contracts/auth';
 import type { Db } from '../../db/db';
 import { HttpError } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
-import { billingPeriodAt } from '../ledger/billing-period';
+import { billingPeriodAt } from '@ai-credits/shared/billing-period';
 import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './accounts.repository';
 import { DUMMY_HASH, hashPassword as hashWithCost, verifyPassword } from './password';

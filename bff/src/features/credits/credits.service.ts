@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { IdSchema, RequestDateSchema } from '@ai-credits/shared/api';
 import { LOW_BALANCE_MC, OVERAGE_CENTS_PER_CREDIT, USE_CASES, findModel, overageInvoiceFor } from '@ai-credits/shared/catalog';
 import { forecastCredits } from '@ai-credits/shared/forecast';
+import { USAGE_CSV_HEADER, usageCsvLine } from '@ai-credits/shared/usage-csv';
 import type { CreditSummary, DailyUsage, UsageCharts, UsageFilters, UsagePage, UsageRow } from '@ai-credits/shared/contracts/credits';
 import type { Db } from '../../db/db';
 import { HttpError } from '../../http/http-error';
@@ -72,18 +73,6 @@ function toUsageRow(r: UsageDbRow): UsageRow {
   };
 }
 
-/** CSV cell: quoted when needed, and never starting with a formula character (CSV injection). */
-function csvCell(value: string): string {
-  const safe = /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-  return /[",\n\r]/.test(safe) ? `"${safe.replaceAll('"', '""')}"` : safe;
-}
-
-function mcToDecimal(mc: number): string {
-  const abs = Math.abs(mc);
-  const frac = abs % 1000;
-  return `${mc < 0 ? '-' : ''}${Math.trunc(abs / 1000)}${frac ? '.' + String(frac).padStart(3, '0').replace(/0+$/, '') : ''}`;
-}
-
 export function createCreditsService(deps: { db: Db; clock: Clock; ledger: LedgerService }) {
   const { db, clock, ledger } = deps;
 
@@ -146,30 +135,12 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
     async *usageCsv(orgId: string, filters: UsageFilters): AsyncGenerator<string> {
       const f = toUsageQuery(filters);
       // Credits as exact decimals and as integer millicredits (the unit the ledger keeps).
-      yield 'Date,Use Case,User,API Key,Project,Model,Input Tokens,Output Tokens,Credits Consumed,Overage Credits,Millicredits Consumed\r\n';
+      yield USAGE_CSV_HEADER;
       let after: { at: Date; id: string } | null = null;
       for (;;) {
         const rows = await repo.usagePage(db, orgId, f, after, CSV_PAGE_ROWS);
         let chunk = '';
-        for (const r of rows) {
-          const row = toUsageRow(r);
-          chunk +=
-            [
-              row.occurredAt,
-              row.useCase,
-              row.user?.name ?? (row.apiKey ? '' : 'API'),
-              row.apiKey?.name ?? '',
-              row.project?.name ?? '',
-              row.model,
-              String(row.inputTokens),
-              String(row.outputTokens),
-              mcToDecimal(row.chargedMc),
-              mcToDecimal(row.overageMc),
-              String(row.chargedMc),
-            ]
-              .map(csvCell)
-              .join(',') + '\r\n';
-        }
+        for (const r of rows) chunk += usageCsvLine(toUsageRow(r));
         if (chunk) yield chunk;
         const last = rows.at(-1);
         if (rows.length < CSV_PAGE_ROWS || !last) return;

@@ -5,9 +5,10 @@ import type { Reservation } from '@ai-credits/shared/contracts/credits';
 import type { Database, ReservationStatus } from '../../db/database';
 import type { Db } from '../../db/db';
 import { HttpError } from '../../http/http-error';
-import { maxBig, minBig, toSafeNumber } from '../../lib/bigint';
+import { minBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
-import { billingPeriodAt } from './billing-period';
+import { billingPeriodAt } from '@ai-credits/shared/billing-period';
+import { AI_DISABLED_REFUSAL, coverageRefusal } from '@ai-credits/shared/ledger-rules';
 import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } from './group-commit';
 import * as repo from './ledger.repository';
 
@@ -223,26 +224,13 @@ export function createLedgerService(deps: LedgerDeps) {
   }
 
   function assertAiEnabled(org: OrgState) {
-    if (!org.aiEnabled) throw new HttpError(403, 'AI_DISABLED', 'AI features are turned off for this organization by its owner');
+    if (!org.aiEnabled) throw new HttpError(AI_DISABLED_REFUSAL.status, AI_DISABLED_REFUSAL.code, AI_DISABLED_REFUSAL.message);
   }
 
   /** Refuse before any model is called when the org cannot cover `cost` (PRODUCT.md "Consumption"). */
   function assertCanCover(org: OrgState, held: bigint, cost: bigint) {
-    const available = org.balanceMc - held;
-    if (cost <= available + org.overageLimitMc) return;
-    const credits = (mc: bigint) => (Number(mc) / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 });
-    if (org.overageLimitMc === 0n) {
-      throw new HttpError(
-        402,
-        'INSUFFICIENT_CREDITS',
-        `This needs up to ${credits(cost)} credits and the organization has ${credits(maxBig(available, 0n))} available. The owner can buy credits or allow overage.`,
-      );
-    }
-    throw new HttpError(
-      402,
-      'OVERAGE_LIMIT_REACHED',
-      `This needs up to ${credits(cost)} credits, which would pass the monthly overage limit of ${credits(org.overageLimitMc)} credits. The owner can raise the limit or buy credits.`,
-    );
+    const refusal = coverageRefusal({ availableMc: org.balanceMc - held, overageLimitMc: org.overageLimitMc, costMc: cost });
+    if (refusal) throw new HttpError(refusal.status, refusal.code, refusal.message);
   }
 
   /** What an operation is, for its idempotency record (the same hash as before batching). */

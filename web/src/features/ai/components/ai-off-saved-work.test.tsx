@@ -1,14 +1,12 @@
 import { screen, within } from '@testing-library/react';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { createAiHandlers } from '@/testing/ai-handlers';
-import { server } from '@/testing/server';
+
 import { renderApp, serveScenario } from '@/testing/test-utils';
 
 // Issue 11, item 5: with AI off, what AI produced stays readable (read-only, with a note);
 // only new AI work is refused (the BFF refuses it too: bff/test/ai.test.ts).
 beforeEach(() => {
   serveScenario('aiDisabled');
-  server.use(...createAiHandlers());
 });
 
 const NOTE = 'AI is turned off: saved work is read-only';
@@ -56,7 +54,6 @@ describe('AI off keeps saved work readable', () => {
 describe('an archived project', () => {
   it("shows its saved work read-only on the AI pages, with a note and no way to run new work", async () => {
     serveScenario('owner');
-    server.use(...createAiHandlers());
     const { user } = renderApp('/settings/projects');
     for (const name of ['Checkout Web', 'Mobile App', 'Payments API']) {
       await user.click(await screen.findByRole('button', { name: `Archive ${name}` }));

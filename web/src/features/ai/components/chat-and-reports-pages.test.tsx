@@ -1,12 +1,7 @@
 import { screen, within } from '@testing-library/react';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createAiHandlers } from '@/testing/ai-handlers';
-import { server } from '@/testing/server';
-import { renderApp } from '@/testing/test-utils';
+import { describe, expect, it } from 'vitest';
 
-beforeEach(() => {
-  server.use(...createAiHandlers());
-});
+import { renderApp } from '@/testing/test-utils';
 
 describe('AI chat page', () => {
   it('starts a conversation: estimate first, then the reply from the demo model', async () => {

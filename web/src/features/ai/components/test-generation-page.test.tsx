@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { aiContract } from '@ai-credits/shared/contracts/ai';
-import { createAiHandlers } from '@/testing/ai-handlers';
+
 import { server } from '@/testing/server';
 import { renderApp } from '@/testing/test-utils';
 
@@ -10,7 +10,6 @@ const REQUIREMENT = 'Users can reset their password by email. The reset link exp
 
 beforeEach(() => {
   // A fresh AI store per test (in front of the scenario's handlers).
-  server.use(...createAiHandlers());
 });
 
 async function fillRequirement(user: ReturnType<typeof renderApp>['user']) {

@@ -1,17 +1,12 @@
 import { screen, within } from '@testing-library/react';
-import { beforeEach, describe, expect, it } from 'vitest';
-import { createAiHandlers } from '@/testing/ai-handlers';
-import { server } from '@/testing/server';
-import { renderApp } from '@/testing/test-utils';
+import { describe, expect, it } from 'vitest';
 
-beforeEach(() => {
-  server.use(...createAiHandlers());
-});
+import { renderApp } from '@/testing/test-utils';
 
 describe('API keys page', () => {
   it('creates a key, shows its token once, and revokes a key', async () => {
     const { user } = renderApp('/settings/api-keys');
-    expect(await screen.findByRole('cell', { name: 'CI test runner' })).toBeInTheDocument();
+    expect(await screen.findByRole('cell', { name: 'ci-runner' })).toBeInTheDocument();
 
     await user.click(screen.getByRole('button', { name: 'Create API key' }));
     const dialog = await screen.findByRole('dialog', { name: 'Create API key' });
@@ -23,10 +18,10 @@ describe('API keys page', () => {
     expect(await screen.findByRole('cell', { name: 'Nightly regression' })).toBeInTheDocument();
     expect(screen.queryByTestId('new-api-key')).not.toBeInTheDocument();
 
-    await user.click(screen.getByRole('button', { name: 'Revoke CI test runner' }));
-    const confirm = await screen.findByRole('alertdialog', { name: 'Revoke “CI test runner”?' });
+    await user.click(screen.getByRole('button', { name: 'Revoke ci-runner' }));
+    const confirm = await screen.findByRole('alertdialog', { name: 'Revoke “ci-runner”?' });
     await user.click(within(confirm).getByRole('button', { name: 'Revoke key' }));
-    const row = (await screen.findByRole('cell', { name: 'CI test runner' })).closest('tr')!;
+    const row = (await screen.findByRole('cell', { name: 'ci-runner' })).closest('tr')!;
     expect(await within(row).findByText(/^Revoked /)).toBeInTheDocument();
   });
 

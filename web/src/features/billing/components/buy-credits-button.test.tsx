@@ -1,3 +1,4 @@
+import { setCsrfToken } from '@/lib/api-client';
 import { QueryClientProvider, useQuery } from '@tanstack/react-query';
 import { render, screen, waitFor, within } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
@@ -6,7 +7,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { billingContract } from '@ai-credits/shared/contracts/billing';
 import type { CreditSummary } from '@ai-credits/shared/contracts/credits';
 import { createQueryClient } from '@/lib/query-client';
-import { SANDBOX_FAILURE_MESSAGE } from '@/testing/billing-handlers';
+import { SANDBOX_FAILURE_MESSAGE } from '@ai-credits/shared/testing';
 import { server } from '@/testing/server';
 import { billingQueries } from '../api/billing-queries';
 import { BuyCreditsButton } from './buy-credits-button';
@@ -64,6 +65,8 @@ function renderButton(startMc = 300_000) {
       });
     }),
   );
+  // Signed in, as the app would be (the mock API checks the CSRF token like the BFF).
+  setCsrfToken('mock-csrf-token');
   const queryClient = createQueryClient({ retry: false });
   const user = userEvent.setup();
   render(

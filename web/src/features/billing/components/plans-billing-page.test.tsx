@@ -1,31 +1,29 @@
 import { screen, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
-import { createBillingHandlers } from '@/testing/billing-handlers';
-import { server } from '@/testing/server';
+
 import { renderApp, serveScenario } from '@/testing/test-utils';
 
 describe('Plans & Billing', () => {
   it('lists purchases with status, Razorpay ids and receipts', async () => {
-    server.use(...createBillingHandlers());
     renderApp('/settings/billing');
     const purchases = await screen.findByRole('table', { name: 'Purchases' });
     const rows = within(purchases).getAllByRole('row').slice(1);
-    const professional = rows.find((r) => r.textContent?.includes('Professional'))!;
-    expect(professional).toHaveTextContent('$50.00');
-    expect(professional).toHaveTextContent('5,500');
+    const professional = rows.find((r) => r.textContent?.includes('Paid, credits added'))!;
+    expect(professional).toHaveTextContent('Starter');
+    expect(professional).toHaveTextContent('$10.00');
+    expect(professional).toHaveTextContent('1,000');
     expect(professional).toHaveTextContent('Paid, credits added');
     expect(professional).toHaveTextContent('order_Nq3kX8vB2mLp7Q');
     expect(professional).toHaveTextContent('pay_Nq3kYc81ZtR4aW');
     expect(within(professional).getByRole('link', { name: 'Receipt' })).toHaveAttribute('href', '/api/billing/purchases/6d2f9a44-1c1e-4d33-9b59-1f0c2a7e5b01/receipt');
-    const failed = rows.find((r) => r.textContent?.includes('Starter'))!;
+    const failed = rows.find((r) => r.textContent?.includes('Failed'))!;
     expect(failed).toHaveTextContent('Failed');
     expect(within(failed).queryByRole('link', { name: 'Receipt' })).not.toBeInTheDocument();
     expect(screen.getByRole('note')).toHaveTextContent('Test mode');
   });
 
   it('lets the owner pay an open overage invoice through the test-mode Checkout', async () => {
-    server.use(...createBillingHandlers());
-    const { user } = renderApp('/settings/billing');
+    const { user } = renderApp('/settings/billing', { scenario: 'inOverage' });
     const invoices = await screen.findByRole('table', { name: 'Overage invoices' });
     const open = within(invoices).getAllByRole('row').find((r) => r.textContent?.includes('Open'))!;
     expect(open).toHaveTextContent('$48.00');
@@ -40,8 +38,7 @@ describe('Plans & Billing', () => {
   });
 
   it('shows an admin the payments without the owner-only actions', async () => {
-    serveScenario('admin');
-    server.use(...createBillingHandlers()); // fresh billing state: the open invoice is still open
+    serveScenario('inOverage', { role: 'admin' });
     renderApp('/settings/billing');
     const invoices = await screen.findByRole('table', { name: 'Overage invoices' });
     expect(within(invoices).queryByRole('button', { name: 'Pay invoice' })).not.toBeInTheDocument();

@@ -1,26 +1,27 @@
 import { setupWorker } from 'msw/browser';
 import { createHandlers } from './handlers';
-import { isScenarioName, SCENARIOS, SCENARIO_DESCRIPTIONS, type ScenarioName } from './scenarios';
+import { isScenarioName, scenarioFromSearch, SCENARIOS, SCENARIO_DESCRIPTIONS, type ScenarioName, type ScenarioOptions } from './scenarios';
 
 const STORAGE_KEY = 'ai-credits:mock-scenario';
 
-/** `?scenario=member` picks a scenario and remembers it in localStorage; default `owner`. */
-export function currentScenario(): ScenarioName {
-  const fromUrl = new URLSearchParams(location.search).get('scenario');
-  if (isScenarioName(fromUrl)) {
-    localStorage.setItem(STORAGE_KEY, fromUrl);
-    return fromUrl;
-  }
+/**
+ * `?scenario=member` picks a scenario and remembers it in localStorage; default `owner`.
+ * `&role=`, `&delay=ms` and `&fail=GET /api/...` add options (ScenarioOptions).
+ */
+export function currentScenario(): { scenario: ScenarioName; options: ScenarioOptions } {
   const stored = localStorage.getItem(STORAGE_KEY);
-  return isScenarioName(stored) ? stored : 'owner';
+  const picked = scenarioFromSearch(location.search, isScenarioName(stored) ? stored : 'owner');
+  localStorage.setItem(STORAGE_KEY, picked.scenario);
+  return picked;
 }
 
-export async function startMockWorker(): Promise<void> {
-  const scenario = currentScenario();
-  const worker = setupWorker(...createHandlers(scenario));
-  await worker.start({ onUnhandledFrame: 'bypass', quiet: true });
+/** Start the MSW worker over the mock API (the app calls this before rendering in mock mode). */
+export async function startMockWorker(options: { serviceWorkerUrl?: string; picker?: boolean } = {}): Promise<void> {
+  const { scenario, options: scenarioOptions } = currentScenario();
+  const worker = setupWorker(...createHandlers(scenario, { ...scenarioOptions, origin: location.origin }));
+  await worker.start({ onUnhandledFrame: 'bypass', quiet: true, serviceWorker: { url: options.serviceWorkerUrl ?? '/mockServiceWorker.js' } });
   console.info(`[mock] scenario "${scenario}": ${SCENARIO_DESCRIPTIONS[scenario]}. Others: ${SCENARIOS.join(', ')} (?scenario=name)`);
-  mountScenarioPicker(scenario);
+  if (options.picker !== false) mountScenarioPicker(scenario);
 }
 
 /** A small switcher in the corner so developers can hop between scenarios. */

@@ -1,0 +1,200 @@
+import { http, HttpResponse, type HttpHandler } from 'msw';
+import { costMc, findModel, MAX_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS, type UseCase } from '../../catalog';
+import { aiContract, type AiRun, type ChatMessage, type TestCaseGeneration, type Report } from '../../contracts/ai';
+import { AI_DISABLED_REFUSAL, coverageRefusal } from '../../ledger-rules';
+import { apiError, json, refuse, requireSession, url, validationFailed } from '../http';
+import { charge, mockId, nextId, summaryOf, testCasesFor, type MockStore } from '../store';
+
+/**
+ * The AI features over the store: a run is refused by the ledger's own rules (ledger-rules.ts),
+ * and when it runs it is charged (a usage row, the balance goes down), so the dashboard and the
+ * charts show it. Answers are what the offline demo model would write (deterministic).
+ */
+const demo = findModel('demo-model')!;
+
+/** A rough token count (words and punctuation), like the demo model's tokenizer. */
+const tokens = (text: string) => (text.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? []).length;
+const bytes = (text: string) => new TextEncoder().encode(text).length;
+
+/** The ledger's refusals, in the same words as the BFF. */
+function refusal(store: MockStore, maxMc: number): Response | null {
+  if (!store.org.aiEnabled) return refuse(AI_DISABLED_REFUSAL);
+  const summary = summaryOf(store);
+  const denied = coverageRefusal({ availableMc: BigInt(summary.availableMc), overageLimitMc: BigInt(summary.overage.limitMc), costMc: BigInt(maxMc) });
+  return denied ? refuse(denied) : null;
+}
+
+/** Charge the run to the signed-in user and the project; the run's balance is after it. */
+function runOf(store: MockStore, useCase: UseCase, projectId: string, inputTokens: number, outputTokens: number): AiRun {
+  const row = charge(store, { useCase, model: demo.id, inputTokens, outputTokens, projectId, userId: store.userId, apiKeyId: null });
+  const summary = summaryOf(store);
+  return {
+    model: demo.id,
+    modelLabel: demo.label,
+    demo: true,
+    inputTokens,
+    outputTokens,
+    chargedMc: row.chargedMc,
+    balance: { balanceMc: summary.balanceMc, availableMc: summary.availableMc },
+  };
+}
+
+const maxMcOf = (prompt: string, useCase: UseCase) => Number(costMc(demo, bytes(prompt) + 40, MAX_OUTPUT_TOKENS[useCase]));
+
+export function aiHandlers(store: MockStore): HttpHandler[] {
+  const id = (prefix: number) => (prefix === 0x7a ? mockId(0x7a, parseInt(nextId().slice(-4), 16)) : nextId());
+  const done = store.idempotent;
+  const { generations, reports, conversations } = store;
+
+  /** Same Idempotency-Key: the first response again. */
+  async function once(request: Request, run: () => Promise<Response>): Promise<Response> {
+    const denied = requireSession(store, request);
+    if (denied) return denied;
+    const key = request.headers.get('idempotency-key');
+    const seen = key ? done.get(key) : undefined;
+    if (seen) return HttpResponse.json(seen.body as never, { status: seen.status });
+    const res = await run();
+    if (key && res.ok) done.set(key, { body: await res.clone().json(), status: res.status });
+    return res;
+  }
+
+  const bodyOf = (request: Request) => request.json().catch(() => undefined);
+  const projectQuery = (request: Request) => new URL(request.url).searchParams.get('projectId') ?? '';
+  const activeProject = (projectId: string) => {
+    const project = store.projects.find((p) => p.id === projectId);
+    if (!project) return apiError(404, 'NOT_FOUND', 'Project not found');
+    if (project.archivedAt) return apiError(409, 'PROJECT_ARCHIVED', 'This project is archived; restore it to use AI on it');
+    return null;
+  };
+
+  return [
+    http.post(url(aiContract.estimate), async ({ request }) => {
+      const denied = requireSession(store, request);
+      if (denied) return denied;
+      const parsed = aiContract.estimate.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const summary = summaryOf(store);
+      const b = parsed.data;
+      const prompt = b.useCase === 'test_generation' ? b.requirement : b.useCase === 'chat' ? b.message : 'report over the project test cases '.repeat(30);
+      const maxMc = maxMcOf(prompt, b.useCase);
+      const expectedMc = Math.min(maxMc, Number(costMc(demo, tokens(prompt) + 90, TYPICAL_OUTPUT_TOKENS[b.useCase])));
+      return json(aiContract.estimate, {
+        useCase: b.useCase,
+        model: demo.id,
+        modelLabel: demo.label,
+        demo: true,
+        expectedMc,
+        maxMc,
+        balanceMc: summary.balanceMc,
+        availableMc: summary.availableMc,
+        overageRoomMc: Math.max(0, summary.overage.limitMc - summary.overage.usedMc),
+        aiEnabled: summary.aiEnabled,
+        canRun: summary.aiEnabled && maxMc <= summary.availableMc + summary.overage.limitMc,
+      });
+    }),
+
+    http.post(url(aiContract.generateTestCases), ({ request }) =>
+      once(request, async () => {
+        const parsed = aiContract.generateTestCases.body.safeParse(await bodyOf(request));
+        if (!parsed.success) return validationFailed(parsed.error);
+        const unusable = activeProject(parsed.data.projectId);
+        if (unusable) return unusable;
+        const denied = refusal(store, maxMcOf(parsed.data.requirement, 'test_generation'));
+        if (denied) return denied;
+        const generationId = id(0x7a);
+        const at = new Date().toISOString();
+        const testCases = testCasesFor(parsed.data.requirement, parsed.data.projectId, generationId, at);
+        const generation: TestCaseGeneration = { id: generationId, projectId: parsed.data.projectId, requirement: parsed.data.requirement, model: demo.id, createdAt: at, testCases };
+        generations.unshift(generation);
+        const run = runOf(store, 'test_generation', parsed.data.projectId, tokens(parsed.data.requirement) + 90, tokens(JSON.stringify(testCases)));
+        return json(aiContract.generateTestCases, { generation, run }, 201);
+      }),
+    ),
+
+    http.get(url(aiContract.listTestCases), ({ request }) =>
+      requireSession(store, request) ??
+      json(aiContract.listTestCases, { generations: generations.filter((g) => g.projectId === projectQuery(request)) }),
+    ),
+
+    http.get(url(aiContract.listConversations), ({ request }) =>
+      requireSession(store, request) ??
+      json(aiContract.listConversations, {
+        conversations: conversations.filter((c) => c.projectId === projectQuery(request)).map(({ messages: _m, ...c }) => c),
+      }),
+    ),
+
+    http.get(url(aiContract.getConversation), ({ request, params }) => {
+      const denied = requireSession(store, request);
+      if (denied) return denied;
+      const found = conversations.find((c) => c.id === params.conversationId);
+      if (!found) return apiError(404, 'NOT_FOUND', 'Conversation not found');
+      const { messages, ...conversation } = found;
+      return json(aiContract.getConversation, { conversation, messages });
+    }),
+
+    http.post(url(aiContract.chat), ({ request }) =>
+      once(request, async () => {
+        const parsed = aiContract.chat.body.safeParse(await bodyOf(request));
+        if (!parsed.success) return validationFailed(parsed.error);
+        const unusable = activeProject(parsed.data.projectId);
+        if (unusable) return unusable;
+        const denied = refusal(store, maxMcOf(parsed.data.message, 'chat'));
+        if (denied) return denied;
+        const at = new Date().toISOString();
+        let conversation = conversations.find((c) => c.id === parsed.data.conversationId);
+        if (parsed.data.conversationId && !conversation) return apiError(404, 'NOT_FOUND', 'Conversation not found');
+        if (!conversation) {
+          conversation = { id: id(0x7d), projectId: parsed.data.projectId, title: parsed.data.message.slice(0, 80), createdAt: at, updatedAt: at, messages: [] };
+          conversations.unshift(conversation);
+        }
+        const replyText =
+          `Here is how I would approach "${parsed.data.message.slice(0, 80)}":\n` +
+          '1. Start from the acceptance criteria and write one positive case per criterion.\n' +
+          '2. Add negative cases for each rule and validation.\n' +
+          '3. Finish with boundary values and error recovery.\n(Answered by the offline demo model.)';
+        const userMessage: ChatMessage = { id: id(0x7f), role: 'user', content: parsed.data.message, model: null, createdAt: at };
+        const reply: ChatMessage = { id: id(0x7f), role: 'assistant', content: replyText, model: demo.id, createdAt: at };
+        conversation.messages.push(userMessage, reply);
+        conversation.updatedAt = at;
+        const { messages: _m, ...dto } = conversation;
+        return json(aiContract.chat, { conversation: dto, userMessage, reply, run: runOf(store, 'chat', parsed.data.projectId, tokens(parsed.data.message) + 60, tokens(replyText)) }, 201);
+      }),
+    ),
+
+    http.get(url(aiContract.listReports), ({ request }) => requireSession(store, request) ?? json(aiContract.listReports, { reports: reports.filter((r) => r.projectId === projectQuery(request)) })),
+
+    http.post(url(aiContract.createReport), ({ request }) =>
+      once(request, async () => {
+        const parsed = aiContract.createReport.body.safeParse(await bodyOf(request));
+        if (!parsed.success) return validationFailed(parsed.error);
+        const cases = generations.filter((g) => g.projectId === parsed.data.projectId).flatMap((g) => g.testCases);
+        if (cases.length === 0) return apiError(409, 'CONFLICT', 'This project has no test cases yet; generate some first');
+        const prompt = cases.map((c) => `- [${c.area}] ${c.title}`).join('\n');
+        const unusable = activeProject(parsed.data.projectId);
+        if (unusable) return unusable;
+        const denied = refusal(store, maxMcOf(prompt, 'report'));
+        if (denied) return denied;
+        const byArea = new Map<string, number>();
+        for (const c of cases) byArea.set(c.area, (byArea.get(c.area) ?? 0) + 1);
+        const coverage = [...byArea.entries()]
+          .map(([area, n]) => ({ area, testCaseCount: n, percent: Math.round((n * 100) / cases.length) }))
+          .sort((a, b) => b.testCaseCount - a.testCaseCount);
+        const gaps = coverage.filter((c) => c.testCaseCount === 1).map((c) => `${c.area} has a single test case; add negative and boundary cases.`);
+        const report: Report = {
+          id: id(0x7b),
+          projectId: parsed.data.projectId,
+          model: demo.id,
+          testCaseCount: cases.length,
+          summary: `${cases.length} test cases across ${coverage.length} areas. ${gaps.length} gaps found.`,
+          coverage,
+          gaps,
+          createdAt: new Date().toISOString(),
+        };
+        reports.unshift(report);
+        return json(aiContract.createReport, { report, run: runOf(store, 'report', parsed.data.projectId, tokens(prompt) + 80, tokens(JSON.stringify({ summary: report.summary, gaps }))) }, 201);
+      }),
+    ),
+
+  ];
+}
+

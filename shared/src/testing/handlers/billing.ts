@@ -1,0 +1,142 @@
+import { http, HttpResponse, type HttpHandler } from 'msw';
+import { findBundle } from '../../catalog';
+import { billingContract, type CheckoutOptions, type Purchase } from '../../contracts/billing';
+import { apiError, bodyOf, MANAGERS, OWNER, requireSession, url, validationFailed } from '../http';
+import { completePurchase, type MockStore } from '../store';
+
+const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+let counter = 0;
+/** Deterministic Razorpay-shaped ids: `order_` / `pay_` + 14 alphanumerics. */
+function razorpayId(prefix: 'order' | 'pay'): string {
+  counter += 1;
+  let n = counter * 7919;
+  let id = '';
+  for (let i = 0; i < 14; i++) {
+    id += ALNUM[n % ALNUM.length];
+    n = Math.floor(n / ALNUM.length) + i * 31;
+  }
+  return `${prefix}_${id}`;
+}
+const fakeSignature = (orderId: string, paymentId: string) => `${orderId}|${paymentId}`.split('').map((c) => c.charCodeAt(0).toString(16)).join('').padEnd(64, '0').slice(0, 64);
+
+export const SANDBOX_FAILURE_MESSAGE = 'Your bank declined this payment (sandbox test failure).';
+
+const PREFILL = { name: 'Olivia Owner', email: 'owner@acme.test' };
+
+function checkout(purchase: Purchase, description: string): CheckoutOptions {
+  return {
+    purchaseId: purchase.id,
+    mode: 'sandbox',
+    keyId: 'rzp_test_sandbox',
+    orderId: purchase.razorpayOrderId!,
+    amount: purchase.amountCents,
+    currency: 'USD',
+    name: 'AI Credits',
+    description,
+    prefill: PREFILL,
+    notes: { purchase_id: purchase.id },
+  };
+}
+
+function newPurchase(input: Pick<Purchase, 'kind' | 'bundleId' | 'bundleName' | 'invoiceId' | 'amountCents' | 'credits'>): Purchase {
+  return {
+    ...input,
+    id: crypto.randomUUID(),
+    currency: 'USD',
+    status: 'created',
+    refundedCents: 0,
+    razorpayOrderId: razorpayId('order'),
+    razorpayPaymentId: null,
+    failureReason: null,
+    createdAt: new Date().toISOString(),
+    paidAt: null,
+    grantedAt: null,
+  };
+}
+
+/** Purchases, overage invoices, the sandbox gateway, history and receipts, over the store. */
+export function billingHandlers(store: MockStore): HttpHandler[] {
+  const find = (id: string) => store.purchases.find((p) => p.id === id);
+  const add = (purchase: Purchase) => {
+    store.purchases.unshift(purchase);
+    return purchase;
+  };
+
+  return [
+    http.post(url(billingContract.createPurchase), async ({ request }) => {
+      const denied = requireSession(store, request, { roles: OWNER });
+      if (denied) return denied;
+      const parsed = billingContract.createPurchase.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const bundle = findBundle(parsed.data.bundleId)!;
+      const purchase = add(newPurchase({ kind: 'bundle', bundleId: bundle.id, bundleName: bundle.name, invoiceId: null, amountCents: bundle.priceCents, credits: bundle.credits }));
+      return HttpResponse.json(checkout(purchase, `${bundle.name}: ${bundle.credits.toLocaleString('en-US')} credits`), { status: 201 });
+    }),
+
+    http.post(url(billingContract.payInvoice), ({ request, params }) => {
+      const denied = requireSession(store, request, { roles: OWNER });
+      if (denied) return denied;
+      const invoice = store.invoices.find((i) => i.id === params.invoiceId);
+      if (!invoice) return apiError(404, 'NOT_FOUND', 'Invoice not found');
+      if (invoice.status === 'paid') return apiError(409, 'CONFLICT', 'This invoice is already paid');
+      const existing = store.purchases.find((p) => p.invoiceId === invoice.id && p.status !== 'failed');
+      const purchase = existing ?? add(newPurchase({ kind: 'invoice', bundleId: null, bundleName: null, invoiceId: invoice.id, amountCents: invoice.amountCents, credits: 0 }));
+      invoice.purchaseId = purchase.id;
+      invoice.razorpayOrderId = purchase.razorpayOrderId;
+      return HttpResponse.json(checkout(purchase, `Overage invoice ${invoice.periodStart.slice(0, 10)} to ${invoice.periodEnd.slice(0, 10)}`), { status: 201 });
+    }),
+
+    http.post(url(billingContract.sandboxPay), async ({ request }) => {
+      const denied = requireSession(store, request, { roles: OWNER });
+      if (denied) return denied;
+      const parsed = billingContract.sandboxPay.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const purchase = find(parsed.data.purchaseId);
+      if (!purchase) return apiError(404, 'NOT_FOUND', 'Purchase not found');
+      const paymentId = razorpayId('pay');
+      const orderId = purchase.razorpayOrderId!;
+      if (parsed.data.outcome === 'failure' || store.payments === 'decline') {
+        Object.assign(purchase, { status: 'failed', razorpayPaymentId: paymentId, failureReason: SANDBOX_FAILURE_MESSAGE });
+        return apiError(402, 'PAYMENT_FAILED', SANDBOX_FAILURE_MESSAGE);
+      }
+      purchase.status = 'attempted';
+      const signature = fakeSignature(orderId, paymentId);
+      store.signatures.set(purchase.id, signature);
+      return HttpResponse.json({ razorpay_order_id: orderId, razorpay_payment_id: paymentId, razorpay_signature: signature });
+    }),
+
+    http.post(url(billingContract.verifyPurchase), async ({ request, params }) => {
+      const denied = requireSession(store, request, { roles: OWNER });
+      if (denied) return denied;
+      const purchase = find(String(params.purchaseId));
+      if (!purchase) return apiError(404, 'NOT_FOUND', 'Purchase not found');
+      const parsed = billingContract.verifyPurchase.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const { razorpay_order_id, razorpay_payment_id, razorpay_signature } = parsed.data;
+      if (razorpay_order_id !== purchase.razorpayOrderId || razorpay_signature !== fakeSignature(razorpay_order_id, razorpay_payment_id)) {
+        return apiError(400, 'INVALID_SIGNATURE', 'The payment could not be verified. No credits were added.');
+      }
+      // Verifying twice is harmless, as on the BFF: the credits are added once.
+      const done = purchase.status === 'granted' || purchase.status === 'paid';
+      return HttpResponse.json({ purchase: done ? purchase : completePurchase(store, purchase.id, razorpay_payment_id) });
+    }),
+
+    http.get(url(billingContract.history), ({ request }) => {
+      const denied = requireSession(store, request, { roles: MANAGERS });
+      if (denied) return denied;
+      const purchases = store.purchases.filter((p) => p.status !== 'created').sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+      return HttpResponse.json({ mode: 'sandbox', purchases, invoices: store.invoices });
+    }),
+
+    http.get(url(billingContract.receipt), ({ request, params }) => {
+      const denied = requireSession(store, request, { roles: MANAGERS });
+      if (denied) return denied;
+      const purchase = find(String(params.purchaseId));
+      if (!purchase) return apiError(404, 'NOT_FOUND', 'Purchase not found');
+      if (purchase.status !== 'paid' && purchase.status !== 'granted') return apiError(409, 'CONFLICT', 'A receipt is available once the payment is complete');
+      return HttpResponse.html(
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Receipt ${purchase.id}</title></head><body><h1>AI Credits: payment receipt</h1><p>Test mode (sandbox): no real money was charged.</p><p>${purchase.bundleName ?? 'Overage invoice'}: $${(purchase.amountCents / 100).toFixed(2)} USD</p><p>${purchase.razorpayOrderId} / ${purchase.razorpayPaymentId}</p></body></html>`,
+      );
+    }),
+  ];
+}

@@ -1,0 +1,99 @@
+import { http, HttpResponse, type HttpHandler } from 'msw';
+import { orgContract } from '../../contracts/org';
+import { apiError, bodyOf, json, MANAGERS, OWNER, queryObject, requireSession, url, validationFailed } from '../http';
+import { mockId, nextId, sessionOf, type MockStore } from '../store';
+
+/** Members, invitations, projects and the audit log. */
+export function orgHandlers(db: MockStore): HttpHandler[] {
+  return [
+    http.get(url(orgContract.listMembers), ({ request }) => requireSession(db, request) ?? json(orgContract.listMembers, { members: db.members })),
+    http.get(url(orgContract.listInvitations), ({ request }) => {
+      const denied = requireSession(db, request, { roles: MANAGERS });
+      return denied ?? json(orgContract.listInvitations, { invitations: db.invitations });
+    }),
+    http.post(url(orgContract.createInvitation), async ({ request }) => {
+      const denied = requireSession(db, request, { roles: MANAGERS });
+      if (denied) return denied;
+      const parsed = orgContract.createInvitation.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      if (db.members.some((m) => m.email === parsed.data.email)) return apiError(409, 'CONFLICT', 'This person is already a member');
+      const now = db.now.toISOString();
+      const invitation = {
+        id: nextId(),
+        email: parsed.data.email,
+        role: parsed.data.role,
+        invitedBy: null,
+        createdAt: now,
+        expiresAt: new Date(db.now.getTime() + 7 * 86_400_000).toISOString(),
+      };
+      db.invitations.unshift(invitation);
+      const token = `mock-invitation-token-${invitation.id}`;
+      return json(orgContract.createInvitation, { invitation, acceptToken: token, acceptUrl: `/invitations/accept#token=${token}` }, 201);
+    }),
+    http.patch(url(orgContract.changeRole), async ({ request, params }) => {
+      const denied = requireSession(db, request, { roles: OWNER });
+      if (denied) return denied;
+      const parsed = orgContract.changeRole.body.safeParse(await bodyOf(request));
+      const member = db.members.find((m) => m.userId === params.userId);
+      if (!member) return apiError(404, 'NOT_FOUND', 'No such member.');
+      if (!parsed.success || member.role === 'owner') return apiError(400, 'VALIDATION_FAILED', 'Cannot change that role.');
+      member.role = parsed.data.role;
+      return json(orgContract.changeRole, member);
+    }),
+    http.delete(url(orgContract.removeMember), ({ request, params }) => {
+      const denied = requireSession(db, request, { roles: OWNER });
+      if (denied) return denied;
+      const index = db.members.findIndex((m) => m.userId === params.userId && m.role !== 'owner');
+      if (index < 0) return apiError(404, 'NOT_FOUND', 'No such member.');
+      db.members.splice(index, 1);
+      return new HttpResponse(null, { status: 204 });
+    }),
+    http.get(url(orgContract.listProjects), ({ request }) => requireSession(db, request) ?? json(orgContract.listProjects, { projects: db.projects })),
+    http.post(url(orgContract.createProject), async ({ request }) => {
+      const denied = requireSession(db, request, { roles: MANAGERS });
+      if (denied) return denied;
+      const parsed = orgContract.createProject.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      if (db.projects.some((p) => p.name.toLowerCase() === parsed.data.name.toLowerCase())) return apiError(409, 'CONFLICT', 'A project with this name already exists');
+      const project = { id: mockId(0x0c, db.projects.length + 1), name: parsed.data.name, createdAt: new Date().toISOString(), archivedAt: null };
+      db.projects.push(project);
+      audit(db, 'project.created', null, { projectId: project.id, name: project.name });
+      return json(orgContract.createProject, project, 201);
+    }),
+    http.patch(url(orgContract.updateProject), async ({ request, params }) => {
+      const denied = requireSession(db, request, { roles: MANAGERS });
+      if (denied) return denied;
+      const parsed = orgContract.updateProject.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const project = db.projects.find((p) => p.id === params.projectId);
+      if (!project) return apiError(404, 'NOT_FOUND', 'Project not found');
+      const { name, archived } = parsed.data;
+      if (name !== undefined && name !== project.name) {
+        if (db.projects.some((p) => p.id !== project.id && p.name.toLowerCase() === name.toLowerCase())) return apiError(409, 'CONFLICT', 'A project with this name already exists');
+        audit(db, 'project.renamed', { projectId: project.id, name: project.name }, { projectId: project.id, name });
+        project.name = name;
+      }
+      if (archived !== undefined && archived !== (project.archivedAt !== null)) {
+        project.archivedAt = archived ? new Date().toISOString() : null;
+        audit(db, archived ? 'project.archived' : 'project.restored', { projectId: project.id, name: project.name, archived: !archived }, { projectId: project.id, name: project.name, archived });
+      }
+      return json(orgContract.updateProject, project);
+    }),
+    http.get(url(orgContract.auditLog), ({ request }) => {
+      const denied = requireSession(db, request, { roles: MANAGERS });
+      if (denied) return denied;
+      const parsed = orgContract.auditLog.query.safeParse(queryObject(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const { limit, action } = parsed.data;
+      const entries = db.audit.filter((e) => !action || e.action === action).slice(0, limit);
+      const actions = [...new Set(db.audit.map((e) => e.action))].sort();
+      return json(orgContract.auditLog, { entries, actions });
+    }),
+  ];
+}
+
+/** An audit entry by the signed-in user, newest first (as the BFF writes them). */
+export function audit(db: MockStore, action: string, from: unknown, to: unknown) {
+  db.audit.unshift({ id: nextId(), at: new Date().toISOString(), actor: { id: db.userId, name: sessionOf(db).user.name }, action, from, to });
+}
+

@@ -1,0 +1,55 @@
+import { HttpResponse } from 'msw';
+import type { Endpoint, ResponseInputOf } from '../api';
+import type { Role } from '../contracts/auth';
+import type { ErrorCode } from '../errors';
+import type { Refusal } from '../ledger-rules';
+import { sessionOf, type MockStore } from './store';
+
+/**
+ * Helpers every handler group uses. `url(endpoint)` matches the contract's path on any origin
+ * (the dev server, jsdom's localhost, another app's base URL): `*` + `/api/...`.
+ */
+export const url = (e: Endpoint) => `*${e.path}`;
+
+/** A JSON answer typed by the endpoint's contract. */
+export function json<E extends Endpoint>(_endpoint: E, body: ResponseInputOf<E>, status = 200) {
+  return HttpResponse.json(body as never, { status });
+}
+
+/** The BFF's error body: `{ error: { code, message } }`. */
+export function apiError(status: number, code: ErrorCode, message: string) {
+  return HttpResponse.json({ error: { code, message } }, { status });
+}
+
+export const refuse = (r: Refusal) => apiError(r.status, r.code, r.message);
+
+export function queryObject(request: Request): Record<string, string> {
+  return Object.fromEntries(new URL(request.url).searchParams);
+}
+
+export async function bodyOf(request: Request): Promise<unknown> {
+  return request.json().catch(() => undefined);
+}
+
+/** The first zod issue as the BFF words it (`path: message`). */
+export function validationFailed(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }) {
+  const issue = error.issues[0];
+  const path = issue?.path.map(String).join('.');
+  return apiError(400, 'VALIDATION_FAILED', issue ? (path ? `${path}: ${issue.message}` : issue.message) : 'Invalid request');
+}
+
+/**
+ * The session middleware and the route's role check: 401 without a session, 403 CSRF_FAILED on
+ * a write without the token, 403 FORBIDDEN outside `roles`. Null when the request may go on.
+ */
+export function requireSession(store: MockStore, request: Request, opts: { roles?: readonly Role[] } = {}): Response | null {
+  if (!store.signedIn) return apiError(401, 'UNAUTHENTICATED', 'Please sign in.');
+  const write = request.method !== 'GET' && request.method !== 'HEAD';
+  if (write && request.headers.get('x-csrf-token') !== store.csrfToken) return apiError(403, 'CSRF_FAILED', 'Missing or invalid CSRF token.');
+  const role = sessionOf(store).role;
+  if (opts.roles && !opts.roles.includes(role)) return apiError(403, 'FORBIDDEN', `Only the organization ${opts.roles.join(' or ')} can do this`);
+  return null;
+}
+
+export const OWNER = ['owner'] as const;
+export const MANAGERS = ['owner', 'admin'] as const;
