@@ -57,7 +57,9 @@ export function createMockApi(scenario: ScenarioName = 'owner', options: MockApi
 export function isApiRequest(request: Request, origin?: string): boolean {
   const target = new URL(request.url);
   if (origin && target.origin !== new URL(origin).origin) return false;
-  if (!origin && typeof location !== 'undefined' && target.origin !== location.origin) return false;
+  // In a browser page, the page's own origin (no `location` in node).
+  const page = (globalThis as { location?: { origin: string } }).location;
+  if (!origin && page && target.origin !== page.origin) return false;
   return target.pathname.startsWith('/api/');
 }
 

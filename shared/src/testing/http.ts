@@ -43,12 +43,26 @@ export function validationFailed(error: { issues: readonly { path: readonly Prop
  * a write without the token, 403 FORBIDDEN outside `roles`. Null when the request may go on.
  */
 export function requireSession(store: MockStore, request: Request, opts: { roles?: readonly Role[] } = {}): Response | null {
-  if (!store.signedIn) return apiError(401, 'UNAUTHENTICATED', 'Please sign in.');
+  if (store.cookieSessions) {
+    // Each client has its own session, as on the BFF; the handlers then act as its user.
+    const userId = store.sessions.get(cookieOf(request) ?? '');
+    if (!userId) return apiError(401, 'UNAUTHENTICATED', 'Please sign in.');
+    store.userId = userId;
+  } else if (!store.signedIn) return apiError(401, 'UNAUTHENTICATED', 'Please sign in.');
   const write = request.method !== 'GET' && request.method !== 'HEAD';
   if (write && request.headers.get('x-csrf-token') !== store.csrfToken) return apiError(403, 'CSRF_FAILED', 'Missing or invalid CSRF token.');
   const role = sessionOf(store).role;
   if (opts.roles && !opts.roles.includes(role)) return apiError(403, 'FORBIDDEN', `Only the organization ${opts.roles.join(' or ')} can do this`);
   return null;
+}
+
+/** The mock's session cookie (with `cookieSessions`). */
+export const SESSION_COOKIE = 'aic_mock_session';
+
+export function cookieOf(request: Request): string | null {
+  const header = request.headers.get('cookie') ?? '';
+  const match = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`).exec(header);
+  return match ? match[1]! : null;
 }
 
 export const OWNER = ['owner'] as const;

@@ -44,6 +44,12 @@ export interface ScenarioOptions {
   role?: Role;
   /** Delay of every response in ms (slowNetwork defaults to 1500). */
   delayMs?: number;
+  /**
+   * Sessions by cookie, as the BFF: the org starts signed out, each client that signs in gets its
+   * own session cookie (API tests with several clients). Default: one ambient session, signed in
+   * (the browser and component tests).
+   */
+  cookieSessions?: boolean;
   /** One endpoint answering 500, as `METHOD /api/path` with the contract's `:params`. */
   failEndpoint?: string;
 }

@@ -20,6 +20,9 @@ export interface MockStore {
   now: Date;
   signedIn: boolean;
   userId: string;
+  /** Sessions by cookie (ScenarioOptions.cookieSessions): token -> user id. */
+  cookieSessions: boolean;
+  sessions: Map<string, string>;
   csrfToken: string;
   org: { id: string; name: string; createdAt: string; aiEnabled: boolean };
   members: Member[];
@@ -374,8 +377,10 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
   const store: MockStore = {
     scenario,
     now,
-    signedIn: true,
+    signedIn: !options.cookieSessions,
     userId: me.userId,
+    cookieSessions: options.cookieSessions ?? false,
+    sessions: new Map(),
     csrfToken: 'mock-csrf-token',
     org: { id: orgId, name: shape.newOrg ? 'Newco Labs' : 'Acme QA', createdAt: orgCreatedAt.toISOString(), aiEnabled: shape.aiEnabled },
     members,
@@ -487,10 +492,11 @@ export function charge(
   const user = store.members.find((m) => m.userId === input.userId);
   const project = store.projects.find((p) => p.id === input.projectId);
   const apiKey = store.apiKeys.find((k) => k.id === input.apiKeyId);
-  if (apiKey) apiKey.lastUsedAt = new Date().toISOString();
+  const at = currentTime(store).toISOString();
+  if (apiKey) apiKey.lastUsedAt = at;
   const row: UsageRow = {
     id: nextId(),
-    occurredAt: new Date().toISOString(),
+    occurredAt: at,
     useCase: input.useCase,
     user: user ? { id: user.userId, name: user.name } : null,
     project: project ? { id: project.id, name: project.name } : null,
@@ -521,6 +527,11 @@ export function completePurchase(store: MockStore, purchaseId: string, paymentId
     if (i >= 0) store.invoices[i] = { ...store.invoices[i]!, status: 'paid', paidAt: now, purchaseId: purchase.id, razorpayOrderId: purchase.razorpayOrderId, razorpayPaymentId: paymentId };
   }
   return purchase;
+}
+
+/** The store's clock: the fixed `now` of a test, else the real time (the browser's month moves on). */
+export function currentTime(store: MockStore): Date {
+  return store.options.now ?? new Date();
 }
 
 /** Held by open, unexpired reservations. */
@@ -596,7 +607,7 @@ export function boundsOf(from: string | undefined, to: string | undefined): { fr
 export function chartsOf(db: MockStore, query: { from?: string; to?: string }): UsageCharts {
   const bounds = boundsOf(query.from, query.to);
   const from = bounds.from ?? db.period.start.toISOString();
-  const to = bounds.to ?? db.now.toISOString();
+  const to = bounds.to ?? currentTime(db).toISOString();
   const rows = db.usage.filter((r) => r.occurredAt >= from && r.occurredAt <= to);
 
   const daily: UsageCharts['daily'] = [];

@@ -2,7 +2,7 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import { findBundle } from '../../catalog';
 import { billingContract, type CheckoutOptions, type Purchase } from '../../contracts/billing';
 import { apiError, bodyOf, MANAGERS, OWNER, requireSession, url, validationFailed } from '../http';
-import { completePurchase, type MockStore } from '../store';
+import { completePurchase, sessionOf, type MockStore } from '../store';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 let counter = 0;
@@ -21,9 +21,8 @@ const fakeSignature = (orderId: string, paymentId: string) => `${orderId}|${paym
 
 export const SANDBOX_FAILURE_MESSAGE = 'Your bank declined this payment (sandbox test failure).';
 
-const PREFILL = { name: 'Olivia Owner', email: 'owner@acme.test' };
-
-function checkout(purchase: Purchase, description: string): CheckoutOptions {
+function checkout(store: MockStore, purchase: Purchase, description: string): CheckoutOptions {
+  const me = sessionOf(store).user;
   return {
     purchaseId: purchase.id,
     mode: 'sandbox',
@@ -33,8 +32,8 @@ function checkout(purchase: Purchase, description: string): CheckoutOptions {
     currency: 'USD',
     name: 'AI Credits',
     description,
-    prefill: PREFILL,
-    notes: { purchase_id: purchase.id },
+    prefill: { name: me.name, email: me.email },
+    notes: { org_id: store.org.id, purchase_id: purchase.id },
   };
 }
 
@@ -70,7 +69,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       if (!parsed.success) return validationFailed(parsed.error);
       const bundle = findBundle(parsed.data.bundleId)!;
       const purchase = add(newPurchase({ kind: 'bundle', bundleId: bundle.id, bundleName: bundle.name, invoiceId: null, amountCents: bundle.priceCents, credits: bundle.credits }));
-      return HttpResponse.json(checkout(purchase, `${bundle.name}: ${bundle.credits.toLocaleString('en-US')} credits`), { status: 201 });
+      return HttpResponse.json(checkout(store, purchase, `${bundle.name}: ${bundle.credits.toLocaleString('en-US')} credits`), { status: 201 });
     }),
 
     http.post(url(billingContract.payInvoice), ({ request, params }) => {
@@ -83,7 +82,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       const purchase = existing ?? add(newPurchase({ kind: 'invoice', bundleId: null, bundleName: null, invoiceId: invoice.id, amountCents: invoice.amountCents, credits: 0 }));
       invoice.purchaseId = purchase.id;
       invoice.razorpayOrderId = purchase.razorpayOrderId;
-      return HttpResponse.json(checkout(purchase, `Overage invoice ${invoice.periodStart.slice(0, 10)} to ${invoice.periodEnd.slice(0, 10)}`), { status: 201 });
+      return HttpResponse.json(checkout(store, purchase, `Overage invoice ${invoice.periodStart.slice(0, 10)} to ${invoice.periodEnd.slice(0, 10)}`), { status: 201 });
     }),
 
     http.post(url(billingContract.sandboxPay), async ({ request }) => {

@@ -1,0 +1,138 @@
+import { setupServer } from 'msw/node';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Endpoint } from '@ai-credits/shared/api';
+import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
+import { authContract } from '@ai-credits/shared/contracts/auth';
+import { billingContract } from '@ai-credits/shared/contracts/billing';
+import { creditsContract } from '@ai-credits/shared/contracts/credits';
+import { meteringContract } from '@ai-credits/shared/contracts/metering';
+import { orgContract } from '@ai-credits/shared/contracts/org';
+import { ApiErrorSchema } from '@ai-credits/shared/errors';
+import { createHandlers } from '@ai-credits/shared/testing';
+import { Client, startApp, uniq, type CallResult, type TestApp } from './support/harness';
+
+/**
+ * Parity of the mock API (@ai-credits/shared/testing) with the real BFF on real PostgreSQL:
+ * the same API calls, with the same fetch, against both; every step's status, error code and
+ * response shape must be equal, every JSON response must parse with its contract, and the CSV
+ * headers must be equal. A change to either side that the other does not follow fails here.
+ */
+interface Observation {
+  step: string;
+  status: number;
+  code: string | null;
+  shape: unknown;
+  csvHeader?: string;
+}
+
+/** The structure of a JSON value: keys and types, the first element of each array. */
+function shapeOf(value: unknown): unknown {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return value.length ? [shapeOf(value[0])] : [];
+  if (typeof value === 'object') return Object.fromEntries(Object.keys(value as object).sort().map((k) => [k, shapeOf((value as Record<string, unknown>)[k])]));
+  return typeof value;
+}
+
+/** The API scenarios, written once: sign in, read, buy, meter, hit the limit, toggle AI, export, bad input. */
+async function runScenarios(baseUrl: string): Promise<Observation[]> {
+  const seen: Observation[] = [];
+  const owner = new Client(baseUrl);
+  const record = (step: string, endpoint: Endpoint | null, res: CallResult) => {
+    const error = ApiErrorSchema.safeParse(res.body);
+    if (res.status < 300 && endpoint?.response) {
+      const parsed = endpoint.response.safeParse(res.body);
+      expect(parsed.success, `${baseUrl} ${step}: ${parsed.error?.message}`).toBe(true);
+    }
+    if (res.status >= 400) expect(error.success, `${baseUrl} ${step}: error body ${res.text}`).toBe(true);
+    const csv = res.headers.get('content-type')?.includes('text/csv');
+    seen.push({
+      step,
+      status: res.status,
+      code: error.success ? error.data.error.code : null,
+      shape: csv ? 'csv' : shapeOf(res.body),
+      ...(csv ? { csvHeader: res.text.split('\r\n')[0] } : {}),
+    });
+    return res;
+  };
+  const step = async <E extends Endpoint>(name: string, endpoint: E, input: Parameters<Client['call']>[1] = {}, client = owner) => record(name, endpoint, await client.call(endpoint, input));
+
+  // Sign up and in.
+  const email = `${uniq('parity-')}@example.test`;
+  owner.adoptSession(await step('sign up', authContract.signup, { body: { orgName: 'Parity Labs', name: 'Pat Parity', email, password: 'password123' } }));
+  await step('session', authContract.session);
+  await step('wrong password', authContract.login, { body: { email, password: 'not-the-password' } }, new Client(baseUrl));
+  await step('summary without a session', creditsContract.summary, {}, new Client(baseUrl));
+  await step('read summary', creditsContract.summary);
+
+  // Set up: a project and an API key.
+  const project = await step('create project', orgContract.createProject, { body: { name: 'Parity Project' } });
+  const key = await step('create API key', apiKeysContract.create, { body: { name: 'parity-key' } });
+  const meter = (idempotencyKey: string | null, token = key.body.token as string) => ({
+    authorization: `Bearer ${token}`,
+    ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),
+  });
+
+  // Buy a bundle through the sandbox gateway.
+  const order = await step('buy: create order', billingContract.createPurchase, { body: { bundleId: 'starter' } });
+  const paid = await step('buy: sandbox pay', billingContract.sandboxPay, { body: { purchaseId: order.body.purchaseId, outcome: 'success' } });
+  await step('buy: verify', billingContract.verifyPurchase, { params: { purchaseId: order.body.purchaseId }, body: paid.body });
+  const afterBuy = await step('summary after buying', creditsContract.summary);
+  expect(afterBuy.body.balanceMc, baseUrl).toBe(1_300_000);
+  await step('billing history', billingContract.history);
+  await step('unknown bundle', billingContract.createPurchase, { body: { bundleId: 'gold' } });
+
+  // Meter usage.
+  const usage = { useCase: 'chat', model: 'demo-model', projectId: project.body.id, inputTokens: 1_000, outputTokens: 500 };
+  await step('meter: record', meteringContract.record, { body: usage, headers: meter('parity-record-1') });
+  await step('meter: same key again', meteringContract.record, { body: usage, headers: meter('parity-record-1') });
+  await step('meter: same key, other request', meteringContract.record, { body: { ...usage, inputTokens: 2 }, headers: meter('parity-record-1') });
+  const reservation = await step('meter: reserve', meteringContract.reserve, { body: { useCase: 'report', model: 'demo-model', estimateMc: 5_000 }, headers: meter('parity-reserve-1') });
+  await step('meter: settle', meteringContract.settle, { body: { reservationId: reservation.body.reservation.id, inputTokens: 100, outputTokens: 100 }, headers: meter('parity-settle-1') });
+  await step('meter: settle again, other key', meteringContract.settle, { body: { reservationId: reservation.body.reservation.id, inputTokens: 100, outputTokens: 100 }, headers: meter('parity-settle-2') });
+  await step('meter: no idempotency key', meteringContract.record, { body: usage, headers: meter(null) });
+  await step('meter: bad API key', meteringContract.record, { body: usage, headers: meter('parity-record-2', 'aic_not_a_key') });
+  await step('meter: unknown model', meteringContract.record, { body: { ...usage, model: 'gpt-0' }, headers: meter('parity-record-3') });
+  await step('meter: bad body', meteringContract.record, { body: { ...usage, inputTokens: -1 }, headers: meter('parity-record-4') });
+
+  // Hit the limits: nothing left past the balance without overage, then past a small limit.
+  const huge = { ...usage, inputTokens: 10_000_000, outputTokens: 10_000_000 };
+  await step('meter past the balance', meteringContract.record, { body: huge, headers: meter('parity-huge-1') });
+  await step('set overage limit', creditsContract.setOverageLimit, { body: { limitCredits: 5 } });
+  await step('meter past the overage limit', meteringContract.record, { body: huge, headers: meter('parity-huge-2') });
+  await step('bad overage limit', creditsContract.setOverageLimit, { body: { limitCredits: -1 } });
+
+  // Toggle AI.
+  await step('turn AI off', creditsContract.setAiEnabled, { body: { enabled: false } });
+  await step('meter with AI off', meteringContract.record, { body: usage, headers: meter('parity-off-1') });
+  await step('turn AI on', creditsContract.setAiEnabled, { body: { enabled: true } });
+
+  // Read back: history, charts, CSV.
+  await step('usage history', creditsContract.usage, { query: { limit: 10 } });
+  await step('bad history filter', creditsContract.usage, { query: { limit: 0 } });
+  await step('charts', creditsContract.charts);
+  await step('export CSV', creditsContract.usageCsv);
+  await step('write without CSRF token', creditsContract.setAiEnabled, { body: { enabled: true }, headers: { 'x-csrf-token': 'wrong' } });
+  return seen;
+}
+
+describe('mock API parity with the BFF', () => {
+  let app: TestApp;
+  const server = setupServer();
+  beforeAll(async () => {
+    app = await startApp();
+  });
+  afterAll(async () => {
+    server.close();
+    await app?.close();
+  });
+
+  it('answers the API scenarios with the same statuses, error codes, shapes and CSV header', async () => {
+    const real = await runScenarios(app.baseUrl);
+    // The mock only now: before listen() nothing is intercepted, so the run above hit the BFF.
+    server.listen({ onUnhandledFrame: 'error' });
+    server.resetHandlers(...createHandlers('emptyOrg', { cookieSessions: true }));
+    const mock = await runScenarios('http://mock-api.test');
+    expect(mock.map((o) => o.step)).toEqual(real.map((o) => o.step));
+    for (const [i, r] of real.entries()) expect.soft(mock[i], r.step).toEqual(r);
+  });
+});
