@@ -201,7 +201,9 @@ describe('OpenAPI document', () => {
     const reserve = doc.paths['/api/v1/metering/reserve'].post;
     expect(reserve.security).toEqual([{ apiKey: [] }]);
     expect(reserve.parameters).toContainEqual(expect.objectContaining({ name: 'Idempotency-Key', in: 'header', required: true }));
-    expect(reserve.requestBody.content['application/json'].schema.properties.useCase.enum).toEqual(['test_generation', 'chat', 'report']);
+    const bodyRef: string = reserve.requestBody.content['application/json'].schema.$ref;
+    const body = doc.components.schemas[bodyRef.replace('#/components/schemas/', '')];
+    expect(body.properties.useCase.enum).toEqual(['test_generation', 'chat', 'report']);
     expect(doc.paths['/api/ai/conversations/{conversationId}'].get.parameters[0]).toMatchObject({ name: 'conversationId', in: 'path', required: true });
     expect(doc.components.securitySchemes.apiKey).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
 
