@@ -96,7 +96,8 @@ afterAll(async () => {
   await scratch?.drop();
 });
 
-describe('graceful shutdown of the built server', () => {
+// Real processes and waits on a 2-core CI machine: a generous bound per test (nothing here is timed).
+describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
   it('SIGTERM to the process group with 100 metering calls and 10 AI generations in flight: all answered, exit 0', async () => {
     const model = heldModelProvider();
     const aiBaseUrl = await model.listen();
