@@ -38,6 +38,8 @@ export function createApp(deps: AppDeps) {
       logger: deps.logger,
       autoLogging: deps.env.NODE_ENV !== 'test',
       quietReqLogger: true,
+      // our serializers read the raw request: no full std-serializer object built first
+      wrapSerializers: false,
       serializers: {
         req: (req: { id: unknown; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
         res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
