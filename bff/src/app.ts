@@ -56,6 +56,8 @@ export function createApp(deps: AppDeps) {
       logger: deps.logger,
       autoLogging: deps.env.NODE_ENV !== 'test',
       quietReqLogger: true,
+      // our serializers read the raw request: no full std-serializer object built first
+      wrapSerializers: false,
       serializers: httpLogSerializers,
       customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     }),

@@ -226,4 +226,33 @@ describe('group commit of one org', () => {
     expect(audit).toEqual([{ to_value: { usageId: saved!.ok ? saved!.r.usage.id : null } }]);
     expect(await expectLedgerConsistent(app.db, orgId, app.clock.now())).toBe(300_000n - 20_000n);
   });
+
+  it('settleInTransaction charges in the caller\'s transaction: rolled back with it, or committed with it', async () => {
+    const { orgId, session } = await orgWithKey();
+    const { ledger } = app.services;
+    const ctx = { orgId, userId: session.user.id, projectId: null, apiKeyId: null, source: 'app' as const };
+    const [a, b] = await Promise.all([1, 2].map(() => ledger.reserve({ ...ctx, useCase: 'chat', model: 'gpt-4o', estimateMc: 10_000n })));
+    const settle = (reservationId: string) => ({ orgId, reservationId, inputTokens: 4_000, outputTokens: 0 });
+
+    await expect(
+      app.db.transaction().execute(async (trx) => {
+        await ledger.settleInTransaction(trx, settle(a!.reservation.id));
+        throw new Error('the content could not be saved');
+      }),
+    ).rejects.toThrow('the content could not be saved');
+    const settled = await app.db.transaction().execute(async (trx) => {
+      const result = await ledger.settleInTransaction(trx, settle(b!.reservation.id));
+      await trx.insertInto('audit_log').values({ org_id: orgId, actor_user_id: null, action: 'test.saved', from_value: null, to_value: JSON.stringify({ usageId: result.usage.id }), created_at: new Date() }).execute();
+      return result;
+    });
+
+    expect(settled.usage.chargedMc).toBe(10_000);
+    const statuses = await app.db.selectFrom('reservations').select(['id', 'status']).where('org_id', '=', orgId).orderBy('status').execute();
+    expect(statuses).toEqual([
+      { id: a!.reservation.id, status: 'open' },
+      { id: b!.reservation.id, status: 'settled' },
+    ]);
+    expect(await countUsage(orgId)).toBe(1);
+    expect(await expectLedgerConsistent(app.db, orgId, app.clock.now())).toBe(290_000n);
+  });
 });

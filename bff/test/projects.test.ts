@@ -125,7 +125,7 @@ describe('audit log', () => {
     expect(actions[0]).toBe('overage_limit.changed');
     expect(actions.slice(1, 3).sort()).toEqual(['project.archived', 'project.renamed']);
     expect(actions[3]).toBe('project.created');
-    expect(all.body.actions).toEqual(expect.arrayContaining(['member.added', 'overage_limit.changed', 'project.archived', 'project.created', 'project.renamed']));
+    expect(all.body.actions).toEqual(expect.arrayContaining(['invitation.accepted', 'invitation.created', 'overage_limit.changed', 'project.archived', 'project.created', 'project.renamed']));
     const renamed = all.body.entries.find((e: { action: string }) => e.action === 'project.renamed');
     expect(renamed).toMatchObject({ actor: { id: admin.session!.user.id }, from: { projectId: id, name: 'Alpha' }, to: { projectId: id, name: 'Alpha 2' } });
 

@@ -203,7 +203,7 @@ describe('CSV export at scale', () => {
     const lines = text.split('\r\n');
     expect(lines.at(-1)).toBe('');
     expect(lines).toHaveLength(1 + 100_005 + 1);
-    expect(lines[1]).toBe('2026-06-12T23:59:59.000Z,chat,API,,gpt-4o-mini,10,10,0.008,0');
-    expect(lines[100_005]).toBe('2026-06-11T20:13:15.000Z,chat,API,,gpt-4o-mini,10,10,0.008,0');
+    expect(lines[1]).toBe('2026-06-12T23:59:59.000Z,chat,API,,,gpt-4o-mini,10,10,0.008,0,8');
+    expect(lines[100_005]).toBe('2026-06-11T20:13:15.000Z,chat,API,,,gpt-4o-mini,10,10,0.008,0,8');
   });
 });

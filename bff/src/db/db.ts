@@ -44,6 +44,8 @@ export async function createEmbeddedDb(dataDir: string): Promise<Db> {
     if (!params?.length && text.includes(';')) return (await pglite.exec(text, options)).at(-1) ?? { rows: [], fields: [] };
     return pglite.query(text, params, options);
   }) as typeof pglite.query;
+  // PGlite keeps its state in private fields, which the prototype-derived wrapper cannot read.
+  client.close = () => pglite.close();
   return new Kysely<Database>({ dialect: new PGliteDialect(client) });
 }
 

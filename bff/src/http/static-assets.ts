@@ -10,7 +10,7 @@ const ENCODINGS = [
 /**
  * The built SPA. Files under /assets/ carry a content hash in their name, so they are cached
  * for a year as immutable and served from the brotli/gzip copies written at build time
- * (web/scripts/precompress.mjs), never compressed per request. index.html is `no-cache`: a new
+ * (the precompress plugin in web/vite.config.ts), never compressed per request. index.html is `no-cache`: a new
  * deploy is picked up on the next load.
  */
 export function spaRouter(webDist: string): Router {

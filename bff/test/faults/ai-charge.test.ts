@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { findModel } from '@ai-credits/shared/catalog';
 import { aiContract } from '@ai-credits/shared/contracts/ai';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { orgContract } from '@ai-credits/shared/contracts/org';
@@ -128,5 +129,35 @@ describe('an AI answer that cannot be saved is not charged', () => {
     expect(await usageRows(orgId)).toHaveLength(1);
     expect(await openReservations(orgId)).toEqual([]);
     await expectOrgInvariants(app.db, orgId, clock.now());
+  });
+
+  it('a model answer with NUL characters is saved without them and charged once', async () => {
+    const gpt = findModel('gpt-4o-mini')!;
+    const cases = { testCases: [{ area: 'Check\u0000out', title: 'Saved cart\u0000 survives sign-out', preconditions: 'Two items', steps: ['Sign out\u0000', 'Sign in'], expectedResult: 'Both items are there' }] };
+    const nulModel = await startApp({
+      clock,
+      databaseUrl: scratch.url,
+      overrides: {
+        modelProvider: {
+          model: gpt,
+          // A JSON \u0000 escape in the test cases, a raw NUL in the chat reply.
+          complete: async ({ task }) => ({ text: task === 'chat' ? 'Checkout\u0000 is covered.' : JSON.stringify(cases), inputTokens: 50, outputTokens: 40 }),
+        },
+      },
+    });
+    try {
+      const org = await createOrg(nulModel);
+      const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).body as { id: string };
+      const generated = await org.member.call(aiContract.generateTestCases, { body: { projectId: project.id, requirement: 'A saved cart survives sign-out.' }, headers: { 'idempotency-key': `k-${randomUUID()}` } });
+      expect(generated.status).toBe(201);
+      expect(generated.body.generation.testCases[0]).toMatchObject({ area: 'Checkout', title: 'Saved cart survives sign-out', steps: ['Sign out', 'Sign in'] });
+      const chat = await org.member.call(aiContract.chat, { body: { projectId: project.id, message: 'Is checkout covered?' }, headers: { 'idempotency-key': `k-${randomUUID()}` } });
+      expect(chat.status).toBe(201);
+      expect(chat.body.reply.content).toBe('Checkout is covered.');
+      expect(await usageRows(org.orgId)).toHaveLength(2);
+      await expectOrgInvariants(app.db, org.orgId, clock.now());
+    } finally {
+      await nulModel.close();
+    }
   });
 });

@@ -25,7 +25,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describe.skipIf(!canRunThrowawayCluster)('PostgreSQL restarting under load', () => {
+describe.skipIf(!canRunThrowawayCluster)('PostgreSQL restarting under load', { timeout: 90_000 }, () => {
   it('calls during the restart answer 503 (or 200), the process lives, and everything works after it', async () => {
     const org = await createOrg(app);
     const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).body as { token: string };

@@ -1,9 +1,6 @@
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createServer, request, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { connect, type AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { aiContract } from '@ai-credits/shared/contracts/ai';
@@ -11,6 +8,7 @@ import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { createPostgresDb, type Db } from '../../src/db/db';
+import { buildBff, exitOf, startBff } from '../support/bff-process';
 import { scratchDatabase, waitFor } from '../support/fault-helpers';
 import { createOrg, uniq, type TestApp } from '../support/harness';
 import { expectOrgInvariants } from '../support/ledger-assertions';
@@ -18,8 +16,6 @@ import { expectOrgInvariants } from '../support/ledger-assertions';
 // Issue 9 fault 3: `pnpm start` ran the server through tsx, whose signal relay SIGKILLs the
 // child 30 ms after SIGTERM: most in-flight requests were lost. Now the built JavaScript runs
 // under node and drains on SIGTERM. These tests start the real process group, as production does.
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..');
-
 let scratch: Awaited<ReturnType<typeof scratchDatabase>>;
 let db: Db;
 
@@ -51,22 +47,6 @@ function heldModelProvider() {
       return `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
     },
   };
-}
-
-async function freePort() {
-  const s = createServer();
-  await new Promise<void>((resolve) => s.listen(0, '127.0.0.1', resolve));
-  const { port } = s.address() as AddressInfo;
-  await new Promise((resolve) => s.close(resolve));
-  return port;
-}
-
-interface Bff {
-  baseUrl: string;
-  child: ChildProcess;
-  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
-  log: () => string;
-  signal(sig: NodeJS.Signals): void;
 }
 
 /**
@@ -106,67 +86,8 @@ function recordUsage(baseUrl: string, token: string) {
   return { received: receivedP, status };
 }
 
-/** `pnpm --filter @ai-credits/bff start` (pnpm -> node dist/server.js) in a process group of its own. */
-async function startBff(env: Record<string, string>): Promise<Bff> {
-  const port = await freePort();
-  const child = spawn('pnpm', ['--filter', '@ai-credits/bff', 'start'], {
-    cwd: repoRoot,
-    detached: true,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    env: {
-      ...process.env,
-      NODE_ENV: 'test',
-      DATABASE_URL: scratch.url,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      SEED_DEMO: 'false',
-      WEB_DIST: '',
-      LOG_LEVEL: 'warn',
-      PASSWORD_HASH_COST: '11',
-      ...env,
-    },
-  });
-  let output = '';
-  child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.once('exit', (code, signal) => resolve({ code, signal })));
-  const bff: Bff = {
-    baseUrl: `http://127.0.0.1:${port}`,
-    child,
-    exited,
-    log: () => output,
-    signal: (sig) => {
-      try {
-        process.kill(-child.pid!, sig);
-      } catch {
-        // the group is gone
-      }
-    },
-  };
-  await waitFor(
-    'the BFF to be ready',
-    async () => {
-      if (child.exitCode !== null) throw new Error(`the BFF exited early (${child.exitCode}):\n${output}`);
-      return fetch(`${bff.baseUrl}/api/ready`).then((r) => r.ok, () => false);
-    },
-    30_000,
-  );
-  return bff;
-}
-
-/** Waits for the process group to end; SIGKILLs it after `boundMs` so a failing test never leaves it behind. */
-async function exitOf(bff: Bff, boundMs = 30_000) {
-  const timer = setTimeout(() => bff.signal('SIGKILL'), boundMs);
-  try {
-    return await bff.exited;
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
 beforeAll(async () => {
-  const build = spawnSync('pnpm', ['--filter', '@ai-credits/bff', 'build'], { cwd: repoRoot, encoding: 'utf8', timeout: 120_000 });
-  if (build.status !== 0) throw new Error(`pnpm --filter @ai-credits/bff build failed:\n${build.stdout}\n${build.stderr}`);
+  buildBff();
   scratch = await scratchDatabase();
   db = createPostgresDb(scratch.url, 2);
 }, 180_000);
@@ -175,11 +96,12 @@ afterAll(async () => {
   await scratch?.drop();
 });
 
-describe('graceful shutdown of the built server', () => {
+// Real processes and waits on a 2-core CI machine: a generous bound per test (nothing here is timed).
+describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
   it('SIGTERM to the process group with 100 metering calls and 10 AI generations in flight: all answered, exit 0', async () => {
     const model = heldModelProvider();
     const aiBaseUrl = await model.listen();
-    const bff = await startBff({ AI_BASE_URL: aiBaseUrl, AI_MODEL: 'gpt-4o-mini', AI_API_KEY: 'sk-test' });
+    const bff = await startBff(scratch.url, { AI_BASE_URL: aiBaseUrl, AI_MODEL: 'gpt-4o-mini', AI_API_KEY: 'sk-test' });
     const holder = new pg.Client({ connectionString: scratch.url });
     const monitor = new pg.Client({ connectionString: scratch.url });
     try {
@@ -230,7 +152,7 @@ describe('graceful shutdown of the built server', () => {
   });
 
   it('a client stalled mid-request does not keep the server up past SHUTDOWN_TIMEOUT_MS', async () => {
-    const bff = await startBff({ SHUTDOWN_TIMEOUT_MS: '1000' });
+    const bff = await startBff(scratch.url, { SHUTDOWN_TIMEOUT_MS: '1000' });
     try {
       const { port } = new URL(bff.baseUrl);
       // One client stops halfway through its headers, another halfway through its body.
@@ -255,7 +177,7 @@ describe('graceful shutdown of the built server', () => {
   });
 
   it('a second signal ends the process at once', async () => {
-    const bff = await startBff({ SHUTDOWN_TIMEOUT_MS: '60000' });
+    const bff = await startBff(scratch.url, { SHUTDOWN_TIMEOUT_MS: '60000' });
     try {
       const { port } = new URL(bff.baseUrl);
       const stalled = connect(Number(port), '127.0.0.1', () => stalled.write('GET /api/health HTTP/1.1\r\nHost: x\r\n'));
@@ -271,6 +193,78 @@ describe('graceful shutdown of the built server', () => {
       expect(bff.log()).toContain('second signal: exiting now');
     } finally {
       bff.signal('SIGKILL');
+    }
+  });
+
+  it('the process killed while an AI answer is being saved: nothing is charged, and the same click runs again', async () => {
+    // The save of this message hangs; PostgreSQL notices a vanished client within 200 ms.
+    const admin = new pg.Client({ connectionString: scratch.url });
+    await admin.connect();
+    const dbName = new URL(scratch.url).pathname.slice(1);
+    await admin.query(`alter database "${dbName}" set client_connection_check_interval = '200ms'`);
+    await admin.query(`
+      create or replace function hang_marked_save() returns trigger language plpgsql as $$
+      begin
+        if new.content like '%HANG-THE-SAVE%' then perform pg_sleep(30); end if;
+        return new;
+      end $$;
+      drop trigger if exists hang_marked_save on ai_messages;
+      create trigger hang_marked_save before insert on ai_messages for each row execute function hang_marked_save();`);
+    // A 5 s reservation: a claim abandoned by a dead process is taken over after that long.
+    const env = { RESERVATION_TTL_SECONDS: '5' };
+    let bff = await startBff(scratch.url, env);
+    try {
+      const org = await createOrg({ baseUrl: bff.baseUrl } as TestApp);
+      const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).body as { id: string };
+      const before = await db.selectFrom('organizations').select('balance_mc').where('id', '=', org.orgId).executeTakeFirstOrThrow();
+      const key = `k-${randomUUID()}`;
+      const body = { projectId: project.id, message: 'Which areas lack tests? HANG-THE-SAVE' };
+
+      const killed = org.owner.call(aiContract.chat, { body, headers: { 'idempotency-key': key } }).then(
+        (r) => r.status,
+        () => 'no answer',
+      );
+      await waitFor('the save to hang', async () => {
+        const { rows } = await admin.query(`select 1 from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'`);
+        return rows.length > 0;
+      });
+      bff.signal('SIGKILL');
+      await exitOf(bff);
+      expect(await killed).toBe('no answer');
+      await waitFor('PostgreSQL to end the dead client\'s transaction', async () => {
+        const { rows } = await admin.query(`select 1 from pg_stat_activity where datname = current_database() and wait_event = 'PgSleep'`);
+        return rows.length === 0;
+      });
+      // Nothing of the killed call was kept: no usage, no charge.
+      expect(await db.selectFrom('usage_records').select('id').where('org_id', '=', org.orgId).execute()).toEqual([]);
+      expect(await db.selectFrom('organizations').select('balance_mc').where('id', '=', org.orgId).executeTakeFirstOrThrow()).toEqual(before);
+
+      await admin.query('alter table ai_messages disable trigger hang_marked_save');
+      bff = await startBff(scratch.url, env);
+      const client = org.owner;
+      Object.assign(client, { baseUrl: bff.baseUrl });
+      // The same click: "already running" (409) while the dead process's claim is fresh, then it runs again. Never 422.
+      let retried = await client.call(aiContract.chat, { body, headers: { 'idempotency-key': key } });
+      const statuses = [retried.status];
+      await waitFor(
+        'the abandoned claim to go stale',
+        async () => {
+          if (retried.status !== 409) return true;
+          retried = await client.call(aiContract.chat, { body, headers: { 'idempotency-key': key } });
+          statuses.push(retried.status);
+          return false;
+        },
+        30_000,
+      );
+      expect(statuses.filter((st) => st !== 409)).toEqual([201]);
+      const again = await client.call(aiContract.chat, { body, headers: { 'idempotency-key': key } });
+      expect(again.body).toEqual(retried.body);
+
+      expect(await db.selectFrom('usage_records').select('idempotency_key').where('org_id', '=', org.orgId).execute()).toEqual([{ idempotency_key: `app:${key}` }]);
+      await expectOrgInvariants(db, org.orgId, new Date());
+    } finally {
+      bff.signal('SIGKILL');
+      await admin.end();
     }
   });
 });

@@ -62,9 +62,18 @@ describe('concurrent payment events for one org', () => {
     const purchases = await openPurchases(org, 50);
     const { webhookSecret, keySecret } = await sandboxSecrets(app);
 
+    // The gateway has the payments too, so the reconciliation sweep grants as well (once the
+    // purchases are old enough for it to ask).
+    const payments = purchases.map((p, i) => payment(org, p.orderId, 1000 + i));
+    await app.db
+      .insertInto('sandbox_payments')
+      .values(payments.map((pay) => ({ org_id: org.orgId, id: pay.id, order_id: pay.order_id, amount_cents: 1000n, currency: 'USD', status: 'captured' as const, method: 'card', error_description: null, created_at: clock.now() })))
+      .execute();
+    clock.advance(5 * 60_000);
+
     const calls: Promise<{ status: number; what: string }>[] = [];
     purchases.forEach((p, i) => {
-      const pay = payment(org, p.orderId, 1000 + i);
+      const pay = payments[i]!;
       const callback = {
         razorpay_order_id: p.orderId,
         razorpay_payment_id: pay.id,
@@ -77,8 +86,8 @@ describe('concurrent payment events for one org', () => {
         postWebhook(app, signedWebhook(webhookSecret, 'order.paid', { payment: pay, order })).then((r) => ({ status: r.status, what: 'order.paid' })),
       );
     });
-    // The reconciliation sweep runs among them too (it takes the same locks).
-    const sweeps = [app.services.billing.reconcile({ limit: 500 }), app.services.ledger.sweep()];
+    // Sweeps run among them (they take the same locks).
+    const sweeps = [app.services.billing.reconcile({ limit: 500 }), app.services.billing.reconcile({ limit: 500 }), app.services.ledger.sweep()];
     const results = await Promise.all(calls);
     await Promise.all(sweeps);
 

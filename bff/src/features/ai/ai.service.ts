@@ -45,6 +45,14 @@ function assertStorable(fields: Record<string, string>) {
   }
 }
 
+/** `value` with every NUL character removed from its strings, however deep. */
+function withoutNul<T>(value: T): T {
+  if (typeof value === 'string') return value.replaceAll('\u0000', '') as T;
+  if (Array.isArray(value)) return value.map(withoutNul) as T;
+  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v)])) as T;
+  return value;
+}
+
 const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 const toTestCase = (t: {
@@ -183,8 +191,9 @@ export function createAiService(deps: AiDeps) {
     });
     try {
       const completion = await provider.complete({ task: useCase, messages, maxOutputTokens: prompts.MAX_OUTPUT_TOKENS[useCase] });
-      // PostgreSQL text and jsonb cannot hold NUL: a model that writes one still gets its answer saved.
-      const parsed = parse(completion.text.replaceAll('\u0000', ''));
+      // PostgreSQL text and jsonb cannot hold NUL: a model that writes one (raw, or as a JSON
+      // \u0000 escape) still gets its answer saved.
+      const parsed = withoutNul(parse(completion.text.replaceAll('\u0000', '')));
       const settleInput = {
         orgId: caller.orgId,
         reservationId: reservation.id,

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type Transaction } from 'kysely';
+import { escapeLiteral } from 'pg';
 import type { Database, GrantSource, LedgerEntryType, ReservationStatus } from '../../db/database';
 import { notFound } from '../../http/http-error';
 
@@ -289,13 +290,21 @@ export interface BatchWrites {
 const toJson = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
 /**
- * All of a batch's writes in ONE statement (data-modifying CTEs over one jsonb parameter): one
+ * All of a batch's writes in ONE statement (data-modifying CTEs over one jsonb value): one
  * round trip under the org lock however many operations the batch holds. Every CTE runs to
  * completion; foreign keys are checked at the end of the statement.
+ *
+ * The jsonb is sent as an escaped literal, not a parameter, so the statement goes in the simple
+ * protocol and `commit` can follow it in the same message (`commit: true`): the batch's last
+ * round trip writes and commits. If the statement fails, PostgreSQL skips the `commit` and the
+ * caller rolls back.
  */
-export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites) {
-  const closedIds = w.closedReservations.map((r) => r.id);
+export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites, options: { commit: boolean }) {
   const j = toJson({
+    orgId,
+    at,
+    expireStale: w.expireStale,
+    balanceMc: w.balanceMc,
     newReservations: w.newReservations,
     closed: w.closedReservations,
     usages: w.usages.map((u) => ({ ...u, allocations: JSON.parse(u.allocations) as unknown })),
@@ -304,11 +313,14 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
     ledger: w.ledger,
     idempotency: w.idempotency,
   });
-  await sql`
-    with p as (select ${j}::jsonb as j),
+  const text = `
+    with input as (select ${escapeLiteral(j)}::jsonb as j),
+    p as (select j, (j->>'orgId')::uuid as org, (j->>'at')::timestamptz as at from input),
     expired as (
-      update reservations set status = 'expired', closed_at = ${at}
-      where ${w.expireStale} and org_id = ${orgId} and status = 'open' and expires_at <= ${at} and id <> all(${closedIds}::uuid[])),
+      update reservations r set status = 'expired', closed_at = p.at
+      from p
+      where (p.j->>'expireStale')::boolean and r.org_id = p.org and r.status = 'open' and r.expires_at <= p.at
+        and r.id not in (select c.id from jsonb_populate_recordset(null::reservations, p.j->'closed') c)),
     new_reservations as (
       insert into reservations (org_id, id, status, user_id, project_id, api_key_id, source, use_case, model, estimate_mc, usage_id, created_at, expires_at, closed_at)
       select org_id, id, status, user_id, project_id, api_key_id, source, use_case, model, estimate_mc, usage_id, created_at, expires_at, closed_at
@@ -316,7 +328,7 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
     closed as (
       update reservations r set status = v.status, closed_at = v.closed_at, usage_id = v.usage_id
       from p, jsonb_populate_recordset(null::reservations, p.j->'closed') v
-      where r.org_id = ${orgId} and r.id = v.id),
+      where r.org_id = p.org and r.id = v.id),
     usages as (
       insert into usage_records (org_id, id, occurred_at, user_id, project_id, api_key_id, source, use_case, model, rate_version,
         input_mc_per_1k, output_mc_per_1k, input_tokens, output_tokens, charged_mc, overage_mc, allocations, reservation_id, idempotency_key)
@@ -326,7 +338,7 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
     grants_spent as (
       update grants g set remaining_mc = v.remaining_mc
       from p, jsonb_populate_recordset(null::grants, p.j->'grants') v
-      where g.org_id = ${orgId} and g.id = v.id),
+      where g.org_id = p.org and g.id = v.id),
     daily as (
       insert into usage_daily (org_id, day, use_case, model, user_id, project_id, charged_mc, calls)
       select org_id, day, use_case, model, user_id, project_id, charged_mc, calls
@@ -343,8 +355,10 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
       select org_id, key, operation, request_hash, status_code, response, created_at
       from p, jsonb_populate_recordset(null::idempotency_keys, p.j->'idempotency')),
     org as (
-      update organizations set balance_mc = ${w.balanceMc}::bigint where id = ${orgId} and ${w.balanceMc}::bigint is not null)
-    select 1`.execute(trx);
+      update organizations o set balance_mc = (p.j->>'balanceMc')::bigint
+      from p where o.id = p.org and p.j->>'balanceMc' is not null)
+    select 1${options.commit ? ';\n    commit' : ''}`;
+  await sql.raw(text).execute(trx);
 }
 
 /**
@@ -352,8 +366,11 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
  * own, so this one's snapshot sees every batch committed before the lock was granted).
  */
 export async function readBatchState(trx: Q, orgId: string, at: Date, keys: string[], reservationIds: string[]) {
-  const { rows } = await sql<{ held: string; grants: { id: string; remaining: string }[]; idem: { key: string; operation: string; request_hash: string; response: unknown }[]; res: Record<string, string | null>[] }>`
+  const { rows } = await sql<{ org: Record<string, string | boolean> | null; held: string; grants: { id: string; remaining: string }[]; idem: { key: string; operation: string; request_hash: string; response: unknown }[]; res: Record<string, string | null>[] }>`
     select
+      (select json_build_object('id', id, 'created_at', created_at, 'period_start', period_start, 'period_end', period_end,
+          'balance_mc', balance_mc::text, 'ai_enabled', ai_enabled, 'overage_limit_mc', overage_limit_mc::text)
+        from organizations where id = ${orgId}) as org,
       (select coalesce(sum(estimate_mc), 0) from reservations
         where org_id = ${orgId} and status = 'open' and expires_at > ${at})::text as held,
       (select coalesce(json_agg(json_build_object('id', id, 'remaining', remaining_mc::text)
@@ -366,7 +383,17 @@ export async function readBatchState(trx: Q, orgId: string, at: Date, keys: stri
           'created_at', created_at, 'expires_at', expires_at, 'closed_at', closed_at)), '[]')
         from reservations where org_id = ${orgId} and id = any(${reservationIds}::uuid[])) as res`.execute(trx);
   const row = rows[0]!;
+  const org = row.org;
   return {
+    org: org && {
+      id: org.id as string,
+      created_at: new Date(org.created_at as string),
+      period_start: new Date(org.period_start as string),
+      period_end: new Date(org.period_end as string),
+      balance_mc: BigInt(org.balance_mc as string),
+      ai_enabled: org.ai_enabled as boolean,
+      overage_limit_mc: BigInt(org.overage_limit_mc as string),
+    },
     held: BigInt(row.held),
     grants: row.grants.map((g) => ({ id: g.id, remaining: BigInt(g.remaining) })),
     idempotency: row.idem,
@@ -390,3 +417,6 @@ export async function readBatchState(trx: Q, orgId: string, at: Date, keys: stri
     ),
   };
 }
+
+/** What the ledger needs of the org row it locked. */
+export type LockedOrgRow = Pick<Awaited<ReturnType<typeof lockOrg>>, 'id' | 'created_at' | 'period_start' | 'period_end' | 'balance_mc' | 'ai_enabled' | 'overage_limit_mc'>;

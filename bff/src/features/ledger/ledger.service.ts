@@ -1,10 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { Transaction } from 'kysely';
+import { sql, type Transaction } from 'kysely';
 import { findModel, MONTHLY_ALLOWANCE_MC, costMc, overageInvoiceFor, type UseCase } from '@ai-credits/shared/catalog';
 import type { Reservation } from '@ai-credits/shared/contracts/credits';
 import type { Database, ReservationStatus } from '../../db/database';
 import type { Db } from '../../db/db';
-import { HttpError } from '../../http/http-error';
+import { HttpError, notFound } from '../../http/http-error';
 import { minBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import { billingPeriodAt } from '@ai-credits/shared/billing-period';
@@ -82,6 +82,8 @@ type LedgerOp =
   | { kind: 'record'; input: RecordInput };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+type BatchState = Awaited<ReturnType<typeof repo.readBatchState>>;
 
 interface OrgState {
   id: string;
@@ -190,8 +192,14 @@ export function createLedgerService(deps: LedgerDeps) {
     await grantAllowance(ctx);
   }
 
-  async function lockedIn<T>(trx: Transaction<Database>, orgId: string, fn: (ctx: LockedOrg) => Promise<T>): Promise<T> {
-    const row = await repo.lockOrg(trx, orgId);
+  /** `locked`: the org row as read after the caller took the lock itself, and the time it used. */
+  async function lockedIn<T>(
+    trx: Transaction<Database>,
+    orgId: string,
+    fn: (ctx: LockedOrg) => Promise<T>,
+    locked?: { row: repo.LockedOrgRow; now: Date },
+  ): Promise<T> {
+    const row = locked?.row ?? (await repo.lockOrg(trx, orgId));
     const ctx = new LockedOrg(
       trx,
       {
@@ -203,7 +211,7 @@ export function createLedgerService(deps: LedgerDeps) {
         aiEnabled: row.ai_enabled,
         overageLimitMc: BigInt(row.overage_limit_mc),
       },
-      clock.now(),
+      locked?.now ?? clock.now(),
     );
     await rollOver(ctx);
     const result = await fn(ctx);
@@ -247,12 +255,11 @@ export function createLedgerService(deps: LedgerDeps) {
    * overdraws); the writes go out as one set-based statement per table. An operation that
    * fails (402, 404, 409, 422) has no effect and stores no idempotency record.
    */
-  async function applyOps(ctx: LockedOrg, ops: LedgerOp[]): Promise<Outcome[]> {
+  async function applyOps(ctx: LockedOrg, ops: LedgerOp[], options: { preRead?: BatchState; commit?: boolean } = {}): Promise<Outcome[]> {
     const { trx, org, now } = ctx;
     const orgDirtyBefore = ctx.dirty;
-    const keys = [...new Set(ops.flatMap((o) => (o.input.idempotencyKey ? [o.input.idempotencyKey] : [])))];
-    const reservationIds = [...new Set(ops.flatMap((o) => (o.kind === 'settle' || o.kind === 'release') && UUID.test(o.input.reservationId) ? [o.input.reservationId] : []))];
-    const read = await repo.readBatchState(trx, org.id, now, keys, reservationIds);
+    // Read before the rollover ran in this transaction: stale, read again.
+    const read = options.preRead && !orgDirtyBefore ? options.preRead : await readFor(trx, org.id, now, ops);
     let held = read.held;
     const grants = read.grants;
     const reservations = new Map(read.reservations.map((r) => [r.id, r]));
@@ -444,9 +451,15 @@ export function createLedgerService(deps: LedgerDeps) {
       ledger: w.ledger,
       idempotency: w.idempotency,
       balanceMc: writeOrg ? org.balanceMc : null,
-    });
+    }, { commit: Boolean(options.commit) && !orgDirtyBefore });
     if (writeOrg) ctx.dirty = false;
     return outcomes;
+  }
+
+  function readFor(trx: Transaction<Database>, orgId: string, now: Date, ops: LedgerOp[]) {
+    const keys = [...new Set(ops.flatMap((o) => (o.input.idempotencyKey ? [o.input.idempotencyKey] : [])))];
+    const reservationIds = [...new Set(ops.flatMap((o) => (o.kind === 'settle' || o.kind === 'release') && UUID.test(o.input.reservationId) ? [o.input.reservationId] : []))];
+    return repo.readBatchState(trx, orgId, now, keys, reservationIds);
   }
 
   /** One operation inside the caller's transaction (no batching): its error rolls the caller back. */
@@ -462,25 +475,61 @@ export function createLedgerService(deps: LedgerDeps) {
 
   const batcher = createGroupCommit<LedgerOp>({
     maxBatch: 500,
+    /**
+     * Three round trips a batch: `begin` and the row lock in one message; one read (with the org
+     * row); the writes and `commit` in one message. With an afterApply hook (or the test hook)
+     * the commit is a message of its own, after them.
+     */
     run: (orgId, take) =>
-      db.transaction().execute(async (trx) => {
-        let items: ReturnType<typeof take> = [];
-        const outcomes = await lockedIn(trx, orgId, (ctx) => {
+      db.connection().execute(async (conn) => {
+        const trx = conn as unknown as Transaction<Database>;
+        if (!UUID.test(orgId)) throw notFound('Organization');
+        let open = false;
+        try {
+          // simple protocol, no parameters: orgId is a checked UUID
+          await sql.raw(`begin; select 1 from organizations where id = '${orgId}' for update`).execute(conn);
+          open = true;
           // Taken only now that this transaction holds the org lock: everything queued so far.
-          items = take();
-          return applyOps(ctx, items.map((i) => i.op));
-        });
-        for (const [i, item] of items.entries()) {
-          const outcome = outcomes[i]!;
-          if (!item.afterApply || !outcome.ok || outcome.replay) continue;
-          try {
-            await item.afterApply(trx, outcome.value);
-          } catch (error) {
-            throw new AfterApplyFailed(i, error);
+          const items = take();
+          const ops = items.map((i) => i.op);
+          const now = clock.now();
+          const preRead = await readFor(trx, orgId, now, ops);
+          if (!preRead.org) throw notFound('Organization');
+          const separateCommit = items.some((i) => i.afterApply) || testing.beforeCommit !== undefined;
+          let committed = false;
+          const outcomes = await lockedIn(
+            trx,
+            orgId,
+            async (ctx) => {
+              const commit = !separateCommit && !ctx.dirty;
+              const result = await applyOps(ctx, ops, { preRead, commit });
+              committed = commit;
+              return result;
+            },
+            { row: preRead.org, now },
+          );
+          if (committed) {
+            open = false;
+            return outcomes;
           }
+          for (const [i, item] of items.entries()) {
+            const outcome = outcomes[i]!;
+            if (!item.afterApply || !outcome.ok || outcome.replay) continue;
+            try {
+              await item.afterApply(trx, outcome.value);
+            } catch (error) {
+              throw new AfterApplyFailed(i, error);
+            }
+          }
+          await testing.beforeCommit?.(trx, items.length);
+          await sql`commit`.execute(conn);
+          open = false;
+          return outcomes;
+        } catch (error) {
+          // a dead connection cannot roll back; PostgreSQL already has
+          if (open) await sql`rollback`.execute(conn).catch(() => undefined);
+          throw error;
         }
-        await testing.beforeCommit?.(trx, items.length);
-        return outcomes;
       }),
   });
 
