@@ -21,9 +21,13 @@ interface Observation {
   step: string;
   status: number;
   code: string | null;
+  /** The words of the refusals the product rules define (shared/ledger-rules.ts, errors.ts). */
+  message?: string;
   shape: unknown;
   csvHeader?: string;
 }
+
+const SAME_WORDS = new Set(['VALIDATION_FAILED', 'INSUFFICIENT_CREDITS', 'OVERAGE_LIMIT_REACHED', 'AI_DISABLED', 'IDEMPOTENCY_KEY_REUSED', 'UNKNOWN_MODEL', 'PAYMENT_FAILED']);
 
 /** The structure of a JSON value: keys and types, the first element of each array. */
 function shapeOf(value: unknown): unknown {
@@ -49,6 +53,7 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
       step,
       status: res.status,
       code: error.success ? error.data.error.code : null,
+      ...(error.success && SAME_WORDS.has(error.data.error.code) ? { message: error.data.error.message } : {}),
       shape: csv ? 'csv' : shapeOf(res.body),
       ...(csv ? { csvHeader: res.text.split('\r\n')[0] } : {}),
     });
@@ -79,6 +84,9 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   const afterBuy = await step('summary after buying', creditsContract.summary);
   expect(afterBuy.body.balanceMc, baseUrl).toBe(1_300_000);
   await step('billing history', billingContract.history);
+  const declined = await step('buy again: create order', billingContract.createPurchase, { body: { bundleId: 'professional' } });
+  await step('buy again: card declined', billingContract.sandboxPay, { body: { purchaseId: declined.body.purchaseId, outcome: 'failure' } });
+  await step('summary after the declined card', creditsContract.summary);
   await step('unknown bundle', billingContract.createPurchase, { body: { bundleId: 'gold' } });
 
   // Meter usage.

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z, type ZodError } from 'zod';
 
 /** Every error the API can answer with. The BFF serialises them as `{ error: { code, message } }`. */
 export const ERROR_CODES = [
@@ -37,3 +37,14 @@ export const ApiErrorSchema = z.object({
   error: z.object({ code: ErrorCodeSchema, message: z.string() }),
 });
 export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
+
+/** A refused request body/query in words (the BFF's 400 VALIDATION_FAILED message; the mock's too). */
+export function describeZodError(error: Pick<ZodError, 'issues'>): string {
+  return error.issues
+    .slice(0, 5)
+    .map((i) => {
+      const where = i.path.length ? i.path.join('.') : 'request';
+      return i.code === 'unrecognized_keys' ? `${where}: unknown field(s) ${i.keys.join(', ')}` : `${where}: ${i.message}`;
+    })
+    .join('; ');
+}

@@ -3,16 +3,7 @@ import type { ErrorRequestHandler } from 'express';
 import { ZodError } from 'zod';
 import { isDatabaseUnavailable } from '../db/db-errors';
 import { HttpError } from './http-error';
-
-function describeZod(error: ZodError): string {
-  return error.issues
-    .slice(0, 5)
-    .map((i) => {
-      const where = i.path.length ? i.path.join('.') : 'request';
-      return i.code === 'unrecognized_keys' ? `${where}: unknown field(s) ${i.keys.join(', ')}` : `${where}: ${i.message}`;
-    })
-    .join('; ');
-}
+import { describeZodError } from '@ai-credits/shared/errors';
 
 /** Seconds a client should wait before retrying a 503 DATABASE_UNAVAILABLE. */
 const DATABASE_RETRY_AFTER_SECONDS = 5;
@@ -48,7 +39,7 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, _ne
   } else if (err instanceof ZodError) {
     status = 400;
     code = 'VALIDATION_FAILED';
-    message = describeZod(err);
+    message = describeZodError(err);
   } else if (bodyParserType === 'entity.too.large') {
     status = 413;
     code = 'PAYLOAD_TOO_LARGE';

@@ -1,7 +1,8 @@
 import { HttpResponse } from 'msw';
 import type { Endpoint, ResponseInputOf } from '../api';
 import type { Role } from '../contracts/auth';
-import type { ErrorCode } from '../errors';
+import type { ZodError } from 'zod';
+import { describeZodError, type ErrorCode } from '../errors';
 import type { Refusal } from '../ledger-rules';
 import { sessionOf, type MockStore } from './store';
 
@@ -31,11 +32,9 @@ export async function bodyOf(request: Request): Promise<unknown> {
   return request.json().catch(() => undefined);
 }
 
-/** The first zod issue as the BFF words it (`path: message`). */
-export function validationFailed(error: { issues: readonly { path: readonly PropertyKey[]; message: string }[] }) {
-  const issue = error.issues[0];
-  const path = issue?.path.map(String).join('.');
-  return apiError(400, 'VALIDATION_FAILED', issue ? (path ? `${path}: ${issue.message}` : issue.message) : 'Invalid request');
+/** 400 VALIDATION_FAILED in the BFF's words (shared/errors.ts). */
+export function validationFailed(error: Pick<ZodError, 'issues'>) {
+  return apiError(400, 'VALIDATION_FAILED', describeZodError(error));
 }
 
 /**
