@@ -145,3 +145,19 @@ describe('the catch-alls answer only this API', () => {
     expect((await call('GET', creditsContract.summary.path)).status).toBe(200);
   });
 });
+
+describe('scenarios from the URL', () => {
+  it('reads the scenario and its options from a query string', async () => {
+    const { scenarioFromSearch } = await import('../src/testing');
+    expect(scenarioFromSearch('?scenario=slowNetwork&delay=300&role=admin&fail=GET%20/api/credits/charts')).toEqual({
+      scenario: 'slowNetwork',
+      options: { delayMs: 300, role: 'admin', failEndpoint: 'GET /api/credits/charts' },
+    });
+    expect(scenarioFromSearch('?scenario=nope', 'member')).toEqual({ scenario: 'member', options: {} });
+  });
+
+  it('a delayed response still arrives with its body (slow network)', async () => {
+    server.use(...createHandlers('slowNetwork', { now: NOW, delayMs: 5 }));
+    expect((await summary()).balanceMc).toBe(1_082_500);
+  });
+});
