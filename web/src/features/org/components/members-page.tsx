@@ -27,7 +27,8 @@ function emailError(value: string): string | null {
 export function MembersPage() {
   const { data: session } = useSuspenseQuery(sessionQueries.current());
   const manager = session.role === 'owner' || session.role === 'admin';
-  const members = useQuery(orgQueries.members());
+  // Fresh on every visit: someone may have accepted an invitation since the list was cached.
+  const members = useQuery({ ...orgQueries.members(), refetchOnMount: 'always' });
 
   return (
     <div className="page">
@@ -250,7 +251,7 @@ function MemberRow({ member, owner, me }: { member: Member; owner: boolean; me: 
 }
 
 function PendingInvitations({ role }: { role: Role }) {
-  const invitations = useQuery(orgQueries.invitations());
+  const invitations = useQuery({ ...orgQueries.invitations(), refetchOnMount: 'always' });
   return (
     <section className="card" aria-labelledby="invitations-title">
       <h2 id="invitations-title" className="section-title">
