@@ -147,8 +147,8 @@ function InviteForm({ inviterRole }: { inviterRole: Role }) {
 function IssuedLink({ issued, verb }: { issued: IssuedInvitation; verb: string }) {
   const link = `${window.location.origin}${issued.acceptUrl}`;
   return (
-    <div className="field-success org-issued" role="status">
-      <p>
+    <div className="org-issued" role="status">
+      <p className="field-success">
         {verb} to {issued.invitation.email}. The email with the link is listed under <Link to="/settings/emails">Sent emails</Link>.
       </p>
       <p className="muted">You can also hand the link over yourself; it is shown only now and works once:</p>
