@@ -80,6 +80,7 @@ test('the owner invites a member who accepts from the emailed link and runs a te
 
   // The owner sees the new member, no longer pending.
   await nav.getByRole('link', { name: 'Members' }).click();
-  await expect(page.getByRole('table', { name: 'Members' }).getByText('Ivy Invitee')).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Members' }).getByText('Ivy Invitee', { exact: true })).toBeVisible();
+  await expect(page.getByRole('table', { name: 'Members' }).getByLabel('Role of Ivy Invitee')).toHaveValue('member');
   await expect(page.getByText('No pending invitations')).toBeVisible();
 });
