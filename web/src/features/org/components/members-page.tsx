@@ -151,7 +151,7 @@ function IssuedLink({ issued, verb }: { issued: IssuedInvitation; verb: string }
       <p className="field-success">
         {verb} to {issued.invitation.email}. The email with the link is listed under <Link to="/settings/emails">Sent emails</Link>.
       </p>
-      <p className="muted">You can also hand the link over yourself; it is shown only now and works once:</p>
+      <p className="field-hint">You can also hand the link over yourself; it is shown only now and works once:</p>
       <code className="org-link">{link}</code>
     </div>
   );
