@@ -223,6 +223,16 @@ describe('without SMTP_URL the outbox is the test-mode mailbox', () => {
     expect(JSON.stringify(other.body)).not.toContain(created.body.acceptToken);
   });
 
+  it('a refused invitation (already pending) queues no second email', async () => {
+    const a = await createOrg(outboxApp);
+    const email = `${uniq('twice-')}@example.test`;
+    expect((await a.owner.call(orgContract.createInvitation, { body: { email, role: 'member' } })).status).toBe(201);
+    const again = await a.owner.call(orgContract.createInvitation, { body: { email, role: 'member' } });
+    expect(again.status).toBe(409);
+    const rows = await outboxApp.db.selectFrom('email_outbox').select('id').where('org_id', '=', a.orgId).where('to_address', '=', email).execute();
+    expect(rows).toHaveLength(1);
+  });
+
   it('nothing is sent and the dispatcher is a no-op', async () => {
     expect(outboxApp.services.email.mode).toBe('outbox');
     expect(await outboxApp.services.email.dispatch()).toEqual({ sent: 0, failed: 0 });
