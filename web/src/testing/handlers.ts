@@ -3,7 +3,7 @@ import type { Endpoint, ResponseInputOf } from '@ai-credits/shared/api';
 import { MC_PER_CREDIT } from '@ai-credits/shared/catalog';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { ChartsQuerySchema, creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageRow } from '@ai-credits/shared/contracts/credits';
-import { orgContract } from '@ai-credits/shared/contracts/org';
+import { orgContract, type Invitation } from '@ai-credits/shared/contracts/org';
 import type { ErrorCode } from '@ai-credits/shared/errors';
 import { createAiHandlers } from './ai-handlers';
 import { createBillingHandlers } from './billing-handlers';
@@ -120,6 +120,25 @@ function authHandlers(db: MockDb): HttpHandler[] {
   ];
 }
 
+function invitationOfToken(db: MockDb, token: string): Invitation | undefined {
+  return db.invitations?.find((i) => token.startsWith(`mock-invitation-token-${i.id}`));
+}
+
+/** The mock has no SMTP: invitations land in the test-mode mailbox, as in the BFF without SMTP_URL. */
+function mailInvitation(db: MockDb, invitation: Invitation, token: string) {
+  (db.emails ??= []).unshift({
+    id: nextId(),
+    kind: 'invitation',
+    to: invitation.email,
+    subject: `You are invited to ${db.org.name} on AI Credits`,
+    text: `Open this link to accept (it works once):\n${globalThis.location?.origin ?? ''}/invitations/accept#token=${token}`,
+    createdAt: db.now.toISOString(),
+    sentAt: null,
+    attempts: 0,
+    lastError: null,
+  });
+}
+
 function orgHandlers(db: MockDb): HttpHandler[] {
   return [
     http.get(url(orgContract.listMembers), ({ request }) => requireSession(db, request) ?? json(orgContract.listMembers, { members: db.members })),
@@ -144,7 +163,54 @@ function orgHandlers(db: MockDb): HttpHandler[] {
       };
       (db.invitations ??= []).unshift(invitation);
       const token = `mock-invitation-token-${invitation.id}`;
+      mailInvitation(db, invitation, token);
       return json(orgContract.createInvitation, { invitation, acceptToken: token, acceptUrl: `/invitations/accept#token=${token}` }, 201);
+    }),
+    http.post(url(orgContract.resendInvitation), ({ request, params }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner', 'admin'] });
+      if (denied) return denied;
+      const invitation = db.invitations?.find((i) => i.id === params.invitationId);
+      if (!invitation) return apiError(404, 'NOT_FOUND', 'Invitation not found');
+      const token = `mock-invitation-token-${invitation.id}-${nextId().slice(-4)}`;
+      mailInvitation(db, invitation, token);
+      return json(orgContract.resendInvitation, { invitation, acceptToken: token, acceptUrl: `/invitations/accept#token=${token}` });
+    }),
+    http.delete(url(orgContract.revokeInvitation), ({ request, params }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner', 'admin'] });
+      if (denied) return denied;
+      const before = db.invitations?.length ?? 0;
+      db.invitations = (db.invitations ?? []).filter((i) => i.id !== params.invitationId);
+      return db.invitations.length === before ? apiError(404, 'NOT_FOUND', 'Invitation not found') : new HttpResponse(null, { status: 204 });
+    }),
+    http.get(url(orgContract.listEmails), ({ request }) => {
+      const denied = requireSession(db, request, { roles: ['owner', 'admin'] });
+      return denied ?? json(orgContract.listEmails, { mode: 'outbox', emails: db.emails ?? [] });
+    }),
+    // Tokens are `mock-invitation-token-<invitation id>[...]`; a revoked or unknown one is not found.
+    http.post(url(orgContract.lookupInvitation), async ({ request }) => {
+      const parsed = orgContract.lookupInvitation.body.safeParse(await bodyOf(request));
+      const invitation = parsed.success ? invitationOfToken(db, parsed.data.token) : undefined;
+      if (!invitation) return apiError(404, 'NOT_FOUND', 'Invitation not found');
+      return json(orgContract.lookupInvitation, {
+        orgName: db.org.name,
+        email: invitation.email,
+        role: invitation.role,
+        expiresAt: invitation.expiresAt,
+        accountExists: db.passwords.has(invitation.email),
+      });
+    }),
+    http.post(url(orgContract.acceptInvitation), async ({ request }) => {
+      const parsed = orgContract.acceptInvitation.body.safeParse(await bodyOf(request));
+      const invitation = parsed.success ? invitationOfToken(db, parsed.data.token) : undefined;
+      if (!parsed.success || !invitation) return apiError(404, 'NOT_FOUND', 'Invitation not found');
+      if (!parsed.data.name || !parsed.data.password) return apiError(400, 'VALIDATION_FAILED', 'name, password: choose your name and a password for your new account');
+      const member = { userId: nextId(), email: invitation.email, name: parsed.data.name, role: invitation.role, joinedAt: db.now.toISOString() };
+      db.members.push(member);
+      db.passwords.set(member.email, parsed.data.password);
+      db.invitations = (db.invitations ?? []).filter((i) => i.id !== invitation.id);
+      db.signedIn = true;
+      db.userId = member.userId;
+      return json(orgContract.acceptInvitation, sessionOf(db));
     }),
     http.patch(url(orgContract.changeRole), async ({ request, params }) => {
       const denied = requireSession(db, request, { write: true, roles: ['owner'] });

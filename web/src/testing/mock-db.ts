@@ -1,7 +1,7 @@
 import { MC_PER_CREDIT, MODELS, OVERAGE_CENTS_PER_CREDIT, LOW_BALANCE_MC, MONTHLY_ALLOWANCE_MC, costMc, type UseCase, USE_CASES } from '@ai-credits/shared/catalog';
 import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import type { CreditSummary, UsageCharts, UsageRow } from '@ai-credits/shared/contracts/credits';
-import type { AuditEntry, Invitation, Member, Project } from '@ai-credits/shared/contracts/org';
+import type { AuditEntry, Invitation, Member, OutboxEmail, Project } from '@ai-credits/shared/contracts/org';
 import { forecastCredits } from '@ai-credits/shared/forecast';
 import type { ScenarioName } from './scenarios';
 
@@ -32,6 +32,8 @@ export interface MockDb {
   audit: AuditEntry[];
   /** Pending invitations (created by the mock; none in the scenarios). */
   invitations?: Invitation[];
+  /** The test-mode mailbox (no SMTP in the mock), newest first. */
+  emails?: OutboxEmail[];
 }
 
 export const DEFAULT_PASSWORD = 'password123';
