@@ -49,6 +49,14 @@ const EnvSchema = z.object({
   /** Production opt-ins: the sandbox gateway (no real money) and the offline demo model are refused in production unless set. */
   ALLOW_SANDBOX_PAYMENTS: z.stringbool().default(false),
   ALLOW_DEMO_MODEL: z.stringbool().default(false),
+  /** SMTP server emails are sent through (smtp://user:pass@host:587, smtps://...); without it emails stay in the outbox ("test mode"). */
+  SMTP_URL: z.string().url().refine((v) => /^smtps?:\/\//.test(v), 'an smtp:// or smtps:// URL').optional(),
+  /** The From of every email. */
+  EMAIL_FROM: z.string().min(3).default('AI Credits <no-reply@ai-credits.local>'),
+  /** Where people open the app: the base of links in emails (invitations). Without it, the inviting browser's origin. */
+  PUBLIC_URL: z.string().url().optional(),
+  /** Production opt-in: no SMTP_URL, so emails are only kept in the outbox and shown in the app ("test mode"). */
+  ALLOW_OUTBOX_EMAIL: z.stringbool().default(false),
   /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before their connections are closed. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
@@ -73,6 +81,9 @@ export function productionProblems(env: Env): string[] {
   }
   if (!env.AI_BASE_URL && !env.ALLOW_DEMO_MODEL) {
     problems.push('ALLOW_DEMO_MODEL: no AI_BASE_URL, so AI features would answer with the offline demo model; set AI_BASE_URL (and AI_API_KEY, AI_MODEL), or ALLOW_DEMO_MODEL=true');
+  }
+  if (!env.SMTP_URL && !env.ALLOW_OUTBOX_EMAIL) {
+    problems.push('ALLOW_OUTBOX_EMAIL: no SMTP_URL, so emails (invitations, receipts, invoices, alerts) would only be kept in the outbox and shown in the app; set SMTP_URL (and EMAIL_FROM), or ALLOW_OUTBOX_EMAIL=true');
   }
   for (const name of ['RAZORPAY_KEY_SECRET', 'RAZORPAY_WEBHOOK_SECRET', 'AI_API_KEY'] as const) {
     const value = env[name];

@@ -47,6 +47,9 @@ const graceful = closeWithGrace(
     app.lifecycle.draining = true;
     const [{ forced }] = await Promise.all([drainHttpServer(server, env.SHUTDOWN_TIMEOUT_MS), stopSweeps()]);
     if (forced) logger.warn('closed connections still open at the shutdown deadline');
+    // A request drained last may have started a dispatch of the mail it queued.
+    await app.services.email.idle();
+    app.services.email.close();
     await db.destroy();
     logger.info('shut down');
   },

@@ -15,6 +15,7 @@ import { createOpenApiService } from './features/openapi/openapi.service';
 import { createBillingService } from './features/billing/billing.service';
 import type { PaymentGateway } from './features/billing/payment-gateway';
 import { createPaymentGateway } from './features/billing/payment-gateway.factory';
+import { createEmailService, smtpTransport, type MailTransport } from './features/email/email.service';
 
 export interface CoreDeps {
   env: Env;
@@ -29,15 +30,19 @@ export interface Adapters {
   modelProvider: ModelProvider;
   /** Razorpay when keys are set, the local sandbox otherwise. */
   paymentGateway: PaymentGateway;
+  /** SMTP through nodemailer when SMTP_URL is set; none (emails stay in the outbox, "test mode") otherwise. */
+  mailTransport: MailTransport | null;
 }
 
 /** Composition root: every service is built here once per app, from the app's deps. */
 export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> }) {
   const { env, db, clock, logger } = deps;
+  const mailTransport = deps.overrides?.mailTransport !== undefined ? deps.overrides.mailTransport : env.SMTP_URL ? smtpTransport(env.SMTP_URL) : null;
+  const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
   const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS });
   const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST });
   const org = createOrgService({ db, clock, accounts });
-  const invitations = createInvitationsService({ db, clock, accounts });
+  const invitations = createInvitationsService({ db, clock, accounts, email, publicUrl: env.PUBLIC_URL });
   const credits = createCreditsService({ db, clock, ledger });
   // Refuses to start when the configured model is not in the catalog (its calls could not be charged).
   const modelProvider = deps.overrides?.modelProvider ?? createModelProvider(env);
@@ -46,8 +51,8 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const metering = createMeteringService({ db, ledger, org });
   const openApi = createOpenApiService();
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
-  const billing = createBillingService({ db, clock, logger, ledger, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
-  return { env, db, clock, logger, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing };
+  const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
+  return { env, db, clock, logger, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, email };
 }
 
 export type Services = ReturnType<typeof createServices>;

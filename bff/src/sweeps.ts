@@ -15,6 +15,8 @@ const jobs: SweepJob[] = [
   { name: 'ledger.rollover', everyMs: 60_000, run: (s) => s.ledger.sweep() },
   // A paid order whose callback and webhook were both lost is still granted (PRODUCT.md "Buying credits").
   { name: 'billing.reconcile', everyMs: 60_000, run: (s) => s.billing.reconcile() },
+  // Emails queued in the outbox go out over SMTP (a no-op without SMTP_URL); rows that failed are retried here.
+  { name: 'email.dispatch', everyMs: 10_000, run: (s) => s.email.dispatch() },
 ];
 
 /** Starts the jobs; the returned function stops them and resolves once no run is in flight. */
@@ -32,6 +34,6 @@ export function startSweeps(services: Services): () => Promise<void> {
   for (const t of timers) t.unref();
   return async () => {
     timers.forEach(clearInterval);
-    await Promise.all(running);
+    await Promise.all([...running, services.email.idle()]);
   };
 }

@@ -109,5 +109,10 @@ describe('accounts', () => {
     const ownerId = owner.session!.user.id;
     const removeOwner = await owner.call(orgContract.removeMember, { params: { userId: ownerId } });
     expect(removeOwner.status).toBe(409);
+    // The one owner cannot be demoted either (the org would have none), nor by an admin.
+    const demoteOwner = await owner.call(orgContract.changeRole, { params: { userId: ownerId }, body: { role: 'admin' } });
+    expect(demoteOwner.status).toBe(409);
+    expect((await admin.call(orgContract.changeRole, { params: { userId: ownerId }, body: { role: 'member' } })).status).toBe(403);
+    expect((await owner.call(orgContract.listMembers)).body.members.find((m: { userId: string }) => m.userId === ownerId).role).toBe('owner');
   });
 });

@@ -5,7 +5,7 @@ import { meteringContract } from '@ai-credits/shared/contracts/metering';
 import { API_KEY_CACHE_MS } from '../src/features/api-keys/api-keys.service';
 import { createOrg, startApp, type TestApp } from './support/harness';
 
-/** Each instance remembers a looked-up API key for at most API_KEY_CACHE_MS (ADR 008). */
+/** Each instance remembers a looked-up API key for at most API_KEY_CACHE_MS (ADR 011). */
 let a: TestApp;
 let b: TestApp;
 beforeAll(async () => {

@@ -10,7 +10,7 @@ import { createOrg, startApp, type TestApp } from './support/harness';
 import { expectLedgerConsistent } from './support/ledger-assertions';
 
 /**
- * Group commit (ADR 008): operations of one org that arrive while its transaction runs go
+ * Group commit (ADR 011): operations of one org that arrive while its transaction runs go
  * together as the next batch. Each test holds the first batch open (the ledger's test hook
  * before commit), lines the next operations up in a known arrival order, then lets go.
  */

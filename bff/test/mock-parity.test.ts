@@ -69,6 +69,11 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('summary without a session', creditsContract.summary, {}, new Client(baseUrl));
   await step('read summary', creditsContract.summary);
 
+  // Team: invite someone, see the invitation and its email (test-mode mailbox).
+  await step('invite a member', orgContract.createInvitation, { body: { email: `${uniq('invitee-')}@example.test`, role: 'member' } });
+  await step('pending invitations', orgContract.listInvitations);
+  await step('members', orgContract.listMembers);
+
   // Set up: a project and an API key.
   const project = await step('create project', orgContract.createProject, { body: { name: 'Parity Project' } });
   const key = await step('create API key', apiKeysContract.create, { body: { name: 'parity-key' } });

@@ -11,7 +11,7 @@ import { createOrg, startApp, uniq, type TestApp } from './support/harness';
 
 const bffDir = path.resolve(import.meta.dirname, '..');
 const PRODUCTION = { NODE_ENV: 'production' };
-const LIVE = { RAZORPAY_KEY_ID: 'rzp_live_abc', RAZORPAY_KEY_SECRET: 'a-real-key-secret-1234', RAZORPAY_WEBHOOK_SECRET: 'a-real-webhook-secret', AI_BASE_URL: 'https://models.example.com/v1', AI_API_KEY: 'sk-real-key-123456' };
+const LIVE = { RAZORPAY_KEY_ID: 'rzp_live_abc', RAZORPAY_KEY_SECRET: 'a-real-key-secret-1234', RAZORPAY_WEBHOOK_SECRET: 'a-real-webhook-secret', AI_BASE_URL: 'https://models.example.com/v1', AI_API_KEY: 'sk-real-key-123456', SMTP_URL: 'smtp://mailer:a-real-password@smtp.example.com:587' };
 
 function refusal(source: Record<string, string>): string {
   try {
@@ -28,13 +28,22 @@ describe('NODE_ENV=production refuses demo stand-ins unless each is switched on'
     expect(message).toContain('Refusing to start with NODE_ENV=production');
     expect(message).toContain('ALLOW_SANDBOX_PAYMENTS');
     expect(message).toContain('ALLOW_DEMO_MODEL');
+    expect(message).toContain('ALLOW_OUTBOX_EMAIL');
+  });
+
+  it('without SMTP_URL emails only stay in the outbox: refused unless ALLOW_OUTBOX_EMAIL=true; a non-SMTP URL is refused', () => {
+    const { SMTP_URL: _smtp, ...noSmtp } = LIVE;
+    expect(refusal({ ...PRODUCTION, ...noSmtp })).toContain('ALLOW_OUTBOX_EMAIL: no SMTP_URL');
+    expect(refusal({ ...PRODUCTION, ...noSmtp, ALLOW_OUTBOX_EMAIL: 'true' })).toBe('');
+    expect(refusal({ NODE_ENV: 'development', SMTP_URL: 'https://mail.example.com' })).toContain('SMTP_URL');
   });
 
   it('each opt-in lifts only its own refusal', () => {
     expect(refusal({ ...PRODUCTION, ALLOW_SANDBOX_PAYMENTS: 'true' })).not.toContain('ALLOW_SANDBOX_PAYMENTS');
     expect(refusal({ ...PRODUCTION, ALLOW_SANDBOX_PAYMENTS: 'true' })).toContain('ALLOW_DEMO_MODEL');
     expect(refusal({ ...PRODUCTION, ALLOW_DEMO_MODEL: 'true' })).toContain('ALLOW_SANDBOX_PAYMENTS');
-    expect(refusal({ ...PRODUCTION, ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true' })).toBe('');
+    expect(refusal({ ...PRODUCTION, ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true' })).toContain('ALLOW_OUTBOX_EMAIL');
+    expect(refusal({ ...PRODUCTION, ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true', ALLOW_OUTBOX_EMAIL: 'true' })).toBe('');
     expect(refusal({ ...PRODUCTION, ...LIVE })).toBe('');
   });
 

@@ -70,11 +70,31 @@ export type Invitation = z.infer<typeof InvitationSchema>;
 
 /**
  * What creating (or resending) an invitation returns: the single-use token and the link that
- * carries it (in the URL fragment, so it never reaches a server log). Until invitation emails
- * are sent by the BFF, the owner or admin hands the link over; it is shown this once.
+ * carries it (in the URL fragment, so it never reaches a server log). The link
+ * is also emailed to the invitee; the response keeps the link so the owner or admin can hand it
+ * over when emails are in test mode (no SMTP), shown this once.
  */
 export const IssuedInvitationSchema = z.object({ invitation: InvitationSchema, acceptToken: z.string(), acceptUrl: z.string() });
 export type IssuedInvitation = z.infer<typeof IssuedInvitationSchema>;
+
+/** An email the product sent (or, without SMTP, kept in the outbox: "test mode"). */
+export const OutboxEmailSchema = z.object({
+  id: IdSchema,
+  kind: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  text: z.string(),
+  createdAt: IsoDateTimeSchema,
+  /** When SMTP accepted it; null while queued (or always, in test mode). */
+  sentAt: IsoDateTimeSchema.nullable(),
+  attempts: z.number().int(),
+  lastError: z.string().nullable(),
+});
+export type OutboxEmail = z.infer<typeof OutboxEmailSchema>;
+
+/** `smtp`: emails are delivered; `outbox`: no SMTP_URL, emails are only kept and shown here ("test mode"). */
+export const EmailModeSchema = z.enum(['smtp', 'outbox']);
+export type EmailMode = z.infer<typeof EmailModeSchema>;
 
 const InvitationParams = z.strictObject({ invitationId: IdSchema });
 export const InvitationTokenSchema = z.string().min(20).max(200).regex(/^[A-Za-z0-9_-]+$/, 'not an invitation token');
@@ -179,6 +199,13 @@ export const orgContract = {
     params: ProjectIdParams,
     body: UpdateProjectBodySchema,
     response: ProjectSchema,
+  }),
+  listEmails: endpoint({
+    method: 'GET',
+    path: '/api/org/emails',
+    summary: "The organization's emails, newest first, with their text (owner or admin); without SMTP this is the test-mode mailbox",
+    auth: 'session',
+    response: z.object({ mode: EmailModeSchema, emails: z.array(OutboxEmailSchema) }),
   }),
   auditLog: endpoint({
     method: 'GET',

@@ -5,7 +5,7 @@ import type { ApiKey } from '../contracts/api-keys';
 import type { Role, SessionInfo } from '../contracts/auth';
 import type { Invoice, Purchase } from '../contracts/billing';
 import type { CreditSummary, Reservation, UsageCharts, UsageRow } from '../contracts/credits';
-import type { AuditEntry, Invitation, Member, Project } from '../contracts/org';
+import type { AuditEntry, Invitation, Member, OutboxEmail, Project } from '../contracts/org';
 import { forecastCredits } from '../forecast';
 import { mulberry32 } from '../random';
 import type { ScenarioName, ScenarioOptions } from './scenarios';
@@ -43,6 +43,8 @@ export interface MockStore {
   overageLimitMc: number;
   audit: AuditEntry[];
   invitations: Invitation[];
+  /** The test-mode mailbox (no SMTP in the mock), newest first. */
+  emails: OutboxEmail[];
   generations: TestCaseGeneration[];
   reports: Report[];
   conversations: (Conversation & { messages: ChatMessage[] })[];
@@ -398,6 +400,7 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     overageLimitMc: shape.overageLimitCredits * MC_PER_CREDIT,
     audit,
     invitations: [],
+    emails: [],
     generations: [],
     reports: [],
     conversations: [],

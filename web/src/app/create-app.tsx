@@ -18,7 +18,7 @@ export function createApp(options: { initialEntries?: string[]; retry?: boolean 
     onUnauthenticated: () => {
       const router = ref.router;
       const location = router?.state.location;
-      if (!router || !location || redirecting || location.pathname === '/login' || location.pathname === '/signup') return;
+      if (!router || !location || redirecting || location.pathname === '/login' || location.pathname === '/signup' || location.pathname === '/invitations/accept') return;
       redirecting = true;
       setCsrfToken(null);
       void router

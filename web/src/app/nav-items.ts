@@ -18,9 +18,11 @@ export function navSections(session: Pick<SessionInfo, 'role' | 'org'>): NavSect
   const settings: NavItem[] = [{ to: '/settings/ai-credits', label: 'AI Credits' }];
   // Members cannot see payments (the BFF refuses them), so the link would lead only to a refusal.
   if (manager) settings.push({ to: '/settings/billing', label: 'Plans & Billing' });
+  settings.push({ to: '/settings/members', label: 'Members' });
   settings.push({ to: '/settings/projects', label: 'Projects' });
   if (ai && manager) settings.push({ to: '/settings/api-keys', label: 'API keys' });
   if (manager) settings.push({ to: '/settings/audit-log', label: 'Audit log' });
+  if (manager) settings.push({ to: '/settings/emails', label: 'Sent emails' });
   const sections: NavSection[] = [{ id: 'nav-settings', label: 'Settings', items: settings }];
   if (ai) {
     sections.push({

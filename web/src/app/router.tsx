@@ -39,6 +39,12 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
       lazy: () => import('@/features/auth/components/signup-page').then((m) => ({ Component: m.SignupPage })),
     },
     {
+      // Public: the invited person may have no account yet (the token is in the fragment).
+      path: '/invitations/accept',
+      HydrateFallback: AppLoading,
+      lazy: () => import('@/features/org/components/accept-invitation-page').then((m) => ({ Component: m.AcceptInvitationPage })),
+    },
+    {
       path: '/',
       loader: requireSession,
       Component: AppLayout,
@@ -79,6 +85,19 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
                 return null;
               },
               lazy: () => import('@/features/org/components/projects-page').then((m) => ({ Component: m.ProjectsPage })),
+            },
+            {
+              path: 'members',
+              loader: () => {
+                void queryClient.prefetchQuery(orgQueries.members());
+                return null;
+              },
+              lazy: () => import('@/features/org/components/members-page').then((m) => ({ Component: m.MembersPage })),
+            },
+            {
+              path: 'emails',
+              element: <RoleGate roles={['owner', 'admin']} />,
+              children: [{ index: true, lazy: () => import('@/features/org/components/sent-emails-page').then((m) => ({ Component: m.SentEmailsPage })) }],
             },
             {
               path: 'audit-log',

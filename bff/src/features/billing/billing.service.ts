@@ -15,6 +15,9 @@ import * as repo from './billing.repository';
 import type { PaymentGateway } from './payment-gateway';
 import { canMove, isSettled } from './purchase-state';
 import { renderReceipt } from './receipt';
+import { names, ownerOf } from '../email/email.repository';
+import { queueEmail, type EmailService } from '../email/email.service';
+import { receiptEmail } from '../email/templates';
 
 export interface BillingDeps {
   db: Db;
@@ -22,6 +25,8 @@ export interface BillingDeps {
   logger: Logger;
   ledger: Pick<LedgerService, 'grantInTransaction'>;
   gateway: PaymentGateway;
+  /** Receipts are queued in the granting transaction; kick() sends them once it has committed. */
+  email: Pick<EmailService, 'kick'>;
   /** Purchases pending longer than this are reconciled with the gateway by the sweep. */
   reconcileAfterSeconds: number;
 }
@@ -94,7 +99,21 @@ export function toPurchaseDto(p: repo.PurchaseRow): Purchase {
 }
 
 export function createBillingService(deps: BillingDeps) {
-  const { db, clock, logger, ledger, gateway } = deps;
+  const { db, clock, logger, ledger, gateway, email } = deps;
+
+  /**
+   * The receipt email, in the transaction that turns the payment into credits (or a paid
+   * invoice): applyPaid gets there once per purchase, so one receipt however many callbacks,
+   * webhooks and sweeps report the payment. To the person who bought, else the owner.
+   */
+  async function queueReceipt(trx: Transaction<Database>, p: repo.PurchaseRow) {
+    const { orgName } = await names(trx, p.org_id, null);
+    const to = (p.created_by ? await repo.findUserContact(trx, p.created_by) : undefined)?.email ?? (await ownerOf(trx, p.org_id))?.email;
+    if (!to) return;
+    const invoice = p.invoice_id ? await repo.findInvoice(trx, p.org_id, p.invoice_id) : undefined;
+    const message = receiptEmail({ orgName, purchase: toPurchaseDto(p), invoicePeriod: invoice ? { start: invoice.period_start, end: invoice.period_end } : null, mode: gateway.mode });
+    await queueEmail(trx, { orgId: p.org_id, kind: 'receipt', to, ...message }, clock.now());
+  }
 
   async function checkoutOptions(actor: Actor, p: repo.PurchaseRow, description: string): Promise<CheckoutOptions> {
     const user = actor.userId ? await repo.findUserContact(db, actor.userId) : undefined;
@@ -178,7 +197,9 @@ export function createBillingService(deps: BillingDeps) {
     }
     await repo.updatePurchase(trx, p.org_id, p.id, patch);
     logger.info({ purchaseId: p.id, orgId: p.org_id, via: report.source, status: patch.status ?? p.status }, 'purchase paid');
-    return { ...p, ...patch } as repo.PurchaseRow;
+    const paid = { ...p, ...patch } as repo.PurchaseRow;
+    await queueReceipt(trx, paid);
+    return paid;
   }
 
   async function applyStatus(trx: Transaction<Database>, p: repo.PurchaseRow, to: 'attempted' | 'failed', paymentId: string, reason: string | null) {
@@ -197,12 +218,14 @@ export function createBillingService(deps: BillingDeps) {
     return { ...p, ...patch };
   }
 
-  function withLockedPurchase<T>(orgId: string, purchaseId: string, fn: (trx: Transaction<Database>, p: repo.PurchaseRow) => Promise<T>): Promise<T> {
-    return db.transaction().execute(async (trx) => {
+  async function withLockedPurchase<T>(orgId: string, purchaseId: string, fn: (trx: Transaction<Database>, p: repo.PurchaseRow) => Promise<T>): Promise<T> {
+    const result = await db.transaction().execute(async (trx) => {
       const p = await repo.lockPurchase(trx, orgId, purchaseId);
       if (!p) throw notFound('Purchase');
       return fn(trx, p);
     });
+    email.kick(); // a receipt this transaction queued goes out now, not at the next sweep
+    return result;
   }
 
   async function handleWebhook(rawBody: Buffer | undefined, signature: string | undefined, eventIdHeader: string | undefined): Promise<void> {

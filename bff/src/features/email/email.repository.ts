@@ -1,8 +1,63 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
 import type { Database, EmailOutboxTable } from '../../db/database';
 
 type Conn = Kysely<Database> | Transaction<Database>;
 
 export async function insertEmail(db: Conn, row: Insertable<EmailOutboxTable>): Promise<{ id: string }> {
   return db.insertInto('email_outbox').values(row).returning('id').executeTakeFirstOrThrow();
+}
+
+/**
+ * Locks up to `limit` unsent rows, oldest first, skipping rows another instance holds: each row
+ * is delivered by one dispatcher at a time. Rows that failed `maxAttempts` times are left alone.
+ */
+export function claimUnsent(trx: Transaction<Database>, limit: number, maxAttempts: number) {
+  return trx
+    .selectFrom('email_outbox')
+    .select(['org_id', 'id', 'to_address', 'subject', 'body_text', 'attempts'])
+    .where('sent_at', 'is', null)
+    .where('attempts', '<', maxAttempts)
+    .orderBy('created_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+export async function markSent(trx: Transaction<Database>, orgId: string, id: string, at: Date) {
+  await trx.updateTable('email_outbox').set({ sent_at: at, last_error: null, attempts: sql`attempts + 1` }).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export async function markFailed(trx: Transaction<Database>, orgId: string, id: string, error: string) {
+  await trx.updateTable('email_outbox').set({ last_error: error.slice(0, 500), attempts: sql`attempts + 1` }).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+export function listForOrg(db: Conn, orgId: string, limit: number) {
+  return db
+    .selectFrom('email_outbox')
+    .select(['id', 'kind', 'to_address', 'subject', 'body_text', 'created_at', 'sent_at', 'attempts', 'last_error'])
+    .where('org_id', '=', orgId)
+    .orderBy('created_at', 'desc')
+    .orderBy('id', 'desc')
+    .limit(limit)
+    .execute();
+}
+
+/** Where the organization's own emails go (receipts, invoices): its owner. */
+export function ownerOf(db: Conn, orgId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
+    .select(['users.email', 'users.name', 'organizations.name as org_name'])
+    .where('memberships.org_id', '=', orgId)
+    .where('memberships.role', '=', 'owner')
+    .executeTakeFirst();
+}
+
+/** The names an email speaks with: the organization's and (when given) a user's. */
+export async function names(db: Conn, orgId: string, userId: string | null) {
+  const org = await db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirstOrThrow();
+  const user = userId ? await db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst() : undefined;
+  return { orgName: org.name, userName: user?.name ?? null };
 }

@@ -1,5 +1,10 @@
+import nodemailer from 'nodemailer';
 import type { Kysely, Transaction } from 'kysely';
+import type { EmailMode, OutboxEmail } from '@ai-credits/shared/contracts/org';
 import type { Database } from '../../db/database';
+import type { Db } from '../../db/db';
+import type { Clock } from '../../lib/clock';
+import type { Logger } from '../../lib/logger';
 import * as repo from './email.repository';
 
 /** What the product emails; each kind has its own template where it is sent. */
@@ -28,3 +33,122 @@ export function queueEmail(trx: Kysely<Database> | Transaction<Database>, email:
     created_at: now,
   });
 }
+
+/** Sends one message; nodemailer over SMTP in production, replaceable in tests. */
+export interface MailTransport {
+  send(message: { from: string; to: string; subject: string; text: string }): Promise<void>;
+  close(): void;
+}
+
+export function smtpTransport(smtpUrl: string): MailTransport {
+  // Bounded waits: a silent SMTP server must not hold the dispatcher's row locks for minutes.
+  const transporter = nodemailer.createTransport(smtpUrl, { connectionTimeout: 15_000, greetingTimeout: 15_000, socketTimeout: 30_000 } as never);
+  return {
+    async send(message) {
+      await transporter.sendMail(message);
+    },
+    close: () => transporter.close(),
+  };
+}
+
+/** A row is tried this many times (once per dispatch) before it is left for a person to look at. */
+export const MAX_ATTEMPTS = 10;
+const BATCH = 20;
+const OUTBOX_PAGE = 200;
+
+/**
+ * Delivers the outbox over SMTP. Several BFF instances may dispatch at once: each batch locks its
+ * rows with FOR UPDATE SKIP LOCKED, so a row is sent by one instance; it is marked sent (or its
+ * attempt and error recorded, for the next run) in the transaction that holds the lock. A crash
+ * between SMTP's acceptance and the commit sends that email again (at least once, never lost).
+ */
+export function createEmailService(deps: { db: Db; clock: Clock; logger: Logger; from: string; transport: MailTransport | null }) {
+  const { db, clock, logger, from, transport } = deps;
+  const mode: EmailMode = transport ? 'smtp' : 'outbox';
+  let running: Promise<unknown> | null = null;
+  let again = false;
+
+  async function dispatchBatch(): Promise<{ sent: number; failed: number; claimed: number }> {
+    if (!transport) return { sent: 0, failed: 0, claimed: 0 };
+    return db.transaction().execute(async (trx) => {
+      const rows = await repo.claimUnsent(trx, BATCH, MAX_ATTEMPTS);
+      let sent = 0;
+      let failed = 0;
+      for (const row of rows) {
+        try {
+          await transport.send({ from, to: row.to_address, subject: row.subject, text: row.body_text });
+          await repo.markSent(trx, row.org_id, row.id, clock.now());
+          sent++;
+        } catch (err) {
+          failed++;
+          logger.warn({ err, emailId: row.id, attempts: row.attempts + 1 }, 'email not delivered; retried on the next dispatch');
+          await repo.markFailed(trx, row.org_id, row.id, err instanceof Error ? err.message : String(err));
+        }
+      }
+      return { sent, failed, claimed: rows.length };
+    });
+  }
+
+  /** One pass over the queue: full batches are followed by the next; a failure waits for the next pass. */
+  async function dispatch(): Promise<{ sent: number; failed: number }> {
+    let sent = 0;
+    let failed = 0;
+    for (;;) {
+      const r = await dispatchBatch();
+      sent += r.sent;
+      failed += r.failed;
+      if (r.claimed < BATCH || r.failed > 0) return { sent, failed };
+    }
+  }
+
+  return {
+    mode,
+    dispatch,
+
+    /** After a request queued mail: dispatch now rather than at the next sweep (never awaited by the request). */
+    kick(): void {
+      if (!transport) return;
+      if (running) {
+        again = true;
+        return;
+      }
+      running = (async () => {
+        do {
+          again = false;
+          await dispatch();
+        } while (again);
+      })()
+        .catch((err: unknown) => logger.error({ err }, 'email dispatch failed'))
+        .finally(() => (running = null));
+    },
+
+    /** Resolves when no dispatch started by kick() is in flight (shutdown, tests). */
+    async idle(): Promise<void> {
+      while (running) await running;
+    },
+
+    close(): void {
+      transport?.close();
+    },
+
+    async outbox(orgId: string): Promise<{ mode: EmailMode; emails: OutboxEmail[] }> {
+      const rows = await repo.listForOrg(db, orgId, OUTBOX_PAGE);
+      return {
+        mode,
+        emails: rows.map((r) => ({
+          id: r.id,
+          kind: r.kind,
+          to: r.to_address,
+          subject: r.subject,
+          text: r.body_text,
+          createdAt: r.created_at.toISOString(),
+          sentAt: r.sent_at ? r.sent_at.toISOString() : null,
+          attempts: r.attempts,
+          lastError: r.last_error,
+        })),
+      };
+    },
+  };
+}
+
+export type EmailService = ReturnType<typeof createEmailService>;

@@ -1,5 +1,8 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
+import { ownerOf } from '../email/email.repository';
+import { queueEmail } from '../email/email.service';
+import { overageInvoiceEmail } from '../email/templates';
 import { findModel, MONTHLY_ALLOWANCE_MC, costMc, overageInvoiceFor, type UseCase } from '@ai-credits/shared/catalog';
 import type { Reservation } from '@ai-credits/shared/contracts/credits';
 import type { Database, ReservationStatus } from '../../db/database';
@@ -184,6 +187,14 @@ export function createLedgerService(deps: LedgerDeps) {
         created_at: closedAt,
       });
       await ctx.append('overage_invoiced', debt, closedAt, { invoiceId: invoice?.id });
+      // Once per invoice: the (org, period) invoice row is new only in the rollover that closes the month.
+      if (invoice) {
+        const owner = await ownerOf(trx, org.id);
+        if (owner) {
+          const message = overageInvoiceEmail({ orgName: owner.org_name, periodStart: org.periodStart, periodEnd: org.periodEnd, overageMc: debt, amountCents });
+          await queueEmail(trx, { orgId: org.id, kind: 'overage_invoice', to: owner.email, ...message }, now);
+        }
+      }
     }
     const period = billingPeriodAt(org.createdAt, now);
     org.periodStart = period.start;

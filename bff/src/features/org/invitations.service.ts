@@ -1,5 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Invitation, IssuedInvitation } from '@ai-credits/shared/contracts/org';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
 import type { Actor } from '../../http/endpoint';
 import { forbidden, HttpError, notFound } from '../../http/http-error';
@@ -7,8 +9,21 @@ import type { Clock } from '../../lib/clock';
 import type { AccountsService, SessionContext } from '../auth/accounts.service';
 import { findUserByEmail, insertMembership, insertUser } from '../auth/accounts.repository';
 import { insertAudit } from '../ledger/ledger.repository';
+import { names } from '../email/email.repository';
+import { queueEmail, type EmailService } from '../email/email.service';
 import { findMember } from './org.repository';
 import * as repo from './invitations.repository';
+
+/** An http(s) origin such as the browser's Origin header, or undefined for anything else. */
+function safeOrigin(value: string | undefined): string | undefined {
+  if (!value) return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
@@ -35,8 +50,37 @@ function assertMayHandle(actor: Actor, role: 'admin' | 'member') {
  * Invitations (PRODUCT.md "Team"): nobody joins an organization without accepting. The accept
  * token is 256 random bits, stored only as its SHA-256, single-use and valid for 7 days.
  */
-export function createInvitationsService(deps: { db: Db; clock: Clock; accounts: AccountsService }) {
-  const { db, clock, accounts } = deps;
+export function createInvitationsService(deps: { db: Db; clock: Clock; accounts: AccountsService; email: Pick<EmailService, 'kick'>; publicUrl?: string }) {
+  const { db, clock, accounts, email } = deps;
+
+  /**
+   * The invitation email, queued in the transaction that issues the link. Its link starts with
+   * PUBLIC_URL, else the inviting browser's origin (the app the invitee will open), else none.
+   */
+  async function queueInvitationEmail(trx: Transaction<Database>, actor: Actor, to: { email: string; role: 'admin' | 'member'; expiresAt: Date }, acceptUrl: string, origin: string | undefined, now: Date) {
+    const { orgName, userName } = await names(trx, actor.orgId, actor.userId);
+    const base = (deps.publicUrl ?? safeOrigin(origin) ?? '').replace(/\/+$/, '');
+    const link = `${base}${acceptUrl}`;
+    await queueEmail(
+      trx,
+      {
+        orgId: actor.orgId,
+        kind: 'invitation',
+        to: to.email,
+        subject: `${userName ?? 'Someone'} invited you to ${orgName} on AI Credits`,
+        text: [
+          `${userName ?? 'Someone'} invited you to join ${orgName} on AI Credits as ${to.role === 'admin' ? 'an admin' : 'a member'}.`,
+          '',
+          'Open this link to accept (it works once):',
+          link,
+          '',
+          `The link expires on ${to.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
+          'If you did not expect this invitation, ignore this email: nothing happens until the link is opened and accepted.',
+        ].join('\n'),
+      },
+      now,
+    );
+  }
 
   function issue() {
     const token = randomBytes(32).toString('base64url');
@@ -57,7 +101,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
   }
 
   return {
-    async create(actor: Actor, input: { email: string; role: 'admin' | 'member' }): Promise<IssuedInvitation> {
+    async create(actor: Actor, input: { email: string; role: 'admin' | 'member' }, origin?: string): Promise<IssuedInvitation> {
       assertMayHandle(actor, input.role);
       const user = await findUserByEmail(db, input.email);
       if (user && (await findMember(db, actor.orgId, user.id))) throw new HttpError(409, 'CONFLICT', 'This person is already a member');
@@ -76,8 +120,10 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
         });
         if (!row) throw new HttpError(409, 'CONFLICT', 'This email already has a pending invitation; resend or revoke it');
         await insertAudit(trx, { org_id: actor.orgId, actor_user_id: actor.userId, action: 'invitation.created', from_value: null, to_value: { invitationId: row.id, email: input.email, role: input.role }, created_at: now });
+        await queueInvitationEmail(trx, actor, { email: input.email, role: input.role, expiresAt: new Date(now.getTime() + INVITATION_TTL_MS) }, token.acceptUrl, origin, now);
         return row.id;
       });
+      email.kick();
       return issued(actor.orgId, id, token);
     },
 
@@ -95,14 +141,17 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     },
 
     /** A new link and 7 more days; the previous link stops working in the same statement. */
-    async resend(actor: Actor, id: string): Promise<IssuedInvitation> {
+    async resend(actor: Actor, id: string, origin?: string): Promise<IssuedInvitation> {
       const row = await openOrThrow(actor, id);
       const token = issue();
       await db.transaction().execute(async (trx) => {
         const now = clock.now();
-        if (!(await repo.reissue(trx, actor.orgId, id, token.tokenHash, new Date(now.getTime() + INVITATION_TTL_MS)))) throw notFound('Invitation');
+        const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
+        if (!(await repo.reissue(trx, actor.orgId, id, token.tokenHash, expiresAt))) throw notFound('Invitation');
         await insertAudit(trx, { org_id: actor.orgId, actor_user_id: actor.userId, action: 'invitation.resent', from_value: null, to_value: { invitationId: id, email: row.email, role: row.role }, created_at: now });
+        await queueInvitationEmail(trx, actor, { email: row.email, role: row.role, expiresAt }, token.acceptUrl, origin, now);
       });
+      email.kick();
       return issued(actor.orgId, id, token);
     },
 

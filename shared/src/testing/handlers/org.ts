@@ -1,9 +1,28 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
-import { orgContract } from '../../contracts/org';
+import { orgContract, type Invitation } from '../../contracts/org';
 import { apiError, bodyOf, json, MANAGERS, OWNER, queryObject, requireSession, url, validationFailed } from '../http';
 import { mockId, nextId, sessionOf, type MockStore } from '../store';
 
-/** Members, invitations, projects and the audit log. */
+function invitationOfToken(db: MockStore, token: string): Invitation | undefined {
+  return db.invitations.find((i) => token.startsWith(`mock-invitation-token-${i.id}`));
+}
+
+/** The mock has no SMTP: invitations land in the test-mode mailbox, as in the BFF without SMTP_URL. */
+function mailInvitation(db: MockStore, invitation: Invitation, token: string) {
+  db.emails.unshift({
+    id: nextId(),
+    kind: 'invitation',
+    to: invitation.email,
+    subject: `You are invited to ${db.org.name} on AI Credits`,
+    text: `Open this link to accept (it works once):\n${(globalThis as { location?: { origin: string } }).location?.origin ?? ''}/invitations/accept#token=${token}`,
+    createdAt: db.now.toISOString(),
+    sentAt: null,
+    attempts: 0,
+    lastError: null,
+  });
+}
+
+/** Members, invitations (and their emails), projects and the audit log. */
 export function orgHandlers(db: MockStore): HttpHandler[] {
   return [
     http.get(url(orgContract.listMembers), ({ request }) => requireSession(db, request) ?? json(orgContract.listMembers, { members: db.members })),
@@ -22,13 +41,60 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
         id: nextId(),
         email: parsed.data.email,
         role: parsed.data.role,
-        invitedBy: null,
+        invitedBy: { id: sessionOf(db).user.id, name: sessionOf(db).user.name },
         createdAt: now,
         expiresAt: new Date(db.now.getTime() + 7 * 86_400_000).toISOString(),
       };
       db.invitations.unshift(invitation);
       const token = `mock-invitation-token-${invitation.id}`;
+      mailInvitation(db, invitation, token);
       return json(orgContract.createInvitation, { invitation, acceptToken: token, acceptUrl: `/invitations/accept#token=${token}` }, 201);
+    }),
+    http.post(url(orgContract.resendInvitation), ({ request, params }) => {
+      const denied = requireSession(db, request, { roles: MANAGERS });
+      if (denied) return denied;
+      const invitation = db.invitations.find((i) => i.id === params.invitationId);
+      if (!invitation) return apiError(404, 'NOT_FOUND', 'Invitation not found');
+      const token = `mock-invitation-token-${invitation.id}-${nextId().slice(-4)}`;
+      mailInvitation(db, invitation, token);
+      return json(orgContract.resendInvitation, { invitation, acceptToken: token, acceptUrl: `/invitations/accept#token=${token}` });
+    }),
+    http.delete(url(orgContract.revokeInvitation), ({ request, params }) => {
+      const denied = requireSession(db, request, { roles: MANAGERS });
+      if (denied) return denied;
+      const before = db.invitations.length;
+      db.invitations = db.invitations.filter((i) => i.id !== params.invitationId);
+      return db.invitations.length === before ? apiError(404, 'NOT_FOUND', 'Invitation not found') : new HttpResponse(null, { status: 204 });
+    }),
+    http.get(url(orgContract.listEmails), ({ request }) => {
+      const denied = requireSession(db, request, { roles: MANAGERS });
+      return denied ?? json(orgContract.listEmails, { mode: 'outbox', emails: db.emails });
+    }),
+    // Tokens are `mock-invitation-token-<invitation id>[...]`; a revoked or unknown one is not found.
+    http.post(url(orgContract.lookupInvitation), async ({ request }) => {
+      const parsed = orgContract.lookupInvitation.body.safeParse(await bodyOf(request));
+      const invitation = parsed.success ? invitationOfToken(db, parsed.data.token) : undefined;
+      if (!invitation) return apiError(404, 'NOT_FOUND', 'Invitation not found');
+      return json(orgContract.lookupInvitation, {
+        orgName: db.org.name,
+        email: invitation.email,
+        role: invitation.role,
+        expiresAt: invitation.expiresAt,
+        accountExists: db.passwords.has(invitation.email),
+      });
+    }),
+    http.post(url(orgContract.acceptInvitation), async ({ request }) => {
+      const parsed = orgContract.acceptInvitation.body.safeParse(await bodyOf(request));
+      const invitation = parsed.success ? invitationOfToken(db, parsed.data.token) : undefined;
+      if (!parsed.success || !invitation) return apiError(404, 'NOT_FOUND', 'Invitation not found');
+      if (!parsed.data.name || !parsed.data.password) return apiError(400, 'VALIDATION_FAILED', 'name, password: choose your name and a password for your new account');
+      const member = { userId: nextId(), email: invitation.email, name: parsed.data.name, role: invitation.role, joinedAt: db.now.toISOString() };
+      db.members.push(member);
+      db.passwords.set(member.email, parsed.data.password);
+      db.invitations = db.invitations.filter((i) => i.id !== invitation.id);
+      db.signedIn = true;
+      db.userId = member.userId;
+      return json(orgContract.acceptInvitation, sessionOf(db));
     }),
     http.patch(url(orgContract.changeRole), async ({ request, params }) => {
       const denied = requireSession(db, request, { roles: OWNER });

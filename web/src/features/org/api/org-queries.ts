@@ -1,13 +1,19 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import { orgContract } from '@ai-credits/shared/contracts/org';
-import { apiFetch } from '@/lib/api-client';
+import type { BodyOf } from '@ai-credits/shared/api';
+import { apiFetch, setCsrfToken } from '@/lib/api-client';
 
 export const orgKeys = {
   all: ['org'] as const,
   members: () => [...orgKeys.all, 'members'] as const,
   projects: () => [...orgKeys.all, 'projects'] as const,
   audit: (action: string | undefined) => [...orgKeys.all, 'audit', action ?? 'all'] as const,
+  invitations: () => [...orgKeys.all, 'invitations'] as const,
+  emails: () => [...orgKeys.all, 'emails'] as const,
 };
+
+/** Team changes refresh the lists, the test-mode mailbox (an invitation is an email) and the audit log. */
+const AFTER_TEAM_CHANGE = [orgKeys.members(), orgKeys.invitations(), orgKeys.emails(), [...orgKeys.all, 'audit']] as const;
 
 /**
  * The AI features read projects under their own key (['ai', 'projects']) and the usage history
@@ -27,6 +33,24 @@ export const orgQueries = {
       queryKey: orgKeys.projects(),
       queryFn: ({ signal }) => apiFetch(orgContract.listProjects, { signal }),
       staleTime: 5 * 60_000,
+    }),
+  invitations: () =>
+    queryOptions({
+      queryKey: orgKeys.invitations(),
+      queryFn: ({ signal }) => apiFetch(orgContract.listInvitations, { signal }),
+    }),
+  emails: () =>
+    queryOptions({
+      queryKey: orgKeys.emails(),
+      queryFn: ({ signal }) => apiFetch(orgContract.listEmails, { signal }),
+    }),
+  /** What an invitation link offers; a POST (the token stays out of URLs and logs), read like a query. */
+  invitationLookup: (token: string) =>
+    queryOptions({
+      queryKey: ['invitation-lookup', token],
+      queryFn: ({ signal }) => apiFetch(orgContract.lookupInvitation, { body: { token }, signal }),
+      retry: false,
+      staleTime: Infinity,
     }),
   audit: (action: string | undefined) =>
     queryOptions({
@@ -48,5 +72,44 @@ export const orgMutations = {
       mutationFn: ({ projectId, ...body }: { projectId: string; name?: string; archived?: boolean }) =>
         apiFetch(orgContract.updateProject, { params: { projectId }, body }),
       meta: { invalidates: AFTER_PROJECT_CHANGE },
+    }),
+  createInvitation: () =>
+    mutationOptions({
+      mutationKey: ['org', 'invitations', 'create'],
+      mutationFn: (body: BodyOf<typeof orgContract.createInvitation>) => apiFetch(orgContract.createInvitation, { body }),
+      meta: { invalidates: AFTER_TEAM_CHANGE },
+    }),
+  resendInvitation: () =>
+    mutationOptions({
+      mutationKey: ['org', 'invitations', 'resend'],
+      mutationFn: (invitationId: string) => apiFetch(orgContract.resendInvitation, { params: { invitationId } }),
+      meta: { invalidates: AFTER_TEAM_CHANGE },
+    }),
+  revokeInvitation: () =>
+    mutationOptions({
+      mutationKey: ['org', 'invitations', 'revoke'],
+      mutationFn: (invitationId: string) => apiFetch(orgContract.revokeInvitation, { params: { invitationId } }),
+      meta: { invalidates: AFTER_TEAM_CHANGE },
+    }),
+  changeRole: () =>
+    mutationOptions({
+      mutationKey: ['org', 'members', 'role'],
+      mutationFn: ({ userId, role }: { userId: string; role: 'admin' | 'member' }) => apiFetch(orgContract.changeRole, { params: { userId }, body: { role } }),
+      meta: { invalidates: AFTER_TEAM_CHANGE },
+    }),
+  removeMember: () =>
+    mutationOptions({
+      mutationKey: ['org', 'members', 'remove'],
+      mutationFn: (userId: string) => apiFetch(orgContract.removeMember, { params: { userId } }),
+      meta: { invalidates: AFTER_TEAM_CHANGE },
+    }),
+  acceptInvitation: () =>
+    mutationOptions({
+      mutationKey: ['invitations', 'accept'],
+      mutationFn: async (body: BodyOf<typeof orgContract.acceptInvitation>) => {
+        const session = await apiFetch(orgContract.acceptInvitation, { body });
+        setCsrfToken(session.csrfToken);
+        return session;
+      },
     }),
 };

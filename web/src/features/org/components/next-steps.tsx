@@ -24,7 +24,8 @@ export function NextSteps({ role }: { role: Role }) {
           <Link to="/settings/projects">Create a project</Link>: test cases, chats, reports and their credit usage belong to one.
         </li>
         <li>
-          Invite your team{alone ? '' : ' (you already have members)'}: each person&apos;s usage then shows up in the history and the charts by user.
+          <Link to="/settings/members">Invite your team</Link>
+          {alone ? '' : ' (you already have members)'}: each person&apos;s usage then shows up in the history and the charts by user.
         </li>
       </ol>
     </section>

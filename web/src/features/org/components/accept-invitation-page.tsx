@@ -1,0 +1,196 @@
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { Link, useLocation, useNavigate } from 'react-router';
+import { NameSchema, PasswordSchema } from '@ai-credits/shared/contracts/auth';
+import { InvitationTokenSchema } from '@ai-credits/shared/contracts/org';
+import { authMutations } from '@/features/auth/api/auth-mutations';
+import { AuthLayout } from '@/features/auth/components/auth-layout';
+import { isApiError } from '@/lib/api-client';
+import { formatDateTime } from '@/lib/dates';
+import { sessionKeys, sessionQueries } from '@/lib/session-queries';
+import { orgMutations, orgQueries } from '../api/org-queries';
+
+/** The token travels in the URL fragment (`#token=...`): never sent to a server, never in a log. */
+function tokenFrom(hash: string): string | null {
+  const token = new URLSearchParams(hash.replace(/^#/, '')).get('token');
+  return token && InvitationTokenSchema.safeParse(token).success ? token : null;
+}
+
+/** What the lookup's refusal means for the person holding the link. */
+function lookupProblem(error: unknown): string {
+  if (isApiError(error) && error.status === 404) return 'This invitation link is not valid. It may have been replaced by a newer one: open the latest invitation email, or ask for a new invitation.';
+  if (isApiError(error) && error.status === 409) return error.message;
+  return error instanceof Error ? error.message : 'Something went wrong.';
+}
+
+/**
+ * `/invitations/accept#token=...`: looks the invitation up, then joins signed in as the invited
+ * email, with that account's password, or with a new account (own name and password).
+ */
+export function AcceptInvitationPage() {
+  const { hash } = useLocation();
+  const token = tokenFrom(hash);
+  if (!token) {
+    return (
+      <AuthLayout title="Join an organization" subtitle="" footer={<Link to="/login">Sign in</Link>}>
+        <p className="form-error" role="alert">
+          This invitation link is incomplete. Open the link from the invitation email again, or copy all of it.
+        </p>
+      </AuthLayout>
+    );
+  }
+  return <AcceptInvitation token={token} />;
+}
+
+function AcceptInvitation({ token }: { token: string }) {
+  const lookup = useQuery(orgQueries.invitationLookup(token));
+  // Signed in or not: a 401 here only means "not signed in" (this page never redirects to sign-in).
+  const session = useQuery({ ...sessionQueries.current(), retry: false });
+
+  if (lookup.isPending || session.isPending) {
+    return (
+      <AuthLayout title="Join an organization" subtitle="Checking your invitation…" footer={null}>
+        <p role="status" className="muted">
+          Loading…
+        </p>
+      </AuthLayout>
+    );
+  }
+  if (lookup.isError) {
+    return (
+      <AuthLayout title="This invitation can't be used" subtitle="" footer={<Link to="/login">Go to sign in</Link>}>
+        <p className="form-error" role="alert">
+          {lookupProblem(lookup.error)}
+        </p>
+      </AuthLayout>
+    );
+  }
+  const invitation = lookup.data;
+  const signedIn = session.data ?? null;
+  return (
+    <AuthLayout
+      title={`Join ${invitation.orgName}`}
+      subtitle={`You are invited as ${invitation.role === 'admin' ? 'an admin' : 'a member'} with ${invitation.email}. The link works until ${formatDateTime(invitation.expiresAt)} UTC.`}
+      footer={
+        <>
+          Not you? You can ignore this invitation. <Link to="/login">Sign in</Link>
+        </>
+      }
+    >
+      {signedIn && signedIn.user.email !== invitation.email ? (
+        <SignedInAsSomeoneElse current={signedIn.user.email} invited={invitation.email} />
+      ) : (
+        <AcceptForm token={token} email={invitation.email} mode={signedIn ? 'session' : invitation.accountExists ? 'password' : 'new'} />
+      )}
+    </AuthLayout>
+  );
+}
+
+function SignedInAsSomeoneElse({ current, invited }: { current: string; invited: string }) {
+  const queryClient = useQueryClient();
+  const logout = useMutation(authMutations.logout());
+  return (
+    <div className="form">
+      <p className="form-error" role="alert">
+        You are signed in as {current}, but this invitation is for {invited}. Sign out, then accept it as {invited}.
+      </p>
+      <button
+        type="button"
+        className="button button-primary button-block"
+        disabled={logout.isPending}
+        onClick={() => logout.mutate(undefined, { onSettled: () => void queryClient.resetQueries({ queryKey: sessionKeys.all }) })}
+      >
+        Sign out
+      </button>
+    </div>
+  );
+}
+
+function AcceptForm({ token, email, mode }: { token: string; email: string; mode: 'session' | 'password' | 'new' }) {
+  const queryClient = useQueryClient();
+  const navigate = useNavigate();
+  const accept = useMutation(orgMutations.acceptInvitation());
+  const [name, setName] = useState('');
+  const [password, setPassword] = useState('');
+  const [errors, setErrors] = useState<{ name?: string; password?: string }>({});
+  const id = useId();
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    const next: typeof errors = {};
+    if (mode === 'new' && !NameSchema.safeParse(name).success) next.name = name.trim() ? 'Use at most 100 characters.' : 'Enter your name.';
+    if (mode === 'new' && !PasswordSchema.safeParse(password).success) next.password = 'Choose a password of at least 8 characters.';
+    if (mode === 'password' && !password) next.password = 'Enter your password.';
+    setErrors(next);
+    if (Object.keys(next).length || accept.isPending) return;
+    accept.mutate(
+      { token, ...(mode === 'new' ? { name: name.trim() } : {}), ...(mode === 'session' ? {} : { password }) },
+      {
+        onSuccess: (session) => {
+          queryClient.clear();
+          queryClient.setQueryData(sessionKeys.all, session);
+          void navigate('/settings/ai-credits', { replace: true });
+        },
+      },
+    );
+  };
+
+  return (
+    <form className="form" onSubmit={onSubmit} noValidate>
+      {accept.isError ? (
+        <p className="form-error" role="alert">
+          {accept.error.message}
+        </p>
+      ) : null}
+      {mode === 'session' ? <p>You are signed in as {email}.</p> : null}
+      {mode === 'password' ? <p>{email} already has an account: enter its password to join.</p> : null}
+      {mode === 'new' ? (
+        <>
+          <div className="field">
+            <label htmlFor={`${id}-email`}>Email</label>
+            <input id={`${id}-email`} type="email" value={email} readOnly autoComplete="username" />
+          </div>
+          <div className="field">
+            <label htmlFor={`${id}-name`}>Your name</label>
+            <input
+              id={`${id}-name`}
+              autoComplete="name"
+              value={name}
+              maxLength={120}
+              aria-invalid={errors.name ? true : undefined}
+              aria-describedby={errors.name ? `${id}-name-error` : undefined}
+              onChange={(e) => setName(e.target.value)}
+            />
+            {errors.name ? (
+              <p id={`${id}-name-error`} className="field-error">
+                {errors.name}
+              </p>
+            ) : null}
+          </div>
+        </>
+      ) : null}
+      {mode !== 'session' ? (
+        <div className="field">
+          <label htmlFor={`${id}-password`}>{mode === 'new' ? 'Choose a password' : 'Password'}</label>
+          <input
+            id={`${id}-password`}
+            type="password"
+            autoComplete={mode === 'new' ? 'new-password' : 'current-password'}
+            value={password}
+            aria-invalid={errors.password ? true : undefined}
+            aria-describedby={errors.password ? `${id}-password-error` : undefined}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          {errors.password ? (
+            <p id={`${id}-password-error`} className="field-error">
+              {errors.password}
+            </p>
+          ) : null}
+        </div>
+      ) : null}
+      <button type="submit" className="button button-primary button-block" disabled={accept.isPending}>
+        {accept.isPending ? 'Joining…' : mode === 'new' ? 'Create account and join' : 'Accept and join'}
+      </button>
+    </form>
+  );
+}
