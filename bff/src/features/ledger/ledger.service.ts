@@ -13,6 +13,7 @@ import type { Clock } from '../../lib/clock';
 import { billingPeriodAt } from './billing-period';
 import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } from './group-commit';
 import * as repo from './ledger.repository';
+import { isStaleConnection } from '../../db/db-errors';
 
 /**
  * The credit engine. Every write to an org's credits runs in one transaction that holds the
@@ -498,6 +499,7 @@ export function createLedgerService(deps: LedgerDeps) {
 
   const batcher = createGroupCommit<LedgerOp>({
     maxBatch: 500,
+    retryUntaken: isStaleConnection,
     /**
      * Three round trips a batch: `begin` and the row lock in one message; one read (with the org
      * row); the writes and `commit` in one message. With an afterApply hook (or the test hook)
