@@ -19,6 +19,7 @@ export function navSections(session: Pick<SessionInfo, 'role' | 'org'>): NavSect
   // Members cannot see payments (the BFF refuses them), so the link would lead only to a refusal.
   if (manager) settings.push({ to: '/settings/billing', label: 'Plans & Billing' });
   settings.push({ to: '/settings/projects', label: 'Projects' });
+  settings.push({ to: '/settings/budgets', label: 'Budgets' });
   if (ai && manager) settings.push({ to: '/settings/api-keys', label: 'API keys' });
   if (manager) settings.push({ to: '/settings/audit-log', label: 'Audit log' });
   const sections: NavSection[] = [{ id: 'nav-settings', label: 'Settings', items: settings }];

@@ -81,6 +81,10 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
               lazy: () => import('@/features/org/components/projects-page').then((m) => ({ Component: m.ProjectsPage })),
             },
             {
+              path: 'budgets',
+              lazy: () => import('@/features/budgets/components/budgets-page').then((m) => ({ Component: m.BudgetsPage })),
+            },
+            {
               path: 'audit-log',
               element: <RoleGate roles={['owner', 'admin']} />,
               children: [{ index: true, lazy: () => import('@/features/org/components/audit-log-page').then((m) => ({ Component: m.AuditLogPage })) }],

@@ -1,3 +1,4 @@
+import type { AlertThresholds, Notification } from '@ai-credits/shared/contracts/budgets';
 import { MC_PER_CREDIT, MODELS, OVERAGE_CENTS_PER_CREDIT, LOW_BALANCE_MC, MONTHLY_ALLOWANCE_MC, costMc, type UseCase, USE_CASES } from '@ai-credits/shared/catalog';
 import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import type { CreditSummary, UsageCharts, UsageRow } from '@ai-credits/shared/contracts/credits';
@@ -32,6 +33,11 @@ export interface MockDb {
   audit: AuditEntry[];
   /** Pending invitations (created by the mock; none in the scenarios). */
   invitations?: Invitation[];
+  /** Monthly budgets (none in the scenarios unless a test adds them). */
+  budgets?: { subjectType: 'project' | 'user'; subjectId: string; limitMc: number }[];
+  alertThresholds?: AlertThresholds;
+  /** The signed-in user's notifications, newest first. */
+  notifications?: Notification[];
 }
 
 export const DEFAULT_PASSWORD = 'password123';

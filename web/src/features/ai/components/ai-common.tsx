@@ -141,6 +141,7 @@ const ERROR_TITLES: Record<string, string> = {
   AI_DISABLED: 'AI is turned off',
   INSUFFICIENT_CREDITS: 'Not enough credits',
   OVERAGE_LIMIT_REACHED: 'Monthly overage limit reached',
+  BUDGET_REACHED: 'Monthly budget reached',
   PROVIDER_FAILED: 'The AI model did not answer — nothing was charged',
   IDEMPOTENCY_KEY_REUSED: 'This request was already sent',
 };
