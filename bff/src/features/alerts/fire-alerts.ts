@@ -7,9 +7,12 @@ import * as repo from './alerts.repository';
 export interface Crossing extends repo.AlertCandidate {
   usedMc: bigint;
   totalMc: bigint;
+  /** The budget refused an AI request in this batch (it is reached even if less is used). */
+  refused?: boolean;
 }
 
-const credits = (mc: bigint) => (mc / 1000n).toLocaleString('en-US');
+/** Whole credits; what was used is rounded up (never understated), the total is whole already. */
+const credits = (mc: bigint) => ((mc + 999n) / 1000n).toLocaleString('en-US');
 
 /**
  * Called by the ledger inside the batch transaction that crossed the thresholds: the alert row,
@@ -31,6 +34,7 @@ export async function fireAlerts(trx: Transaction<Database>, orgId: string, peri
   const emails: { to: string; subject: string; text: string }[] = [];
   for (const c of fired) {
     const used = `${credits(c.usedMc)} of ${credits(c.totalMc)} credits`;
+    const refusal = c.refused ? ' An AI request was refused because it would have passed the budget.' : '';
     let title: string;
     let body: string;
     let link: string;
@@ -42,13 +46,13 @@ export async function fireAlerts(trx: Transaction<Database>, orgId: string, peri
     } else if (c.subject.startsWith('project:')) {
       const name = projects.find((p) => p.id === subjectId(c))?.name ?? 'a project';
       title = `Project "${name}" is at ${c.threshold}% of its budget`;
-      body = `Project "${name}" has used ${used} of its monthly budget. ${c.threshold >= 100 ? 'Further AI work in it is refused' : 'AI work in it stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
+      body = `Project "${name}" has used ${used} of its monthly budget (settled and in progress).${refusal} ${c.threshold >= 100 ? 'Further AI work in it is refused' : 'AI work in it stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
       link = `/settings/ai-credits?projectId=${subjectId(c)}`;
     } else {
       const member = members.find((m) => m.id === subjectId(c));
       const name = member?.name ?? 'a member';
       title = `${name} is at ${c.threshold}% of their budget`;
-      body = `${name} has used ${used} of their monthly budget. ${c.threshold >= 100 ? 'Further AI work is refused' : 'AI work stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
+      body = `${name} has used ${used} of their monthly budget (settled and in progress).${refusal} ${c.threshold >= 100 ? 'Further AI work is refused' : 'AI work stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
       link = `/settings/ai-credits?userId=${subjectId(c)}`;
       if (member && !recipients.some((r) => r.id === member.id)) recipients.push(member);
     }

@@ -527,7 +527,7 @@ export function createLedgerService(deps: LedgerDeps) {
       // A refusal by this budget means it is reached: its thresholds up to 100 % fire.
       const after = b.refused ? maxBig(b.usedMc, b.limitMc) : b.usedMc;
       for (const threshold of crossedThresholds(read.alertSettings?.budget ?? DEFAULT_BUDGET_ALERT_PERCENTS, b.limitMc, b.startMc, after)) {
-        crossings.push({ subject, threshold, usedMc: b.usedMc, totalMc: b.limitMc });
+        crossings.push({ subject, threshold, usedMc: b.usedMc, totalMc: b.limitMc, refused: b.refused });
       }
     }
     await fireAlerts(trx, org.id, org.periodStart, org.periodEnd, now, crossings);

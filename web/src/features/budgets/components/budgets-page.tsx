@@ -90,7 +90,7 @@ interface Row {
 function BudgetTable({ rows, owner, caption }: { rows: Row[]; owner: boolean; caption: string }) {
   return (
     <div className="table-scroll">
-      <table className="table">
+      <table className="table budget-table">
         <caption className="sr-only">{caption}</caption>
         <thead>
           <tr>
