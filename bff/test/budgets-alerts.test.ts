@@ -217,6 +217,20 @@ describe('alerts fire once per threshold per period', () => {
     await expectLedgerConsistent(app.db, orgId, clock.now());
   });
 
+  it('crossing the same threshold again in the period (a hold given back, then taken again) fires nothing new', async () => {
+    const { owner, orgId, token, project } = await setup();
+    await setBudget(owner, 'project', project.id, 10);
+    const hold = async () => meter(app.baseUrl, meteringContract.reserve, token, { ...reserveBody({ projectId: project.id }), estimateMc: 9_500 });
+    const first = await hold();
+    expect(first.status).toBe(200);
+    expect((await meter(second.baseUrl, meteringContract.release, token, { reservationId: first.body.reservation.id })).status).toBe(200);
+    expect((await hold()).status).toBe(200);
+    const alerts = await app.db.selectFrom('alerts').select(['subject', 'threshold']).where('org_id', '=', orgId).execute();
+    expect(alerts).toEqual([{ subject: `project:${project.id}`, threshold: 90 }]);
+    const notes = await app.db.selectFrom('notifications').select('title').where('org_id', '=', orgId).execute();
+    expect(notes.map((n) => n.title)).toEqual([`Project "${project.name}" is at 90% of its budget`, `Project "${project.name}" is at 90% of its budget`]);
+  });
+
   it('the owner chooses the thresholds: only those fire', async () => {
     const { owner, orgId, token } = await setup();
     const set = await owner.call(budgetsContract.setThresholds, { body: { creditPercents: [20, 10], budgetPercents: [100] } });
