@@ -49,11 +49,19 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
     async set(orgId: string, actorUserId: string, body: SetBudgetBody): Promise<BudgetList> {
       const now = clock.now();
       await db.transaction().execute(async (trx) => {
-        const exists =
+        const subject =
           body.subjectType === 'project'
-            ? await trx.selectFrom('projects').select('id').where('org_id', '=', orgId).where('id', '=', body.subjectId).executeTakeFirst()
-            : await trx.selectFrom('memberships').select('user_id').where('org_id', '=', orgId).where('user_id', '=', body.subjectId).executeTakeFirst();
-        if (!exists) throw notFound(body.subjectType === 'project' ? 'Project' : 'Member');
+            ? await trx.selectFrom('projects').select('name').where('org_id', '=', orgId).where('id', '=', body.subjectId).executeTakeFirst()
+            : await trx
+                .selectFrom('memberships')
+                .innerJoin('users', 'users.id', 'memberships.user_id')
+                .select('users.name')
+                .where('memberships.org_id', '=', orgId)
+                .where('memberships.user_id', '=', body.subjectId)
+                .executeTakeFirst();
+        if (!subject) throw notFound(body.subjectType === 'project' ? 'Project' : 'Member');
+        // The audit log reads "project: Checkout, budget: 50 credits" (ids are left out on screen).
+        const who = { subjectId: body.subjectId, [body.subjectType === 'project' ? 'project' : 'member']: subject.name };
         const before = await repo.findBudget(trx, orgId, body.subjectType, body.subjectId);
         const from = before ? { limitCredits: toSafeNumber(before.limit_mc / 1000n) } : null;
         if (body.limitCredits === null) {
@@ -67,8 +75,8 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
           org_id: orgId,
           actor_user_id: actorUserId,
           action: body.limitCredits === null ? 'budget.cleared' : 'budget.set',
-          from_value: { subjectType: body.subjectType, subjectId: body.subjectId, budget: from },
-          to_value: { subjectType: body.subjectType, subjectId: body.subjectId, budget: body.limitCredits === null ? null : { limitCredits: body.limitCredits } },
+          from_value: { ...who, budget: from ? `${from.limitCredits} credits` : 'none' },
+          to_value: { ...who, budget: body.limitCredits === null ? 'none' : `${body.limitCredits} credits` },
           created_at: now,
         });
       });
