@@ -303,6 +303,12 @@ describe('the AI features surface BUDGET_REACHED', () => {
   it('a member over their budget is refused before the model runs, with the message naming the budget and the owner', async () => {
     const { owner, member, memberId, project } = await setup();
     await setBudget(owner, 'user', memberId, 1);
+    // The estimate already says so (the same rule, shared/budgets.ts).
+    const estimate = await member.call(aiContract.estimate, {
+      body: { useCase: 'test_generation', projectId: project.id, requirement: 'As a shopper, I want to save my cart so that I can finish the purchase later.' },
+    });
+    expect(estimate.body).toMatchObject({ canRun: false, limitedBy: 'member_budget' });
+    expect(estimate.body.maxMc).toBeGreaterThan(1000);
     const res = await member.call(aiContract.generateTestCases, {
       body: { projectId: project.id, requirement: 'As a shopper, I want to save my cart so that I can finish the purchase later.' },
       headers: { 'idempotency-key': `click-${randomUUID()}` },

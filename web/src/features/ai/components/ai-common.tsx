@@ -132,7 +132,15 @@ export function CostEstimate({ body }: { body: EstimateBody | null }) {
         Model: <ModelBadge model={e} />
       </p>
       {!e.aiEnabled ? <p className="field-error">AI is turned off for your organization.</p> : null}
-      {e.aiEnabled && !e.canRun ? <p className="field-error">Not enough credits for this request.</p> : null}
+      {e.aiEnabled && !e.canRun ? (
+        <p className="field-error">
+          {e.limitedBy === 'member_budget'
+            ? 'This would pass your monthly budget. The organization owner can raise it in Settings → Budgets.'
+            : e.limitedBy === 'project_budget'
+              ? "This would pass the project's monthly budget. The organization owner can raise it in Settings → Budgets."
+              : 'Not enough credits for this request.'}
+        </p>
+      ) : null}
     </div>
   );
 }
