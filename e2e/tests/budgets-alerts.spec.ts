@@ -46,6 +46,8 @@ test.describe('budgets and alerts', () => {
     await generate(member.page, 'Payments');
     await expect(member.page.getByRole('status').filter({ hasText: /^Used / })).toBeVisible({ timeout: 30_000 });
     await generate(member.page, 'Payments');
+    // The estimate warned before the click (the same rule as the engine).
+    await expect(member.page.getByText('This would pass your monthly budget.', { exact: false })).toBeVisible();
     const refusal = member.page.getByRole('alert').filter({ hasText: 'Monthly budget reached' });
     await expect(refusal).toBeVisible({ timeout: 30_000 });
     await expect(refusal).toContainText('monthly budget of the member Maya Member');
