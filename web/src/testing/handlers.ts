@@ -3,6 +3,7 @@ import type { Endpoint, ResponseInputOf } from '@ai-credits/shared/api';
 import { MC_PER_CREDIT } from '@ai-credits/shared/catalog';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { ChartsQuerySchema, creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageRow } from '@ai-credits/shared/contracts/credits';
+import { budgetsContract } from '@ai-credits/shared/contracts/budgets';
 import { orgContract, type Invitation } from '@ai-credits/shared/contracts/org';
 import type { ErrorCode } from '@ai-credits/shared/errors';
 import { createAiHandlers } from './ai-handlers';
@@ -61,6 +62,8 @@ function csvCell(value: string | number): string {
 export interface MockApiOptions {
   /** Fixed "now" for deterministic tests; the browser uses the real clock. */
   now?: Date;
+  /** Adds to the scenario's org before serving it (e.g. budgets or notifications a test needs). */
+  seed?: (db: MockDb) => void;
 }
 
 /**
@@ -69,7 +72,8 @@ export interface MockApiOptions {
  */
 export function createHandlers(scenario: ScenarioName, options: MockApiOptions = {}): HttpHandler[] {
   const db = createMockDb(scenario, options.now);
-  return [...authHandlers(db), ...(scenario === 'serverErrors' ? [failEverything] : []), ...orgHandlers(db), ...creditsHandlers(db), ...createBillingHandlers(), ...createAiHandlers()];
+  options.seed?.(db);
+  return [...authHandlers(db), ...(scenario === 'serverErrors' ? [failEverything] : []), ...orgHandlers(db), ...creditsHandlers(db), ...budgetsHandlers(db), ...createBillingHandlers(), ...createAiHandlers()];
 }
 
 /** serverErrors: everything but the session answers 500, so the app shell renders and each section shows its error state. */
@@ -358,3 +362,62 @@ function creditsHandlers(db: MockDb): HttpHandler[] {
   ];
 }
 
+
+/** This period's use of a budget in the mock: its subject's usage rows since the period start. */
+function budgetListOf(db: MockDb) {
+  const start = db.period.start.toISOString();
+  return {
+    period: { start, end: db.period.end.toISOString() },
+    budgets: (db.budgets ?? []).map((b) => ({
+      ...b,
+      name:
+        (b.subjectType === 'project' ? db.projects.find((p) => p.id === b.subjectId)?.name : db.members.find((m) => m.userId === b.subjectId)?.name) ??
+        'Deleted',
+      usedMc: db.usage
+        .filter((r) => r.occurredAt >= start && (b.subjectType === 'project' ? r.project?.id : r.user?.id) === b.subjectId)
+        .reduce((sum, r) => sum + r.chargedMc, 0),
+    })),
+  };
+}
+
+function notificationsOf(db: MockDb) {
+  const list = db.notifications ?? [];
+  return { unread: list.filter((n) => !n.readAt).length, notifications: list };
+}
+
+function budgetsHandlers(db: MockDb): HttpHandler[] {
+  return [
+    http.get(url(budgetsContract.list), ({ request }) => requireSession(db, request) ?? json(budgetsContract.list, budgetListOf(db))),
+    http.put(url(budgetsContract.set), async ({ request }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner'] });
+      if (denied) return denied;
+      const parsed = budgetsContract.set.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Invalid budget.');
+      const { subjectType, subjectId, limitCredits } = parsed.data;
+      const rest = (db.budgets ?? []).filter((b) => !(b.subjectType === subjectType && b.subjectId === subjectId));
+      db.budgets = limitCredits === null ? rest : [...rest, { subjectType, subjectId, limitMc: limitCredits * MC_PER_CREDIT }];
+      return json(budgetsContract.set, budgetListOf(db));
+    }),
+    http.get(url(budgetsContract.thresholds), ({ request }) =>
+      requireSession(db, request) ?? json(budgetsContract.thresholds, db.alertThresholds ?? { creditPercents: [50, 75, 90, 100], budgetPercents: [90, 100] }),
+    ),
+    http.put(url(budgetsContract.setThresholds), async ({ request }) => {
+      const denied = requireSession(db, request, { write: true, roles: ['owner'] });
+      if (denied) return denied;
+      const parsed = budgetsContract.setThresholds.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', parsed.error.issues[0]?.message ?? 'Invalid thresholds.');
+      db.alertThresholds = { creditPercents: [...parsed.data.creditPercents].sort((a, b) => a - b), budgetPercents: [...parsed.data.budgetPercents].sort((a, b) => a - b) };
+      return json(budgetsContract.setThresholds, db.alertThresholds);
+    }),
+    http.get(url(budgetsContract.notifications), ({ request }) => requireSession(db, request) ?? json(budgetsContract.notifications, notificationsOf(db))),
+    http.post(url(budgetsContract.markRead), async ({ request }) => {
+      const denied = requireSession(db, request, { write: true });
+      if (denied) return denied;
+      const parsed = budgetsContract.markRead.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return apiError(400, 'VALIDATION_FAILED', 'Give ids or all: true.');
+      const at = new Date().toISOString();
+      for (const n of db.notifications ?? []) if (!n.readAt && ('all' in parsed.data || parsed.data.ids.includes(n.id))) n.readAt = at;
+      return json(budgetsContract.markRead, notificationsOf(db));
+    }),
+  ];
+}

@@ -1,3 +1,4 @@
+import type { AlertThresholds, Notification } from '@ai-credits/shared/contracts/budgets';
 import { MC_PER_CREDIT, MODELS, OVERAGE_CENTS_PER_CREDIT, LOW_BALANCE_MC, MONTHLY_ALLOWANCE_MC, costMc, type UseCase, USE_CASES } from '@ai-credits/shared/catalog';
 import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import type { CreditSummary, UsageCharts, UsageRow } from '@ai-credits/shared/contracts/credits';
@@ -34,6 +35,11 @@ export interface MockDb {
   invitations?: Invitation[];
   /** The test-mode mailbox (no SMTP in the mock), newest first. */
   emails?: OutboxEmail[];
+  /** Monthly budgets (none in the scenarios unless a test adds them). */
+  budgets?: { subjectType: 'project' | 'user'; subjectId: string; limitMc: number }[];
+  alertThresholds?: AlertThresholds;
+  /** The signed-in user's notifications, newest first. */
+  notifications?: Notification[];
 }
 
 export const DEFAULT_PASSWORD = 'password123';
