@@ -20,6 +20,7 @@ import { aiRouter } from './features/ai/ai.routes';
 import { meteringRouter } from './features/metering/metering.routes';
 import { openApiRouter } from './features/openapi/openapi.routes';
 import { billingRouter } from './features/billing/billing.routes';
+import { budgetsRouter } from './features/budgets/budgets.routes';
 
 /** `select 1` within a few seconds, or a DATABASE_UNAVAILABLE error (a hung server is as good as down). */
 async function pingDatabase(db: Db) {
@@ -115,6 +116,7 @@ export function createApp(deps: AppDeps) {
   api.use(meteringRouter(services));
   api.use(openApiRouter(services));
   api.use(billingRouter(services));
+  api.use(budgetsRouter(services));
   api.use('/api', (req) => {
     throw new HttpError(404, 'NOT_FOUND', `No route for ${req.method} ${req.originalUrl.split('?')[0]}`);
   });

@@ -13,6 +13,7 @@ import { createApiKeysService } from './features/api-keys/api-keys.service';
 import { createMeteringService } from './features/metering/metering.service';
 import { createOpenApiService } from './features/openapi/openapi.service';
 import { createBillingService } from './features/billing/billing.service';
+import { createBudgetsService } from './features/budgets/budgets.service';
 import type { PaymentGateway } from './features/billing/payment-gateway';
 import { createPaymentGateway } from './features/billing/payment-gateway.factory';
 import { createEmailService, smtpTransport, type MailTransport } from './features/email/email.service';
@@ -50,9 +51,10 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const apiKeys = createApiKeysService({ db, clock });
   const metering = createMeteringService({ db, ledger, org });
   const openApi = createOpenApiService();
+  const budgets = createBudgetsService({ db, clock, ledger });
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
   const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
-  return { env, db, clock, logger, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, email };
+  return { env, db, clock, logger, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, email, budgets };
 }
 
 export type Services = ReturnType<typeof createServices>;

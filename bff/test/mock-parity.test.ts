@@ -4,6 +4,7 @@ import type { Endpoint } from '@ai-credits/shared/api';
 import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { billingContract } from '@ai-credits/shared/contracts/billing';
+import { budgetsContract } from '@ai-credits/shared/contracts/budgets';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
 import { orgContract } from '@ai-credits/shared/contracts/org';
@@ -27,7 +28,7 @@ interface Observation {
   csvHeader?: string;
 }
 
-const SAME_WORDS = new Set(['VALIDATION_FAILED', 'INSUFFICIENT_CREDITS', 'OVERAGE_LIMIT_REACHED', 'AI_DISABLED', 'IDEMPOTENCY_KEY_REUSED', 'UNKNOWN_MODEL', 'PAYMENT_FAILED']);
+const SAME_WORDS = new Set(['VALIDATION_FAILED', 'INSUFFICIENT_CREDITS', 'OVERAGE_LIMIT_REACHED', 'AI_DISABLED', 'IDEMPOTENCY_KEY_REUSED', 'UNKNOWN_MODEL', 'PAYMENT_FAILED', 'BUDGET_REACHED']);
 
 /** The structure of a JSON value: keys and types, the first element of each array. */
 function shapeOf(value: unknown): unknown {
@@ -118,6 +119,13 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('turn AI off', creditsContract.setAiEnabled, { body: { enabled: false } });
   await step('meter with AI off', meteringContract.record, { body: usage, headers: meter('parity-off-1') });
   await step('turn AI on', creditsContract.setAiEnabled, { body: { enabled: true } });
+
+  // A project budget: metering on the project stops at it, and says so.
+  await step('set project budget', budgetsContract.set, { body: { subjectType: 'project', subjectId: project.body.id, limitCredits: 1 } });
+  await step('meter past the project budget', meteringContract.record, { body: usage, headers: meter('parity-budget-1') });
+  await step('budgets', budgetsContract.list);
+  await step('clear project budget', budgetsContract.set, { body: { subjectType: 'project', subjectId: project.body.id, limitCredits: null } });
+  await step('notifications', budgetsContract.notifications);
 
   // Read back: history, charts, CSV.
   await step('usage history', creditsContract.usage, { query: { limit: 10 } });

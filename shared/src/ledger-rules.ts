@@ -1,3 +1,4 @@
+import { checkCoverage, type CoverageLimit } from './budgets';
 import type { ErrorCode } from './errors';
 
 /**
@@ -21,20 +22,50 @@ export function creditsInWords(mc: bigint): string {
   return (Number(mc) / 1000).toLocaleString('en-US', { maximumFractionDigits: 3 });
 }
 
-/** Null when `costMc` fits in what is available plus the overage limit; else the 402 to answer. */
-export function coverageRefusal(input: { availableMc: bigint; overageLimitMc: bigint; costMc: bigint }): Refusal | null {
-  const { availableMc, overageLimitMc, costMc } = input;
-  if (costMc <= availableMc + overageLimitMc) return null;
-  if (overageLimitMc === 0n) {
+/** A budget that applies to a call: what is left of it this period and its limit (millicredits). */
+export interface BudgetRoom {
+  leftMc: bigint;
+  limitMc: bigint;
+  name: string | null;
+}
+
+/**
+ * Null when `costMc` fits under every limit that applies (shared/budgets.ts checkCoverage: the
+ * lowest limit wins); else the 402 to answer, naming that limit.
+ */
+export function coverageRefusal(input: {
+  availableMc: bigint;
+  overageLimitMc: bigint;
+  costMc: bigint;
+  projectBudget?: BudgetRoom | null;
+  memberBudget?: BudgetRoom | null;
+}): (Refusal & { stoppedBy: CoverageLimit }) | null {
+  const { availableMc, overageLimitMc, costMc, projectBudget = null, memberBudget = null } = input;
+  const verdict = checkCoverage({ costMc, availableMc, overageLimitMc, projectBudgetLeftMc: projectBudget?.leftMc ?? null, memberBudgetLeftMc: memberBudget?.leftMc ?? null });
+  if (verdict.fits) return null;
+  const { stoppedBy } = verdict;
+  if (stoppedBy === 'project_budget' || stoppedBy === 'member_budget') {
+    const b = (stoppedBy === 'project_budget' ? projectBudget : memberBudget)!;
+    const who = stoppedBy === 'project_budget' ? `project "${b.name ?? 'unnamed'}"` : `the member ${b.name ?? ''}`.trimEnd();
+    return {
+      status: 402,
+      code: 'BUDGET_REACHED',
+      stoppedBy,
+      message: `This needs up to ${creditsInWords(costMc)} credits and the monthly budget of ${who} has ${creditsInWords(verdict.roomMc > 0n ? verdict.roomMc : 0n)} of ${creditsInWords(b.limitMc)} credits left. The organization owner can raise the budget in Settings → Budgets.`,
+    };
+  }
+  if (stoppedBy === 'balance') {
     return {
       status: 402,
       code: 'INSUFFICIENT_CREDITS',
+      stoppedBy,
       message: `This needs up to ${creditsInWords(costMc)} credits and the organization has ${creditsInWords(availableMc > 0n ? availableMc : 0n)} available. The owner can buy credits or allow overage.`,
     };
   }
   return {
     status: 402,
     code: 'OVERAGE_LIMIT_REACHED',
+    stoppedBy,
     message: `This needs up to ${creditsInWords(costMc)} credits, which would pass the monthly overage limit of ${creditsInWords(overageLimitMc)} credits. The owner can raise the limit or buy credits.`,
   };
 }

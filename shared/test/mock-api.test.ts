@@ -161,3 +161,15 @@ describe('scenarios from the URL', () => {
     expect((await summary()).balanceMc).toBe(1_082_500);
   });
 });
+
+describe('budgetReached', () => {
+  it('refuses AI on the project whose budget is used up with 402 BUDGET_REACHED, and lets other projects run', async () => {
+    const { store, handlers } = createMockApi('budgetReached', { now: NOW });
+    server.use(...handlers);
+    const [full, other] = store.projects;
+    const refused = await call('POST', aiContract.chat.path, { projectId: full!.id, message: 'Hello there' }, { 'idempotency-key': 'budget-chat-01' });
+    expect(refused).toMatchObject({ status: 402, body: { error: { code: 'BUDGET_REACHED' } } });
+    expect(refused.body.error.message).toContain(`project "${full!.name}"`);
+    expect((await call('POST', aiContract.chat.path, { projectId: other!.id, message: 'Hello there' }, { 'idempotency-key': 'budget-chat-02' })).status).toBe(201);
+  });
+});

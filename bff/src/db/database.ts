@@ -342,6 +342,40 @@ export interface EmailOutboxTable {
   sent_at: Timestamp | null;
 }
 
+export interface BudgetsTable {
+  org_id: string;
+  subject_type: 'project' | 'user';
+  subject_id: string;
+  limit_mc: BigIntCol;
+  updated_at: Timestamp;
+}
+
+export interface AlertSettingsTable {
+  org_id: string;
+  credit_percents: number[];
+  budget_percents: number[];
+  updated_at: Timestamp;
+}
+
+export interface AlertsTable {
+  org_id: string;
+  period_start: Timestamp;
+  subject: string;
+  threshold: number;
+  created_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  org_id: string;
+  id: Generated<string>;
+  user_id: string;
+  title: string;
+  body: string;
+  link: string | null;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}
+
 export interface Database {
   organizations: OrganizationsTable;
   users: UsersTable;
@@ -370,6 +404,10 @@ export interface Database {
   installation_secrets: InstallationSecretsTable;
   invitations: InvitationsTable;
   email_outbox: EmailOutboxTable;
+  budgets: BudgetsTable;
+  alert_settings: AlertSettingsTable;
+  alerts: AlertsTable;
+  notifications: NotificationsTable;
 }
 
 export type OrganizationRow = Selectable<OrganizationsTable>;

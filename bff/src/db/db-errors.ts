@@ -24,3 +24,16 @@ export function isDatabaseUnavailable(err: unknown, depth = 0): boolean {
   if (Array.isArray(errors) && errors.some((e) => isDatabaseUnavailable(e, depth + 1))) return true;
   return isDatabaseUnavailable(cause, depth + 1);
 }
+
+/**
+ * A pooled connection that was already dead when it was handed out (it died while idle, e.g. to
+ * pg_terminate_backend or a restart, and the pool had not noticed yet): the driver refuses it
+ * before anything reaches the server. Not a server's own error (57P01 while a statement runs
+ * has no retry here: that request is answered 503).
+ */
+export function isStaleConnection(err: unknown): boolean {
+  if (!err || typeof err !== 'object') return false;
+  const { code, message } = err as { code?: unknown; message?: unknown };
+  if (code === 'EPIPE' || code === 'ECONNRESET') return true;
+  return typeof message === 'string' && /^(Client has encountered a connection error and is not queryable|Client was closed and is not queryable|Connection terminated unexpectedly)$/.test(message);
+}

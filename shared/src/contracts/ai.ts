@@ -115,6 +115,8 @@ export const EstimateSchema = z.object({
   aiEnabled: z.boolean(),
   /** False when the call would be refused (AI off, or the reservation cannot be covered). */
   canRun: z.boolean(),
+  /** What would refuse it (shared/budgets.ts checkCoverage: the lowest limit wins); absent or null when it fits. */
+  limitedBy: z.enum(['balance', 'overage_limit', 'project_budget', 'member_budget']).nullish(),
 });
 export type Estimate = z.infer<typeof EstimateSchema>;
 

@@ -38,6 +38,9 @@ export const AUDIT_ACTIONS = [
   'project.restored',
   'api_key.created',
   'api_key.revoked',
+  'budget.set',
+  'budget.cleared',
+  'alert_thresholds.changed',
 ] as const;
 export const AuditActionSchema = z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'an action such as project.created').max(60);
 

@@ -4,6 +4,7 @@ import { aiHandlers } from './handlers/ai';
 import { apiKeysHandlers } from './handlers/api-keys';
 import { authHandlers } from './handlers/auth';
 import { billingHandlers } from './handlers/billing';
+import { budgetsHandlers } from './handlers/budgets';
 import { creditsHandlers } from './handlers/credits';
 import { meteringHandlers } from './handlers/metering';
 import { orgHandlers } from './handlers/org';
@@ -18,6 +19,7 @@ export const HANDLER_GROUPS: ((store: MockStore) => HttpHandler[])[] = [
   authHandlers,
   orgHandlers,
   creditsHandlers,
+  budgetsHandlers,
   billingHandlers,
   aiHandlers,
   apiKeysHandlers,

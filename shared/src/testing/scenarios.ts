@@ -1,3 +1,4 @@
+import type { MockStore } from './store';
 import type { Role } from '../contracts/auth';
 
 /**
@@ -13,6 +14,7 @@ export const SCENARIOS = [
   'lowBalance',
   'inOverage',
   'overageLimitReached',
+  'budgetReached',
   'paymentFailed',
   'paymentPending',
   'slowNetwork',
@@ -29,6 +31,7 @@ export const SCENARIO_DESCRIPTIONS: Record<ScenarioName, string> = {
   lowBalance: 'Fewer than 30 credits left',
   inOverage: 'Balance below zero, overage limit 500 credits, one unpaid overage invoice',
   overageLimitReached: 'The whole overage limit is used: every AI run and metering call is refused 402 OVERAGE_LIMIT_REACHED',
+  budgetReached: 'The first project\'s monthly budget is used up: AI and metering on it answer 402 BUDGET_REACHED',
   paymentFailed: 'Every sandbox payment is declined (402 PAYMENT_FAILED); the history shows an earlier failed one',
   paymentPending: 'A purchase is waiting for the gateway (status "attempted") in the history',
   slowNetwork: 'Every response is delayed (1.5 s, or `?delay=ms`)',
@@ -50,6 +53,8 @@ export interface ScenarioOptions {
    * (the browser and component tests).
    */
   cookieSessions?: boolean;
+  /** Adds to the scenario's org before serving it (budgets, notifications, ... a test needs). */
+  seed?: (store: MockStore) => void;
   /** One endpoint answering 500, as `METHOD /api/path` with the contract's `:params`. */
   failEndpoint?: string;
 }

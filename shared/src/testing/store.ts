@@ -5,8 +5,10 @@ import type { ApiKey } from '../contracts/api-keys';
 import type { Role, SessionInfo } from '../contracts/auth';
 import type { Invoice, Purchase } from '../contracts/billing';
 import type { CreditSummary, Reservation, UsageCharts, UsageRow } from '../contracts/credits';
+import type { AlertThresholds, Notification } from '../contracts/budgets';
 import type { AuditEntry, Invitation, Member, OutboxEmail, Project } from '../contracts/org';
 import { forecastCredits } from '../forecast';
+import { AI_DISABLED_REFUSAL, coverageRefusal, type Refusal } from '../ledger-rules';
 import { mulberry32 } from '../random';
 import type { ScenarioName, ScenarioOptions } from './scenarios';
 
@@ -45,6 +47,11 @@ export interface MockStore {
   invitations: Invitation[];
   /** The test-mode mailbox (no SMTP in the mock), newest first. */
   emails: OutboxEmail[];
+  /** Monthly budgets of projects and members. */
+  budgets: { subjectType: 'project' | 'user'; subjectId: string; limitMc: number }[];
+  alertThresholds?: AlertThresholds;
+  /** The signed-in user's notifications, newest first. */
+  notifications: Notification[];
   generations: TestCaseGeneration[];
   reports: Report[];
   conversations: (Conversation & { messages: ChatMessage[] })[];
@@ -124,6 +131,7 @@ function shapeOf(scenario: ScenarioName): ScenarioShape {
   };
   switch (scenario) {
     case 'owner':
+    case 'budgetReached':
     case 'serverErrors':
     case 'slowNetwork':
       return base;
@@ -401,6 +409,8 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     audit,
     invitations: [],
     emails: [],
+    budgets: [],
+    notifications: [],
     generations: [],
     reports: [],
     conversations: [],
@@ -409,6 +419,12 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     options,
   };
   if (!shape.newOrg) seedAiWork(store, projects[0]!.id);
+  if (scenario === 'budgetReached') {
+    // The first project's monthly budget is exactly what it has used: nothing left for AI on it.
+    const project = projects[0]!;
+    store.budgets.push({ subjectType: 'project', subjectId: project.id, limitMc: Math.max(1_000, budgetUsedMc(store, 'project', project.id)) });
+  }
+  options.seed?.(store);
   return store;
 }
 
@@ -530,6 +546,40 @@ export function completePurchase(store: MockStore, purchaseId: string, paymentId
     if (i >= 0) store.invoices[i] = { ...store.invoices[i]!, status: 'paid', paidAt: now, purchaseId: purchase.id, razorpayOrderId: purchase.razorpayOrderId, razorpayPaymentId: paymentId };
   }
   return purchase;
+}
+
+/** This period's use of a budget: its subject's charges since the period start, and its open reservations. */
+export function budgetUsedMc(store: MockStore, subjectType: 'project' | 'user', subjectId: string): number {
+  const start = store.period.start.toISOString();
+  const charged = store.usage
+    .filter((r) => r.occurredAt >= start && (subjectType === 'project' ? r.project?.id : r.user?.id) === subjectId)
+    .reduce((sum, r) => sum + r.chargedMc, 0);
+  const now = new Date().toISOString();
+  const held = store.reservations
+    .filter((r) => r.status === 'open' && r.expiresAt > now && (subjectType === 'project' ? r.projectId : r.userId) === subjectId)
+    .reduce((sum, r) => sum + r.estimateMc, 0);
+  return charged + held;
+}
+
+/**
+ * The ledger's refusal for a call costing `costMc` on `projectId` for `userId` (AI off, balance,
+ * overage limit, budgets: shared/ledger-rules.ts), or null when it may run.
+ */
+export function refusalFor(store: MockStore, costMc: number, who: { projectId?: string | null; userId?: string | null } = {}): Refusal | null {
+  if (!store.org.aiEnabled) return AI_DISABLED_REFUSAL;
+  const room = (type: 'project' | 'user', id: string | null | undefined) => {
+    const budget = id ? store.budgets.find((b) => b.subjectType === type && b.subjectId === id) : undefined;
+    if (!budget) return null;
+    const name = type === 'project' ? (store.projects.find((p) => p.id === id)?.name ?? null) : (store.members.find((m) => m.userId === id)?.name ?? null);
+    return { leftMc: BigInt(budget.limitMc - budgetUsedMc(store, type, id!)), limitMc: BigInt(budget.limitMc), name };
+  };
+  return coverageRefusal({
+    availableMc: BigInt(store.balanceMc - reservedMcOf(store)),
+    overageLimitMc: BigInt(store.overageLimitMc),
+    costMc: BigInt(costMc),
+    projectBudget: room('project', who.projectId),
+    memberBudget: room('user', who.userId),
+  });
 }
 
 /** The store's clock: the fixed `now` of a test, else the real time (the browser's month moves on). */

@@ -1,6 +1,7 @@
 import { useMutation, useSuspenseQuery } from '@tanstack/react-query';
 import { NavLink, Outlet, useNavigate, useNavigation } from 'react-router';
 import { authMutations } from '@/features/auth/api/auth-mutations';
+import { NotificationBell } from '@/features/budgets/components/notification-bell';
 import { sessionQueries } from '@/lib/session-queries';
 import { navSections } from './nav-items';
 
@@ -35,6 +36,7 @@ export function AppLayout() {
           <span className="org-name">{session.org.name}</span>
         </div>
         <div className="topbar-user">
+          <NotificationBell />
           <span className="user-name">{session.user.name}</span>
           <span className={`role-badge role-${session.role}`} aria-label={`Role: ${ROLE_LABELS[session.role]}`}>
             {ROLE_LABELS[session.role]}

@@ -20,6 +20,7 @@ export function navSections(session: Pick<SessionInfo, 'role' | 'org'>): NavSect
   if (manager) settings.push({ to: '/settings/billing', label: 'Plans & Billing' });
   settings.push({ to: '/settings/members', label: 'Members' });
   settings.push({ to: '/settings/projects', label: 'Projects' });
+  settings.push({ to: '/settings/budgets', label: 'Budgets' });
   if (ai && manager) settings.push({ to: '/settings/api-keys', label: 'API keys' });
   if (manager) settings.push({ to: '/settings/audit-log', label: 'Audit log' });
   if (manager) settings.push({ to: '/settings/emails', label: 'Sent emails' });

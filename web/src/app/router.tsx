@@ -100,6 +100,10 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
               children: [{ index: true, lazy: () => import('@/features/org/components/sent-emails-page').then((m) => ({ Component: m.SentEmailsPage })) }],
             },
             {
+              path: 'budgets',
+              lazy: () => import('@/features/budgets/components/budgets-page').then((m) => ({ Component: m.BudgetsPage })),
+            },
+            {
               path: 'audit-log',
               element: <RoleGate roles={['owner', 'admin']} />,
               children: [{ index: true, lazy: () => import('@/features/org/components/audit-log-page').then((m) => ({ Component: m.AuditLogPage })) }],

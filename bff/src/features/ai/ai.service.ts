@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { checkCoverage } from '@ai-credits/shared/budgets';
 import { costMc, type UseCase } from '@ai-credits/shared/catalog';
 import type { AiRun, ChatMessage, Conversation, EstimateBody, Estimate, Report, TestCase, TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import type { Transaction } from 'kysely';
@@ -8,6 +9,7 @@ import { HttpError, notFound } from '../../http/http-error';
 import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
+import { listWithUse } from '../budgets/budgets.repository';
 import type { CreditsService } from '../credits/credits.service';
 import type { LedgerService, UsageDto } from '../ledger/ledger.service';
 import type { OrgService } from '../org/org.service';
@@ -274,6 +276,19 @@ export function createAiService(deps: AiDeps) {
       const maxMc = maxCostMc(messages, body.useCase);
       const expectedMc = costMc(model, countPromptTokens(messages), prompts.TYPICAL_OUTPUT_TOKENS[body.useCase]);
       const overageRoomMc = Math.max(0, summary.overage.limitMc - summary.overage.usedMc);
+      // The same rule the engine applies at reserve time (budgets of this project and this user).
+      const budgets = await listWithUse(db, caller.orgId, new Date(summary.period.start), clock.now());
+      const room = (type: 'project' | 'user', id: string | null) => {
+        const b = budgets.find((x) => x.subject_type === type && x.subject_id === id);
+        return b ? BigInt(b.limit_mc) - BigInt(b.used_mc) : null;
+      };
+      const verdict = checkCoverage({
+        costMc: maxMc,
+        availableMc: BigInt(summary.availableMc),
+        overageLimitMc: BigInt(summary.overage.limitMc),
+        projectBudgetLeftMc: room('project', body.projectId),
+        memberBudgetLeftMc: room('user', caller.userId),
+      });
       return {
         useCase: body.useCase,
         model: model.id,
@@ -285,7 +300,8 @@ export function createAiService(deps: AiDeps) {
         availableMc: summary.availableMc,
         overageRoomMc,
         aiEnabled: summary.aiEnabled,
-        canRun: summary.aiEnabled && maxMc <= BigInt(summary.availableMc) + BigInt(summary.overage.limitMc),
+        canRun: summary.aiEnabled && verdict.fits,
+        limitedBy: verdict.fits ? null : verdict.stoppedBy,
       };
     },
 

@@ -39,7 +39,17 @@ export class AfterApplyFailed extends Error {
  * result or its own error). When `run` throws (database failure), nothing of the batch was
  * committed and every caller of the batch gets that error.
  */
-export function createGroupCommit<Op>(options: { maxBatch: number; run(key: string, take: () => Submitted<Op>[]): Promise<Outcome[]> }) {
+export function createGroupCommit<Op>(options: {
+  maxBatch: number;
+  run(key: string, take: () => Submitted<Op>[]): Promise<Outcome[]>;
+  /**
+   * An error before the batch took its operations that is worth one more try on a fresh
+   * connection (a pooled connection that had died while idle): nothing was applied, so the
+   * operations are not at risk, and one dead connection does not fail a whole queue.
+   */
+  retryUntaken?: (error: unknown) => boolean;
+}) {
+  const MAX_UNTAKEN_RETRIES = 3;
   /** Per key: operations not yet taken, and whether a started batch is still waiting to take them. */
   const states = new Map<string, { queue: Submitted<Op>[]; leaderWaiting: boolean }>();
 
@@ -60,6 +70,7 @@ export function createGroupCommit<Op>(options: { maxBatch: number; run(key: stri
 
   async function runBatch(key: string, take: () => Submitted<Op>[]) {
     let retry: Submitted<Op>[] | null = null;
+    let untakenRetries = 0;
     for (;;) {
       let items: Submitted<Op>[] | null = null;
       try {
@@ -72,6 +83,10 @@ export function createGroupCommit<Op>(options: { maxBatch: number; run(key: stri
         });
         return;
       } catch (error) {
+        if (items === null && retry === null && untakenRetries < MAX_UNTAKEN_RETRIES && options.retryUntaken?.(error)) {
+          untakenRetries++;
+          continue;
+        }
         // Failed before taking (no connection, lock failed): the operations it would take fail with it.
         const batch: Submitted<Op>[] = items ?? retry ?? take();
         if (error instanceof AfterApplyFailed) {

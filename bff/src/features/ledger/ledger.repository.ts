@@ -365,12 +365,49 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
  * Everything a batch reads, in one statement, after the org row is locked (a statement of its
  * own, so this one's snapshot sees every batch committed before the lock was granted).
  */
-export async function readBatchState(trx: Q, orgId: string, at: Date, keys: string[], reservationIds: string[]) {
-  const { rows } = await sql<{ org: Record<string, string | boolean> | null; held: string; grants: { id: string; remaining: string }[]; idem: { key: string; operation: string; request_hash: string; response: unknown }[]; res: Record<string, string | null>[] }>`
+export async function readBatchState(
+  trx: Q,
+  orgId: string,
+  at: Date,
+  keys: string[],
+  reservationIds: string[],
+  /** periodStart: null reads the org row's own (the batch's first read, before the org is known). */
+  scope: { periodStart: Date | null; projectIds: string[]; userIds: string[] },
+) {
+  const { rows } = await sql<{
+    org: Record<string, string | boolean> | null;
+    held: string;
+    grants: { id: string; remaining: string }[];
+    idem: { key: string; operation: string; request_hash: string; response: unknown }[];
+    res: Record<string, string | null>[];
+    budgets: { type: 'project' | 'user'; id: string; name: string | null; limit: string; used: string }[];
+    month: { granted: string; remaining: string };
+    alert_settings: { credit: number[]; budget: number[] } | null;
+  }>`
+    with period as (
+      select coalesce(${scope.periodStart}::timestamptz, (select period_start from organizations where id = ${orgId})) as start
+    )
     select
       (select json_build_object('id', id, 'created_at', created_at, 'period_start', period_start, 'period_end', period_end,
           'balance_mc', balance_mc::text, 'ai_enabled', ai_enabled, 'overage_limit_mc', overage_limit_mc::text)
         from organizations where id = ${orgId}) as org,
+      -- Budgets of the projects and members this batch meters, with this period's use of each:
+      -- settled usage (the daily rollup; periods start at 00:00 UTC) plus open reservations.
+      -- Nothing is summed for subjects without a budget, so orgs without budgets pay ~nothing.
+      (select coalesce(json_agg(json_build_object('type', b.subject_type, 'id', b.subject_id, 'limit', b.limit_mc::text,
+          'name', case b.subject_type when 'project' then (select name from projects where org_id = b.org_id and id = b.subject_id)
+                                      else (select name from users where id = b.subject_id) end,
+          'used', (
+            coalesce((select sum(d.charged_mc) from usage_daily d where d.org_id = b.org_id and d.day >= (select (start at time zone 'UTC')::date from period)
+              and ((b.subject_type = 'project' and d.project_id = b.subject_id) or (b.subject_type = 'user' and d.user_id = b.subject_id))), 0)
+            + coalesce((select sum(r.estimate_mc) from reservations r where r.org_id = b.org_id and r.status = 'open' and r.expires_at > ${at}
+              and ((b.subject_type = 'project' and r.project_id = b.subject_id) or (b.subject_type = 'user' and r.user_id = b.subject_id))), 0))::text)), '[]')
+        from budgets b where b.org_id = ${orgId}
+          and ((b.subject_type = 'project' and b.subject_id = any(${scope.projectIds}::uuid[])) or (b.subject_type = 'user' and b.subject_id = any(${scope.userIds}::uuid[])))) as budgets,
+      -- The month's credits (allowance + purchases + adjustments granted this period) and what is left of them.
+      (select json_build_object('granted', coalesce(sum(amount_mc), 0)::text, 'remaining', coalesce(sum(remaining_mc), 0)::text)
+        from grants where org_id = ${orgId} and period_start = (select start from period)) as month,
+      (select json_build_object('credit', credit_percents, 'budget', budget_percents) from alert_settings where org_id = ${orgId}) as alert_settings,
       (select coalesce(sum(estimate_mc), 0) from reservations
         where org_id = ${orgId} and status = 'open' and expires_at > ${at})::text as held,
       (select coalesce(json_agg(json_build_object('id', id, 'remaining', remaining_mc::text)
@@ -394,6 +431,9 @@ export async function readBatchState(trx: Q, orgId: string, at: Date, keys: stri
       ai_enabled: org.ai_enabled as boolean,
       overage_limit_mc: BigInt(org.overage_limit_mc as string),
     },
+    budgets: row.budgets.map((b) => ({ type: b.type, id: b.id, name: b.name, limitMc: BigInt(b.limit), usedMc: BigInt(b.used) })),
+    month: { grantedMc: BigInt(row.month.granted), remainingMc: BigInt(row.month.remaining) },
+    alertSettings: row.alert_settings,
     held: BigInt(row.held),
     grants: row.grants.map((g) => ({ id: g.id, remaining: BigInt(g.remaining) })),
     idempotency: row.idem,

@@ -5,15 +5,18 @@ import { queueEmail } from '../email/email.service';
 import { overageInvoiceEmail } from '../email/templates';
 import { findModel, MONTHLY_ALLOWANCE_MC, costMc, overageInvoiceFor, type UseCase } from '@ai-credits/shared/catalog';
 import type { Reservation } from '@ai-credits/shared/contracts/credits';
+import { crossedThresholds, DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
 import type { Database, ReservationStatus } from '../../db/database';
 import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
-import { minBig, toSafeNumber } from '../../lib/bigint';
+import { maxBig, minBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import { billingPeriodAt } from '@ai-credits/shared/billing-period';
 import { AI_DISABLED_REFUSAL, coverageRefusal } from '@ai-credits/shared/ledger-rules';
+import { fireAlerts, type Crossing } from '../alerts/fire-alerts';
 import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } from './group-commit';
 import * as repo from './ledger.repository';
+import { isStaleConnection } from '../../db/db-errors';
 
 /**
  * The credit engine. Every write to an org's credits runs in one transaction that holds the
@@ -96,6 +99,19 @@ interface OrgState {
   balanceMc: bigint;
   aiEnabled: boolean;
   overageLimitMc: bigint;
+}
+
+/** A budget a batch meters against: its limit and this period's use (settled + open reservations). */
+interface BudgetState {
+  type: 'project' | 'user';
+  id: string;
+  name: string | null;
+  limitMc: bigint;
+  usedMc: bigint;
+  /** Use when the batch started (alerts compare the two). */
+  startMc: bigint;
+  /** An operation of this batch was refused by this budget. */
+  refused: boolean;
 }
 
 /** The state of one org inside its locked transaction. */
@@ -246,10 +262,18 @@ export function createLedgerService(deps: LedgerDeps) {
     if (!org.aiEnabled) throw new HttpError(AI_DISABLED_REFUSAL.status, AI_DISABLED_REFUSAL.code, AI_DISABLED_REFUSAL.message);
   }
 
-  /** Refuse before any model is called when the org cannot cover `cost` (PRODUCT.md "Consumption"). */
-  function assertCanCover(org: OrgState, held: bigint, cost: bigint) {
-    const refusal = coverageRefusal({ availableMc: org.balanceMc - held, overageLimitMc: org.overageLimitMc, costMc: cost });
-    if (refusal) throw new HttpError(refusal.status, refusal.code, refusal.message);
+  /**
+   * Refuse before any model is called when `cost` does not fit under every limit that applies
+   * (PRODUCT.md "Consumption"; budgets, ADR "budgets and alerts"): the lowest limit wins and the
+   * refusal names it. The rule and its words are shared (shared/budgets.ts, ledger-rules.ts).
+   */
+  function assertCanCover(org: OrgState, held: bigint, cost: bigint, project: BudgetState | null = null, member: BudgetState | null = null) {
+    const budget = (b: BudgetState | null) => (b ? { leftMc: b.limitMc - b.usedMc, limitMc: b.limitMc, name: b.name } : null);
+    const refusal = coverageRefusal({ availableMc: org.balanceMc - held, overageLimitMc: org.overageLimitMc, costMc: cost, projectBudget: budget(project), memberBudget: budget(member) });
+    if (!refusal) return;
+    if (refusal.stoppedBy === 'project_budget') project!.refused = true;
+    if (refusal.stoppedBy === 'member_budget') member!.refused = true;
+    throw new HttpError(refusal.status, refusal.code, refusal.message);
   }
 
   /** What an operation is, for its idempotency record (the same hash as before batching). */
@@ -269,8 +293,17 @@ export function createLedgerService(deps: LedgerDeps) {
   async function applyOps(ctx: LockedOrg, ops: LedgerOp[], options: { preRead?: BatchState; commit?: boolean } = {}): Promise<Outcome[]> {
     const { trx, org, now } = ctx;
     const orgDirtyBefore = ctx.dirty;
-    // Read before the rollover ran in this transaction: stale, read again.
-    const read = options.preRead && !orgDirtyBefore ? options.preRead : await readFor(trx, org.id, now, ops);
+    // Read before the rollover ran in this transaction: stale, read again (for the new period).
+    const read = options.preRead && !orgDirtyBefore ? options.preRead : await readFor(trx, org.id, now, ops, org.periodStart);
+    // Budget use (settled + open reservations this period), kept current op by op like `held`.
+    const budgets = new Map<string, BudgetState>(read.budgets.map((b) => [`${b.type}:${b.id}`, { ...b, startMc: b.usedMc, refused: false }]));
+    const budgetOf = (type: 'project' | 'user', id: string | null) => (id ? (budgets.get(`${type}:${id}`) ?? null) : null);
+    /** Adds `delta` to the budgets a reservation or usage counts against (no user: the project's only). */
+    const addToBudgets = (who: { project_id: string | null; user_id: string | null }, delta: bigint) => {
+      for (const b of [budgetOf('project', who.project_id), budgetOf('user', who.user_id)]) if (b) b.usedMc += delta;
+    };
+    const debtAtStart = org.balanceMc < 0n ? -org.balanceMc : 0n;
+    let consumedInBatch = 0n;
     let held = read.held;
     const grants = read.grants;
     const reservations = new Map(read.reservations.map((r) => [r.id, r]));
@@ -312,6 +345,7 @@ export function createLedgerService(deps: LedgerDeps) {
         w.daily.set(rollupKey, { org_id: org.id, day, use_case: usage.use_case, model: usage.model, user_id: usage.user_id, project_id: usage.project_id, charged_mc: cost, calls: 1 });
       }
       org.balanceMc -= cost;
+      consumedInBatch += cost;
       ctx.dirty = true;
       w.ledger.push({ org_id: org.id, entry_type: 'consume', amount_mc: -cost, balance_after_mc: org.balanceMc, usage_id: id, created_at: now });
       return {
@@ -327,7 +361,10 @@ export function createLedgerService(deps: LedgerDeps) {
     }
 
     function close(r: repo.ReservationRow, status: ReservationStatus, usageId: string | null = null) {
-      if (r.status === 'open' && r.expires_at > now) held -= r.estimate_mc;
+      if (r.status === 'open' && r.expires_at > now) {
+        held -= r.estimate_mc;
+        addToBudgets(r, -r.estimate_mc);
+      }
       r.status = status;
       r.closed_at = now;
       r.usage_id = usageId;
@@ -345,7 +382,7 @@ export function createLedgerService(deps: LedgerDeps) {
         case 'reserve': {
           const input = op.input;
           assertAiEnabled(org);
-          assertCanCover(org, held, input.estimateMc);
+          assertCanCover(org, held, input.estimateMc, budgetOf('project', input.projectId), budgetOf('user', input.userId));
           const row: repo.ReservationRow = {
             org_id: org.id,
             id: randomUUID(),
@@ -365,6 +402,7 @@ export function createLedgerService(deps: LedgerDeps) {
           w.newReservations.push(row);
           reservations.set(row.id, row);
           held += row.estimate_mc;
+          addToBudgets(row, row.estimate_mc);
           return { reservation: toReservationDto(row), balance: balance() } satisfies ReserveResult;
         }
         case 'settle': {
@@ -392,6 +430,7 @@ export function createLedgerService(deps: LedgerDeps) {
             idempotency_key: input.usageKey ?? input.idempotencyKey ?? null,
           });
           close(r, 'settled', usage.id);
+          addToBudgets(r, cost);
           return { usage, balance: balance() } satisfies SettleResult;
         }
         case 'release': {
@@ -405,7 +444,8 @@ export function createLedgerService(deps: LedgerDeps) {
           const model = modelOrThrow(input.model);
           assertAiEnabled(org);
           const cost = costMc(model, input.inputTokens, input.outputTokens);
-          assertCanCover(org, held, cost);
+          assertCanCover(org, held, cost, budgetOf('project', input.projectId), budgetOf('user', input.userId));
+          addToBudgets({ project_id: input.projectId, user_id: input.userId }, cost);
           const usage = consume(cost, {
             user_id: input.userId,
             project_id: input.projectId,
@@ -450,6 +490,23 @@ export function createLedgerService(deps: LedgerDeps) {
       }
     });
 
+    // Alerts: thresholds this batch crossed, written with the usage (ADR "budgets and alerts").
+    const crossings: Crossing[] = [];
+    const monthMc = read.month.grantedMc;
+    const usedBefore = read.month.grantedMc - read.month.remainingMc + debtAtStart;
+    for (const threshold of crossedThresholds(read.alertSettings?.credit ?? DEFAULT_CREDIT_ALERT_PERCENTS, monthMc, usedBefore, usedBefore + consumedInBatch)) {
+      crossings.push({ subject: 'credits', threshold, usedMc: usedBefore + consumedInBatch, totalMc: monthMc });
+    }
+    for (const [subject, b] of budgets) {
+      // A refusal by this budget means it is reached: its thresholds up to 100 % fire.
+      const after = b.refused ? maxBig(b.usedMc, b.limitMc) : b.usedMc;
+      for (const threshold of crossedThresholds(read.alertSettings?.budget ?? DEFAULT_BUDGET_ALERT_PERCENTS, b.limitMc, b.startMc, after)) {
+        crossings.push({ subject, threshold, usedMc: b.usedMc, totalMc: b.limitMc, refused: b.refused });
+      }
+    }
+    // Before the writes: those go out with `commit` in one message when nothing else is to be written.
+    if (crossings.length) await fireAlerts(trx, org.id, org.periodStart, org.periodEnd, now, crossings);
+
     // The org row: written here with everything else, unless a rollover already made lockedIn write it.
     const writeOrg = !orgDirtyBefore && ctx.dirty;
     await repo.writeBatch(trx, org.id, now, {
@@ -467,10 +524,16 @@ export function createLedgerService(deps: LedgerDeps) {
     return outcomes;
   }
 
-  function readFor(trx: Transaction<Database>, orgId: string, now: Date, ops: LedgerOp[]) {
+  /** periodStart: null while the org row is not read yet (the batch's first read takes the row's own). */
+  function readFor(trx: Transaction<Database>, orgId: string, now: Date, ops: LedgerOp[], periodStart: Date | null = null) {
     const keys = [...new Set(ops.flatMap((o) => (o.input.idempotencyKey ? [o.input.idempotencyKey] : [])))];
     const reservationIds = [...new Set(ops.flatMap((o) => (o.kind === 'settle' || o.kind === 'release') && UUID.test(o.input.reservationId) ? [o.input.reservationId] : []))];
-    return repo.readBatchState(trx, orgId, now, keys, reservationIds);
+    const metered = ops.flatMap((o) => (o.kind === 'reserve' || o.kind === 'record' ? [o.input] : []));
+    return repo.readBatchState(trx, orgId, now, keys, reservationIds, {
+      periodStart,
+      projectIds: [...new Set(metered.flatMap((i) => (i.projectId ? [i.projectId] : [])))],
+      userIds: [...new Set(metered.flatMap((i) => (i.userId ? [i.userId] : [])))],
+    });
   }
 
   /** One operation inside the caller's transaction (no batching): its error rolls the caller back. */
@@ -486,6 +549,7 @@ export function createLedgerService(deps: LedgerDeps) {
 
   const batcher = createGroupCommit<LedgerOp>({
     maxBatch: 500,
+    retryUntaken: isStaleConnection,
     /**
      * Three round trips a batch: `begin` and the row lock in one message; one read (with the org
      * row); the writes and `commit` in one message. With an afterApply hook (or the test hook)
@@ -498,7 +562,7 @@ export function createLedgerService(deps: LedgerDeps) {
         let open = false;
         try {
           // simple protocol, no parameters: orgId is a checked UUID
-          await sql.raw(`begin; select 1 from organizations where id = '${orgId}' for update`).execute(conn);
+          await sql.raw(`begin; select 1 from organizations where id = '${orgId}' for no key update`).execute(conn);
           open = true;
           // Taken only now that this transaction holds the org lock: everything queued so far.
           const items = take();

@@ -6,6 +6,7 @@ import * as ai from '@ai-credits/shared/contracts/ai';
 import * as apiKeys from '@ai-credits/shared/contracts/api-keys';
 import * as auth from '@ai-credits/shared/contracts/auth';
 import * as billing from '@ai-credits/shared/contracts/billing';
+import * as budgets from '@ai-credits/shared/contracts/budgets';
 import * as credits from '@ai-credits/shared/contracts/credits';
 import * as metering from '@ai-credits/shared/contracts/metering';
 import * as org from '@ai-credits/shared/contracts/org';
@@ -16,7 +17,7 @@ import * as org from '@ai-credits/shared/contracts/org';
  * so it runs the same under tsx, vitest and a bundler; test/metering-openapi.test.ts fails
  * when a contract file is missing from it.
  */
-export const CONTRACT_MODULES: Record<string, Record<string, unknown>> = { ai, 'api-keys': apiKeys, auth, billing, credits, metering, org };
+export const CONTRACT_MODULES: Record<string, Record<string, unknown>> = { ai, 'api-keys': apiKeys, auth, billing, budgets, credits, metering, org };
 
 type Contract = Endpoint & { idempotencyKey?: 'required' | 'optional' };
 

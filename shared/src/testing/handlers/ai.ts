@@ -1,9 +1,8 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { costMc, findModel, MAX_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS, type UseCase } from '../../catalog';
 import { aiContract, type AiRun, type ChatMessage, type TestCaseGeneration, type Report } from '../../contracts/ai';
-import { AI_DISABLED_REFUSAL, coverageRefusal } from '../../ledger-rules';
 import { apiError, json, refuse, requireSession, url, validationFailed } from '../http';
-import { charge, mockId, nextId, summaryOf, testCasesFor, type MockStore } from '../store';
+import { charge, mockId, nextId, refusalFor, summaryOf, testCasesFor, type MockStore } from '../store';
 
 /**
  * The AI features over the store: a run is refused by the ledger's own rules (ledger-rules.ts),
@@ -16,11 +15,9 @@ const demo = findModel('demo-model')!;
 const tokens = (text: string) => (text.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu) ?? []).length;
 const bytes = (text: string) => new TextEncoder().encode(text).length;
 
-/** The ledger's refusals, in the same words as the BFF. */
-function refusal(store: MockStore, maxMc: number): Response | null {
-  if (!store.org.aiEnabled) return refuse(AI_DISABLED_REFUSAL);
-  const summary = summaryOf(store);
-  const denied = coverageRefusal({ availableMc: BigInt(summary.availableMc), overageLimitMc: BigInt(summary.overage.limitMc), costMc: BigInt(maxMc) });
+/** The ledger's refusals, in the same words as the BFF (budgets of the project and the member too). */
+function refusal(store: MockStore, maxMc: number, projectId: string): Response | null {
+  const denied = refusalFor(store, maxMc, { projectId, userId: store.userId });
   return denied ? refuse(denied) : null;
 }
 
@@ -78,6 +75,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
       const prompt = b.useCase === 'test_generation' ? b.requirement : b.useCase === 'chat' ? b.message : 'report over the project test cases '.repeat(30);
       const maxMc = maxMcOf(prompt, b.useCase);
       const expectedMc = Math.min(maxMc, Number(costMc(demo, tokens(prompt) + 90, TYPICAL_OUTPUT_TOKENS[b.useCase])));
+      const blocked = refusalFor(store, maxMc, { projectId: b.projectId, userId: store.userId });
       return json(aiContract.estimate, {
         useCase: b.useCase,
         model: demo.id,
@@ -89,7 +87,8 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         availableMc: summary.availableMc,
         overageRoomMc: Math.max(0, summary.overage.limitMc - summary.overage.usedMc),
         aiEnabled: summary.aiEnabled,
-        canRun: summary.aiEnabled && maxMc <= summary.availableMc + summary.overage.limitMc,
+        canRun: !blocked,
+        limitedBy: blocked && 'stoppedBy' in blocked ? (blocked.stoppedBy as 'balance' | 'overage_limit' | 'project_budget' | 'member_budget') : null,
       });
     }),
 
@@ -99,7 +98,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         if (!parsed.success) return validationFailed(parsed.error);
         const unusable = activeProject(parsed.data.projectId);
         if (unusable) return unusable;
-        const denied = refusal(store, maxMcOf(parsed.data.requirement, 'test_generation'));
+        const denied = refusal(store, maxMcOf(parsed.data.requirement, 'test_generation'), parsed.data.projectId);
         if (denied) return denied;
         const generationId = id(0x7a);
         const at = new Date().toISOString();
@@ -138,7 +137,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         if (!parsed.success) return validationFailed(parsed.error);
         const unusable = activeProject(parsed.data.projectId);
         if (unusable) return unusable;
-        const denied = refusal(store, maxMcOf(parsed.data.message, 'chat'));
+        const denied = refusal(store, maxMcOf(parsed.data.message, 'chat'), parsed.data.projectId);
         if (denied) return denied;
         const at = new Date().toISOString();
         let conversation = conversations.find((c) => c.id === parsed.data.conversationId);
@@ -172,7 +171,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         const prompt = cases.map((c) => `- [${c.area}] ${c.title}`).join('\n');
         const unusable = activeProject(parsed.data.projectId);
         if (unusable) return unusable;
-        const denied = refusal(store, maxMcOf(prompt, 'report'));
+        const denied = refusal(store, maxMcOf(prompt, 'report'), parsed.data.projectId);
         if (denied) return denied;
         const byArea = new Map<string, number>();
         for (const c of cases) byArea.set(c.area, (byArea.get(c.area) ?? 0) + 1);

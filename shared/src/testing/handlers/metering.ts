@@ -2,9 +2,8 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import { IdempotencyKeySchema } from '../../api';
 import { costMc, findModel, type UseCase } from '../../catalog';
 import { meteringContract, type MeteredUsage } from '../../contracts/metering';
-import { AI_DISABLED_REFUSAL, coverageRefusal } from '../../ledger-rules';
 import { apiError, bodyOf, json, refuse, url, validationFailed } from '../http';
-import { charge, nextId, summaryOf, type MockStore } from '../store';
+import { charge, nextId, refusalFor, summaryOf, type MockStore } from '../store';
 
 /** How long a reservation holds its estimate (the BFF's default RESERVATION_TTL_SECONDS). */
 const RESERVATION_TTL_MS = 15 * 60_000;
@@ -50,10 +49,8 @@ export function meteringHandlers(store: MockStore): HttpHandler[] {
     if (a.userId && !store.members.some((m) => m.userId === a.userId)) return apiError(404, 'NOT_FOUND', 'User not found');
     return null;
   };
-  const refusalFor = (cost: bigint) => {
-    if (!store.org.aiEnabled) return refuse(AI_DISABLED_REFUSAL);
-    const s = summaryOf(store);
-    const denied = coverageRefusal({ availableMc: BigInt(s.availableMc), overageLimitMc: BigInt(s.overage.limitMc), costMc: cost });
+  const refused = (cost: bigint, who: { projectId?: string | null; userId?: string | null }) => {
+    const denied = refusalFor(store, Number(cost), who);
     return denied ? refuse(denied) : null;
   };
   const balance = () => {
@@ -83,7 +80,7 @@ export function meteringHandlers(store: MockStore): HttpHandler[] {
         if (model instanceof Response) return model;
         const estimateMc = b.estimateMc !== undefined ? BigInt(b.estimateMc) : costMc(model, b.maxInputTokens ?? 0, b.maxOutputTokens ?? 0);
         if (estimateMc <= 0n) return apiError(400, 'VALIDATION_FAILED', 'The estimate must be more than 0 millicredits');
-        const denied = attributionError(b) ?? refusalFor(estimateMc);
+        const denied = attributionError(b) ?? refused(estimateMc, b);
         if (denied) return denied;
         const reservation = {
           id: nextId(),
@@ -136,7 +133,7 @@ export function meteringHandlers(store: MockStore): HttpHandler[] {
         const b = parsed.data;
         const model = modelOrError(b.model);
         if (model instanceof Response) return model;
-        const denied = attributionError(b) ?? refusalFor(costMc(model, b.inputTokens, b.outputTokens));
+        const denied = attributionError(b) ?? refused(costMc(model, b.inputTokens, b.outputTokens), b);
         if (denied) return denied;
         const row = charge(store, { useCase: b.useCase, model: model.id, inputTokens: b.inputTokens, outputTokens: b.outputTokens, projectId: b.projectId ?? null, userId: b.userId ?? null, apiKeyId });
         return json(meteringContract.record, { usage: usageOf(row), balance: balance() });

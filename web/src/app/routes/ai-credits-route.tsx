@@ -1,5 +1,6 @@
 import { useQuery, useSuspenseQuery } from '@tanstack/react-query';
 import { BuyCreditsButton } from '@/features/billing/components/buy-credits-button';
+import { BudgetBars } from '@/features/budgets/components/budget-bars';
 import { creditsQueries } from '@/features/credits/api/credits-queries';
 import { AiSettings } from '@/features/credits/components/ai-settings';
 import { CreditBanners } from '@/features/credits/components/credit-banners';
@@ -33,6 +34,7 @@ export function AiCreditsRoute() {
       <NextSteps role={session.role} />
       <CreditBanners role={session.role} buyAction={buy} />
       <SummaryCards />
+      <BudgetBars owner={owner} />
       <AiSettings role={session.role} orgName={session.org.name} />
       <UsageHistory users={members.data} projects={projects.data} apiKeys={apiKeys.data} />
       <UsageChartsSection />

@@ -132,7 +132,15 @@ export function CostEstimate({ body }: { body: EstimateBody | null }) {
         Model: <ModelBadge model={e} />
       </p>
       {!e.aiEnabled ? <p className="field-error">AI is turned off for your organization.</p> : null}
-      {e.aiEnabled && !e.canRun ? <p className="field-error">Not enough credits for this request.</p> : null}
+      {e.aiEnabled && !e.canRun ? (
+        <p className="field-error">
+          {e.limitedBy === 'member_budget'
+            ? 'This would pass your monthly budget. The organization owner can raise it in Settings → Budgets.'
+            : e.limitedBy === 'project_budget'
+              ? "This would pass the project's monthly budget. The organization owner can raise it in Settings → Budgets."
+              : 'Not enough credits for this request.'}
+        </p>
+      ) : null}
     </div>
   );
 }
@@ -141,6 +149,7 @@ const ERROR_TITLES: Record<string, string> = {
   AI_DISABLED: 'AI is turned off',
   INSUFFICIENT_CREDITS: 'Not enough credits',
   OVERAGE_LIMIT_REACHED: 'Monthly overage limit reached',
+  BUDGET_REACHED: 'Monthly budget reached',
   PROVIDER_FAILED: 'The AI model did not answer — nothing was charged',
   IDEMPOTENCY_KEY_REUSED: 'This request was already sent',
 };

@@ -18,6 +18,9 @@ const ACTION_LABELS: Record<string, string> = {
   'project.restored': 'Project restored',
   'api_key.created': 'API key created',
   'api_key.revoked': 'API key revoked',
+  'budget.set': 'Budget set',
+  'budget.cleared': 'Budget cleared',
+  'alert_thresholds.changed': 'Alert thresholds changed',
 };
 const actionLabel = (action: string) => ACTION_LABELS[action] ?? action;
 

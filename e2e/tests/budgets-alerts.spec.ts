@@ -1,0 +1,93 @@
+import type { Page } from '@playwright/test';
+import { test, expect, createProject, expectNoSeriousA11yViolations, saveScreenshot, settle } from '../fixtures';
+
+// Issue 11, items 2 and 3: the owner sets a member's budget, the member hits it and sees
+// BUDGET_REACHED where AI work is refused, the owner gets the 90 % and 100 % notifications.
+
+const REQUIREMENT = 'A shopper can pay with a saved card. A failed payment shows the reason and keeps the cart. Refunds go back to the original card.';
+
+async function generate(page: Page, projectName: string) {
+  await page.goto('/ai/test-generation');
+  await page.getByRole('combobox', { name: 'Project' }).click();
+  await page.getByRole('option', { name: projectName }).click();
+  await page.getByRole('textbox', { name: 'Requirement or user story' }).fill(REQUIREMENT);
+  await expect(page.getByRole('status').filter({ hasText: /About [\d.,]+ credits/ })).toBeVisible();
+  await page.getByRole('button', { name: 'Generate test cases' }).click();
+}
+
+test.describe('budgets and alerts', () => {
+  test("the owner sets a member's budget, the member hits it and is refused; the owner's bell shows the 90 % and 100 % alerts", async ({ signUp, addMember }, testInfo) => {
+    const owner = await signUp({ landOn: null });
+    const project = await createProject(owner, 'Payments');
+    const member = await addMember('member', { landOn: null, name: 'Maya Member' });
+
+    // The budget: room for exactly one generation's reservation (what the AI page reserves).
+    const estimate = await (await member.api.post('/api/ai/estimate', { useCase: 'test_generation', projectId: project.id, requirement: REQUIREMENT })).json();
+    const budgetCredits = Math.ceil(estimate.maxMc / 1000);
+
+    const { page } = owner;
+    await page.goto('/settings/ai-credits');
+    await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Budgets' }).click();
+    await expect(page.getByRole('heading', { level: 1, name: 'Budgets and alerts' })).toBeVisible();
+    const members = page.getByRole('table', { name: 'Member budgets' });
+    const input = members.getByLabel('Monthly budget for Maya Member, in credits');
+    // Refused in the form first (the server refuses it again: bff/test/budgets-alerts.test.ts).
+    await input.fill('0');
+    await members.getByRole('row', { name: /Maya Member/ }).getByRole('button', { name: 'Save' }).click();
+    await expect(members.getByRole('alert')).toContainText('at least 1 credit');
+    await input.fill(String(budgetCredits));
+    await members.getByRole('row', { name: /Maya Member/ }).getByRole('button', { name: 'Save' }).click();
+    await expect(members.getByRole('progressbar', { name: new RegExp(`Maya Member: 0 of ${budgetCredits} credits used`) })).toBeVisible();
+    await settle(page);
+    await expectNoSeriousA11yViolations(page, testInfo, 'budgets');
+    await saveScreenshot(page, testInfo, 'budgets-owner-desktop-1280');
+
+    // The member: the first generation fits, the second would pass the budget and is refused.
+    await generate(member.page, 'Payments');
+    await expect(member.page.getByRole('status').filter({ hasText: /^Used / })).toBeVisible({ timeout: 30_000 });
+    await generate(member.page, 'Payments');
+    // The estimate warned before the click (the same rule as the engine).
+    await expect(member.page.getByText('This would pass your monthly budget.', { exact: false })).toBeVisible();
+    const refusal = member.page.getByRole('alert').filter({ hasText: 'Monthly budget reached' });
+    await expect(refusal).toBeVisible({ timeout: 30_000 });
+    await expect(refusal).toContainText('monthly budget of the member Maya Member');
+    await expect(refusal).toContainText('The organization owner can raise the budget');
+    await saveScreenshot(member.page, testInfo, 'budget-reached-member-1280');
+
+    // The owner's bell: the 90 % and 100 % alerts for the member's budget.
+    await page.goto('/settings/ai-credits');
+    const bell = page.getByRole('button', { name: /^Notifications, \d+ unread$/ });
+    await expect(bell).toBeVisible();
+    await bell.click();
+    const panel = page.getByRole('dialog', { name: 'Notifications' });
+    await expect(panel.getByText('Maya Member is at 100% of their budget')).toBeVisible();
+    await expect(panel.getByText('Maya Member is at 90% of their budget')).toBeVisible();
+    await expectNoSeriousA11yViolations(page, testInfo, 'notifications');
+    await saveScreenshot(page, testInfo, 'bell-owner-desktop-1280', { fullPage: false });
+    await panel.getByRole('button', { name: 'Mark all read' }).click();
+    await expect(page.getByRole('button', { name: 'Notifications', exact: true })).toBeVisible();
+    await page.keyboard.press('Escape');
+
+    // The AI Credits page: the member's budget as a full bar linking to the filtered history.
+    const bars = page.getByRole('region', { name: 'Budgets this month' });
+    await expect(bars.getByRole('progressbar', { name: /Member Maya Member/ })).toHaveAttribute('aria-valuenow', /^\d+$/);
+    await settle(page);
+    await expectNoSeriousA11yViolations(page, testInfo, 'ai-credits-with-budgets');
+    await bars.getByRole('link', { name: 'Member Maya Member: usage history' }).click();
+    await expect(page).toHaveURL(new RegExp(`userId=${member.userId}`));
+
+    // 390 px: the budgets page and the bell stay usable without horizontal scrolling.
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto('/settings/budgets');
+    await expect(page.getByRole('table', { name: 'Member budgets' })).toBeVisible();
+    await settle(page);
+    await saveScreenshot(page, testInfo, 'budgets-owner-mobile-390');
+    await page.getByRole('button', { name: 'Notifications', exact: true }).click();
+    await expect(page.getByRole('dialog', { name: 'Notifications' })).toBeVisible();
+    await saveScreenshot(page, testInfo, 'bell-owner-mobile-390', { fullPage: false });
+
+    // The member was told too (budget alerts go to the member concerned).
+    const memberNotes = await member.api.json<{ unread: number; notifications: { title: string }[] }>('/api/notifications');
+    expect(memberNotes.notifications.map((n) => n.title)).toEqual(expect.arrayContaining(['Maya Member is at 100% of their budget']));
+  });
+});

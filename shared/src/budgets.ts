@@ -1,0 +1,47 @@
+/**
+ * The coverage rule of the credit engine, pure so the BFF and the mock API apply the same one.
+ * A cost fits when it fits under every limit that applies: the org's available credits plus its
+ * overage limit, the project's budget left, the member's budget left. The lowest limit wins:
+ * the refusal names the limit with the least room (a budget on a tie, since that is the limit
+ * set for this scope). Millicredits as bigint: money is never a float.
+ */
+export type CoverageLimit = 'balance' | 'overage_limit' | 'project_budget' | 'member_budget';
+
+export interface CoverageInput {
+  costMc: bigint;
+  /** balance - held by open reservations (negative in overage). */
+  availableMc: bigint;
+  overageLimitMc: bigint;
+  /** Budget minus this period's settled usage and open reservations; null when there is no budget. */
+  projectBudgetLeftMc?: bigint | null;
+  memberBudgetLeftMc?: bigint | null;
+}
+
+export type CoverageResult = { fits: true } | { fits: false; stoppedBy: CoverageLimit; roomMc: bigint };
+
+export function checkCoverage(input: CoverageInput): CoverageResult {
+  const limits: { limit: CoverageLimit; roomMc: bigint }[] = [];
+  if (input.memberBudgetLeftMc != null) limits.push({ limit: 'member_budget', roomMc: input.memberBudgetLeftMc });
+  if (input.projectBudgetLeftMc != null) limits.push({ limit: 'project_budget', roomMc: input.projectBudgetLeftMc });
+  limits.push({ limit: input.overageLimitMc === 0n ? 'balance' : 'overage_limit', roomMc: input.availableMc + input.overageLimitMc });
+  // Strictly lower replaces: on a tie the earlier (a budget) stays.
+  const lowest = limits.reduce((a, b) => (b.roomMc < a.roomMc ? b : a));
+  if (input.costMc <= lowest.roomMc) return { fits: true };
+  return { fits: false, stoppedBy: lowest.limit, roomMc: lowest.roomMc };
+}
+
+/** Default alert thresholds (PRODUCT: 50/75/90/100 % of the month's credits; 90/100 % of each budget). */
+export const DEFAULT_CREDIT_ALERT_PERCENTS = [50, 75, 90, 100] as const;
+export const DEFAULT_BUDGET_ALERT_PERCENTS = [90, 100] as const;
+
+/**
+ * Thresholds (percent of `totalMc`) that usage crossed going from `beforeMc` to `afterMc`:
+ * before < p% of total <= after. Integer arithmetic (used * 100 against p * total), no rounding.
+ */
+export function crossedThresholds(percents: readonly number[], totalMc: bigint, beforeMc: bigint, afterMc: bigint): number[] {
+  if (totalMc <= 0n || afterMc <= beforeMc) return [];
+  return percents.filter((p) => {
+    const mark = BigInt(p) * totalMc;
+    return beforeMc * 100n < mark && mark <= afterMc * 100n;
+  });
+}

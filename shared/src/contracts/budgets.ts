@@ -1,0 +1,109 @@
+import { z } from 'zod';
+import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
+
+export const BudgetSubjectTypeSchema = z.enum(['project', 'user']);
+
+export const BudgetSchema = z.object({
+  subjectType: BudgetSubjectTypeSchema,
+  subjectId: IdSchema,
+  /** Project or member name, as the budget list shows it. */
+  name: z.string(),
+  limitMc: MillicreditsSchema,
+  /** This period's settled usage plus open reservations (what the engine counts). */
+  usedMc: MillicreditsSchema,
+});
+export type Budget = z.infer<typeof BudgetSchema>;
+
+export const BudgetListSchema = z.object({
+  period: z.object({ start: IsoDateTimeSchema, end: IsoDateTimeSchema }),
+  budgets: z.array(BudgetSchema),
+});
+export type BudgetList = z.infer<typeof BudgetListSchema>;
+
+/** Whole credits, as the owner types them; null clears the budget. */
+export const MAX_BUDGET_CREDITS = 10_000_000;
+export const SetBudgetBodySchema = z.strictObject({
+  subjectType: BudgetSubjectTypeSchema,
+  subjectId: IdSchema,
+  limitCredits: z.number().int('a whole number of credits').min(1, 'at least 1 credit').max(MAX_BUDGET_CREDITS).nullable(),
+});
+export type SetBudgetBody = z.infer<typeof SetBudgetBodySchema>;
+
+/** 1 to 10 distinct whole percentages from 1 to 100. */
+export const PercentListSchema = z
+  .array(z.number().int('whole percentages').min(1, 'from 1 %').max(100, 'up to 100 %'))
+  .min(1, 'at least one threshold')
+  .max(10, 'at most 10 thresholds')
+  .refine((list) => new Set(list).size === list.length, 'each threshold once');
+
+export const AlertThresholdsSchema = z.strictObject({
+  /** Percent of the month's credits (allowance + purchases granted this period). */
+  creditPercents: PercentListSchema,
+  /** Percent of each budget. */
+  budgetPercents: PercentListSchema,
+});
+export type AlertThresholds = z.infer<typeof AlertThresholdsSchema>;
+
+export const NotificationSchema = z.object({
+  id: IdSchema,
+  title: z.string(),
+  body: z.string(),
+  /** An app path (e.g. the history filtered by the budget's project), or null. */
+  link: z.string().nullable(),
+  createdAt: IsoDateTimeSchema,
+  readAt: IsoDateTimeSchema.nullable(),
+});
+export type Notification = z.infer<typeof NotificationSchema>;
+
+export const NotificationListSchema = z.object({ unread: z.number().int().min(0), notifications: z.array(NotificationSchema) });
+export type NotificationList = z.infer<typeof NotificationListSchema>;
+
+export const MarkReadBodySchema = z.union([z.strictObject({ ids: z.array(IdSchema).min(1).max(100) }), z.strictObject({ all: z.literal(true) })]);
+
+export const budgetsContract = {
+  list: endpoint({
+    method: 'GET',
+    path: '/api/budgets',
+    summary: "The org's monthly budgets with this period's use (every role reads them)",
+    auth: 'session',
+    response: BudgetListSchema,
+  }),
+  set: endpoint({
+    method: 'PUT',
+    path: '/api/budgets',
+    summary: 'Set (whole credits) or clear (null) the monthly budget of a project or a member (owner only)',
+    auth: 'session',
+    body: SetBudgetBodySchema,
+    response: BudgetListSchema,
+  }),
+  thresholds: endpoint({
+    method: 'GET',
+    path: '/api/alerts/thresholds',
+    summary: 'Alert thresholds: percent of the month credits and of each budget',
+    auth: 'session',
+    response: AlertThresholdsSchema,
+  }),
+  setThresholds: endpoint({
+    method: 'PUT',
+    path: '/api/alerts/thresholds',
+    summary: 'Set the alert thresholds (owner only)',
+    auth: 'session',
+    body: AlertThresholdsSchema,
+    response: AlertThresholdsSchema,
+  }),
+  notifications: endpoint({
+    method: 'GET',
+    path: '/api/notifications',
+    summary: "The caller's newest notifications and unread count",
+    auth: 'session',
+    response: NotificationListSchema,
+  }),
+  markRead: endpoint({
+    method: 'POST',
+    path: '/api/notifications/read',
+    summary: 'Mark some (ids) or all of the caller notifications read',
+    auth: 'session',
+    body: MarkReadBodySchema,
+    response: NotificationListSchema,
+  }),
+};

@@ -1,0 +1,55 @@
+import { http, type HttpHandler } from 'msw';
+import { MC_PER_CREDIT } from '../../catalog';
+import { budgetsContract } from '../../contracts/budgets';
+import { json, OWNER, bodyOf, requireSession, url, validationFailed } from '../http';
+import { budgetUsedMc, type MockStore } from '../store';
+import { audit } from './org';
+
+/** Budgets of projects and members (the AI and metering refusals read them too), alert thresholds, notifications. */
+export function budgetsHandlers(db: MockStore): HttpHandler[] {
+  const listOf = () => ({
+    period: { start: db.period.start.toISOString(), end: db.period.end.toISOString() },
+    budgets: db.budgets.map((b) => ({
+      ...b,
+      name: (b.subjectType === 'project' ? db.projects.find((p) => p.id === b.subjectId)?.name : db.members.find((m) => m.userId === b.subjectId)?.name) ?? 'Deleted',
+      usedMc: budgetUsedMc(db, b.subjectType, b.subjectId),
+    })),
+  });
+  const notificationsOf = () => ({ unread: db.notifications.filter((n) => !n.readAt).length, notifications: db.notifications });
+
+  return [
+    http.get(url(budgetsContract.list), ({ request }) => requireSession(db, request) ?? json(budgetsContract.list, listOf())),
+    http.put(url(budgetsContract.set), async ({ request }) => {
+      const denied = requireSession(db, request, { roles: OWNER });
+      if (denied) return denied;
+      const parsed = budgetsContract.set.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const { subjectType, subjectId, limitCredits } = parsed.data;
+      const rest = db.budgets.filter((b) => !(b.subjectType === subjectType && b.subjectId === subjectId));
+      db.budgets = limitCredits === null ? rest : [...rest, { subjectType, subjectId, limitMc: limitCredits * MC_PER_CREDIT }];
+      audit(db, limitCredits === null ? 'budget.cleared' : 'budget.set', null, { subjectType, subjectId, limitCredits });
+      return json(budgetsContract.set, listOf());
+    }),
+    http.get(url(budgetsContract.thresholds), ({ request }) =>
+      requireSession(db, request) ?? json(budgetsContract.thresholds, db.alertThresholds ?? { creditPercents: [50, 75, 90, 100], budgetPercents: [90, 100] }),
+    ),
+    http.put(url(budgetsContract.setThresholds), async ({ request }) => {
+      const denied = requireSession(db, request, { roles: OWNER });
+      if (denied) return denied;
+      const parsed = budgetsContract.setThresholds.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      db.alertThresholds = { creditPercents: [...parsed.data.creditPercents].sort((a, b) => a - b), budgetPercents: [...parsed.data.budgetPercents].sort((a, b) => a - b) };
+      return json(budgetsContract.setThresholds, db.alertThresholds);
+    }),
+    http.get(url(budgetsContract.notifications), ({ request }) => requireSession(db, request) ?? json(budgetsContract.notifications, notificationsOf())),
+    http.post(url(budgetsContract.markRead), async ({ request }) => {
+      const denied = requireSession(db, request);
+      if (denied) return denied;
+      const parsed = budgetsContract.markRead.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const at = new Date().toISOString();
+      for (const n of db.notifications) if (!n.readAt && ('all' in parsed.data || parsed.data.ids.includes(n.id))) n.readAt = at;
+      return json(budgetsContract.markRead, notificationsOf());
+    }),
+  ];
+}

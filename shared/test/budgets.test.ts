@@ -1,0 +1,59 @@
+import { describe, expect, it } from 'vitest';
+import { checkCoverage, crossedThresholds } from '../src/budgets';
+
+describe('checkCoverage: the lowest limit wins', () => {
+  it('fits when every limit has room, exactly up to the lowest', () => {
+    expect(checkCoverage({ costMc: 5_000n, availableMc: 10_000n, overageLimitMc: 0n, projectBudgetLeftMc: 5_000n, memberBudgetLeftMc: 7_000n })).toEqual({ fits: true });
+    expect(checkCoverage({ costMc: 10_000n, availableMc: 10_000n, overageLimitMc: 0n })).toEqual({ fits: true });
+  });
+
+  it('names the balance when there is no overage and no budget stops it first', () => {
+    expect(checkCoverage({ costMc: 10_001n, availableMc: 10_000n, overageLimitMc: 0n, projectBudgetLeftMc: 50_000n })).toEqual({ fits: false, stoppedBy: 'balance', roomMc: 10_000n });
+  });
+
+  it('counts the overage limit on top of the available credits, and names it', () => {
+    expect(checkCoverage({ costMc: 12_000n, availableMc: 10_000n, overageLimitMc: 2_000n })).toEqual({ fits: true });
+    expect(checkCoverage({ costMc: 12_001n, availableMc: 10_000n, overageLimitMc: 2_000n })).toEqual({ fits: false, stoppedBy: 'overage_limit', roomMc: 12_000n });
+    // in overage already: available is negative
+    expect(checkCoverage({ costMc: 1_001n, availableMc: -1_000n, overageLimitMc: 2_000n })).toEqual({ fits: false, stoppedBy: 'overage_limit', roomMc: 1_000n });
+  });
+
+  it('a project budget below the balance stops it, whatever the balance', () => {
+    expect(checkCoverage({ costMc: 3_000n, availableMc: 1_000_000n, overageLimitMc: 0n, projectBudgetLeftMc: 2_000n })).toEqual({ fits: false, stoppedBy: 'project_budget', roomMc: 2_000n });
+  });
+
+  it('the member budget wins over a larger project budget, and a spent budget has no room', () => {
+    expect(checkCoverage({ costMc: 1_500n, availableMc: 300_000n, overageLimitMc: 0n, projectBudgetLeftMc: 2_000n, memberBudgetLeftMc: 1_000n })).toEqual({
+      fits: false,
+      stoppedBy: 'member_budget',
+      roomMc: 1_000n,
+    });
+    expect(checkCoverage({ costMc: 1n, availableMc: 300_000n, overageLimitMc: 0n, memberBudgetLeftMc: 0n })).toEqual({ fits: false, stoppedBy: 'member_budget', roomMc: 0n });
+  });
+
+  it('on a tie between a budget and the balance, the budget is named', () => {
+    expect(checkCoverage({ costMc: 2_001n, availableMc: 2_000n, overageLimitMc: 0n, projectBudgetLeftMc: 2_000n })).toEqual({ fits: false, stoppedBy: 'project_budget', roomMc: 2_000n });
+  });
+
+  it('a lower balance wins over a budget with more room', () => {
+    expect(checkCoverage({ costMc: 1_500n, availableMc: 1_000n, overageLimitMc: 0n, memberBudgetLeftMc: 9_000n })).toEqual({ fits: false, stoppedBy: 'balance', roomMc: 1_000n });
+  });
+});
+
+describe('crossedThresholds', () => {
+  it('returns each threshold passed by this step, none twice', () => {
+    expect(crossedThresholds([50, 75, 90, 100], 300_000n, 100_000n, 230_000n)).toEqual([50, 75]);
+    expect(crossedThresholds([50, 75, 90, 100], 300_000n, 230_000n, 300_000n)).toEqual([90, 100]);
+    expect(crossedThresholds([50, 75, 90, 100], 300_000n, 300_000n, 310_000n)).toEqual([]);
+  });
+
+  it('exactly at a threshold counts as crossed; one millicredit short does not', () => {
+    expect(crossedThresholds([90], 10_000n, 0n, 9_000n)).toEqual([90]);
+    expect(crossedThresholds([90], 10_000n, 0n, 8_999n)).toEqual([]);
+  });
+
+  it('nothing for a zero total or no increase', () => {
+    expect(crossedThresholds([50], 0n, 0n, 10n)).toEqual([]);
+    expect(crossedThresholds([50], 100n, 60n, 40n)).toEqual([]);
+  });
+});

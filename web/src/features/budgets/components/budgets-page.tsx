@@ -1,0 +1,269 @@
+import { useMutation, useQuery, useSuspenseQuery } from '@tanstack/react-query';
+import { useId, useState, type FormEvent } from 'react';
+import { AlertThresholdsSchema, SetBudgetBodySchema, type AlertThresholds, type Budget } from '@ai-credits/shared/contracts/budgets';
+import { MC_PER_CREDIT } from '@ai-credits/shared/catalog';
+import { formatCreditsAvailable } from '@ai-credits/shared/format';
+import { ErrorState, Skeleton } from '@/components/ui/states';
+import { orgQueries } from '@/features/org/api/org-queries';
+import { sessionQueries } from '@/lib/session-queries';
+import { budgetsMutations, budgetsQueries } from '../api/budgets-queries';
+import { BudgetBar } from './budget-bars';
+import './budgets.css';
+
+/**
+ * Settings -> Budgets: the owner sets or clears a monthly credit budget per project and per
+ * member, and chooses the alert thresholds; admins and members see them read-only. The BFF
+ * enforces the role and the values (the same zod schemas as the forms here).
+ */
+export function BudgetsPage() {
+  const { data: session } = useSuspenseQuery(sessionQueries.current());
+  const owner = session.role === 'owner';
+  const budgets = useQuery(budgetsQueries.list());
+  const projects = useQuery(orgQueries.projects());
+  const members = useQuery(orgQueries.members());
+  const byKey = new Map((budgets.data?.budgets ?? []).map((b) => [`${b.subjectType}:${b.subjectId}`, b]));
+
+  return (
+    <div className="page">
+      <header className="page-header">
+        <div>
+          <p className="breadcrumb">Settings</p>
+          <h1>Budgets and alerts</h1>
+          <p className="page-description">
+            Monthly credit budgets per project and per member reset with the billing month. AI work that would pass a budget is refused; usage through
+            an API key without a member counts only against its project's budget.
+          </p>
+        </div>
+      </header>
+      {!owner ? (
+        <p className="muted" role="note">
+          Only the organization owner can set budgets and alert thresholds.
+        </p>
+      ) : null}
+      {budgets.isError ? <ErrorState title="Couldn't load budgets" error={budgets.error} onRetry={() => void budgets.refetch()} /> : null}
+      <section className="card" aria-labelledby="project-budgets-title">
+        <h2 id="project-budgets-title" className="section-title">
+          Project budgets
+        </h2>
+        {budgets.isPending || projects.isPending ? <Skeleton label="Loading project budgets" /> : null}
+        {projects.isError ? <ErrorState title="Couldn't load projects" error={projects.error} onRetry={() => void projects.refetch()} /> : null}
+        {budgets.data && projects.data ? (
+          projects.data.projects.filter((p) => p.archivedAt === null).length === 0 ? (
+            <p className="muted">No active projects.</p>
+          ) : (
+            <BudgetTable
+              caption="Project budgets"
+              owner={owner}
+              rows={projects.data.projects
+                .filter((p) => p.archivedAt === null)
+                .map((p) => ({ subjectType: 'project' as const, subjectId: p.id, name: p.name, budget: byKey.get(`project:${p.id}`) }))}
+            />
+          )
+        ) : null}
+      </section>
+      <section className="card" aria-labelledby="member-budgets-title">
+        <h2 id="member-budgets-title" className="section-title">
+          Member budgets
+        </h2>
+        {budgets.isPending || members.isPending ? <Skeleton label="Loading member budgets" /> : null}
+        {members.isError ? <ErrorState title="Couldn't load members" error={members.error} onRetry={() => void members.refetch()} /> : null}
+        {budgets.data && members.data ? (
+          <BudgetTable
+            caption="Member budgets"
+            owner={owner}
+            rows={members.data.members.map((m) => ({ subjectType: 'user' as const, subjectId: m.userId, name: m.name, budget: byKey.get(`user:${m.userId}`) }))}
+          />
+        ) : null}
+      </section>
+      <AlertThresholdsCard owner={owner} />
+    </div>
+  );
+}
+
+interface Row {
+  subjectType: 'project' | 'user';
+  subjectId: string;
+  name: string;
+  budget: Budget | undefined;
+}
+
+function BudgetTable({ rows, owner, caption }: { rows: Row[]; owner: boolean; caption: string }) {
+  return (
+    <div className="table-scroll">
+      <table className="table budget-table">
+        <caption className="sr-only">{caption}</caption>
+        <thead>
+          <tr>
+            <th scope="col">{rows[0]?.subjectType === 'user' ? 'Member' : 'Project'}</th>
+            <th scope="col">Used this month</th>
+            <th scope="col">{owner ? 'Monthly budget (credits)' : 'Monthly budget'}</th>
+          </tr>
+        </thead>
+        <tbody>
+          {rows.map((r) => (
+            <tr key={r.subjectId}>
+              <th scope="row" className="budget-name">
+                {r.name}
+              </th>
+              <td>{r.budget ? <ul className="budget-list">{<BudgetBar budget={r.budget} />}</ul> : <span className="muted">No budget</span>}</td>
+              <td>{owner ? <BudgetForm row={r} /> : r.budget ? `${formatCreditsAvailable(r.budget.limitMc)} credits` : '—'}</td>
+            </tr>
+          ))}
+        </tbody>
+      </table>
+    </div>
+  );
+}
+
+/** Client-side check with the contract's own schema: the message the server would give. */
+function budgetError(subjectType: 'project' | 'user', subjectId: string, text: string): string | null {
+  if (!/^\d+$/.test(text.trim())) return 'Enter a whole number of credits.';
+  const parsed = SetBudgetBodySchema.safeParse({ subjectType, subjectId, limitCredits: Number(text.trim()) });
+  return parsed.success ? null : (parsed.error.issues[0]?.message ?? 'Invalid budget.');
+}
+
+function BudgetForm({ row }: { row: Row }) {
+  const mutation = useMutation(budgetsMutations.set());
+  const current = row.budget ? String(Math.floor(row.budget.limitMc / MC_PER_CREDIT)) : '';
+  const [draft, setDraft] = useState<string | null>(null);
+  const [touched, setTouched] = useState(false);
+  const id = useId();
+  const text = draft ?? current;
+  const error = touched ? budgetError(row.subjectType, row.subjectId, text) : null;
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    setTouched(true);
+    if (budgetError(row.subjectType, row.subjectId, text)) return;
+    mutation.mutate({ subjectType: row.subjectType, subjectId: row.subjectId, limitCredits: Number(text.trim()) }, { onSuccess: () => setDraft(null) });
+  };
+
+  return (
+    <form className="org-inline-form" onSubmit={onSubmit} noValidate>
+      <div className="field">
+        <label htmlFor={id} className="sr-only">
+          Monthly budget for {row.name}, in credits
+        </label>
+        <input
+          id={id}
+          className="budget-input"
+          inputMode="numeric"
+          value={text}
+          placeholder="No budget"
+          aria-invalid={error ? true : undefined}
+          aria-describedby={error || mutation.isError ? `${id}-error` : undefined}
+          onChange={(e) => {
+            setDraft(e.target.value);
+            setTouched(false);
+          }}
+          onBlur={() => setTouched(text !== '')}
+        />
+      </div>
+      <button type="submit" className="button button-primary" disabled={mutation.isPending}>
+        Save
+      </button>
+      {row.budget ? (
+        <button
+          type="button"
+          className="button button-secondary"
+          disabled={mutation.isPending}
+          onClick={() => mutation.mutate({ subjectType: row.subjectType, subjectId: row.subjectId, limitCredits: null }, { onSuccess: () => setDraft(null) })}
+        >
+          Clear
+        </button>
+      ) : null}
+      {error || mutation.isError ? (
+        <p id={`${id}-error`} className="field-error" role="alert">
+          {error ?? mutation.error?.message}
+        </p>
+      ) : null}
+    </form>
+  );
+}
+
+const parsePercents = (text: string) =>
+  text
+    .split(',')
+    .map((s) => s.trim().replace(/%$/, ''))
+    .filter(Boolean)
+    .map((s) => (/^\d+$/.test(s) ? Number(s) : Number.NaN));
+
+function thresholdsError(credit: string, budget: string): string | null {
+  const parsed = AlertThresholdsSchema.safeParse({ creditPercents: parsePercents(credit), budgetPercents: parsePercents(budget) });
+  if (parsed.success) return null;
+  const issue = parsed.error.issues[0]!;
+  const which = issue.path[0] === 'creditPercents' ? "Month's credits" : 'Budgets';
+  return `${which}: ${issue.message === 'Invalid input: expected number, received NaN' ? 'whole percentages separated by commas' : issue.message}.`;
+}
+
+function AlertThresholdsCard({ owner }: { owner: boolean }) {
+  const thresholds = useQuery(budgetsQueries.thresholds());
+  if (thresholds.isPending) return <Skeleton label="Loading alert thresholds" />;
+  if (thresholds.isError) return <ErrorState title="Couldn't load alert thresholds" error={thresholds.error} onRetry={() => void thresholds.refetch()} />;
+  return <ThresholdsForm key={JSON.stringify(thresholds.data)} current={thresholds.data} owner={owner} />;
+}
+
+function ThresholdsForm({ current, owner }: { current: AlertThresholds; owner: boolean }) {
+  const mutation = useMutation(budgetsMutations.setThresholds());
+  const [credit, setCredit] = useState(current.creditPercents.join(', '));
+  const [budget, setBudget] = useState(current.budgetPercents.join(', '));
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    setSaved(false);
+    const problem = thresholdsError(credit, budget);
+    setError(problem);
+    if (problem) return;
+    mutation.mutate({ creditPercents: parsePercents(credit), budgetPercents: parsePercents(budget) }, { onSuccess: () => setSaved(true) });
+  };
+
+  return (
+    <section className="card" aria-labelledby="thresholds-title">
+      <h2 id="thresholds-title" className="section-title">
+        Alert thresholds
+      </h2>
+      <p className="section-subtitle">
+        Each threshold alerts once per billing month, in the bell and by email, to the owner and admins (budget alerts also to the member concerned).
+      </p>
+      {owner ? (
+        <form className="thresholds-form" onSubmit={onSubmit} noValidate>
+          <div className="field">
+            <label htmlFor="credit-thresholds">Percent of the month's credits (allowance + purchases)</label>
+            <input id="credit-thresholds" value={credit} onChange={(e) => setCredit(e.target.value)} aria-describedby="thresholds-hint" aria-invalid={error?.startsWith('Month') ? true : undefined} />
+          </div>
+          <div className="field">
+            <label htmlFor="budget-thresholds">Percent of each budget</label>
+            <input id="budget-thresholds" value={budget} onChange={(e) => setBudget(e.target.value)} aria-describedby="thresholds-hint" aria-invalid={error?.startsWith('Budgets') ? true : undefined} />
+          </div>
+          <p id="thresholds-hint" className="field-hint">
+            Whole percentages from 1 to 100, separated by commas, each once (at most 10).
+          </p>
+          {error || mutation.isError ? (
+            <p className="field-error" role="alert">
+              {error ?? mutation.error?.message}
+            </p>
+          ) : null}
+          {saved ? (
+            <p className="field-success" role="status">
+              Thresholds saved.
+            </p>
+          ) : null}
+          <div>
+            <button type="submit" className="button button-primary" disabled={mutation.isPending}>
+              Save thresholds
+            </button>
+          </div>
+        </form>
+      ) : (
+        <dl>
+          <dt>Month's credits</dt>
+          <dd>{current.creditPercents.map((p) => `${p}%`).join(', ')}</dd>
+          <dt>Each budget</dt>
+          <dd>{current.budgetPercents.map((p) => `${p}%`).join(', ')}</dd>
+        </dl>
+      )}
+    </section>
+  );
+}
