@@ -67,6 +67,13 @@ test.describe('budgets and alerts', () => {
     await panel.getByRole('button', { name: 'Mark all read' }).click();
     await expect(page.getByRole('button', { name: 'Notifications', exact: true })).toBeVisible();
     await page.keyboard.press('Escape');
+    // ... and as emails, in the test-mode mailbox (no SMTP_URL here): to the owner and to the member.
+    await page.goto('/settings/emails');
+    await expect(page.getByRole('heading', { level: 1, name: 'Sent emails (test mode)' })).toBeVisible();
+    for (const percent of [90, 100]) {
+      await expect(page.getByRole('article').filter({ hasText: `Maya Member is at ${percent}% of their budget` }).first()).toBeVisible();
+    }
+    await page.goto('/settings/ai-credits');
 
     // The AI Credits page: the member's budget as a full bar linking to the filtered history.
     const bars = page.getByRole('region', { name: 'Budgets this month' });
