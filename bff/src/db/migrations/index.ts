@@ -5,6 +5,7 @@ import * as ai from './2026_11_25_0200_ai';
 import * as projectArchive from './2026_11_25_1800_project_archive';
 import * as security from './2026_11_26_0100_security';
 import * as emailOutbox from './2026_11_27_0100_email_outbox';
+import * as usageReadIndexes from './2026_11_28_0100_usage_read_indexes';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -17,4 +18,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_25_1800_project_archive': projectArchive,
   '2026_11_26_0100_security': security,
   '2026_11_27_0100_email_outbox': emailOutbox,
+  '2026_11_28_0100_usage_read_indexes': usageReadIndexes,
 };
