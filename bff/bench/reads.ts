@@ -114,11 +114,11 @@ try {
   const s = createServices({ env, db, clock: systemClock, logger: createLogger('silent') });
   const org = bigOrgId;
 
-  // Filter values: the big org's first user, project, key and a second-tier model (30% of calls split 4 ways).
+  // Filter values: the big org's busiest user and project (from the rollup), and an API key with calls.
   const pick = async (q: string) => (await pool.query<{ v: string }>(q, [org])).rows[0]!.v;
-  const userId = await pick(`select id::text as v from users u join memberships m on m.user_id = u.id where m.org_id = $1 and m.role = 'member' order by u.email limit 1`);
-  const projectId = await pick(`select id::text as v from projects where org_id = $1 and name = 'Project 3'`);
-  const apiKeyId = await pick(`select id::text as v from api_keys where org_id = $1 and name = 'Key 2'`);
+  const userId = await pick(`select user_id::text as v from usage_daily where org_id = $1 and user_id is not null group by 1 order by sum(calls) desc limit 1`);
+  const projectId = await pick(`select project_id::text as v from usage_daily where org_id = $1 and project_id is not null group by 1 order by sum(calls) desc limit 1`);
+  const apiKeyId = await pick(`select api_key_id::text as v from usage_records where org_id = $1 and api_key_id is not null limit 1`);
   const DAY_MS = 86_400_000;
   const day = (t: number) => new Date(t).toISOString().slice(0, 10);
   const today = Math.floor(Date.now() / DAY_MS) * DAY_MS;
