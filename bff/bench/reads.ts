@@ -167,6 +167,7 @@ try {
   // CSV: the whole big org, streamed; RSS sampled while it runs.
   global.gc?.();
   const rssBefore = process.memoryUsage().rss;
+  const heapBefore = process.memoryUsage().heapUsed;
   let rssPeak = rssBefore;
   let lines = -1;
   let bytes = 0;
@@ -179,8 +180,9 @@ try {
   const csvSeconds = (performance.now() - t) / 1000;
   global.gc?.();
   const rssAfter = process.memoryUsage().rss;
+  const heapAfter = process.memoryUsage().heapUsed;
   const mb = (b: number) => `${(b / 2 ** 20).toFixed(0)} MiB`;
-  const csvLine = `CSV export, whole big org: ${lines.toLocaleString('en-US')} rows (${mb(bytes)}) in ${csvSeconds.toFixed(1)} s = ${Math.round(lines / csvSeconds).toLocaleString('en-US')} rows/s; RSS before ${mb(rssBefore)}, peak ${mb(rssPeak)}, after ${mb(rssAfter)}`;
+  const csvLine = `CSV export, whole big org: ${lines.toLocaleString('en-US')} rows (${mb(bytes)}) in ${csvSeconds.toFixed(1)} s = ${Math.round(lines / csvSeconds).toLocaleString('en-US')} rows/s; RSS before ${mb(rssBefore)}, peak ${mb(rssPeak)}, after ${mb(rssAfter)}; V8 heap in use before ${mb(heapBefore)}, after ${mb(heapAfter)}${global.gc ? ' (after a full GC)' : ' (run with --expose-gc for a GC first)'}`;
   log(csvLine);
 
   const table = [
