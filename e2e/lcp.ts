@@ -23,7 +23,7 @@ declare global {
   }
 }
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const RUNS = Number(process.env.LCP_RUNS ?? 10);
 const PAGE = '/settings/ai-credits';
 
@@ -43,7 +43,7 @@ const dataDir = mkdtempSync(path.join(tmpdir(), 'ai-credits-lcp-'));
 const bff = spawn(process.execPath, ['--enable-source-maps', 'dist/server.js'], {
   cwd: path.join(root, 'bff'),
   stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, DATABASE_URL: '', LOG_LEVEL: 'warn' },
+  env: { ...Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'DATABASE_URL')), PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn' },
 });
 
 const browser = await chromium.launch({
@@ -116,7 +116,9 @@ try {
   console.log(`  warm (reload):      ${f(stats(warm))}`);
 } finally {
   await browser.close();
-  bff.kill('SIGTERM');
-  await new Promise((r) => bff.once('exit', r));
+  if (bff.exitCode === null) {
+    bff.kill('SIGTERM');
+    await new Promise((r) => bff.once('exit', r));
+  }
   rmSync(dataDir, { recursive: true, force: true });
 }
