@@ -102,18 +102,26 @@ export function apiKeyNames(db: Q, orgId: string) {
   return db.selectFrom('api_keys').select(['id', 'name', 'revoked_at']).where('org_id', '=', orgId).orderBy('name').orderBy('created_at').execute();
 }
 
-/** Credits metered through each API key in [from, to) (usage rows: the daily rollup has no key). */
+/**
+ * Credits metered through each API key in [from, to) (usage rows: the daily rollup has no key).
+ * Summed per key first (an index-only scan of usage_records_api_recent), names joined after: a
+ * busy org has tens of thousands of API calls in a quarter and a handful of keys.
+ */
 export function byApiKey(db: Q, orgId: string, from: Date, to: Date) {
-  return db
+  const perKey = db
     .selectFrom('usage_records as u')
-    .leftJoin('api_keys as k', (j) => j.onRef('k.org_id', '=', 'u.org_id').onRef('k.id', '=', 'u.api_key_id'))
-    .select([sql<string>`u.api_key_id::text`.as('id'), sql<string>`coalesce(k.name, 'Deleted key')`.as('label'), sql<bigint>`sum(u.charged_mc)::bigint`.as('mc')])
+    .select(['u.api_key_id', sql<bigint>`sum(u.charged_mc)::bigint`.as('mc')])
     .where('u.org_id', '=', orgId)
     .where('u.api_key_id', 'is not', null)
     .where('u.occurred_at', '>=', from)
     .where('u.occurred_at', '<', to)
-    .groupBy(['u.api_key_id', 'k.name'])
-    .orderBy('mc', 'desc')
+    .groupBy('u.api_key_id')
+    .as('s');
+  return db
+    .selectFrom(perKey)
+    .leftJoin('api_keys as k', (j) => j.on('k.org_id', '=', orgId).onRef('k.id', '=', 's.api_key_id'))
+    .select([sql<string>`s.api_key_id::text`.as('id'), sql<string>`coalesce(k.name, 'Deleted key')`.as('label'), 's.mc'])
+    .orderBy('s.mc', 'desc')
     .execute();
 }
 
