@@ -156,10 +156,7 @@ try {
   const toDay = day(today + DAY_MS);
   const period = (await s.ledger.ensureCurrentPeriod(org)).period_start;
   await measure('charts, 90 days (the whole call)', () => s.credits.charts(org, range));
-  await measure('  daily by use case', () => repo.dailyByUseCase(db, org, fromDay, toDay));
-  await measure('  by user', () => repo.breakdown(db, org, fromDay, toDay, 'user'));
-  await measure('  by project', () => repo.breakdown(db, org, fromDay, toDay, 'project'));
-  await measure('  by model', () => repo.breakdown(db, org, fromDay, toDay, 'model'));
+  await measure('  daily by use case, by user, by project, by model (one read of the rollup)', () => repo.chartRollup(db, org, fromDay, toDay));
   await measure('  by API key', () => repo.byApiKey(db, org, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)));
   await measure('  balance by hour (billing period)', () => repo.balanceByHour(db, org, period));
   await measure('  grant events (billing period)', () => repo.grantEvents(db, org, period));

@@ -159,41 +159,35 @@ export async function sumDaily(db: Q, orgId: string, fromDay: string, toDay?: st
   return BigInt((await q.executeTakeFirstOrThrow()).total);
 }
 
-export function dailyByUseCase(db: Q, orgId: string, fromDay: string, toDay: string) {
-  return db
-    .selectFrom('usage_daily')
-    .select(['day', 'use_case', sql<bigint>`sum(charged_mc)::bigint`.as('mc')])
-    .where('org_id', '=', orgId)
-    .where('day', '>=', fromDay)
-    .where('day', '<', toDay)
-    .groupBy(['day', 'use_case'])
-    .execute();
-}
-
-export function breakdown(db: Q, orgId: string, fromDay: string, toDay: string, by: 'user' | 'project' | 'model') {
-  const base = db
-    .selectFrom('usage_daily as u')
-    .where('u.org_id', '=', orgId)
-    .where('u.day', '>=', fromDay)
-    .where('u.day', '<', toDay);
-  const mc = sql<bigint>`sum(u.charged_mc)::bigint`.as('mc');
-  if (by === 'user') {
-    return base
-      .leftJoin('users', 'users.id', 'u.user_id')
-      .select([sql<string>`coalesce(u.user_id::text, 'api')`.as('id'), sql<string>`coalesce(users.name, 'API (service)')`.as('label'), mc])
-      .groupBy(['u.user_id', 'users.name'])
-      .orderBy('mc', 'desc')
-      .execute();
-  }
-  if (by === 'project') {
-    return base
-      .leftJoin('projects as p', (j) => j.onRef('p.org_id', '=', 'u.org_id').onRef('p.id', '=', 'u.project_id'))
-      .select([sql<string>`coalesce(u.project_id::text, 'none')`.as('id'), sql<string>`coalesce(p.name, 'No project')`.as('label'), mc])
-      .groupBy(['u.project_id', 'p.name'])
-      .orderBy('mc', 'desc')
-      .execute();
-  }
-  return base.select(['u.model as id', 'u.model as label', mc]).groupBy('u.model').orderBy('mc', 'desc').execute();
+/**
+ * Every rollup aggregate the charts show, in one read of the range's rollup rows (grouping sets):
+ * credits per day and use case, and per user, project and model, each named. One index-only scan
+ * instead of four over the same rows (a busy org has about 13,000 of them in 90 days).
+ */
+export async function chartRollup(db: Q, orgId: string, fromDay: string, toDay: string) {
+  const { rows } = await sql<{ kind: 'daily' | 'user' | 'project' | 'model'; day: string | null; use_case: string | null; id: string | null; label: string | null; mc: bigint }>`
+    with g as (
+      select day, use_case, user_id, project_id, model, sum(charged_mc)::bigint as mc,
+        case when grouping(day, use_case) = 0 then 'daily' when grouping(user_id) = 0 then 'user' when grouping(project_id) = 0 then 'project' else 'model' end as kind
+      from usage_daily
+      where org_id = ${orgId} and day >= ${fromDay} and day < ${toDay}
+      group by grouping sets ((day, use_case), (user_id), (project_id), (model))
+    )
+    select g.kind, g.day, g.use_case,
+      case g.kind when 'user' then coalesce(g.user_id::text, 'api') when 'project' then coalesce(g.project_id::text, 'none') when 'model' then g.model end as id,
+      case g.kind when 'user' then coalesce(users.name, 'API (service)') when 'project' then coalesce(p.name, 'No project') when 'model' then g.model end as label,
+      g.mc
+    from g
+    left join users on g.kind = 'user' and users.id = g.user_id
+    left join projects p on g.kind = 'project' and p.org_id = ${orgId} and p.id = g.project_id
+    order by g.mc desc`.execute(db);
+  const pick = (kind: 'user' | 'project' | 'model') => rows.filter((r) => r.kind === kind).map((r) => ({ id: r.id!, label: r.label!, mc: r.mc }));
+  return {
+    daily: rows.filter((r) => r.kind === 'daily').map((r) => ({ day: r.day!, use_case: r.use_case!, mc: r.mc })),
+    byUser: pick('user'),
+    byProject: pick('project'),
+    byModel: pick('model'),
+  };
 }
 
 /**
