@@ -200,8 +200,8 @@ try {
   const profDir = process.env.BENCH_CPU_PROF;
   bff = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', 'src/server.ts'], {
     cwd: path.resolve(import.meta.dirname, '..'),
-    // Production guards (ADR 008) refuse the sandbox gateway and the demo model unless allowed: the bench uses neither.
-    env: { ...process.env, NODE_ENV: 'production', ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: dbUrl, SEED_DEMO: 'false', WEB_DIST: '', LOG_LEVEL: 'info' },
+    // the production guards refuse the sandbox gateway and the demo model unless allowed (bench: neither is called)
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: dbUrl, SEED_DEMO: 'false', WEB_DIST: '', LOG_LEVEL: 'info', ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; ; i++) {

@@ -65,6 +65,23 @@ describe('usage history totals', () => {
     expect(none.body).toMatchObject({ items: [], nextCursor: null, totals: { count: 0, chargedMc: 0 } });
   });
 
+  it('counts partial days at the edges of a date-time range exactly (whole days come from the daily rollup)', async () => {
+    // 2026-06-11 04:00-07:00 (4 chats), 2026-06-12 01:00-03:00 (3 ci-runner), 11:00 (1 nightly-suite); 12:00 is past the end.
+    const span = await org.member.call(creditsContract.usage, { query: { from: '2026-06-11T03:30:00Z', to: '2026-06-12T11:30:00Z', limit: 50 } });
+    expect(span.status).toBe(200);
+    expect(span.body.items).toHaveLength(8);
+    expect(span.body.totals).toEqual({ count: 8, chargedMc: 4 * 1500 + 3 * 600 + 1200 });
+    // Within one day.
+    const inDay = await org.member.call(creditsContract.usage, { query: { from: '2026-06-12T02:30:00Z', to: '2026-06-12T11:30:00Z' } });
+    expect(inDay.body.totals).toEqual({ count: 2, chargedMc: 600 + 1200 });
+    // A filter the rollup has, with a partial first day and a whole last day.
+    const chats = await org.member.call(creditsContract.usage, { query: { useCase: 'chat', from: '2026-06-11T03:30:00Z', to: '2026-06-12' } });
+    expect(chats.body.totals).toEqual({ count: 4, chargedMc: 6000 });
+    // The same through the user filter, whole days only.
+    const byUser = await org.member.call(creditsContract.usage, { query: { userId: org.member.session!.user.id, from: '2026-06-11', to: '2026-06-11' } });
+    expect(byUser.body.totals).toEqual({ count: 7, chargedMc: 10500 });
+  });
+
   it('refuses a reversed date range with a clear message (one day, from = to, is fine)', async () => {
     const reversed = await org.member.call(creditsContract.usage, { query: { from: '2026-06-12', to: '2026-06-11' } });
     expect(reversed.status).toBe(400);

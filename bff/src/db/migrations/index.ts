@@ -6,6 +6,8 @@ import * as projectArchive from './2026_11_25_1800_project_archive';
 import * as security from './2026_11_26_0100_security';
 import * as emailOutbox from './2026_11_27_0100_email_outbox';
 import * as budgetsAlerts from './2026_11_28_0100_budgets_alerts';
+import * as usageReadIndexes from './2026_11_28_0100_usage_read_indexes';
+import * as usageDailyCovering from './2026_11_28_0200_usage_daily_covering';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -19,4 +21,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_26_0100_security': security,
   '2026_11_27_0100_email_outbox': emailOutbox,
   '2026_11_28_0100_budgets_alerts': budgetsAlerts,
+  '2026_11_28_0100_usage_read_indexes': usageReadIndexes,
+  '2026_11_28_0200_usage_daily_covering': usageDailyCovering,
 };

@@ -164,11 +164,8 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
       const basisStart = Math.max(today - 7 * DAY_MS, Math.floor(org.created_at.getTime() / DAY_MS) * DAY_MS);
       const wholeDays = Math.round((today - basisStart) / DAY_MS);
-      const [daily, byUser, byProject, byModel, byApiKey, balance, events, wholeDaysMc, held, todayMc] = await Promise.all([
-        repo.dailyByUseCase(db, orgId, fromDay, toDay),
-        repo.breakdown(db, orgId, fromDay, toDay, 'user'),
-        repo.breakdown(db, orgId, fromDay, toDay, 'project'),
-        repo.breakdown(db, orgId, fromDay, toDay, 'model'),
+      const [{ daily, byUser, byProject, byModel }, byApiKey, balance, events, wholeDaysMc, held, todayMc] = await Promise.all([
+        repo.chartRollup(db, orgId, fromDay, toDay),
         repo.byApiKey(db, orgId, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)),
         repo.balanceByHour(db, orgId, org.period_start),
         repo.grantEvents(db, orgId, org.period_start),
