@@ -198,17 +198,19 @@ function thresholdsError(credit: string, budget: string): string | null {
 
 function AlertThresholdsCard({ owner }: { owner: boolean }) {
   const thresholds = useQuery(budgetsQueries.thresholds());
+  // Here, not in the form: the saved thresholds come back from the server and remount the form
+  // (its key), and the confirmation must outlive that.
+  const [saved, setSaved] = useState(false);
   if (thresholds.isPending) return <Skeleton label="Loading alert thresholds" />;
   if (thresholds.isError) return <ErrorState title="Couldn't load alert thresholds" error={thresholds.error} onRetry={() => void thresholds.refetch()} />;
-  return <ThresholdsForm key={JSON.stringify(thresholds.data)} current={thresholds.data} owner={owner} />;
+  return <ThresholdsForm key={JSON.stringify(thresholds.data)} current={thresholds.data} owner={owner} saved={saved} setSaved={setSaved} />;
 }
 
-function ThresholdsForm({ current, owner }: { current: AlertThresholds; owner: boolean }) {
+function ThresholdsForm({ current, owner, saved, setSaved }: { current: AlertThresholds; owner: boolean; saved: boolean; setSaved: (saved: boolean) => void }) {
   const mutation = useMutation(budgetsMutations.setThresholds());
   const [credit, setCredit] = useState(current.creditPercents.join(', '));
   const [budget, setBudget] = useState(current.budgetPercents.join(', '));
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
