@@ -200,8 +200,8 @@ try {
   const profDir = process.env.BENCH_CPU_PROF;
   bff = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', 'src/server.ts'], {
     cwd: path.resolve(import.meta.dirname, '..'),
-    // the production guards refuse the sandbox gateway and the demo model unless allowed (bench: neither is called)
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: dbUrl, SEED_DEMO: 'false', WEB_DIST: '', LOG_LEVEL: 'info', ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true' },
+    // the production guards refuse the sandbox gateway, the demo model and outbox email unless allowed (the bench calls none)
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: dbUrl, SEED_DEMO: 'false', WEB_DIST: '', LOG_LEVEL: 'info', ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true', ALLOW_OUTBOX_EMAIL: 'true' },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; ; i++) {
