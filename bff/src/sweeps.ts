@@ -13,7 +13,7 @@ interface SweepJob {
 
 const jobs: SweepJob[] = [
   { name: 'ledger.rollover', everyMs: 60_000, run: (s) => s.ledger.sweep() },
-  // A paid order whose callback and webhook were both lost is still granted (PRODUCT.md "Buying credits").
+  // A paid order whose callback and webhook were both lost is still granted (docs/product.md "Buying credits").
   { name: 'billing.reconcile', everyMs: 60_000, run: (s) => s.billing.reconcile() },
   // Emails queued in the outbox go out over SMTP (a no-op without SMTP_URL); rows that failed are retried here.
   { name: 'email.dispatch', everyMs: 10_000, run: (s) => s.email.dispatch() },

@@ -79,7 +79,7 @@ function ceilDiv(a: bigint, b: bigint): bigint {
   return (a + b - 1n) / b;
 }
 
-/** PRODUCT.md: cost = ceil(in * in_rate / 1000) + ceil(out * out_rate / 1000) millicredits. */
+/** docs/product.md: cost = ceil(in * in_rate / 1000) + ceil(out * out_rate / 1000) millicredits. */
 export function costMc(model: Pick<ModelRate, 'inputMcPer1k' | 'outputMcPer1k'>, inputTokens: number, outputTokens: number): bigint {
   return (
     ceilDiv(BigInt(inputTokens) * BigInt(model.inputMcPer1k), 1000n) +
@@ -106,7 +106,7 @@ export function overagePriceText(): string {
 }
 
 /**
- * A purchase made while in overage first pays the overage already used (PRODUCT.md, the ledger
+ * A purchase made while in overage first pays the overage already used (docs/product.md, the ledger
  * grants it that way); the rest is added to the balance.
  */
 export function splitPurchase(purchaseMc: bigint, balanceBeforeMc: bigint): { paysOverageMc: bigint; addedMc: bigint } {

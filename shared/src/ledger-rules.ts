@@ -2,7 +2,7 @@ import { checkCoverage, type CoverageLimit } from './budgets';
 import type { ErrorCode } from './errors';
 
 /**
- * The ledger's refusals as pure rules (PRODUCT.md "Consumption"): the BFF throws them, the mock
+ * The ledger's refusals as pure rules (docs/product.md "Consumption"): the BFF throws them, the mock
  * API answers them, in the same words. Amounts in millicredits (bigint).
  */
 export interface Refusal {

@@ -1,7 +1,7 @@
 import type { UsageRow } from './contracts/credits';
 
 /**
- * The usage history as CSV (PRODUCT.md "Usage history"): one header, one line per row. The BFF
+ * The usage history as CSV (docs/product.md "Usage history"): one header, one line per row. The BFF
  * streams it, the mock API writes it; both from these functions, so the columns cannot drift.
  */
 export const USAGE_CSV_COLUMNS = [

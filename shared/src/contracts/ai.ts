@@ -3,7 +3,7 @@ import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, TextSchema }
 import { BalanceAfterSchema, UseCaseSchema } from './credits';
 
 /**
- * AI features that spend credits (PRODUCT.md "AI features"): test case generation, the chat
+ * AI features that spend credits (docs/product.md "AI features"): test case generation, the chat
  * assistant and reports. Every POST that calls the model takes an optional `Idempotency-Key`
  * header (the SPA sends one per click); GETs keep working when AI is turned off.
  */

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { endpoint, IdSchema, IsoDateTimeSchema } from '../api';
 import { NameSchema } from './auth';
 
-/** Org API keys for the metering API (PRODUCT.md "Metering API"): shown once, stored hashed, revocable. */
+/** Org API keys for the metering API (docs/product.md "Metering API"): shown once, stored hashed, revocable. */
 export const ApiKeySchema = z.object({
   id: IdSchema,
   name: z.string(),

@@ -3,7 +3,7 @@ import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, TextSchema }
 import { BalanceAfterSchema, ReservationSchema, UseCaseSchema } from './credits';
 
 /**
- * Server-to-server metering API (PRODUCT.md "Metering API"): `Authorization: Bearer <org API key>`
+ * Server-to-server metering API (docs/product.md "Metering API"): `Authorization: Bearer <org API key>`
  * and a required `Idempotency-Key` header on every call (use a new key per call; the same key
  * and request again returns the first result, the same key with another request is refused 422).
  * Every response carries the resulting balance.

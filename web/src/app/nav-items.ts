@@ -11,7 +11,7 @@ export interface NavSection {
   items: NavItem[];
 }
 
-/** What the navigation offers this user. AI entry points exist only while AI is enabled (PRODUCT.md: hidden for every user). */
+/** What the navigation offers this user. AI entry points exist only while AI is enabled (docs/product.md: hidden for every user). */
 export function navSections(session: Pick<SessionInfo, 'role' | 'org'>): NavSection[] {
   const ai = session.org.aiEnabled;
   const manager = session.role === 'owner' || session.role === 'admin';

@@ -1,4 +1,4 @@
-/** Dates are shown in UTC, the time zone billing periods are defined in (PRODUCT.md: "with the time zone"). */
+/** Dates are shown in UTC, the time zone billing periods are defined in (docs/product.md: "with the time zone"). */
 const dateFormat = new Intl.DateTimeFormat('en-US', { dateStyle: 'medium', timeZone: 'UTC' });
 const dateTimeFormat = new Intl.DateTimeFormat('en-US', {
   month: 'short',

@@ -116,7 +116,7 @@ const toReport = (r: {
 });
 
 /**
- * The AI features. Each call is metered in two phases through the ledger (PRODUCT.md
+ * The AI features. Each call is metered in two phases through the ledger (docs/product.md
  * "Consumption"): reserve the most the call can cost (refused up front when AI is off or the
  * org cannot cover it), call the model, settle the real token counts; on any model failure
  * release, so nothing is charged. What the model wrote is stored and stays readable.
@@ -201,7 +201,7 @@ export function createAiService(deps: AiDeps) {
         reservationId: reservation.id,
         inputTokens: completion.inputTokens,
         outputTokens: completion.outputTokens,
-        // The usage record keeps the click's key (PRODUCT.md "Consumption"); ai_requests is its idempotency.
+        // The usage record keeps the click's key (docs/product.md "Consumption"); ai_requests is its idempotency.
         usageKey: caller.idempotencyKey ? `app:${caller.idempotencyKey}` : undefined,
       };
       return await ledger.settleAnd(settleInput, async (trx, settled) => {

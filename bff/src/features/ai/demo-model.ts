@@ -4,7 +4,7 @@ import { REQUIREMENT_MARKER, TEST_CASES_MARKER, type GeneratedTestCase } from '.
 import { countPromptTokens, countTokens } from './tokenizer';
 
 /**
- * The built-in offline model (PRODUCT.md "AI features": the product works with no network).
+ * The built-in offline model (docs/product.md "AI features": the product works with no network).
  * It is not a language model: it derives its answer from the prompt with fixed rules, so the
  * same prompt always gives the same answer and the same token counts (tokenizer.ts), which are
  * charged at the catalog's demo-model rate like any other model.

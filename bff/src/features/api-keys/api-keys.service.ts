@@ -8,7 +8,7 @@ import { insertAudit } from '../ledger/ledger.repository';
 import * as repo from './api-keys.repository';
 
 /**
- * Org API keys (PRODUCT.md "Metering API"). A token is `aic_<org id hex>_<32 random bytes>`:
+ * Org API keys (docs/product.md "Metering API"). A token is `aic_<org id hex>_<32 random bytes>`:
  * the org part lets the lookup filter by org_id like every tenant query; the random part makes
  * it unguessable, so a plain sha256 is a safe way to store it (no slow password hash needed).
  */

@@ -85,7 +85,7 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
     startSession,
     checkCredentials,
 
-    /** Sign-up creates an org whose creator is its owner, with its first 300 credits (PRODUCT.md). */
+    /** Sign-up creates an org whose creator is its owner, with its first 300 credits (docs/product.md). */
     async signup(input: { orgName: string; name: string; email: string; password: string }) {
       const passwordHash = await hashPassword(input.password);
       const { userId, orgId } = await db.transaction().execute(async (trx) => {

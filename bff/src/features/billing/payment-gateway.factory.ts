@@ -6,7 +6,7 @@ import type { PaymentGateway } from './payment-gateway';
 import { createRazorpayGateway } from './razorpay-gateway';
 import { createSandboxGateway, sandboxSecretsFrom } from './sandbox-gateway';
 
-/** Razorpay when its keys are set; otherwise the local sandbox (PRODUCT.md "Buying credits"). */
+/** Razorpay when its keys are set; otherwise the local sandbox (docs/product.md "Buying credits"). */
 export function createPaymentGateway(env: Env, deps: { db: Db; clock: Clock; logger: Logger }): PaymentGateway {
   if (env.RAZORPAY_KEY_ID && env.RAZORPAY_KEY_SECRET) {
     if (!env.RAZORPAY_WEBHOOK_SECRET) {

@@ -55,7 +55,7 @@ export function insertGrant(
     .executeTakeFirst();
 }
 
-/** PRODUCT.md: burn grants by earliest expiry, then allowance before purchases, then oldest first. */
+/** docs/product.md: burn grants by earliest expiry, then allowance before purchases, then oldest first. */
 export function spendableGrants(trx: Q, orgId: string, at: Date) {
   return trx
     .selectFrom('grants')

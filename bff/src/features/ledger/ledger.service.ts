@@ -181,7 +181,7 @@ export function createLedgerService(deps: LedgerDeps) {
     if (inserted) await ctx.append('grant', BigInt(MONTHLY_ALLOWANCE_MC), org.periodStart, { grantId: inserted.id });
   }
 
-  /** PRODUCT.md "No rollover": at a new billing month every grant expires, overage is invoiced, 300 credits are granted. */
+  /** docs/product.md "No rollover": at a new billing month every grant expires, overage is invoiced, 300 credits are granted. */
   async function rollOver(ctx: LockedOrg) {
     const { org, trx, now } = ctx;
     if (now < org.periodEnd) return;
@@ -264,7 +264,7 @@ export function createLedgerService(deps: LedgerDeps) {
 
   /**
    * Refuse before any model is called when `cost` does not fit under every limit that applies
-   * (PRODUCT.md "Consumption"; budgets, ADR "budgets and alerts"): the lowest limit wins and the
+   * (docs/product.md "Consumption"; budgets, ADR "budgets and alerts"): the lowest limit wins and the
    * refusal names it. The rule and its words are shared (shared/budgets.ts, ledger-rules.ts).
    */
   function assertCanCover(org: OrgState, held: bigint, cost: bigint, project: BudgetState | null = null, member: BudgetState | null = null) {

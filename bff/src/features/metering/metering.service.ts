@@ -21,7 +21,7 @@ interface Attribution {
 }
 
 /**
- * The metering API (PRODUCT.md "Metering API"): a thin, org-scoped front of the credit engine.
+ * The metering API (docs/product.md "Metering API"): a thin, org-scoped front of the credit engine.
  * The ledger enforces AI disabled, coverage, overage and idempotency; this adds the checks
  * that are about the caller (attribution within its own org, a known model).
  */

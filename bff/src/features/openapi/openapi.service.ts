@@ -14,7 +14,7 @@ import * as org from '@ai-credits/shared/contracts/org';
 /**
  * OpenAPI 3.1 from the shared contracts (the one definition of the API): every `*Contract`
  * object exported by the modules of shared/src/contracts/. A static list, like the migrations,
- * so it runs the same under tsx, vitest and a bundler; test/metering-openapi.test.ts fails
+ * so it runs the same under tsx, vitest and a bundler; test/metering.test.ts fails
  * when a contract file is missing from it.
  */
 export const CONTRACT_MODULES: Record<string, Record<string, unknown>> = { ai, 'api-keys': apiKeys, auth, billing, budgets, credits, metering, org };

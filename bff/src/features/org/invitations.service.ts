@@ -47,7 +47,7 @@ function assertMayHandle(actor: Actor, role: 'admin' | 'member') {
 }
 
 /**
- * Invitations (PRODUCT.md "Team"): nobody joins an organization without accepting. The accept
+ * Invitations (docs/product.md "Team"): nobody joins an organization without accepting. The accept
  * token is 256 random bits, stored only as its SHA-256, single-use and valid for 7 days.
  */
 export function createInvitationsService(deps: { db: Db; clock: Clock; accounts: AccountsService; email: Pick<EmailService, 'kick'>; publicUrl?: string }) {

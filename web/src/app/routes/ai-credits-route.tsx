@@ -17,7 +17,7 @@ export function AiCreditsRoute() {
   const members = useQuery({ ...orgQueries.members(), select: (d) => d.members.map((m) => ({ id: m.userId, name: m.name })) });
   const projects = useQuery({ ...orgQueries.projects(), select: (d) => d.projects.map((p) => ({ id: p.id, name: p.name })) });
   const apiKeys = useQuery({ ...creditsQueries.apiKeyOptions(), select: (d) => d.apiKeys.map((k) => ({ id: k.id, name: k.revoked ? `${k.name} (revoked)` : k.name })) });
-  // Only the owner buys credits (PRODUCT.md); the BFF enforces it, this only hides the entry.
+  // Only the owner buys credits (docs/product.md); the BFF enforces it, this only hides the entry.
   const owner = session.role === 'owner';
   const buy = owner ? <BuyCreditsButton /> : null;
 

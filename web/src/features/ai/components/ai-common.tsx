@@ -105,7 +105,7 @@ export function ProjectPicker({ choice, id = 'ai-project' }: { choice: ReturnTyp
   );
 }
 
-/** "Demo model" when the offline model answers (PRODUCT.md: clearly labelled), else the catalog label. */
+/** "Demo model" when the offline model answers (docs/product.md: clearly labelled), else the catalog label. */
 export function ModelBadge({ model }: { model: Pick<Estimate, 'demo' | 'modelLabel'> }) {
   return (
     <span className={`badge ai-model-badge ${model.demo ? 'ai-model-demo' : ''}`} title={model.demo ? 'The built-in offline demo model answers' : undefined}>
@@ -154,7 +154,7 @@ const ERROR_TITLES: Record<string, string> = {
   IDEMPOTENCY_KEY_REUSED: 'This request was already sent',
 };
 
-/** The refusals a user can act on, spelled out (PRODUCT.md: "refused with a clear error"). */
+/** The refusals a user can act on, spelled out (docs/product.md: "refused with a clear error"). */
 export function AiErrorBanner({ error }: { error: unknown }) {
   if (!error) return null;
   const code = isApiError(error) ? error.code : 'INTERNAL';

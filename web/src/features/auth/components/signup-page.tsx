@@ -1,7 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate } from 'react-router';
+import { MONTHLY_ALLOWANCE_MC } from '@ai-credits/shared/catalog';
 import { authContract } from '@ai-credits/shared/contracts/auth';
+import { formatCredits } from '@ai-credits/shared/format';
 import { sessionKeys } from '@/lib/session-queries';
 import { authMutations } from '../api/auth-mutations';
 import { AuthLayout, useForgetPreviousSession } from './auth-layout';
@@ -68,7 +70,7 @@ export function SignupPage() {
   return (
     <AuthLayout
       title="Create your organization"
-      subtitle="You become its owner. Every new organization starts with 300 AI credits."
+      subtitle={`You become its owner. Every new organization starts with ${formatCredits(MONTHLY_ALLOWANCE_MC)} AI credits.`}
       footer={
         <>
           Already have an account? <Link to="/login">Sign in</Link>

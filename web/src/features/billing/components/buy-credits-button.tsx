@@ -19,7 +19,7 @@ export function purchaseResult(credits: number, balanceBeforeMc: number | null):
 }
 
 /**
- * Settings -> AI Credits -> Buy Credits -> pick a bundle -> Checkout (PRODUCT.md "Buying credits").
+ * Settings -> AI Credits -> Buy Credits -> pick a bundle -> Checkout (docs/product.md "Buying credits").
  * The owner only sees this; the BFF refuses everyone else and prices the order itself.
  */
 export function BuyCreditsButton() {

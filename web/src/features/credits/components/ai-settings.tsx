@@ -8,7 +8,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { creditsMutations, creditsQueries } from '../api/credits-queries';
 
-/** Whole credits -> cents at the catalog's overage price, in integers (PRODUCT.md: no floats touch money). */
+/** Whole credits -> cents at the catalog's overage price, in integers (docs/product.md: no floats touch money). */
 export function overageCostCents(credits: number): number {
   return credits * OVERAGE_CENTS_PER_CREDIT;
 }

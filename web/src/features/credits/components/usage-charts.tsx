@@ -21,7 +21,10 @@ export const CHART_RANGES = [
 ] as const;
 type ChartRangeId = (typeof CHART_RANGES)[number]['id'];
 
-/** Whole UTC days; `to` is inclusive. The billing period is asked for explicitly (the API's default range is 30 days). */
+/**
+ * Whole UTC days; `to` is inclusive. The billing period is asked for explicitly once the summary has loaded
+ * (until then nothing is sent, and the API's default is the same period, to the current instant).
+ */
 function rangeOf(id: ChartRangeId, now: Date, periodStart: string | undefined): ChartsRange {
   const preset = CHART_RANGES.find((r) => r.id === id);
   if (!preset?.days) return periodStart ? { from: periodStart.slice(0, 10), to: isoDayUtc(now) } : {};

@@ -1,6 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
+import { MONTHLY_ALLOWANCE_MC } from '@ai-credits/shared/catalog';
 import type { Role } from '@ai-credits/shared/contracts/auth';
+import { formatCredits } from '@ai-credits/shared/format';
 import { orgQueries } from '../api/org-queries';
 import './org.css';
 
@@ -18,7 +20,7 @@ export function NextSteps({ role }: { role: Role }) {
       <h2 id="next-steps-title" className="section-title">
         Next steps
       </h2>
-      <p className="section-subtitle">Your organization has 300 credits. Before anyone can use AI features:</p>
+      <p className="section-subtitle">Your organization has {formatCredits(MONTHLY_ALLOWANCE_MC)} credits. Before anyone can use AI features:</p>
       <ol>
         <li>
           <Link to="/settings/projects">Create a project</Link>: test cases, chats, reports and their credit usage belong to one.

@@ -91,6 +91,7 @@ describe('a new org', () => {
   it('tells the owner the next step: create a project, invite the team', async () => {
     const { user } = renderApp('/settings/ai-credits', { scenario: 'emptyOrg' });
     const steps = await screen.findByRole('region', { name: 'Next steps' });
+    expect(steps).toHaveTextContent('Your organization has 300 credits. Before anyone can use AI features:');
     expect(steps).toHaveTextContent('Invite your team');
     await user.click(within(steps).getByRole('link', { name: 'Create a project' }));
     await user.type(await screen.findByLabelText('Project name'), 'First project');
