@@ -2,7 +2,7 @@ import { sql, type Kysely } from 'kysely';
 
 // Frozen: never edit a migration that has shipped; add a new one.
 // Purchases of credit bundles and overage-invoice payments through Razorpay (or the sandbox).
-// Tenant tables lead their primary keys and indexes with org_id (docs/product.md "Scale").
+// Tenant tables lead their primary keys and indexes with org_id (PRODUCT.md "Scale").
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- migrations are typed Kysely<any> by design (frozen in time)
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`

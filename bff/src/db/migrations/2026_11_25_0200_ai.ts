@@ -3,7 +3,7 @@ import { sql, type Kysely } from 'kysely';
 
 // Frozen: never edit a migration that has shipped; add a new one.
 // AI features (test cases, chat, reports), their idempotency records, and org API keys.
-// Tenant tables lead their primary keys and indexes with org_id (docs/product.md "Scale").
+// Tenant tables lead their primary keys and indexes with org_id (PRODUCT.md "Scale").
 export async function up(db: Kysely<any>): Promise<void> {
   await sql`
     create table api_keys (
