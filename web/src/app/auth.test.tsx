@@ -39,7 +39,7 @@ describe('sign in, sign up, sign out', () => {
     const { user, router } = renderApp('/settings/ai-credits');
     await user.click(await screen.findByRole('button', { name: 'Sign out' }));
     await user.click(await screen.findByRole('link', { name: 'Create an organization' }));
-    expect(screen.getByText('You become its owner. Every new organization starts with 300 AI credits.')).toBeInTheDocument();
+    expect(await screen.findByText('You become its owner. Every new organization starts with 300 AI credits.')).toBeInTheDocument();
     await user.click(await screen.findByRole('button', { name: 'Create organization' }));
     expect(screen.getByLabelText('Password')).toHaveAccessibleDescription('Use at least 8 characters');
 
