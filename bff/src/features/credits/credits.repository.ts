@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../db/database';
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
+import type { Database, UsageRecordsTable } from '../../db/database';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -23,21 +23,26 @@ export async function unpaidInvoices(db: Q, orgId: string) {
   return { count: BigInt(row.count), cents: BigInt(row.cents) };
 }
 
+/** The history filters, one definition for the page, its totals and the CSV. */
+function usageFilter(eb: ExpressionBuilder<{ u: UsageRecordsTable }, 'u'>, orgId: string, f: UsageQuery): Expression<SqlBool> {
+  const conditions = [eb('u.org_id', '=', orgId)];
+  if (f.from) conditions.push(eb('u.occurred_at', '>=', f.from));
+  if (f.to) conditions.push(eb('u.occurred_at', '<', f.to));
+  if (f.useCase) conditions.push(eb('u.use_case', '=', f.useCase));
+  if (f.userId) conditions.push(eb('u.user_id', '=', f.userId));
+  if (f.projectId) conditions.push(eb('u.project_id', '=', f.projectId));
+  if (f.apiKeyId) conditions.push(eb('u.api_key_id', '=', f.apiKeyId));
+  if (f.model) conditions.push(eb('u.model', '=', f.model));
+  return eb.and(conditions);
+}
+
 function filtered(db: Q, orgId: string, f: UsageQuery) {
-  let q = db
+  return db
     .selectFrom('usage_records as u')
     .leftJoin('users', 'users.id', 'u.user_id')
     .leftJoin('projects as p', (j) => j.onRef('p.org_id', '=', 'u.org_id').onRef('p.id', '=', 'u.project_id'))
     .leftJoin('api_keys as k', (j) => j.onRef('k.org_id', '=', 'u.org_id').onRef('k.id', '=', 'u.api_key_id'))
-    .where('u.org_id', '=', orgId);
-  if (f.from) q = q.where('u.occurred_at', '>=', f.from);
-  if (f.to) q = q.where('u.occurred_at', '<', f.to);
-  if (f.useCase) q = q.where('u.use_case', '=', f.useCase);
-  if (f.userId) q = q.where('u.user_id', '=', f.userId);
-  if (f.projectId) q = q.where('u.project_id', '=', f.projectId);
-  if (f.apiKeyId) q = q.where('u.api_key_id', '=', f.apiKeyId);
-  if (f.model) q = q.where('u.model', '=', f.model);
-  return q;
+    .where((eb) => usageFilter(eb, orgId, f));
 }
 
 const DAY_MS = 86_400_000;
@@ -45,18 +50,11 @@ const dayText = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** Count and credits straight from the usage rows (no joins: the totals name nothing). */
 async function rowTotals(db: Q, orgId: string, f: UsageQuery) {
-  let q = db
+  const row = await db
     .selectFrom('usage_records as u')
     .select([sql<bigint>`count(*)`.as('count'), sql<bigint>`coalesce(sum(u.charged_mc), 0)::bigint`.as('mc')])
-    .where('u.org_id', '=', orgId);
-  if (f.from) q = q.where('u.occurred_at', '>=', f.from);
-  if (f.to) q = q.where('u.occurred_at', '<', f.to);
-  if (f.useCase) q = q.where('u.use_case', '=', f.useCase);
-  if (f.userId) q = q.where('u.user_id', '=', f.userId);
-  if (f.projectId) q = q.where('u.project_id', '=', f.projectId);
-  if (f.apiKeyId) q = q.where('u.api_key_id', '=', f.apiKeyId);
-  if (f.model) q = q.where('u.model', '=', f.model);
-  const row = await q.executeTakeFirstOrThrow();
+    .where((eb) => usageFilter(eb, orgId, f))
+    .executeTakeFirstOrThrow();
   return { count: BigInt(row.count), chargedMc: BigInt(row.mc) };
 }
 
