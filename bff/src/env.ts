@@ -30,6 +30,11 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
   /** How long an unsettled reservation holds credits before it gives them back. */
   RESERVATION_TTL_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(300),
+  /**
+   * Ledger group commit (ADR 011): independent chains of batches per instance. An org always
+   * uses the same one; orgs in one chain share transactions and commits (ADR 017).
+   */
+  LEDGER_BATCH_LANES: z.coerce.number().int().min(1).max(64).default(4),
   /** Seed the demo org on start when the database has no organization yet (default: on, except in production). */
   SEED_DEMO: z.stringbool().optional(),
   /** Directory of the built SPA to serve; empty to serve none. */

@@ -41,7 +41,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const { env, db, clock, logger } = deps;
   const mailTransport = deps.overrides?.mailTransport !== undefined ? deps.overrides.mailTransport : env.SMTP_URL ? smtpTransport(env.SMTP_URL) : null;
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
-  const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS });
+  const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS, batchLanes: env.LEDGER_BATCH_LANES });
   const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST });
   const org = createOrgService({ db, clock, accounts });
   const invitations = createInvitationsService({ db, clock, accounts, email, publicUrl: env.PUBLIC_URL });

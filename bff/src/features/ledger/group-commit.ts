@@ -5,6 +5,8 @@ import type { Database } from '../../db/database';
 export type AfterApply<T> = (trx: Transaction<Database>, result: T) => Promise<void>;
 
 export interface Submitted<Op> {
+  /** The row lock the operation needs (an org id). */
+  key: string;
   op: Op;
   afterApply?: AfterApply<unknown>;
   resolve(value: unknown): void;
@@ -25,23 +27,35 @@ export class AfterApplyFailed extends Error {
 }
 
 /**
- * Group commit: operations on the same key (an org) that arrive while that key's transaction
- * runs wait and then go together, in arrival order, as the next batch (one transaction, one
- * commit). The first operation of an idle key starts at once, so a lone call waits for nobody.
- * Each instance batches its own callers; across instances the org row lock orders the batches.
+ * Group commit across keys (orgs), ADR 011 and ADR 017. Operations that arrive while a batch is
+ * waiting for its locks wait with it, and go together as the next batch: one transaction, one
+ * commit, for every org that had operations queued. The first operation when nothing waits
+ * starts a batch at once, so a lone call waits for nobody.
  *
- * Pipelined: as soon as a batch has taken its operations (it holds the lock), the next arrival
- * starts the next batch's transaction, which waits on the row lock in PostgreSQL and takes
- * everything queued the moment it gets the lock. So the next batch's BEGIN and lock request
- * overlap the current batch's work, and its operations are still taken in arrival order.
+ * At most one batch per instance is *gathering* at a time: it has sent `BEGIN` and its lock
+ * request for the keys queued when it started (all of them, in key order, so batches of any
+ * number of instances never deadlock) and waits in PostgreSQL. Once it holds the locks it takes
+ * every operation queued for those keys, in arrival order, and the next arrival (or whatever
+ * is still queued) starts the next batch. So:
+ * - one busy key is pipelined: the next batch's lock request overlaps the current batch's
+ *   work and PostgreSQL hands it the lock at the commit;
+ * - many keys share transactions and commits: 20 orgs with a few callers each cost one commit
+ *   a batch, not one each;
+ * - batches on disjoint keys run side by side; batches that share a key are ordered by its lock.
  *
- * `run` calls `take()` once, after it holds the lock, and answers every operation taken (its own
- * result or its own error). When `run` throws (database failure), nothing of the batch was
- * committed and every caller of the batch gets that error.
+ * `run` calls `take()` once, after it holds the locks, and answers every operation taken (its
+ * own result or its own error), in the order taken. When `run` throws (database failure),
+ * nothing of the batch was committed and every caller of the batch gets that error.
  */
 export function createGroupCommit<Op>(options: {
   maxBatch: number;
-  run(key: string, take: () => Submitted<Op>[]): Promise<Outcome[]>;
+  /**
+   * Independent chains of batches: a key always goes to the same lane, and each lane has at most
+   * one batch gathering. More lanes: more transactions (and commits) side by side; fewer: larger
+   * batches.
+   */
+  lanes: number;
+  run(keys: string[], take: () => Submitted<Op>[]): Promise<Outcome[]>;
   /**
    * An error before the batch took its operations that is worth one more try on a fresh
    * connection (a pooled connection that had died while idle): nothing was applied, so the
@@ -50,31 +64,42 @@ export function createGroupCommit<Op>(options: {
   retryUntaken?: (error: unknown) => boolean;
 }) {
   const MAX_UNTAKEN_RETRIES = 3;
-  /** Per key: operations not yet taken, and whether a started batch is still waiting to take them. */
-  const states = new Map<string, { queue: Submitted<Op>[]; leaderWaiting: boolean }>();
+  /** Per lane: operations not yet taken by a batch (arrival order), and whether a started batch is still waiting for its locks. */
+  const lanes = Array.from({ length: options.lanes }, () => ({ queue: [] as Submitted<Op>[], gathering: false }));
+  /** A key's lane: stable, so one key's batches always form one chain (arrival order). */
+  const laneOf = (key: string) => {
+    let h = 0;
+    for (let i = 0; i < key.length; i++) h = (h * 31 + key.charCodeAt(i)) | 0;
+    return lanes[Math.abs(h) % lanes.length]!;
+  };
 
-  function startBatch(key: string) {
-    const state = states.get(key)!;
-    state.leaderWaiting = true;
+  function startBatch(lane: (typeof lanes)[number]) {
+    lane.gathering = true;
+    const keys = [...new Set(lane.queue.map((item) => item.key))].sort();
+    const keySet = new Set(keys);
     let taken: Submitted<Op>[] | null = null;
     const take = () => {
       if (taken) return taken;
-      taken = state.queue.splice(0, options.maxBatch);
-      state.leaderWaiting = false;
-      if (state.queue.length) startBatch(key);
-      else states.delete(key);
+      const mine: Submitted<Op>[] = [];
+      const rest: Submitted<Op>[] = [];
+      for (const item of lane.queue) (mine.length < options.maxBatch && keySet.has(item.key) ? mine : rest).push(item);
+      taken = mine;
+      lane.queue = rest;
+      lane.gathering = false;
+      if (lane.queue.length) startBatch(lane);
       return taken;
     };
-    void runBatch(key, take);
+    void runBatch(keys, take);
   }
 
-  async function runBatch(key: string, take: () => Submitted<Op>[]) {
+  async function runBatch(keys: string[], take: () => Submitted<Op>[]) {
     let retry: Submitted<Op>[] | null = null;
     let untakenRetries = 0;
     for (;;) {
       let items: Submitted<Op>[] | null = null;
       try {
-        const outcomes = await options.run(key, () => (items = retry ?? take()));
+        const runKeys = retry ? [...new Set(retry.map((item) => item.key))].sort() : keys;
+        const outcomes = await options.run(runKeys, () => (items = retry ?? take()));
         items = items ?? take();
         items.forEach((item, i) => {
           const outcome = outcomes[i]!;
@@ -105,19 +130,14 @@ export function createGroupCommit<Op>(options: {
   return {
     submit<T>(key: string, op: Op, afterApply?: AfterApply<T>): Promise<T> {
       return new Promise<T>((resolve, reject) => {
-        const item: Submitted<Op> = { op, afterApply: afterApply as AfterApply<unknown> | undefined, resolve: resolve as (v: unknown) => void, reject };
-        let state = states.get(key);
-        if (!state) {
-          state = { queue: [], leaderWaiting: false };
-          states.set(key, state);
-        }
-        state.queue.push(item);
-        if (!state.leaderWaiting) startBatch(key);
+        const lane = laneOf(key);
+        lane.queue.push({ key, op, afterApply: afterApply as AfterApply<unknown> | undefined, resolve: resolve as (v: unknown) => void, reject });
+        if (!lane.gathering) startBatch(lane);
       });
     },
     /** Operations of `key` not yet taken by a batch (tests use it to line a batch up). */
     waiting(key: string) {
-      return states.get(key)?.queue.length ?? 0;
+      return laneOf(key).queue.filter((item) => item.key === key).length;
     },
   };
 }

@@ -272,8 +272,10 @@ export type LedgerRow = Parameters<typeof appendLedgerEntry>[1];
 export type IdempotencyRow = Omit<Parameters<typeof saveIdempotencyRecord>[1], 'response'> & { response: unknown };
 
 /** Everything a batch writes. Daily rows must be summed per rollup key (one statement cannot upsert a row twice). */
+/** Everything one org's part of a batch writes. Daily rows must be summed per rollup key (one statement cannot upsert a row twice). */
 export interface BatchWrites {
-  /** Mark open reservations past their expiry as expired (except those closed by this batch). */
+  orgId: string;
+  /** Mark the org's open reservations past their expiry as expired (except those closed by this batch). */
   expireStale: boolean;
   newReservations: ReservationRow[];
   closedReservations: ReservationRow[];
@@ -290,36 +292,41 @@ export interface BatchWrites {
 const toJson = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
 
 /**
- * All of a batch's writes in ONE statement (data-modifying CTEs over one jsonb value): one
- * round trip under the org lock however many operations the batch holds. Every CTE runs to
- * completion; foreign keys are checked at the end of the statement.
+ * All of a batch's writes, for every org in it, in ONE statement (data-modifying CTEs over one
+ * jsonb value): one round trip under the locks however many operations and orgs the batch
+ * holds. Every CTE runs to completion; foreign keys are checked at the end of the statement.
  *
  * The jsonb is sent as an escaped literal, not a parameter, so the statement goes in the simple
  * protocol and `commit` can follow it in the same message (`commit: true`): the batch's last
  * round trip writes and commits. If the statement fails, PostgreSQL skips the `commit` and the
  * caller rolls back.
  */
-export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites, options: { commit: boolean }) {
+export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], options: { commit: boolean }) {
+  if (!writes.length) {
+    if (options.commit) await sql`commit`.execute(trx);
+    return;
+  }
+  const all = <K extends keyof BatchWrites>(k: K) => writes.flatMap((w) => w[k] as unknown[]);
   const j = toJson({
-    orgId,
     at,
-    expireStale: w.expireStale,
-    balanceMc: w.balanceMc,
-    newReservations: w.newReservations,
-    closed: w.closedReservations,
-    usages: w.usages.map((u) => ({ ...u, allocations: JSON.parse(u.allocations) as unknown })),
-    grants: w.grants,
-    daily: w.daily,
-    ledger: w.ledger,
-    idempotency: w.idempotency,
+    expireStale: writes.filter((w) => w.expireStale).map((w) => w.orgId),
+    balances: writes.flatMap((w) => (w.balanceMc === null ? [] : [{ id: w.orgId, balance_mc: w.balanceMc }])),
+    newReservations: all('newReservations'),
+    closed: all('closedReservations'),
+    usages: writes.flatMap((w) => w.usages.map((u) => ({ ...u, allocations: JSON.parse(u.allocations) as unknown }))),
+    grants: writes.flatMap((w) => w.grants.map((g) => ({ ...g, org_id: w.orgId }))),
+    daily: all('daily'),
+    ledger: all('ledger'),
+    idempotency: all('idempotency'),
   });
   const text = `
     with input as (select ${escapeLiteral(j)}::jsonb as j),
-    p as (select j, (j->>'orgId')::uuid as org, (j->>'at')::timestamptz as at from input),
+    p as (select j, (j->>'at')::timestamptz as at from input),
     expired as (
       update reservations r set status = 'expired', closed_at = p.at
       from p
-      where (p.j->>'expireStale')::boolean and r.org_id = p.org and r.status = 'open' and r.expires_at <= p.at
+      where r.org_id in (select (x #>> '{}')::uuid from jsonb_array_elements(p.j->'expireStale') x)
+        and r.status = 'open' and r.expires_at <= p.at
         and r.id not in (select c.id from jsonb_populate_recordset(null::reservations, p.j->'closed') c)),
     new_reservations as (
       insert into reservations (org_id, id, status, user_id, project_id, api_key_id, source, use_case, model, estimate_mc, usage_id, created_at, expires_at, closed_at)
@@ -328,7 +335,7 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
     closed as (
       update reservations r set status = v.status, closed_at = v.closed_at, usage_id = v.usage_id
       from p, jsonb_populate_recordset(null::reservations, p.j->'closed') v
-      where r.org_id = p.org and r.id = v.id),
+      where r.org_id = v.org_id and r.id = v.id),
     usages as (
       insert into usage_records (org_id, id, occurred_at, user_id, project_id, api_key_id, source, use_case, model, rate_version,
         input_mc_per_1k, output_mc_per_1k, input_tokens, output_tokens, charged_mc, overage_mc, allocations, reservation_id, idempotency_key)
@@ -338,7 +345,7 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
     grants_spent as (
       update grants g set remaining_mc = v.remaining_mc
       from p, jsonb_populate_recordset(null::grants, p.j->'grants') v
-      where g.org_id = p.org and g.id = v.id),
+      where g.org_id = v.org_id and g.id = v.id),
     daily as (
       insert into usage_daily (org_id, day, use_case, model, user_id, project_id, charged_mc, calls)
       select org_id, day, use_case, model, user_id, project_id, charged_mc, calls
@@ -355,8 +362,9 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
       select org_id, key, operation, request_hash, status_code, response, created_at
       from p, jsonb_populate_recordset(null::idempotency_keys, p.j->'idempotency')),
     org as (
-      update organizations o set balance_mc = (p.j->>'balanceMc')::bigint
-      from p where o.id = p.org and p.j->>'balanceMc' is not null)
+      update organizations o set balance_mc = v.balance_mc
+      from p, jsonb_populate_recordset(null::organizations, p.j->'balances') v
+      where o.id = v.id)
     select 1${options.commit ? ';\n    commit' : ''}`;
   await sql.raw(text).execute(trx);
 }
@@ -365,32 +373,43 @@ export async function writeBatch(trx: Q, orgId: string, at: Date, w: BatchWrites
  * Everything a batch reads, in one statement, after the org row is locked (a statement of its
  * own, so this one's snapshot sees every batch committed before the lock was granted).
  */
-export async function readBatchState(
-  trx: Q,
-  orgId: string,
-  at: Date,
-  keys: string[],
-  reservationIds: string[],
-  /** periodStart: null reads the org row's own (the batch's first read, before the org is known). */
-  scope: { periodStart: Date | null; projectIds: string[]; userIds: string[] },
-) {
-  const { rows } = await sql<{
-    org: Record<string, string | boolean> | null;
-    held: string;
-    grants: { id: string; remaining: string }[];
-    idem: { key: string; operation: string; request_hash: string; response: unknown }[];
-    res: Record<string, string | null>[];
-    budgets: { type: 'project' | 'user'; id: string; name: string | null; limit: string; used: string }[];
-    month: { granted: string; remaining: string };
-    alert_settings: { credit: number[]; budget: number[] } | null;
-  }>`
-    with period as (
-      select coalesce(${scope.periodStart}::timestamptz, (select period_start from organizations where id = ${orgId})) as start
-    )
+interface BatchStateRow {
+  org: Record<string, string | boolean> | null;
+  held: string;
+  grants: { id: string; remaining: string }[];
+  idem: { key: string; operation: string; request_hash: string; response: unknown }[];
+  res: Record<string, string | null>[];
+  budgets: { type: 'project' | 'user'; id: string; name: string | null; limit: string; used: string }[];
+  month: { granted: string; remaining: string };
+  alert_settings: { credit: number[]; budget: number[] } | null;
+}
+
+/** What one org's part of a batch reads: its idempotency keys, reservations and metered subjects. */
+export interface BatchScope {
+  orgId: string;
+  keys: string[];
+  reservationIds: string[];
+  /** null reads the org row's own (the batch's first read, before the org is known). */
+  periodStart: Date | null;
+  projectIds: string[];
+  userIds: string[];
+}
+
+/**
+ * ONE statement reads what a batch needs for every org in it (a statement of its own, after the
+ * locks, so its snapshot sees every batch committed before the locks were granted). An org
+ * without a row is missing from the map.
+ */
+export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
+  const input = JSON.stringify(
+    scopes.map((s) => ({ org_id: s.orgId, keys: s.keys, reservation_ids: s.reservationIds, period_start: s.periodStart, project_ids: s.projectIds, user_ids: s.userIds })),
+  );
+  const { rows } = await sql<BatchStateRow & { org_id: string }>`
     select
+      s.org_id::text as org_id,
       (select json_build_object('id', id, 'created_at', created_at, 'period_start', period_start, 'period_end', period_end,
           'balance_mc', balance_mc::text, 'ai_enabled', ai_enabled, 'overage_limit_mc', overage_limit_mc::text)
-        from organizations where id = ${orgId}) as org,
+        from organizations where id = s.org_id) as org,
       -- Budgets of the projects and members this batch meters, with this period's use of each:
       -- settled usage (the daily rollup; periods start at 00:00 UTC) plus open reservations.
       -- Nothing is summed for subjects without a budget, so orgs without budgets pay ~nothing.
@@ -398,28 +417,36 @@ export async function readBatchState(
           'name', case b.subject_type when 'project' then (select name from projects where org_id = b.org_id and id = b.subject_id)
                                       else (select name from users where id = b.subject_id) end,
           'used', (
-            coalesce((select sum(d.charged_mc) from usage_daily d where d.org_id = b.org_id and d.day >= (select (start at time zone 'UTC')::date from period)
+            coalesce((select sum(d.charged_mc) from usage_daily d where d.org_id = b.org_id and d.day >= (period.start at time zone 'UTC')::date
               and ((b.subject_type = 'project' and d.project_id = b.subject_id) or (b.subject_type = 'user' and d.user_id = b.subject_id))), 0)
             + coalesce((select sum(r.estimate_mc) from reservations r where r.org_id = b.org_id and r.status = 'open' and r.expires_at > ${at}
               and ((b.subject_type = 'project' and r.project_id = b.subject_id) or (b.subject_type = 'user' and r.user_id = b.subject_id))), 0))::text)), '[]')
-        from budgets b where b.org_id = ${orgId}
-          and ((b.subject_type = 'project' and b.subject_id = any(${scope.projectIds}::uuid[])) or (b.subject_type = 'user' and b.subject_id = any(${scope.userIds}::uuid[])))) as budgets,
+        from budgets b where b.org_id = s.org_id
+          and ((b.subject_type = 'project' and b.subject_id = any(s.project_ids)) or (b.subject_type = 'user' and b.subject_id = any(s.user_ids)))) as budgets,
       -- The month's credits (allowance + purchases + adjustments granted this period) and what is left of them.
       (select json_build_object('granted', coalesce(sum(amount_mc), 0)::text, 'remaining', coalesce(sum(remaining_mc), 0)::text)
-        from grants where org_id = ${orgId} and period_start = (select start from period)) as month,
-      (select json_build_object('credit', credit_percents, 'budget', budget_percents) from alert_settings where org_id = ${orgId}) as alert_settings,
+        from grants where org_id = s.org_id and period_start = period.start) as month,
+      (select json_build_object('credit', credit_percents, 'budget', budget_percents) from alert_settings where org_id = s.org_id) as alert_settings,
       (select coalesce(sum(estimate_mc), 0) from reservations
-        where org_id = ${orgId} and status = 'open' and expires_at > ${at})::text as held,
+        where org_id = s.org_id and status = 'open' and expires_at > ${at})::text as held,
       (select coalesce(json_agg(json_build_object('id', id, 'remaining', remaining_mc::text)
           order by expires_at, case source when 'monthly_allowance' then 0 when 'adjustment' then 1 else 2 end, created_at, id), '[]')
-        from grants where org_id = ${orgId} and remaining_mc > 0 and starts_at <= ${at} and expires_at > ${at}) as grants,
+        from grants where org_id = s.org_id and remaining_mc > 0 and starts_at <= ${at} and expires_at > ${at}) as grants,
       (select coalesce(json_agg(json_build_object('key', key, 'operation', operation, 'request_hash', request_hash, 'response', response)), '[]')
-        from idempotency_keys where org_id = ${orgId} and key = any(${keys}::text[])) as idem,
+        from idempotency_keys where org_id = s.org_id and key = any(s.keys)) as idem,
       (select coalesce(json_agg(json_build_object('org_id', org_id, 'id', id, 'status', status, 'user_id', user_id, 'project_id', project_id,
           'api_key_id', api_key_id, 'source', source, 'use_case', use_case, 'model', model, 'estimate_mc', estimate_mc::text, 'usage_id', usage_id,
           'created_at', created_at, 'expires_at', expires_at, 'closed_at', closed_at)), '[]')
-        from reservations where org_id = ${orgId} and id = any(${reservationIds}::uuid[])) as res`.execute(trx);
-  const row = rows[0]!;
+        from reservations where org_id = s.org_id and id = any(s.reservation_ids)) as res
+    from jsonb_to_recordset(${input}::jsonb)
+      as s (org_id uuid, keys text[], reservation_ids uuid[], period_start timestamptz, project_ids uuid[], user_ids uuid[])
+    cross join lateral (select coalesce(s.period_start, (select period_start from organizations where id = s.org_id)) as start) period`.execute(trx);
+  return new Map(rows.filter((row) => row.org).map((row) => [row.org_id, toBatchState(row)]));
+}
+
+export type BatchState = ReturnType<typeof toBatchState>;
+
+function toBatchState(row: BatchStateRow) {
   const org = row.org;
   return {
     org: org && {

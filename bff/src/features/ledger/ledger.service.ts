@@ -32,6 +32,8 @@ export interface LedgerDeps {
   db: Db;
   clock: Clock;
   reservationTtlSeconds: number;
+  /** Chains of group-commit batches (LEDGER_BATCH_LANES); 4 when absent. */
+  batchLanes?: number;
 }
 
 export interface BalanceDto {
@@ -89,7 +91,7 @@ type LedgerOp =
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
-type BatchState = Awaited<ReturnType<typeof repo.readBatchState>>;
+type BatchState = repo.BatchState;
 
 interface OrgState {
   id: string;
@@ -146,6 +148,34 @@ export class LockedOrg {
     const held = await this.held();
     return { balanceMc: toSafeNumber(this.org.balanceMc), availableMc: toSafeNumber(this.org.balanceMc - held) };
   }
+}
+
+type UsageFields = Omit<Parameters<typeof repo.insertUsage>[1], 'org_id' | 'charged_mc' | 'overage_mc' | 'allocations' | 'occurred_at'>;
+
+/**
+ * The one usage-row builder of settle and record: who called (the reservation's caller, or the
+ * record's), the model's rates at the time of the call, the tokens, and what it settles.
+ */
+function usageRow(
+  who: Pick<UsageFields, 'user_id' | 'project_id' | 'api_key_id' | 'source' | 'use_case'>,
+  model: NonNullable<ReturnType<typeof findModel>>,
+  tokens: { inputTokens: number; outputTokens: number },
+  refs: Pick<UsageFields, 'reservation_id' | 'idempotency_key'>,
+): UsageFields {
+  return {
+    user_id: who.user_id,
+    project_id: who.project_id,
+    api_key_id: who.api_key_id,
+    source: who.source,
+    use_case: who.use_case,
+    model: model.id,
+    rate_version: model.rateVersion,
+    input_mc_per_1k: model.inputMcPer1k,
+    output_mc_per_1k: model.outputMcPer1k,
+    input_tokens: tokens.inputTokens,
+    output_tokens: tokens.outputTokens,
+    ...refs,
+  };
 }
 
 const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
@@ -287,10 +317,11 @@ export function createLedgerService(deps: LedgerDeps) {
    * Apply a batch of one org's operations under its row lock, in arrival order. One statement
    * reads what the batch needs; each operation is then checked and applied in memory against
    * the running state (so coverage is checked operation by operation and a batch never
-   * overdraws); the writes go out as one set-based statement per table. An operation that
-   * fails (402, 404, 409, 422) has no effect and stores no idempotency record.
+   * overdraws); the writes are added to `options.writes` when the caller sends them (in one
+   * statement with those of the batch's other orgs, and its commit), else sent now.
+   * An operation that fails (402, 404, 409, 422) has no effect and stores no idempotency record.
    */
-  async function applyOps(ctx: LockedOrg, ops: LedgerOp[], options: { preRead?: BatchState; commit?: boolean } = {}): Promise<Outcome[]> {
+  async function applyOps(ctx: LockedOrg, ops: LedgerOp[], options: { preRead?: BatchState; writes?: repo.BatchWrites[] } = {}): Promise<Outcome[]> {
     const { trx, org, now } = ctx;
     const orgDirtyBefore = ctx.dirty;
     // Read before the rollover ran in this transaction: stale, read again (for the new period).
@@ -321,7 +352,7 @@ export function createLedgerService(deps: LedgerDeps) {
     const balance = (): BalanceDto => ({ balanceMc: toSafeNumber(org.balanceMc), availableMc: toSafeNumber(org.balanceMc - held) });
 
     /** Draw `cost` from grants in consumption order; what the grants cannot cover is overage. */
-    function consume(cost: bigint, usage: Omit<Parameters<typeof repo.insertUsage>[1], 'org_id' | 'charged_mc' | 'overage_mc' | 'allocations' | 'occurred_at'>): UsageDto {
+    function consume(cost: bigint, usage: UsageFields): UsageDto {
       let left = cost;
       const allocations: { grantId: string; mc: string }[] = [];
       for (const grant of grants) {
@@ -414,21 +445,7 @@ export function createLedgerService(deps: LedgerDeps) {
           const model = modelOrThrow(r.model);
           const cost = costMc(model, input.inputTokens, input.outputTokens);
           if (cost > r.estimate_mc) throw new HttpError(409, 'SETTLE_EXCEEDS_RESERVATION', 'The usage costs more than was reserved; reserve a larger estimate');
-          const usage = consume(cost, {
-            user_id: r.user_id,
-            project_id: r.project_id,
-            api_key_id: r.api_key_id,
-            source: r.source,
-            use_case: r.use_case,
-            model: model.id,
-            rate_version: model.rateVersion,
-            input_mc_per_1k: model.inputMcPer1k,
-            output_mc_per_1k: model.outputMcPer1k,
-            input_tokens: input.inputTokens,
-            output_tokens: input.outputTokens,
-            reservation_id: r.id,
-            idempotency_key: input.usageKey ?? input.idempotencyKey ?? null,
-          });
+          const usage = consume(cost, usageRow(r, model, input, { reservation_id: r.id, idempotency_key: input.usageKey ?? input.idempotencyKey ?? null }));
           close(r, 'settled', usage.id);
           addToBudgets(r, cost);
           return { usage, balance: balance() } satisfies SettleResult;
@@ -446,21 +463,8 @@ export function createLedgerService(deps: LedgerDeps) {
           const cost = costMc(model, input.inputTokens, input.outputTokens);
           assertCanCover(org, held, cost, budgetOf('project', input.projectId), budgetOf('user', input.userId));
           addToBudgets({ project_id: input.projectId, user_id: input.userId }, cost);
-          const usage = consume(cost, {
-            user_id: input.userId,
-            project_id: input.projectId,
-            api_key_id: input.apiKeyId,
-            source: input.source,
-            use_case: input.useCase,
-            model: model.id,
-            rate_version: model.rateVersion,
-            input_mc_per_1k: model.inputMcPer1k,
-            output_mc_per_1k: model.outputMcPer1k,
-            input_tokens: input.inputTokens,
-            output_tokens: input.outputTokens,
-            reservation_id: null,
-            idempotency_key: input.idempotencyKey ?? null,
-          });
+          const who = { user_id: input.userId, project_id: input.projectId, api_key_id: input.apiKeyId, source: input.source, use_case: input.useCase };
+          const usage = consume(cost, usageRow(who, model, input, { reservation_id: null, idempotency_key: input.idempotencyKey ?? null }));
           return { usage, balance: balance() } satisfies SettleResult;
         }
       }
@@ -509,7 +513,8 @@ export function createLedgerService(deps: LedgerDeps) {
 
     // The org row: written here with everything else, unless a rollover already made lockedIn write it.
     const writeOrg = !orgDirtyBefore && ctx.dirty;
-    await repo.writeBatch(trx, org.id, now, {
+    const writes: repo.BatchWrites = {
+      orgId: org.id,
       expireStale: ops.some((o) => o.kind === 'reserve'),
       newReservations: w.newReservations,
       closedReservations: [...w.closed.values()].filter((r) => !w.newReservations.includes(r)),
@@ -519,21 +524,30 @@ export function createLedgerService(deps: LedgerDeps) {
       ledger: w.ledger,
       idempotency: w.idempotency,
       balanceMc: writeOrg ? org.balanceMc : null,
-    }, { commit: Boolean(options.commit) && !orgDirtyBefore });
+    };
+    if (options.writes) options.writes.push(writes);
+    else await repo.writeBatch(trx, now, [writes], { commit: false });
     if (writeOrg) ctx.dirty = false;
     return outcomes;
   }
 
-  /** periodStart: null while the org row is not read yet (the batch's first read takes the row's own). */
-  function readFor(trx: Transaction<Database>, orgId: string, now: Date, ops: LedgerOp[], periodStart: Date | null = null) {
-    const keys = [...new Set(ops.flatMap((o) => (o.input.idempotencyKey ? [o.input.idempotencyKey] : [])))];
-    const reservationIds = [...new Set(ops.flatMap((o) => (o.kind === 'settle' || o.kind === 'release') && UUID.test(o.input.reservationId) ? [o.input.reservationId] : []))];
+  /** What a batch of one org's operations reads (periodStart: null while the org row is not read yet). */
+  function scopeFor(orgId: string, ops: LedgerOp[], periodStart: Date | null = null): repo.BatchScope {
     const metered = ops.flatMap((o) => (o.kind === 'reserve' || o.kind === 'record' ? [o.input] : []));
-    return repo.readBatchState(trx, orgId, now, keys, reservationIds, {
+    return {
+      orgId,
+      keys: [...new Set(ops.flatMap((o) => (o.input.idempotencyKey ? [o.input.idempotencyKey] : [])))],
+      reservationIds: [...new Set(ops.flatMap((o) => ((o.kind === 'settle' || o.kind === 'release') && UUID.test(o.input.reservationId) ? [o.input.reservationId] : [])))],
       periodStart,
       projectIds: [...new Set(metered.flatMap((i) => (i.projectId ? [i.projectId] : [])))],
       userIds: [...new Set(metered.flatMap((i) => (i.userId ? [i.userId] : [])))],
-    });
+    };
+  }
+
+  async function readFor(trx: Transaction<Database>, orgId: string, now: Date, ops: LedgerOp[], periodStart: Date) {
+    const read = (await repo.readBatchStates(trx, now, [scopeFor(orgId, ops, periodStart)])).get(orgId);
+    if (!read) throw notFound('Organization');
+    return read;
   }
 
   /** One operation inside the caller's transaction (no batching): its error rolls the caller back. */
@@ -549,41 +563,45 @@ export function createLedgerService(deps: LedgerDeps) {
 
   const batcher = createGroupCommit<LedgerOp>({
     maxBatch: 500,
+    lanes: deps.batchLanes ?? 4,
     retryUntaken: isStaleConnection,
     /**
-     * Three round trips a batch: `begin` and the row lock in one message; one read (with the org
-     * row); the writes and `commit` in one message. With an afterApply hook (or the test hook)
-     * the commit is a message of its own, after them.
+     * Three round trips a batch, whatever its size and however many orgs it holds: `begin` and
+     * the row locks (in id order) in one message; one read of every org's state; the writes of
+     * every org and `commit` in one message. With an afterApply hook (or the test hook) the
+     * commit is a message of its own, after them.
      */
-    run: (orgId, take) =>
+    run: (orgIds, take) =>
       db.connection().execute(async (conn) => {
         const trx = conn as unknown as Transaction<Database>;
-        if (!UUID.test(orgId)) throw notFound('Organization');
         let open = false;
         try {
-          // simple protocol, no parameters: orgId is a checked UUID
-          await sql.raw(`begin; select 1 from organizations where id = '${orgId}' for no key update`).execute(conn);
+          // simple protocol, no parameters: every org id is a checked UUID (submit), sorted by the batcher
+          await sql.raw(`begin; select 1 from organizations where id in (${orgIds.map((id) => `'${id}'`).join(', ')}) order by id for no key update`).execute(conn);
           open = true;
-          // Taken only now that this transaction holds the org lock: everything queued so far.
+          // Taken only now that this transaction holds the locks: everything queued for these orgs so far.
           const items = take();
-          const ops = items.map((i) => i.op);
+          const byOrg = Map.groupBy(items.map((item, index) => ({ item, index })), ({ item }) => item.key);
           const now = clock.now();
-          const preRead = await readFor(trx, orgId, now, ops);
-          if (!preRead.org) throw notFound('Organization');
-          const separateCommit = items.some((i) => i.afterApply) || testing.beforeCommit !== undefined;
-          let committed = false;
-          const outcomes = await lockedIn(
+          const reads = await repo.readBatchStates(
             trx,
-            orgId,
-            async (ctx) => {
-              const commit = !separateCommit && !ctx.dirty;
-              const result = await applyOps(ctx, ops, { preRead, commit });
-              committed = commit;
-              return result;
-            },
-            { row: preRead.org, now },
+            now,
+            [...byOrg].map(([orgId, entries]) => scopeFor(orgId, entries.map(({ item }) => item.op))),
           );
-          if (committed) {
+          const outcomes: Outcome[] = new Array(items.length);
+          const writes: repo.BatchWrites[] = [];
+          for (const [orgId, entries] of byOrg) {
+            const preRead = reads.get(orgId);
+            if (!preRead?.org) {
+              for (const { index } of entries) outcomes[index] = { ok: false, error: notFound('Organization') };
+              continue;
+            }
+            const orgOutcomes = await lockedIn(trx, orgId, (ctx) => applyOps(ctx, entries.map(({ item }) => item.op), { preRead, writes }), { row: preRead.org, now });
+            entries.forEach(({ index }, k) => (outcomes[index] = orgOutcomes[k]!));
+          }
+          const separateCommit = items.some((i) => i.afterApply) || testing.beforeCommit !== undefined;
+          await repo.writeBatch(trx, now, writes, { commit: !separateCommit });
+          if (!separateCommit) {
             open = false;
             return outcomes;
           }
@@ -607,6 +625,12 @@ export function createLedgerService(deps: LedgerDeps) {
         }
       }),
   });
+
+  /** Queue one operation for its org's next batch (the org id goes into the batch's SQL text, so it is checked here). */
+  function submit<T>(op: LedgerOp, afterApply?: AfterApply<T>): Promise<T> {
+    if (!UUID.test(op.input.orgId)) return Promise.reject(notFound('Organization'));
+    return batcher.submit<T>(op.input.orgId.toLowerCase(), op, afterApply);
+  }
 
   function modelOrThrow(id: string) {
     const model = findModel(id);
@@ -672,7 +696,7 @@ export function createLedgerService(deps: LedgerDeps) {
     reserve(input: ReserveInput) {
       if (input.estimateMc <= 0n) throw new HttpError(400, 'VALIDATION_FAILED', 'estimate must be positive');
       modelOrThrow(input.model);
-      return batcher.submit<ReserveResult>(input.orgId, { kind: 'reserve', input });
+      return submit<ReserveResult>({ kind: 'reserve', input });
     },
 
     /**
@@ -681,7 +705,7 @@ export function createLedgerService(deps: LedgerDeps) {
      * if it throws, this settle fails and charges nothing, the rest of its batch is unaffected.
      */
     settle(input: SettleInput, options: { afterApply?: AfterApply<SettleResult> } = {}) {
-      return batcher.submit<SettleResult>(input.orgId, { kind: 'settle', input }, options.afterApply);
+      return submit<SettleResult>({ kind: 'settle', input }, options.afterApply);
     },
 
     /**
@@ -692,7 +716,7 @@ export function createLedgerService(deps: LedgerDeps) {
      */
     async settleAnd<R>(input: SettleInput, andThen: (trx: Transaction<Database>, settled: SettleResult) => Promise<R>): Promise<R> {
       let out: { value: R } | undefined;
-      await batcher.submit<SettleResult>(input.orgId, { kind: 'settle', input }, async (trx, settled) => {
+      await submit<SettleResult>({ kind: 'settle', input }, async (trx, settled) => {
         out = { value: await andThen(trx, settled) };
       });
       // afterApply is skipped only for a replayed idempotency key, which settleAnd's callers never send.
@@ -707,13 +731,13 @@ export function createLedgerService(deps: LedgerDeps) {
 
     /** Give a reservation back (model failed or timed out): nothing is charged. */
     release(input: ReleaseInput) {
-      return batcher.submit<ReleaseResult>(input.orgId, { kind: 'release', input });
+      return submit<ReleaseResult>({ kind: 'release', input });
     },
 
     /** One-shot metering of a finished call (no reservation): refused when it cannot be covered. */
     record(input: RecordInput) {
       modelOrThrow(input.model);
-      return batcher.submit<SettleResult>(input.orgId, { kind: 'record', input });
+      return submit<SettleResult>({ kind: 'record', input });
     },
 
     /** Test seam: how many operations of an org wait for the next batch, and a hook before each batch commits. */
