@@ -151,6 +151,22 @@ describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
     }
   });
 
+  it('request log lines are written in buffered chunks, and none is lost when the process stops', async () => {
+    // request logging is off under NODE_ENV=test
+    const bff = await startBff(scratch.url, { NODE_ENV: 'development', LOG_LEVEL: 'info' });
+    try {
+      const statuses = await Promise.all(Array.from({ length: 30 }, () => fetch(`${bff.baseUrl}/api/auth/session`).then((r) => r.status)));
+      expect(statuses).toEqual(Array(30).fill(401));
+      bff.signal('SIGTERM');
+      expect(await exitOf(bff)).toEqual({ code: 0, signal: null });
+      const lines = bff.log().split('\n').filter((line) => line.includes('"url":"/api/auth/session"'));
+      expect(lines).toHaveLength(30);
+      expect(bff.log()).toContain('"msg":"shut down"');
+    } finally {
+      bff.signal('SIGKILL');
+    }
+  });
+
   it('a client stalled mid-request does not keep the server up past SHUTDOWN_TIMEOUT_MS', async () => {
     const bff = await startBff(scratch.url, { SHUTDOWN_TIMEOUT_MS: '1000' });
     try {
