@@ -195,11 +195,14 @@ try {
   for (let i = 0; i < 20; i++) orgs.push(await newOrg());
   const hot = orgs[0]!;
 
-  // The BFF, as production runs it: its own process, request logging at info (to /dev/null).
+  // The BFF, as production runs it: built (`pnpm build`: esbuild to dist/), its own `node`
+  // process, request logging at info (to /dev/null).
   const port = await freePort();
   const profDir = process.env.BENCH_CPU_PROF;
-  bff = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--import', 'tsx', 'src/server.ts'], {
-    cwd: path.resolve(import.meta.dirname, '..'),
+  const bffDir = path.resolve(import.meta.dirname, '..');
+  await promisify(execFile)(process.execPath, ['scripts/build.mjs'], { cwd: bffDir });
+  bff = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--enable-source-maps', 'dist/server.js'], {
+    cwd: bffDir,
     // the production guards refuse the sandbox gateway, the demo model and outbox email unless allowed (the bench calls none)
     env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: dbUrl, SEED_DEMO: 'false', WEB_DIST: '', LOG_LEVEL: 'info', ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true', ALLOW_OUTBOX_EMAIL: 'true' },
     stdio: ['ignore', 'ignore', 'inherit'],
