@@ -32,7 +32,7 @@ const EnvSchema = z.object({
   RESERVATION_TTL_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(300),
   /**
    * Ledger group commit (ADR 011): independent chains of batches per instance. An org always
-   * uses the same one; orgs in one chain share transactions and commits (ADR 017).
+   * uses the same one; orgs in one chain share transactions and commits (ADR 019).
    */
   LEDGER_BATCH_LANES: z.coerce.number().int().min(1).max(64).default(4),
   /** Seed the demo org on start when the database has no organization yet (default: on, except in production). */

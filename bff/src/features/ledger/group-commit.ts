@@ -27,7 +27,7 @@ export class AfterApplyFailed extends Error {
 }
 
 /**
- * Group commit across keys (orgs), ADR 011 and ADR 017. Operations that arrive while a batch is
+ * Group commit across keys (orgs), ADR 011 and ADR 019. Operations that arrive while a batch is
  * waiting for its locks wait with it, and go together as the next batch: one transaction, one
  * commit, for every org that had operations queued. The first operation when nothing waits
  * starts a batch at once, so a lone call waits for nobody.
