@@ -4,12 +4,12 @@ import { createEmbeddedDb, createPostgresDb, migrateToLatest } from './db/db';
 import { loadEnvOrExit } from './env';
 import { systemClock } from './lib/clock';
 import { drainHttpServer } from './lib/drain';
-import { bufferedStdout, createLogger } from './lib/logger';
+import { createLogger } from './lib/logger';
 import { seedDemoIfEmpty } from './seed/demo-seed';
 import { startSweeps } from './sweeps';
 
 const env = loadEnvOrExit();
-const logger = createLogger(env.LOG_LEVEL, bufferedStdout());
+const logger = createLogger(env.LOG_LEVEL);
 const db = env.DATABASE_URL
   ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, (err) => logger.warn({ err }, 'database connection lost'))
   : await createEmbeddedDb(env.DATA_DIR);

@@ -17,16 +17,6 @@ export const httpLogSerializers = {
   res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
 };
 
-/**
- * The server's log stream: stdout, buffered. A metering call logs one line; written one by one,
- * those writes were a tenth of the BFF's CPU under load (docs/benchmarks.md). Lines go out
- * when 4 KiB have gathered or every 250 ms, whichever comes first, and synchronously when the
- * process exits (pino flushes its destinations on `exit`), so a shutdown loses nothing.
- */
-export function bufferedStdout() {
-  return pino.destination({ dest: 1, sync: false, minLength: 4096, periodicFlush: 250 });
-}
-
 export function createLogger(level: string, destination?: DestinationStream) {
   return pino(
     {
