@@ -223,13 +223,6 @@ export async function saveScreenshot(page: Page, testInfo: TestInfo, name: strin
   await testInfo.attach(name, { body, contentType: 'image/png' });
 }
 
-/** "5,800" -> 5800; tolerant of a trailing "credits". */
-export function parseCredits(text: string): number {
-  const match = /-?[\d,]+(\.\d+)?/.exec(text.replace(/\u2212/g, '-'));
-  if (!match) throw new Error(`no number in "${text}"`);
-  return Number(match[0].replace(/,/g, ''));
-}
-
 // API helpers -------------------------------------------------------------------------
 
 export interface CreditSummaryDto {

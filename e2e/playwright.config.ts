@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-// Debian's Chromium, never a downloaded browser (TOOLCHAIN.md). As root it needs --no-sandbox.
+// Debian's Chromium, never a downloaded browser (README.md "Test it"). As root it needs --no-sandbox.
 process.env.PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD = '1';
 const isCI = !!process.env.CI;
 

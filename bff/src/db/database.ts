@@ -1,4 +1,4 @@
-import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
+import type { ColumnType, Generated } from 'kysely';
 
 /**
  * Types of the tables as the migrations leave them. Keep in step with db/migrations/
@@ -409,7 +409,3 @@ export interface Database {
   alerts: AlertsTable;
   notifications: NotificationsTable;
 }
-
-export type OrganizationRow = Selectable<OrganizationsTable>;
-export type GrantRow = Selectable<GrantsTable>;
-export type NewGrant = Insertable<GrantsTable>;

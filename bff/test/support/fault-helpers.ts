@@ -11,11 +11,12 @@ export function databaseUrl(serverUrl: string, name: string) {
 }
 
 /**
- * A database of the test's own, migrated with the production migrations: fault tests terminate
- * every backend of their database, which must never hit another test file's connections.
+ * A fresh database migrated with the production migrations: the test run's (global-setup.ts), or
+ * a fault test's own (fault tests terminate every backend of their database, which must never hit
+ * another test file's connections).
  */
-export async function scratchDatabase(serverUrl = adminUrl()): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `ai_credits_fault_${Date.now()}_${randomBytes(3).toString('hex')}`;
+export async function scratchDatabase(serverUrl = adminUrl(), prefix = 'ai_credits_fault'): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = `${prefix}_${Date.now()}_${randomBytes(3).toString('hex')}`;
   const admin = new pg.Client({ connectionString: serverUrl });
   await admin.connect();
   await admin.query(`create database ${name}`);

@@ -1,4 +1,4 @@
-import { http, delay, HttpResponse, type HttpHandler } from 'msw';
+import { http, delay, type HttpHandler } from 'msw';
 import { apiError } from './http';
 import { aiHandlers } from './handlers/ai';
 import { apiKeysHandlers } from './handlers/api-keys';
@@ -93,5 +93,3 @@ function passThroughAfter(ms: number, origin?: string): HttpHandler {
     },
   );
 }
-
-export { HttpResponse };

@@ -61,8 +61,6 @@ export interface MockStore {
   payments: 'succeed' | 'decline';
   options: ScenarioOptions;
 }
-/** @deprecated the old name; one store now. */
-export type MockDb = MockStore;
 
 export const DEFAULT_PASSWORD = 'password123';
 
@@ -426,11 +424,6 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
   }
   options.seed?.(store);
   return store;
-}
-
-/** @deprecated use createMockStore(scenario, { now }). */
-export function createMockDb(scenario: ScenarioName, now?: Date): MockStore {
-  return createMockStore(scenario, { now });
 }
 
 export function testCasesFor(requirement: string, projectId: string, generationId: string, at: string): TestCaseGeneration['testCases'] {

@@ -55,22 +55,6 @@ export function insertGrant(
     .executeTakeFirst();
 }
 
-/** docs/product.md: burn grants by earliest expiry, then allowance before purchases, then oldest first. */
-export function spendableGrants(trx: Q, orgId: string, at: Date) {
-  return trx
-    .selectFrom('grants')
-    .select(['id', 'remaining_mc'])
-    .where('org_id', '=', orgId)
-    .where('remaining_mc', '>', 0n)
-    .where('starts_at', '<=', at)
-    .where('expires_at', '>', at)
-    .orderBy('expires_at')
-    .orderBy(sql`case source when 'monthly_allowance' then 0 when 'adjustment' then 1 else 2 end`)
-    .orderBy('created_at')
-    .orderBy('id')
-    .execute();
-}
-
 export async function setGrantRemaining(trx: Q, orgId: string, grantId: string, remaining: bigint) {
   await trx.updateTable('grants').set({ remaining_mc: remaining }).where('org_id', '=', orgId).where('id', '=', grantId).execute();
 }
@@ -133,41 +117,6 @@ export async function releaseOpenReservations(trx: Q, orgId: string, at: Date) {
     .execute();
 }
 
-export function insertReservation(
-  trx: Q,
-  r: {
-    org_id: string;
-    user_id: string | null;
-    project_id: string | null;
-    api_key_id: string | null;
-    source: 'app' | 'api';
-    use_case: string;
-    model: string;
-    estimate_mc: bigint;
-    created_at: Date;
-    expires_at: Date;
-  },
-) {
-  return trx
-    .insertInto('reservations')
-    .values({ ...r, status: 'open' })
-    .returningAll()
-    .executeTakeFirstOrThrow();
-}
-
-export function findReservation(trx: Q, orgId: string, id: string) {
-  return trx.selectFrom('reservations').selectAll().where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
-}
-
-export async function closeReservation(trx: Q, orgId: string, id: string, status: ReservationStatus, at: Date, usageId: string | null = null) {
-  await trx
-    .updateTable('reservations')
-    .set({ status, closed_at: at, usage_id: usageId })
-    .where('org_id', '=', orgId)
-    .where('id', '=', id)
-    .execute();
-}
-
 export function insertUsage(
   trx: Q,
   u: {
@@ -211,10 +160,6 @@ export async function addToDailyRollup(
     .execute();
 }
 
-export function findIdempotencyRecord(trx: Q, orgId: string, key: string) {
-  return trx.selectFrom('idempotency_keys').selectAll().where('org_id', '=', orgId).where('key', '=', key).executeTakeFirst();
-}
-
 export async function saveIdempotencyRecord(
   trx: Q,
   r: { org_id: string; key: string; operation: string; request_hash: string; status_code: number; response: string; created_at: Date },
@@ -250,15 +195,6 @@ export function orgsPastPeriodEnd(db: Q, at: Date, limit: number) {
 }
 
 // ---- Set-based writes of a batch (ledger.service "group commit"): one statement per table. ----
-
-export function findIdempotencyRecords(trx: Q, orgId: string, keys: string[]) {
-  return trx
-    .selectFrom('idempotency_keys')
-    .select(['key', 'operation', 'request_hash', 'response'])
-    .where('org_id', '=', orgId)
-    .where('key', 'in', keys)
-    .execute();
-}
 
 export function findReservations(trx: Q, orgId: string, ids: string[]) {
   return trx.selectFrom('reservations').selectAll().where('org_id', '=', orgId).where('id', 'in', ids).execute();
@@ -429,6 +365,7 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
       (select json_build_object('credit', credit_percents, 'budget', budget_percents) from alert_settings where org_id = s.org_id) as alert_settings,
       (select coalesce(sum(estimate_mc), 0) from reservations
         where org_id = s.org_id and status = 'open' and expires_at > ${at})::text as held,
+      -- Spendable grants in burn order (docs/product.md): earliest expiry, allowance before purchases, oldest first.
       (select coalesce(json_agg(json_build_object('id', id, 'remaining', remaining_mc::text)
           order by expires_at, case source when 'monthly_allowance' then 0 when 'adjustment' then 1 else 2 end, created_at, id), '[]')
         from grants where org_id = s.org_id and remaining_mc > 0 and starts_at <= ${at} and expires_at > ${at}) as grants,

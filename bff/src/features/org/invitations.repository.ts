@@ -13,8 +13,6 @@ const COLUMNS = [
   'invitations.invited_by',
 ] as const;
 
-export type InvitationRow = Awaited<ReturnType<typeof findOpenInvitation>> & {};
-
 /** Open = neither accepted nor revoked (it may have expired). */
 export function findOpenInvitation(db: Q, orgId: string, id: string) {
   return db

@@ -1,5 +1,5 @@
 import { keepPreviousData, mutationOptions, queryOptions } from '@tanstack/react-query';
-import { creditsContract, type UsageFilters, type UsageHistoryQuery } from '@ai-credits/shared/contracts/credits';
+import { creditsContract, type UsageHistoryQuery } from '@ai-credits/shared/contracts/credits';
 import { apiFetch } from '@/lib/api-client';
 import { sessionKeys } from '@/lib/session-queries';
 
@@ -56,4 +56,3 @@ export const creditsMutations = {
     }),
 };
 
-export type { UsageFilters };
