@@ -74,7 +74,7 @@ describe('projects', () => {
 
   it('an archived project keeps its history and saved work, and takes no new usage (app or metering API)', async () => {
     const { owner, member, orgId } = await createOrg(app);
-    const project = (await owner.call(orgContract.createProject, { body: { name: uniq('P ') } })).body as { id: string };
+    const project = (await owner.call(orgContract.createProject, { body: { name: uniq('P ') } })).data;
     const gen = await member.call(aiContract.generateTestCases, { body: { projectId: project.id, requirement: 'Guests cannot apply a coupon at checkout.' } });
     expect(gen.status).toBe(201);
     const key = (await owner.call(apiKeysContract.create, { body: { name: 'ci' } })).body.token as string;
