@@ -7,6 +7,7 @@ import { orgContract } from '@ai-credits/shared/contracts/org';
 import type { Endpoint } from '@ai-credits/shared/api';
 import { CONTRACT_MODULES } from '../src/features/openapi/openapi.service';
 import { createOrg, startApp, type Client, type TestApp } from './support/harness';
+import { orgState } from './support/org-state';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -40,8 +41,13 @@ describe('API keys', () => {
     expect(created.apiKey).toMatchObject({ name: 'billing-service', lastUsedAt: null, revokedAt: null, createdBy: { id: admin.session!.user.id } });
     expect(created.token.startsWith(created.apiKey.prefix.split('…')[0]!)).toBe(true);
 
-    expect((await member.call(apiKeysContract.list)).status).toBe(403);
-    expect((await member.call(apiKeysContract.create, { body: { name: 'x' } })).status).toBe(403);
+    const before = await orgState(owner);
+    const refusals = [await member.call(apiKeysContract.list), await member.call(apiKeysContract.create, { body: { name: 'x' } })];
+    expect(refusals.map((res) => [res.status, res.error.code])).toEqual([
+      [403, 'FORBIDDEN'],
+      [403, 'FORBIDDEN'],
+    ]);
+    expect(await orgState(owner)).toEqual(before);
 
     const list = await owner.call(apiKeysContract.list);
     expect(list.status).toBe(200);

@@ -6,38 +6,13 @@ import { budgetsContract } from '@ai-credits/shared/contracts/budgets';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { createOrg, startApp, type Client, type TestApp } from './support/harness';
+import { orgState } from './support/org-state';
 
 let app: TestApp;
 beforeAll(async () => {
   app = await startApp();
 });
 afterAll(() => app.close());
-
-/** Everything a refused write could have changed, read through the API as the owner. */
-async function orgState(owner: Client) {
-  const [summary, members, invitations, projects, audit, budgets, thresholds, apiKeys, billing] = await Promise.all([
-    owner.call(creditsContract.summary),
-    owner.call(orgContract.listMembers),
-    owner.call(orgContract.listInvitations),
-    owner.call(orgContract.listProjects),
-    owner.call(orgContract.auditLog),
-    owner.call(budgetsContract.list),
-    owner.call(budgetsContract.thresholds),
-    owner.call(apiKeysContract.list),
-    owner.call(billingContract.history),
-  ]);
-  return {
-    summary: summary.data,
-    members: members.data,
-    invitations: invitations.data,
-    projects: projects.data,
-    audit: audit.data,
-    budgets: budgets.data,
-    thresholds: thresholds.data,
-    apiKeys: apiKeys.data,
-    billing: billing.data,
-  };
-}
 
 type Attempt = [string, Endpoint, Parameters<Client['call']>[1]];
 

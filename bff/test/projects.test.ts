@@ -7,6 +7,7 @@ import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { createOrg, startApp, uniq, type TestApp } from './support/harness';
+import { orgState } from './support/org-state';
 
 // Issue 11, item 1 (projects): create, rename, archive; archived projects keep their history and
 // take no new usage; every change in the audit log, which owners and admins read filtered by action.
@@ -38,14 +39,15 @@ describe('projects', () => {
     const restored = await owner.call(orgContract.updateProject, { params: { projectId: id }, body: { archived: false } });
     expect(restored.body.archivedAt).toBeNull();
 
+    const before = await orgState(owner);
     for (const res of [
       await member.call(orgContract.createProject, { body: { name: 'Nope' } }),
       await member.call(orgContract.updateProject, { params: { projectId: id }, body: { name: 'Nope' } }),
       await member.call(orgContract.updateProject, { params: { projectId: id }, body: { archived: true } }),
     ]) {
-      expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('FORBIDDEN');
+      expect([res.status, res.error.code]).toEqual([403, 'FORBIDDEN']);
     }
+    expect(await orgState(owner)).toEqual(before);
     expect((await member.call(orgContract.listProjects)).body.projects[0].name).toBe('Checkout web');
   });
 
