@@ -24,7 +24,7 @@ const webBoundaries = {
     // TypeScript sources are parsed for no-cycle (the plugin's default is .js only); '@/' resolves with web/tsconfig.json.
     'import-x/extensions': ['.ts', '.tsx', '.js'],
     'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
-    'import-x/resolver-next': [createTypeScriptImportResolver({ project: 'web/tsconfig.json' })],
+    'import-x/resolver-next': [createTypeScriptImportResolver({ project: `${import.meta.dirname}/web/tsconfig.json` })],
   },
   rules: {
     'import-x/no-restricted-paths': [
