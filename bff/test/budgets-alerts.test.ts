@@ -39,7 +39,7 @@ async function setup() {
   const key = await org.owner.call(apiKeysContract.create, { body: { name: 'ci' } });
   const members = (await org.owner.call(orgContract.listMembers)).body.members as { userId: string; role: string; name: string; email: string }[];
   const memberId = members.find((m) => m.role === 'member')!.userId;
-  const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Budgeted ') } })).body as { id: string; name: string };
+  const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Budgeted ') } })).data;
   return { ...org, token: key.body.token as string, memberId, members, project };
 }
 
@@ -112,7 +112,7 @@ describe('budgets under concurrency', () => {
 
   it('a batch where the budget stops some operations and not others', async () => {
     const { owner, orgId, token, project } = await setup();
-    const other = (await owner.call(orgContract.createProject, { body: { name: uniq('Free ') } })).body as { id: string };
+    const other = (await owner.call(orgContract.createProject, { body: { name: uniq('Free ') } })).data;
     await setBudget(owner, 'project', project.id, 3);
     // Hold the first batch open so the next operations queue up and go as one batch.
     const sizes: number[] = [];

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { costMc, findModel } from '@ai-credits/shared/catalog';
 import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
@@ -8,6 +7,7 @@ import { orgContract } from '@ai-credits/shared/contracts/org';
 import type { Endpoint } from '@ai-credits/shared/api';
 import { CONTRACT_MODULES } from '../src/features/openapi/openapi.service';
 import { createOrg, startApp, type Client, type TestApp } from './support/harness';
+import { orgState } from './support/org-state';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -28,11 +28,10 @@ async function meter(e: Endpoint, token: string, body: unknown, idempotencyKey: 
 async function newKey(client: Client, name = 'ci-runner') {
   const res = await client.call(apiKeysContract.create, { body: { name } });
   expect(res.status).toBe(201);
-  return res.body as { apiKey: { id: string; prefix: string }; token: string };
+  return res.data;
 }
 
-const summary = async (client: Client) => (await client.call(creditsContract.summary)).body as { balanceMc: number; availableMc: number; reservedMc: number };
-const mini = findModel('gpt-4o-mini')!;
+const summary = async (client: Client) => (await client.call(creditsContract.summary)).data;
 
 describe('API keys', () => {
   it('owner and admin create keys (token shown once), list them without the secret, and revoke them', async () => {
@@ -42,8 +41,13 @@ describe('API keys', () => {
     expect(created.apiKey).toMatchObject({ name: 'billing-service', lastUsedAt: null, revokedAt: null, createdBy: { id: admin.session!.user.id } });
     expect(created.token.startsWith(created.apiKey.prefix.split('…')[0]!)).toBe(true);
 
-    expect((await member.call(apiKeysContract.list)).status).toBe(403);
-    expect((await member.call(apiKeysContract.create, { body: { name: 'x' } })).status).toBe(403);
+    const before = await orgState(owner);
+    const refusals = [await member.call(apiKeysContract.list), await member.call(apiKeysContract.create, { body: { name: 'x' } })];
+    expect(refusals.map((res) => [res.status, res.error.code])).toEqual([
+      [403, 'FORBIDDEN'],
+      [403, 'FORBIDDEN'],
+    ]);
+    expect(await orgState(owner)).toEqual(before);
 
     const list = await owner.call(apiKeysContract.list);
     expect(list.status).toBe(200);
@@ -95,7 +99,8 @@ describe('metering API', () => {
       userId: owner.session!.user.id,
     });
     expect(reserved.status).toBe(200);
-    const estimate = Number(costMc(mini, 4000, 1000));
+    // gpt-4o-mini: 150 mc per 1k input tokens, 600 per 1k output: 4,000 × 0.15 + 1,000 × 0.6.
+    const estimate = 1_200;
     expect(reserved.body.reservation).toMatchObject({ status: 'open', estimateMc: estimate, useCase: 'report', model: 'gpt-4o-mini' });
     expect(reserved.body.balance).toEqual({ balanceMc: 300_000, availableMc: 300_000 - estimate });
 

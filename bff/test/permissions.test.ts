@@ -1,7 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Endpoint } from '@ai-credits/shared/api';
+import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
+import { billingContract } from '@ai-credits/shared/contracts/billing';
+import { budgetsContract } from '@ai-credits/shared/contracts/budgets';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { orgContract } from '@ai-credits/shared/contracts/org';
-import { createOrg, startApp, type TestApp } from './support/harness';
+import { createOrg, startApp, type Client, type TestApp } from './support/harness';
+import { orgState } from './support/org-state';
 
 let app: TestApp;
 beforeAll(async () => {
@@ -9,21 +14,49 @@ beforeAll(async () => {
 });
 afterAll(() => app.close());
 
+type Attempt = [string, Endpoint, Parameters<Client['call']>[1]];
+
 describe('permissions are enforced by the BFF', () => {
-  it('members and admins get 403 on owner-only routes, and nothing changes', async () => {
-    const { owner, admin, member } = await createOrg(app);
-    for (const client of [admin, member]) {
-      const ai = await client.call(creditsContract.setAiEnabled, { body: { enabled: false } });
-      expect(ai.status).toBe(403);
-      expect(ai.body.error.code).toBe('FORBIDDEN');
-      expect((await client.call(creditsContract.setOverageLimit, { body: { limitCredits: 1000 } })).status).toBe(403);
-      expect((await client.call(orgContract.createInvitation, { body: { email: 'x@example.test', role: 'admin' } })).status).toBe(403);
+  it('members and admins get 403 FORBIDDEN on owner-only writes, and nothing changes', async () => {
+    const { owner, admin, member, session } = await createOrg(app);
+    const project = (await owner.call(orgContract.createProject, { body: { name: 'Kept' } })).data;
+    const ownerId = session.user.id;
+    const memberId = member.session!.user.id;
+    const ownerOnly: Attempt[] = [
+      ['turn AI off', creditsContract.setAiEnabled, { body: { enabled: false } }],
+      ['raise the overage limit', creditsContract.setOverageLimit, { body: { limitCredits: 1000 } }],
+      ['change a role', orgContract.changeRole, { params: { userId: memberId }, body: { role: 'admin' } }],
+      ['remove a member', orgContract.removeMember, { params: { userId: memberId } }],
+      ['set a budget', budgetsContract.set, { body: { subjectType: 'project', subjectId: project.id, limitCredits: 50 } }],
+      ['change the alert thresholds', budgetsContract.setThresholds, { body: { creditPercents: [10], budgetPercents: [10] } }],
+      ['buy credits', billingContract.createPurchase, { body: { bundleId: 'starter' } }],
+    ];
+    const managersOnly: Attempt[] = [
+      ['invite someone', orgContract.createInvitation, { body: { email: 'x@example.test', role: 'admin' } }],
+      ['create a project', orgContract.createProject, { body: { name: 'Nope' } }],
+      ['rename a project', orgContract.updateProject, { params: { projectId: project.id }, body: { name: 'Renamed' } }],
+      ['create an API key', apiKeysContract.create, { body: { name: 'Nope' } }],
+    ];
+    const before = await orgState(owner);
+    expect(before.summary).toMatchObject({ aiEnabled: true, overage: { limitMc: 0 } });
+    expect(before.members.members).toHaveLength(3);
+
+    const refusals: [string, number, string][] = [];
+    for (const [who, client, attempts] of [
+      ['admin', admin, ownerOnly],
+      ['member', member, [...ownerOnly, ...managersOnly]],
+    ] as const) {
+      for (const [what, e, input] of attempts) {
+        const res = await client.call(e, input);
+        refusals.push([`${who}: ${what}`, res.status, res.error.code]);
+      }
     }
-    expect((await member.call(orgContract.createProject, { body: { name: 'Nope' } })).status).toBe(403);
-    expect((await member.call(orgContract.auditLog)).status).toBe(403);
-    const summary = (await owner.call(creditsContract.summary)).body;
-    expect(summary).toMatchObject({ aiEnabled: true, overage: { limitMc: 0 } });
-    expect((await owner.call(orgContract.listMembers)).body.members).toHaveLength(3);
+    expect(refusals).toEqual(refusals.map(([what]) => [what, 403, 'FORBIDDEN']));
+    // Owner-only writes also refuse an admin acting on the owner.
+    const onOwner = await admin.call(orgContract.changeRole, { params: { userId: ownerId }, body: { role: 'member' } });
+    expect([onOwner.status, onOwner.error.code]).toEqual([403, 'FORBIDDEN']);
+
+    expect(await orgState(owner)).toEqual(before);
   });
 
   it('every role can read the dashboard, history and charts of its org', async () => {
@@ -40,31 +73,33 @@ describe('permissions are enforced by the BFF', () => {
     const { owner, admin } = await createOrg(app);
     await owner.call(creditsContract.setOverageLimit, { body: { limitCredits: 250 } });
     await owner.call(creditsContract.setAiEnabled, { body: { enabled: false } });
-    const log = await admin.call(orgContract.auditLog);
-    expect(log.status).toBe(200);
-    expect(log.body.entries.slice(0, 2)).toMatchObject([
+    const log = (await admin.call(orgContract.auditLog)).data;
+    expect(log.entries.slice(0, 2)).toMatchObject([
       { action: 'ai.toggled', from: { enabled: true }, to: { enabled: false }, actor: { id: owner.session!.user.id } },
       { action: 'overage_limit.changed', from: { limitCredits: 0 }, to: { limitCredits: 250 } },
     ]);
   });
 
-  it('a user of org A gets 404 for anything of org B', async () => {
+  it('a user of org A gets 404 NOT_FOUND for anything of org B, and nothing of B changes', async () => {
     const a = await createOrg(app);
     const b = await createOrg(app);
     const bMember = b.member.session!.user.id;
-    const patch = await a.owner.call(orgContract.changeRole, { params: { userId: bMember }, body: { role: 'admin' } });
-    expect(patch.status).toBe(404);
-    expect((await a.owner.call(orgContract.removeMember, { params: { userId: bMember } })).status).toBe(404);
-    expect((await b.owner.call(orgContract.listMembers)).body.members.find((m: { userId: string }) => m.userId === bMember).role).toBe('member');
-    // filtering A's history by B's user or project shows nothing of B
-    const project = await b.owner.call(orgContract.createProject, { body: { name: 'Secret' } });
-    const filtered = await a.owner.call(creditsContract.usage, { query: { projectId: project.body.id } });
-    expect(filtered.body).toEqual({ items: [], nextCursor: null, totals: { count: 0, chargedMc: 0 } });
+    const bProject = (await b.owner.call(orgContract.createProject, { body: { name: 'Secret' } })).data;
+    const before = await orgState(b.owner);
+    const attempts: Attempt[] = [
+      ['change a role', orgContract.changeRole, { params: { userId: bMember }, body: { role: 'admin' } }],
+      ['remove a member', orgContract.removeMember, { params: { userId: bMember } }],
+      ['rename a project', orgContract.updateProject, { params: { projectId: bProject.id }, body: { name: 'Mine now' } }],
+    ];
+    for (const [what, e, input] of attempts) {
+      const res = await a.owner.call(e, input);
+      expect([what, res.status, res.error.code]).toEqual([what, 404, 'NOT_FOUND']);
+    }
+    // Filtering A's history by B's project shows nothing of B.
+    const filtered = await a.owner.call(creditsContract.usage, { query: { projectId: bProject.id } });
+    expect(filtered.data).toEqual({ items: [], nextCursor: null, totals: { count: 0, chargedMc: 0 } });
+    expect(await orgState(b.owner)).toEqual(before);
   });
 
-  it('without a session every API route answers 401', async () => {
-    const res = await fetch(`${app.baseUrl}/api/credits/summary`);
-    expect(res.status).toBe(401);
-    expect(await res.json()).toEqual({ error: { code: 'UNAUTHENTICATED', message: 'Sign in first' } });
-  });
+  // Without credentials: every session or API-key route answers 401, test/unauthenticated.test.ts.
 });

@@ -7,6 +7,7 @@ import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { createOrg, startApp, uniq, type TestApp } from './support/harness';
+import { orgState } from './support/org-state';
 
 // Issue 11, item 1 (projects): create, rename, archive; archived projects keep their history and
 // take no new usage; every change in the audit log, which owners and admins read filtered by action.
@@ -38,14 +39,15 @@ describe('projects', () => {
     const restored = await owner.call(orgContract.updateProject, { params: { projectId: id }, body: { archived: false } });
     expect(restored.body.archivedAt).toBeNull();
 
+    const before = await orgState(owner);
     for (const res of [
       await member.call(orgContract.createProject, { body: { name: 'Nope' } }),
       await member.call(orgContract.updateProject, { params: { projectId: id }, body: { name: 'Nope' } }),
       await member.call(orgContract.updateProject, { params: { projectId: id }, body: { archived: true } }),
     ]) {
-      expect(res.status).toBe(403);
-      expect(res.body.error.code).toBe('FORBIDDEN');
+      expect([res.status, res.error.code]).toEqual([403, 'FORBIDDEN']);
     }
+    expect(await orgState(owner)).toEqual(before);
     expect((await member.call(orgContract.listProjects)).body.projects[0].name).toBe('Checkout web');
   });
 
@@ -74,7 +76,7 @@ describe('projects', () => {
 
   it('an archived project keeps its history and saved work, and takes no new usage (app or metering API)', async () => {
     const { owner, member, orgId } = await createOrg(app);
-    const project = (await owner.call(orgContract.createProject, { body: { name: uniq('P ') } })).body as { id: string };
+    const project = (await owner.call(orgContract.createProject, { body: { name: uniq('P ') } })).data;
     const gen = await member.call(aiContract.generateTestCases, { body: { projectId: project.id, requirement: 'Guests cannot apply a coupon at checkout.' } });
     expect(gen.status).toBe(201);
     const key = (await owner.call(apiKeysContract.create, { body: { name: 'ci' } })).body.token as string;

@@ -26,8 +26,8 @@ beforeAll(async () => {
   app = await startApp({ clock, env: { SESSION_TTL_HOURS: '2160' } });
   clock.set('2026-06-10T08:00:00Z');
   org = await createOrg(app);
-  const ci = (await org.owner.call(apiKeysContract.create, { body: { name: 'ci-runner' } })).body as { apiKey: { id: string }; token: string };
-  const nightly = (await org.admin.call(apiKeysContract.create, { body: { name: 'nightly-suite' } })).body as { apiKey: { id: string }; token: string };
+  const ci = (await org.owner.call(apiKeysContract.create, { body: { name: 'ci-runner' } })).data;
+  const nightly = (await org.admin.call(apiKeysContract.create, { body: { name: 'nightly-suite' } })).data;
   keys = { ci: ci.apiKey.id, nightly: nightly.apiKey.id };
   const member = org.member.session!.user.id;
   // 2026-06-11: 7 app chats by the member (1,500 mc each); 2026-06-12: 3 calls by ci-runner (600 mc), 2 by nightly-suite (1,200 mc).

@@ -37,6 +37,7 @@ export type ErrorCode = z.infer<typeof ErrorCodeSchema>;
 export const ApiErrorSchema = z.object({
   error: z.object({ code: ErrorCodeSchema, message: z.string() }),
 });
+export type ApiErrorBody = z.infer<typeof ApiErrorSchema>;
 
 /** A refused request body/query in words (the BFF's 400 VALIDATION_FAILED message; the mock's too). */
 export function describeZodError(error: Pick<ZodError, 'issues'>): string {

@@ -43,11 +43,11 @@ afterAll(async () => {
 
 async function setup() {
   const org = await createOrg(app);
-  const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).body as { id: string };
+  const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).data;
   return { ...org, project };
 }
 
-const balance = async (client: Client) => ((await client.call(creditsContract.summary)).body as { balanceMc: number }).balanceMc;
+const balance = async (client: Client) => ((await client.call(creditsContract.summary)).data).balanceMc;
 const usageRows = (orgId: string) => app.db.selectFrom('usage_records').select(['id', 'idempotency_key']).where('org_id', '=', orgId).execute();
 const openReservations = (orgId: string) => app.db.selectFrom('reservations').select('id').where('org_id', '=', orgId).where('status', '=', 'open').execute();
 
@@ -147,7 +147,7 @@ describe('an AI answer that cannot be saved is not charged', () => {
     });
     try {
       const org = await createOrg(nulModel);
-      const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).body as { id: string };
+      const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).data;
       const generated = await org.member.call(aiContract.generateTestCases, { body: { projectId: project.id, requirement: 'A saved cart survives sign-out.' }, headers: { 'idempotency-key': `k-${randomUUID()}` } });
       expect(generated.status).toBe(201);
       expect(generated.body.generation.testCases[0]).toMatchObject({ area: 'Checkout', title: 'Saved cart survives sign-out', steps: ['Sign out', 'Sign in'] });

@@ -38,7 +38,7 @@ async function record(token: string, idempotencyKey: string) {
 describe('a database connection dropped under load', () => {
   it('pg_terminate_backend with 25 metering calls in flight: 503 or 200 each, the process lives, retries and later calls succeed', async () => {
     const org = await createOrg(app);
-    const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).body as { token: string };
+    const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).data;
 
     // Hold the org's ledger lock from outside the app, so the calls pile up inside their
     // transactions (on checked-out connections) when the backends are terminated. A second

@@ -28,7 +28,7 @@ afterAll(async () => {
 describe.skipIf(!canRunThrowawayCluster)('PostgreSQL restarting under load', { timeout: 90_000 }, () => {
   it('calls during the restart answer 503 (or 200), the process lives, and everything works after it', async () => {
     const org = await createOrg(app);
-    const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).body as { token: string };
+    const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).data;
     const record = async (key: string) => {
       const res = await fetch(app.baseUrl + meteringContract.record.path, {
         method: 'POST',

@@ -106,8 +106,8 @@ describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
     const monitor = new pg.Client({ connectionString: scratch.url });
     try {
       const org = await createOrg({ baseUrl: bff.baseUrl } as TestApp);
-      const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).body as { token: string };
-      const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).body as { id: string };
+      const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).data;
+      const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).data;
 
       // In flight for sure: the generations wait on the model (held by the fake provider), then
       // the metering calls wait on the org's ledger lock (held here), until after the signal.
@@ -231,7 +231,7 @@ describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
     let bff = await startBff(scratch.url, env);
     try {
       const org = await createOrg({ baseUrl: bff.baseUrl } as TestApp);
-      const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).body as { id: string };
+      const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).data;
       const before = await db.selectFrom('organizations').select('balance_mc').where('id', '=', org.orgId).executeTakeFirstOrThrow();
       const key = `k-${randomUUID()}`;
       const body = { projectId: project.id, message: 'Which areas lack tests? HANG-THE-SAVE' };

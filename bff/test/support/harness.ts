@@ -2,7 +2,8 @@ import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { buildPath, type Endpoint } from '@ai-credits/shared/api';
+import { buildPath, type Endpoint, type ResponseOf } from '@ai-credits/shared/api';
+import type { ApiErrorBody } from '@ai-credits/shared/errors';
 import { authContract, type SessionInfo } from '@ai-credits/shared/contracts/auth';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { createApp, type AppDeps } from '../../src/app';
@@ -59,6 +60,38 @@ export interface CallResult<T = any> {
   text: string;
 }
 
+/**
+ * What `call(endpoint)` answers: the raw result, plus the body typed by the endpoint's contract.
+ * `data` is the 2xx body as `ResponseOf<E>` and `error` the `{ code, message }` of any other
+ * answer; each fails the test (with the status and body) when the answer is of the other kind,
+ * so reading one is also an assertion. `body` stays untyped for hostile-input tests.
+ */
+export interface EndpointResult<E extends Endpoint> extends CallResult {
+  readonly data: ResponseOf<E>;
+  readonly error: ApiErrorBody['error'];
+}
+
+function typed<E extends Endpoint>(e: E, res: CallResult): EndpointResult<E> {
+  const ok = res.status >= 200 && res.status < 300;
+  const describe = () => `${e.method} ${e.path} answered ${res.status} ${res.text.slice(0, 300)}`;
+  // Not enumerable: comparing or printing a result (toEqual, a failure message) must not trip them.
+  return Object.defineProperties(res, {
+    data: {
+      get() {
+        if (!ok) throw new Error(`expected a 2xx: ${describe()}`);
+        return res.body as ResponseOf<E>;
+      },
+    },
+    error: {
+      get() {
+        const error = (res.body as Partial<ApiErrorBody> | undefined)?.error;
+        if (ok || !error) throw new Error(`expected an error answer: ${describe()}`);
+        return error;
+      },
+    },
+  }) as EndpointResult<E>;
+}
+
 /** A browser-like client: keeps the session cookie and sends the CSRF token back. */
 export class Client {
   cookie = '';
@@ -83,21 +116,21 @@ export class Client {
     return { status: res.status, body: parsed as any, headers: res.headers, text };
   }
 
-  call<E extends Endpoint>(
+  async call<E extends Endpoint>(
     e: E,
     input: { params?: Record<string, string>; query?: Record<string, string | number | undefined>; body?: unknown; headers?: Record<string, string> } = {},
-  ): Promise<CallResult> {
+  ): Promise<EndpointResult<E>> {
     const qs = new URLSearchParams();
     for (const [k, v] of Object.entries(input.query ?? {})) if (v !== undefined) qs.set(k, String(v));
     const path = buildPath(e.path, input.params) + (qs.size ? `?${qs}` : '');
-    return this.request(e.method, path, { body: input.body, headers: input.headers });
+    return typed(e, await this.request(e.method, path, { body: input.body, headers: input.headers }));
   }
 
-  adoptSession(res: CallResult) {
+  adoptSession<R extends CallResult>(res: R): R {
     return this.adopt(res);
   }
 
-  private adopt(res: CallResult) {
+  private adopt<R extends CallResult>(res: R): R {
     if (res.status < 300) {
       this.session = res.body as SessionInfo;
       this.csrfToken = this.session.csrfToken;

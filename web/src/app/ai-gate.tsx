@@ -1,7 +1,7 @@
 import { useSuspenseQuery } from '@tanstack/react-query';
 import { Link, Outlet } from 'react-router';
 import type { Role } from '@ai-credits/shared/contracts/auth';
-import { sessionQueries } from '@/lib/session-queries';
+import { sessionQueries } from '@/api/session-queries';
 
 /**
  * AI pages exist only while AI is enabled (and, for API keys, for owners and admins). With

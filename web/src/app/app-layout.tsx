@@ -1,8 +1,8 @@
 import { useMutation, useSuspenseQuery } from '@tanstack/react-query';
 import { NavLink, Outlet, useNavigate, useNavigation } from 'react-router';
-import { authMutations } from '@/features/auth/api/auth-mutations';
+import { authMutations } from '@/api/auth-mutations';
 import { NotificationBell } from '@/features/budgets/components/notification-bell';
-import { sessionQueries } from '@/lib/session-queries';
+import { sessionQueries } from '@/api/session-queries';
 import { navSections } from './nav-items';
 
 const ROLE_LABELS = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const;

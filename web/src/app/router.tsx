@@ -1,10 +1,11 @@
 import type { QueryClient } from '@tanstack/react-query';
 import { redirect, type LoaderFunctionArgs, type RouteObject } from 'react-router';
-import { creditsQueries } from '@/features/credits/api/credits-queries';
+import { creditsQueries } from '@/api/credits-queries';
+import { orgQueries } from '@/api/org-queries';
+import { usageQueries } from '@/features/credits/api/usage-queries';
 import { usageQueryFromSearch } from '@/features/credits/api/usage-search';
-import { orgQueries } from '@/features/org/api/org-queries';
 import { isApiError } from '@/lib/api-client';
-import { sessionQueries } from '@/lib/session-queries';
+import { sessionQueries } from '@/api/session-queries';
 import { AiGate, RoleGate } from './ai-gate';
 import { AppLayout } from './app-layout';
 import { AppLoading, NotFound, RouteError } from './route-error';
@@ -66,10 +67,10 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
                 // Then start every request of the page at once; the sections show their own loading states.
                 const search = new URL(request.url).searchParams;
                 void queryClient.prefetchQuery(creditsQueries.summary());
-                void queryClient.prefetchQuery(creditsQueries.usage(usageQueryFromSearch(search)));
+                void queryClient.prefetchQuery(usageQueries.history(usageQueryFromSearch(search)));
                 void queryClient.prefetchQuery(orgQueries.members());
                 void queryClient.prefetchQuery(orgQueries.projects());
-                void queryClient.prefetchQuery(creditsQueries.apiKeyOptions());
+                void queryClient.prefetchQuery(usageQueries.apiKeyOptions());
                 return null;
               },
               lazy: () => import('./routes/ai-credits-route').then((m) => ({ Component: m.AiCreditsRoute })),

@@ -1,22 +1,22 @@
 import { useQuery, useSuspenseQuery } from '@tanstack/react-query';
+import { orgQueries } from '@/api/org-queries';
 import { BuyCreditsButton } from '@/features/billing/components/buy-credits-button';
 import { BudgetBars } from '@/features/budgets/components/budget-bars';
-import { creditsQueries } from '@/features/credits/api/credits-queries';
+import { usageQueries } from '@/features/credits/api/usage-queries';
 import { AiSettings } from '@/features/credits/components/ai-settings';
 import { CreditBanners } from '@/features/credits/components/credit-banners';
 import { SummaryCards } from '@/features/credits/components/summary-cards';
 import { UsageChartsSection } from '@/features/credits/components/usage-charts';
 import { UsageHistory } from '@/features/credits/components/usage-history';
-import { orgQueries } from '@/features/org/api/org-queries';
 import { NextSteps } from '@/features/org/components/next-steps';
-import { sessionQueries } from '@/lib/session-queries';
+import { sessionQueries } from '@/api/session-queries';
 
 /** Settings -> AI Credits: composes the credits, billing and org features for the signed-in role. */
 export function AiCreditsRoute() {
   const { data: session } = useSuspenseQuery(sessionQueries.current());
   const members = useQuery({ ...orgQueries.members(), select: (d) => d.members.map((m) => ({ id: m.userId, name: m.name })) });
   const projects = useQuery({ ...orgQueries.projects(), select: (d) => d.projects.map((p) => ({ id: p.id, name: p.name })) });
-  const apiKeys = useQuery({ ...creditsQueries.apiKeyOptions(), select: (d) => d.apiKeys.map((k) => ({ id: k.id, name: k.revoked ? `${k.name} (revoked)` : k.name })) });
+  const apiKeys = useQuery({ ...usageQueries.apiKeyOptions(), select: (d) => d.apiKeys.map((k) => ({ id: k.id, name: k.revoked ? `${k.name} (revoked)` : k.name })) });
   // Only the owner buys credits (docs/product.md); the BFF enforces it, this only hides the entry.
   const owner = session.role === 'owner';
   const buy = owner ? <BuyCreditsButton /> : null;

@@ -1,11 +1,10 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import { aiContract, type EstimateBody } from '@ai-credits/shared/contracts/ai';
-import { orgContract } from '@ai-credits/shared/contracts/org';
+import { creditsKeys } from '@/api/credits-queries';
 import { apiFetch } from '@/lib/api-client';
 
 export const aiKeys = {
   all: ['ai'] as const,
-  projects: () => [...aiKeys.all, 'projects'] as const,
   estimate: (body: EstimateBody) => [...aiKeys.all, 'estimate', body] as const,
   testCases: (projectId: string) => [...aiKeys.all, 'test-cases', projectId] as const,
   conversations: (projectId: string) => [...aiKeys.all, 'conversations', projectId] as const,
@@ -13,19 +12,13 @@ export const aiKeys = {
   reports: (projectId: string) => [...aiKeys.all, 'reports', projectId] as const,
 };
 
-/** A successful AI call spends credits: the dashboard (['credits']) and every estimate refresh. */
-const AFTER_AI_CALL = [['credits'], aiKeys.all] as const;
+/** A successful AI call spends credits: the dashboard (every ['credits', ...] read) and every estimate refresh. */
+const AFTER_AI_CALL = [creditsKeys.all, aiKeys.all] as const;
 
 /** One key per click: a retried or double-sent request then has no second effect. */
 export const newIdempotencyKey = () => `spa-${crypto.randomUUID()}`;
 
 export const aiQueries = {
-  projects: () =>
-    queryOptions({
-      queryKey: aiKeys.projects(),
-      queryFn: ({ signal }) => apiFetch(orgContract.listProjects, { signal }),
-      staleTime: 5 * 60_000,
-    }),
   /** "About N credits; you have M" — a read, though it POSTs the prompt text. */
   estimate: (body: EstimateBody) =>
     queryOptions({

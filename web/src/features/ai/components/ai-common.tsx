@@ -4,9 +4,10 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import type { AiRun, Estimate, EstimateBody } from '@ai-credits/shared/contracts/ai';
 import { formatCredits } from '@ai-credits/shared/format';
+import { orgQueries } from '@/api/org-queries';
 import { Banner } from '@/components/ui/banner';
 import { isApiError } from '@/lib/api-client';
-import { sessionQueries } from '@/lib/session-queries';
+import { sessionQueries } from '@/api/session-queries';
 import { aiQueries } from '../api/ai-queries';
 import './ai.css';
 
@@ -44,7 +45,7 @@ export function AiOffNote({ what }: { what: string }) {
 export function useProjectChoice() {
   // Active projects first; archived ones stay listed so their saved work is readable.
   const projects = useQuery({
-    ...aiQueries.projects(),
+    ...orgQueries.projects(),
     select: (d) => [...d.projects.filter((p) => p.archivedAt === null), ...d.projects.filter((p) => p.archivedAt !== null)],
   });
   const [chosen, setChosen] = useState<string | null>(null);

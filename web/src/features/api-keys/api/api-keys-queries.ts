@@ -1,5 +1,6 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
+import { creditsKeys } from '@/api/credits-queries';
 import { apiFetch } from '@/lib/api-client';
 
 export const apiKeysKeys = { all: ['api-keys'] as const };
@@ -17,12 +18,12 @@ export const apiKeysMutations = {
     mutationOptions({
       mutationKey: [...apiKeysKeys.all, 'create'],
       mutationFn: (name: string) => apiFetch(apiKeysContract.create, { body: { name } }),
-      meta: { invalidates: [apiKeysKeys.all, ['credits', 'api-keys']] },
+      meta: { invalidates: [apiKeysKeys.all, creditsKeys.apiKeyOptions()] },
     }),
   revoke: () =>
     mutationOptions({
       mutationKey: [...apiKeysKeys.all, 'revoke'],
       mutationFn: (apiKeyId: string) => apiFetch(apiKeysContract.revoke, { params: { apiKeyId } }),
-      meta: { invalidates: [apiKeysKeys.all, ['credits', 'api-keys']] },
+      meta: { invalidates: [apiKeysKeys.all, creditsKeys.apiKeyOptions()] },
     }),
 };

@@ -1,9 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
-import { sessionKeys } from '@/lib/session-queries';
-import { authMutations } from '../api/auth-mutations';
-import { AuthLayout, useForgetPreviousSession } from './auth-layout';
+import { sessionKeys } from '@/api/session-queries';
+import { authMutations } from '@/api/auth-mutations';
+import { AuthLayout, useForgetPreviousSession } from '@/components/layouts/auth-layout';
 
 /** Only same-app paths are followed after sign-in (no open redirect). */
 export function safeNext(next: string | null): string {

@@ -4,9 +4,9 @@ import { Link, useNavigate } from 'react-router';
 import { MONTHLY_ALLOWANCE_MC } from '@ai-credits/shared/catalog';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { formatCredits } from '@ai-credits/shared/format';
-import { sessionKeys } from '@/lib/session-queries';
-import { authMutations } from '../api/auth-mutations';
-import { AuthLayout, useForgetPreviousSession } from './auth-layout';
+import { sessionKeys } from '@/api/session-queries';
+import { authMutations } from '@/api/auth-mutations';
+import { AuthLayout, useForgetPreviousSession } from '@/components/layouts/auth-layout';
 
 type Field = 'orgName' | 'name' | 'email' | 'password';
 const LABELS: Record<Field, string> = { orgName: 'Organization name', name: 'Your name', email: 'Email', password: 'Password' };

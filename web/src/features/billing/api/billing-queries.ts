@@ -1,7 +1,7 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import type { BundleId } from '@ai-credits/shared/catalog';
 import { billingContract, type CheckoutCallback } from '@ai-credits/shared/contracts/billing';
-import { creditsContract } from '@ai-credits/shared/contracts/credits';
+import { creditsKeys } from '@/api/credits-queries';
 import { apiFetch, apiUrl } from '@/lib/api-client';
 
 export const billingKeys = {
@@ -9,23 +9,11 @@ export const billingKeys = {
   history: () => [...billingKeys.all, 'history'] as const,
 };
 
-/** The credits feature owns ['credits', ...]; a payment changes the balance, so it invalidates them all. */
-const CREDITS_KEY = ['credits'] as const;
-
 export const billingQueries = {
   history: () =>
     queryOptions({
       queryKey: billingKeys.history(),
       queryFn: ({ signal }) => apiFetch(billingContract.history, { signal }),
-    }),
-  /**
-   * The billing period end, for "purchased credits expire on <date>". Same key and fetcher as the
-   * credits feature's summary query (features do not import each other), so it is one cache entry.
-   */
-  creditsSummary: () =>
-    queryOptions({
-      queryKey: [...CREDITS_KEY, 'summary'] as const,
-      queryFn: ({ signal }) => apiFetch(creditsContract.summary, { signal }),
     }),
 };
 
@@ -54,8 +42,8 @@ export const billingMutations = {
       mutationKey: ['billing', 'verify'],
       mutationFn: (input: { purchaseId: string; callback: CheckoutCallback }) =>
         apiFetch(billingContract.verifyPurchase, { params: { purchaseId: input.purchaseId }, body: input.callback }),
-      // The new balance shows without a reload.
-      meta: { invalidates: [CREDITS_KEY, billingKeys.all] },
+      // The new balance (every ['credits', ...] read) shows without a reload.
+      meta: { invalidates: [creditsKeys.all, billingKeys.all] },
     }),
 };
 

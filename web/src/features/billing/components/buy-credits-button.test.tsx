@@ -9,7 +9,7 @@ import type { CreditSummary } from '@ai-credits/shared/contracts/credits';
 import { createQueryClient } from '@/lib/query-client';
 import { SANDBOX_FAILURE_MESSAGE } from '@ai-credits/shared/testing';
 import { server } from '@/testing/server';
-import { billingQueries } from '../api/billing-queries';
+import { creditsQueries } from '@/api/credits-queries';
 import { BuyCreditsButton } from './buy-credits-button';
 
 function summary(balanceMc: number): CreditSummary {
@@ -28,7 +28,7 @@ function summary(balanceMc: number): CreditSummary {
 
 /** The balance as another part of the page shows it (same ['credits', 'summary'] query). */
 function BalanceProbe() {
-  const { data } = useQuery(billingQueries.creditsSummary());
+  const { data } = useQuery(creditsQueries.summary());
   return <output aria-label="Balance">{data ? data.balanceMc / 1000 : '…'}</output>;
 }
 

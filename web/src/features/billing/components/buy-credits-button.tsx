@@ -3,8 +3,9 @@ import { Dialog } from 'radix-ui';
 import { useState } from 'react';
 import { BUNDLES, MC_PER_CREDIT, splitPurchase, type BundleId } from '@ai-credits/shared/catalog';
 import { formatCredits, formatUsd } from '@ai-credits/shared/format';
+import { creditsQueries } from '@/api/credits-queries';
 import { formatDate } from '@/lib/dates';
-import { billingMutations, billingQueries } from '../api/billing-queries';
+import { billingMutations } from '../api/billing-queries';
 import { CheckoutResult } from './checkout-result';
 import { SandboxCheckout } from './sandbox-checkout-dialog';
 import { useCheckout } from './use-checkout';
@@ -25,7 +26,8 @@ export function purchaseResult(credits: number, balanceBeforeMc: number | null):
 export function BuyCreditsButton() {
   const [open, setOpen] = useState(false);
   const [bundleId, setBundleId] = useState<BundleId>('professional');
-  const summary = useQuery(billingQueries.creditsSummary());
+  // The billing period end, for "purchased credits expire on <date>".
+  const summary = useQuery(creditsQueries.summary());
   // The balance when the owner confirmed: a purchase made in overage pays the overage first.
   const [balanceBeforeMc, setBalanceBeforeMc] = useState<number | null>(null);
   const createPurchase = useMutation(billingMutations.createPurchase());

@@ -4,7 +4,7 @@ import type { Invoice, Purchase } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime } from '@/lib/dates';
-import { sessionQueries } from '@/lib/session-queries';
+import { sessionQueries } from '@/api/session-queries';
 import { billingMutations, billingQueries, receiptUrl } from '../api/billing-queries';
 import { BuyCreditsButton } from './buy-credits-button';
 import { CheckoutResult } from './checkout-result';

@@ -1,5 +1,6 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import { budgetsContract, type AlertThresholds, type SetBudgetBody } from '@ai-credits/shared/contracts/budgets';
+import { orgKeys } from '@/api/org-queries';
 import { apiFetch } from '@/lib/api-client';
 
 export const budgetsKeys = {
@@ -36,13 +37,13 @@ export const budgetsMutations = {
     mutationOptions({
       mutationKey: ['budgets', 'set'],
       mutationFn: (body: SetBudgetBody) => apiFetch(budgetsContract.set, { body }),
-      meta: { invalidates: [budgetsKeys.all, ['org', 'audit']] },
+      meta: { invalidates: [budgetsKeys.all, orgKeys.auditAll()] },
     }),
   setThresholds: () =>
     mutationOptions({
       mutationKey: ['budgets', 'thresholds'],
       mutationFn: (body: AlertThresholds) => apiFetch(budgetsContract.setThresholds, { body }),
-      meta: { invalidates: [budgetsKeys.thresholds(), ['org', 'audit']] },
+      meta: { invalidates: [budgetsKeys.thresholds(), orgKeys.auditAll()] },
     }),
   markRead: () =>
     mutationOptions({

@@ -4,8 +4,8 @@ import { AlertThresholdsSchema, SetBudgetBodySchema, type AlertThresholds, type 
 import { MC_PER_CREDIT } from '@ai-credits/shared/catalog';
 import { formatCreditsAvailable } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
-import { orgQueries } from '@/features/org/api/org-queries';
-import { sessionQueries } from '@/lib/session-queries';
+import { orgQueries } from '@/api/org-queries';
+import { sessionQueries } from '@/api/session-queries';
 import { budgetsMutations, budgetsQueries } from '../api/budgets-queries';
 import { BudgetBar } from './budget-bars';
 import './budgets.css';

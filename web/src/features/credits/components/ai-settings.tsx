@@ -6,7 +6,8 @@ import { MC_PER_CREDIT, OVERAGE_CENTS_PER_CREDIT, overagePriceText } from '@ai-c
 import { formatCredits, formatUsd } from '@ai-credits/shared/format';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { ErrorState, Skeleton } from '@/components/ui/states';
-import { creditsMutations, creditsQueries } from '../api/credits-queries';
+import { creditsQueries } from '@/api/credits-queries';
+import { creditsMutations } from '../api/usage-queries';
 
 /** Whole credits -> cents at the catalog's overage price, in integers (docs/product.md: no floats touch money). */
 export function overageCostCents(credits: number): number {

@@ -5,7 +5,7 @@ import type { Role } from '@ai-credits/shared/contracts/auth';
 import { overagePriceText, overageRuleText } from '@ai-credits/shared/catalog';
 import { formatCredits, formatCreditsAvailable, formatCreditsUsed, formatUsd } from '@ai-credits/shared/format';
 import { Banner } from '@/components/ui/banner';
-import { creditsQueries } from '../api/credits-queries';
+import { creditsQueries } from '@/api/credits-queries';
 
 interface CreditBannersProps {
   role: Role;

@@ -3,7 +3,7 @@ import { overageRuleText } from '@ai-credits/shared/catalog';
 import { formatCredits, formatCreditsAvailable, formatCreditsExact, formatCreditsUsed } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime } from '@/lib/dates';
-import { creditsQueries } from '../api/credits-queries';
+import { creditsQueries } from '@/api/credits-queries';
 
 /** The two cards of the seed page: Available Credits and This Month Usage. */
 export function SummaryCards() {

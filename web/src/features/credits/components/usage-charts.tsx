@@ -6,7 +6,8 @@ import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCredits, formatCreditsAvailable, formatCreditsFixed2, formatCreditsUsed } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime, isoDayUtc } from '@/lib/dates';
-import { creditsQueries, type ChartsRange } from '../api/credits-queries';
+import { creditsQueries, type ChartsRange } from '@/api/credits-queries';
+import { usageQueries } from '../api/usage-queries';
 
 // Recharts is only loaded with this chunk, never in the first load of the page.
 const DailyUsageChart = lazy(() => import('./usage-chart-graphics').then((m) => ({ default: m.DailyUsageChart })));
@@ -41,7 +42,7 @@ export function UsageChartsSection() {
   const summary = useQuery(creditsQueries.summary());
   const periodStart = summary.data?.period.start;
   const charts = useQuery({
-    ...creditsQueries.charts(rangeOf(rangeId, new Date(), periodStart)),
+    ...usageQueries.charts(rangeOf(rangeId, new Date(), periodStart)),
     // "This billing period" needs the period from the summary (or falls back to the API default if that failed).
     enabled: rangeId !== 'period' || periodStart !== undefined || summary.isError,
   });

@@ -8,7 +8,7 @@ import { EmptyState, ErrorState } from '@/components/ui/states';
 import { apiUrl } from '@/lib/api-client';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { formatDateTime } from '@/lib/dates';
-import { creditsQueries } from '../api/credits-queries';
+import { usageQueries } from '../api/usage-queries';
 import { FILTER_KEYS, PAGE_KEY, pageCursorsFromSearch, usageFiltersFromSearch, usageQueryFromSearch, type FilterKey } from '../api/usage-search';
 import { UsageFiltersBar, type FilterOption } from './usage-filters';
 
@@ -91,7 +91,7 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
       for (const c of next) params.append(PAGE_KEY, c);
     });
 
-  const usage = useQuery(creditsQueries.usage(usageQueryFromSearch(searchParams)));
+  const usage = useQuery(usageQueries.history(usageQueryFromSearch(searchParams)));
   const items = useMemo(() => usage.data?.items ?? [], [usage.data]);
 
   const table = useReactTable({

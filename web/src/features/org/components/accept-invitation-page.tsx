@@ -3,12 +3,12 @@ import { useId, useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
 import { NameSchema, PasswordSchema } from '@ai-credits/shared/contracts/auth';
 import { InvitationTokenSchema } from '@ai-credits/shared/contracts/org';
-import { authMutations } from '@/features/auth/api/auth-mutations';
-import { AuthLayout } from '@/features/auth/components/auth-layout';
+import { authMutations } from '@/api/auth-mutations';
+import { AuthLayout } from '@/components/layouts/auth-layout';
 import { isApiError } from '@/lib/api-client';
 import { formatDateTime } from '@/lib/dates';
-import { sessionKeys, sessionQueries } from '@/lib/session-queries';
-import { orgMutations, orgQueries } from '../api/org-queries';
+import { sessionKeys, sessionQueries } from '@/api/session-queries';
+import { orgAdminQueries, orgMutations } from '../api/org-admin-queries';
 
 /** The token travels in the URL fragment (`#token=...`): never sent to a server, never in a log. */
 function tokenFrom(hash: string): string | null {
@@ -43,7 +43,7 @@ export function AcceptInvitationPage() {
 }
 
 function AcceptInvitation({ token }: { token: string }) {
-  const lookup = useQuery(orgQueries.invitationLookup(token));
+  const lookup = useQuery(orgAdminQueries.invitationLookup(token));
   // Signed in or not: a 401 here only means "not signed in" (this page never redirects to sign-in).
   const session = useQuery({ ...sessionQueries.current(), retry: false });
 

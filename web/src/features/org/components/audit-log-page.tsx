@@ -3,7 +3,8 @@ import { AuditActionSchema, type AuditEntry } from '@ai-credits/shared/contracts
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDateTime } from '@/lib/dates';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
-import { orgQueries } from '../api/org-queries';
+import { orgQueries } from '@/api/org-queries';
+import { orgAdminQueries } from '../api/org-admin-queries';
 import './org.css';
 
 const ACTION_LABELS: Record<string, string> = {
@@ -44,7 +45,7 @@ export function AuditLogPage() {
   const param = searchParams.get('action') ?? undefined;
   // A bad value in a hand-edited URL is dropped rather than failing the page.
   const action = param && AuditActionSchema.safeParse(param).success ? param : undefined;
-  const audit = useQuery(orgQueries.audit(action));
+  const audit = useQuery(orgAdminQueries.audit(action));
   const members = useQuery(orgQueries.members());
   const memberName = (id: string) => members.data?.members.find((m) => m.userId === id)?.name;
   const actions = audit.data?.actions ?? [];

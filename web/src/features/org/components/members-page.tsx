@@ -6,8 +6,9 @@ import type { Invitation, IssuedInvitation, Member } from '@ai-credits/shared/co
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate } from '@/lib/dates';
-import { sessionQueries } from '@/lib/session-queries';
-import { orgMutations, orgQueries } from '../api/org-queries';
+import { sessionQueries } from '@/api/session-queries';
+import { orgQueries } from '@/api/org-queries';
+import { orgAdminQueries, orgMutations } from '../api/org-admin-queries';
 import './org.css';
 
 const ROLE_LABEL: Record<Role, string> = { owner: 'Owner', admin: 'Admin', member: 'Member' };
@@ -251,7 +252,7 @@ function MemberRow({ member, owner, me }: { member: Member; owner: boolean; me: 
 }
 
 function PendingInvitations({ role }: { role: Role }) {
-  const invitations = useQuery({ ...orgQueries.invitations(), refetchOnMount: 'always' });
+  const invitations = useQuery({ ...orgAdminQueries.invitations(), refetchOnMount: 'always' });
   return (
     <section className="card" aria-labelledby="invitations-title">
       <h2 id="invitations-title" className="section-title">

@@ -3,7 +3,7 @@ import { Link } from 'react-router';
 import { MONTHLY_ALLOWANCE_MC } from '@ai-credits/shared/catalog';
 import type { Role } from '@ai-credits/shared/contracts/auth';
 import { formatCredits } from '@ai-credits/shared/format';
-import { orgQueries } from '../api/org-queries';
+import { orgQueries } from '@/api/org-queries';
 import './org.css';
 
 /**

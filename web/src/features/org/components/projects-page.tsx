@@ -5,8 +5,9 @@ import type { Project } from '@ai-credits/shared/contracts/org';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate } from '@/lib/dates';
-import { sessionQueries } from '@/lib/session-queries';
-import { orgMutations, orgQueries } from '../api/org-queries';
+import { sessionQueries } from '@/api/session-queries';
+import { orgQueries } from '@/api/org-queries';
+import { orgMutations } from '../api/org-admin-queries';
 import './org.css';
 
 /** The contract's own rule, so the form says what the server would refuse. */

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import type { OutboxEmail } from '@ai-credits/shared/contracts/org';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDateTime } from '@/lib/dates';
-import { orgQueries } from '../api/org-queries';
+import { orgAdminQueries } from '../api/org-admin-queries';
 import './org.css';
 
 const KIND_LABEL: Record<string, string> = { invitation: 'Invitation', receipt: 'Receipt', overage_invoice: 'Overage invoice', alert: 'Alert' };
@@ -20,7 +20,7 @@ function status(email: OutboxEmail, testMode: boolean): { text: string; tone: st
  * mailbox ("test mode", as payments fall back to the sandbox).
  */
 export function SentEmailsPage() {
-  const emails = useQuery(orgQueries.emails());
+  const emails = useQuery(orgAdminQueries.emails());
   const testMode = emails.data?.mode === 'outbox';
   return (
     <div className="page">

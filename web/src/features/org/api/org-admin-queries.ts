@@ -1,39 +1,21 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import type { BodyOf } from '@ai-credits/shared/api';
+import { creditsKeys } from '@/api/credits-queries';
+import { orgKeys } from '@/api/org-queries';
 import { apiFetch, setCsrfToken } from '@/lib/api-client';
 
-export const orgKeys = {
-  all: ['org'] as const,
-  members: () => [...orgKeys.all, 'members'] as const,
-  projects: () => [...orgKeys.all, 'projects'] as const,
-  audit: (action: string | undefined) => [...orgKeys.all, 'audit', action ?? 'all'] as const,
-  invitations: () => [...orgKeys.all, 'invitations'] as const,
-  emails: () => [...orgKeys.all, 'emails'] as const,
-};
-
 /** Team changes refresh the lists, the test-mode mailbox (an invitation is an email) and the audit log. */
-const AFTER_TEAM_CHANGE = [orgKeys.members(), orgKeys.invitations(), orgKeys.emails(), [...orgKeys.all, 'audit']] as const;
+const AFTER_TEAM_CHANGE = [orgKeys.members(), orgKeys.invitations(), orgKeys.emails(), orgKeys.auditAll()] as const;
 
 /**
- * The AI features read projects under their own key (['ai', 'projects']) and the usage history
- * shows project names (['credits', 'usage']); a project change refreshes them and the audit log.
+ * Every page reads projects from the one `orgQueries.projects()` entry, and the usage history
+ * shows project names; a project change refreshes them and the audit log.
  */
-const AFTER_PROJECT_CHANGE = [orgKeys.projects(), ['ai', 'projects'], ['credits', 'usage'], [...orgKeys.all, 'audit']] as const;
+const AFTER_PROJECT_CHANGE = [orgKeys.projects(), creditsKeys.usageAll(), orgKeys.auditAll()] as const;
 
-export const orgQueries = {
-  members: () =>
-    queryOptions({
-      queryKey: orgKeys.members(),
-      queryFn: ({ signal }) => apiFetch(orgContract.listMembers, { signal }),
-      staleTime: 5 * 60_000,
-    }),
-  projects: () =>
-    queryOptions({
-      queryKey: orgKeys.projects(),
-      queryFn: ({ signal }) => apiFetch(orgContract.listProjects, { signal }),
-      staleTime: 5 * 60_000,
-    }),
+/** The org feature's own reads; members and projects are shared (`orgQueries` in `@/api/org-queries`). */
+export const orgAdminQueries = {
   invitations: () =>
     queryOptions({
       queryKey: orgKeys.invitations(),

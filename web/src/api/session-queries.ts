@@ -1,6 +1,6 @@
 import { queryOptions } from '@tanstack/react-query';
 import { authContract, type SessionInfo } from '@ai-credits/shared/contracts/auth';
-import { apiFetch, setCsrfToken } from './api-client';
+import { apiFetch, setCsrfToken } from '@/lib/api-client';
 
 /** Shared by every feature: who is signed in, their org (with aiEnabled) and role. */
 export const sessionKeys = { all: ['session'] as const };

@@ -1,25 +1,12 @@
 import { keepPreviousData, mutationOptions, queryOptions } from '@tanstack/react-query';
 import { creditsContract, type UsageHistoryQuery } from '@ai-credits/shared/contracts/credits';
+import { creditsKeys, type ChartsRange } from '@/api/credits-queries';
+import { sessionKeys } from '@/api/session-queries';
 import { apiFetch } from '@/lib/api-client';
-import { sessionKeys } from '@/lib/session-queries';
 
-export type ChartsRange = { from?: string; to?: string };
-
-export const creditsKeys = {
-  all: ['credits'] as const,
-  summary: () => [...creditsKeys.all, 'summary'] as const,
-  usage: (query: UsageHistoryQuery) => [...creditsKeys.all, 'usage', query] as const,
-  charts: (range: ChartsRange) => [...creditsKeys.all, 'charts', range] as const,
-  apiKeyOptions: () => [...creditsKeys.all, 'api-keys'] as const,
-};
-
-export const creditsQueries = {
-  summary: () =>
-    queryOptions({
-      queryKey: creditsKeys.summary(),
-      queryFn: ({ signal }) => apiFetch(creditsContract.summary, { signal }),
-    }),
-  usage: (query: UsageHistoryQuery) =>
+/** The credits feature's own reads; the summary is shared (`creditsQueries` in `@/api/credits-queries`). */
+export const usageQueries = {
+  history: (query: UsageHistoryQuery) =>
     queryOptions({
       queryKey: creditsKeys.usage(query),
       queryFn: ({ signal }) => apiFetch(creditsContract.usage, { query, signal }),
@@ -55,4 +42,3 @@ export const creditsMutations = {
       meta: { invalidates: [creditsKeys.summary()] },
     }),
 };
-
