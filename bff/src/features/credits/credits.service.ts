@@ -8,7 +8,6 @@ import type { Db } from '../../db/db';
 import { HttpError } from '../../http/http-error';
 import { maxBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
-import { heldByOpenReservations } from '../ledger/ledger.repository';
 import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './credits.repository';
 
@@ -82,7 +81,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
     const org = await currentOrg(orgId);
     const now = clock.now();
     const [held, periodUsage, unpaid] = await Promise.all([
-      heldByOpenReservations(db, orgId, now),
+      ledger.heldMc(orgId, now),
       // billing periods start at 00:00 UTC, so the period is a whole number of rollup days
       repo.sumDaily(db, orgId, dayOf(org.period_start)),
       repo.unpaidInvoices(db, orgId),
@@ -170,7 +169,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         repo.balanceByHour(db, orgId, org.period_start),
         repo.grantEvents(db, orgId, org.period_start),
         repo.sumDaily(db, orgId, dayOf(basisStart), dayOf(today)),
-        heldByOpenReservations(db, orgId, now),
+        ledger.heldMc(orgId, now),
         repo.sumDaily(db, orgId, dayOf(today)),
       ]);
 

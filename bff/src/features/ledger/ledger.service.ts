@@ -1,19 +1,21 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { ownerOf } from '../email/email.repository';
-import { queueEmail } from '../email/email.service';
+import { ownerOf, queueEmail } from '../email/email.service';
 import { overageInvoiceEmail } from '../email/templates';
 import { findModel, MONTHLY_ALLOWANCE_MC, costMc, overageInvoiceFor, type UseCase } from '@ai-credits/shared/catalog';
 import type { Reservation } from '@ai-credits/shared/contracts/credits';
+import type { MeteredUsage } from '@ai-credits/shared/contracts/metering';
 import { crossedThresholds, DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
 import type { Database, ReservationStatus } from '../../db/database';
 import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
 import { maxBig, minBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
+import { requestHash } from '../../lib/request-hash';
 import { billingPeriodAt } from '@ai-credits/shared/billing-period';
 import { AI_DISABLED_REFUSAL, coverageRefusal } from '@ai-credits/shared/ledger-rules';
-import { fireAlerts, type Crossing } from '../alerts/fire-alerts';
+import { fireAlerts, type Crossing } from '../alerts/alerts.service';
+import { recordAudit } from '../audit/audit.service';
 import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } from './group-commit';
 import * as repo from './ledger.repository';
 import { isStaleConnection } from '../../db/db-errors';
@@ -37,17 +39,6 @@ export interface LedgerDeps {
 export interface BalanceDto {
   balanceMc: number;
   availableMc: number;
-}
-
-export interface UsageDto {
-  id: string;
-  useCase: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  chargedMc: number;
-  overageMc: number;
-  occurredAt: string;
 }
 
 export interface MeteringContext {
@@ -76,7 +67,7 @@ export interface ReserveResult {
   balance: BalanceDto;
 }
 export interface SettleResult {
-  usage: UsageDto;
+  usage: MeteredUsage;
   balance: BalanceDto;
 }
 export type ReleaseResult = ReserveResult;
@@ -148,7 +139,6 @@ export class LockedOrg {
   }
 }
 
-const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 function toReservationDto(r: { id: string; status: Reservation['status']; estimate_mc: bigint; expires_at: Date; use_case: string; model: string }): Reservation {
   return {
@@ -207,7 +197,7 @@ export function createLedgerService(deps: LedgerDeps) {
       if (invoice) {
         const owner = await ownerOf(trx, org.id);
         if (owner) {
-          const message = overageInvoiceEmail({ orgName: owner.org_name, periodStart: org.periodStart, periodEnd: org.periodEnd, overageMc: debt, amountCents });
+          const message = overageInvoiceEmail({ orgName: owner.orgName, periodStart: org.periodStart, periodEnd: org.periodEnd, overageMc: debt, amountCents });
           await queueEmail(trx, { orgId: org.id, kind: 'overage_invoice', to: owner.email, ...message }, now);
         }
       }
@@ -321,7 +311,7 @@ export function createLedgerService(deps: LedgerDeps) {
     const balance = (): BalanceDto => ({ balanceMc: toSafeNumber(org.balanceMc), availableMc: toSafeNumber(org.balanceMc - held) });
 
     /** Draw `cost` from grants in consumption order; what the grants cannot cover is overage. */
-    function consume(cost: bigint, usage: Omit<Parameters<typeof repo.insertUsage>[1], 'org_id' | 'charged_mc' | 'overage_mc' | 'allocations' | 'occurred_at'>): UsageDto {
+    function consume(cost: bigint, usage: Omit<Parameters<typeof repo.insertUsage>[1], 'org_id' | 'charged_mc' | 'overage_mc' | 'allocations' | 'occurred_at'>): MeteredUsage {
       let left = cost;
       const allocations: { grantId: string; mc: string }[] = [];
       for (const grant of grants) {
@@ -350,7 +340,7 @@ export function createLedgerService(deps: LedgerDeps) {
       w.ledger.push({ org_id: org.id, entry_type: 'consume', amount_mc: -cost, balance_after_mc: org.balanceMc, usage_id: id, created_at: now });
       return {
         id,
-        useCase: usage.use_case,
+        useCase: usage.use_case as UseCase,
         model: usage.model,
         inputTokens: usage.input_tokens,
         outputTokens: usage.output_tokens,
@@ -608,12 +598,6 @@ export function createLedgerService(deps: LedgerDeps) {
       }),
   });
 
-  function modelOrThrow(id: string) {
-    const model = findModel(id);
-    if (!model) throw new HttpError(400, 'UNKNOWN_MODEL', `Unknown model "${id}"`);
-    return model;
-  }
-
   return {
     withOrgLock,
     lockedIn,
@@ -727,7 +711,7 @@ export function createLedgerService(deps: LedgerDeps) {
         if (from !== enabled) {
           ctx.org.aiEnabled = enabled;
           ctx.dirty = true;
-          await repo.insertAudit(ctx.trx, { org_id: orgId, actor_user_id: actorUserId, action: 'ai.toggled', from_value: { enabled: from }, to_value: { enabled }, created_at: ctx.now });
+          await recordAudit(ctx.trx, { orgId, actorUserId, action: 'ai.toggled', from: { enabled: from }, to: { enabled }, at: ctx.now });
         }
       });
     },
@@ -738,16 +722,21 @@ export function createLedgerService(deps: LedgerDeps) {
         if (from !== limitMc) {
           ctx.org.overageLimitMc = limitMc;
           ctx.dirty = true;
-          await repo.insertAudit(ctx.trx, {
-            org_id: orgId,
-            actor_user_id: actorUserId,
+          await recordAudit(ctx.trx, {
+            orgId: orgId,
+            actorUserId: actorUserId,
             action: 'overage_limit.changed',
-            from_value: { limitCredits: toSafeNumber(from / 1000n) },
-            to_value: { limitCredits: toSafeNumber(limitMc / 1000n) },
-            created_at: ctx.now,
+            from: { limitCredits: toSafeNumber(from / 1000n) },
+            to: { limitCredits: toSafeNumber(limitMc / 1000n) },
+            at: ctx.now,
           });
         }
       });
+    },
+
+    /** Credits held by the org's open reservations at `at` (reserved, not yet settled or released). */
+    heldMc(orgId: string, at: Date): Promise<bigint> {
+      return repo.heldByOpenReservations(db, orgId, at);
     },
 
     /** Background sweep: settle due rollovers early and mark abandoned reservations expired. */
@@ -760,3 +749,10 @@ export function createLedgerService(deps: LedgerDeps) {
 }
 
 export type LedgerService = ReturnType<typeof createLedgerService>;
+
+/** The catalog model a usage is priced at; a model the catalog does not have is refused (its usage could not be charged). */
+export function modelOrThrow(id: string) {
+  const model = findModel(id);
+  if (!model) throw new HttpError(400, 'UNKNOWN_MODEL', `Unknown model "${id}"; see the model catalog`);
+  return model;
+}
