@@ -20,9 +20,9 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
 
   async function list(orgId: string): Promise<BudgetList> {
     const org = await ledger.ensureCurrentPeriod(orgId);
-    const rows = await repo.listWithUse(db, orgId, org.period_start, clock.now());
+    const rows = await repo.listWithUse(db, orgId, org.periodStart, clock.now());
     return {
-      period: { start: org.period_start.toISOString(), end: org.period_end.toISOString() },
+      period: { start: org.periodStart.toISOString(), end: org.periodEnd.toISOString() },
       budgets: rows.map((r) => ({
         subjectType: r.subject_type,
         subjectId: r.subject_id,

@@ -82,7 +82,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type BatchState = Awaited<ReturnType<typeof repo.readBatchState>>;
 
-interface OrgState {
+/** An organization's account as the ledger and the features that read it see it (never its row). */
+export interface OrgState {
   id: string;
   createdAt: Date;
   periodStart: Date;
@@ -91,6 +92,16 @@ interface OrgState {
   aiEnabled: boolean;
   overageLimitMc: bigint;
 }
+
+const toOrgState = (row: repo.LockedOrgRow): OrgState => ({
+  id: row.id,
+  createdAt: row.created_at,
+  periodStart: row.period_start,
+  periodEnd: row.period_end,
+  balanceMc: BigInt(row.balance_mc),
+  aiEnabled: row.ai_enabled,
+  overageLimitMc: BigInt(row.overage_limit_mc),
+});
 
 /** A budget a batch meters against: its limit and this period's use (settled + open reservations). */
 interface BudgetState {
@@ -217,19 +228,7 @@ export function createLedgerService(deps: LedgerDeps) {
     locked?: { row: repo.LockedOrgRow; now: Date },
   ): Promise<T> {
     const row = locked?.row ?? (await repo.lockOrg(trx, orgId));
-    const ctx = new LockedOrg(
-      trx,
-      {
-        id: row.id,
-        createdAt: row.created_at,
-        periodStart: row.period_start,
-        periodEnd: row.period_end,
-        balanceMc: BigInt(row.balance_mc),
-        aiEnabled: row.ai_enabled,
-        overageLimitMc: BigInt(row.overage_limit_mc),
-      },
-      locked?.now ?? clock.now(),
-    );
+    const ctx = new LockedOrg(trx, toOrgState(row), locked?.now ?? clock.now());
     await rollOver(ctx);
     const result = await fn(ctx);
     if (ctx.dirty) {
@@ -611,14 +610,14 @@ export function createLedgerService(deps: LedgerDeps) {
      * Reads call this: the first read of a new period settles the rollover (cheap when nothing is
      * due). Returns the org row as of the current period.
      */
-    async ensureCurrentPeriod(orgId: string) {
+    async ensureCurrentPeriod(orgId: string): Promise<OrgState> {
       const org = await repo.findOrg(db, orgId);
       if (!org) throw new HttpError(404, 'NOT_FOUND', 'Organization not found');
-      if (clock.now() < org.period_end) return org;
+      if (clock.now() < org.period_end) return toOrgState(org);
       await withOrgLock(orgId, async () => undefined);
       const rolled = await repo.findOrg(db, orgId);
       if (!rolled) throw new HttpError(404, 'NOT_FOUND', 'Organization not found');
-      return rolled;
+      return toOrgState(rolled);
     },
 
     /**

@@ -93,18 +93,18 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
     },
 
     /** For other features: the project must belong to the caller's org (404 otherwise). Archived ones too: their history stays readable. */
-    async projectOrThrow(orgId: string, projectId: string) {
+    async projectOrThrow(orgId: string, projectId: string): Promise<Project> {
       const project = await repo.findProject(db, orgId, projectId);
       if (!project) throw notFound('Project');
-      return project;
+      return toProject(project);
     },
 
     /** For new AI usage (AI features, metering attribution): the project must exist and not be archived. */
-    async projectForUsageOrThrow(orgId: string, projectId: string) {
+    async projectForUsageOrThrow(orgId: string, projectId: string): Promise<Project> {
       const project = await repo.findProject(db, orgId, projectId);
       if (!project) throw notFound('Project');
       if (project.archived_at) throw new HttpError(409, 'PROJECT_ARCHIVED', `Project "${project.name}" is archived: it keeps its history but takes no new AI usage. An owner or admin can restore it in Settings → Projects.`);
-      return project;
+      return toProject(project);
     },
   };
 }
