@@ -47,7 +47,12 @@ export default tseslint.config(
   {
     // Module resolution for the import-x rules (TypeScript paths and workspace packages).
     plugins: { 'import-x': importX },
-    settings: { 'import-x/resolver-next': [createTypeScriptImportResolver({ noWarnOnMultipleProjects: true, project: ['bff/tsconfig.json', 'shared/tsconfig.json', 'web/tsconfig.json', 'e2e/tsconfig.json'] })] },
+    settings: {
+      // import-x parses TypeScript dependencies only for these extensions (no-cycle follows them).
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ noWarnOnMultipleProjects: true, project: ['bff/tsconfig.json', 'shared/tsconfig.json', 'web/tsconfig.json', 'e2e/tsconfig.json'] })],
+    },
   },
   {
     // No import cycles in application code (a cycle is two modules that are really one).
