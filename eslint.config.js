@@ -2,10 +2,31 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import reactHooks from 'eslint-plugin-react-hooks';
 import globals from 'globals';
-// web boundaries (imports)
 import { readdirSync } from 'node:fs';
 import { importX } from 'eslint-plugin-import-x';
 import { createTypeScriptImportResolver } from 'eslint-import-resolver-typescript';
+
+// Layer and feature boundaries (docs/decisions/017-boundaries.md). Globs are absolute: the
+// rule matches the resolved path of each import against them.
+const root = import.meta.dirname;
+// One file as a glob (`@(ts)` matches just "ts"): a zone whose `from` is a glob takes only glob exceptions.
+const featureFile = (path) => `${root}/bff/src/features/${path}.@(ts)`;
+const bffFeatures = ['ai', 'alerts', 'api-keys', 'audit', 'auth', 'billing', 'budgets', 'credits', 'email', 'ledger', 'metering', 'openapi', 'org'];
+/**
+ * What a BFF feature may import from another feature: its service, and the few files that are
+ * its public face by design (each with its reason). Never a repository: rows stay in their feature.
+ */
+const bffFeaturePublic = [
+  `${root}/bff/src/features/*/*.service.ts`,
+  // The provider interface other code is written against (the factory picks the implementation).
+  featureFile('ai/model-provider'),
+  // The gateway interface other code is written against (the factory picks the implementation).
+  featureFile('billing/payment-gateway'),
+  // Email texts: pure functions of DTOs that a feature queues with email.service's queueEmail.
+  featureFile('email/templates'),
+  // Receipt number and page: pure, one definition for the receipt page and the receipt email.
+  featureFile('billing/receipt'),
+];
 
 // ---- web boundaries ----------------------------------------------------------------------
 // web/src layers (docs/frontend.md "Layers"): app -> features -> api, components, lib.
@@ -62,7 +83,6 @@ const webBoundaries = {
         ],
       },
     ],
-    'import-x/no-cycle': 'error',
   },
 };
 // ---- end web boundaries ------------------------------------------------------------------
@@ -82,6 +102,53 @@ export default tseslint.config(
       '@typescript-eslint/await-thenable': 'error',
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
+    },
+  },
+  {
+    // Module resolution for the import-x rules (TypeScript paths and workspace packages).
+    plugins: { 'import-x': importX },
+    settings: {
+      // import-x parses TypeScript dependencies only for these extensions (no-cycle follows them).
+      'import-x/extensions': ['.ts', '.tsx', '.js', '.mjs'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+      'import-x/resolver-next': [createTypeScriptImportResolver({ noWarnOnMultipleProjects: true, project: ['bff/tsconfig.json', 'shared/tsconfig.json', 'web/tsconfig.json', 'e2e/tsconfig.json'] })],
+    },
+  },
+  {
+    // No import cycles in application code (a cycle is two modules that are really one).
+    files: ['bff/src/**/*.ts', 'shared/src/**/*.ts', 'web/src/**/*.{ts,tsx}'],
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
+  },
+  {
+    // BFF layers: routes -> services -> repositories inside a feature; features talk through
+    // services; http/, db/ and lib/ are below every feature and never import one.
+    files: ['bff/src/**/*.ts'],
+    rules: {
+      'import-x/no-restricted-paths': [
+        'error',
+        {
+          zones: [
+            ...bffFeatures.map((f) => ({
+              target: `${root}/bff/src/features/${f}/**`,
+              from: `${root}/bff/src/features/*/**`,
+              except: [`${root}/bff/src/features/${f}/**`, ...bffFeaturePublic],
+              message: `A feature uses another feature through its *.service.ts (or a public interface listed in eslint.config.js), never its repository or internals.`,
+            })),
+            {
+              target: [`${root}/bff/src/http/**`, `${root}/bff/src/db/**`, `${root}/bff/src/lib/**`],
+              from: `${root}/bff/src/features/**`,
+              message: 'http/, db/ and lib/ sit below the features: they never import one.',
+            },
+            {
+              // Migrations are frozen in time: they never import app code (Kysely<any> only).
+              target: `${root}/bff/src/db/migrations/**`,
+              from: [`${root}/bff/src/**`],
+              except: [`${root}/bff/src/db/migrations/**`],
+              message: 'Migrations are frozen: they import nothing of the app.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

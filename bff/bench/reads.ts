@@ -154,7 +154,7 @@ try {
   const range = { from: day(today - 89 * DAY_MS), to: day(today) };
   const fromDay = range.from;
   const toDay = day(today + DAY_MS);
-  const period = (await s.ledger.ensureCurrentPeriod(org)).period_start;
+  const period = (await s.ledger.ensureCurrentPeriod(org)).periodStart;
   await measure('charts, 90 days (the whole call)', () => s.credits.charts(org, range));
   await measure('  daily by use case, by user, by project, by model (one read of the rollup)', () => repo.chartRollup(db, org, fromDay, toDay));
   await measure('  by API key', () => repo.byApiKey(db, org, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)));

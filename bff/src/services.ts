@@ -2,6 +2,7 @@ import type { Db } from './db/db';
 import type { Env } from './env';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
+import { createAuditService } from './features/audit/audit.service';
 import { createAccountsService } from './features/auth/accounts.service';
 import { createLedgerService } from './features/ledger/ledger.service';
 import { createCreditsService } from './features/credits/credits.service';
@@ -41,6 +42,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const { env, db, clock, logger } = deps;
   const mailTransport = deps.overrides?.mailTransport !== undefined ? deps.overrides.mailTransport : env.SMTP_URL ? smtpTransport(env.SMTP_URL) : null;
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
+  const audit = createAuditService({ db });
   const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS, batchLanes: env.LEDGER_BATCH_LANES });
   const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST });
   const org = createOrgService({ db, clock, accounts });
@@ -48,14 +50,14 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const credits = createCreditsService({ db, clock, ledger });
   // Refuses to start when the configured model is not in the catalog (its calls could not be charged).
   const modelProvider = deps.overrides?.modelProvider ?? createModelProvider(env);
-  const ai = createAiService({ db, clock, logger, ledger, credits, org, provider: modelProvider, staleClaimMs: env.RESERVATION_TTL_SECONDS * 1000 });
+  const budgets = createBudgetsService({ db, clock, ledger });
+  const ai = createAiService({ db, clock, logger, ledger, credits, org, budgets, provider: modelProvider, staleClaimMs: env.RESERVATION_TTL_SECONDS * 1000 });
   const apiKeys = createApiKeysService({ db, clock });
   const metering = createMeteringService({ db, ledger, org });
   const openApi = createOpenApiService();
-  const budgets = createBudgetsService({ db, clock, ledger });
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
   const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
-  return { env, db, clock, logger, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, email, budgets };
+  return { env, db, clock, logger, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, email, budgets, audit };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -22,6 +22,8 @@ export interface Endpoint {
   /** Content type when the response is not JSON (CSV, HTML). */
   produces?: string;
   status?: 200 | 201 | 204;
+  /** The `Idempotency-Key` request header: the BFF refuses a call without it when required. */
+  idempotencyKey?: 'required' | 'optional';
 }
 
 export function endpoint<const E extends Endpoint>(e: E): E {

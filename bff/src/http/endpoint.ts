@@ -1,34 +1,68 @@
 import { once } from 'node:events';
-import type { Request, Response, Router } from 'express';
-import type { Endpoint, ResponseInputOf } from '@ai-credits/shared/api';
-import type { Role } from '@ai-credits/shared/contracts/auth';
+import type { CookieOptions, Request, Response, Router } from 'express';
+import { IdempotencyKeySchema, type Endpoint, type ResponseInputOf } from '@ai-credits/shared/api';
+import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import type { z } from 'zod';
 import { forbidden, HttpError } from './http-error';
 
-/** Who is calling: set by the session middleware (users) or the API-key middleware (services). */
-export interface Actor {
+/** A signed-in user of an org: set by the session middleware. */
+export interface SessionActor {
   orgId: string;
-  userId: string | null;
-  role: Role | null;
-  apiKeyId: string | null;
+  userId: string;
+  role: Role;
+  apiKeyId: null;
+}
+
+/** A service of an org calling with one of its API keys (no user, no role): set by the API-key middleware. */
+export interface ApiKeyActor {
+  orgId: string;
+  userId: null;
+  role: null;
+  apiKeyId: string;
+}
+
+/** Who is calling. */
+export type Actor = SessionActor | ApiKeyActor;
+
+/** The signed-in session behind a SessionActor (the session middleware loads it). */
+export interface SessionContext {
+  sessionId: string;
+  csrfToken: string;
+  info: SessionInfo;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
 
-export interface HandlerInput<E extends Endpoint> {
+/** The caller the endpoint's `auth` lets through: mount refuses every other one. */
+type ActorOf<E extends Endpoint> = E['auth'] extends 'session' ? SessionActor : E['auth'] extends 'apiKey' ? ApiKeyActor : Actor | null;
+
+/** The Idempotency-Key as the contract declares it: required (always there), optional, or not read. */
+type IdempotencyKeyOf<E extends Endpoint> = E['idempotencyKey'] extends 'required' ? string : E['idempotencyKey'] extends 'optional' ? string | undefined : undefined;
+
+export interface HandlerInput<E extends Endpoint, O extends RouteOptions = RouteOptions> {
   params: Parsed<E['params']>;
   query: Parsed<E['query']>;
   body: Parsed<E['body']>;
-  actor: E['auth'] extends 'session' | 'apiKey' ? Actor : Actor | null;
-  /** Header values a few endpoints need (Idempotency-Key, signatures); nothing else of the request. */
+  actor: O['signedOutOk'] extends true ? Actor | null : ActorOf<E>;
+  /** The session behind the caller, when a signed-in user calls. */
+  session: E['auth'] extends 'session' ? (O['signedOutOk'] extends true ? SessionContext | null : SessionContext) : SessionContext | null;
+  /** The request's Idempotency-Key header, checked against the contract (see IdempotencyKeyOf). */
+  idempotencyKey: IdempotencyKeyOf<E>;
+  /** The caller's address (rate limits of sign-in). */
+  ip: string;
+  /** Header values a few endpoints need (signatures, Origin); nothing else of the request. */
   header(name: string): string | undefined;
   /** Raw request body, for signature checks. */
   rawBody: Buffer | undefined;
+  /** The session cookie is set and cleared by the auth routes; nothing else writes cookies. */
+  cookies: { set(name: string, value: string, options: CookieOptions): void; clear(name: string, options: CookieOptions): void };
 }
 
 export interface RouteOptions {
   /** Roles allowed to call it; every role of the org when absent. */
   roles?: readonly Role[];
+  /** Answer a caller without a session too (signing out twice is not an error): no caller check. */
+  signedOutOk?: boolean;
 }
 
 /** A `produces` endpoint answers text, or chunks of it to stream (an export of any size). */
@@ -58,21 +92,36 @@ export function getActor(res: Response): Actor | null {
   return (res.locals.actor as Actor | undefined) ?? null;
 }
 
+export function getSession(res: Response): SessionContext | null {
+  return (res.locals.session as SessionContext | undefined) ?? null;
+}
+
+/** The contract's Idempotency-Key rule, with the messages the metering API has always answered. */
+function readIdempotencyKey(value: string | undefined, rule: 'required' | 'optional'): string | undefined {
+  if (value === undefined) {
+    if (rule === 'required') throw new HttpError(400, 'VALIDATION_FAILED', 'The Idempotency-Key header is required');
+    return undefined;
+  }
+  const parsed = IdempotencyKeySchema.safeParse(value);
+  if (!parsed.success) throw new HttpError(400, 'VALIDATION_FAILED', 'Idempotency-Key: 8 to 200 letters, digits and _ . : -');
+  return parsed.data;
+}
+
 /**
  * Mount a contract endpoint: parse params/query/body with its schemas (strict: unknown
  * fields are refused), check the caller, call the handler, send the response.
  * Routes do HTTP only; the handler calls a service.
  */
-export function mount<E extends Endpoint>(
+export function mount<E extends Endpoint, const O extends RouteOptions>(
   router: Router,
   e: E,
-  options: RouteOptions,
-  handler: (input: HandlerInput<E>) => Promise<HandlerResult<E>>,
+  options: O,
+  handler: (input: HandlerInput<E, O>) => Promise<HandlerResult<E>> | HandlerResult<E>,
 ): void {
   const method = e.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
   router[method](e.path, async (req: Request, res: Response) => {
     const actor = getActor(res);
-    if (e.auth === 'session' || e.auth === 'apiKey') {
+    if ((e.auth === 'session' || e.auth === 'apiKey') && !options.signedOutOk) {
       if (!actor) throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in first');
       if (e.auth === 'session' && actor.userId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'This endpoint needs a signed-in user');
       if (e.auth === 'apiKey' && actor.apiKeyId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'This endpoint needs an API key');
@@ -80,14 +129,25 @@ export function mount<E extends Endpoint>(
         throw forbidden(`Only the organization ${options.roles.join(' or ')} can do this`);
       }
     }
+    const params = (e.params ? e.params.parse(req.params) : undefined) as Parsed<E['params']>;
+    const query = (e.query ? e.query.parse(req.query) : undefined) as Parsed<E['query']>;
+    const body = (e.body ? e.body.parse(req.body ?? {}) : undefined) as Parsed<E['body']>;
     const input = {
-      params: (e.params ? e.params.parse(req.params) : undefined) as Parsed<E['params']>,
-      query: (e.query ? e.query.parse(req.query) : undefined) as Parsed<E['query']>,
-      body: (e.body ? e.body.parse(req.body ?? {}) : undefined) as Parsed<E['body']>,
-      actor: actor as HandlerInput<E>['actor'],
+      params,
+      query,
+      body,
+      // the checks above made these what the endpoint's auth says
+      actor: actor as HandlerInput<E, O>['actor'],
+      session: getSession(res) as HandlerInput<E, O>['session'],
+      idempotencyKey: (e.idempotencyKey ? readIdempotencyKey(req.get('idempotency-key'), e.idempotencyKey) : undefined) as IdempotencyKeyOf<E>,
+      ip: req.ip ?? 'unknown',
       header: (name: string) => req.get(name),
       rawBody: (req as Request & { rawBody?: Buffer }).rawBody,
-    } satisfies HandlerInput<E>;
+      cookies: {
+        set: (name: string, value: string, cookieOptions: CookieOptions) => void res.cookie(name, value, cookieOptions),
+        clear: (name: string, cookieOptions: CookieOptions) => void res.clearCookie(name, cookieOptions),
+      },
+    } satisfies HandlerInput<E, O>;
     const result = await handler(input);
     res.status(e.status ?? 200);
     if (e.produces && typeof result !== 'string' && Symbol.asyncIterator in Object(result)) {

@@ -25,13 +25,16 @@ export const UpdateProjectBodySchema = z
   .strictObject({ name: NameSchema.optional(), archived: z.boolean().optional() })
   .refine((b) => b.name !== undefined || b.archived !== undefined, { message: 'Give a new name or archived: true/false' });
 
-/** Audit actions the log can be filtered by (the log stores more as the product grows; any known one filters). */
+/** Every action the BFF writes to the audit log (audit.service's recordAudit takes only these). */
 export const AUDIT_ACTIONS = [
   'ai.toggled',
   'overage_limit.changed',
-  'member.added',
   'member.role_changed',
   'member.removed',
+  'invitation.created',
+  'invitation.revoked',
+  'invitation.resent',
+  'invitation.accepted',
   'project.created',
   'project.renamed',
   'project.archived',
@@ -42,6 +45,8 @@ export const AUDIT_ACTIONS = [
   'budget.cleared',
   'alert_thresholds.changed',
 ] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+/** The log's filter: any action-shaped name (an action no entry has yet finds nothing, not a 400). */
 export const AuditActionSchema = z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'an action such as project.created').max(60);
 
 export const AuditEntrySchema = z.object({

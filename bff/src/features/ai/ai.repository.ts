@@ -1,12 +1,12 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../db/database';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { AiConversationsTable, AiMessagesTable, AiReportsTable, AiRequestsTable, Database, TestCaseGenerationsTable, TestCasesTable } from '../../db/database';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
 // Idempotency of AI actions ------------------------------------------------------------------
 
 /** Claims (org, key) for one AI action; returns false when the key is already taken. */
-export async function claimRequest(db: Q, r: { org_id: string; idempotency_key: string; operation: string; request_hash: string; created_at: Date }) {
+export async function claimRequest(db: Q, r: Omit<Insertable<AiRequestsTable>, 'status' | 'response'>) {
   const inserted = await db
     .insertInto('ai_requests')
     .values({ ...r, status: 'pending', response: null })
@@ -52,25 +52,14 @@ export async function dropPendingRequest(db: Q, orgId: string, key: string) {
 
 export function insertGeneration(
   db: Q,
-  g: { org_id: string; project_id: string; user_id: string | null; requirement: string; model: string; usage_id: string | null; created_at: Date },
+  g: Insertable<TestCaseGenerationsTable>,
 ) {
   return db.insertInto('test_case_generations').values(g).returning(['id', 'project_id', 'requirement', 'model', 'created_at']).executeTakeFirstOrThrow();
 }
 
 export function insertTestCases(
   db: Q,
-  rows: {
-    org_id: string;
-    project_id: string;
-    generation_id: string;
-    position: number;
-    area: string;
-    title: string;
-    preconditions: string;
-    steps: string;
-    expected_result: string;
-    created_at: Date;
-  }[],
+  rows: Insertable<TestCasesTable>[],
 ) {
   return db
     .insertInto('test_cases')
@@ -146,7 +135,7 @@ export function listConversations(db: Q, orgId: string, userId: string, projectI
     .execute();
 }
 
-export function insertConversation(db: Q, c: { org_id: string; project_id: string; user_id: string; title: string; created_at: Date; updated_at: Date }) {
+export function insertConversation(db: Q, c: Insertable<AiConversationsTable>) {
   return db.insertInto('ai_conversations').values(c).returning(conversationColumns).executeTakeFirstOrThrow();
 }
 
@@ -180,7 +169,7 @@ export async function lastMessages(db: Q, orgId: string, conversationId: string,
 
 export function insertMessage(
   db: Q,
-  m: { org_id: string; conversation_id: string; role: 'user' | 'assistant'; content: string; model: string | null; usage_id: string | null; created_at: Date },
+  m: Insertable<AiMessagesTable>,
 ) {
   return db.insertInto('ai_messages').values(m).returning(messageColumns).executeTakeFirstOrThrow();
 }
@@ -191,18 +180,7 @@ const reportColumns = ['id', 'project_id', 'model', 'test_case_count', 'summary'
 
 export function insertReport(
   db: Q,
-  r: {
-    org_id: string;
-    project_id: string;
-    user_id: string | null;
-    model: string;
-    usage_id: string | null;
-    test_case_count: number;
-    summary: string;
-    coverage: string;
-    gaps: string;
-    created_at: Date;
-  },
+  r: Insertable<AiReportsTable>,
 ) {
   return db.insertInto('ai_reports').values(r).returning(reportColumns).executeTakeFirstOrThrow();
 }

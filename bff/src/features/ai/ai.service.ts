@@ -1,6 +1,6 @@
-import { createHash } from 'node:crypto';
 import { checkCoverage } from '@ai-credits/shared/budgets';
 import { costMc, type UseCase } from '@ai-credits/shared/catalog';
+import type { MeteredUsage } from '@ai-credits/shared/contracts/metering';
 import type { AiRun, ChatMessage, Conversation, EstimateBody, Estimate, Report, TestCase, TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
@@ -9,9 +9,10 @@ import { HttpError, notFound } from '../../http/http-error';
 import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
-import { listWithUse } from '../budgets/budgets.repository';
+import { requestHash as hashOf } from '../../lib/request-hash';
+import type { BudgetsService } from '../budgets/budgets.service';
 import type { CreditsService } from '../credits/credits.service';
-import type { LedgerService, UsageDto } from '../ledger/ledger.service';
+import type { LedgerService } from '../ledger/ledger.service';
 import type { OrgService } from '../org/org.service';
 import { ProviderError, type ModelProvider, type ProviderMessage } from './model-provider';
 import * as prompts from './prompts';
@@ -25,6 +26,7 @@ export interface AiDeps {
   ledger: LedgerService;
   credits: Pick<CreditsService, 'summary'>;
   org: Pick<OrgService, 'projectOrThrow' | 'projectForUsageOrThrow'>;
+  budgets: Pick<BudgetsService, 'withUse'>;
   provider: ModelProvider;
   /** A pending idempotency claim older than this was abandoned (its process died). */
   staleClaimMs: number;
@@ -54,8 +56,6 @@ function withoutNul<T>(value: T): T {
   if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, withoutNul(v)])) as T;
   return value;
 }
-
-const hash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
 
 const toTestCase = (t: {
   id: string;
@@ -141,7 +141,7 @@ export function createAiService(deps: AiDeps) {
       if (key) await repo.completeRequest(trx, caller.orgId, key, result);
     };
     if (!key) return run(complete);
-    const requestHash = hash({ operation, userId: caller.userId, request });
+    const requestHash = hashOf({ operation, userId: caller.userId, request });
     const now = clock.now();
     let claimed = await repo.claimRequest(db, { org_id: caller.orgId, idempotency_key: key, operation, request_hash: requestHash, created_at: now });
     if (!claimed) {
@@ -176,7 +176,7 @@ export function createAiService(deps: AiDeps) {
     useCase: UseCase,
     messages: ProviderMessage[],
     parse: (text: string) => P,
-    save: (trx: Transaction<Database>, parsed: P, usage: UsageDto) => Promise<R>,
+    save: (trx: Transaction<Database>, parsed: P, usage: MeteredUsage) => Promise<R>,
     complete: CompleteRequest,
   ): Promise<R & { run: AiRun }> {
     // An archived project keeps its history but takes no new usage (checked before anything is reserved).
@@ -277,10 +277,10 @@ export function createAiService(deps: AiDeps) {
       const expectedMc = costMc(model, countPromptTokens(messages), prompts.TYPICAL_OUTPUT_TOKENS[body.useCase]);
       const overageRoomMc = Math.max(0, summary.overage.limitMc - summary.overage.usedMc);
       // The same rule the engine applies at reserve time (budgets of this project and this user).
-      const budgets = await listWithUse(db, caller.orgId, new Date(summary.period.start), clock.now());
+      const budgets = await deps.budgets.withUse(caller.orgId, new Date(summary.period.start));
       const room = (type: 'project' | 'user', id: string | null) => {
-        const b = budgets.find((x) => x.subject_type === type && x.subject_id === id);
-        return b ? BigInt(b.limit_mc) - BigInt(b.used_mc) : null;
+        const b = budgets.find((x) => x.subjectType === type && x.subjectId === id);
+        return b ? b.limitMc - b.usedMc : null;
       };
       const verdict = checkCoverage({
         costMc: maxMc,

@@ -1,5 +1,5 @@
 import type { RequestHandler } from 'express';
-import type { Actor } from '../../http/endpoint';
+import type { ApiKeyActor } from '../../http/endpoint';
 import { HttpError } from '../../http/http-error';
 import type { Services } from '../../services';
 
@@ -15,7 +15,7 @@ export function apiKeyMiddleware(services: Pick<Services, 'apiKeys'>): RequestHa
     const match = /^Bearer\s+(\S{1,300})$/i.exec(header);
     const key = match ? await services.apiKeys.authenticate(match[1]!) : null;
     if (!key) throw new HttpError(401, 'UNAUTHENTICATED', 'Invalid or revoked API key');
-    res.locals.actor = { orgId: key.orgId, userId: null, role: null, apiKeyId: key.apiKeyId } satisfies Actor;
+    res.locals.actor = { orgId: key.orgId, userId: null, role: null, apiKeyId: key.apiKeyId } satisfies ApiKeyActor;
     next();
   };
 }

@@ -1,11 +1,11 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/database';
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { ApiKeysTable, Database } from '../../db/database';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
 const columns = ['api_keys.id', 'api_keys.name', 'api_keys.token_prefix', 'api_keys.created_at', 'api_keys.last_used_at', 'api_keys.revoked_at'] as const;
 
-export function insertApiKey(db: Q, k: { org_id: string; name: string; token_prefix: string; token_hash: string; created_by: string | null; created_at: Date }) {
+export function insertApiKey(db: Q, k: Insertable<ApiKeysTable>) {
   return db.insertInto('api_keys').values(k).returning(['id', 'name', 'token_prefix', 'created_at', 'last_used_at', 'revoked_at']).executeTakeFirstOrThrow();
 }
 

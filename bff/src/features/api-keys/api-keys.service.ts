@@ -4,7 +4,7 @@ import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
 import type { Db } from '../../db/db';
 import { notFound } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
-import { insertAudit } from '../ledger/ledger.repository';
+import { recordAudit } from '../audit/audit.service';
 import * as repo from './api-keys.repository';
 
 /**
@@ -65,7 +65,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
           created_by: actorUserId,
           created_at: now,
         });
-        await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'api_key.created', from_value: null, to_value: { apiKeyId: row.id, name }, created_at: now });
+        await recordAudit(trx, { orgId, actorUserId, action: 'api_key.created', from: null, to: { apiKeyId: row.id, name }, at: now });
         const full = await repo.findApiKey(trx, orgId, row.id);
         return { apiKey: toApiKey(full!), token };
       });
@@ -79,7 +79,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
           const now = clock.now();
           await repo.revokeApiKey(trx, orgId, apiKeyId, now);
           for (const [hash, entry] of cache) if (entry.apiKeyId === apiKeyId) cache.delete(hash);
-          await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'api_key.revoked', from_value: { apiKeyId, name: key.name }, to_value: null, created_at: now });
+          await recordAudit(trx, { orgId, actorUserId, action: 'api_key.revoked', from: { apiKeyId, name: key.name }, to: null, at: now });
           return toApiKey({ ...key, revoked_at: now });
         }
         return toApiKey(key);

@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../db/database';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { Database, MembershipsTable, OrganizationsTable, SessionsTable, UsersTable } from '../../db/database';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -7,15 +7,15 @@ export function findUserByEmail(db: Q, email: string) {
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
-export function insertUser(db: Q, user: { email: string; name: string; password_hash: string; created_at: Date }) {
+export function insertUser(db: Q, user: Insertable<UsersTable>) {
   return db.insertInto('users').values(user).onConflict((oc) => oc.column('email').doNothing()).returning(['id', 'email', 'name']).executeTakeFirst();
 }
 
-export function insertOrganization(db: Q, org: { name: string; created_at: Date; period_start: Date; period_end: Date }) {
+export function insertOrganization(db: Q, org: Insertable<OrganizationsTable>) {
   return db.insertInto('organizations').values(org).returning(['id']).executeTakeFirstOrThrow();
 }
 
-export async function insertMembership(db: Q, m: { org_id: string; user_id: string; role: 'owner' | 'admin' | 'member'; created_at: Date }) {
+export async function insertMembership(db: Q, m: Insertable<MembershipsTable>) {
   await db.insertInto('memberships').values(m).execute();
 }
 
@@ -30,7 +30,7 @@ export function findMembershipOfUser(db: Q, userId: string) {
     .executeTakeFirst();
 }
 
-export async function insertSession(db: Q, s: { id: string; user_id: string; org_id: string; csrf_token: string; created_at: Date; expires_at: Date }) {
+export async function insertSession(db: Q, s: Insertable<SessionsTable>) {
   await db.insertInto('sessions').values(s).execute();
 }
 

@@ -1,6 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { SessionInfo } from '@ai-credits/shared/contracts/auth';
+import type { Role } from '@ai-credits/shared/contracts/auth';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
+import type { SessionContext } from '../../http/endpoint';
 import { HttpError } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
 import { billingPeriodAt } from '@ai-credits/shared/billing-period';
@@ -14,11 +17,6 @@ const LOGIN_MAX_FAILURES_PER_IP = 100;
 
 export const hashSessionToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
-export interface SessionContext {
-  sessionId: string;
-  csrfToken: string;
-  info: SessionInfo;
-}
 
 export function createAccountsService(deps: { db: Db; clock: Clock; ledger: LedgerService; sessionTtlHours: number; passwordHashCost: number }) {
   const { db, clock, ledger } = deps;
@@ -106,6 +104,23 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
       const membership = await repo.findMembershipOfUser(db, user.id);
       if (!membership) throw new HttpError(403, 'FORBIDDEN', 'This account is not a member of any organization');
       return startSession(user.id, membership.org_id);
+    },
+
+    /** The account with this email, if any (its id only: the password hash stays here). */
+    async findAccount(email: string): Promise<{ id: string } | null> {
+      const user = await repo.findUserByEmail(db, email);
+      return user ? { id: user.id } : null;
+    },
+
+    /** A new account in the caller's transaction; undefined when the email is taken meanwhile. */
+    async createUser(trx: Transaction<Database>, user: { email: string; name: string; passwordHash: string; at: Date }): Promise<{ id: string } | undefined> {
+      const row = await repo.insertUser(trx, { email: user.email, name: user.name, password_hash: user.passwordHash, created_at: user.at });
+      return row && { id: row.id };
+    },
+
+    /** Makes the user a member of the org, in the caller's transaction. */
+    async addMember(trx: Transaction<Database>, m: { orgId: string; userId: string; role: Role; at: Date }): Promise<void> {
+      await repo.insertMembership(trx, { org_id: m.orgId, user_id: m.userId, role: m.role, created_at: m.at });
     },
 
     async logout(sessionId: string) {

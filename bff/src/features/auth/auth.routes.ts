@@ -1,13 +1,11 @@
 import { Router, type CookieOptions } from 'express';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { orgContract } from '@ai-credits/shared/contracts/org';
-import { parseResponse } from '../../http/endpoint';
-import { HttpError } from '../../http/http-error';
+import { mount } from '../../http/endpoint';
 import type { Services } from '../../services';
-import { getSession, SESSION_COOKIE } from './session.middleware';
+import { SESSION_COOKIE } from './session.middleware';
 
-// Auth routes set and clear the session cookie, so they are plain Express handlers that still
-// parse with the shared contract.
+// Auth routes set and clear the session cookie; mount parses and answers as for every endpoint.
 export function authRouter(services: Services): Router {
   const router = Router();
   const cookie: CookieOptions = {
@@ -18,36 +16,31 @@ export function authRouter(services: Services): Router {
     maxAge: services.env.SESSION_TTL_HOURS * 3600 * 1000,
   };
 
-  router.post(authContract.signup.path, async (req, res) => {
-    const body = authContract.signup.body.parse(req.body ?? {});
+  mount(router, authContract.signup, {}, async ({ body, cookies }) => {
     const { token, context } = await services.accounts.signup(body);
-    res.cookie(SESSION_COOKIE, token, cookie).status(201).json(parseResponse(authContract.signup.response, context.info));
+    cookies.set(SESSION_COOKIE, token, cookie);
+    return context.info;
   });
 
-  router.post(authContract.login.path, async (req, res) => {
-    const body = authContract.login.body.parse(req.body ?? {});
-    const { token, context } = await services.accounts.login({ ...body, ip: req.ip ?? 'unknown' });
-    res.cookie(SESSION_COOKIE, token, cookie).json(parseResponse(authContract.login.response, context.info));
+  mount(router, authContract.login, {}, async ({ body, ip, cookies }) => {
+    const { token, context } = await services.accounts.login({ ...body, ip });
+    cookies.set(SESSION_COOKIE, token, cookie);
+    return context.info;
   });
 
   // Accepting an invitation signs in to the organization joined (a new session cookie).
-  router.post(orgContract.acceptInvitation.path, async (req, res) => {
-    const body = orgContract.acceptInvitation.body.parse(req.body ?? {});
-    const { token, context } = await services.invitations.accept(body, getSession(res), req.ip ?? 'unknown');
-    res.cookie(SESSION_COOKIE, token, cookie).json(parseResponse(orgContract.acceptInvitation.response, context.info));
+  mount(router, orgContract.acceptInvitation, {}, async ({ body, session, ip, cookies }) => {
+    const { token, context } = await services.invitations.accept(body, session, ip);
+    cookies.set(SESSION_COOKIE, token, cookie);
+    return context.info;
   });
 
-  router.post(authContract.logout.path, async (_req, res) => {
-    const session = getSession(res);
+  // Signing out without a session (twice, or after it expired) still clears the cookie: not an error.
+  mount(router, authContract.logout, { signedOutOk: true }, async ({ session, cookies }) => {
     if (session) await services.accounts.logout(session.sessionId);
-    res.clearCookie(SESSION_COOKIE, { ...cookie, maxAge: undefined }).status(204).end();
+    cookies.clear(SESSION_COOKIE, { ...cookie, maxAge: undefined });
   });
 
-  router.get(authContract.session.path, (_req, res) => {
-    const session = getSession(res);
-    if (!session) throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in first');
-    res.json(parseResponse(authContract.session.response, session.info));
-  });
-
+  mount(router, authContract.session, {}, ({ session }) => session.info);
   return router;
 }

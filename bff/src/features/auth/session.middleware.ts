@@ -1,9 +1,8 @@
 import { timingSafeEqual } from 'node:crypto';
-import type { Request, RequestHandler, Response } from 'express';
-import type { Actor } from '../../http/endpoint';
+import type { Request, RequestHandler } from 'express';
+import { getSession, type SessionActor } from '../../http/endpoint';
 import { HttpError } from '../../http/http-error';
 import type { Services } from '../../services';
-import type { SessionContext } from './accounts.service';
 
 export const SESSION_COOKIE = 'aic_session';
 
@@ -24,10 +23,6 @@ export function readCookie(req: Request, name: string): string | undefined {
   return undefined;
 }
 
-export function getSession(res: Response): SessionContext | null {
-  return (res.locals.session as SessionContext | undefined) ?? null;
-}
-
 /** Loads the session named by the cookie (sessions live in PostgreSQL) and sets the actor. */
 export function sessionMiddleware(services: Pick<Services, 'accounts'>): RequestHandler {
   return async (req, res, next) => {
@@ -41,7 +36,7 @@ export function sessionMiddleware(services: Pick<Services, 'accounts'>): Request
           userId: session.info.user.id,
           role: session.info.role,
           apiKeyId: null,
-        } satisfies Actor;
+        } satisfies SessionActor;
       }
     }
     next();

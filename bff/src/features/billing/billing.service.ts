@@ -5,7 +5,7 @@ import { findBundle, MC_PER_CREDIT, type BundleId } from '@ai-credits/shared/cat
 import type { BillingHistory, CheckoutCallback, CheckoutOptions, Invoice, Purchase, PurchaseStatus } from '@ai-credits/shared/contracts/billing';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
-import type { Actor } from '../../http/endpoint';
+import type { SessionActor } from '../../http/endpoint';
 import { HttpError, notFound } from '../../http/http-error';
 import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
@@ -15,8 +15,7 @@ import * as repo from './billing.repository';
 import type { PaymentGateway } from './payment-gateway';
 import { canMove, isSettled } from './purchase-state';
 import { renderReceipt } from './receipt';
-import { names, ownerOf } from '../email/email.repository';
-import { queueEmail, type EmailService } from '../email/email.service';
+import { names, ownerOf, queueEmail, type EmailService } from '../email/email.service';
 import { receiptEmail } from '../email/templates';
 
 export interface BillingDeps {
@@ -115,7 +114,7 @@ export function createBillingService(deps: BillingDeps) {
     await queueEmail(trx, { orgId: p.org_id, kind: 'receipt', to, ...message }, clock.now());
   }
 
-  async function checkoutOptions(actor: Actor, p: repo.PurchaseRow, description: string): Promise<CheckoutOptions> {
+  async function checkoutOptions(actor: SessionActor, p: repo.PurchaseRow, description: string): Promise<CheckoutOptions> {
     const user = actor.userId ? await repo.findUserContact(db, actor.userId) : undefined;
     return {
       purchaseId: p.id,
@@ -136,7 +135,7 @@ export function createBillingService(deps: BillingDeps) {
    * Razorpay first, then our row: when Razorpay is down nothing is written (no purchase row in a
    * misleading state); an order whose row failed to insert is never shown to anyone, so it is never paid.
    */
-  async function openOrder(actor: Actor, input: { kind: 'bundle' | 'invoice'; bundleId: string | null; invoiceId: string | null; credits: bigint; amountCents: bigint }) {
+  async function openOrder(actor: SessionActor, input: { kind: 'bundle' | 'invoice'; bundleId: string | null; invoiceId: string | null; credits: bigint; amountCents: bigint }) {
     const purchaseId = randomUUID();
     const notes: Record<string, string> = { org_id: actor.orgId, purchase_id: purchaseId, kind: input.kind };
     if (input.bundleId) notes.bundle_id = input.bundleId;
@@ -288,7 +287,7 @@ export function createBillingService(deps: BillingDeps) {
     handleWebhook,
 
     /** Owner buys a bundle: the amount comes from the catalog, never from the client. */
-    async createBundlePurchase(actor: Actor, bundleId: BundleId): Promise<CheckoutOptions> {
+    async createBundlePurchase(actor: SessionActor, bundleId: BundleId): Promise<CheckoutOptions> {
       const bundle = findBundle(bundleId);
       if (!bundle) throw new HttpError(400, 'VALIDATION_FAILED', `Unknown bundle "${bundleId}"`);
       const p = await openOrder(actor, { kind: 'bundle', bundleId: bundle.id, invoiceId: null, credits: BigInt(bundle.credits), amountCents: BigInt(bundle.priceCents) });
@@ -297,7 +296,7 @@ export function createBillingService(deps: BillingDeps) {
     },
 
     /** Owner pays an open overage invoice; one order per invoice, reused until it is paid. */
-    async payInvoice(actor: Actor, invoiceId: string): Promise<CheckoutOptions> {
+    async payInvoice(actor: SessionActor, invoiceId: string): Promise<CheckoutOptions> {
       const invoice = await repo.findInvoice(db, actor.orgId, invoiceId);
       if (!invoice) throw notFound('Invoice');
       if (invoice.status === 'paid') throw new HttpError(409, 'CONFLICT', 'This invoice is already paid');
@@ -313,7 +312,7 @@ export function createBillingService(deps: BillingDeps) {
      * Checkout's success callback. The signature is checked against the order id WE stored for
      * this purchase (never the one the client sends), in constant time.
      */
-    async verifyCallback(actor: Actor, purchaseId: string, body: CheckoutCallback): Promise<{ purchase: Purchase }> {
+    async verifyCallback(actor: SessionActor, purchaseId: string, body: CheckoutCallback): Promise<{ purchase: Purchase }> {
       const stored = await repo.findPurchase(db, actor.orgId, purchaseId);
       if (!stored) throw notFound('Purchase');
       const valid =
@@ -330,7 +329,7 @@ export function createBillingService(deps: BillingDeps) {
     },
 
     /** Sandbox only: the test-mode Checkout dialog pays (or fails) the order. */
-    async sandboxPay(actor: Actor, input: { purchaseId: string; outcome: 'success' | 'failure'; method: string }): Promise<CheckoutCallback> {
+    async sandboxPay(actor: SessionActor, input: { purchaseId: string; outcome: 'success' | 'failure'; method: string }): Promise<CheckoutCallback> {
       if (!gateway.simulatePayment) throw notFound('Sandbox gateway');
       const p = await repo.findPurchase(db, actor.orgId, input.purchaseId);
       if (!p) throw notFound('Purchase');

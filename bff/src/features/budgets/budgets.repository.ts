@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../db/database';
+import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
+import type { BudgetsTable, Database } from '../../db/database';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -29,7 +29,7 @@ export function findBudget(db: Q, orgId: string, subjectType: 'project' | 'user'
     .executeTakeFirst();
 }
 
-export async function upsertBudget(trx: Q, b: { org_id: string; subject_type: 'project' | 'user'; subject_id: string; limit_mc: bigint; updated_at: Date }) {
+export async function upsertBudget(trx: Q, b: Insertable<BudgetsTable>) {
   await trx
     .insertInto('budgets')
     .values(b)

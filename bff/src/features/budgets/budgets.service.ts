@@ -1,11 +1,10 @@
-import { DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
 import type { AlertThresholds, BudgetList, NotificationList, SetBudgetBody } from '@ai-credits/shared/contracts/budgets';
 import type { Db } from '../../db/db';
 import { notFound } from '../../http/http-error';
 import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
-import * as alertsRepo from '../alerts/alerts.repository';
-import { insertAudit } from '../ledger/ledger.repository';
+import * as alerts from '../alerts/alerts.service';
+import { recordAudit } from '../audit/audit.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './budgets.repository';
 
@@ -21,9 +20,9 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
 
   async function list(orgId: string): Promise<BudgetList> {
     const org = await ledger.ensureCurrentPeriod(orgId);
-    const rows = await repo.listWithUse(db, orgId, org.period_start, clock.now());
+    const rows = await repo.listWithUse(db, orgId, org.periodStart, clock.now());
     return {
-      period: { start: org.period_start.toISOString(), end: org.period_end.toISOString() },
+      period: { start: org.periodStart.toISOString(), end: org.periodEnd.toISOString() },
       budgets: rows.map((r) => ({
         subjectType: r.subject_type,
         subjectId: r.subject_id,
@@ -35,15 +34,17 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
   }
 
   async function notifications(orgId: string, userId: string): Promise<NotificationList> {
-    const [rows, unread] = await Promise.all([alertsRepo.listNotifications(db, orgId, userId, NOTIFICATIONS_SHOWN), alertsRepo.unreadCount(db, orgId, userId)]);
-    return {
-      unread,
-      notifications: rows.map((n) => ({ id: n.id, title: n.title, body: n.body, link: n.link, createdAt: n.created_at.toISOString(), readAt: n.read_at?.toISOString() ?? null })),
-    };
+    return alerts.notifications(db, orgId, userId, NOTIFICATIONS_SHOWN);
   }
 
   return {
     list,
+
+    /** Each budget's limit and what it has used this period (the AI estimate applies the engine's rule with it). */
+    async withUse(orgId: string, periodStart: Date): Promise<{ subjectType: 'project' | 'user'; subjectId: string; limitMc: bigint; usedMc: bigint }[]> {
+      const rows = await repo.listWithUse(db, orgId, periodStart, clock.now());
+      return rows.map((r) => ({ subjectType: r.subject_type, subjectId: r.subject_id, limitMc: BigInt(r.limit_mc), usedMc: BigInt(r.used_mc) }));
+    },
 
     /** Owner only (the route). The subject must be a project or a member of this org. */
     async set(orgId: string, actorUserId: string, body: SetBudgetBody): Promise<BudgetList> {
@@ -71,21 +72,20 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
           if (from?.limitCredits === body.limitCredits) return;
           await repo.upsertBudget(trx, { org_id: orgId, subject_type: body.subjectType, subject_id: body.subjectId, limit_mc: BigInt(body.limitCredits) * 1000n, updated_at: now });
         }
-        await insertAudit(trx, {
-          org_id: orgId,
-          actor_user_id: actorUserId,
+        await recordAudit(trx, {
+          orgId,
+          actorUserId,
           action: body.limitCredits === null ? 'budget.cleared' : 'budget.set',
-          from_value: { ...who, budget: from ? `${from.limitCredits} credits` : 'none' },
-          to_value: { ...who, budget: body.limitCredits === null ? 'none' : `${body.limitCredits} credits` },
-          created_at: now,
+          from: { ...who, budget: from ? `${from.limitCredits} credits` : 'none' },
+          to: { ...who, budget: body.limitCredits === null ? 'none' : `${body.limitCredits} credits` },
+          at: now,
         });
       });
       return list(orgId);
     },
 
     async thresholds(orgId: string): Promise<AlertThresholds> {
-      const row = await alertsRepo.findSettings(db, orgId);
-      return { creditPercents: row?.credit_percents ?? [...DEFAULT_CREDIT_ALERT_PERCENTS], budgetPercents: row?.budget_percents ?? [...DEFAULT_BUDGET_ALERT_PERCENTS] };
+      return alerts.thresholds(db, orgId);
     },
 
     /** Owner only (the route). Takes effect for crossings from now on; alerts already fired stay fired. */
@@ -93,11 +93,10 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
       const now = clock.now();
       const next = { creditPercents: [...body.creditPercents].sort((a, b) => a - b), budgetPercents: [...body.budgetPercents].sort((a, b) => a - b) };
       await db.transaction().execute(async (trx) => {
-        const row = await alertsRepo.findSettings(trx, orgId);
-        const from = { creditPercents: row?.credit_percents ?? [...DEFAULT_CREDIT_ALERT_PERCENTS], budgetPercents: row?.budget_percents ?? [...DEFAULT_BUDGET_ALERT_PERCENTS] };
-        await alertsRepo.upsertSettings(trx, orgId, next.creditPercents, next.budgetPercents, now);
+        const from = await alerts.thresholds(trx, orgId);
+        await alerts.saveThresholds(trx, orgId, next, now);
         if (JSON.stringify(from) !== JSON.stringify(next)) {
-          await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'alert_thresholds.changed', from_value: from, to_value: next, created_at: now });
+          await recordAudit(trx, { orgId, actorUserId, action: 'alert_thresholds.changed', from, to: next, at: now });
         }
       });
       return next;
@@ -106,7 +105,7 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
     notifications,
 
     async markRead(orgId: string, userId: string, body: { ids: string[] } | { all: true }): Promise<NotificationList> {
-      await alertsRepo.markRead(db, orgId, userId, 'all' in body ? 'all' : body.ids, clock.now());
+      await alerts.markRead(db, orgId, userId, 'all' in body ? 'all' : body.ids, clock.now());
       return notifications(orgId, userId);
     },
   };

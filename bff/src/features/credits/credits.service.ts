@@ -8,7 +8,6 @@ import type { Db } from '../../db/db';
 import { HttpError } from '../../http/http-error';
 import { maxBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
-import { heldByOpenReservations } from '../ledger/ledger.repository';
 import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './credits.repository';
 
@@ -82,27 +81,27 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
     const org = await currentOrg(orgId);
     const now = clock.now();
     const [held, periodUsage, unpaid] = await Promise.all([
-      heldByOpenReservations(db, orgId, now),
+      ledger.heldMc(orgId, now),
       // billing periods start at 00:00 UTC, so the period is a whole number of rollup days
-      repo.sumDaily(db, orgId, dayOf(org.period_start)),
+      repo.sumDaily(db, orgId, dayOf(org.periodStart)),
       repo.unpaidInvoices(db, orgId),
     ]);
-    const balance = BigInt(org.balance_mc);
-    const limit = BigInt(org.overage_limit_mc);
+    const balance = org.balanceMc;
+    const limit = org.overageLimitMc;
     const overageUsed = maxBig(-balance, 0n);
     return {
       balanceMc: toSafeNumber(balance),
       reservedMc: toSafeNumber(held),
       availableMc: toSafeNumber(balance - held),
       periodUsageMc: toSafeNumber(periodUsage),
-      period: { start: org.period_start.toISOString(), end: org.period_end.toISOString(), timeZone: 'UTC' },
+      period: { start: org.periodStart.toISOString(), end: org.periodEnd.toISOString(), timeZone: 'UTC' },
       overage: {
         usedMc: toSafeNumber(overageUsed),
         limitMc: toSafeNumber(limit),
         usedCents: toSafeNumber(overageInvoiceFor(overageUsed).amountCents),
         limitCents: toSafeNumber((limit / 1000n) * BigInt(OVERAGE_CENTS_PER_CREDIT)),
       },
-      aiEnabled: org.ai_enabled,
+      aiEnabled: org.aiEnabled,
       lowBalance: balance - held < BigInt(LOW_BALANCE_MC),
       unpaidInvoices: { count: toSafeNumber(unpaid.count), amountCents: toSafeNumber(unpaid.cents) },
     };
@@ -153,7 +152,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       const now = clock.now();
       // By default, the current billing period so far.
       const to = parseBound(range.to, true) ?? now;
-      const from = parseBound(range.from, false) ?? org.period_start;
+      const from = parseBound(range.from, false) ?? org.periodStart;
       if (from >= to) throw new HttpError(400, 'VALIDATION_FAILED', '`from` must be before `to`');
       if (to.getTime() - from.getTime() > MAX_RANGE_DAYS * DAY_MS) throw new HttpError(400, 'VALIDATION_FAILED', `The range can span at most ${MAX_RANGE_DAYS} days`);
 
@@ -162,15 +161,15 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       const toDay = dayOf(Math.ceil(to.getTime() / DAY_MS) * DAY_MS);
       // Forecast basis: the whole UTC days of the last 7 (or since the org exists), and today so far.
       const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-      const basisStart = Math.max(today - 7 * DAY_MS, Math.floor(org.created_at.getTime() / DAY_MS) * DAY_MS);
+      const basisStart = Math.max(today - 7 * DAY_MS, Math.floor(org.createdAt.getTime() / DAY_MS) * DAY_MS);
       const wholeDays = Math.round((today - basisStart) / DAY_MS);
       const [{ daily, byUser, byProject, byModel }, byApiKey, balance, events, wholeDaysMc, held, todayMc] = await Promise.all([
         repo.chartRollup(db, orgId, fromDay, toDay),
         repo.byApiKey(db, orgId, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)),
-        repo.balanceByHour(db, orgId, org.period_start),
-        repo.grantEvents(db, orgId, org.period_start),
+        repo.balanceByHour(db, orgId, org.periodStart),
+        repo.grantEvents(db, orgId, org.periodStart),
         repo.sumDaily(db, orgId, dayOf(basisStart), dayOf(today)),
-        heldByOpenReservations(db, orgId, now),
+        ledger.heldMc(orgId, now),
         repo.sumDaily(db, orgId, dayOf(today)),
       ]);
 
@@ -188,7 +187,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         day.totalMc += mc;
       }
 
-      const forecast = forecastCredits({ now, periodEnd: org.period_end, availableMc: BigInt(org.balance_mc) - held, wholeDaysMc, wholeDays, todayMc });
+      const forecast = forecastCredits({ now, periodEnd: org.periodEnd, availableMc: org.balanceMc - held, wholeDaysMc, wholeDays, todayMc });
       const runOutAt = forecast.runOutDay === null ? null : forecast.runOutDay === dayOf(today) ? now : new Date(`${forecast.runOutDay}T00:00:00.000Z`);
 
       const toBreakdown = (rows: { id: string; label: string; mc: bigint }[]) => rows.map((r) => ({ id: r.id, label: r.label, mc: toSafeNumber(r.mc) }));
@@ -211,7 +210,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
           todayMc: toSafeNumber(todayMc),
           runOutAt: runOutAt?.toISOString() ?? null,
           expiringMc: toSafeNumber(forecast.expiringMc),
-          periodEnd: org.period_end.toISOString(),
+          periodEnd: org.periodEnd.toISOString(),
         },
       };
     },

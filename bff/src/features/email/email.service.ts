@@ -34,6 +34,17 @@ export function queueEmail(trx: Kysely<Database> | Transaction<Database>, email:
   });
 }
 
+/** Where the organization's own emails go (receipts, invoices): its owner's address and the org's name. */
+export async function ownerOf(trx: Kysely<Database> | Transaction<Database>, orgId: string): Promise<{ email: string; name: string; orgName: string } | undefined> {
+  const owner = await repo.ownerOf(trx, orgId);
+  return owner && { email: owner.email, name: owner.name, orgName: owner.org_name };
+}
+
+/** The names an email speaks with: the organization's and (when given) a user's. */
+export function names(trx: Kysely<Database> | Transaction<Database>, orgId: string, userId: string | null): Promise<{ orgName: string; userName: string | null }> {
+  return repo.names(trx, orgId, userId);
+}
+
 /** Sends one message; nodemailer over SMTP in production, replaceable in tests. */
 export interface MailTransport {
   send(message: { from: string; to: string; subject: string; text: string }): Promise<void>;

@@ -179,16 +179,6 @@ export async function insertOverageInvoice(
     .executeTakeFirst();
 }
 
-export async function insertAudit(
-  trx: Q,
-  entry: { org_id: string; actor_user_id: string | null; action: string; from_value: unknown; to_value: unknown; created_at: Date },
-) {
-  await trx
-    .insertInto('audit_log')
-    .values({ ...entry, from_value: JSON.stringify(entry.from_value), to_value: JSON.stringify(entry.to_value) })
-    .execute();
-}
-
 /** Organizations whose current period has ended (for the background sweep). */
 export function orgsPastPeriodEnd(db: Q, at: Date, limit: number) {
   return db.selectFrom('organizations').select('id').where('period_end', '<=', at).limit(limit).execute();

@@ -1,19 +1,21 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { sql, type Transaction } from 'kysely';
-import { ownerOf } from '../email/email.repository';
-import { queueEmail } from '../email/email.service';
+import { ownerOf, queueEmail } from '../email/email.service';
 import { overageInvoiceEmail } from '../email/templates';
 import { findModel, MONTHLY_ALLOWANCE_MC, costMc, overageInvoiceFor, type UseCase } from '@ai-credits/shared/catalog';
 import type { Reservation } from '@ai-credits/shared/contracts/credits';
+import type { MeteredUsage } from '@ai-credits/shared/contracts/metering';
 import { crossedThresholds, DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
 import type { Database, ReservationStatus } from '../../db/database';
 import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
 import { maxBig, minBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
+import { requestHash } from '../../lib/request-hash';
 import { billingPeriodAt } from '@ai-credits/shared/billing-period';
 import { AI_DISABLED_REFUSAL, coverageRefusal } from '@ai-credits/shared/ledger-rules';
-import { fireAlerts, type Crossing } from '../alerts/fire-alerts';
+import { fireAlerts, type Crossing } from '../alerts/alerts.service';
+import { recordAudit } from '../audit/audit.service';
 import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } from './group-commit';
 import * as repo from './ledger.repository';
 import { isStaleConnection } from '../../db/db-errors';
@@ -39,17 +41,6 @@ export interface LedgerDeps {
 export interface BalanceDto {
   balanceMc: number;
   availableMc: number;
-}
-
-export interface UsageDto {
-  id: string;
-  useCase: string;
-  model: string;
-  inputTokens: number;
-  outputTokens: number;
-  chargedMc: number;
-  overageMc: number;
-  occurredAt: string;
 }
 
 export interface MeteringContext {
@@ -78,7 +69,7 @@ export interface ReserveResult {
   balance: BalanceDto;
 }
 export interface SettleResult {
-  usage: UsageDto;
+  usage: MeteredUsage;
   balance: BalanceDto;
 }
 export type ReleaseResult = ReserveResult;
@@ -93,7 +84,8 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type BatchState = repo.BatchState;
 
-interface OrgState {
+/** An organization's account as the ledger and the features that read it see it (never its row). */
+export interface OrgState {
   id: string;
   createdAt: Date;
   periodStart: Date;
@@ -102,6 +94,16 @@ interface OrgState {
   aiEnabled: boolean;
   overageLimitMc: bigint;
 }
+
+const toOrgState = (row: repo.LockedOrgRow): OrgState => ({
+  id: row.id,
+  createdAt: row.created_at,
+  periodStart: row.period_start,
+  periodEnd: row.period_end,
+  balanceMc: BigInt(row.balance_mc),
+  aiEnabled: row.ai_enabled,
+  overageLimitMc: BigInt(row.overage_limit_mc),
+});
 
 /** A budget a batch meters against: its limit and this period's use (settled + open reservations). */
 interface BudgetState {
@@ -178,8 +180,6 @@ function usageRow(
   };
 }
 
-const requestHash = (value: unknown) => createHash('sha256').update(JSON.stringify(value)).digest('hex');
-
 function toReservationDto(r: { id: string; status: Reservation['status']; estimate_mc: bigint; expires_at: Date; use_case: string; model: string }): Reservation {
   return {
     id: r.id,
@@ -237,7 +237,7 @@ export function createLedgerService(deps: LedgerDeps) {
       if (invoice) {
         const owner = await ownerOf(trx, org.id);
         if (owner) {
-          const message = overageInvoiceEmail({ orgName: owner.org_name, periodStart: org.periodStart, periodEnd: org.periodEnd, overageMc: debt, amountCents });
+          const message = overageInvoiceEmail({ orgName: owner.orgName, periodStart: org.periodStart, periodEnd: org.periodEnd, overageMc: debt, amountCents });
           await queueEmail(trx, { orgId: org.id, kind: 'overage_invoice', to: owner.email, ...message }, now);
         }
       }
@@ -257,19 +257,7 @@ export function createLedgerService(deps: LedgerDeps) {
     locked?: { row: repo.LockedOrgRow; now: Date },
   ): Promise<T> {
     const row = locked?.row ?? (await repo.lockOrg(trx, orgId));
-    const ctx = new LockedOrg(
-      trx,
-      {
-        id: row.id,
-        createdAt: row.created_at,
-        periodStart: row.period_start,
-        periodEnd: row.period_end,
-        balanceMc: BigInt(row.balance_mc),
-        aiEnabled: row.ai_enabled,
-        overageLimitMc: BigInt(row.overage_limit_mc),
-      },
-      locked?.now ?? clock.now(),
-    );
+    const ctx = new LockedOrg(trx, toOrgState(row), locked?.now ?? clock.now());
     await rollOver(ctx);
     const result = await fn(ctx);
     if (ctx.dirty) {
@@ -352,7 +340,7 @@ export function createLedgerService(deps: LedgerDeps) {
     const balance = (): BalanceDto => ({ balanceMc: toSafeNumber(org.balanceMc), availableMc: toSafeNumber(org.balanceMc - held) });
 
     /** Draw `cost` from grants in consumption order; what the grants cannot cover is overage. */
-    function consume(cost: bigint, usage: UsageFields): UsageDto {
+    function consume(cost: bigint, usage: UsageFields): MeteredUsage {
       let left = cost;
       const allocations: { grantId: string; mc: string }[] = [];
       for (const grant of grants) {
@@ -381,7 +369,7 @@ export function createLedgerService(deps: LedgerDeps) {
       w.ledger.push({ org_id: org.id, entry_type: 'consume', amount_mc: -cost, balance_after_mc: org.balanceMc, usage_id: id, created_at: now });
       return {
         id,
-        useCase: usage.use_case,
+        useCase: usage.use_case as UseCase,
         model: usage.model,
         inputTokens: usage.input_tokens,
         outputTokens: usage.output_tokens,
@@ -632,12 +620,6 @@ export function createLedgerService(deps: LedgerDeps) {
     return batcher.submit<T>(op.input.orgId.toLowerCase(), op, afterApply);
   }
 
-  function modelOrThrow(id: string) {
-    const model = findModel(id);
-    if (!model) throw new HttpError(400, 'UNKNOWN_MODEL', `Unknown model "${id}"`);
-    return model;
-  }
-
   return {
     withOrgLock,
     lockedIn,
@@ -651,14 +633,14 @@ export function createLedgerService(deps: LedgerDeps) {
      * Reads call this: the first read of a new period settles the rollover (cheap when nothing is
      * due). Returns the org row as of the current period.
      */
-    async ensureCurrentPeriod(orgId: string) {
+    async ensureCurrentPeriod(orgId: string): Promise<OrgState> {
       const org = await repo.findOrg(db, orgId);
       if (!org) throw new HttpError(404, 'NOT_FOUND', 'Organization not found');
-      if (clock.now() < org.period_end) return org;
+      if (clock.now() < org.period_end) return toOrgState(org);
       await withOrgLock(orgId, async () => undefined);
       const rolled = await repo.findOrg(db, orgId);
       if (!rolled) throw new HttpError(404, 'NOT_FOUND', 'Organization not found');
-      return rolled;
+      return toOrgState(rolled);
     },
 
     /**
@@ -751,7 +733,7 @@ export function createLedgerService(deps: LedgerDeps) {
         if (from !== enabled) {
           ctx.org.aiEnabled = enabled;
           ctx.dirty = true;
-          await repo.insertAudit(ctx.trx, { org_id: orgId, actor_user_id: actorUserId, action: 'ai.toggled', from_value: { enabled: from }, to_value: { enabled }, created_at: ctx.now });
+          await recordAudit(ctx.trx, { orgId, actorUserId, action: 'ai.toggled', from: { enabled: from }, to: { enabled }, at: ctx.now });
         }
       });
     },
@@ -762,16 +744,21 @@ export function createLedgerService(deps: LedgerDeps) {
         if (from !== limitMc) {
           ctx.org.overageLimitMc = limitMc;
           ctx.dirty = true;
-          await repo.insertAudit(ctx.trx, {
-            org_id: orgId,
-            actor_user_id: actorUserId,
+          await recordAudit(ctx.trx, {
+            orgId: orgId,
+            actorUserId: actorUserId,
             action: 'overage_limit.changed',
-            from_value: { limitCredits: toSafeNumber(from / 1000n) },
-            to_value: { limitCredits: toSafeNumber(limitMc / 1000n) },
-            created_at: ctx.now,
+            from: { limitCredits: toSafeNumber(from / 1000n) },
+            to: { limitCredits: toSafeNumber(limitMc / 1000n) },
+            at: ctx.now,
           });
         }
       });
+    },
+
+    /** Credits held by the org's open reservations at `at` (reserved, not yet settled or released). */
+    heldMc(orgId: string, at: Date): Promise<bigint> {
+      return repo.heldByOpenReservations(db, orgId, at);
     },
 
     /** Background sweep: settle due rollovers early and mark abandoned reservations expired. */
@@ -784,3 +771,10 @@ export function createLedgerService(deps: LedgerDeps) {
 }
 
 export type LedgerService = ReturnType<typeof createLedgerService>;
+
+/** The catalog model a usage is priced at; a model the catalog does not have is refused (its usage could not be charged). */
+export function modelOrThrow(id: string) {
+  const model = findModel(id);
+  if (!model) throw new HttpError(400, 'UNKNOWN_MODEL', `Unknown model "${id}"; see the model catalog`);
+  return model;
+}

@@ -1,18 +1,10 @@
 import { Router } from 'express';
-import { IdempotencyKeySchema } from '@ai-credits/shared/api';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
-import { mount, type Actor } from '../../http/endpoint';
-import { HttpError } from '../../http/http-error';
+import { mount, type ApiKeyActor } from '../../http/endpoint';
 import type { Services } from '../../services';
 
-/** Every metering call must name its Idempotency-Key: a retried call then has no second effect. */
-function caller(input: { actor: Actor; header(name: string): string | undefined }) {
-  const key = input.header('idempotency-key');
-  if (key === undefined) throw new HttpError(400, 'VALIDATION_FAILED', 'The Idempotency-Key header is required');
-  const parsed = IdempotencyKeySchema.safeParse(key);
-  if (!parsed.success) throw new HttpError(400, 'VALIDATION_FAILED', 'Idempotency-Key: 8 to 200 letters, digits and _ . : -');
-  return { orgId: input.actor.orgId, apiKeyId: input.actor.apiKeyId!, idempotencyKey: parsed.data };
-}
+/** Every metering call names its Idempotency-Key (required by the contract, enforced by mount): a retried call then has no second effect. */
+const caller = ({ actor, idempotencyKey }: { actor: ApiKeyActor; idempotencyKey: string }) => ({ orgId: actor.orgId, apiKeyId: actor.apiKeyId, idempotencyKey });
 
 export function meteringRouter({ metering }: Services): Router {
   const router = Router();

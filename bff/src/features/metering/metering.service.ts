@@ -1,7 +1,7 @@
-import { costMc, findModel, type UseCase } from '@ai-credits/shared/catalog';
+import { costMc, type UseCase } from '@ai-credits/shared/catalog';
 import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
-import type { LedgerService, UsageDto } from '../ledger/ledger.service';
+import { modelOrThrow, type LedgerService } from '../ledger/ledger.service';
 import type { OrgService } from '../org/org.service';
 import * as repo from './metering.repository';
 
@@ -11,9 +11,6 @@ export interface MeteringCaller {
   apiKeyId: string;
   idempotencyKey: string;
 }
-
-/** The ledger writes only catalog use cases; say so to the type system. */
-const withUseCase = <T extends { usage: UsageDto }>(r: T) => ({ ...r, usage: { ...r.usage, useCase: r.usage.useCase as UseCase } });
 
 interface Attribution {
   projectId?: string | null;
@@ -33,12 +30,6 @@ export function createMeteringService(deps: { db: Db; ledger: LedgerService; org
     if (a.projectId) await deps.org.projectForUsageOrThrow(orgId, a.projectId);
     if (a.userId && !(await repo.isMember(db, orgId, a.userId))) throw notFound('User');
     return { projectId: a.projectId ?? null, userId: a.userId ?? null };
-  }
-
-  function modelOrThrow(id: string) {
-    const model = findModel(id);
-    if (!model) throw new HttpError(400, 'UNKNOWN_MODEL', `Unknown model "${id}"; see the model catalog`);
-    return model;
   }
 
   const context = (caller: MeteringCaller, who: { projectId: string | null; userId: string | null }) => ({
@@ -62,7 +53,7 @@ export function createMeteringService(deps: { db: Db; ledger: LedgerService; org
     },
 
     async settle(caller: MeteringCaller, body: { reservationId: string; inputTokens: number; outputTokens: number }) {
-      return withUseCase(await ledger.settle({ orgId: caller.orgId, ...body, idempotencyKey: caller.idempotencyKey }));
+      return ledger.settle({ orgId: caller.orgId, ...body, idempotencyKey: caller.idempotencyKey });
     },
 
     release(caller: MeteringCaller, body: { reservationId: string }) {
@@ -72,7 +63,7 @@ export function createMeteringService(deps: { db: Db; ledger: LedgerService; org
     async record(caller: MeteringCaller, body: Attribution & { useCase: UseCase; model: string; inputTokens: number; outputTokens: number }) {
       const model = modelOrThrow(body.model);
       const who = await attribution(caller.orgId, body);
-      const recorded = await ledger.record({
+      return ledger.record({
         ...context(caller, who),
         useCase: body.useCase,
         model: model.id,
@@ -80,7 +71,6 @@ export function createMeteringService(deps: { db: Db; ledger: LedgerService; org
         outputTokens: body.outputTokens,
         idempotencyKey: caller.idempotencyKey,
       });
-      return withUseCase(recorded);
     },
   };
 }

@@ -19,19 +19,17 @@ import * as org from '@ai-credits/shared/contracts/org';
  */
 export const CONTRACT_MODULES: Record<string, Record<string, unknown>> = { ai, 'api-keys': apiKeys, auth, billing, budgets, credits, metering, org };
 
-type Contract = Endpoint & { idempotencyKey?: 'required' | 'optional' };
-
-function isEndpoint(value: unknown): value is Contract {
+function isEndpoint(value: unknown): value is Endpoint {
   const v = value as Partial<Endpoint> | null;
   return typeof v === 'object' && v !== null && typeof v.method === 'string' && typeof v.path === 'string' && typeof v.auth === 'string' && 'response' in v;
 }
 
-export function contractGroups(modules: Record<string, Record<string, unknown>> = CONTRACT_MODULES): Record<string, Record<string, Contract>> {
-  const groups: Record<string, Record<string, Contract>> = {};
+export function contractGroups(modules: Record<string, Record<string, unknown>> = CONTRACT_MODULES): Record<string, Record<string, Endpoint>> {
+  const groups: Record<string, Record<string, Endpoint>> = {};
   for (const mod of Object.values(modules)) {
     for (const [exportName, value] of Object.entries(mod)) {
       if (!exportName.endsWith('Contract') || typeof value !== 'object' || value === null) continue;
-      const endpoints = Object.fromEntries(Object.entries(value).filter(([, e]) => isEndpoint(e))) as Record<string, Contract>;
+      const endpoints = Object.fromEntries(Object.entries(value).filter(([, e]) => isEndpoint(e))) as Record<string, Endpoint>;
       if (Object.keys(endpoints).length) groups[exportName.replace(/Contract$/, '')] = endpoints;
     }
   }
@@ -66,7 +64,7 @@ const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
  * a response or body defined inline is `<Group><Endpoint>Response` / `...Request`. Generated
  * clients then get real type names instead of anonymous inline types.
  */
-function componentSchemas(groups: Record<string, Record<string, Contract>>, modules: Record<string, Record<string, unknown>>) {
+function componentSchemas(groups: Record<string, Record<string, Endpoint>>, modules: Record<string, Record<string, unknown>>) {
   const output = z.registry<{ id: string }>();
   const input = z.registry<{ id: string }>();
   const named = new Map<z.ZodType, string>();
@@ -89,7 +87,7 @@ function componentSchemas(groups: Record<string, Record<string, Contract>>, modu
   for (const schema of named.keys()) {
     if (schema instanceof z.ZodObject || schema instanceof z.ZodEnum) add(output, schema, named.get(schema)!);
   }
-  const refs = new Map<Contract, { response?: string; body?: string }>();
+  const refs = new Map<Endpoint, { response?: string; body?: string }>();
   for (const [group, endpoints] of Object.entries(groups)) {
     for (const [name, e] of Object.entries(endpoints)) {
       refs.set(e, {
@@ -137,7 +135,7 @@ const EXAMPLE_MESSAGES: Partial<Record<ErrorCode, string>> = {
   UNAUTHENTICATED: 'Invalid or revoked API key',
 };
 
-function errorResponses(operationId: string, e: Contract): Record<string, unknown> {
+function errorResponses(operationId: string, e: Endpoint): Record<string, unknown> {
   const byStatus: Record<number, string[]> = {};
   const add = (status: number, codes: string[]) => (byStatus[status] = [...new Set([...(byStatus[status] ?? []), ...codes])]);
   if (e.body || e.query || e.params || e.idempotencyKey) add(400, ['VALIDATION_FAILED']);
@@ -173,7 +171,7 @@ const REQUEST_EXAMPLES: Record<string, unknown> = {
   'billing.createPurchase': { bundleId: 'professional' },
 };
 
-export function buildOpenApi(groups: Record<string, Record<string, Contract>>, modules: Record<string, Record<string, unknown>> = CONTRACT_MODULES) {
+export function buildOpenApi(groups: Record<string, Record<string, Endpoint>>, modules: Record<string, Record<string, unknown>> = CONTRACT_MODULES) {
   const { schemas, refs } = componentSchemas(groups, modules);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const [group, endpoints] of Object.entries(groups)) {

@@ -3,14 +3,12 @@ import type { Invitation, IssuedInvitation } from '@ai-credits/shared/contracts/
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
-import type { Actor } from '../../http/endpoint';
+import type { SessionActor, SessionContext } from '../../http/endpoint';
 import { forbidden, HttpError, notFound } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
-import type { AccountsService, SessionContext } from '../auth/accounts.service';
-import { findUserByEmail, insertMembership, insertUser } from '../auth/accounts.repository';
-import { insertAudit } from '../ledger/ledger.repository';
-import { names } from '../email/email.repository';
-import { queueEmail, type EmailService } from '../email/email.service';
+import type { AccountsService } from '../auth/accounts.service';
+import { recordAudit } from '../audit/audit.service';
+import { names, queueEmail, type EmailService } from '../email/email.service';
 import { findMember } from './org.repository';
 import * as repo from './invitations.repository';
 
@@ -41,7 +39,7 @@ const toInvitation = (r: Row): Invitation => ({
 });
 
 /** The owner invites admins and members; an admin invites (and revokes, resends) members only. */
-function assertMayHandle(actor: Actor, role: 'admin' | 'member') {
+function assertMayHandle(actor: SessionActor, role: 'admin' | 'member') {
   if (actor.role === 'owner' || (actor.role === 'admin' && role === 'member')) return;
   throw forbidden('Only the organization owner can invite admins');
 }
@@ -57,7 +55,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
    * The invitation email, queued in the transaction that issues the link. Its link starts with
    * PUBLIC_URL, else the inviting browser's origin (the app the invitee will open), else none.
    */
-  async function queueInvitationEmail(trx: Transaction<Database>, actor: Actor, to: { email: string; role: 'admin' | 'member'; expiresAt: Date }, acceptUrl: string, origin: string | undefined, now: Date) {
+  async function queueInvitationEmail(trx: Transaction<Database>, actor: SessionActor, to: { email: string; role: 'admin' | 'member'; expiresAt: Date }, acceptUrl: string, origin: string | undefined, now: Date) {
     const { orgName, userName } = await names(trx, actor.orgId, actor.userId);
     const base = (deps.publicUrl ?? safeOrigin(origin) ?? '').replace(/\/+$/, '');
     const link = `${base}${acceptUrl}`;
@@ -93,7 +91,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     return { invitation: toInvitation(row), acceptToken: token.token, acceptUrl: token.acceptUrl };
   }
 
-  async function openOrThrow(actor: Actor, id: string) {
+  async function openOrThrow(actor: SessionActor, id: string) {
     const row = await repo.findOpenInvitation(db, actor.orgId, id);
     if (!row) throw notFound('Invitation');
     assertMayHandle(actor, row.role);
@@ -101,9 +99,9 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
   }
 
   return {
-    async create(actor: Actor, input: { email: string; role: 'admin' | 'member' }, origin?: string): Promise<IssuedInvitation> {
+    async create(actor: SessionActor, input: { email: string; role: 'admin' | 'member' }, origin?: string): Promise<IssuedInvitation> {
       assertMayHandle(actor, input.role);
-      const user = await findUserByEmail(db, input.email);
+      const user = await accounts.findAccount(input.email);
       if (user && (await findMember(db, actor.orgId, user.id))) throw new HttpError(409, 'CONFLICT', 'This person is already a member');
       const token = issue();
       const id = await db.transaction().execute(async (trx) => {
@@ -114,12 +112,12 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
           email: input.email,
           role: input.role,
           token_hash: token.tokenHash,
-          invited_by: actor.userId!,
+          invited_by: actor.userId,
           created_at: now,
           expires_at: new Date(now.getTime() + INVITATION_TTL_MS),
         });
         if (!row) throw new HttpError(409, 'CONFLICT', 'This email already has a pending invitation; resend or revoke it');
-        await insertAudit(trx, { org_id: actor.orgId, actor_user_id: actor.userId, action: 'invitation.created', from_value: null, to_value: { invitationId: row.id, email: input.email, role: input.role }, created_at: now });
+        await recordAudit(trx, { orgId: actor.orgId, actorUserId: actor.userId, action: 'invitation.created', from: null, to: { invitationId: row.id, email: input.email, role: input.role }, at: now });
         await queueInvitationEmail(trx, actor, { email: input.email, role: input.role, expiresAt: new Date(now.getTime() + INVITATION_TTL_MS) }, token.acceptUrl, origin, now);
         return row.id;
       });
@@ -131,24 +129,24 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
       return (await repo.listPending(db, orgId, clock.now())).map(toInvitation);
     },
 
-    async revoke(actor: Actor, id: string) {
+    async revoke(actor: SessionActor, id: string) {
       const row = await openOrThrow(actor, id);
       await db.transaction().execute(async (trx) => {
         const now = clock.now();
         if (!(await repo.revoke(trx, actor.orgId, id, now))) throw notFound('Invitation');
-        await insertAudit(trx, { org_id: actor.orgId, actor_user_id: actor.userId, action: 'invitation.revoked', from_value: { invitationId: id, email: row.email, role: row.role }, to_value: null, created_at: now });
+        await recordAudit(trx, { orgId: actor.orgId, actorUserId: actor.userId, action: 'invitation.revoked', from: { invitationId: id, email: row.email, role: row.role }, to: null, at: now });
       });
     },
 
     /** A new link and 7 more days; the previous link stops working in the same statement. */
-    async resend(actor: Actor, id: string, origin?: string): Promise<IssuedInvitation> {
+    async resend(actor: SessionActor, id: string, origin?: string): Promise<IssuedInvitation> {
       const row = await openOrThrow(actor, id);
       const token = issue();
       await db.transaction().execute(async (trx) => {
         const now = clock.now();
         const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
         if (!(await repo.reissue(trx, actor.orgId, id, token.tokenHash, expiresAt))) throw notFound('Invitation');
-        await insertAudit(trx, { org_id: actor.orgId, actor_user_id: actor.userId, action: 'invitation.resent', from_value: null, to_value: { invitationId: id, email: row.email, role: row.role }, created_at: now });
+        await recordAudit(trx, { orgId: actor.orgId, actorUserId: actor.userId, action: 'invitation.resent', from: null, to: { invitationId: id, email: row.email, role: row.role }, at: now });
         await queueInvitationEmail(trx, actor, { email: row.email, role: row.role, expiresAt }, token.acceptUrl, origin, now);
       });
       email.kick();
@@ -163,7 +161,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
         email: found.email,
         role: found.role,
         expiresAt: found.expires_at.toISOString(),
-        accountExists: Boolean(await findUserByEmail(db, found.email)),
+        accountExists: Boolean(await accounts.findAccount(found.email)),
       };
     },
 
@@ -181,7 +179,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
           throw forbidden(`This invitation is for ${found.email}; sign out and open the link again`);
         }
         userId = session.info.user.id;
-      } else if (await findUserByEmail(db, found.email)) {
+      } else if (await accounts.findAccount(found.email)) {
         if (!input.password) throw new HttpError(400, 'VALIDATION_FAILED', `password: enter the password of the account ${found.email}`);
         try {
           userId = (await accounts.checkCredentials({ email: found.email, password: input.password, ip })).id;
@@ -201,7 +199,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
         const claimed = await repo.claim(trx, hashToken(input.token), now);
         if (!claimed) throw new HttpError(409, 'CONFLICT', 'This invitation was already used or is no longer valid');
         if (newAccount) {
-          const user = await insertUser(trx, { email: claimed.email, name: newAccount.name, password_hash: newAccount.passwordHash, created_at: now });
+          const user = await accounts.createUser(trx, { email: claimed.email, name: newAccount.name, passwordHash: newAccount.passwordHash, at: now });
           if (!user) throw new HttpError(409, 'EMAIL_TAKEN', 'An account with this email was just created; sign in and open the link again');
           userId = user.id;
         }
@@ -217,9 +215,9 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
               : `You already belong to the organization ${current.org_name}. An account belongs to one organization: leave it first, or ask for an invitation to another email.`,
           );
         }
-        await insertMembership(trx, { org_id: claimed.org_id, user_id: user.id, role: claimed.role, created_at: now });
+        await accounts.addMember(trx, { orgId: claimed.org_id, userId: user.id, role: claimed.role, at: now });
         await repo.setAcceptedBy(trx, claimed.org_id, claimed.id, user.id);
-        await insertAudit(trx, { org_id: claimed.org_id, actor_user_id: user.id, action: 'invitation.accepted', from_value: null, to_value: { invitationId: claimed.id, userId: user.id, email: claimed.email, role: claimed.role }, created_at: now });
+        await recordAudit(trx, { orgId: claimed.org_id, actorUserId: user.id, action: 'invitation.accepted', from: null, to: { invitationId: claimed.id, userId: user.id, email: claimed.email, role: claimed.role }, at: now });
         return { userId: user.id, orgId: claimed.org_id };
       });
       return accounts.startSession(joined.userId, joined.orgId);

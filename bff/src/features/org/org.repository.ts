@@ -1,5 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../db/database';
+import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
+import type { Database, ProjectsTable } from '../../db/database';
 
 type Q = Kysely<Database> | Transaction<Database>;
 
@@ -46,12 +46,12 @@ export function lockProject(db: Q, orgId: string, projectId: string) {
   return db.selectFrom('projects').select(['id', 'name', 'created_at', 'archived_at']).where('org_id', '=', orgId).where('id', '=', projectId).forUpdate().executeTakeFirst();
 }
 
-export function insertProject(db: Q, p: { org_id: string; name: string; created_at: Date }) {
+export function insertProject(db: Q, p: Insertable<ProjectsTable>) {
   return db.insertInto('projects').values(p).onConflict((oc) => oc.doNothing()).returning(['id', 'name', 'created_at', 'archived_at']).executeTakeFirst();
 }
 
 /** Undefined when another project of the org already has that name (unique index on lower(name)). */
-export async function updateProject(db: Q, orgId: string, projectId: string, set: { name?: string; archived_at?: Date | null }) {
+export async function updateProject(db: Q, orgId: string, projectId: string, set: Updateable<ProjectsTable>) {
   try {
     return await db
       .updateTable('projects')
@@ -64,22 +64,4 @@ export async function updateProject(db: Q, orgId: string, projectId: string, set
     if ((error as { code?: string }).code === '23505') return undefined;
     throw error;
   }
-}
-
-export function distinctAuditActions(db: Q, orgId: string) {
-  return db.selectFrom('audit_log').select('action').distinct().where('org_id', '=', orgId).orderBy('action').execute();
-}
-
-export function listAudit(db: Q, orgId: string, limit: number, action?: string) {
-  let q = db
-    .selectFrom('audit_log')
-    .leftJoin('users', 'users.id', 'audit_log.actor_user_id')
-    .select(['audit_log.id', 'audit_log.created_at', 'audit_log.action', 'audit_log.from_value', 'audit_log.to_value', 'users.id as actor_id', 'users.name as actor_name'])
-    .where('audit_log.org_id', '=', orgId);
-  if (action) q = q.where('audit_log.action', '=', action);
-  return q
-    .orderBy('audit_log.created_at', 'desc')
-    .orderBy('audit_log.id', 'desc')
-    .limit(limit)
-    .execute();
 }

@@ -1,9 +1,9 @@
-import type { AuditEntry, Member, Project } from '@ai-credits/shared/contracts/org';
+import type { AuditAction, Member, Project } from '@ai-credits/shared/contracts/org';
 import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
 import type { AccountsService } from '../auth/accounts.service';
-import { insertAudit } from '../ledger/ledger.repository';
+import { recordAudit } from '../audit/audit.service';
 import * as repo from './org.repository';
 
 const toMember = (m: { user_id: string; email: string; name: string; role: Member['role']; created_at: Date }): Member => ({
@@ -41,7 +41,7 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
       if (member.role !== role) {
         await db.transaction().execute(async (trx) => {
           await repo.updateRole(trx, orgId, userId, role);
-          await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'member.role_changed', from_value: { userId, role: member.role }, to_value: { userId, role }, created_at: clock.now() });
+          await recordAudit(trx, { orgId, actorUserId, action: 'member.role_changed', from: { userId, role: member.role }, to: { userId, role }, at: clock.now() });
         });
       }
       return toMember({ ...member, role });
@@ -52,7 +52,7 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
       if (member.role === 'owner') throw new HttpError(409, 'CONFLICT', 'The owner cannot be removed');
       await db.transaction().execute(async (trx) => {
         await repo.deleteMembership(trx, orgId, userId);
-        await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'member.removed', from_value: { userId, role: member.role }, to_value: null, created_at: clock.now() });
+        await recordAudit(trx, { orgId, actorUserId, action: 'member.removed', from: { userId, role: member.role }, to: null, at: clock.now() });
       });
     },
 
@@ -65,7 +65,7 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
         const now = clock.now();
         const project = await repo.insertProject(trx, { org_id: orgId, name, created_at: now });
         if (!project) throw new HttpError(409, 'CONFLICT', 'A project with this name already exists');
-        await insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action: 'project.created', from_value: null, to_value: { projectId: project.id, name }, created_at: now });
+        await recordAudit(trx, { orgId, actorUserId, action: 'project.created', from: null, to: { projectId: project.id, name }, at: now });
         return toProject(project);
       });
     },
@@ -82,8 +82,8 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
         if (Object.keys(set).length === 0) return toProject(before);
         const after = await repo.updateProject(trx, orgId, projectId, set);
         if (!after) throw new HttpError(409, 'CONFLICT', 'A project with this name already exists');
-        const audit = (action: string, from: unknown, to: unknown) =>
-          insertAudit(trx, { org_id: orgId, actor_user_id: actorUserId, action, from_value: from, to_value: to, created_at: now });
+        const audit = (action: AuditAction, from: unknown, to: unknown) =>
+          recordAudit(trx, { orgId, actorUserId, action, from, to, at: now });
         if (set.name !== undefined) await audit('project.renamed', { projectId, name: before.name }, { projectId, name: after.name });
         if (set.archived_at !== undefined) {
           await audit(set.archived_at ? 'project.archived' : 'project.restored', { projectId, name: after.name, archived: !set.archived_at }, { projectId, name: after.name, archived: !!set.archived_at });
@@ -93,31 +93,18 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
     },
 
     /** For other features: the project must belong to the caller's org (404 otherwise). Archived ones too: their history stays readable. */
-    async projectOrThrow(orgId: string, projectId: string) {
+    async projectOrThrow(orgId: string, projectId: string): Promise<Project> {
       const project = await repo.findProject(db, orgId, projectId);
       if (!project) throw notFound('Project');
-      return project;
+      return toProject(project);
     },
 
     /** For new AI usage (AI features, metering attribution): the project must exist and not be archived. */
-    async projectForUsageOrThrow(orgId: string, projectId: string) {
+    async projectForUsageOrThrow(orgId: string, projectId: string): Promise<Project> {
       const project = await repo.findProject(db, orgId, projectId);
       if (!project) throw notFound('Project');
       if (project.archived_at) throw new HttpError(409, 'PROJECT_ARCHIVED', `Project "${project.name}" is archived: it keeps its history but takes no new AI usage. An owner or admin can restore it in Settings → Projects.`);
-      return project;
-    },
-
-    async auditLog(orgId: string, query: { limit: number; action?: string }): Promise<{ entries: AuditEntry[]; actions: string[] }> {
-      const [rows, actions] = await Promise.all([repo.listAudit(db, orgId, query.limit, query.action), repo.distinctAuditActions(db, orgId)]);
-      const entries = rows.map((e) => ({
-        id: e.id,
-        at: e.created_at.toISOString(),
-        actor: e.actor_id && e.actor_name ? { id: e.actor_id, name: e.actor_name } : null,
-        action: e.action,
-        from: e.from_value,
-        to: e.to_value,
-      }));
-      return { entries, actions: actions.map((a) => a.action) };
+      return toProject(project);
     },
   };
 }

@@ -1,7 +1,34 @@
-import type { Transaction } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
+import { DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
+import type { AlertThresholds, NotificationList } from '@ai-credits/shared/contracts/budgets';
 import type { Database } from '../../db/database';
 import { queueEmail } from '../email/email.service';
 import * as repo from './alerts.repository';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+/** The org's alert thresholds: its own, else the defaults. */
+export async function thresholds(q: Q, orgId: string): Promise<AlertThresholds> {
+  const row = await repo.findSettings(q, orgId);
+  return { creditPercents: row?.credit_percents ?? [...DEFAULT_CREDIT_ALERT_PERCENTS], budgetPercents: row?.budget_percents ?? [...DEFAULT_BUDGET_ALERT_PERCENTS] };
+}
+
+export async function saveThresholds(trx: Q, orgId: string, next: AlertThresholds, at: Date): Promise<void> {
+  await repo.upsertSettings(trx, orgId, next.creditPercents, next.budgetPercents, at);
+}
+
+/** A user's newest notifications and how many are unread. */
+export async function notifications(q: Q, orgId: string, userId: string, limit: number): Promise<NotificationList> {
+  const [rows, unread] = await Promise.all([repo.listNotifications(q, orgId, userId, limit), repo.unreadCount(q, orgId, userId)]);
+  return {
+    unread,
+    notifications: rows.map((n) => ({ id: n.id, title: n.title, body: n.body, link: n.link, createdAt: n.created_at.toISOString(), readAt: n.read_at?.toISOString() ?? null })),
+  };
+}
+
+export async function markRead(q: Q, orgId: string, userId: string, ids: string[] | 'all', at: Date): Promise<void> {
+  await repo.markRead(q, orgId, userId, ids, at);
+}
 
 /** What the ledger batch knows about a crossing, for the message. */
 export interface Crossing extends repo.AlertCandidate {

@@ -1,0 +1,26 @@
+import type { Insertable, Kysely, Transaction } from 'kysely';
+import type { AuditLogTable, Database } from '../../db/database';
+
+type Q = Kysely<Database> | Transaction<Database>;
+
+export async function insertAudit(trx: Q, entry: Insertable<AuditLogTable>) {
+  await trx.insertInto('audit_log').values(entry).execute();
+}
+
+export function distinctAuditActions(db: Q, orgId: string) {
+  return db.selectFrom('audit_log').select('action').distinct().where('org_id', '=', orgId).orderBy('action').execute();
+}
+
+export function listAudit(db: Q, orgId: string, limit: number, action?: string) {
+  let q = db
+    .selectFrom('audit_log')
+    .leftJoin('users', 'users.id', 'audit_log.actor_user_id')
+    .select(['audit_log.id', 'audit_log.created_at', 'audit_log.action', 'audit_log.from_value', 'audit_log.to_value', 'users.id as actor_id', 'users.name as actor_name'])
+    .where('audit_log.org_id', '=', orgId);
+  if (action) q = q.where('audit_log.action', '=', action);
+  return q
+    .orderBy('audit_log.created_at', 'desc')
+    .orderBy('audit_log.id', 'desc')
+    .limit(limit)
+    .execute();
+}

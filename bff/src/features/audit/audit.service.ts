@@ -1,0 +1,52 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { AuditAction, AuditEntry } from '@ai-credits/shared/contracts/org';
+import type { Database } from '../../db/database';
+import type { Db } from '../../db/db';
+import * as repo from './audit.repository';
+
+/** One change an owner or admin can read back: who did what, the value before and after. */
+export interface AuditRecord {
+  orgId: string;
+  /** null when no person did it (a system change). */
+  actorUserId: string | null;
+  action: AuditAction;
+  from: unknown;
+  to: unknown;
+  at: Date;
+}
+
+/**
+ * Writes the entry in the caller's transaction: the change and its audit entry commit (or roll
+ * back) together. Every feature that audits a change writes through here.
+ */
+export async function recordAudit(trx: Kysely<Database> | Transaction<Database>, r: AuditRecord): Promise<void> {
+  await repo.insertAudit(trx, {
+    org_id: r.orgId,
+    actor_user_id: r.actorUserId,
+    action: r.action,
+    from_value: JSON.stringify(r.from),
+    to_value: JSON.stringify(r.to),
+    created_at: r.at,
+  });
+}
+
+/** The audit log as the owner and admins read it, newest first, optionally one action. */
+export function createAuditService(deps: { db: Db }) {
+  const { db } = deps;
+  return {
+    async log(orgId: string, query: { limit: number; action?: string }): Promise<{ entries: AuditEntry[]; actions: string[] }> {
+      const [rows, actions] = await Promise.all([repo.listAudit(db, orgId, query.limit, query.action), repo.distinctAuditActions(db, orgId)]);
+      const entries = rows.map((e) => ({
+        id: e.id,
+        at: e.created_at.toISOString(),
+        actor: e.actor_id && e.actor_name ? { id: e.actor_id, name: e.actor_name } : null,
+        action: e.action,
+        from: e.from_value,
+        to: e.to_value,
+      }));
+      return { entries, actions: actions.map((a) => a.action) };
+    },
+  };
+}
+
+export type AuditService = ReturnType<typeof createAuditService>;
