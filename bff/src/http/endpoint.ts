@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { Request, Response, Router } from 'express';
 import type { Endpoint, ResponseInputOf } from '@ai-credits/shared/api';
 import type { Role } from '@ai-credits/shared/contracts/auth';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { forbidden, HttpError } from './http-error';
 
 /** Who is calling: set by the session middleware (users) or the API-key middleware (services). */
@@ -13,7 +13,9 @@ export interface Actor {
   apiKeyId: string | null;
 }
 
-type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+// Contract schemas are zod/mini (shared/src/api.ts): parsed here with classic zod's functions,
+// which take any zod schema and throw the ZodError the error middleware answers 400 for.
+type Parsed<S> = S extends z.core.$ZodType ? z.output<S> : undefined;
 
 export interface HandlerInput<E extends Endpoint> {
   params: Parsed<E['params']>;
@@ -81,9 +83,9 @@ export function mount<E extends Endpoint>(
       }
     }
     const input = {
-      params: (e.params ? e.params.parse(req.params) : undefined) as Parsed<E['params']>,
-      query: (e.query ? e.query.parse(req.query) : undefined) as Parsed<E['query']>,
-      body: (e.body ? e.body.parse(req.body ?? {}) : undefined) as Parsed<E['body']>,
+      params: (e.params ? z.parse(e.params, req.params) : undefined) as Parsed<E['params']>,
+      query: (e.query ? z.parse(e.query, req.query) : undefined) as Parsed<E['query']>,
+      body: (e.body ? z.parse(e.body, req.body ?? {}) : undefined) as Parsed<E['body']>,
       actor: actor as HandlerInput<E>['actor'],
       header: (name: string) => req.get(name),
       rawBody: (req as Request & { rawBody?: Buffer }).rawBody,
@@ -107,8 +109,8 @@ export function mount<E extends Endpoint>(
  * A response that fails its own contract is our bug, not the caller's: a 500 with the issues
  * logged (never a 400 that blames the request).
  */
-export function parseResponse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value);
+export function parseResponse<S extends z.core.$ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = z.safeParse(schema, value);
   if (!parsed.success) throw new ResponseContractError(parsed.error);
   return parsed.data;
 }

@@ -1,4 +1,5 @@
 import { Router, type CookieOptions } from 'express';
+import { z } from 'zod';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { parseResponse } from '../../http/endpoint';
@@ -19,20 +20,20 @@ export function authRouter(services: Services): Router {
   };
 
   router.post(authContract.signup.path, async (req, res) => {
-    const body = authContract.signup.body.parse(req.body ?? {});
+    const body = z.parse(authContract.signup.body, req.body ?? {});
     const { token, context } = await services.accounts.signup(body);
     res.cookie(SESSION_COOKIE, token, cookie).status(201).json(parseResponse(authContract.signup.response, context.info));
   });
 
   router.post(authContract.login.path, async (req, res) => {
-    const body = authContract.login.body.parse(req.body ?? {});
+    const body = z.parse(authContract.login.body, req.body ?? {});
     const { token, context } = await services.accounts.login({ ...body, ip: req.ip ?? 'unknown' });
     res.cookie(SESSION_COOKIE, token, cookie).json(parseResponse(authContract.login.response, context.info));
   });
 
   // Accepting an invitation signs in to the organization joined (a new session cookie).
   router.post(orgContract.acceptInvitation.path, async (req, res) => {
-    const body = orgContract.acceptInvitation.body.parse(req.body ?? {});
+    const body = z.parse(orgContract.acceptInvitation.body, req.body ?? {});
     const { token, context } = await services.invitations.accept(body, getSession(res), req.ip ?? 'unknown');
     res.cookie(SESSION_COOKIE, token, cookie).json(parseResponse(orgContract.acceptInvitation.response, context.info));
   });
