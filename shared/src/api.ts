@@ -63,7 +63,7 @@ export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value
 
 /**
  * Every string a request carries into the database (names, prompts, filters, gateway ids):
- * refused with 400 at the contract instead of a 500 from PostgreSQL. Chain limits after it.
+ * refused with 400 at the contract instead of a 500 from PostgreSQL. Add limits with `.check(z.maxLength(n))`.
  */
 export const TextSchema = z.string().check(z.refine(isStorableText, 'must not contain NUL characters or unpaired UTF-16 surrogates'));
 
@@ -82,6 +82,7 @@ export const MillicreditsSchema = z.int().check(z.gte(Number.MIN_SAFE_INTEGER), 
 export const CentsSchema = z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 /** A date (`2026-05-01`) or a date-time with offset, within the request range. */
 export const RequestDateSchema = z
-  .union([z.iso.date(), z.iso.datetime({ offset: true })]).check(z.refine(isRequestDateInRange, 'must be a date between 1970-01-01 and 2999-12-31'));
+  .union([z.iso.date(), z.iso.datetime({ offset: true })])
+  .check(z.refine(isRequestDateInRange, 'must be a date between 1970-01-01 and 2999-12-31'));
 
 export const IdempotencyKeySchema = z.string().check(z.minLength(8), z.maxLength(200), z.regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'));

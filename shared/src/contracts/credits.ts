@@ -54,7 +54,8 @@ export const UsageHistoryQuerySchema = z
     ...UsageFiltersShape,
     cursor: z.optional(TextSchema.check(z.maxLength(200))),
     limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
-  }).check(z.refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] }));
+  })
+  .check(z.refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] }));
 export type UsageHistoryQuery = z.input<typeof UsageHistoryQuerySchema>;
 
 export const UsageRowSchema = z.object({

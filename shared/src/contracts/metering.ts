@@ -39,9 +39,12 @@ export const ReserveBodySchema = z
     /** ... or the most tokens the call can use: the estimate is their cost at the model's rate. */
     maxInputTokens: z.optional(TokenCount),
     maxOutputTokens: z.optional(TokenCount),
-  }).check(z.refine((b) => (b.estimateMc !== undefined) !== (b.maxInputTokens !== undefined && b.maxOutputTokens !== undefined), {
-    message: 'give either estimateMc or both maxInputTokens and maxOutputTokens',
-  }));
+  })
+  .check(
+    z.refine((b) => (b.estimateMc !== undefined) !== (b.maxInputTokens !== undefined && b.maxOutputTokens !== undefined), {
+      message: 'give either estimateMc or both maxInputTokens and maxOutputTokens',
+    }),
+  );
 
 export const meteringContract = {
   reserve: endpoint({

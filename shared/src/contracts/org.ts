@@ -22,7 +22,8 @@ export type Project = z.infer<typeof ProjectSchema>;
 
 /** Rename and/or archive (or restore) a project: at least one of the two. */
 export const UpdateProjectBodySchema = z
-  .strictObject({ name: z.optional(NameSchema), archived: z.optional(z.boolean()) }).check(z.refine((b) => b.name !== undefined || b.archived !== undefined, { message: 'Give a new name or archived: true/false' }));
+  .strictObject({ name: z.optional(NameSchema), archived: z.optional(z.boolean()) })
+  .check(z.refine((b) => b.name !== undefined || b.archived !== undefined, { message: 'Give a new name or archived: true/false' }));
 
 /** Audit actions the log can be filtered by (the log stores more as the product grows; any known one filters). */
 export const AUDIT_ACTIONS = [
