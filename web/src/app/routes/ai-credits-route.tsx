@@ -11,8 +11,9 @@ import { NextSteps } from '@/features/org/components/next-steps';
 import { Skeleton } from '@/components/ui/states';
 import { sessionQueries } from '@/lib/session-queries';
 
-// Below the fold at any desktop height: the history table (with TanStack Table) and the charts
-// section load after the first screen, while their data is already on its way (the route loader).
+// Below the first screen (at 1280×800 the largest paint is the AI settings text): the history
+// table (with TanStack Table) and the charts section load after it, while their data is already
+// on its way (the route loader).
 const UsageHistory = lazy(() => import('@/features/credits/components/usage-history').then((m) => ({ default: m.UsageHistory })));
 const UsageChartsSection = lazy(() => import('@/features/credits/components/usage-charts').then((m) => ({ default: m.UsageChartsSection })));
 
