@@ -37,8 +37,10 @@ function precompress(): Plugin {
   };
 }
 
-export default defineConfig({
+export default defineConfig(({ command, mode }) => ({
   plugins: [react(), precompress()],
+  // public/ holds only MSW's service worker, for `vite --mode mock`: never in a production build.
+  publicDir: command === 'build' && mode !== 'mock' ? false : 'public',
   resolve: {
     alias: { '@': fileURLToPath(new URL('./src', import.meta.url)) },
   },
@@ -54,4 +56,4 @@ export default defineConfig({
     manifest: true,
     sourcemap: false,
   },
-});
+}));

@@ -80,15 +80,16 @@ const hostileValue: fc.Arbitrary<unknown> = fc.oneof(
 );
 
 /** The field names a schema knows (objects, unions of objects); fuzzing mostly uses them. */
-function keysOf(schema: z.ZodType | undefined): string[] {
+function keysOf(schema: z.core.$ZodType | undefined): string[] {
   if (!schema) return [];
-  const s = schema as unknown as { shape?: Record<string, unknown>; options?: z.ZodType[] };
-  if (s.shape) return Object.keys(s.shape);
-  if (s.options) return [...new Set(s.options.flatMap(keysOf))];
+  // The definition, the same for classic zod and zod/mini (the contracts are zod/mini).
+  const def = schema._zod.def as { shape?: Record<string, unknown>; options?: z.core.$ZodType[] };
+  if (def.shape) return Object.keys(def.shape);
+  if (def.options) return [...new Set(def.options.flatMap(keysOf))];
   return [];
 }
 
-function objectFor(schema: z.ZodType | undefined): fc.Arbitrary<Record<string, unknown>> {
+function objectFor(schema: z.core.$ZodType | undefined): fc.Arbitrary<Record<string, unknown>> {
   const keys = [...keysOf(schema), 'extra', '__proto__'];
   return fc.dictionary(fc.oneof({ weight: 5, arbitrary: fc.constantFrom(...keys) }, { weight: 1, arbitrary: hostileString }), hostileValue, { maxKeys: keys.length + 1 });
 }

@@ -1,8 +1,16 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
+import en from 'zod/v4/locales/en.js';
+
+// zod/mini, not classic zod: the web client loads these contracts on its first screen, and
+// classic zod (every method on every schema, JSON Schema, locale) was a quarter of that load
+// (docs/benchmarks.md, "(h) first load"). The BFF parses with classic zod's functions, which
+// take these schemas as they are. Mini loads no locale by itself: English messages everywhere,
+// as classic zod gives (the BFF's and the mock API's 400 messages quote them).
+z.config(en());
 
 /**
  * One API definition (in the manner of ts-rest contracts): each endpoint is a plain object
- * built from zod. The BFF parses every request with it, the web client parses every
+ * built from zod (zod/mini). The BFF parses every request with it, the web client parses every
  * response with it, and the MSW handlers are typed by it.
  */
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -14,11 +22,11 @@ export interface Endpoint {
   summary: string;
   /** Who may call it; the BFF enforces it, the OpenAPI document reports it. */
   auth: 'none' | 'session' | 'apiKey' | 'signature';
-  params?: z.ZodType;
-  query?: z.ZodType;
-  body?: z.ZodType;
+  params?: z.ZodMiniType;
+  query?: z.ZodMiniType;
+  body?: z.ZodMiniType;
   /** Schema of a 2xx JSON body; `null` for 204 or non-JSON responses. */
-  response: z.ZodType | null;
+  response: z.ZodMiniType | null;
   /** Content type when the response is not JSON (CSV, HTML). */
   produces?: string;
   status?: 200 | 201 | 204;
@@ -30,14 +38,14 @@ export function endpoint<const E extends Endpoint>(e: E): E {
   return e;
 }
 
-type Infer<T, Io extends 'in' | 'out'> = T extends z.ZodType ? (Io extends 'in' ? z.input<T> : z.output<T>) : undefined;
+type Infer<T, Io extends 'in' | 'out'> = T extends z.ZodMiniType ? (Io extends 'in' ? z.input<T> : z.output<T>) : undefined;
 
 export type ParamsOf<E extends Endpoint> = Infer<E['params'], 'in'>;
 export type QueryOf<E extends Endpoint> = Infer<E['query'], 'in'>;
 export type BodyOf<E extends Endpoint> = Infer<E['body'], 'in'>;
-export type ResponseOf<E extends Endpoint> = E['response'] extends z.ZodType ? z.output<E['response']> : void;
+export type ResponseOf<E extends Endpoint> = E['response'] extends z.ZodMiniType ? z.output<E['response']> : void;
 /** What the server produces before serialisation (before zod output transforms). */
-export type ResponseInputOf<E extends Endpoint> = E['response'] extends z.ZodType ? z.input<E['response']> : void;
+export type ResponseInputOf<E extends Endpoint> = E['response'] extends z.ZodMiniType ? z.input<E['response']> : void;
 
 /** `/api/x/:id` + `{ id: '1' }` -> `/api/x/1`. */
 export function buildPath(path: string, params?: Record<string, string | number>): string {
@@ -57,9 +65,9 @@ export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value
 
 /**
  * Every string a request carries into the database (names, prompts, filters, gateway ids):
- * refused with 400 at the contract instead of a 500 from PostgreSQL. Chain limits after it.
+ * refused with 400 at the contract instead of a 500 from PostgreSQL. Add limits with `.check(z.maxLength(n))`.
  */
-export const TextSchema = z.string().refine(isStorableText, 'must not contain NUL characters or unpaired UTF-16 surrogates');
+export const TextSchema = z.string().check(z.refine(isStorableText, 'must not contain NUL characters or unpaired UTF-16 surrogates'));
 
 /** Dates a request may name: 1970 to 2999. Year 0 or 9999 is a typing error, not a query (and overflows date arithmetic). */
 export const MIN_REQUEST_DATE = Date.UTC(1970, 0, 1);
@@ -72,11 +80,11 @@ export const isRequestDateInRange = (value: string): boolean => {
 export const IdSchema = z.uuid();
 export const IsoDateTimeSchema = z.iso.datetime({ offset: true });
 /** Millicredits travel as JSON integers (safe range); the BFF does the arithmetic in bigint. */
-export const MillicreditsSchema = z.number().int().min(Number.MIN_SAFE_INTEGER).max(Number.MAX_SAFE_INTEGER);
-export const CentsSchema = z.number().int().min(0).max(Number.MAX_SAFE_INTEGER);
+export const MillicreditsSchema = z.int().check(z.gte(Number.MIN_SAFE_INTEGER), z.lte(Number.MAX_SAFE_INTEGER));
+export const CentsSchema = z.int().check(z.gte(0), z.lte(Number.MAX_SAFE_INTEGER));
 /** A date (`2026-05-01`) or a date-time with offset, within the request range. */
 export const RequestDateSchema = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })])
-  .refine(isRequestDateInRange, 'must be a date between 1970-01-01 and 2999-12-31');
+  .check(z.refine(isRequestDateInRange, 'must be a date between 1970-01-01 and 2999-12-31'));
 
-export const IdempotencyKeySchema = z.string().min(8).max(200).regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only');
+export const IdempotencyKeySchema = z.string().check(z.minLength(8), z.maxLength(200), z.regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'));

@@ -1,4 +1,5 @@
-import { z, type ZodError } from 'zod';
+import { z } from 'zod/mini';
+import type { ZodError } from 'zod';
 
 /** Every error the API can answer with. The BFF serialises them as `{ error: { code, message } }`. */
 export const ERROR_CODES = [

@@ -2,7 +2,7 @@ import { once } from 'node:events';
 import type { CookieOptions, Request, Response, Router } from 'express';
 import { IdempotencyKeySchema, type Endpoint, type ResponseInputOf } from '@ai-credits/shared/api';
 import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
-import type { z } from 'zod';
+import { z } from 'zod';
 import { forbidden, HttpError } from './http-error';
 
 /** A signed-in user of an org: set by the session middleware. */
@@ -31,7 +31,9 @@ export interface SessionContext {
   info: SessionInfo;
 }
 
-type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+// Contract schemas are zod/mini (shared/src/api.ts): parsed here with classic zod's functions,
+// which take any zod schema and throw the ZodError the error middleware answers 400 for.
+type Parsed<S> = S extends z.core.$ZodType ? z.output<S> : undefined;
 
 /** The caller the endpoint's `auth` lets through: mount refuses every other one. */
 type ActorOf<E extends Endpoint> = E['auth'] extends 'session' ? SessionActor : E['auth'] extends 'apiKey' ? ApiKeyActor : Actor | null;
@@ -102,7 +104,7 @@ function readIdempotencyKey(value: string | undefined, rule: 'required' | 'optio
     if (rule === 'required') throw new HttpError(400, 'VALIDATION_FAILED', 'The Idempotency-Key header is required');
     return undefined;
   }
-  const parsed = IdempotencyKeySchema.safeParse(value);
+  const parsed = z.safeParse(IdempotencyKeySchema, value);
   if (!parsed.success) throw new HttpError(400, 'VALIDATION_FAILED', 'Idempotency-Key: 8 to 200 letters, digits and _ . : -');
   return parsed.data;
 }
@@ -129,9 +131,9 @@ export function mount<E extends Endpoint, const O extends RouteOptions>(
         throw forbidden(`Only the organization ${options.roles.join(' or ')} can do this`);
       }
     }
-    const params = (e.params ? e.params.parse(req.params) : undefined) as Parsed<E['params']>;
-    const query = (e.query ? e.query.parse(req.query) : undefined) as Parsed<E['query']>;
-    const body = (e.body ? e.body.parse(req.body ?? {}) : undefined) as Parsed<E['body']>;
+    const params = (e.params ? z.parse(e.params, req.params) : undefined) as Parsed<E['params']>;
+    const query = (e.query ? z.parse(e.query, req.query) : undefined) as Parsed<E['query']>;
+    const body = (e.body ? z.parse(e.body, req.body ?? {}) : undefined) as Parsed<E['body']>;
     const input = {
       params,
       query,
@@ -167,8 +169,8 @@ export function mount<E extends Endpoint, const O extends RouteOptions>(
  * A response that fails its own contract is our bug, not the caller's: a 500 with the issues
  * logged (never a 400 that blames the request).
  */
-export function parseResponse<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const parsed = schema.safeParse(value);
+export function parseResponse<S extends z.core.$ZodType>(schema: S, value: unknown): z.output<S> {
+  const parsed = z.safeParse(schema, value);
   if (!parsed.success) throw new ResponseContractError(parsed.error);
   return parsed.data;
 }

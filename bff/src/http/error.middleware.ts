@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
-import { ZodError } from 'zod';
+import { z } from 'zod';
 import { isDatabaseUnavailable } from '../db/db-errors';
 import { HttpError } from './http-error';
 import { describeZodError } from '@ai-credits/shared/errors';
@@ -36,7 +36,8 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, _ne
 
   if (err instanceof HttpError) {
     ({ status, code, message } = err);
-  } else if (err instanceof ZodError) {
+  } else if (err instanceof z.core.$ZodError) {
+    // Classic ZodError and zod/mini's error alike (the contracts are zod/mini).
     status = 400;
     code = 'VALIDATION_FAILED';
     message = describeZodError(err);

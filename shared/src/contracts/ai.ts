@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, TextSchema } from '../api';
 import { BalanceAfterSchema, UseCaseSchema } from './credits';
 
@@ -32,8 +32,8 @@ export const AiRunSchema = z.object({
   modelLabel: z.string(),
   /** True when the built-in offline demo model answered. */
   demo: z.boolean(),
-  inputTokens: z.number().int(),
-  outputTokens: z.number().int(),
+  inputTokens: z.int(),
+  outputTokens: z.int(),
   chargedMc: MillicreditsSchema,
   balance: BalanceAfterSchema,
 });
@@ -63,23 +63,23 @@ export const ChatMessageSchema = z.object({
   role: z.enum(['user', 'assistant']),
   content: z.string(),
   /** Model that wrote an assistant message; null for the user's own. */
-  model: z.string().nullable(),
+  model: z.nullable(z.string()),
   createdAt: IsoDateTimeSchema,
 });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
 
 export const CoverageAreaSchema = z.object({
   area: z.string(),
-  testCaseCount: z.number().int(),
+  testCaseCount: z.int(),
   /** Share of the project's test cases in this area, in whole percent. */
-  percent: z.number().int(),
+  percent: z.int(),
 });
 
 export const ReportSchema = z.object({
   id: IdSchema,
   projectId: IdSchema,
   model: z.string(),
-  testCaseCount: z.number().int(),
+  testCaseCount: z.int(),
   summary: z.string(),
   coverage: z.array(CoverageAreaSchema),
   gaps: z.array(z.string()),
@@ -88,12 +88,12 @@ export const ReportSchema = z.object({
 export type Report = z.infer<typeof ReportSchema>;
 
 export const EstimateBodySchema = z.discriminatedUnion('useCase', [
-  z.strictObject({ useCase: z.literal('test_generation'), projectId: IdSchema, requirement: TextSchema.max(REQUIREMENT_MAX_CHARS) }),
+  z.strictObject({ useCase: z.literal('test_generation'), projectId: IdSchema, requirement: TextSchema.check(z.maxLength(REQUIREMENT_MAX_CHARS)) }),
   z.strictObject({
     useCase: z.literal('chat'),
     projectId: IdSchema,
-    conversationId: IdSchema.nullish(),
-    message: TextSchema.max(CHAT_MESSAGE_MAX_CHARS),
+    conversationId: z.nullish(IdSchema),
+    message: TextSchema.check(z.maxLength(CHAT_MESSAGE_MAX_CHARS)),
   }),
   z.strictObject({ useCase: z.literal('report'), projectId: IdSchema }),
 ]);
@@ -116,7 +116,7 @@ export const EstimateSchema = z.object({
   /** False when the call would be refused (AI off, or the reservation cannot be covered). */
   canRun: z.boolean(),
   /** What would refuse it (shared/budgets.ts checkCoverage: the lowest limit wins); absent or null when it fits. */
-  limitedBy: z.enum(['balance', 'overage_limit', 'project_budget', 'member_budget']).nullish(),
+  limitedBy: z.nullish(z.enum(['balance', 'overage_limit', 'project_budget', 'member_budget'])),
 });
 export type Estimate = z.infer<typeof EstimateSchema>;
 
@@ -137,7 +137,7 @@ export const aiContract = {
     summary: 'Generate test cases from a requirement and save them to the project (spends credits)',
     auth: 'session',
     idempotencyKey: 'optional',
-    body: z.strictObject({ projectId: IdSchema, requirement: TextSchema.trim().min(10).max(REQUIREMENT_MAX_CHARS) }),
+    body: z.strictObject({ projectId: IdSchema, requirement: TextSchema.check(z.trim(), z.minLength(10), z.maxLength(REQUIREMENT_MAX_CHARS)) }),
     response: z.object({ generation: TestCaseGenerationSchema, run: AiRunSchema }),
     status: 201,
   }),
@@ -173,8 +173,8 @@ export const aiContract = {
     idempotencyKey: 'optional',
     body: z.strictObject({
       projectId: IdSchema,
-      conversationId: IdSchema.nullish(),
-      message: TextSchema.trim().min(1).max(CHAT_MESSAGE_MAX_CHARS),
+      conversationId: z.nullish(IdSchema),
+      message: TextSchema.check(z.trim(), z.minLength(1), z.maxLength(CHAT_MESSAGE_MAX_CHARS)),
     }),
     response: z.object({ conversation: ConversationSchema, userMessage: ChatMessageSchema, reply: ChatMessageSchema, run: AiRunSchema }),
     status: 201,

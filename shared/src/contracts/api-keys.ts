@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { endpoint, IdSchema, IsoDateTimeSchema } from '../api';
 import { NameSchema } from './auth';
 
@@ -9,9 +9,9 @@ export const ApiKeySchema = z.object({
   /** The first characters of the token, to tell keys apart; never enough to use it. */
   prefix: z.string(),
   createdAt: IsoDateTimeSchema,
-  createdBy: z.object({ id: IdSchema, name: z.string() }).nullable(),
-  lastUsedAt: IsoDateTimeSchema.nullable(),
-  revokedAt: IsoDateTimeSchema.nullable(),
+  createdBy: z.nullable(z.object({ id: IdSchema, name: z.string() })),
+  lastUsedAt: z.nullable(IsoDateTimeSchema),
+  revokedAt: z.nullable(IsoDateTimeSchema),
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 

@@ -1,13 +1,13 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { endpoint, IdSchema, TextSchema } from '../api';
 
 export const ROLES = ['owner', 'admin', 'member'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
-export const EmailSchema = z.email().max(254).transform((e) => e.toLowerCase());
-export const PasswordSchema = z.string().min(8, 'at least 8 characters').max(200);
-export const NameSchema = TextSchema.trim().min(1).max(100);
+export const EmailSchema = z.pipe(z.email().check(z.maxLength(254)), z.transform((e) => e.toLowerCase()));
+export const PasswordSchema = z.string().check(z.minLength(8, 'at least 8 characters'), z.maxLength(200));
+export const NameSchema = TextSchema.check(z.trim(), z.minLength(1), z.maxLength(100));
 
 export const SessionInfoSchema = z.object({
   user: z.object({ id: IdSchema, email: z.string(), name: z.string() }),
@@ -33,7 +33,7 @@ export const authContract = {
     path: '/api/auth/login',
     summary: 'Sign in with email and password',
     auth: 'none',
-    body: z.strictObject({ email: EmailSchema, password: z.string().min(1).max(200) }),
+    body: z.strictObject({ email: EmailSchema, password: z.string().check(z.minLength(1), z.maxLength(200)) }),
     response: SessionInfoSchema,
   }),
   logout: endpoint({

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { BUNDLE_IDS } from '../catalog';
 import { CentsSchema, endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, TextSchema } from '../api';
 
@@ -37,30 +37,30 @@ export type CheckoutOptions = z.infer<typeof CheckoutOptionsSchema>;
 
 /** What Checkout hands to its `handler` on success; the BFF verifies it. */
 export const CheckoutCallbackSchema = z.strictObject({
-  razorpay_order_id: TextSchema.min(1).max(100),
-  razorpay_payment_id: TextSchema.min(1).max(100),
-  razorpay_signature: TextSchema.min(1).max(200),
+  razorpay_order_id: TextSchema.check(z.minLength(1), z.maxLength(100)),
+  razorpay_payment_id: TextSchema.check(z.minLength(1), z.maxLength(100)),
+  razorpay_signature: TextSchema.check(z.minLength(1), z.maxLength(200)),
 });
 export type CheckoutCallback = z.infer<typeof CheckoutCallbackSchema>;
 
 export const PurchaseSchema = z.object({
   id: IdSchema,
   kind: PurchaseKindSchema,
-  bundleId: BundleIdSchema.nullable(),
-  bundleName: z.string().nullable(),
-  invoiceId: IdSchema.nullable(),
+  bundleId: z.nullable(BundleIdSchema),
+  bundleName: z.nullable(z.string()),
+  invoiceId: z.nullable(IdSchema),
   amountCents: CentsSchema,
   currency: z.string(),
   /** Whole credits granted by this purchase (0 for an invoice payment). */
-  credits: z.number().int(),
+  credits: z.int(),
   status: PurchaseStatusSchema,
   refundedCents: CentsSchema,
-  razorpayOrderId: z.string().nullable(),
-  razorpayPaymentId: z.string().nullable(),
-  failureReason: z.string().nullable(),
+  razorpayOrderId: z.nullable(z.string()),
+  razorpayPaymentId: z.nullable(z.string()),
+  failureReason: z.nullable(z.string()),
   createdAt: IsoDateTimeSchema,
-  paidAt: IsoDateTimeSchema.nullable(),
-  grantedAt: IsoDateTimeSchema.nullable(),
+  paidAt: z.nullable(IsoDateTimeSchema),
+  grantedAt: z.nullable(IsoDateTimeSchema),
 });
 export type Purchase = z.infer<typeof PurchaseSchema>;
 
@@ -69,15 +69,15 @@ export const InvoiceSchema = z.object({
   periodStart: IsoDateTimeSchema,
   periodEnd: IsoDateTimeSchema,
   overageMc: MillicreditsSchema,
-  credits: z.number().int(),
+  credits: z.int(),
   amountCents: CentsSchema,
   status: z.enum(['open', 'paid']),
   createdAt: IsoDateTimeSchema,
-  paidAt: IsoDateTimeSchema.nullable(),
+  paidAt: z.nullable(IsoDateTimeSchema),
   /** The purchase that pays (or paid) it, once the owner started paying. */
-  purchaseId: IdSchema.nullable(),
-  razorpayOrderId: z.string().nullable(),
-  razorpayPaymentId: z.string().nullable(),
+  purchaseId: z.nullable(IdSchema),
+  razorpayOrderId: z.nullable(z.string()),
+  razorpayPaymentId: z.nullable(z.string()),
 });
 export type Invoice = z.infer<typeof InvoiceSchema>;
 
@@ -94,7 +94,7 @@ export type VerifyResult = z.infer<typeof VerifyResultSchema>;
 export const SandboxPayBodySchema = z.strictObject({
   purchaseId: IdSchema,
   outcome: z.enum(['success', 'failure']),
-  method: z.enum(['card', 'upi', 'netbanking', 'wallet']).default('card'),
+  method: z._default(z.enum(['card', 'upi', 'netbanking', 'wallet']), 'card'),
 });
 
 const PurchaseParams = z.strictObject({ purchaseId: IdSchema });

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
 
 export const BudgetSubjectTypeSchema = z.enum(['project', 'user']);
@@ -25,16 +25,13 @@ export const MAX_BUDGET_CREDITS = 10_000_000;
 export const SetBudgetBodySchema = z.strictObject({
   subjectType: BudgetSubjectTypeSchema,
   subjectId: IdSchema,
-  limitCredits: z.number().int('a whole number of credits').min(1, 'at least 1 credit').max(MAX_BUDGET_CREDITS).nullable(),
+  limitCredits: z.nullable(z.number().check(z.int('a whole number of credits'), z.gte(1, 'at least 1 credit'), z.lte(MAX_BUDGET_CREDITS))),
 });
 export type SetBudgetBody = z.infer<typeof SetBudgetBodySchema>;
 
 /** 1 to 10 distinct whole percentages from 1 to 100. */
 export const PercentListSchema = z
-  .array(z.number().int('whole percentages').min(1, 'from 1 %').max(100, 'up to 100 %'))
-  .min(1, 'at least one threshold')
-  .max(10, 'at most 10 thresholds')
-  .refine((list) => new Set(list).size === list.length, 'each threshold once');
+  .array(z.number().check(z.int('whole percentages'), z.gte(1, 'from 1 %'), z.lte(100, 'up to 100 %'))).check(z.minLength(1, 'at least one threshold'), z.maxLength(10, 'at most 10 thresholds'), z.refine((list) => new Set(list).size === list.length, 'each threshold once'));
 
 export const AlertThresholdsSchema = z.strictObject({
   /** Percent of the month's credits (allowance + purchases granted this period). */
@@ -49,16 +46,16 @@ export const NotificationSchema = z.object({
   title: z.string(),
   body: z.string(),
   /** An app path (e.g. the history filtered by the budget's project), or null. */
-  link: z.string().nullable(),
+  link: z.nullable(z.string()),
   createdAt: IsoDateTimeSchema,
-  readAt: IsoDateTimeSchema.nullable(),
+  readAt: z.nullable(IsoDateTimeSchema),
 });
 export type Notification = z.infer<typeof NotificationSchema>;
 
-export const NotificationListSchema = z.object({ unread: z.number().int().min(0), notifications: z.array(NotificationSchema) });
+export const NotificationListSchema = z.object({ unread: z.int().check(z.gte(0)), notifications: z.array(NotificationSchema) });
 export type NotificationList = z.infer<typeof NotificationListSchema>;
 
-export const MarkReadBodySchema = z.union([z.strictObject({ ids: z.array(IdSchema).min(1).max(100) }), z.strictObject({ all: z.literal(true) })]);
+export const MarkReadBodySchema = z.union([z.strictObject({ ids: z.array(IdSchema).check(z.minLength(1), z.maxLength(100)) }), z.strictObject({ all: z.literal(true) })]);
 
 export const budgetsContract = {
   list: endpoint({

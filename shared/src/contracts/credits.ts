@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { USE_CASES } from '../catalog';
 import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, RequestDateSchema, TextSchema } from '../api';
 
@@ -18,26 +18,26 @@ export const CreditSummarySchema = z.object({
     usedMc: MillicreditsSchema,
     limitMc: MillicreditsSchema,
     /** What the overage used so far will cost at $0.40/credit, rounded up to whole credits. */
-    usedCents: z.number().int(),
-    limitCents: z.number().int(),
+    usedCents: z.int(),
+    limitCents: z.int(),
   }),
   aiEnabled: z.boolean(),
   lowBalance: z.boolean(),
-  unpaidInvoices: z.object({ count: z.number().int(), amountCents: z.number().int() }),
+  unpaidInvoices: z.object({ count: z.int(), amountCents: z.int() }),
 });
 export type CreditSummary = z.infer<typeof CreditSummarySchema>;
 
 const DateBound = RequestDateSchema;
 
 const UsageFiltersShape = {
-  from: DateBound.optional(),
-  to: DateBound.optional(),
-  useCase: UseCaseSchema.optional(),
-  userId: IdSchema.optional(),
-  projectId: IdSchema.optional(),
+  from: z.optional(DateBound),
+  to: z.optional(DateBound),
+  useCase: z.optional(UseCaseSchema),
+  userId: z.optional(IdSchema),
+  projectId: z.optional(IdSchema),
   /** Usage metered through this org API key (the metering API). */
-  apiKeyId: IdSchema.optional(),
-  model: TextSchema.max(100).optional(),
+  apiKeyId: z.optional(IdSchema),
+  model: z.optional(TextSchema.check(z.maxLength(100))),
 };
 
 /** A date range whose start is after its end is refused on both sides (the form prevents it first). */
@@ -46,29 +46,29 @@ export const DATE_RANGE_REVERSED = '`from` must be on or before `to`';
 const upperBoundMs = (to: string) => Date.parse(to.length === 10 ? `${to}T00:00:00Z` : to) + (to.length === 10 ? 86_400_000 : 0);
 const rangeInOrder = (f: { from?: string; to?: string }) => !f.from || !f.to || Date.parse(f.from.length === 10 ? `${f.from}T00:00:00Z` : f.from) < upperBoundMs(f.to);
 
-export const UsageFiltersSchema = z.strictObject(UsageFiltersShape).refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] });
+export const UsageFiltersSchema = z.strictObject(UsageFiltersShape).check(z.refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] }));
 export type UsageFilters = z.infer<typeof UsageFiltersSchema>;
 
 export const UsageHistoryQuerySchema = z
   .strictObject({
     ...UsageFiltersShape,
-    cursor: TextSchema.max(200).optional(),
-    limit: z.coerce.number().int().min(1).max(100).default(25),
+    cursor: z.optional(TextSchema.check(z.maxLength(200))),
+    limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
   })
-  .refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] });
+  .check(z.refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] }));
 export type UsageHistoryQuery = z.input<typeof UsageHistoryQuerySchema>;
 
 export const UsageRowSchema = z.object({
   id: IdSchema,
   occurredAt: IsoDateTimeSchema,
   useCase: UseCaseSchema,
-  user: z.object({ id: IdSchema, name: z.string() }).nullable(),
-  project: z.object({ id: IdSchema, name: z.string() }).nullable(),
+  user: z.nullable(z.object({ id: IdSchema, name: z.string() })),
+  project: z.nullable(z.object({ id: IdSchema, name: z.string() })),
   /** The named org API key that metered it (source `api`); null for usage from the app. */
-  apiKey: z.object({ id: IdSchema, name: z.string() }).nullable(),
+  apiKey: z.nullable(z.object({ id: IdSchema, name: z.string() })),
   model: z.string(),
-  inputTokens: z.number().int(),
-  outputTokens: z.number().int(),
+  inputTokens: z.int(),
+  outputTokens: z.int(),
   chargedMc: MillicreditsSchema,
   /** Part of chargedMc that went beyond the balance. */
   overageMc: MillicreditsSchema,
@@ -78,13 +78,13 @@ export type UsageRow = z.infer<typeof UsageRowSchema>;
 
 export const UsagePageSchema = z.object({
   items: z.array(UsageRowSchema),
-  nextCursor: z.string().nullable(),
+  nextCursor: z.nullable(z.string()),
   /** Every row the filter matches (all pages), and the credits they charged. */
-  totals: z.object({ count: z.number().int().min(0), chargedMc: MillicreditsSchema }),
+  totals: z.object({ count: z.int().check(z.gte(0)), chargedMc: MillicreditsSchema }),
 });
 export type UsagePage = z.infer<typeof UsagePageSchema>;
 
-export const ChartsQuerySchema = z.strictObject({ from: DateBound.optional(), to: DateBound.optional() });
+export const ChartsQuerySchema = z.strictObject({ from: z.optional(DateBound), to: z.optional(DateBound) });
 
 const BreakdownSchema = z.array(z.object({ id: z.string(), label: z.string(), mc: MillicreditsSchema }));
 
@@ -116,11 +116,11 @@ export const UsageChartsSchema = z.object({
     /** Average credits per whole UTC day of the basis (or today's usage on an org's first day). */
     burnRateMcPerDay: MillicreditsSchema,
     /** Whole days that average spans (0 to 7). */
-    basisDays: z.number().int(),
+    basisDays: z.int(),
     /** Credits used today (UTC) so far. */
     todayMc: MillicreditsSchema,
     /** Start of the UTC day the available credits run out (now when already out); null if they last until the reset. */
-    runOutAt: IsoDateTimeSchema.nullable(),
+    runOutAt: z.nullable(IsoDateTimeSchema),
     /** Available credits expected to be left, and to expire unused, at the reset. */
     expiringMc: MillicreditsSchema,
     periodEnd: IsoDateTimeSchema,
@@ -129,7 +129,7 @@ export const UsageChartsSchema = z.object({
 export type UsageCharts = z.infer<typeof UsageChartsSchema>;
 
 /** Settings the owner controls. Credits are whole credits here: the owner types "500", not millicredits. */
-export const OverageLimitBodySchema = z.strictObject({ limitCredits: z.number().int().min(0).max(10_000_000) });
+export const OverageLimitBodySchema = z.strictObject({ limitCredits: z.int().check(z.gte(0), z.lte(10_000_000)) });
 
 export const creditsContract = {
   summary: endpoint({

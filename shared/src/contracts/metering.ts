@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, TextSchema } from '../api';
 import { BalanceAfterSchema, ReservationSchema, UseCaseSchema } from './credits';
 
@@ -8,21 +8,21 @@ import { BalanceAfterSchema, ReservationSchema, UseCaseSchema } from './credits'
  * and request again returns the first result, the same key with another request is refused 422).
  * Every response carries the resulting balance.
  */
-const TokenCount = z.number().int().min(0).max(10_000_000);
+const TokenCount = z.int().check(z.gte(0), z.lte(10_000_000));
 
 const AttributionShape = {
   /** Project the usage belongs to (must be one of the org's). */
-  projectId: IdSchema.nullish(),
+  projectId: z.nullish(IdSchema),
   /** User of the org the call was made for (must be a member). */
-  userId: IdSchema.nullish(),
+  userId: z.nullish(IdSchema),
 };
 
 export const MeteredUsageSchema = z.object({
   id: IdSchema,
   useCase: UseCaseSchema,
   model: z.string(),
-  inputTokens: z.number().int(),
-  outputTokens: z.number().int(),
+  inputTokens: z.int(),
+  outputTokens: z.int(),
   chargedMc: MillicreditsSchema,
   overageMc: MillicreditsSchema,
   occurredAt: IsoDateTimeSchema,
@@ -32,17 +32,19 @@ export type MeteredUsage = z.infer<typeof MeteredUsageSchema>;
 export const ReserveBodySchema = z
   .strictObject({
     useCase: UseCaseSchema,
-    model: TextSchema.min(1).max(100),
+    model: TextSchema.check(z.minLength(1), z.maxLength(100)),
     ...AttributionShape,
     /** Either the estimate in millicredits ... */
-    estimateMc: z.number().int().positive().max(Number.MAX_SAFE_INTEGER).optional(),
+    estimateMc: z.optional(z.int().check(z.positive(), z.lte(Number.MAX_SAFE_INTEGER))),
     /** ... or the most tokens the call can use: the estimate is their cost at the model's rate. */
-    maxInputTokens: TokenCount.optional(),
-    maxOutputTokens: TokenCount.optional(),
+    maxInputTokens: z.optional(TokenCount),
+    maxOutputTokens: z.optional(TokenCount),
   })
-  .refine((b) => (b.estimateMc !== undefined) !== (b.maxInputTokens !== undefined && b.maxOutputTokens !== undefined), {
-    message: 'give either estimateMc or both maxInputTokens and maxOutputTokens',
-  });
+  .check(
+    z.refine((b) => (b.estimateMc !== undefined) !== (b.maxInputTokens !== undefined && b.maxOutputTokens !== undefined), {
+      message: 'give either estimateMc or both maxInputTokens and maxOutputTokens',
+    }),
+  );
 
 export const meteringContract = {
   reserve: endpoint({
@@ -78,7 +80,7 @@ export const meteringContract = {
     summary: 'Record a finished model call in one step (refused when it cannot be covered)',
     auth: 'apiKey',
     idempotencyKey: 'required',
-    body: z.strictObject({ useCase: UseCaseSchema, model: TextSchema.min(1).max(100), ...AttributionShape, inputTokens: TokenCount, outputTokens: TokenCount }),
+    body: z.strictObject({ useCase: UseCaseSchema, model: TextSchema.check(z.minLength(1), z.maxLength(100)), ...AttributionShape, inputTokens: TokenCount, outputTokens: TokenCount }),
     response: z.object({ usage: MeteredUsageSchema, balance: BalanceAfterSchema }),
   }),
 };

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { z } from 'zod/mini';
 import { endpoint, IdSchema, IsoDateTimeSchema } from '../api';
 import { EmailSchema, NameSchema, PasswordSchema, RoleSchema, SessionInfoSchema } from './auth';
 
@@ -16,14 +16,14 @@ export const ProjectSchema = z.object({
   name: z.string(),
   createdAt: IsoDateTimeSchema,
   /** Archived projects keep their history and take no new AI usage; null while active. */
-  archivedAt: IsoDateTimeSchema.nullable(),
+  archivedAt: z.nullable(IsoDateTimeSchema),
 });
 export type Project = z.infer<typeof ProjectSchema>;
 
 /** Rename and/or archive (or restore) a project: at least one of the two. */
 export const UpdateProjectBodySchema = z
-  .strictObject({ name: NameSchema.optional(), archived: z.boolean().optional() })
-  .refine((b) => b.name !== undefined || b.archived !== undefined, { message: 'Give a new name or archived: true/false' });
+  .strictObject({ name: z.optional(NameSchema), archived: z.optional(z.boolean()) })
+  .check(z.refine((b) => b.name !== undefined || b.archived !== undefined, { message: 'Give a new name or archived: true/false' }));
 
 /** Every action the BFF writes to the audit log (audit.service's recordAudit takes only these). */
 export const AUDIT_ACTIONS = [
@@ -47,12 +47,12 @@ export const AUDIT_ACTIONS = [
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** The log's filter: any action-shaped name (an action no entry has yet finds nothing, not a 400). */
-export const AuditActionSchema = z.string().regex(/^[a-z_]+\.[a-z_]+$/, 'an action such as project.created').max(60);
+export const AuditActionSchema = z.string().check(z.regex(/^[a-z_]+\.[a-z_]+$/, 'an action such as project.created'), z.maxLength(60));
 
 export const AuditEntrySchema = z.object({
   id: IdSchema,
   at: IsoDateTimeSchema,
-  actor: z.object({ id: IdSchema, name: z.string() }).nullable(),
+  actor: z.nullable(z.object({ id: IdSchema, name: z.string() })),
   action: z.string(),
   from: z.unknown(),
   to: z.unknown(),
@@ -70,7 +70,7 @@ export const InvitationSchema = z.object({
   id: IdSchema,
   email: z.string(),
   role: InvitableRoleSchema,
-  invitedBy: z.object({ id: IdSchema, name: z.string() }).nullable(),
+  invitedBy: z.nullable(z.object({ id: IdSchema, name: z.string() })),
   createdAt: IsoDateTimeSchema,
   expiresAt: IsoDateTimeSchema,
 });
@@ -94,9 +94,9 @@ export const OutboxEmailSchema = z.object({
   text: z.string(),
   createdAt: IsoDateTimeSchema,
   /** When SMTP accepted it; null while queued (or always, in test mode). */
-  sentAt: IsoDateTimeSchema.nullable(),
-  attempts: z.number().int(),
-  lastError: z.string().nullable(),
+  sentAt: z.nullable(IsoDateTimeSchema),
+  attempts: z.int(),
+  lastError: z.nullable(z.string()),
 });
 export type OutboxEmail = z.infer<typeof OutboxEmailSchema>;
 
@@ -105,7 +105,7 @@ export const EmailModeSchema = z.enum(['smtp', 'outbox']);
 export type EmailMode = z.infer<typeof EmailModeSchema>;
 
 const InvitationParams = z.strictObject({ invitationId: IdSchema });
-export const InvitationTokenSchema = z.string().min(20).max(200).regex(/^[A-Za-z0-9_-]+$/, 'not an invitation token');
+export const InvitationTokenSchema = z.string().check(z.minLength(20), z.maxLength(200), z.regex(/^[A-Za-z0-9_-]+$/, 'not an invitation token'));
 
 export const orgContract = {
   listMembers: endpoint({
@@ -162,7 +162,7 @@ export const orgContract = {
     summary:
       'Accept an invitation and sign in: signed in as the invited email, or with that account\'s password, or (new email) with a name and a new password',
     auth: 'none',
-    body: z.strictObject({ token: InvitationTokenSchema, name: NameSchema.optional(), password: PasswordSchema.optional() }),
+    body: z.strictObject({ token: InvitationTokenSchema, name: z.optional(NameSchema), password: z.optional(PasswordSchema) }),
     response: SessionInfoSchema,
   }),
   changeRole: endpoint({
@@ -221,8 +221,8 @@ export const orgContract = {
     summary: 'Audit log of the organization (owner or admin), newest first, optionally one action',
     auth: 'session',
     query: z.strictObject({
-      limit: z.coerce.number().int().min(1).max(200).default(50),
-      action: AuditActionSchema.optional(),
+      limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 50),
+      action: z.optional(AuditActionSchema),
     }),
     response: z.object({ entries: z.array(AuditEntrySchema), actions: z.array(z.string()) }),
   }),

@@ -1,9 +1,12 @@
 import { useMutation, useSuspenseQuery } from '@tanstack/react-query';
+import { lazy, Suspense } from 'react';
 import { NavLink, Outlet, useNavigate, useNavigation } from 'react-router';
 import { authMutations } from '@/api/auth-mutations';
-import { NotificationBell } from '@/features/budgets/components/notification-bell';
 import { sessionQueries } from '@/api/session-queries';
 import { navSections } from './nav-items';
+
+// The bell's popover (Radix Popover, Floating UI) is not part of the first screen: it follows it.
+const NotificationBell = lazy(() => import('@/features/budgets/components/notification-bell').then((m) => ({ default: m.NotificationBell })));
 
 const ROLE_LABELS = { owner: 'Owner', admin: 'Admin', member: 'Member' } as const;
 
@@ -36,7 +39,9 @@ export function AppLayout() {
           <span className="org-name">{session.org.name}</span>
         </div>
         <div className="topbar-user">
-          <NotificationBell />
+          <Suspense fallback={<span className="bell-placeholder" aria-hidden="true" />}>
+            <NotificationBell />
+          </Suspense>
           <span className="user-name">{session.user.name}</span>
           <span className={`role-badge role-${session.role}`} aria-label={`Role: ${ROLE_LABELS[session.role]}`}>
             {ROLE_LABELS[session.role]}

@@ -38,14 +38,14 @@ export function contractGroups(modules: Record<string, Record<string, unknown>> 
 
 type JsonSchema = Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function jsonSchema(schema: z.core.$ZodType, io: 'input' | 'output'): JsonSchema {
   const { $schema: _ignored, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any', target: 'draft-2020-12' }) as JsonSchema;
   return rest;
 }
 
 const errorResponse = (description: string) => ({ description, content: { 'application/json': { schema: ref('ApiError') } } });
 
-function parametersOf(schema: z.ZodType | undefined, where: 'path' | 'query') {
+function parametersOf(schema: z.core.$ZodType | undefined, where: 'path' | 'query') {
   if (!schema) return [];
   const js = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(js.properties ?? {}).map(([name, s]) => ({
@@ -67,14 +67,14 @@ const ref = (id: string) => ({ $ref: `#/components/schemas/${id}` });
 function componentSchemas(groups: Record<string, Record<string, Endpoint>>, modules: Record<string, Record<string, unknown>>) {
   const output = z.registry<{ id: string }>();
   const input = z.registry<{ id: string }>();
-  const named = new Map<z.ZodType, string>();
+  const named = new Map<z.core.$ZodType, string>();
   for (const mod of Object.values(modules)) {
     for (const [exportName, value] of Object.entries(mod)) {
-      if (exportName.endsWith('Schema') && value instanceof z.ZodType && !named.has(value)) named.set(value, exportName.replace(/Schema$/, ''));
+      if (exportName.endsWith('Schema') && value instanceof z.core.$ZodType && !named.has(value)) named.set(value, exportName.replace(/Schema$/, ''));
     }
   }
   const ids = new Set<string>();
-  const add = (registry: typeof output, schema: z.ZodType, fallback: string) => {
+  const add = (registry: typeof output, schema: z.core.$ZodType, fallback: string) => {
     if (registry.has(schema)) return registry.get(schema)!.id;
     let id = named.get(schema) ?? fallback;
     // A body's input form may differ from the output form of the same DTO: its own name.
@@ -85,7 +85,7 @@ function componentSchemas(groups: Record<string, Record<string, Endpoint>>, modu
   };
   // DTOs shared by several endpoints first, so nested uses become references.
   for (const schema of named.keys()) {
-    if (schema instanceof z.ZodObject || schema instanceof z.ZodEnum) add(output, schema, named.get(schema)!);
+    if (schema instanceof z.core.$ZodObject || schema instanceof z.core.$ZodEnum) add(output, schema, named.get(schema)!);
   }
   const refs = new Map<Endpoint, { response?: string; body?: string }>();
   for (const [group, endpoints] of Object.entries(groups)) {

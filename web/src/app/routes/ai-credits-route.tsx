@@ -1,15 +1,21 @@
 import { useQuery, useSuspenseQuery } from '@tanstack/react-query';
-import { orgQueries } from '@/api/org-queries';
+import { lazy, Suspense } from 'react';
 import { BuyCreditsButton } from '@/features/billing/components/buy-credits-button';
 import { BudgetBars } from '@/features/budgets/components/budget-bars';
 import { usageQueries } from '@/features/credits/api/usage-queries';
 import { AiSettings } from '@/features/credits/components/ai-settings';
 import { CreditBanners } from '@/features/credits/components/credit-banners';
 import { SummaryCards } from '@/features/credits/components/summary-cards';
-import { UsageChartsSection } from '@/features/credits/components/usage-charts';
-import { UsageHistory } from '@/features/credits/components/usage-history';
+import { orgQueries } from '@/api/org-queries';
 import { NextSteps } from '@/features/org/components/next-steps';
+import { Skeleton } from '@/components/ui/states';
 import { sessionQueries } from '@/api/session-queries';
+
+// Below the first screen (at 1280×800 the largest paint is the AI settings text): the history
+// table (with TanStack Table) and the charts section load after it, while their data is already
+// on its way (the route loader).
+const UsageHistory = lazy(() => import('@/features/credits/components/usage-history').then((m) => ({ default: m.UsageHistory })));
+const UsageChartsSection = lazy(() => import('@/features/credits/components/usage-charts').then((m) => ({ default: m.UsageChartsSection })));
 
 /** Settings -> AI Credits: composes the credits, billing and org features for the signed-in role. */
 export function AiCreditsRoute() {
@@ -36,8 +42,12 @@ export function AiCreditsRoute() {
       <SummaryCards />
       <BudgetBars owner={owner} />
       <AiSettings role={session.role} orgName={session.org.name} />
-      <UsageHistory users={members.data} projects={projects.data} apiKeys={apiKeys.data} />
-      <UsageChartsSection />
+      <Suspense fallback={<Skeleton label="Loading usage history" height={480} />}>
+        <UsageHistory users={members.data} projects={projects.data} apiKeys={apiKeys.data} />
+      </Suspense>
+      <Suspense fallback={<Skeleton label="Loading usage charts" height={480} />}>
+        <UsageChartsSection />
+      </Suspense>
     </div>
   );
 }

@@ -1,44 +1,19 @@
-import { AlertDialog } from 'radix-ui';
-import type { ReactNode } from 'react';
+import { lazy, Suspense, useState } from 'react';
+import type { ConfirmDialogProps } from './confirm-dialog-content';
 
-interface ConfirmDialogProps {
-  open: boolean;
-  onOpenChange: (open: boolean) => void;
-  title: string;
-  children: ReactNode;
-  confirmLabel: string;
-  onConfirm: () => void;
-  tone?: 'danger' | 'primary';
-  pending?: boolean;
-}
+// Radix AlertDialog (focus trap, scroll lock, dismissable layer) is loaded the first time a
+// confirmation opens, not with the page that offers it (docs/benchmarks.md, "(h) first load").
+const ConfirmDialogContent = lazy(() => import('./confirm-dialog-content').then((m) => ({ default: m.ConfirmDialogContent })));
 
-/** Confirmation before a change that costs money or affects everyone (Radix AlertDialog: focus trap, Esc, labelled). */
-export function ConfirmDialog({ open, onOpenChange, title, children, confirmLabel, onConfirm, tone = 'primary', pending }: ConfirmDialogProps) {
+/** Confirmation before a change that costs money or affects everyone; see ConfirmDialogContent. */
+export function ConfirmDialog(props: ConfirmDialogProps) {
+  // Once opened it stays mounted, so that closing runs Radix's own close (focus, presence).
+  const [opened, setOpened] = useState(props.open);
+  if (props.open && !opened) setOpened(true);
+  if (!opened) return null;
   return (
-    <AlertDialog.Root open={open} onOpenChange={onOpenChange}>
-      <AlertDialog.Portal>
-        <AlertDialog.Overlay className="dialog-overlay" />
-        <AlertDialog.Content className="dialog-content">
-          <AlertDialog.Title className="dialog-title">{title}</AlertDialog.Title>
-          <AlertDialog.Description asChild>
-            <div className="dialog-description">{children}</div>
-          </AlertDialog.Description>
-          <div className="dialog-actions">
-            <AlertDialog.Cancel className="button button-secondary">Cancel</AlertDialog.Cancel>
-            <AlertDialog.Action
-              className={`button ${tone === 'danger' ? 'button-danger' : 'button-primary'}`}
-              disabled={pending}
-              onClick={(event) => {
-                // Keep the dialog open until the caller closes it (after the request).
-                event.preventDefault();
-                onConfirm();
-              }}
-            >
-              {confirmLabel}
-            </AlertDialog.Action>
-          </div>
-        </AlertDialog.Content>
-      </AlertDialog.Portal>
-    </AlertDialog.Root>
+    <Suspense fallback={null}>
+      <ConfirmDialogContent {...props} />
+    </Suspense>
   );
 }

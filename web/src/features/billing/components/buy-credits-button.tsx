@@ -1,15 +1,17 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { Dialog } from 'radix-ui';
-import { useState } from 'react';
-import { BUNDLES, MC_PER_CREDIT, splitPurchase, type BundleId } from '@ai-credits/shared/catalog';
-import { formatCredits, formatUsd } from '@ai-credits/shared/format';
+import { lazy, Suspense, useRef, useState } from 'react';
+import { MC_PER_CREDIT, splitPurchase, type BundleId } from '@ai-credits/shared/catalog';
+import { formatCredits } from '@ai-credits/shared/format';
 import { creditsQueries } from '@/api/credits-queries';
-import { formatDate } from '@/lib/dates';
 import { billingMutations } from '../api/billing-queries';
 import { CheckoutResult } from './checkout-result';
-import { SandboxCheckout } from './sandbox-checkout-dialog';
 import { useCheckout } from './use-checkout';
 import './billing.css';
+
+// The button is on the first screen of AI Credits; the dialogs behind it (Radix Dialog and Tabs)
+// load when they are first needed (docs/benchmarks.md, "(h) first load").
+const BuyCreditsDialog = lazy(() => import('./buy-credits-dialog').then((m) => ({ default: m.BuyCreditsDialog })));
+const SandboxCheckout = lazy(() => import('./sandbox-checkout-dialog').then((m) => ({ default: m.SandboxCheckout })));
 
 /** "Payment received. Of the 1,000 credits, 42.5 paid the overage already used and 957.5 were added to your balance." */
 export function purchaseResult(credits: number, balanceBeforeMc: number | null): string {
@@ -32,7 +34,10 @@ export function BuyCreditsButton() {
   const [balanceBeforeMc, setBalanceBeforeMc] = useState<number | null>(null);
   const createPurchase = useMutation(billingMutations.createPurchase());
   const checkout = useCheckout('No credits were added.');
-  const bundle = BUNDLES.find((b) => b.id === bundleId) ?? BUNDLES[0]!;
+  const buttonRef = useRef<HTMLButtonElement>(null);
+  // Mounted from the first opening on, so that closing runs Radix's own close.
+  const [opened, setOpened] = useState(false);
+  if (open && !opened) setOpened(true);
 
   const confirm = () => {
     setOpen(false);
@@ -42,55 +47,39 @@ export function BuyCreditsButton() {
 
   return (
     <div className="billing-buy">
-      <Dialog.Root
-        open={open}
-        onOpenChange={(next) => {
-          setOpen(next);
-          if (next) checkout.reset();
+      <button
+        ref={buttonRef}
+        type="button"
+        className="button button-primary"
+        disabled={checkout.busy}
+        aria-haspopup="dialog"
+        aria-expanded={open}
+        onClick={() => {
+          checkout.reset();
+          setOpen(true);
         }}
       >
-        <Dialog.Trigger className="button button-primary" disabled={checkout.busy}>
-          Buy Credits
-        </Dialog.Trigger>
-        <Dialog.Portal>
-          <Dialog.Overlay className="dialog-overlay" />
-          <Dialog.Content className="dialog-content billing-dialog" aria-describedby="buy-credits-description">
-            <Dialog.Title className="dialog-title">Buy credits</Dialog.Title>
-            <p id="buy-credits-description" className="dialog-description">
-              Pick a credit bundle. Prices in USD; payment through Razorpay (cards, UPI, net banking, wallets, international).
-            </p>
-            <fieldset className="billing-bundles">
-              <legend className="sr-only">Credit bundle</legend>
-              {BUNDLES.map((b) => (
-                <label key={b.id} className={`billing-bundle${b.id === bundleId ? ' is-selected' : ''}`}>
-                  <input type="radio" name="bundle" value={b.id} checked={b.id === bundleId} onChange={() => setBundleId(b.id)} />
-                  <span className="billing-bundle-name">
-                    {b.name}
-                    {b.popular ? <span className="badge billing-popular">Popular</span> : null}
-                  </span>
-                  <span className="billing-bundle-price">{formatUsd(b.priceCents).replace(/\.00$/, '')}</span>
-                  <span className="billing-bundle-credits">{b.credits.toLocaleString('en-US')} credits</span>
-                  <span className="billing-bundle-rate">$1 = {b.creditsPerDollar} credits</span>
-                  <span className="billing-bundle-savings">{b.savingsPercent ? `Save ${b.savingsPercent}%` : '—'}</span>
-                </label>
-              ))}
-            </fieldset>
-            <p className="billing-expiry-note">
-              {summary.data
-                ? `Purchased credits expire with this billing month on ${formatDate(summary.data.period.end)} (UTC).`
-                : 'Purchased credits expire with this billing month.'}
-            </p>
-            <div className="dialog-actions">
-              <Dialog.Close className="button button-secondary">Cancel</Dialog.Close>
-              <button type="button" className="button button-primary" onClick={confirm}>
-                Continue to payment: {formatUsd(bundle.priceCents)}
-              </button>
-            </div>
-          </Dialog.Content>
-        </Dialog.Portal>
-      </Dialog.Root>
+        Buy Credits
+      </button>
+      {opened ? (
+        <Suspense fallback={null}>
+          <BuyCreditsDialog
+            open={open}
+            onOpenChange={setOpen}
+            bundleId={bundleId}
+            onBundleChange={setBundleId}
+            periodEnd={summary.data?.period.end}
+            onConfirm={confirm}
+            returnFocusTo={buttonRef}
+          />
+        </Suspense>
+      ) : null}
 
-      <SandboxCheckout checkout={checkout} />
+      {checkout.state.phase === 'sandbox' ? (
+        <Suspense fallback={null}>
+          <SandboxCheckout checkout={checkout} />
+        </Suspense>
+      ) : null}
 
       <CheckoutResult
         state={checkout.state}
