@@ -34,7 +34,7 @@ const EnvSchema = z.object({
    * Ledger group commit (ADR 011): independent chains of batches per instance. An org always
    * uses the same one; orgs in one chain share transactions and commits (ADR 019).
    */
-  LEDGER_BATCH_LANES: z.coerce.number().int().min(1).max(64).default(4),
+  LEDGER_BATCH_LANES: z.coerce.number().int().min(1).max(64).default(1),
   /** Seed the demo org on start when the database has no organization yet (default: on, except in production). */
   SEED_DEMO: z.stringbool().optional(),
   /** Directory of the built SPA to serve; empty to serve none. */

@@ -277,6 +277,15 @@ describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
       expect(again.body).toEqual(retried.body);
 
       expect(await db.selectFrom('usage_records').select('idempotency_key').where('org_id', '=', org.orgId).execute()).toEqual([{ idempotency_key: `app:${key}` }]);
+      // The dead process's reservation holds nothing past its expiry; the org's next reservation
+      // marks it expired. (The claim goes stale from its own start, a moment before the
+      // reservation was made, so the retry above may have run just before that expiry.)
+      await waitFor('the dead process\'s reservation to pass its expiry', async () => {
+        const { rows } = await admin.query(`select 1 from reservations where org_id = $1 and status = 'open' and expires_at > now()`, [org.orgId]);
+        return rows.length === 0;
+      });
+      const next = await client.call(aiContract.chat, { body: { projectId: project.id, message: 'And which areas are covered best?' }, headers: { 'idempotency-key': `k-${randomUUID()}` } });
+      expect(next.status).toBe(201);
       await expectOrgInvariants(db, org.orgId, new Date());
     } finally {
       bff.signal('SIGKILL');

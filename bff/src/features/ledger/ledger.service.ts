@@ -34,7 +34,7 @@ export interface LedgerDeps {
   db: Db;
   clock: Clock;
   reservationTtlSeconds: number;
-  /** Chains of group-commit batches (LEDGER_BATCH_LANES); 4 when absent. */
+  /** Chains of group-commit batches (LEDGER_BATCH_LANES); 1 when absent. */
   batchLanes?: number;
 }
 
@@ -551,7 +551,7 @@ export function createLedgerService(deps: LedgerDeps) {
 
   const batcher = createGroupCommit<LedgerOp>({
     maxBatch: 500,
-    lanes: deps.batchLanes ?? 4,
+    lanes: deps.batchLanes ?? 1,
     retryUntaken: isStaleConnection,
     /**
      * Three round trips a batch, whatever its size and however many orgs it holds: `begin` and
