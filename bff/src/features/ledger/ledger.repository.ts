@@ -1,6 +1,6 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
+import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
 import { escapeLiteral } from 'pg';
-import type { Database, GrantSource, LedgerEntryType, ReservationStatus } from '../../db/database';
+import type { Database, GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyTable, UsageRecordsTable } from '../../db/database';
 import { notFound } from '../../http/http-error';
 
 type Q = Kysely<Database> | Transaction<Database>;
@@ -32,18 +32,7 @@ export async function updateOrg(
 
 export function insertGrant(
   trx: Q,
-  grant: {
-    org_id: string;
-    source: GrantSource;
-    amount_mc: bigint;
-    remaining_mc: bigint;
-    starts_at: Date;
-    expires_at: Date;
-    period_start: Date;
-    purchase_id: string | null;
-    note: string | null;
-    created_at: Date;
-  },
+  grant: Insertable<GrantsTable>,
 ) {
   // A second grant for the same purchase or the same period's allowance hits a unique index:
   // do nothing and return nothing, so "exactly once" lives in the database.
@@ -71,19 +60,7 @@ export function grantsToExpire(trx: Q, orgId: string, at: Date) {
     .execute();
 }
 
-export async function appendLedgerEntry(
-  trx: Q,
-  entry: {
-    org_id: string;
-    entry_type: LedgerEntryType;
-    amount_mc: bigint;
-    balance_after_mc: bigint;
-    grant_id?: string | null;
-    usage_id?: string | null;
-    invoice_id?: string | null;
-    created_at: Date;
-  },
-) {
+export async function appendLedgerEntry(trx: Q, entry: Insertable<LedgerEntriesTable>) {
   await trx.insertInto('ledger_entries').values(entry).execute();
 }
 
@@ -116,57 +93,6 @@ export async function releaseOpenReservations(trx: Q, orgId: string, at: Date) {
     .where('status', '=', 'open')
     .execute();
 }
-
-export function insertUsage(
-  trx: Q,
-  u: {
-    org_id: string;
-    occurred_at: Date;
-    user_id: string | null;
-    project_id: string | null;
-    api_key_id: string | null;
-    source: 'app' | 'api';
-    use_case: string;
-    model: string;
-    rate_version: number;
-    input_mc_per_1k: number;
-    output_mc_per_1k: number;
-    input_tokens: number;
-    output_tokens: number;
-    charged_mc: bigint;
-    overage_mc: bigint;
-    allocations: string;
-    reservation_id: string | null;
-    idempotency_key: string | null;
-  },
-) {
-  return trx.insertInto('usage_records').values(u).returning(['id']).executeTakeFirstOrThrow();
-}
-
-/** Add one usage to its day's rollup row (same transaction as the usage row). */
-export async function addToDailyRollup(
-  trx: Q,
-  u: { org_id: string; day: string; use_case: string; model: string; user_id: string | null; project_id: string | null; charged_mc: bigint },
-) {
-  await trx
-    .insertInto('usage_daily')
-    .values({ ...u, calls: 1 })
-    .onConflict((oc) =>
-      oc.columns(['org_id', 'day', 'use_case', 'model', 'user_id', 'project_id']).doUpdateSet((eb) => ({
-        charged_mc: eb('usage_daily.charged_mc', '+', eb.ref('excluded.charged_mc')),
-        calls: eb('usage_daily.calls', '+', 1),
-      })),
-    )
-    .execute();
-}
-
-export async function saveIdempotencyRecord(
-  trx: Q,
-  r: { org_id: string; key: string; operation: string; request_hash: string; status_code: number; response: string; created_at: Date },
-) {
-  await trx.insertInto('idempotency_keys').values(r).execute();
-}
-
 export async function insertOverageInvoice(
   trx: Q,
   inv: { org_id: string; period_start: Date; period_end: Date; overage_mc: bigint; credits: bigint; amount_cents: bigint; created_at: Date },
@@ -192,10 +118,12 @@ export function findReservations(trx: Q, orgId: string, ids: string[]) {
 
 export type ReservationRow = Awaited<ReturnType<typeof findReservations>>[number];
 
-export type UsageRow = Parameters<typeof insertUsage>[1] & { id: string };
-export type DailyRow = Parameters<typeof addToDailyRollup>[1] & { calls: number };
-export type LedgerRow = Parameters<typeof appendLedgerEntry>[1];
-export type IdempotencyRow = Omit<Parameters<typeof saveIdempotencyRecord>[1], 'response'> & { response: unknown };
+// Complete rows as a batch writes them: every column, because jsonb_populate_recordset fills an
+// absent key with NULL, not with the column's default. (Insertable<> would make defaulted columns optional.)
+export type UsageRow = Omit<Selectable<UsageRecordsTable>, 'allocations'> & { allocations: string };
+export type DailyRow = Selectable<UsageDailyTable>;
+export type LedgerRow = Omit<Selectable<LedgerEntriesTable>, 'id'>;
+export type IdempotencyRow = Omit<Selectable<IdempotencyKeysTable>, 'response'> & { response: unknown };
 
 /** Everything a batch writes. Daily rows must be summed per rollup key (one statement cannot upsert a row twice). */
 /** Everything one org's part of a batch writes. Daily rows must be summed per rollup key (one statement cannot upsert a row twice). */

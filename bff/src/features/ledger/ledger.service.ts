@@ -152,7 +152,7 @@ export class LockedOrg {
   }
 }
 
-type UsageFields = Omit<Parameters<typeof repo.insertUsage>[1], 'org_id' | 'charged_mc' | 'overage_mc' | 'allocations' | 'occurred_at'>;
+type UsageFields = Omit<repo.UsageRow, 'id' | 'org_id' | 'charged_mc' | 'overage_mc' | 'allocations' | 'occurred_at'>;
 
 /**
  * The one usage-row builder of settle and record: who called (the reservation's caller, or the
@@ -366,7 +366,7 @@ export function createLedgerService(deps: LedgerDeps) {
       org.balanceMc -= cost;
       consumedInBatch += cost;
       ctx.dirty = true;
-      w.ledger.push({ org_id: org.id, entry_type: 'consume', amount_mc: -cost, balance_after_mc: org.balanceMc, usage_id: id, created_at: now });
+      w.ledger.push({ org_id: org.id, entry_type: 'consume', amount_mc: -cost, balance_after_mc: org.balanceMc, grant_id: null, usage_id: id, invoice_id: null, created_at: now });
       return {
         id,
         useCase: usage.use_case as UseCase,
