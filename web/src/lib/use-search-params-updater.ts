@@ -12,11 +12,13 @@ export function useSearchParamsUpdater() {
   useEffect(() => {
     latest.current = searchParams;
   }, [searchParams]);
-  const update = (edit: (next: URLSearchParams) => void) => {
+  /** `edit` may return false to change nothing (a check against the latest params failed); returns whether it applied. */
+  const update = (edit: (next: URLSearchParams) => void | false) => {
     const next = new URLSearchParams(latest.current);
-    edit(next);
+    if (edit(next) === false) return false;
     latest.current = next;
     setSearchParams(next, { replace: true, preventScrollReset: true });
+    return true;
   };
   return [searchParams, update] as const;
 }

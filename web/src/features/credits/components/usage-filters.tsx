@@ -1,6 +1,6 @@
 import { useState } from 'react';
 import { MODELS, USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
-import { UsageFiltersSchema, type UsageFilters } from '@ai-credits/shared/contracts/credits';
+import type { UsageFilters } from '@ai-credits/shared/contracts/credits';
 import type { FilterKey } from '../api/usage-search';
 
 export interface FilterOption {
@@ -14,22 +14,20 @@ interface UsageFiltersProps {
   projects: FilterOption[] | undefined;
   apiKeys: FilterOption[] | undefined;
   onChange: (key: FilterKey, value: string) => void;
+  /** Applies a date unless it would reverse the range (checked against the latest requested dates); returns whether it applied. */
+  onDateChange: (key: 'from' | 'to', value: string) => boolean;
   onClear: () => void;
 }
 
 /** Filter controls of the usage history; the values live in the URL search params. */
-export function UsageFiltersBar({ filters, users, projects, apiKeys, onChange, onClear }: UsageFiltersProps) {
+export function UsageFiltersBar({ filters, users, projects, apiKeys, onChange, onDateChange, onClear }: UsageFiltersProps) {
   const active = Object.values(filters).some(Boolean);
   // A date that would reverse the range stays in its field with a message and is not applied
   // (the contract's own rule, so the server is never asked a question it refuses).
   const [draft, setDraft] = useState<{ key: 'from' | 'to'; value: string } | null>(null);
-  const changeDate = (key: 'from' | 'to', value: string) => {
-    const next = { from: filters.from, to: filters.to, [key]: value || undefined };
-    if (UsageFiltersSchema.safeParse(next).success) {
-      setDraft(null);
-      onChange(key, value);
-    } else setDraft({ key, value });
-  };
+  // Checked against the dates last requested, not the ones rendered: two quick edits (To, then
+  // From) must not pass because the first one has not reached the URL yet.
+  const changeDate = (key: 'from' | 'to', value: string) => setDraft(onDateChange(key, value) ? null : { key, value });
   const dateError = draft ? (draft.key === 'from' ? 'From must be on or before To.' : 'To must be on or after From.') : null;
   const dateField = (key: 'from' | 'to', label: string) => (
     <div className="field field-compact">

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { findModel, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
-import { creditsContract, type UsageRow } from '@ai-credits/shared/contracts/credits';
+import { creditsContract, UsageFiltersSchema, type UsageRow } from '@ai-credits/shared/contracts/credits';
 import { formatCreditsExact, formatCreditsFixed2 } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState } from '@/components/ui/states';
 import { apiUrl } from '@/lib/api-client';
@@ -112,6 +112,15 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
       else next.delete(key);
       next.delete(PAGE_KEY);
     });
+  /** The contract's own rule (From on or before To), checked against the latest requested dates. */
+  const setDate = (key: 'from' | 'to', value: string) =>
+    updateSearchParams((next) => {
+      const dates = { from: next.get('from') ?? undefined, to: next.get('to') ?? undefined, [key]: value || undefined };
+      if (!UsageFiltersSchema.safeParse(dates).success) return false;
+      if (value) next.set(key, value);
+      else next.delete(key);
+      next.delete(PAGE_KEY);
+    });
   const clearFilters = () =>
     updateSearchParams((next) => {
       for (const key of FILTER_KEYS) next.delete(key);
@@ -142,7 +151,7 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
         </div>
       </div>
 
-      <UsageFiltersBar filters={filters} users={users} projects={projects} apiKeys={apiKeys} onChange={setFilter} onClear={clearFilters} />
+      <UsageFiltersBar filters={filters} users={users} projects={projects} apiKeys={apiKeys} onChange={setFilter} onDateChange={setDate} onClear={clearFilters} />
 
       <p className="usage-totals" aria-live="polite">
         {usage.data ? (
