@@ -106,7 +106,7 @@ describe('a response that fails its own contract is a logged 500, not a 400', ()
   it('answers 500 INTERNAL and logs the contract failure', async () => {
     const broken = endpoint({ method: 'GET', path: '/api/broken', summary: 'broken', auth: 'none', response: z.object({ id: z.uuid() }) });
     const router = Router();
-    mount(router, broken, {}, async () => ({ id: 'not-a-uuid' }));
+    mount(router, broken, async () => ({ id: 'not-a-uuid' }));
     const logged: string[] = [];
     const logger = createLogger('error', { write: (line: string) => void logged.push(line) });
     const express = (await import('express')).default;

@@ -5,6 +5,7 @@ import { billingContract } from '@ai-credits/shared/contracts/billing';
 import { budgetsContract } from '@ai-credits/shared/contracts/budgets';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
 import { orgContract } from '@ai-credits/shared/contracts/org';
+import { contractGroups } from '../src/features/openapi/openapi.service';
 import { createOrg, startApp, type Client, type TestApp } from './support/harness';
 import { orgState } from './support/org-state';
 
@@ -17,6 +18,37 @@ afterAll(() => app.close());
 type Attempt = [string, Endpoint, Parameters<Client['call']>[1]];
 
 describe('permissions are enforced by the BFF', () => {
+  it('the contracts declare who may call what (mount() and the mock API read this one list)', () => {
+    const declared = Object.entries(contractGroups()).flatMap(([group, endpoints]) =>
+      Object.entries(endpoints).flatMap(([name, e]) => (e.roles ? [[`${group}.${name}`, e.roles.join(' ')]] : [])),
+    );
+    expect(Object.fromEntries(declared)).toEqual({
+      'apiKeys.list': 'owner admin',
+      'apiKeys.create': 'owner admin',
+      'apiKeys.revoke': 'owner admin',
+      'billing.createPurchase': 'owner',
+      'billing.payInvoice': 'owner',
+      'billing.verifyPurchase': 'owner',
+      'billing.sandboxPay': 'owner',
+      'billing.history': 'owner admin',
+      'billing.receipt': 'owner admin',
+      'budgets.set': 'owner',
+      'budgets.setThresholds': 'owner',
+      'credits.setAiEnabled': 'owner',
+      'credits.setOverageLimit': 'owner',
+      'org.createInvitation': 'owner admin',
+      'org.listInvitations': 'owner admin',
+      'org.revokeInvitation': 'owner admin',
+      'org.resendInvitation': 'owner admin',
+      'org.changeRole': 'owner',
+      'org.removeMember': 'owner',
+      'org.createProject': 'owner admin',
+      'org.updateProject': 'owner admin',
+      'org.listEmails': 'owner admin',
+      'org.auditLog': 'owner admin',
+    });
+  });
+
   it('members and admins get 403 FORBIDDEN on owner-only writes, and nothing changes', async () => {
     const { owner, admin, member, session } = await createOrg(app);
     const project = (await owner.call(orgContract.createProject, { body: { name: 'Kept' } })).data;

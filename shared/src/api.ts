@@ -13,6 +13,25 @@ z.config(en());
  * built from zod (zod/mini). The BFF parses every request with it, the web client parses every
  * response with it, and the MSW handlers are typed by it.
  */
+/** The roles of an org's members (contracts/auth.ts gives the schema). */
+export const ROLES = ['owner', 'admin', 'member'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Endpoints only the owner may call (money, limits, who is who). */
+export const OWNER_ONLY = ['owner'] as const satisfies readonly Role[];
+/** Endpoints the owner and admins may call (the team, projects, keys, receipts). */
+export const OWNER_OR_ADMIN = ['owner', 'admin'] as const satisfies readonly Role[];
+
+/** The 403 FORBIDDEN message for a caller outside an endpoint's `roles`: the BFF and the mock API say the same. */
+export function roleRefusal(roles: readonly Role[]): string {
+  return `Only the organization ${roles.join(' or ')} can do this`;
+}
+
+/** True when a caller with `role` (null: an API key) may call `e`: every role when the endpoint lists none. */
+export function roleAllowed(e: Endpoint, role: Role | null): boolean {
+  return !e.roles || (role !== null && e.roles.includes(role));
+}
+
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
 export interface Endpoint {
@@ -22,6 +41,8 @@ export interface Endpoint {
   summary: string;
   /** Who may call it; the BFF enforces it, the OpenAPI document reports it. */
   auth: 'none' | 'session' | 'apiKey' | 'signature';
+  /** Roles that may call it (OWNER_ONLY, OWNER_OR_ADMIN); every role of the org when absent. The BFF's `mount()` and the mock API both read it. */
+  roles?: readonly Role[];
   params?: z.ZodMiniType;
   query?: z.ZodMiniType;
   body?: z.ZodMiniType;

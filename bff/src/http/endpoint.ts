@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { CookieOptions, Request, Response, Router } from 'express';
-import { IdempotencyKeySchema, type Endpoint, type ResponseInputOf } from '@ai-credits/shared/api';
+import { IdempotencyKeySchema, roleAllowed, roleRefusal, type Endpoint, type ResponseInputOf } from '@ai-credits/shared/api';
 import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import { z } from 'zod';
 import { forbidden, HttpError } from './http-error';
@@ -60,12 +60,13 @@ export interface HandlerInput<E extends Endpoint, O extends RouteOptions = Route
   cookies: { set(name: string, value: string, options: CookieOptions): void; clear(name: string, options: CookieOptions): void };
 }
 
+/** How a route differs from its contract (who may call it is the contract's `roles`). */
 export interface RouteOptions {
-  /** Roles allowed to call it; every role of the org when absent. */
-  roles?: readonly Role[];
   /** Answer a caller without a session too (signing out twice is not an error): no caller check. */
   signedOutOk?: boolean;
 }
+
+type Handler<E extends Endpoint, O extends RouteOptions> = (input: HandlerInput<E, O>) => Promise<HandlerResult<E>> | HandlerResult<E>;
 
 /** A `produces` endpoint answers text, or chunks of it to stream (an export of any size). */
 type HandlerResult<E extends Endpoint> = E['produces'] extends string ? string | AsyncIterable<string> : ResponseInputOf<E>;
@@ -111,15 +112,13 @@ function readIdempotencyKey(value: string | undefined, rule: 'required' | 'optio
 
 /**
  * Mount a contract endpoint: parse params/query/body with its schemas (strict: unknown
- * fields are refused), check the caller, call the handler, send the response.
- * Routes do HTTP only; the handler calls a service.
+ * fields are refused), check the caller against the contract's `auth` and `roles`, call the
+ * handler, send the response. Routes do HTTP only; the handler calls a service.
  */
-export function mount<E extends Endpoint, const O extends RouteOptions>(
-  router: Router,
-  e: E,
-  options: O,
-  handler: (input: HandlerInput<E, O>) => Promise<HandlerResult<E>> | HandlerResult<E>,
-): void {
+export function mount<E extends Endpoint>(router: Router, e: E, handler: Handler<E, RouteOptions>): void;
+export function mount<E extends Endpoint, const O extends RouteOptions>(router: Router, e: E, options: O, handler: Handler<E, O>): void;
+export function mount<E extends Endpoint, const O extends RouteOptions>(router: Router, e: E, ...rest: [Handler<E, O>] | [O, Handler<E, O>]): void {
+  const [options, handler] = rest.length === 1 ? [{} as O, rest[0]] : rest;
   const method = e.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
   router[method](e.path, async (req: Request, res: Response) => {
     const actor = getActor(res);
@@ -127,9 +126,7 @@ export function mount<E extends Endpoint, const O extends RouteOptions>(
       if (!actor) throw new HttpError(401, 'UNAUTHENTICATED', 'Sign in first');
       if (e.auth === 'session' && actor.userId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'This endpoint needs a signed-in user');
       if (e.auth === 'apiKey' && actor.apiKeyId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'This endpoint needs an API key');
-      if (options.roles && (!actor.role || !options.roles.includes(actor.role))) {
-        throw forbidden(`Only the organization ${options.roles.join(' or ')} can do this`);
-      }
+      if (e.roles && !roleAllowed(e, actor.role)) throw forbidden(roleRefusal(e.roles));
     }
     const params = (e.params ? z.parse(e.params, req.params) : undefined) as Parsed<E['params']>;
     const query = (e.query ? z.parse(e.query, req.query) : undefined) as Parsed<E['query']>;

@@ -1,5 +1,5 @@
 import { z } from 'zod/mini';
-import { endpoint, IdSchema, IsoDateTimeSchema } from '../api';
+import { endpoint, IdSchema, IsoDateTimeSchema, OWNER_OR_ADMIN } from '../api';
 import { NameSchema } from './auth';
 
 /** Org API keys for the metering API (docs/product.md "Metering API"): shown once, stored hashed, revocable. */
@@ -21,6 +21,7 @@ export const apiKeysContract = {
     path: '/api/api-keys',
     summary: "The organization's API keys (owner or admin)",
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     response: z.object({ apiKeys: z.array(ApiKeySchema) }),
   }),
   create: endpoint({
@@ -28,6 +29,7 @@ export const apiKeysContract = {
     path: '/api/api-keys',
     summary: 'Create an API key (owner or admin); the token is in this response only',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     body: z.strictObject({ name: NameSchema }),
     response: z.object({ apiKey: ApiKeySchema, token: z.string() }),
     status: 201,
@@ -37,6 +39,7 @@ export const apiKeysContract = {
     path: '/api/api-keys/:apiKeyId',
     summary: 'Revoke an API key (owner or admin); it stops working at once',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     params: z.strictObject({ apiKeyId: IdSchema }),
     response: ApiKeySchema,
   }),

@@ -1,7 +1,6 @@
 import { z } from 'zod/mini';
-import { endpoint, IdSchema, TextSchema } from '../api';
+import { endpoint, IdSchema, ROLES, TextSchema } from '../api';
 
-export const ROLES = ['owner', 'admin', 'member'] as const;
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 

@@ -1,6 +1,6 @@
 import { z } from 'zod/mini';
 import { BUNDLE_IDS } from '../catalog';
-import { CentsSchema, endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, TextSchema } from '../api';
+import { CentsSchema, endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, OWNER_ONLY, OWNER_OR_ADMIN, TextSchema } from '../api';
 
 export const BundleIdSchema = z.enum(BUNDLE_IDS);
 
@@ -105,6 +105,7 @@ export const billingContract = {
     path: '/api/billing/purchases',
     summary: 'Create a Razorpay order for a credit bundle (owner only); the amount comes from the catalog',
     auth: 'session',
+    roles: OWNER_ONLY,
     body: z.strictObject({ bundleId: BundleIdSchema }),
     response: CheckoutOptionsSchema,
     status: 201,
@@ -114,6 +115,7 @@ export const billingContract = {
     path: '/api/billing/invoices/:invoiceId/pay',
     summary: 'Create (or reuse) the Razorpay order that pays an open overage invoice (owner only)',
     auth: 'session',
+    roles: OWNER_ONLY,
     params: z.strictObject({ invoiceId: IdSchema }),
     response: CheckoutOptionsSchema,
     status: 201,
@@ -123,6 +125,7 @@ export const billingContract = {
     path: '/api/billing/purchases/:purchaseId/verify',
     summary: "Verify Checkout's signed callback and grant the purchase (owner only)",
     auth: 'session',
+    roles: OWNER_ONLY,
     params: PurchaseParams,
     body: CheckoutCallbackSchema,
     response: VerifyResultSchema,
@@ -139,6 +142,7 @@ export const billingContract = {
     path: '/api/billing/sandbox/pay',
     summary: 'Sandbox gateway only: pay (or fail) an order as Razorpay test mode would (owner only)',
     auth: 'session',
+    roles: OWNER_ONLY,
     body: SandboxPayBodySchema,
     response: CheckoutCallbackSchema,
   }),
@@ -147,6 +151,7 @@ export const billingContract = {
     path: '/api/billing/history',
     summary: 'Every purchase and overage invoice of the organization, newest first (owner or admin)',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     response: BillingHistorySchema,
   }),
   receipt: endpoint({
@@ -154,6 +159,7 @@ export const billingContract = {
     path: '/api/billing/purchases/:purchaseId/receipt',
     summary: 'Printable HTML receipt of a paid purchase or invoice payment (owner or admin)',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     params: PurchaseParams,
     response: null,
     produces: 'text/html',

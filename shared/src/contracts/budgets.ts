@@ -1,5 +1,5 @@
 import { z } from 'zod/mini';
-import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema } from '../api';
+import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, OWNER_ONLY } from '../api';
 
 export const BudgetSubjectTypeSchema = z.enum(['project', 'user']);
 
@@ -70,6 +70,7 @@ export const budgetsContract = {
     path: '/api/budgets',
     summary: 'Set (whole credits) or clear (null) the monthly budget of a project or a member (owner only)',
     auth: 'session',
+    roles: OWNER_ONLY,
     body: SetBudgetBodySchema,
     response: BudgetListSchema,
   }),
@@ -85,6 +86,7 @@ export const budgetsContract = {
     path: '/api/alerts/thresholds',
     summary: 'Set the alert thresholds (owner only)',
     auth: 'session',
+    roles: OWNER_ONLY,
     body: AlertThresholdsSchema,
     response: AlertThresholdsSchema,
   }),

@@ -1,6 +1,6 @@
 import { z } from 'zod/mini';
 import { USE_CASES } from '../catalog';
-import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, RequestDateSchema, TextSchema } from '../api';
+import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, OWNER_ONLY, RequestDateSchema, TextSchema } from '../api';
 
 export const UseCaseSchema = z.enum(USE_CASES);
 
@@ -176,6 +176,7 @@ export const creditsContract = {
     path: '/api/credits/ai',
     summary: 'Enable or disable AI for the whole organization (owner only)',
     auth: 'session',
+    roles: OWNER_ONLY,
     body: z.strictObject({ enabled: z.boolean() }),
     response: CreditSummarySchema,
   }),
@@ -184,6 +185,7 @@ export const creditsContract = {
     path: '/api/credits/overage-limit',
     summary: 'Set the monthly overage limit in whole credits (owner only)',
     auth: 'session',
+    roles: OWNER_ONLY,
     body: OverageLimitBodySchema,
     response: CreditSummarySchema,
   }),

@@ -1,5 +1,5 @@
 import { z } from 'zod/mini';
-import { endpoint, IdSchema, IsoDateTimeSchema } from '../api';
+import { endpoint, IdSchema, IsoDateTimeSchema, OWNER_ONLY, OWNER_OR_ADMIN } from '../api';
 import { EmailSchema, NameSchema, PasswordSchema, RoleSchema, SessionInfoSchema } from './auth';
 
 export const MemberSchema = z.object({
@@ -120,6 +120,7 @@ export const orgContract = {
     path: '/api/org/invitations',
     summary: 'Invite someone by email with a role (owner: admin or member; admin: member); returns the single-use accept link once',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     body: z.strictObject({ email: EmailSchema, role: InvitableRoleSchema }),
     response: IssuedInvitationSchema,
     status: 201,
@@ -129,6 +130,7 @@ export const orgContract = {
     path: '/api/org/invitations',
     summary: 'Pending invitations of the organization (owner or admin)',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     response: z.object({ invitations: z.array(InvitationSchema) }),
   }),
   revokeInvitation: endpoint({
@@ -136,6 +138,7 @@ export const orgContract = {
     path: '/api/org/invitations/:invitationId',
     summary: 'Revoke a pending invitation (owner, or an admin for a member invitation); its link stops working at once',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     params: InvitationParams,
     response: null,
     status: 204,
@@ -145,6 +148,7 @@ export const orgContract = {
     path: '/api/org/invitations/:invitationId/resend',
     summary: 'Issue a new link for a pending invitation (7 more days); the previous link stops working',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     params: InvitationParams,
     response: IssuedInvitationSchema,
   }),
@@ -170,6 +174,7 @@ export const orgContract = {
     path: '/api/org/members/:userId',
     summary: "Change a member's role (owner only)",
     auth: 'session',
+    roles: OWNER_ONLY,
     params: UserIdParams,
     body: z.strictObject({ role: z.enum(['admin', 'member']) }),
     response: MemberSchema,
@@ -179,6 +184,7 @@ export const orgContract = {
     path: '/api/org/members/:userId',
     summary: 'Remove a member (owner only)',
     auth: 'session',
+    roles: OWNER_ONLY,
     params: UserIdParams,
     response: null,
     status: 204,
@@ -195,6 +201,7 @@ export const orgContract = {
     path: '/api/projects',
     summary: 'Create a project (owner or admin)',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     body: z.strictObject({ name: NameSchema }),
     response: ProjectSchema,
     status: 201,
@@ -204,6 +211,7 @@ export const orgContract = {
     path: '/api/projects/:projectId',
     summary: 'Rename, archive or restore a project (owner or admin); archived projects keep their history and take no new usage',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     params: ProjectIdParams,
     body: UpdateProjectBodySchema,
     response: ProjectSchema,
@@ -213,6 +221,7 @@ export const orgContract = {
     path: '/api/org/emails',
     summary: "The organization's emails, newest first, with their text (owner or admin); without SMTP this is the test-mode mailbox",
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     response: z.object({ mode: EmailModeSchema, emails: z.array(OutboxEmailSchema) }),
   }),
   auditLog: endpoint({
@@ -220,6 +229,7 @@ export const orgContract = {
     path: '/api/audit',
     summary: 'Audit log of the organization (owner or admin), newest first, optionally one action',
     auth: 'session',
+    roles: OWNER_OR_ADMIN,
     query: z.strictObject({
       limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(200)), 50),
       action: z.optional(AuditActionSchema),

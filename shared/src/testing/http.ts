@@ -1,6 +1,5 @@
 import { HttpResponse } from 'msw';
-import type { Endpoint, ResponseInputOf } from '../api';
-import type { Role } from '../contracts/auth';
+import { roleAllowed, roleRefusal, type Endpoint, type ResponseInputOf } from '../api';
 import type { ZodError } from 'zod';
 import { describeZodError, type ErrorCode } from '../errors';
 import type { Refusal } from '../ledger-rules';
@@ -38,10 +37,10 @@ export function validationFailed(error: Pick<ZodError, 'issues'>) {
 }
 
 /**
- * The session middleware and the route's role check: 401 without a session, 403 CSRF_FAILED on
- * a write without the token, 403 FORBIDDEN outside `roles`. Null when the request may go on.
+ * The session middleware and the BFF's `mount()` check: 401 without a session, 403 CSRF_FAILED on
+ * a write without the token, 403 FORBIDDEN outside the contract's `roles`. Null when the request may go on.
  */
-export function requireSession(store: MockStore, request: Request, opts: { roles?: readonly Role[] } = {}): Response | null {
+export function requireSession(store: MockStore, request: Request, endpoint: Endpoint): Response | null {
   if (store.cookieSessions) {
     // Each client has its own session, as on the BFF; the handlers then act as its user.
     const userId = store.sessions.get(cookieOf(request) ?? '');
@@ -51,7 +50,7 @@ export function requireSession(store: MockStore, request: Request, opts: { roles
   const write = request.method !== 'GET' && request.method !== 'HEAD';
   if (write && request.headers.get('x-csrf-token') !== store.csrfToken) return apiError(403, 'CSRF_FAILED', 'Missing or invalid CSRF token.');
   const role = sessionOf(store).role;
-  if (opts.roles && !opts.roles.includes(role)) return apiError(403, 'FORBIDDEN', `Only the organization ${opts.roles.join(' or ')} can do this`);
+  if (endpoint.roles && !roleAllowed(endpoint, role)) return apiError(403, 'FORBIDDEN', roleRefusal(endpoint.roles));
   return null;
 }
 
@@ -63,6 +62,3 @@ export function cookieOf(request: Request): string | null {
   const match = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`).exec(header);
   return match ? match[1]! : null;
 }
-
-export const OWNER = ['owner'] as const;
-export const MANAGERS = ['owner', 'admin'] as const;

@@ -8,15 +8,15 @@ export function aiRouter({ ai }: Services): Router {
   // The SPA sends one Idempotency-Key per click; optional here (the contract says so), checked by mount when present.
   const caller = ({ actor, idempotencyKey }: { actor: SessionActor; idempotencyKey: string | undefined }) => ({ orgId: actor.orgId, userId: actor.userId, idempotencyKey });
 
-  mount(router, aiContract.estimate, {}, ({ actor, body }) => ai.estimate({ orgId: actor.orgId, userId: actor.userId }, body));
-  mount(router, aiContract.generateTestCases, {}, (input) => ai.generateTestCases(caller(input), input.body));
-  mount(router, aiContract.listTestCases, {}, async ({ actor, query }) => ({ generations: await ai.listTestCases(actor.orgId, query.projectId) }));
-  mount(router, aiContract.listConversations, {}, async ({ actor, query }) => ({
+  mount(router, aiContract.estimate, ({ actor, body }) => ai.estimate({ orgId: actor.orgId, userId: actor.userId }, body));
+  mount(router, aiContract.generateTestCases, (input) => ai.generateTestCases(caller(input), input.body));
+  mount(router, aiContract.listTestCases, async ({ actor, query }) => ({ generations: await ai.listTestCases(actor.orgId, query.projectId) }));
+  mount(router, aiContract.listConversations, async ({ actor, query }) => ({
     conversations: await ai.listConversations(actor.orgId, actor.userId, query.projectId),
   }));
-  mount(router, aiContract.getConversation, {}, ({ actor, params }) => ai.getConversation(actor.orgId, actor.userId, params.conversationId));
-  mount(router, aiContract.chat, {}, (input) => ai.chat(caller(input), input.body));
-  mount(router, aiContract.listReports, {}, async ({ actor, query }) => ({ reports: await ai.listReports(actor.orgId, query.projectId) }));
-  mount(router, aiContract.createReport, {}, (input) => ai.createReport(caller(input), input.body));
+  mount(router, aiContract.getConversation, ({ actor, params }) => ai.getConversation(actor.orgId, actor.userId, params.conversationId));
+  mount(router, aiContract.chat, (input) => ai.chat(caller(input), input.body));
+  mount(router, aiContract.listReports, async ({ actor, query }) => ({ reports: await ai.listReports(actor.orgId, query.projectId) }));
+  mount(router, aiContract.createReport, (input) => ai.createReport(caller(input), input.body));
   return router;
 }

@@ -3,12 +3,10 @@ import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
 import { mount } from '../../http/endpoint';
 import type { Services } from '../../services';
 
-const MANAGERS = ['owner', 'admin'] as const;
-
 export function apiKeysRouter({ apiKeys }: Services): Router {
   const router = Router();
-  mount(router, apiKeysContract.list, { roles: MANAGERS }, async ({ actor }) => ({ apiKeys: await apiKeys.list(actor.orgId) }));
-  mount(router, apiKeysContract.create, { roles: MANAGERS }, ({ actor, body }) => apiKeys.create(actor.orgId, actor.userId, body.name));
-  mount(router, apiKeysContract.revoke, { roles: MANAGERS }, ({ actor, params }) => apiKeys.revoke(actor.orgId, actor.userId, params.apiKeyId));
+  mount(router, apiKeysContract.list, async ({ actor }) => ({ apiKeys: await apiKeys.list(actor.orgId) }));
+  mount(router, apiKeysContract.create, ({ actor, body }) => apiKeys.create(actor.orgId, actor.userId, body.name));
+  mount(router, apiKeysContract.revoke, ({ actor, params }) => apiKeys.revoke(actor.orgId, actor.userId, params.apiKeyId));
   return router;
 }

@@ -16,20 +16,20 @@ export function authRouter(services: Services): Router {
     maxAge: services.env.SESSION_TTL_HOURS * 3600 * 1000,
   };
 
-  mount(router, authContract.signup, {}, async ({ body, cookies }) => {
+  mount(router, authContract.signup, async ({ body, cookies }) => {
     const { token, context } = await services.accounts.signup(body);
     cookies.set(SESSION_COOKIE, token, cookie);
     return context.info;
   });
 
-  mount(router, authContract.login, {}, async ({ body, ip, cookies }) => {
+  mount(router, authContract.login, async ({ body, ip, cookies }) => {
     const { token, context } = await services.accounts.login({ ...body, ip });
     cookies.set(SESSION_COOKIE, token, cookie);
     return context.info;
   });
 
   // Accepting an invitation signs in to the organization joined (a new session cookie).
-  mount(router, orgContract.acceptInvitation, {}, async ({ body, session, ip, cookies }) => {
+  mount(router, orgContract.acceptInvitation, async ({ body, session, ip, cookies }) => {
     const { token, context } = await services.invitations.accept(body, session, ip);
     cookies.set(SESSION_COOKIE, token, cookie);
     return context.info;
@@ -41,6 +41,6 @@ export function authRouter(services: Services): Router {
     cookies.clear(SESSION_COOKIE, { ...cookie, maxAge: undefined });
   });
 
-  mount(router, authContract.session, {}, ({ session }) => session.info);
+  mount(router, authContract.session, ({ session }) => session.info);
   return router;
 }

@@ -5,12 +5,12 @@ import type { Services } from '../../services';
 
 export function creditsRouter({ credits }: Services): Router {
   const router = Router();
-  mount(router, creditsContract.summary, {}, ({ actor }) => credits.summary(actor.orgId));
-  mount(router, creditsContract.usage, {}, ({ actor, query }) => credits.usage(actor.orgId, query));
-  mount(router, creditsContract.usageCsv, {}, async ({ actor, query }) => credits.usageCsv(actor.orgId, query));
-  mount(router, creditsContract.apiKeyOptions, {}, ({ actor }) => credits.apiKeyOptions(actor.orgId));
-  mount(router, creditsContract.charts, {}, ({ actor, query }) => credits.charts(actor.orgId, query));
-  mount(router, creditsContract.setAiEnabled, { roles: ['owner'] }, ({ actor, body }) => credits.setAiEnabled(actor.orgId, actor.userId, body.enabled));
-  mount(router, creditsContract.setOverageLimit, { roles: ['owner'] }, ({ actor, body }) => credits.setOverageLimit(actor.orgId, actor.userId, body.limitCredits));
+  mount(router, creditsContract.summary, ({ actor }) => credits.summary(actor.orgId));
+  mount(router, creditsContract.usage, ({ actor, query }) => credits.usage(actor.orgId, query));
+  mount(router, creditsContract.usageCsv, async ({ actor, query }) => credits.usageCsv(actor.orgId, query));
+  mount(router, creditsContract.apiKeyOptions, ({ actor }) => credits.apiKeyOptions(actor.orgId));
+  mount(router, creditsContract.charts, ({ actor, query }) => credits.charts(actor.orgId, query));
+  mount(router, creditsContract.setAiEnabled, ({ actor, body }) => credits.setAiEnabled(actor.orgId, actor.userId, body.enabled));
+  mount(router, creditsContract.setOverageLimit, ({ actor, body }) => credits.setOverageLimit(actor.orgId, actor.userId, body.limitCredits));
   return router;
 }

@@ -8,9 +8,9 @@ const caller = ({ actor, idempotencyKey }: { actor: ApiKeyActor; idempotencyKey:
 
 export function meteringRouter({ metering }: Services): Router {
   const router = Router();
-  mount(router, meteringContract.reserve, {}, (input) => metering.reserve(caller(input), input.body));
-  mount(router, meteringContract.settle, {}, (input) => metering.settle(caller(input), input.body));
-  mount(router, meteringContract.release, {}, (input) => metering.release(caller(input), input.body));
-  mount(router, meteringContract.record, {}, (input) => metering.record(caller(input), input.body));
+  mount(router, meteringContract.reserve, (input) => metering.reserve(caller(input), input.body));
+  mount(router, meteringContract.settle, (input) => metering.settle(caller(input), input.body));
+  mount(router, meteringContract.release, (input) => metering.release(caller(input), input.body));
+  mount(router, meteringContract.record, (input) => metering.record(caller(input), input.body));
   return router;
 }

@@ -124,8 +124,6 @@ const SPECIFIC_ERRORS: Record<string, Record<number, string[]>> = {
   'billing.verifyPurchase': { 400: ['INVALID_SIGNATURE'] },
   'billing.payInvoice': { 409: ['CONFLICT'] },
 };
-/** Endpoints with a role check (the routes' `roles`): 403 FORBIDDEN for the others. */
-const ROLE_CHECKED = /^(billing\.(?!webhook)|apiKeys\.|credits\.set|org\.(createInvitation|listInvitations|revokeInvitation|resendInvitation|changeRole|removeMember|createProject|updateProject|auditLog))/;
 
 const EXAMPLE_MESSAGES: Partial<Record<ErrorCode, string>> = {
   INSUFFICIENT_CREDITS: coverageRefusal({ availableMc: 1_500n, overageLimitMc: 0n, costMc: 2_400n })!.message,
@@ -141,7 +139,7 @@ function errorResponses(operationId: string, e: Endpoint): Record<string, unknow
   if (e.body || e.query || e.params || e.idempotencyKey) add(400, ['VALIDATION_FAILED']);
   if (e.auth !== 'none') add(401, ['UNAUTHENTICATED']);
   if (e.auth === 'session' && e.method !== 'GET') add(403, ['CSRF_FAILED']);
-  if (ROLE_CHECKED.test(operationId)) add(403, ['FORBIDDEN']);
+  if (e.roles) add(403, ['FORBIDDEN']);
   if (e.params) add(404, ['NOT_FOUND']);
   for (const [status, codes] of Object.entries(SPECIFIC_ERRORS[operationId] ?? {})) add(Number(status), codes);
   const known = new Set<string>(ERROR_CODES);

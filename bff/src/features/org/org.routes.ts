@@ -5,18 +5,18 @@ import type { Services } from '../../services';
 
 export function orgRouter({ org, invitations, email, audit }: Services): Router {
   const router = Router();
-  mount(router, orgContract.listMembers, {}, async ({ actor }) => ({ members: await org.listMembers(actor.orgId) }));
-  mount(router, orgContract.createInvitation, { roles: ['owner', 'admin'] }, ({ actor, body, header }) => invitations.create(actor, body, header('origin')));
-  mount(router, orgContract.listInvitations, { roles: ['owner', 'admin'] }, async ({ actor }) => ({ invitations: await invitations.listPending(actor.orgId) }));
-  mount(router, orgContract.revokeInvitation, { roles: ['owner', 'admin'] }, ({ actor, params }) => invitations.revoke(actor, params.invitationId));
-  mount(router, orgContract.resendInvitation, { roles: ['owner', 'admin'] }, ({ actor, params, header }) => invitations.resend(actor, params.invitationId, header('origin')));
-  mount(router, orgContract.lookupInvitation, {}, ({ body }) => invitations.lookup(body.token));
-  mount(router, orgContract.changeRole, { roles: ['owner'] }, ({ actor, params, body }) => org.changeRole(actor.orgId, actor.userId, params.userId, body.role));
-  mount(router, orgContract.removeMember, { roles: ['owner'] }, ({ actor, params }) => org.removeMember(actor.orgId, actor.userId, params.userId));
-  mount(router, orgContract.listProjects, {}, async ({ actor }) => ({ projects: await org.listProjects(actor.orgId) }));
-  mount(router, orgContract.createProject, { roles: ['owner', 'admin'] }, ({ actor, body }) => org.createProject(actor.orgId, actor.userId, body.name));
-  mount(router, orgContract.updateProject, { roles: ['owner', 'admin'] }, ({ actor, params, body }) => org.updateProject(actor.orgId, actor.userId, params.projectId, body));
-  mount(router, orgContract.listEmails, { roles: ['owner', 'admin'] }, ({ actor }) => email.outbox(actor.orgId));
-  mount(router, orgContract.auditLog, { roles: ['owner', 'admin'] }, ({ actor, query }) => audit.log(actor.orgId, query));
+  mount(router, orgContract.listMembers, async ({ actor }) => ({ members: await org.listMembers(actor.orgId) }));
+  mount(router, orgContract.createInvitation, ({ actor, body, header }) => invitations.create(actor, body, header('origin')));
+  mount(router, orgContract.listInvitations, async ({ actor }) => ({ invitations: await invitations.listPending(actor.orgId) }));
+  mount(router, orgContract.revokeInvitation, ({ actor, params }) => invitations.revoke(actor, params.invitationId));
+  mount(router, orgContract.resendInvitation, ({ actor, params, header }) => invitations.resend(actor, params.invitationId, header('origin')));
+  mount(router, orgContract.lookupInvitation, ({ body }) => invitations.lookup(body.token));
+  mount(router, orgContract.changeRole, ({ actor, params, body }) => org.changeRole(actor.orgId, actor.userId, params.userId, body.role));
+  mount(router, orgContract.removeMember, ({ actor, params }) => org.removeMember(actor.orgId, actor.userId, params.userId));
+  mount(router, orgContract.listProjects, async ({ actor }) => ({ projects: await org.listProjects(actor.orgId) }));
+  mount(router, orgContract.createProject, ({ actor, body }) => org.createProject(actor.orgId, actor.userId, body.name));
+  mount(router, orgContract.updateProject, ({ actor, params, body }) => org.updateProject(actor.orgId, actor.userId, params.projectId, body));
+  mount(router, orgContract.listEmails, ({ actor }) => email.outbox(actor.orgId));
+  mount(router, orgContract.auditLog, ({ actor, query }) => audit.log(actor.orgId, query));
   return router;
 }

@@ -1,4 +1,5 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
+import type { Endpoint } from '../../api';
 import { costMc, findModel, MAX_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS, type UseCase } from '../../catalog';
 import { aiContract, type AiRun, type ChatMessage, type TestCaseGeneration, type Report } from '../../contracts/ai';
 import { apiError, json, refuse, requireSession, url, validationFailed } from '../http';
@@ -44,8 +45,8 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
   const { generations, reports, conversations } = store;
 
   /** Same Idempotency-Key: the first response again. */
-  async function once(request: Request, run: () => Promise<Response>): Promise<Response> {
-    const denied = requireSession(store, request);
+  async function once(request: Request, endpoint: Endpoint, run: () => Promise<Response>): Promise<Response> {
+    const denied = requireSession(store, request, endpoint);
     if (denied) return denied;
     const key = request.headers.get('idempotency-key');
     const seen = key ? done.get(key) : undefined;
@@ -66,7 +67,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
 
   return [
     http.post(url(aiContract.estimate), async ({ request }) => {
-      const denied = requireSession(store, request);
+      const denied = requireSession(store, request, aiContract.estimate);
       if (denied) return denied;
       const parsed = aiContract.estimate.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -93,7 +94,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
     }),
 
     http.post(url(aiContract.generateTestCases), ({ request }) =>
-      once(request, async () => {
+      once(request, aiContract.generateTestCases, async () => {
         const parsed = aiContract.generateTestCases.body.safeParse(await bodyOf(request));
         if (!parsed.success) return validationFailed(parsed.error);
         const unusable = activeProject(parsed.data.projectId);
@@ -111,19 +112,19 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
     ),
 
     http.get(url(aiContract.listTestCases), ({ request }) =>
-      requireSession(store, request) ??
+      requireSession(store, request, aiContract.listTestCases) ??
       json(aiContract.listTestCases, { generations: generations.filter((g) => g.projectId === projectQuery(request)) }),
     ),
 
     http.get(url(aiContract.listConversations), ({ request }) =>
-      requireSession(store, request) ??
+      requireSession(store, request, aiContract.listConversations) ??
       json(aiContract.listConversations, {
         conversations: conversations.filter((c) => c.projectId === projectQuery(request)).map(({ messages: _m, ...c }) => c),
       }),
     ),
 
     http.get(url(aiContract.getConversation), ({ request, params }) => {
-      const denied = requireSession(store, request);
+      const denied = requireSession(store, request, aiContract.getConversation);
       if (denied) return denied;
       const found = conversations.find((c) => c.id === params.conversationId);
       if (!found) return apiError(404, 'NOT_FOUND', 'Conversation not found');
@@ -132,7 +133,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
     }),
 
     http.post(url(aiContract.chat), ({ request }) =>
-      once(request, async () => {
+      once(request, aiContract.chat, async () => {
         const parsed = aiContract.chat.body.safeParse(await bodyOf(request));
         if (!parsed.success) return validationFailed(parsed.error);
         const unusable = activeProject(parsed.data.projectId);
@@ -160,10 +161,10 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
       }),
     ),
 
-    http.get(url(aiContract.listReports), ({ request }) => requireSession(store, request) ?? json(aiContract.listReports, { reports: reports.filter((r) => r.projectId === projectQuery(request)) })),
+    http.get(url(aiContract.listReports), ({ request }) => requireSession(store, request, aiContract.listReports) ?? json(aiContract.listReports, { reports: reports.filter((r) => r.projectId === projectQuery(request)) })),
 
     http.post(url(aiContract.createReport), ({ request }) =>
-      once(request, async () => {
+      once(request, aiContract.createReport, async () => {
         const parsed = aiContract.createReport.body.safeParse(await bodyOf(request));
         if (!parsed.success) return validationFailed(parsed.error);
         const cases = generations.filter((g) => g.projectId === parsed.data.projectId).flatMap((g) => g.testCases);

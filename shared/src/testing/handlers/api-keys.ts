@@ -1,15 +1,15 @@
 import { http, type HttpHandler } from 'msw';
 import { apiKeysContract, type ApiKey } from '../../contracts/api-keys';
-import { apiError, bodyOf, json, MANAGERS, requireSession, url, validationFailed } from '../http';
+import { apiError, bodyOf, json, requireSession, url, validationFailed } from '../http';
 import { mockApiKeyToken, nextId, sessionOf, type MockStore } from '../store';
 
 /** The org's API keys (owner and admins); a new key's token meters through handlers/metering.ts. */
 export function apiKeysHandlers(store: MockStore): HttpHandler[] {
   return [
-    http.get(url(apiKeysContract.list), ({ request }) => requireSession(store, request, { roles: MANAGERS }) ?? json(apiKeysContract.list, { apiKeys: store.apiKeys })),
+    http.get(url(apiKeysContract.list), ({ request }) => requireSession(store, request, apiKeysContract.list) ?? json(apiKeysContract.list, { apiKeys: store.apiKeys })),
 
     http.post(url(apiKeysContract.create), async ({ request }) => {
-      const denied = requireSession(store, request, { roles: MANAGERS });
+      const denied = requireSession(store, request, apiKeysContract.create);
       if (denied) return denied;
       const parsed = apiKeysContract.create.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -31,7 +31,7 @@ export function apiKeysHandlers(store: MockStore): HttpHandler[] {
     }),
 
     http.delete(url(apiKeysContract.revoke), ({ request, params }) => {
-      const denied = requireSession(store, request, { roles: MANAGERS });
+      const denied = requireSession(store, request, apiKeysContract.revoke);
       if (denied) return denied;
       const key = store.apiKeys.find((k) => k.id === params.apiKeyId);
       if (!key) return apiError(404, 'NOT_FOUND', 'API key not found');

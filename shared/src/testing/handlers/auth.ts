@@ -18,7 +18,7 @@ function signIn(db: MockStore, userId: string, body: unknown, status: number): R
 /** Sign-up, sign-in, sign-out and the session. */
 export function authHandlers(db: MockStore): HttpHandler[] {
   return [
-    http.get(url(authContract.session), ({ request }) => requireSession(db, request) ?? json(authContract.session, sessionOf(db))),
+    http.get(url(authContract.session), ({ request }) => requireSession(db, request, authContract.session) ?? json(authContract.session, sessionOf(db))),
     http.post(url(authContract.login), async ({ request }) => {
       const parsed = authContract.login.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);

@@ -1,7 +1,7 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { findBundle } from '../../catalog';
 import { billingContract, type CheckoutOptions, type Purchase } from '../../contracts/billing';
-import { apiError, bodyOf, MANAGERS, OWNER, requireSession, url, validationFailed } from '../http';
+import { apiError, bodyOf, requireSession, url, validationFailed } from '../http';
 import { completePurchase, sessionOf, type MockStore } from '../store';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
@@ -63,7 +63,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
 
   return [
     http.post(url(billingContract.createPurchase), async ({ request }) => {
-      const denied = requireSession(store, request, { roles: OWNER });
+      const denied = requireSession(store, request, billingContract.createPurchase);
       if (denied) return denied;
       const parsed = billingContract.createPurchase.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -73,7 +73,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
     }),
 
     http.post(url(billingContract.payInvoice), ({ request, params }) => {
-      const denied = requireSession(store, request, { roles: OWNER });
+      const denied = requireSession(store, request, billingContract.payInvoice);
       if (denied) return denied;
       const invoice = store.invoices.find((i) => i.id === params.invoiceId);
       if (!invoice) return apiError(404, 'NOT_FOUND', 'Invoice not found');
@@ -86,7 +86,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
     }),
 
     http.post(url(billingContract.sandboxPay), async ({ request }) => {
-      const denied = requireSession(store, request, { roles: OWNER });
+      const denied = requireSession(store, request, billingContract.sandboxPay);
       if (denied) return denied;
       const parsed = billingContract.sandboxPay.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -105,7 +105,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
     }),
 
     http.post(url(billingContract.verifyPurchase), async ({ request, params }) => {
-      const denied = requireSession(store, request, { roles: OWNER });
+      const denied = requireSession(store, request, billingContract.verifyPurchase);
       if (denied) return denied;
       const purchase = find(String(params.purchaseId));
       if (!purchase) return apiError(404, 'NOT_FOUND', 'Purchase not found');
@@ -121,14 +121,14 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
     }),
 
     http.get(url(billingContract.history), ({ request }) => {
-      const denied = requireSession(store, request, { roles: MANAGERS });
+      const denied = requireSession(store, request, billingContract.history);
       if (denied) return denied;
       const purchases = store.purchases.filter((p) => p.status !== 'created').sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       return HttpResponse.json({ mode: 'sandbox', purchases, invoices: store.invoices });
     }),
 
     http.get(url(billingContract.receipt), ({ request, params }) => {
-      const denied = requireSession(store, request, { roles: MANAGERS });
+      const denied = requireSession(store, request, billingContract.receipt);
       if (denied) return denied;
       const purchase = find(String(params.purchaseId));
       if (!purchase) return apiError(404, 'NOT_FOUND', 'Purchase not found');

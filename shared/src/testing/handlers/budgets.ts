@@ -1,7 +1,7 @@
 import { http, type HttpHandler } from 'msw';
 import { MC_PER_CREDIT } from '../../catalog';
 import { budgetsContract } from '../../contracts/budgets';
-import { json, OWNER, bodyOf, requireSession, url, validationFailed } from '../http';
+import { json, bodyOf, requireSession, url, validationFailed } from '../http';
 import { budgetUsedMc, type MockStore } from '../store';
 import { audit } from './org';
 
@@ -18,9 +18,9 @@ export function budgetsHandlers(db: MockStore): HttpHandler[] {
   const notificationsOf = () => ({ unread: db.notifications.filter((n) => !n.readAt).length, notifications: db.notifications });
 
   return [
-    http.get(url(budgetsContract.list), ({ request }) => requireSession(db, request) ?? json(budgetsContract.list, listOf())),
+    http.get(url(budgetsContract.list), ({ request }) => requireSession(db, request, budgetsContract.list) ?? json(budgetsContract.list, listOf())),
     http.put(url(budgetsContract.set), async ({ request }) => {
-      const denied = requireSession(db, request, { roles: OWNER });
+      const denied = requireSession(db, request, budgetsContract.set);
       if (denied) return denied;
       const parsed = budgetsContract.set.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -31,19 +31,19 @@ export function budgetsHandlers(db: MockStore): HttpHandler[] {
       return json(budgetsContract.set, listOf());
     }),
     http.get(url(budgetsContract.thresholds), ({ request }) =>
-      requireSession(db, request) ?? json(budgetsContract.thresholds, db.alertThresholds ?? { creditPercents: [50, 75, 90, 100], budgetPercents: [90, 100] }),
+      requireSession(db, request, budgetsContract.thresholds) ?? json(budgetsContract.thresholds, db.alertThresholds ?? { creditPercents: [50, 75, 90, 100], budgetPercents: [90, 100] }),
     ),
     http.put(url(budgetsContract.setThresholds), async ({ request }) => {
-      const denied = requireSession(db, request, { roles: OWNER });
+      const denied = requireSession(db, request, budgetsContract.setThresholds);
       if (denied) return denied;
       const parsed = budgetsContract.setThresholds.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
       db.alertThresholds = { creditPercents: [...parsed.data.creditPercents].sort((a, b) => a - b), budgetPercents: [...parsed.data.budgetPercents].sort((a, b) => a - b) };
       return json(budgetsContract.setThresholds, db.alertThresholds);
     }),
-    http.get(url(budgetsContract.notifications), ({ request }) => requireSession(db, request) ?? json(budgetsContract.notifications, notificationsOf())),
+    http.get(url(budgetsContract.notifications), ({ request }) => requireSession(db, request, budgetsContract.notifications) ?? json(budgetsContract.notifications, notificationsOf())),
     http.post(url(budgetsContract.markRead), async ({ request }) => {
-      const denied = requireSession(db, request);
+      const denied = requireSession(db, request, budgetsContract.markRead);
       if (denied) return denied;
       const parsed = budgetsContract.markRead.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);

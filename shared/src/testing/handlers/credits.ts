@@ -2,7 +2,7 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import { MC_PER_CREDIT } from '../../catalog';
 import { ChartsQuerySchema, creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageRow } from '../../contracts/credits';
 import { USAGE_CSV_HEADER, usageCsvLine } from '../../usage-csv';
-import { apiError, bodyOf, json, OWNER, queryObject, requireSession, url, validationFailed } from '../http';
+import { apiError, bodyOf, json, queryObject, requireSession, url, validationFailed } from '../http';
 import { boundsOf, chartsOf, summaryOf, type MockStore } from '../store';
 import { audit } from './org';
 
@@ -34,9 +34,9 @@ function decodeCursor(cursor: string): [string, string] | null {
 /** Summary, usage history (JSON and CSV), charts, AI switch and overage limit. */
 export function creditsHandlers(db: MockStore): HttpHandler[] {
   return [
-    http.get(url(creditsContract.summary), ({ request }) => requireSession(db, request) ?? json(creditsContract.summary, summaryOf(db))),
+    http.get(url(creditsContract.summary), ({ request }) => requireSession(db, request, creditsContract.summary) ?? json(creditsContract.summary, summaryOf(db))),
     http.get(url(creditsContract.usage), ({ request }) => {
-      const denied = requireSession(db, request);
+      const denied = requireSession(db, request, creditsContract.usage);
       if (denied) return denied;
       const parsed = UsageHistoryQuerySchema.safeParse(queryObject(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -54,7 +54,7 @@ export function creditsHandlers(db: MockStore): HttpHandler[] {
       return json(creditsContract.usage, { items, nextCursor: rows.length > limit && last ? encodeCursor(last) : null, totals });
     }),
     http.get(url(creditsContract.usageCsv), ({ request }) => {
-      const denied = requireSession(db, request);
+      const denied = requireSession(db, request, creditsContract.usageCsv);
       if (denied) return denied;
       const parsed = UsageFiltersSchema.safeParse(queryObject(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -63,16 +63,16 @@ export function creditsHandlers(db: MockStore): HttpHandler[] {
         headers: { 'content-type': 'text/csv; charset=utf-8', 'content-disposition': 'attachment; filename="ai-credits-usage.csv"' },
       });
     }),
-    http.get(url(creditsContract.apiKeyOptions), ({ request }) => requireSession(db, request) ?? json(creditsContract.apiKeyOptions, { apiKeys: db.apiKeys.map((k) => ({ id: k.id, name: k.name, revoked: k.revokedAt !== null })) })),
+    http.get(url(creditsContract.apiKeyOptions), ({ request }) => requireSession(db, request, creditsContract.apiKeyOptions) ?? json(creditsContract.apiKeyOptions, { apiKeys: db.apiKeys.map((k) => ({ id: k.id, name: k.name, revoked: k.revokedAt !== null })) })),
     http.get(url(creditsContract.charts), ({ request }) => {
-      const denied = requireSession(db, request);
+      const denied = requireSession(db, request, creditsContract.charts);
       if (denied) return denied;
       const parsed = ChartsQuerySchema.safeParse(queryObject(request));
       if (!parsed.success) return validationFailed(parsed.error);
       return json(creditsContract.charts, chartsOf(db, parsed.data));
     }),
     http.put(url(creditsContract.setAiEnabled), async ({ request }) => {
-      const denied = requireSession(db, request, { roles: OWNER });
+      const denied = requireSession(db, request, creditsContract.setAiEnabled);
       if (denied) return denied;
       const parsed = creditsContract.setAiEnabled.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -81,7 +81,7 @@ export function creditsHandlers(db: MockStore): HttpHandler[] {
       return json(creditsContract.setAiEnabled, summaryOf(db));
     }),
     http.put(url(creditsContract.setOverageLimit), async ({ request }) => {
-      const denied = requireSession(db, request, { roles: OWNER });
+      const denied = requireSession(db, request, creditsContract.setOverageLimit);
       if (denied) return denied;
       const parsed = creditsContract.setOverageLimit.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);

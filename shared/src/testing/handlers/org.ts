@@ -1,6 +1,6 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { orgContract, type Invitation } from '../../contracts/org';
-import { apiError, bodyOf, json, MANAGERS, OWNER, queryObject, requireSession, url, validationFailed } from '../http';
+import { apiError, bodyOf, json, queryObject, requireSession, url, validationFailed } from '../http';
 import { mockId, nextId, sessionOf, type MockStore } from '../store';
 
 function invitationOfToken(db: MockStore, token: string): Invitation | undefined {
@@ -25,13 +25,13 @@ function mailInvitation(db: MockStore, invitation: Invitation, token: string) {
 /** Members, invitations (and their emails), projects and the audit log. */
 export function orgHandlers(db: MockStore): HttpHandler[] {
   return [
-    http.get(url(orgContract.listMembers), ({ request }) => requireSession(db, request) ?? json(orgContract.listMembers, { members: db.members })),
+    http.get(url(orgContract.listMembers), ({ request }) => requireSession(db, request, orgContract.listMembers) ?? json(orgContract.listMembers, { members: db.members })),
     http.get(url(orgContract.listInvitations), ({ request }) => {
-      const denied = requireSession(db, request, { roles: MANAGERS });
+      const denied = requireSession(db, request, orgContract.listInvitations);
       return denied ?? json(orgContract.listInvitations, { invitations: db.invitations });
     }),
     http.post(url(orgContract.createInvitation), async ({ request }) => {
-      const denied = requireSession(db, request, { roles: MANAGERS });
+      const denied = requireSession(db, request, orgContract.createInvitation);
       if (denied) return denied;
       const parsed = orgContract.createInvitation.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -51,7 +51,7 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       return json(orgContract.createInvitation, { invitation, acceptToken: token, acceptUrl: `/invitations/accept#token=${token}` }, 201);
     }),
     http.post(url(orgContract.resendInvitation), ({ request, params }) => {
-      const denied = requireSession(db, request, { roles: MANAGERS });
+      const denied = requireSession(db, request, orgContract.resendInvitation);
       if (denied) return denied;
       const invitation = db.invitations.find((i) => i.id === params.invitationId);
       if (!invitation) return apiError(404, 'NOT_FOUND', 'Invitation not found');
@@ -60,14 +60,14 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       return json(orgContract.resendInvitation, { invitation, acceptToken: token, acceptUrl: `/invitations/accept#token=${token}` });
     }),
     http.delete(url(orgContract.revokeInvitation), ({ request, params }) => {
-      const denied = requireSession(db, request, { roles: MANAGERS });
+      const denied = requireSession(db, request, orgContract.revokeInvitation);
       if (denied) return denied;
       const before = db.invitations.length;
       db.invitations = db.invitations.filter((i) => i.id !== params.invitationId);
       return db.invitations.length === before ? apiError(404, 'NOT_FOUND', 'Invitation not found') : new HttpResponse(null, { status: 204 });
     }),
     http.get(url(orgContract.listEmails), ({ request }) => {
-      const denied = requireSession(db, request, { roles: MANAGERS });
+      const denied = requireSession(db, request, orgContract.listEmails);
       return denied ?? json(orgContract.listEmails, { mode: 'outbox', emails: db.emails });
     }),
     // Tokens are `mock-invitation-token-<invitation id>[...]`; a revoked or unknown one is not found.
@@ -97,7 +97,7 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       return json(orgContract.acceptInvitation, sessionOf(db));
     }),
     http.patch(url(orgContract.changeRole), async ({ request, params }) => {
-      const denied = requireSession(db, request, { roles: OWNER });
+      const denied = requireSession(db, request, orgContract.changeRole);
       if (denied) return denied;
       const parsed = orgContract.changeRole.body.safeParse(await bodyOf(request));
       const member = db.members.find((m) => m.userId === params.userId);
@@ -107,16 +107,16 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       return json(orgContract.changeRole, member);
     }),
     http.delete(url(orgContract.removeMember), ({ request, params }) => {
-      const denied = requireSession(db, request, { roles: OWNER });
+      const denied = requireSession(db, request, orgContract.removeMember);
       if (denied) return denied;
       const index = db.members.findIndex((m) => m.userId === params.userId && m.role !== 'owner');
       if (index < 0) return apiError(404, 'NOT_FOUND', 'No such member.');
       db.members.splice(index, 1);
       return new HttpResponse(null, { status: 204 });
     }),
-    http.get(url(orgContract.listProjects), ({ request }) => requireSession(db, request) ?? json(orgContract.listProjects, { projects: db.projects })),
+    http.get(url(orgContract.listProjects), ({ request }) => requireSession(db, request, orgContract.listProjects) ?? json(orgContract.listProjects, { projects: db.projects })),
     http.post(url(orgContract.createProject), async ({ request }) => {
-      const denied = requireSession(db, request, { roles: MANAGERS });
+      const denied = requireSession(db, request, orgContract.createProject);
       if (denied) return denied;
       const parsed = orgContract.createProject.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -127,7 +127,7 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       return json(orgContract.createProject, project, 201);
     }),
     http.patch(url(orgContract.updateProject), async ({ request, params }) => {
-      const denied = requireSession(db, request, { roles: MANAGERS });
+      const denied = requireSession(db, request, orgContract.updateProject);
       if (denied) return denied;
       const parsed = orgContract.updateProject.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
@@ -146,7 +146,7 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       return json(orgContract.updateProject, project);
     }),
     http.get(url(orgContract.auditLog), ({ request }) => {
-      const denied = requireSession(db, request, { roles: MANAGERS });
+      const denied = requireSession(db, request, orgContract.auditLog);
       if (denied) return denied;
       const parsed = orgContract.auditLog.query.safeParse(queryObject(request));
       if (!parsed.success) return validationFailed(parsed.error);
