@@ -9,6 +9,10 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('.data'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  /** Port of the Prometheus /metrics endpoint (lib/metrics.ts); unset = not served. Never the public port. */
+  METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  /** Address the metrics port listens on (loopback by default: give Prometheus a private address). */
+  METRICS_HOST: z.string().default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /**
    * Express `trust proxy`: which hops may name the client in X-Forwarded-For (the login limit

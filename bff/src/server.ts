@@ -5,6 +5,7 @@ import { loadEnvOrExit } from './env';
 import { systemClock } from './lib/clock';
 import { drainHttpServer } from './lib/drain';
 import { createLogger } from './lib/logger';
+import { metricsServer } from './lib/metrics';
 import { seedDemoIfEmpty } from './seed/demo-seed';
 import { startSweeps } from './sweeps';
 
@@ -23,6 +24,8 @@ const stopSweeps = startSweeps(app.services);
 const server = app.listen(env.PORT, env.HOST, () => {
   logger.info(`AI Credits listening on http://localhost:${env.PORT}`);
 });
+const metrics = env.METRICS_PORT === undefined ? null : metricsServer(app.services.metrics).listen(env.METRICS_PORT, env.METRICS_HOST);
+metrics?.on('listening', () => logger.info(`metrics on http://${env.METRICS_HOST}:${env.METRICS_PORT}/metrics`));
 
 /** A signal within this long of the first is the same stop relayed by a parent (pnpm forwards what its group already got). */
 const RELAYED_SIGNAL_MS = 1_000;
@@ -47,6 +50,7 @@ const graceful = closeWithGrace(
     app.lifecycle.draining = true;
     const [{ forced }] = await Promise.all([drainHttpServer(server, env.SHUTDOWN_TIMEOUT_MS), stopSweeps()]);
     if (forced) logger.warn('closed connections still open at the shutdown deadline');
+    metrics?.close();
     // A request drained last may have started a dispatch of the mail it queued.
     await app.services.email.idle();
     app.services.email.close();

@@ -19,6 +19,8 @@ import { createBudgetsService } from './features/budgets/budgets.service';
 import type { PaymentGateway } from './features/billing/payment-gateway';
 import { createPaymentGateway } from './features/billing/payment-gateway.factory';
 import { createEmailService, smtpTransport, type MailTransport } from './features/email/email.service';
+import { poolOf } from './db/pool-registry';
+import { createMetrics } from './lib/metrics';
 
 export interface CoreDeps {
   env: Env;
@@ -40,10 +42,13 @@ export interface Adapters {
 /** Composition root: every service is built here once per app, from the app's deps. */
 export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> }) {
   const { env, db, clock, logger } = deps;
+  const metrics = createMetrics({ db });
+  const primaryPool = poolOf(db);
+  if (primaryPool) metrics.watchPool('primary', primaryPool);
   const mailTransport = deps.overrides?.mailTransport !== undefined ? deps.overrides.mailTransport : env.SMTP_URL ? smtpTransport(env.SMTP_URL) : null;
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
   const audit = createAuditService({ db });
-  const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS, batchLanes: env.LEDGER_BATCH_LANES });
+  const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS, batchLanes: env.LEDGER_BATCH_LANES, metrics });
   const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST });
   const org = createOrgService({ db, clock, accounts });
   const invitations = createInvitationsService({ db, clock, accounts, email, publicUrl: env.PUBLIC_URL });
@@ -57,7 +62,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const openApi = createOpenApiService();
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
   const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
-  return { env, db, clock, logger, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, email, budgets, audit };
+  return { env, db, clock, logger, metrics, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, email, budgets, audit };
 }
 
 export type Services = ReturnType<typeof createServices>;

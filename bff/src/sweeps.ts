@@ -26,7 +26,13 @@ export function startSweeps(services: Services): () => Promise<void> {
     setInterval(() => {
       const run = job
         .run(services)
-        .catch((err: unknown) => services.logger.error({ err, job: job.name }, 'sweep failed'))
+        .then(
+          () => services.metrics.recordSweep(job.name, true),
+          (err: unknown) => {
+            services.metrics.recordSweep(job.name, false);
+            services.logger.error({ err, job: job.name }, 'sweep failed');
+          },
+        )
         .finally(() => running.delete(run));
       running.add(run);
     }, job.everyMs),

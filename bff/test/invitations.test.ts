@@ -1,3 +1,4 @@
+import { createHash, randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { orgContract } from '@ai-credits/shared/contracts/org';
@@ -109,6 +110,39 @@ describe('invite, then accept', () => {
     const res = await accept(created.body.acceptToken, {}, other.member);
     expect(res.res.status).toBe(403);
     expect(res.res.body.error.message).toContain('This invitation is for');
+  });
+});
+
+describe('tokens carry their org (schema ready to shard by org, docs/scaling.md)', () => {
+  it("a new token starts with its org's id, and is looked up in that org's rows only", async () => {
+    const { owner, orgId } = await createOrg(app);
+    const other = await createOrg(app);
+    const created = await owner.call(orgContract.createInvitation, { body: { email: newEmail(), role: 'member' } });
+    const token: string = created.body.acceptToken;
+    expect(token.startsWith(`${orgId.replaceAll('-', '')}_`)).toBe(true);
+    expect((await new Client(app.baseUrl).call(orgContract.lookupInvitation, { body: { token } })).status).toBe(200);
+    // a row of another org holding this token's hash is not found: the lookup filters by the token's org
+    const otherInvitation = await other.owner.call(orgContract.createInvitation, { body: { email: newEmail(), role: 'member' } });
+    const hash = createHash('sha256').update(token).digest('hex');
+    await app.db.updateTable('invitations').set({ token_hash: 'moved' }).where('org_id', '=', orgId).where('id', '=', created.body.invitation.id).execute();
+    await app.db.updateTable('invitations').set({ token_hash: hash }).where('org_id', '=', other.orgId).where('id', '=', otherInvitation.body.invitation.id).execute();
+    expect((await new Client(app.baseUrl).call(orgContract.lookupInvitation, { body: { token } })).status).toBe(404);
+  });
+
+  it('a token issued before tokens carried their org (random part only) is still accepted', async () => {
+    const { owner, orgId } = await createOrg(app);
+    const email = newEmail();
+    const created = await owner.call(orgContract.createInvitation, { body: { email, role: 'member' } });
+    const legacy = randomBytes(32).toString('base64url');
+    await app.db
+      .updateTable('invitations')
+      .set({ token_hash: createHash('sha256').update(legacy).digest('hex') })
+      .where('org_id', '=', orgId)
+      .where('id', '=', created.body.invitation.id)
+      .execute();
+    const { res } = await accept(legacy, { name: 'Legacy Invitee', password: 'password123' });
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ user: { email }, org: { id: orgId }, role: 'member' });
   });
 });
 

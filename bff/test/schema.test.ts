@@ -71,3 +71,37 @@ describe('schema', () => {
     expect(offenders).toEqual([]);
   });
 });
+
+/**
+ * Citus readiness (docs/scaling.md): a table with an org_id column is distributed by org_id, so
+ * every unique index of it (primary key included) must hold org_id, or PostgreSQL's uniqueness
+ * could not be checked on one shard. The coordinator-local tables are the stated exceptions.
+ */
+const COORDINATOR_LOCAL = ['sessions'];
+
+describe('schema ready to shard by org', () => {
+  it('every unique index of an org_id table includes org_id', async () => {
+    const { rows } = await sql<{ table_name: string; index_name: string; definition: string }>`
+      select t.relname as table_name, i.relname as index_name, pg_get_indexdef(x.indexrelid) as definition
+      from pg_index x
+      join pg_class t on t.oid = x.indrelid
+      join pg_class i on i.oid = x.indexrelid
+      join pg_namespace n on n.oid = t.relnamespace
+      where n.nspname = 'public' and x.indisunique
+        and exists (select 1 from pg_attribute a where a.attrelid = t.oid and a.attname = 'org_id' and not a.attisdropped)
+        and not exists (select 1 from pg_attribute a where a.attrelid = t.oid and a.attnum = any (x.indkey) and a.attname = 'org_id')
+      order by 1, 2`.execute(app.db);
+    expect(rows.filter((r) => !COORDINATOR_LOCAL.includes(r.table_name))).toEqual([]);
+  });
+
+  it('every foreign key between org_id tables includes org_id', async () => {
+    const { rows } = await sql<{ table_name: string; constraint_name: string }>`
+      select c.conrelid::regclass::text as table_name, c.conname as constraint_name
+      from pg_constraint c
+      where c.contype = 'f' and c.connamespace = 'public'::regnamespace
+        and exists (select 1 from pg_attribute a where a.attrelid = c.confrelid and a.attname = 'org_id' and not a.attisdropped)
+        and not exists (select 1 from pg_attribute a where a.attrelid = c.conrelid and a.attnum = any (c.conkey) and a.attname = 'org_id')
+      order by 1, 2`.execute(app.db);
+    expect(rows.filter((r) => !COORDINATOR_LOCAL.includes(r.table_name))).toEqual([]);
+  });
+});

@@ -5,6 +5,7 @@ import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import type { Database } from './database';
 import { migrations } from './migrations/index';
+import { registerPool } from './pool-registry';
 
 export type Db = Kysely<Database>;
 
@@ -28,7 +29,9 @@ export function createPostgresDb(url: string, poolMax: number, onConnectionError
   });
   // The pool re-emits an idle client's error; the client's own listener above has reported it.
   pool.on('error', () => {});
-  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  registerPool(db, pool);
+  return db;
 }
 
 /** Zero-setup default: PostgreSQL compiled to WebAssembly, persisted under `dataDir`. */

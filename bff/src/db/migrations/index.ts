@@ -8,6 +8,7 @@ import * as emailOutbox from './2026_11_27_0100_email_outbox';
 import * as budgetsAlerts from './2026_11_28_0100_budgets_alerts';
 import * as usageReadIndexes from './2026_11_28_0100_usage_read_indexes';
 import * as usageDailyCovering from './2026_11_28_0200_usage_daily_covering';
+import * as orgShardKeys from './2026_12_05_0300_org_shard_keys';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -23,4 +24,5 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_0100_budgets_alerts': budgetsAlerts,
   '2026_11_28_0100_usage_read_indexes': usageReadIndexes,
   '2026_11_28_0200_usage_daily_covering': usageDailyCovering,
+  '2026_12_05_0300_org_shard_keys': orgShardKeys,
 };

@@ -3,8 +3,18 @@ import { billingContract } from '@ai-credits/shared/contracts/billing';
 import { mount } from '../../http/endpoint';
 import type { Services } from '../../services';
 
-export function billingRouter(services: Pick<Services, 'billing'>): Router {
-  const { billing } = services;
+/** The gateway's `created_at` (epoch seconds) of a webhook body, for the lag metric; undefined when absent or unreadable. */
+function eventCreatedAt(rawBody: Buffer | undefined): number | undefined {
+  try {
+    const createdAt: unknown = rawBody ? (JSON.parse(rawBody.toString('utf8')) as { created_at?: unknown }).created_at : undefined;
+    return typeof createdAt === 'number' ? createdAt : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function billingRouter(services: Pick<Services, 'billing' | 'metrics' | 'clock'>): Router {
+  const { billing, metrics, clock } = services;
   const router = Router();
 
   mount(router, billingContract.createPurchase, ({ actor, body }) => billing.createBundlePurchase(actor, body.bundleId));
@@ -12,6 +22,7 @@ export function billingRouter(services: Pick<Services, 'billing'>): Router {
   mount(router, billingContract.verifyPurchase, ({ actor, params, body }) => billing.verifyCallback(actor, params.purchaseId, body));
   mount(router, billingContract.webhook, async ({ rawBody, header }) => {
     await billing.handleWebhook(rawBody, header('x-razorpay-signature'), header('x-razorpay-event-id'));
+    metrics.recordWebhook(eventCreatedAt(rawBody), clock.now());
     return { received: true as const };
   });
   if (billing.gateway.mode === 'sandbox') {

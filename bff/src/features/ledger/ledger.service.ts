@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { performance } from 'node:perf_hooks';
 import { sql, type Transaction } from 'kysely';
 import { ownerOf, queueEmail } from '../email/email.service';
 import { overageInvoiceEmail } from '../email/templates';
@@ -36,6 +37,8 @@ export interface LedgerDeps {
   reservationTtlSeconds: number;
   /** Chains of group-commit batches (LEDGER_BATCH_LANES); 1 when absent. */
   batchLanes?: number;
+  /** Batch size and lock wait of every group-commit batch (lib/metrics.ts). */
+  metrics?: { recordLedgerBatch(size: number, lockWaitMs: number): void };
 }
 
 export interface BalanceDto {
@@ -565,10 +568,12 @@ export function createLedgerService(deps: LedgerDeps) {
         let open = false;
         try {
           // simple protocol, no parameters: every org id is a checked UUID (submit), sorted by the batcher
+          const lockStart = performance.now();
           await sql.raw(`begin; select 1 from organizations where id in (${orgIds.map((id) => `'${id}'`).join(', ')}) order by id for no key update`).execute(conn);
           open = true;
           // Taken only now that this transaction holds the locks: everything queued for these orgs so far.
           const items = take();
+          deps.metrics?.recordLedgerBatch(items.length, performance.now() - lockStart);
           const byOrg = Map.groupBy(items.map((item, index) => ({ item, index })), ({ item }) => item.key);
           const now = clock.now();
           const reads = await repo.readBatchStates(

@@ -92,25 +92,32 @@ export async function reissue(db: Q, orgId: string, id: string, tokenHash: strin
   return Boolean(row);
 }
 
+/** A token's hash and the org it carries (null for tokens issued before tokens carried one: a lookup across orgs). */
+export interface TokenRef {
+  orgId: string | null;
+  tokenHash: string;
+}
+
 /** The invitation a token names, with its org's name, whatever its state. */
-export function findByToken(db: Q, tokenHash: string) {
-  return db
+export function findByToken(db: Q, ref: TokenRef) {
+  let q = db
     .selectFrom('invitations')
     .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
     .select([...COLUMNS, 'invitations.accepted_at', 'invitations.revoked_at', 'organizations.name as org_name'])
-    .where('invitations.token_hash', '=', tokenHash)
-    .executeTakeFirst();
+    .where('invitations.token_hash', '=', ref.tokenHash);
+  if (ref.orgId) q = q.where('invitations.org_id', '=', ref.orgId);
+  return q.executeTakeFirst();
 }
 
 /**
  * Takes the invitation: one UPDATE that only an open, unexpired invitation passes. Concurrent
  * accepts queue on the row lock and re-check, so exactly one wins; the loser sees nothing.
  */
-export function claim(db: Q, tokenHash: string, now: Date) {
-  return db
-    .updateTable('invitations')
-    .set({ accepted_at: now })
-    .where('token_hash', '=', tokenHash)
+export function claim(db: Q, ref: TokenRef, now: Date) {
+  let q = db.updateTable('invitations').set({ accepted_at: now });
+  if (ref.orgId) q = q.where('org_id', '=', ref.orgId);
+  return q
+    .where('token_hash', '=', ref.tokenHash)
     .where('accepted_at', 'is', null)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', now)

@@ -27,6 +27,16 @@ export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+/** `<org id hex>_<32 random bytes>`: the org part sends the lookup to its org's rows (shard); older tokens are the random part alone. */
+const ORG_TOKEN = /^([0-9a-f]{32})_[A-Za-z0-9_-]{43}$/;
+
+/** What finds a token's invitation: its hash and, for tokens that carry it, its org. */
+function tokenRef(token: string): repo.TokenRef {
+  const hex = ORG_TOKEN.exec(token)?.[1];
+  const orgId = hex ? `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}` : null;
+  return { orgId, tokenHash: hashToken(token) };
+}
+
 type Row = { id: string; email: string; role: 'admin' | 'member'; created_at: Date; expires_at: Date; invited_by: string | null; invited_by_name: string | null };
 
 const toInvitation = (r: Row): Invitation => ({
@@ -80,8 +90,8 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     );
   }
 
-  function issue() {
-    const token = randomBytes(32).toString('base64url');
+  function issue(orgId: string) {
+    const token = `${orgId.replaceAll('-', '').toLowerCase()}_${randomBytes(32).toString('base64url')}`;
     return { token, tokenHash: hashToken(token), acceptUrl: `/invitations/accept#token=${token}` };
   }
 
@@ -103,7 +113,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
       assertMayHandle(actor, input.role);
       const user = await accounts.findAccount(input.email);
       if (user && (await findMember(db, actor.orgId, user.id))) throw new HttpError(409, 'CONFLICT', 'This person is already a member');
-      const token = issue();
+      const token = issue(actor.orgId);
       const id = await db.transaction().execute(async (trx) => {
         const now = clock.now();
         await repo.retireExpired(trx, actor.orgId, input.email, now);
@@ -141,7 +151,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     /** A new link and 7 more days; the previous link stops working in the same statement. */
     async resend(actor: SessionActor, id: string, origin?: string): Promise<IssuedInvitation> {
       const row = await openOrThrow(actor, id);
-      const token = issue();
+      const token = issue(actor.orgId);
       await db.transaction().execute(async (trx) => {
         const now = clock.now();
         const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
@@ -196,7 +206,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
 
       const joined = await db.transaction().execute(async (trx) => {
         const now = clock.now();
-        const claimed = await repo.claim(trx, hashToken(input.token), now);
+        const claimed = await repo.claim(trx, tokenRef(input.token), now);
         if (!claimed) throw new HttpError(409, 'CONFLICT', 'This invitation was already used or is no longer valid');
         if (newAccount) {
           const user = await accounts.createUser(trx, { email: claimed.email, name: newAccount.name, passwordHash: newAccount.passwordHash, at: now });
@@ -225,7 +235,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
   };
 
   async function usableOrThrow(token: string) {
-    const found = await repo.findByToken(db, hashToken(token));
+    const found = await repo.findByToken(db, tokenRef(token));
     if (!found) throw notFound('Invitation');
     if (found.accepted_at) throw new HttpError(409, 'CONFLICT', 'This invitation was already used');
     if (found.revoked_at) throw new HttpError(409, 'CONFLICT', 'This invitation was withdrawn; ask for a new one');
