@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_RESERVATION_TTL_SECONDS } from '@ai-credits/shared/ledger-rules';
 
 /** The only place that reads process.env. Fails fast with a readable message. */
 const EnvSchema = z.object({
@@ -33,7 +34,7 @@ const EnvSchema = z.object({
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(15),
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
   /** How long an unsettled reservation holds credits before it gives them back. */
-  RESERVATION_TTL_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(300),
+  RESERVATION_TTL_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(DEFAULT_RESERVATION_TTL_SECONDS),
   /**
    * Ledger group commit (ADR 011): independent chains of batches per instance. An org always
    * uses the same one; orgs in one chain share transactions and commits (ADR 019).

@@ -11,6 +11,9 @@ export interface Refusal {
   message: string;
 }
 
+/** How long an unsettled reservation holds credits before it gives them back: the BFF's RESERVATION_TTL_SECONDS default, and the mock API's. */
+export const DEFAULT_RESERVATION_TTL_SECONDS = 300;
+
 export const AI_DISABLED_REFUSAL: Refusal = {
   status: 403,
   code: 'AI_DISABLED',

@@ -86,9 +86,27 @@ describe('one mock store', () => {
     expect(refused).toMatchObject({ status: 402, body: { error: { code: 'OVERAGE_LIMIT_REACHED' } } });
   });
 
-  it('roles apply to every route: an admin cannot buy, a member cannot read billing', async () => {
+  it('runs on one clock: a reservation holds for the BFF default 300 s from the fixed now, and a later clock sees it expired', async () => {
+    let now = NOW;
+    const { store, handlers } = createMockApi('owner', { now: NOW });
+    store.clock = () => now;
+    server.use(...handlers);
+    const headers = { authorization: `Bearer ${mockApiKeyToken(MOCK_API_KEYS[0]!.id)}` };
+    const reserved = await call('POST', meteringContract.reserve.path, { useCase: 'chat', model: 'demo-model', estimateMc: 1_000 }, { ...headers, 'idempotency-key': 'reserve-0000001' });
+    expect(reserved.body.reservation.expiresAt).toBe('2026-11-20T12:05:00.000Z');
+    expect((await summary()).reservedMc).toBe(1_000);
+    now = new Date('2026-11-20T12:05:00Z');
+    expect((await summary()).reservedMc).toBe(0);
+    const settle = await call('POST', meteringContract.settle.path, { reservationId: reserved.body.reservation.id, inputTokens: 10, outputTokens: 10 }, { ...headers, 'idempotency-key': 'settle-0000001' });
+    expect(settle).toMatchObject({ status: 409, body: { error: { code: 'RESERVATION_EXPIRED' } } });
+  });
+
+  it('roles apply to every route: an admin cannot buy, a member cannot read billing, in the words of the BFF', async () => {
     server.use(...createHandlers('admin', { now: NOW }));
-    expect((await call('POST', billingContract.createPurchase.path, { bundleId: 'starter' })).status).toBe(403);
+    expect(await call('POST', billingContract.createPurchase.path, { bundleId: 'starter' })).toEqual({
+      status: 403,
+      body: { error: { code: 'FORBIDDEN', message: 'Only the organization owner can do this' } },
+    });
     server.resetHandlers(...createHandlers('member', { now: NOW }));
     expect((await call('GET', billingContract.history.path)).status).toBe(403);
     server.resetHandlers(...createHandlers('owner', { now: NOW, role: 'member' }));

@@ -2,6 +2,9 @@ import { z } from 'zod/mini';
 import { endpoint, IdSchema, IsoDateTimeSchema, OWNER_ONLY, OWNER_OR_ADMIN } from '../api';
 import { EmailSchema, NameSchema, PasswordSchema, RoleSchema, SessionInfoSchema } from './auth';
 
+/** An invitation link works for 7 days (the BFF's rule; the mock API's too). */
+export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
+
 export const MemberSchema = z.object({
   userId: IdSchema,
   email: z.string(),

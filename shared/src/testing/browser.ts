@@ -1,14 +1,14 @@
 import { setupWorker } from 'msw/browser';
 import { createHandlers } from './handlers';
-import { isScenarioName, scenarioFromSearch, SCENARIOS, SCENARIO_DESCRIPTIONS, type ScenarioName, type ScenarioOptions } from './scenarios';
+import { isScenarioName, scenarioFromSearch, SCENARIOS, SCENARIO_DESCRIPTIONS, type ScenarioName, type ScenarioSettings } from './scenarios';
 
 const STORAGE_KEY = 'ai-credits:mock-scenario';
 
 /**
  * `?scenario=member` picks a scenario and remembers it in localStorage; default `owner`.
- * `&role=`, `&delay=ms` and `&fail=GET /api/...` add options (ScenarioOptions).
+ * `&role=`, `&delay=ms` and `&fail=GET /api/...` add options (ScenarioSettings).
  */
-export function currentScenario(): { scenario: ScenarioName; options: ScenarioOptions } {
+export function currentScenario(): { scenario: ScenarioName; options: ScenarioSettings } {
   const stored = localStorage.getItem(STORAGE_KEY);
   const picked = scenarioFromSearch(location.search, isScenarioName(stored) ? stored : 'owner');
   localStorage.setItem(STORAGE_KEY, picked.scenario);

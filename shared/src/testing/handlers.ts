@@ -8,8 +8,9 @@ import { budgetsHandlers } from './handlers/budgets';
 import { creditsHandlers } from './handlers/credits';
 import { meteringHandlers } from './handlers/metering';
 import { orgHandlers } from './handlers/org';
-import type { ScenarioName, ScenarioOptions } from './scenarios';
-import { createMockStore, type MockStore } from './store';
+import type { ScenarioName } from './scenarios';
+import { createMockStore } from './store/fixtures';
+import type { MockStore, ScenarioOptions } from './store/state';
 
 /**
  * The handler groups of the mock API. Adding an endpoint: write its handler in the group of its

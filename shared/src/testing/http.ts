@@ -3,7 +3,8 @@ import { roleAllowed, roleRefusal, type Endpoint, type ResponseInputOf } from '.
 import type { ZodError } from 'zod';
 import { describeZodError, type ErrorCode } from '../errors';
 import type { Refusal } from '../ledger-rules';
-import { sessionOf, type MockStore } from './store';
+import { sessionOf } from './store/projections';
+import type { MockStore } from './store/state';
 
 /**
  * Helpers every handler group uses. `url(endpoint)` matches the contract's path on any origin

@@ -4,21 +4,9 @@
  */
 export { createHandlers, createMockApi, HANDLER_GROUPS, isApiRequest, type MockApiOptions } from './handlers';
 export { apiError, json, requireSession, url } from './http';
-export { isScenarioName, scenarioFromSearch, SCENARIO_DESCRIPTIONS, SCENARIOS, type ScenarioName, type ScenarioOptions } from './scenarios';
-export {
-  charge,
-  chartsOf,
-  completePurchase,
-  createMockStore,
-  DEFAULT_PASSWORD,
-  makeInvoice,
-  makePurchase,
-  MOCK_API_KEYS,
-  mockApiKeyToken,
-  mockId,
-  PEOPLE,
-  sessionOf,
-  summaryOf,
-  type MockStore,
-} from './store';
+export { isScenarioName, scenarioFromSearch, SCENARIO_DESCRIPTIONS, SCENARIOS, type ScenarioName, type ScenarioSettings } from './scenarios';
+export { createMockStore, DEFAULT_PASSWORD, makeInvoice, makePurchase, MOCK_API_KEYS, mockApiKeyToken, PEOPLE } from './store/fixtures';
+export { charge, completePurchase } from './store/operations';
+export { chartsOf, sessionOf, summaryOf } from './store/projections';
+export { mockId, type MockStore, type ScenarioOptions } from './store/state';
 export { SANDBOX_FAILURE_MESSAGE } from './handlers/billing';

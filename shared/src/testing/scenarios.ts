@@ -1,4 +1,3 @@
-import type { MockStore } from './store';
 import type { Role } from '../contracts/auth';
 
 /**
@@ -39,8 +38,11 @@ export const SCENARIO_DESCRIPTIONS: Record<ScenarioName, string> = {
   serverErrors: 'Signed in, but every data endpoint answers 500',
 };
 
-/** Knobs on top of a scenario; the URL spells them `?role=admin&delay=800&fail=GET /api/credits/summary`. */
-export interface ScenarioOptions {
+/**
+ * Knobs on top of a scenario; the URL spells them `?role=admin&delay=800&fail=GET /api/credits/summary`.
+ * ScenarioOptions (store/state.ts) adds `seed`, which needs the store's type: this file does not import the store.
+ */
+export interface ScenarioSettings {
   /** Fixed "now" for deterministic tests; the browser uses the real clock. */
   now?: Date;
   /** Sign in as someone else of the same org (every route checks it). */
@@ -53,8 +55,6 @@ export interface ScenarioOptions {
    * (the browser and component tests).
    */
   cookieSessions?: boolean;
-  /** Adds to the scenario's org before serving it (budgets, notifications, ... a test needs). */
-  seed?: (store: MockStore) => void;
   /** One endpoint answering 500, as `METHOD /api/path` with the contract's `:params`. */
   failEndpoint?: string;
 }
@@ -64,12 +64,12 @@ export function isScenarioName(value: unknown): value is ScenarioName {
 }
 
 /** Scenario and options from a query string (`?scenario=slowNetwork&delay=300`). */
-export function scenarioFromSearch(search: string, fallback: ScenarioName = 'owner'): { scenario: ScenarioName; options: ScenarioOptions } {
+export function scenarioFromSearch(search: string, fallback: ScenarioName = 'owner'): { scenario: ScenarioName; options: ScenarioSettings } {
   const params = new URLSearchParams(search);
   const name = params.get('scenario');
   const role = params.get('role');
   const delay = Number(params.get('delay'));
-  const options: ScenarioOptions = {};
+  const options: ScenarioSettings = {};
   if (role === 'owner' || role === 'admin' || role === 'member') options.role = role;
   if (Number.isInteger(delay) && delay > 0) options.delayMs = delay;
   const fail = params.get('fail');

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Invitation, IssuedInvitation } from '@ai-credits/shared/contracts/org';
+import { INVITATION_TTL_MS, type Invitation, type IssuedInvitation } from '@ai-credits/shared/contracts/org';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
@@ -22,8 +22,6 @@ function safeOrigin(value: string | undefined): string | undefined {
     return undefined;
   }
 }
-
-export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 

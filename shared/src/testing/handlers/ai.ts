@@ -3,7 +3,9 @@ import type { Endpoint } from '../../api';
 import { costMc, findModel, MAX_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS, type UseCase } from '../../catalog';
 import { aiContract, type AiRun, type ChatMessage, type TestCaseGeneration, type Report } from '../../contracts/ai';
 import { apiError, json, refuse, requireSession, url, validationFailed } from '../http';
-import { charge, mockId, nextId, refusalFor, summaryOf, testCasesFor, type MockStore } from '../store';
+import { charge, refusalFor, testCasesFor } from '../store/operations';
+import { summaryOf } from '../store/projections';
+import { mockId, nextId, nowIso, type MockStore } from '../store/state';
 
 /**
  * The AI features over the store: a run is refused by the ledger's own rules (ledger-rules.ts),
@@ -102,7 +104,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         const denied = refusal(store, maxMcOf(parsed.data.requirement, 'test_generation'), parsed.data.projectId);
         if (denied) return denied;
         const generationId = id(0x7a);
-        const at = new Date().toISOString();
+        const at = nowIso(store);
         const testCases = testCasesFor(parsed.data.requirement, parsed.data.projectId, generationId, at);
         const generation: TestCaseGeneration = { id: generationId, projectId: parsed.data.projectId, requirement: parsed.data.requirement, model: demo.id, createdAt: at, testCases };
         generations.unshift(generation);
@@ -140,7 +142,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         if (unusable) return unusable;
         const denied = refusal(store, maxMcOf(parsed.data.message, 'chat'), parsed.data.projectId);
         if (denied) return denied;
-        const at = new Date().toISOString();
+        const at = nowIso(store);
         let conversation = conversations.find((c) => c.id === parsed.data.conversationId);
         if (parsed.data.conversationId && !conversation) return apiError(404, 'NOT_FOUND', 'Conversation not found');
         if (!conversation) {
@@ -188,7 +190,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
           summary: `${cases.length} test cases across ${coverage.length} areas. ${gaps.length} gaps found.`,
           coverage,
           gaps,
-          createdAt: new Date().toISOString(),
+          createdAt: nowIso(store),
         };
         reports.unshift(report);
         return json(aiContract.createReport, { report, run: runOf(store, 'report', parsed.data.projectId, tokens(prompt) + 80, tokens(JSON.stringify({ summary: report.summary, gaps }))) }, 201);

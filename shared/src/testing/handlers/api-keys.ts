@@ -1,7 +1,9 @@
 import { http, type HttpHandler } from 'msw';
 import { apiKeysContract, type ApiKey } from '../../contracts/api-keys';
 import { apiError, bodyOf, json, requireSession, url, validationFailed } from '../http';
-import { mockApiKeyToken, nextId, sessionOf, type MockStore } from '../store';
+import { mockApiKeyToken } from '../store/fixtures';
+import { sessionOf } from '../store/projections';
+import { nextId, nowIso, type MockStore } from '../store/state';
 
 /** The org's API keys (owner and admins); a new key's token meters through handlers/metering.ts. */
 export function apiKeysHandlers(store: MockStore): HttpHandler[] {
@@ -20,7 +22,7 @@ export function apiKeysHandlers(store: MockStore): HttpHandler[] {
         id,
         name: parsed.data.name,
         prefix: `${token.slice(0, 12)}…${token.slice(-4)}`,
-        createdAt: new Date().toISOString(),
+        createdAt: nowIso(store),
         createdBy: { id: me.id, name: me.name },
         lastUsedAt: null,
         revokedAt: null,
@@ -35,7 +37,7 @@ export function apiKeysHandlers(store: MockStore): HttpHandler[] {
       if (denied) return denied;
       const key = store.apiKeys.find((k) => k.id === params.apiKeyId);
       if (!key) return apiError(404, 'NOT_FOUND', 'API key not found');
-      key.revokedAt ??= new Date().toISOString();
+      key.revokedAt ??= nowIso(store);
       return json(apiKeysContract.revoke, key);
     }),
   ];

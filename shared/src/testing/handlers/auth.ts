@@ -1,8 +1,9 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { authContract } from '../../contracts/auth';
 import { apiError, bodyOf, cookieOf, json, requireSession, SESSION_COOKIE, url, validationFailed } from '../http';
-import { nextId } from '../store';
-import { createMockStore, sessionOf, type MockStore } from '../store';
+import { createMockStore } from '../store/fixtures';
+import { sessionOf } from '../store/projections';
+import { nextId, type MockStore } from '../store/state';
 
 /** Signed in as `userId`: with cookie sessions, a new session cookie for this client. */
 function signIn(db: MockStore, userId: string, body: unknown, status: number): Response {

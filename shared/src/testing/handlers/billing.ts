@@ -2,7 +2,9 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import { findBundle } from '../../catalog';
 import { billingContract, type CheckoutOptions, type Purchase } from '../../contracts/billing';
 import { apiError, bodyOf, requireSession, url, validationFailed } from '../http';
-import { completePurchase, sessionOf, type MockStore } from '../store';
+import { completePurchase } from '../store/operations';
+import { sessionOf } from '../store/projections';
+import { nowIso, type MockStore } from '../store/state';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 let counter = 0;
@@ -37,7 +39,7 @@ function checkout(store: MockStore, purchase: Purchase, description: string): Ch
   };
 }
 
-function newPurchase(input: Pick<Purchase, 'kind' | 'bundleId' | 'bundleName' | 'invoiceId' | 'amountCents' | 'credits'>): Purchase {
+function newPurchase(store: MockStore, input: Pick<Purchase, 'kind' | 'bundleId' | 'bundleName' | 'invoiceId' | 'amountCents' | 'credits'>): Purchase {
   return {
     ...input,
     id: crypto.randomUUID(),
@@ -47,7 +49,7 @@ function newPurchase(input: Pick<Purchase, 'kind' | 'bundleId' | 'bundleName' | 
     razorpayOrderId: razorpayId('order'),
     razorpayPaymentId: null,
     failureReason: null,
-    createdAt: new Date().toISOString(),
+    createdAt: nowIso(store),
     paidAt: null,
     grantedAt: null,
   };
@@ -68,7 +70,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       const parsed = billingContract.createPurchase.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
       const bundle = findBundle(parsed.data.bundleId)!;
-      const purchase = add(newPurchase({ kind: 'bundle', bundleId: bundle.id, bundleName: bundle.name, invoiceId: null, amountCents: bundle.priceCents, credits: bundle.credits }));
+      const purchase = add(newPurchase(store, { kind: 'bundle', bundleId: bundle.id, bundleName: bundle.name, invoiceId: null, amountCents: bundle.priceCents, credits: bundle.credits }));
       return HttpResponse.json(checkout(store, purchase, `${bundle.name}: ${bundle.credits.toLocaleString('en-US')} credits`), { status: 201 });
     }),
 
@@ -79,7 +81,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       if (!invoice) return apiError(404, 'NOT_FOUND', 'Invoice not found');
       if (invoice.status === 'paid') return apiError(409, 'CONFLICT', 'This invoice is already paid');
       const existing = store.purchases.find((p) => p.invoiceId === invoice.id && p.status !== 'failed');
-      const purchase = existing ?? add(newPurchase({ kind: 'invoice', bundleId: null, bundleName: null, invoiceId: invoice.id, amountCents: invoice.amountCents, credits: 0 }));
+      const purchase = existing ?? add(newPurchase(store, { kind: 'invoice', bundleId: null, bundleName: null, invoiceId: invoice.id, amountCents: invoice.amountCents, credits: 0 }));
       invoice.purchaseId = purchase.id;
       invoice.razorpayOrderId = purchase.razorpayOrderId;
       return HttpResponse.json(checkout(store, purchase, `Overage invoice ${invoice.periodStart.slice(0, 10)} to ${invoice.periodEnd.slice(0, 10)}`), { status: 201 });

@@ -1,8 +1,10 @@
 import { http, type HttpHandler } from 'msw';
+import { DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '../../budgets';
 import { MC_PER_CREDIT } from '../../catalog';
 import { budgetsContract } from '../../contracts/budgets';
 import { json, bodyOf, requireSession, url, validationFailed } from '../http';
-import { budgetUsedMc, type MockStore } from '../store';
+import { budgetUsedMc } from '../store/projections';
+import { nowIso, type MockStore } from '../store/state';
 import { audit } from './org';
 
 /** Budgets of projects and members (the AI and metering refusals read them too), alert thresholds, notifications. */
@@ -31,7 +33,7 @@ export function budgetsHandlers(db: MockStore): HttpHandler[] {
       return json(budgetsContract.set, listOf());
     }),
     http.get(url(budgetsContract.thresholds), ({ request }) =>
-      requireSession(db, request, budgetsContract.thresholds) ?? json(budgetsContract.thresholds, db.alertThresholds ?? { creditPercents: [50, 75, 90, 100], budgetPercents: [90, 100] }),
+      requireSession(db, request, budgetsContract.thresholds) ?? json(budgetsContract.thresholds, db.alertThresholds ?? { creditPercents: [...DEFAULT_CREDIT_ALERT_PERCENTS], budgetPercents: [...DEFAULT_BUDGET_ALERT_PERCENTS] }),
     ),
     http.put(url(budgetsContract.setThresholds), async ({ request }) => {
       const denied = requireSession(db, request, budgetsContract.setThresholds);
@@ -47,7 +49,7 @@ export function budgetsHandlers(db: MockStore): HttpHandler[] {
       if (denied) return denied;
       const parsed = budgetsContract.markRead.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
-      const at = new Date().toISOString();
+      const at = nowIso(db);
       for (const n of db.notifications) if (!n.readAt && ('all' in parsed.data || parsed.data.ids.includes(n.id))) n.readAt = at;
       return json(budgetsContract.markRead, notificationsOf());
     }),

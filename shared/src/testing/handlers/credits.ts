@@ -3,7 +3,8 @@ import { MC_PER_CREDIT } from '../../catalog';
 import { ChartsQuerySchema, creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageRow } from '../../contracts/credits';
 import { USAGE_CSV_HEADER, usageCsvLine } from '../../usage-csv';
 import { apiError, bodyOf, json, queryObject, requireSession, url, validationFailed } from '../http';
-import { boundsOf, chartsOf, summaryOf, type MockStore } from '../store';
+import { boundsOf, chartsOf, summaryOf } from '../store/projections';
+import type { MockStore } from '../store/state';
 import { audit } from './org';
 
 function filterRows(db: MockStore, q: { from?: string; to?: string; useCase?: string; userId?: string; projectId?: string; apiKeyId?: string; model?: string }): UsageRow[] {

@@ -2,11 +2,12 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import { IdempotencyKeySchema } from '../../api';
 import { costMc, findModel, type UseCase } from '../../catalog';
 import { meteringContract, type MeteredUsage } from '../../contracts/metering';
+import { DEFAULT_RESERVATION_TTL_SECONDS } from '../../ledger-rules';
 import { apiError, bodyOf, json, refuse, url, validationFailed } from '../http';
-import { charge, nextId, refusalFor, summaryOf, type MockStore } from '../store';
+import { charge, refusalFor } from '../store/operations';
+import { summaryOf } from '../store/projections';
+import { nextId, nowIso, type MockStore } from '../store/state';
 
-/** How long a reservation holds its estimate (the BFF's default RESERVATION_TTL_SECONDS). */
-const RESERVATION_TTL_MS = 15 * 60_000;
 
 /**
  * The server-to-server metering API over the store: `Authorization: Bearer <API key token>`
@@ -86,7 +87,7 @@ export function meteringHandlers(store: MockStore): HttpHandler[] {
           id: nextId(),
           status: 'open' as const,
           estimateMc: Number(estimateMc),
-          expiresAt: new Date(Date.now() + RESERVATION_TTL_MS).toISOString(),
+          expiresAt: new Date(store.clock().getTime() + DEFAULT_RESERVATION_TTL_SECONDS * 1000).toISOString(),
           useCase: b.useCase,
           model: model.id,
           apiKeyId,
@@ -104,7 +105,7 @@ export function meteringHandlers(store: MockStore): HttpHandler[] {
         if (!parsed.success) return validationFailed(parsed.error);
         const r = reservationOf(parsed.data.reservationId);
         if (!r) return apiError(404, 'NOT_FOUND', 'Reservation not found');
-        if (r.status === 'open' && r.expiresAt <= new Date().toISOString()) return apiError(409, 'RESERVATION_EXPIRED', 'The reservation expired and its credits were given back');
+        if (r.status === 'open' && r.expiresAt <= nowIso(store)) return apiError(409, 'RESERVATION_EXPIRED', 'The reservation expired and its credits were given back');
         if (r.status !== 'open') return apiError(409, 'RESERVATION_NOT_OPEN', `The reservation is already ${r.status}`);
         const cost = costMc(findModel(r.model)!, parsed.data.inputTokens, parsed.data.outputTokens);
         if (cost > BigInt(r.estimateMc)) return apiError(409, 'SETTLE_EXCEEDS_RESERVATION', 'The usage costs more than was reserved; reserve a larger estimate');

@@ -1,7 +1,8 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
-import { orgContract, type Invitation } from '../../contracts/org';
+import { INVITATION_TTL_MS, orgContract, type Invitation } from '../../contracts/org';
 import { apiError, bodyOf, json, queryObject, requireSession, url, validationFailed } from '../http';
-import { mockId, nextId, sessionOf, type MockStore } from '../store';
+import { sessionOf } from '../store/projections';
+import { mockId, nextId, nowIso, type MockStore } from '../store/state';
 
 function invitationOfToken(db: MockStore, token: string): Invitation | undefined {
   return db.invitations.find((i) => token.startsWith(`mock-invitation-token-${i.id}`));
@@ -15,7 +16,7 @@ function mailInvitation(db: MockStore, invitation: Invitation, token: string) {
     to: invitation.email,
     subject: `You are invited to ${db.org.name} on AI Credits`,
     text: `Open this link to accept (it works once):\n${(globalThis as { location?: { origin: string } }).location?.origin ?? ''}/invitations/accept#token=${token}`,
-    createdAt: db.now.toISOString(),
+    createdAt: nowIso(db),
     sentAt: null,
     attempts: 0,
     lastError: null,
@@ -36,14 +37,14 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       const parsed = orgContract.createInvitation.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
       if (db.members.some((m) => m.email === parsed.data.email)) return apiError(409, 'CONFLICT', 'This person is already a member');
-      const now = db.now.toISOString();
+      const now = nowIso(db);
       const invitation = {
         id: nextId(),
         email: parsed.data.email,
         role: parsed.data.role,
         invitedBy: { id: sessionOf(db).user.id, name: sessionOf(db).user.name },
         createdAt: now,
-        expiresAt: new Date(db.now.getTime() + 7 * 86_400_000).toISOString(),
+        expiresAt: new Date(db.clock().getTime() + INVITATION_TTL_MS).toISOString(),
       };
       db.invitations.unshift(invitation);
       const token = `mock-invitation-token-${invitation.id}`;
@@ -88,7 +89,7 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       const invitation = parsed.success ? invitationOfToken(db, parsed.data.token) : undefined;
       if (!parsed.success || !invitation) return apiError(404, 'NOT_FOUND', 'Invitation not found');
       if (!parsed.data.name || !parsed.data.password) return apiError(400, 'VALIDATION_FAILED', 'name, password: choose your name and a password for your new account');
-      const member = { userId: nextId(), email: invitation.email, name: parsed.data.name, role: invitation.role, joinedAt: db.now.toISOString() };
+      const member = { userId: nextId(), email: invitation.email, name: parsed.data.name, role: invitation.role, joinedAt: nowIso(db) };
       db.members.push(member);
       db.passwords.set(member.email, parsed.data.password);
       db.invitations = db.invitations.filter((i) => i.id !== invitation.id);
@@ -121,7 +122,7 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       const parsed = orgContract.createProject.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
       if (db.projects.some((p) => p.name.toLowerCase() === parsed.data.name.toLowerCase())) return apiError(409, 'CONFLICT', 'A project with this name already exists');
-      const project = { id: mockId(0x0c, db.projects.length + 1), name: parsed.data.name, createdAt: new Date().toISOString(), archivedAt: null };
+      const project = { id: mockId(0x0c, db.projects.length + 1), name: parsed.data.name, createdAt: nowIso(db), archivedAt: null };
       db.projects.push(project);
       audit(db, 'project.created', null, { projectId: project.id, name: project.name });
       return json(orgContract.createProject, project, 201);
@@ -140,7 +141,7 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
         project.name = name;
       }
       if (archived !== undefined && archived !== (project.archivedAt !== null)) {
-        project.archivedAt = archived ? new Date().toISOString() : null;
+        project.archivedAt = archived ? nowIso(db) : null;
         audit(db, archived ? 'project.archived' : 'project.restored', { projectId: project.id, name: project.name, archived: !archived }, { projectId: project.id, name: project.name, archived });
       }
       return json(orgContract.updateProject, project);
@@ -160,6 +161,6 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
 
 /** An audit entry by the signed-in user, newest first (as the BFF writes them). */
 export function audit(db: MockStore, action: string, from: unknown, to: unknown) {
-  db.audit.unshift({ id: nextId(), at: new Date().toISOString(), actor: { id: db.userId, name: sessionOf(db).user.name }, action, from, to });
+  db.audit.unshift({ id: nextId(), at: nowIso(db), actor: { id: db.userId, name: sessionOf(db).user.name }, action, from, to });
 }
 

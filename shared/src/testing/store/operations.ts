@@ -1,0 +1,106 @@
+import { costMc, findModel, MC_PER_CREDIT, type UseCase } from '../../catalog';
+import type { Purchase } from '../../contracts/billing';
+import type { TestCaseGeneration } from '../../contracts/ai';
+import type { UsageRow } from '../../contracts/credits';
+import { AI_DISABLED_REFUSAL, coverageRefusal, type Refusal } from '../../ledger-rules';
+import { budgetUsedMc, reservedMcOf } from './projections';
+import { compareNewestFirst, mockId, nextId, nowIso, type MockStore } from './state';
+
+/** What the handlers do to the org, with the BFF's rules (shared/ledger-rules.ts, catalog.ts). */
+
+/**
+ * Charge one finished AI call (an app run or a metering record): a usage row, the balance goes
+ * down, the part past zero is overage. The caller checked coverage first (ledger-rules.ts).
+ */
+export function charge(
+  store: MockStore,
+  input: { useCase: UseCase; model: string; inputTokens: number; outputTokens: number; projectId: string | null; userId: string | null; apiKeyId: string | null; chargedMc?: number },
+): UsageRow {
+  const model = findModel(input.model)!;
+  const chargedMc = input.chargedMc ?? Number(costMc(model, input.inputTokens, input.outputTokens));
+  const overageBefore = Math.max(0, -store.balanceMc);
+  store.balanceMc -= chargedMc;
+  const overageMc = Math.max(0, -store.balanceMc) - overageBefore;
+  const user = store.members.find((m) => m.userId === input.userId);
+  const project = store.projects.find((p) => p.id === input.projectId);
+  const apiKey = store.apiKeys.find((k) => k.id === input.apiKeyId);
+  const at = nowIso(store);
+  if (apiKey) apiKey.lastUsedAt = at;
+  const row: UsageRow = {
+    id: nextId(),
+    occurredAt: at,
+    useCase: input.useCase,
+    user: user ? { id: user.userId, name: user.name } : null,
+    project: project ? { id: project.id, name: project.name } : null,
+    model: model.id,
+    inputTokens: input.inputTokens,
+    outputTokens: input.outputTokens,
+    chargedMc,
+    overageMc,
+    apiKey: apiKey ? { id: apiKey.id, name: apiKey.name } : null,
+    source: apiKey ? 'api' : 'app',
+  };
+  store.usage.unshift(row);
+  store.usage.sort(compareNewestFirst);
+  return row;
+}
+
+/** A verified payment: a bundle adds its credits, an invoice is marked paid (and leaves the banner). */
+export function completePurchase(store: MockStore, purchaseId: string, paymentId: string): Purchase {
+  const index = store.purchases.findIndex((p) => p.id === purchaseId);
+  const now = nowIso(store);
+  const before = store.purchases[index]!;
+  const status = before.kind === 'bundle' ? 'granted' : 'paid';
+  const purchase: Purchase = { ...before, status, razorpayPaymentId: paymentId, failureReason: null, paidAt: now, grantedAt: status === 'granted' ? now : null };
+  store.purchases[index] = purchase;
+  if (purchase.kind === 'bundle') store.balanceMc += purchase.credits * MC_PER_CREDIT;
+  if (purchase.invoiceId) {
+    const i = store.invoices.findIndex((inv) => inv.id === purchase.invoiceId);
+    if (i >= 0) store.invoices[i] = { ...store.invoices[i]!, status: 'paid', paidAt: now, purchaseId: purchase.id, razorpayOrderId: purchase.razorpayOrderId, razorpayPaymentId: paymentId };
+  }
+  return purchase;
+}
+
+/**
+ * The ledger's refusal for a call costing `costMc` on `projectId` for `userId` (AI off, balance,
+ * overage limit, budgets: shared/ledger-rules.ts), or null when it may run.
+ */
+export function refusalFor(store: MockStore, costMc: number, who: { projectId?: string | null; userId?: string | null } = {}): Refusal | null {
+  if (!store.org.aiEnabled) return AI_DISABLED_REFUSAL;
+  const room = (type: 'project' | 'user', id: string | null | undefined) => {
+    const budget = id ? store.budgets.find((b) => b.subjectType === type && b.subjectId === id) : undefined;
+    if (!budget) return null;
+    const name = type === 'project' ? (store.projects.find((p) => p.id === id)?.name ?? null) : (store.members.find((m) => m.userId === id)?.name ?? null);
+    return { leftMc: BigInt(budget.limitMc - budgetUsedMc(store, type, id!)), limitMc: BigInt(budget.limitMc), name };
+  };
+  return coverageRefusal({
+    availableMc: BigInt(store.balanceMc - reservedMcOf(store)),
+    overageLimitMc: BigInt(store.overageLimitMc),
+    costMc: BigInt(costMc),
+    projectBudget: room('project', who.projectId),
+    memberBudget: room('user', who.userId),
+  });
+}
+
+export function testCasesFor(requirement: string, projectId: string, generationId: string, at: string): TestCaseGeneration['testCases'] {
+  const sentences = requirement
+    .split(/(?<=[.!?])\s+|\n+/)
+    .map((s) => s.trim().replace(/[.!?]+$/, ''))
+    .filter((s) => s.split(/\s+/).length >= 3)
+    .slice(0, 6);
+  const cases = (sentences.length ? sentences : [requirement.trim()]).map((s) => ({
+    area: /pay|cart|checkout|order|coupon/i.test(s) ? 'Checkout & payments' : /password|log ?in|sign/i.test(s) ? 'Authentication' : 'Core flow',
+    title: `Verify ${s.charAt(0).toLowerCase()}${s.slice(1)}`,
+    preconditions: 'A user is signed in with access to the feature',
+    steps: ['Open the feature', `Perform the flow: ${s.charAt(0).toLowerCase()}${s.slice(1)}`, 'Check the result on screen and after a reload'],
+    expectedResult: `${s}.`,
+  }));
+  cases.push({
+    area: 'Error handling',
+    title: 'Invalid or missing input is rejected',
+    preconditions: 'A user is signed in with access to the feature',
+    steps: ['Leave required fields empty or enter malformed values', 'Submit'],
+    expectedResult: 'Each invalid field shows an error; nothing is saved',
+  });
+  return cases.map((c, i) => ({ ...c, id: mockId(0x7e, parseInt(generationId.slice(-4), 16) * 100 + i), projectId, generationId, createdAt: at }));
+}

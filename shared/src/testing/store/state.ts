@@ -1,0 +1,86 @@
+import type { ChatMessage, Conversation, Report, TestCaseGeneration } from '../../contracts/ai';
+import type { ApiKey } from '../../contracts/api-keys';
+import type { Invoice, Purchase } from '../../contracts/billing';
+import type { Reservation, UsageRow } from '../../contracts/credits';
+import type { AlertThresholds, Notification } from '../../contracts/budgets';
+import type { AuditEntry, Invitation, Member, OutboxEmail, Project } from '../../contracts/org';
+import type { ScenarioName, ScenarioSettings } from '../scenarios';
+
+/** A scenario's knobs (scenarios.ts) and what a test adds to the org before it is served. */
+export interface ScenarioOptions extends ScenarioSettings {
+  /** Adds to the scenario's org before serving it (budgets, notifications, ... a test needs). */
+  seed?: (store: MockStore) => void;
+}
+
+/**
+ * The one in-memory organization of the mock API. Every handler group (auth, org, credits,
+ * billing, AI, API keys, metering) reads and writes this store, so what one route changes the
+ * others show. Deterministic for a given scenario and `now` (a seeded PRNG).
+ */
+export interface MockStore {
+  scenario: ScenarioName;
+  /** The one clock of the mock API: ScenarioOptions.now when a test fixes it, else the real time. */
+  clock: () => Date;
+  signedIn: boolean;
+  userId: string;
+  /** Sessions by cookie (ScenarioOptions.cookieSessions): token -> user id. */
+  cookieSessions: boolean;
+  sessions: Map<string, string>;
+  csrfToken: string;
+  org: { id: string; name: string; createdAt: string; aiEnabled: boolean };
+  members: Member[];
+  passwords: Map<string, string>;
+  projects: Project[];
+  /** Org API keys, and the secret token of each (metering authenticates with them). */
+  apiKeys: ApiKey[];
+  apiKeyTokens: Map<string, string>;
+  /** Newest first. */
+  usage: UsageRow[];
+  purchases: Purchase[];
+  invoices: Invoice[];
+  /** Checkout signatures the sandbox handed out, by purchase id. */
+  signatures: Map<string, string>;
+  period: { start: Date; end: Date };
+  balanceMc: number;
+  reservations: (Reservation & { apiKeyId: string; projectId: string | null; userId: string | null })[];
+  overageLimitMc: number;
+  audit: AuditEntry[];
+  invitations: Invitation[];
+  /** The test-mode mailbox (no SMTP in the mock), newest first. */
+  emails: OutboxEmail[];
+  /** Monthly budgets of projects and members. */
+  budgets: { subjectType: 'project' | 'user'; subjectId: string; limitMc: number }[];
+  alertThresholds?: AlertThresholds;
+  /** The signed-in user's notifications, newest first. */
+  notifications: Notification[];
+  generations: TestCaseGeneration[];
+  reports: Report[];
+  conversations: (Conversation & { messages: ChatMessage[] })[];
+  /** Same Idempotency-Key again: the first response (AI runs and metering). */
+  idempotent: Map<string, { body: unknown; status: number }>;
+  /** What the sandbox gateway does with a payment. */
+  payments: 'succeed' | 'decline';
+  options: ScenarioOptions;
+}
+
+let idCounter = 0;
+/** RFC 4122 v4-shaped ids that pass `z.uuid()`. */
+export function mockId(prefix: number, n: number): string {
+  return `${prefix.toString(16).padStart(8, '0')}-0000-4000-8000-${n.toString(16).padStart(12, '0')}`;
+}
+export function nextId(): string {
+  idCounter += 1;
+  return mockId(0xfeed, idCounter);
+}
+
+export const DAY_MS = 86_400_000;
+
+/** The store's clock as an ISO timestamp (every `createdAt`, `at` and expiry of the mock). */
+export function nowIso(store: Pick<MockStore, 'clock'>): string {
+  return store.clock().toISOString();
+}
+
+export function compareNewestFirst(a: UsageRow, b: UsageRow): number {
+  if (a.occurredAt !== b.occurredAt) return a.occurredAt < b.occurredAt ? 1 : -1;
+  return a.id < b.id ? 1 : a.id > b.id ? -1 : 0;
+}
