@@ -301,8 +301,10 @@ describe('permissions and bad input', () => {
 
 describe('the AI features surface BUDGET_REACHED', () => {
   it('a member over their budget is refused before the model runs, with the message naming the budget and the owner', async () => {
-    const { owner, member, memberId, project } = await setup();
+    const { owner, member, memberId, project, token } = await setup();
     await setBudget(owner, 'user', memberId, 1);
+    // Half of it used: less than the input and a useful minimum of output (MIN_OUTPUT_TOKENS) is left.
+    expect((await meter(app.baseUrl, meteringContract.record, token, recordBody({ userId: memberId }, 0.5))).status).toBe(200);
     // The estimate already says so (the same rule, shared/budgets.ts).
     const estimate = await member.call(aiContract.estimate, {
       body: { useCase: 'test_generation', projectId: project.id, requirement: 'As a shopper, I want to save my cart so that I can finish the purchase later.' },
@@ -315,6 +317,34 @@ describe('the AI features surface BUDGET_REACHED', () => {
     });
     expect(res.status).toBe(402);
     expect(res.body.error.code).toBe('BUDGET_REACHED');
-    expect(res.body.error.message).toMatch(/monthly budget of the member .+ owner can raise the budget/);
+    expect(res.body.error.message).toMatch(/^Not enough credits left for this request: it needs at least [\d.]+ credits and the monthly budget of the member .+ has 0.5 of 1 credits left\. The organization owner can raise the budget/);
+  });
+
+  it('a run that fits at least its minimum runs with a hold capped at what is left (issue 24): the bar never passes the budget', async () => {
+    const { owner, member, memberId, project, token } = await setup();
+    await setBudget(owner, 'user', memberId, 2);
+    const message = 'How should I pick boundary values for the coupon field?';
+    const estimate = (await member.call(aiContract.estimate, { body: { useCase: 'chat', projectId: project.id, message } })).body;
+    expect(estimate).toMatchObject({ canRun: true, limitedBy: null });
+    // Leave 300 mc less than the most this chat could cost: the old rule (hold the maximum) refused it.
+    const leftMc = estimate.maxMc - 300;
+    expect((await meter(app.baseUrl, meteringContract.record, token, { ...recordBody({ userId: memberId }), inputTokens: 2 * (2000 - leftMc) })).status).toBe(200);
+    const before = (await member.call(aiContract.estimate, { body: { useCase: 'chat', projectId: project.id, message } })).body;
+    expect(before).toMatchObject({ canRun: true, limitedBy: null });
+
+    const res = await member.call(aiContract.chat, { body: { projectId: project.id, message } });
+    expect(res.status).toBe(201);
+    expect(res.body.run.chargedMc).toBeLessThanOrEqual(leftMc);
+    const budget = (await owner.call(budgetsContract.list)).body.budgets.find((b: { subjectId: string }) => b.subjectId === memberId);
+    expect(budget.usedMc).toBeLessThanOrEqual(2000);
+
+    // Now less than the minimum is left: refused, with the numbers.
+    const room = 2000 - budget.usedMc;
+    if (room > 100) expect((await meter(app.baseUrl, meteringContract.record, token, { ...recordBody({ userId: memberId }), inputTokens: 2 * (room - 100) })).status).toBe(200);
+    const after = (await member.call(aiContract.estimate, { body: { useCase: 'chat', projectId: project.id, message } })).body;
+    expect(after).toMatchObject({ canRun: false, limitedBy: 'member_budget' });
+    const refused = await member.call(aiContract.chat, { body: { projectId: project.id, message } });
+    expect(refused.status).toBe(402);
+    expect(refused.body.error.message).toMatch(/^Not enough credits left for this request: it needs at least [\d.]+ credits and the monthly budget of the member .+ has 0\.1 of 2 credits left/);
   });
 });

@@ -32,7 +32,7 @@ describe('OpenAPI for client generators', () => {
     expect(record.responses['200'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/MeteringRecordResponse' });
     const refused = record.responses['402'].content['application/json'];
     expect(refused.schema.allOf[1].properties.error.properties.code.enum).toEqual(expect.arrayContaining(['INSUFFICIENT_CREDITS', 'OVERAGE_LIMIT_REACHED']));
-    expect(refused.examples.INSUFFICIENT_CREDITS.value.error.message).toMatch(/^This needs up to/);
+    expect(refused.examples.INSUFFICIENT_CREDITS.value.error.message).toMatch(/^Not enough credits left for this request: it needs up to/);
     expect(record.responses['403'].content['application/json'].schema.allOf[1].properties.error.properties.code.enum).toContain('AI_DISABLED');
     expect(record.requestBody.content['application/json'].example).toMatchObject({ useCase: 'chat' });
     // No anonymous inline object as a JSON response or body: every one is a named component.

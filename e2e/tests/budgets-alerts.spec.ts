@@ -42,14 +42,21 @@ test.describe('budgets and alerts', () => {
     await expectNoSeriousA11yViolations(page, testInfo, 'budgets');
     await saveScreenshot(page, testInfo, 'budgets-owner-desktop-1280');
 
-    // The member: the first generation fits, the second would pass the budget and is refused.
-    await generate(member.page, 'Payments');
-    await expect(member.page.getByRole('status').filter({ hasText: /^Used / })).toBeVisible({ timeout: 30_000 });
-    await generate(member.page, 'Payments');
+    // The member: a generation runs whenever at least its minimum fits what is left (its hold is
+    // capped at the rest, issue 24); it is refused only when even that does not fit.
+    const refusal = member.page.getByRole('alert').filter({ hasText: 'Monthly budget reached' });
+    const used = member.page.getByRole('status').filter({ hasText: /^Used / });
+    let runs = 0;
+    for (let i = 0; i < 6 && !(await refusal.isVisible()); i++) {
+      await generate(member.page, 'Payments');
+      await expect(used.or(refusal)).toBeVisible({ timeout: 30_000 });
+      if (await used.isVisible()) runs++;
+    }
+    expect(runs).toBeGreaterThanOrEqual(1);
+    await expect(refusal).toBeVisible();
     // The estimate warned before the click (the same rule as the engine).
     await expect(member.page.getByText('This would pass your monthly budget.', { exact: false })).toBeVisible();
-    const refusal = member.page.getByRole('alert').filter({ hasText: 'Monthly budget reached' });
-    await expect(refusal).toBeVisible({ timeout: 30_000 });
+    await expect(refusal).toContainText('Not enough credits left for this request');
     await expect(refusal).toContainText('monthly budget of the member Maya Member');
     await expect(refusal).toContainText('The organization owner can raise the budget');
     await saveScreenshot(member.page, testInfo, 'budget-reached-member-1280');

@@ -8,7 +8,14 @@
 export type CoverageLimit = 'balance' | 'overage_limit' | 'project_budget' | 'member_budget';
 
 export interface CoverageInput {
+  /** What the call may cost at most (its input and the most output it may write). */
   costMc: bigint;
+  /**
+   * The least it can usefully run with (its input and a useful minimum of output); defaults to
+   * `costMc`. The call is refused only when even this does not fit; otherwise it holds `costMc`
+   * capped at the room left (`holdMc`), and its output is limited to what that hold covers.
+   */
+  minCostMc?: bigint;
   /** balance - held by open reservations (negative in overage). */
   availableMc: bigint;
   overageLimitMc: bigint;
@@ -17,7 +24,7 @@ export interface CoverageInput {
   memberBudgetLeftMc?: bigint | null;
 }
 
-export type CoverageResult = { fits: true } | { fits: false; stoppedBy: CoverageLimit; roomMc: bigint };
+export type CoverageResult = { fits: true; holdMc: bigint } | { fits: false; stoppedBy: CoverageLimit; roomMc: bigint };
 
 export function checkCoverage(input: CoverageInput): CoverageResult {
   const limits: { limit: CoverageLimit; roomMc: bigint }[] = [];
@@ -26,7 +33,8 @@ export function checkCoverage(input: CoverageInput): CoverageResult {
   limits.push({ limit: input.overageLimitMc === 0n ? 'balance' : 'overage_limit', roomMc: input.availableMc + input.overageLimitMc });
   // Strictly lower replaces: on a tie the earlier (a budget) stays.
   const lowest = limits.reduce((a, b) => (b.roomMc < a.roomMc ? b : a));
-  if (input.costMc <= lowest.roomMc) return { fits: true };
+  const minCostMc = input.minCostMc !== undefined && input.minCostMc < input.costMc ? input.minCostMc : input.costMc;
+  if (minCostMc <= lowest.roomMc) return { fits: true, holdMc: input.costMc <= lowest.roomMc ? input.costMc : lowest.roomMc };
   return { fits: false, stoppedBy: lowest.limit, roomMc: lowest.roomMc };
 }
 

@@ -117,5 +117,19 @@ export function splitPurchase(purchaseMc: bigint, balanceBeforeMc: bigint): { pa
 
 /** The most tokens each AI feature lets the model write (the estimate reserves for this many). */
 export const MAX_OUTPUT_TOKENS = { test_generation: 1_500, chat: 600, report: 900 } as const satisfies Record<UseCase, number>;
+/**
+ * The least output worth running for (docs/product.md "Consumption"): a run is refused only when its
+ * input plus this many output tokens does not fit what is left; otherwise it holds up to its
+ * maximum, capped at what is left, and the model may write only what that hold covers.
+ */
+export const MIN_OUTPUT_TOKENS = { test_generation: 500, chat: 150, report: 300 } as const satisfies Record<UseCase, number>;
+
+/** The most output tokens (up to `max`) whose cost, with `inputTokens`, fits `holdMc` (costMc rounds each part up). */
+export function outputTokensWithin(model: Pick<ModelRate, 'inputMcPer1k' | 'outputMcPer1k'>, inputTokens: number, holdMc: bigint, max: number): number {
+  const left = holdMc - ceilDiv(BigInt(inputTokens) * BigInt(model.inputMcPer1k), 1000n);
+  if (left <= 0n) return 0;
+  const tokens = (left * 1000n) / BigInt(model.outputMcPer1k);
+  return tokens < BigInt(max) ? Number(tokens) : max;
+}
 /** A typical answer's length, for the "about N credits" estimate. */
 export const TYPICAL_OUTPUT_TOKENS = { test_generation: 700, chat: 200, report: 350 } as const satisfies Record<UseCase, number>;

@@ -32,43 +32,52 @@ export interface BudgetRoom {
   name: string | null;
 }
 
-/**
- * Null when `costMc` fits under every limit that applies (shared/budgets.ts checkCoverage: the
- * lowest limit wins); else the 402 to answer, naming that limit.
- */
-export function coverageRefusal(input: {
+export interface CoverageCall {
   availableMc: bigint;
   overageLimitMc: bigint;
+  /** The most the call may cost. */
   costMc: bigint;
+  /** The least it can usefully run with (shared/budgets.ts CoverageInput.minCostMc); defaults to `costMc`. */
+  minCostMc?: bigint;
   projectBudget?: BudgetRoom | null;
   memberBudget?: BudgetRoom | null;
-}): (Refusal & { stoppedBy: CoverageLimit }) | null {
+  /** Who can raise a limit or buy credits, named in the refusal ("Olivia Owner (the owner)"). */
+  ownerName?: string | null;
+}
+
+export type CoverageDecision = { holdMc: bigint; refusal: null } | { holdMc: null; refusal: Refusal & { stoppedBy: CoverageLimit } };
+
+/**
+ * What a call may hold (its cost capped at the room left, when at least its minimum fits), or
+ * the 402 to answer, naming the lowest limit (shared/budgets.ts checkCoverage) and the numbers.
+ */
+export function decideCoverage(input: CoverageCall): CoverageDecision {
   const { availableMc, overageLimitMc, costMc, projectBudget = null, memberBudget = null } = input;
-  const verdict = checkCoverage({ costMc, availableMc, overageLimitMc, projectBudgetLeftMc: projectBudget?.leftMc ?? null, memberBudgetLeftMc: memberBudget?.leftMc ?? null });
-  if (verdict.fits) return null;
+  const minCostMc = input.minCostMc !== undefined && input.minCostMc < costMc ? input.minCostMc : costMc;
+  const verdict = checkCoverage({ costMc, minCostMc, availableMc, overageLimitMc, projectBudgetLeftMc: projectBudget?.leftMc ?? null, memberBudgetLeftMc: memberBudget?.leftMc ?? null });
+  if (verdict.fits) return { holdMc: verdict.holdMc, refusal: null };
   const { stoppedBy } = verdict;
+  const needs = `Not enough credits left for this request: it needs ${minCostMc < costMc ? 'at least' : 'up to'} ${creditsInWords(minCostMc)} credits`;
+  const owner = input.ownerName ? `${input.ownerName} (the owner)` : 'The organization owner';
+  const refuse = (code: ErrorCode, message: string) => ({ holdMc: null, refusal: { status: 402 as const, code, stoppedBy, message } });
   if (stoppedBy === 'project_budget' || stoppedBy === 'member_budget') {
     const b = (stoppedBy === 'project_budget' ? projectBudget : memberBudget)!;
     const who = stoppedBy === 'project_budget' ? `project "${b.name ?? 'unnamed'}"` : `the member ${b.name ?? ''}`.trimEnd();
-    return {
-      status: 402,
-      code: 'BUDGET_REACHED',
-      stoppedBy,
-      message: `This needs up to ${creditsInWords(costMc)} credits and the monthly budget of ${who} has ${creditsInWords(verdict.roomMc > 0n ? verdict.roomMc : 0n)} of ${creditsInWords(b.limitMc)} credits left. The organization owner can raise the budget in Settings → Budgets.`,
-    };
+    return refuse(
+      'BUDGET_REACHED',
+      `${needs} and the monthly budget of ${who} has ${creditsInWords(verdict.roomMc > 0n ? verdict.roomMc : 0n)} of ${creditsInWords(b.limitMc)} credits left. ${owner} can raise the budget in Settings → Budgets.`,
+    );
   }
   if (stoppedBy === 'balance') {
-    return {
-      status: 402,
-      code: 'INSUFFICIENT_CREDITS',
-      stoppedBy,
-      message: `This needs up to ${creditsInWords(costMc)} credits and the organization has ${creditsInWords(availableMc > 0n ? availableMc : 0n)} available. The owner can buy credits or allow overage.`,
-    };
+    return refuse('INSUFFICIENT_CREDITS', `${needs} and the organization has ${creditsInWords(availableMc > 0n ? availableMc : 0n)} available. ${owner} can buy credits or allow overage.`);
   }
-  return {
-    status: 402,
-    code: 'OVERAGE_LIMIT_REACHED',
-    stoppedBy,
-    message: `This needs up to ${creditsInWords(costMc)} credits, which would pass the monthly overage limit of ${creditsInWords(overageLimitMc)} credits. The owner can raise the limit or buy credits.`,
-  };
+  return refuse(
+    'OVERAGE_LIMIT_REACHED',
+    `${needs} and ${creditsInWords(verdict.roomMc > 0n ? verdict.roomMc : 0n)} are left under the monthly overage limit of ${creditsInWords(overageLimitMc)} credits. ${owner} can raise the limit or buy credits.`,
+  );
+}
+
+/** Null when the call fits (see decideCoverage); else the 402 to answer, naming the lowest limit. */
+export function coverageRefusal(input: CoverageCall): (Refusal & { stoppedBy: CoverageLimit }) | null {
+  return decideCoverage(input).refusal;
 }

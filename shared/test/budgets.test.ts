@@ -1,10 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { checkCoverage, crossedThresholds } from '../src/budgets';
+import { costMc, outputTokensWithin } from '../src/catalog';
 
 describe('checkCoverage: the lowest limit wins', () => {
   it('fits when every limit has room, exactly up to the lowest', () => {
-    expect(checkCoverage({ costMc: 5_000n, availableMc: 10_000n, overageLimitMc: 0n, projectBudgetLeftMc: 5_000n, memberBudgetLeftMc: 7_000n })).toEqual({ fits: true });
-    expect(checkCoverage({ costMc: 10_000n, availableMc: 10_000n, overageLimitMc: 0n })).toEqual({ fits: true });
+    expect(checkCoverage({ costMc: 5_000n, availableMc: 10_000n, overageLimitMc: 0n, projectBudgetLeftMc: 5_000n, memberBudgetLeftMc: 7_000n })).toMatchObject({ fits: true });
+    expect(checkCoverage({ costMc: 10_000n, availableMc: 10_000n, overageLimitMc: 0n })).toMatchObject({ fits: true });
   });
 
   it('names the balance when there is no overage and no budget stops it first', () => {
@@ -12,7 +13,7 @@ describe('checkCoverage: the lowest limit wins', () => {
   });
 
   it('counts the overage limit on top of the available credits, and names it', () => {
-    expect(checkCoverage({ costMc: 12_000n, availableMc: 10_000n, overageLimitMc: 2_000n })).toEqual({ fits: true });
+    expect(checkCoverage({ costMc: 12_000n, availableMc: 10_000n, overageLimitMc: 2_000n })).toMatchObject({ fits: true });
     expect(checkCoverage({ costMc: 12_001n, availableMc: 10_000n, overageLimitMc: 2_000n })).toEqual({ fits: false, stoppedBy: 'overage_limit', roomMc: 12_000n });
     // in overage already: available is negative
     expect(checkCoverage({ costMc: 1_001n, availableMc: -1_000n, overageLimitMc: 2_000n })).toEqual({ fits: false, stoppedBy: 'overage_limit', roomMc: 1_000n });
@@ -55,5 +56,29 @@ describe('crossedThresholds', () => {
   it('nothing for a zero total or no increase', () => {
     expect(crossedThresholds([50], 0n, 0n, 10n)).toEqual([]);
     expect(crossedThresholds([50], 100n, 60n, 40n)).toEqual([]);
+  });
+});
+
+describe('checkCoverage with a minimum (issue 24: holds that fit what is left)', () => {
+  it('holds the whole cost when it fits, else the room left when at least the minimum fits', () => {
+    expect(checkCoverage({ costMc: 1_270n, minCostMc: 400n, availableMc: 300_000n, overageLimitMc: 0n, memberBudgetLeftMc: 2_000n })).toEqual({ fits: true, holdMc: 1_270n });
+    expect(checkCoverage({ costMc: 1_270n, minCostMc: 400n, availableMc: 300_000n, overageLimitMc: 0n, memberBudgetLeftMc: 1_000n })).toEqual({ fits: true, holdMc: 1_000n });
+    expect(checkCoverage({ costMc: 1_270n, minCostMc: 400n, availableMc: 300_000n, overageLimitMc: 0n, memberBudgetLeftMc: 400n })).toEqual({ fits: true, holdMc: 400n });
+  });
+
+  it('refuses only when even the minimum does not fit, naming the lowest limit', () => {
+    expect(checkCoverage({ costMc: 1_270n, minCostMc: 400n, availableMc: 300_000n, overageLimitMc: 0n, memberBudgetLeftMc: 399n })).toEqual({ fits: false, stoppedBy: 'member_budget', roomMc: 399n });
+    expect(checkCoverage({ costMc: 1_270n, minCostMc: 400n, availableMc: -149_700n, overageLimitMc: 150_000n })).toEqual({ fits: false, stoppedBy: 'overage_limit', roomMc: 300n });
+  });
+});
+
+describe('outputTokensWithin', () => {
+  const rate = { inputMcPer1k: 500, outputMcPer1k: 1_500 };
+  it('is the most output whose cost, with the input, fits the hold', () => {
+    expect(outputTokensWithin(rate, 1_000, 1_400n, 600)).toBe(600);
+    expect(outputTokensWithin(rate, 1_000, 1_000n, 600)).toBe(333);
+    expect(costMc(rate, 1_000, 333)).toBeLessThanOrEqual(1_000n);
+    expect(costMc(rate, 1_000, 334)).toBeGreaterThan(1_000n);
+    expect(outputTokensWithin(rate, 1_000, 500n, 600)).toBe(0);
   });
 });

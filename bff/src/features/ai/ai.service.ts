@@ -1,5 +1,5 @@
 import { checkCoverage } from '@ai-credits/shared/budgets';
-import { costMc, type UseCase } from '@ai-credits/shared/catalog';
+import { costMc, MIN_OUTPUT_TOKENS, outputTokensWithin, type UseCase } from '@ai-credits/shared/catalog';
 import type { MeteredUsage } from '@ai-credits/shared/contracts/metering';
 import type { AiRun, ChatMessage, Conversation, EstimateBody, Estimate, Report, TestCase, TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import type { Transaction } from 'kysely';
@@ -130,6 +130,11 @@ export function createAiService(deps: AiDeps) {
     return costMc(model, inputTokensUpperBound(messages), prompts.MAX_OUTPUT_TOKENS[useCase]);
   }
 
+  /** The least a run is worth holding: its input and a useful minimum of output (shared/catalog.ts MIN_OUTPUT_TOKENS). */
+  function minCostMc(messages: ProviderMessage[], useCase: UseCase): bigint {
+    return costMc(model, inputTokensUpperBound(messages), MIN_OUTPUT_TOKENS[useCase]);
+  }
+
   /**
    * Same key + same request: the first response. Same key + another request: 422. `run` gets
    * `complete`, which records the response inside the transaction that saves the answer and
@@ -190,9 +195,12 @@ export function createAiService(deps: AiDeps) {
       useCase,
       model: model.id,
       estimateMc: maxCostMc(messages, useCase),
+      minEstimateMc: minCostMc(messages, useCase),
     });
     try {
-      const completion = await provider.complete({ task: useCase, messages, maxOutputTokens: prompts.MAX_OUTPUT_TOKENS[useCase] });
+      // The hold may be capped at what is left (never below the minimum): the model writes only what it covers.
+      const maxOutputTokens = outputTokensWithin(model, inputTokensUpperBound(messages), BigInt(reservation.estimateMc), prompts.MAX_OUTPUT_TOKENS[useCase]);
+      const completion = await provider.complete({ task: useCase, messages, maxOutputTokens });
       // PostgreSQL text and jsonb cannot hold NUL: a model that writes one (raw, or as a JSON
       // \u0000 escape) still gets its answer saved.
       const parsed = withoutNul(parse(completion.text.replaceAll('\u0000', '')));
@@ -284,18 +292,21 @@ export function createAiService(deps: AiDeps) {
       };
       const verdict = checkCoverage({
         costMc: maxMc,
+        minCostMc: minCostMc(messages, body.useCase),
         availableMc: BigInt(summary.availableMc),
         overageLimitMc: BigInt(summary.overage.limitMc),
         projectBudgetLeftMc: room('project', body.projectId),
         memberBudgetLeftMc: room('user', caller.userId),
       });
+      const holdMc = verdict.fits ? verdict.holdMc : maxMc;
       return {
         useCase: body.useCase,
         model: model.id,
         modelLabel: model.label,
         demo: model.demo,
-        expectedMc: toSafeNumber(expectedMc < maxMc ? expectedMc : maxMc),
-        maxMc: toSafeNumber(maxMc),
+        expectedMc: toSafeNumber(expectedMc < holdMc ? expectedMc : holdMc),
+        // What the run would hold: its maximum capped at what is left (the model writes only what it covers).
+        maxMc: toSafeNumber(holdMc),
         balanceMc: summary.balanceMc,
         availableMc: summary.availableMc,
         overageRoomMc,

@@ -14,7 +14,7 @@ import { maxBig, minBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import { requestHash } from '../../lib/request-hash';
 import { billingPeriodAt } from '@ai-credits/shared/billing-period';
-import { AI_DISABLED_REFUSAL, coverageRefusal } from '@ai-credits/shared/ledger-rules';
+import { AI_DISABLED_REFUSAL, decideCoverage } from '@ai-credits/shared/ledger-rules';
 import { fireAlerts, type Crossing } from '../alerts/alerts.service';
 import { recordAudit } from '../audit/audit.service';
 import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } from './group-commit';
@@ -54,7 +54,8 @@ export interface MeteringContext {
   source: 'app' | 'api';
 }
 
-export type ReserveInput = MeteringContext & { useCase: UseCase; model: string; estimateMc: bigint; idempotencyKey?: string };
+/** `minEstimateMc`: the least the call can run with; the hold is then `estimateMc` capped at the room left (shared/ledger-rules.ts decideCoverage). */
+export type ReserveInput = MeteringContext & { useCase: UseCase; model: string; estimateMc: bigint; minEstimateMc?: bigint; idempotencyKey?: string };
 export interface SettleInput {
   orgId: string;
   reservationId: string;
@@ -288,10 +289,10 @@ export function createLedgerService(deps: LedgerDeps) {
    * (docs/product.md "Consumption"; budgets, ADR "budgets and alerts"): the lowest limit wins and the
    * refusal names it. The rule and its words are shared (shared/budgets.ts, ledger-rules.ts).
    */
-  function assertCanCover(org: OrgState, held: bigint, cost: bigint, project: BudgetState | null = null, member: BudgetState | null = null) {
+  function assertCanCover(org: OrgState, held: bigint, cost: bigint, project: BudgetState | null = null, member: BudgetState | null = null, minCost?: bigint): bigint {
     const budget = (b: BudgetState | null) => (b ? { leftMc: b.limitMc - b.usedMc, limitMc: b.limitMc, name: b.name } : null);
-    const refusal = coverageRefusal({ availableMc: org.balanceMc - held, overageLimitMc: org.overageLimitMc, costMc: cost, projectBudget: budget(project), memberBudget: budget(member) });
-    if (!refusal) return;
+    const { holdMc, refusal } = decideCoverage({ availableMc: org.balanceMc - held, overageLimitMc: org.overageLimitMc, costMc: cost, minCostMc: minCost, projectBudget: budget(project), memberBudget: budget(member) });
+    if (!refusal) return holdMc;
     if (refusal.stoppedBy === 'project_budget') project!.refused = true;
     if (refusal.stoppedBy === 'member_budget') member!.refused = true;
     throw new HttpError(refusal.status, refusal.code, refusal.message);
@@ -299,7 +300,7 @@ export function createLedgerService(deps: LedgerDeps) {
 
   /** What an operation is, for its idempotency record (the same hash as before batching). */
   function describe(op: LedgerOp): { operation: string; request: unknown } {
-    if (op.kind === 'reserve') return { operation: 'reserve', request: { ...op.input, estimateMc: op.input.estimateMc.toString(), idempotencyKey: undefined } };
+    if (op.kind === 'reserve') return { operation: 'reserve', request: { ...op.input, estimateMc: op.input.estimateMc.toString(), minEstimateMc: op.input.minEstimateMc?.toString(), idempotencyKey: undefined } };
     if (op.kind === 'settle') return { operation: 'settle', request: { ...op.input, idempotencyKey: undefined, usageKey: undefined } };
     return { operation: op.kind, request: { ...op.input, idempotencyKey: undefined } };
   }
@@ -404,7 +405,7 @@ export function createLedgerService(deps: LedgerDeps) {
         case 'reserve': {
           const input = op.input;
           assertAiEnabled(org);
-          assertCanCover(org, held, input.estimateMc, budgetOf('project', input.projectId), budgetOf('user', input.userId));
+          const holdMc = assertCanCover(org, held, input.estimateMc, budgetOf('project', input.projectId), budgetOf('user', input.userId), input.minEstimateMc);
           const row: repo.ReservationRow = {
             org_id: org.id,
             id: randomUUID(),
@@ -415,7 +416,7 @@ export function createLedgerService(deps: LedgerDeps) {
             source: input.source,
             use_case: input.useCase,
             model: input.model,
-            estimate_mc: input.estimateMc,
+            estimate_mc: holdMc,
             usage_id: null,
             created_at: now,
             expires_at: new Date(now.getTime() + deps.reservationTtlSeconds * 1000),

@@ -1,6 +1,6 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import type { Endpoint } from '../../api';
-import { costMc, findModel, MAX_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS, type UseCase } from '../../catalog';
+import { costMc, findModel, MAX_OUTPUT_TOKENS, MIN_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS, type UseCase } from '../../catalog';
 import { aiContract, type AiRun, type ChatMessage, type TestCaseGeneration, type Report } from '../../contracts/ai';
 import { apiError, json, refuse, requireSession, url, validationFailed } from '../http';
 import { charge, refusalFor, testCasesFor } from '../store/operations';
@@ -19,8 +19,8 @@ const tokens = (text: string) => (text.match(/[\p{L}\p{N}_]+|[^\s\p{L}\p{N}_]/gu
 const bytes = (text: string) => new TextEncoder().encode(text).length;
 
 /** The ledger's refusals, in the same words as the BFF (budgets of the project and the member too). */
-function refusal(store: MockStore, maxMc: number, projectId: string): Response | null {
-  const denied = refusalFor(store, maxMc, { projectId, userId: store.userId });
+function refusal(store: MockStore, maxMc: number, projectId: string, minMc?: number): Response | null {
+  const denied = refusalFor(store, maxMc, { projectId, userId: store.userId }, minMc);
   return denied ? refuse(denied) : null;
 }
 
@@ -40,6 +40,8 @@ function runOf(store: MockStore, useCase: UseCase, projectId: string, inputToken
 }
 
 const maxMcOf = (prompt: string, useCase: UseCase) => Number(costMc(demo, bytes(prompt) + 40, MAX_OUTPUT_TOKENS[useCase]));
+/** The least a run is worth (input and MIN_OUTPUT_TOKENS): it is refused only when even this does not fit. */
+const minMcOf = (prompt: string, useCase: UseCase) => Number(costMc(demo, bytes(prompt) + 40, MIN_OUTPUT_TOKENS[useCase]));
 
 export function aiHandlers(store: MockStore): HttpHandler[] {
   const id = (prefix: number) => (prefix === 0x7a ? mockId(0x7a, parseInt(nextId().slice(-4), 16)) : nextId());
@@ -78,7 +80,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
       const prompt = b.useCase === 'test_generation' ? b.requirement : b.useCase === 'chat' ? b.message : 'report over the project test cases '.repeat(30);
       const maxMc = maxMcOf(prompt, b.useCase);
       const expectedMc = Math.min(maxMc, Number(costMc(demo, tokens(prompt) + 90, TYPICAL_OUTPUT_TOKENS[b.useCase])));
-      const blocked = refusalFor(store, maxMc, { projectId: b.projectId, userId: store.userId });
+      const blocked = refusalFor(store, maxMc, { projectId: b.projectId, userId: store.userId }, minMcOf(prompt, b.useCase));
       return json(aiContract.estimate, {
         useCase: b.useCase,
         model: demo.id,
@@ -101,7 +103,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         if (!parsed.success) return validationFailed(parsed.error);
         const unusable = activeProject(parsed.data.projectId);
         if (unusable) return unusable;
-        const denied = refusal(store, maxMcOf(parsed.data.requirement, 'test_generation'), parsed.data.projectId);
+        const denied = refusal(store, maxMcOf(parsed.data.requirement, 'test_generation'), parsed.data.projectId, minMcOf(parsed.data.requirement, 'test_generation'));
         if (denied) return denied;
         const generationId = id(0x7a);
         const at = nowIso(store);
@@ -140,7 +142,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         if (!parsed.success) return validationFailed(parsed.error);
         const unusable = activeProject(parsed.data.projectId);
         if (unusable) return unusable;
-        const denied = refusal(store, maxMcOf(parsed.data.message, 'chat'), parsed.data.projectId);
+        const denied = refusal(store, maxMcOf(parsed.data.message, 'chat'), parsed.data.projectId, minMcOf(parsed.data.message, 'chat'));
         if (denied) return denied;
         const at = nowIso(store);
         let conversation = conversations.find((c) => c.id === parsed.data.conversationId);
@@ -174,7 +176,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         const prompt = cases.map((c) => `- [${c.area}] ${c.title}`).join('\n');
         const unusable = activeProject(parsed.data.projectId);
         if (unusable) return unusable;
-        const denied = refusal(store, maxMcOf(prompt, 'report'), parsed.data.projectId);
+        const denied = refusal(store, maxMcOf(prompt, 'report'), parsed.data.projectId, minMcOf(prompt, 'report'));
         if (denied) return denied;
         const byArea = new Map<string, number>();
         for (const c of cases) byArea.set(c.area, (byArea.get(c.area) ?? 0) + 1);

@@ -65,7 +65,7 @@ export function completePurchase(store: MockStore, purchaseId: string, paymentId
  * The ledger's refusal for a call costing `costMc` on `projectId` for `userId` (AI off, balance,
  * overage limit, budgets: shared/ledger-rules.ts), or null when it may run.
  */
-export function refusalFor(store: MockStore, costMc: number, who: { projectId?: string | null; userId?: string | null } = {}): Refusal | null {
+export function refusalFor(store: MockStore, costMc: number, who: { projectId?: string | null; userId?: string | null } = {}, minCostMc?: number): Refusal | null {
   if (!store.org.aiEnabled) return AI_DISABLED_REFUSAL;
   const room = (type: 'project' | 'user', id: string | null | undefined) => {
     const budget = id ? store.budgets.find((b) => b.subjectType === type && b.subjectId === id) : undefined;
@@ -77,6 +77,7 @@ export function refusalFor(store: MockStore, costMc: number, who: { projectId?: 
     availableMc: BigInt(store.balanceMc - reservedMcOf(store)),
     overageLimitMc: BigInt(store.overageLimitMc),
     costMc: BigInt(costMc),
+    minCostMc: minCostMc === undefined ? undefined : BigInt(minCostMc),
     projectBudget: room('project', who.projectId),
     memberBudget: room('user', who.userId),
   });
