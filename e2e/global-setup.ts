@@ -177,6 +177,9 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       WEB_DIST: spa.dir,
       // Cheaper scrypt for the many sign-ups and logins of a run (README: the test suites use 11).
       PASSWORD_HASH_COST: process.env.PASSWORD_HASH_COST ?? '11',
+      // Every test signs up from 127.0.0.1: the per-IP sign-up and per-org invitation limits are raised (bff/test/mail-abuse.test.ts tests them).
+      RATE_LIMIT_SIGNUPS_PER_IP: '100000',
+      RATE_LIMIT_INVITATIONS_PER_ORG: '100000',
     },
   });
   bff.stdout?.pipe(bffLog);

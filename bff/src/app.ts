@@ -118,6 +118,12 @@ export function createApp(deps: AppDeps) {
 
   // Credentials are the API's business only: pages and assets never read the cookie or the
   // Authorization header (a stray `Bearer` from a proxy must not turn the SPA into 401s).
+  // Nothing the API answers may be kept by a browser or proxy cache: balances, members, the CSV
+  // export and tokens are per session and change (issue 20). Set before any route answers.
+  app.use('/api', (_req, res, next) => {
+    res.set('Cache-Control', 'no-store');
+    next();
+  });
   app.use('/api', sessionMiddleware(services), csrfMiddleware(), apiKeyMiddleware(services));
   const api = express.Router();
   api.use(authRouter(services));

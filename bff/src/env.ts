@@ -63,8 +63,23 @@ const EnvSchema = z.object({
   SMTP_URL: z.string().url().refine((v) => /^smtps?:\/\//.test(v), 'an smtp:// or smtps:// URL').optional(),
   /** The From of every email. */
   EMAIL_FROM: z.string().min(3).default('AI Credits <no-reply@ai-credits.local>'),
-  /** Where people open the app: the base of links in emails (invitations). Without it, the inviting browser's origin. */
-  PUBLIC_URL: z.string().url().optional(),
+  /**
+   * Where people open the app: the only base of links in emails (invitations, email verification,
+   * password reset). Required in production; in development the server's own address. Never a request header.
+   */
+  PUBLIC_URL: z
+    .string()
+    .url()
+    .refine((v) => /^https?:\/\//.test(v), 'an http:// or https:// URL')
+    .optional(),
+  /** Rate limits (per hour, counted in PostgreSQL across instances): sign-ups per client address. */
+  RATE_LIMIT_SIGNUPS_PER_IP: z.coerce.number().int().min(1).default(20),
+  /** Invitation emails (new and resent) per organization per hour. */
+  RATE_LIMIT_INVITATIONS_PER_ORG: z.coerce.number().int().min(1).default(50),
+  /** Emails to one address per hour: invitations of one org to it, and account emails (sign-up, verification, password reset). */
+  RATE_LIMIT_EMAILS_PER_ADDRESS: z.coerce.number().int().min(1).default(5),
+  /** Password-reset and verification-resend requests per client address per hour. */
+  RATE_LIMIT_ACCOUNT_EMAILS_PER_IP: z.coerce.number().int().min(1).default(30),
   /** Production opt-in: no SMTP_URL, so emails are only kept in the outbox and shown in the app ("test mode"). */
   ALLOW_OUTBOX_EMAIL: z.stringbool().default(false),
   /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before their connections are closed. */
@@ -95,6 +110,9 @@ export function productionProblems(env: Env): string[] {
   if (!env.SMTP_URL && !env.ALLOW_OUTBOX_EMAIL) {
     problems.push('ALLOW_OUTBOX_EMAIL: no SMTP_URL, so emails (invitations, receipts, invoices, alerts) would only be kept in the outbox and shown in the app; set SMTP_URL (and EMAIL_FROM), or ALLOW_OUTBOX_EMAIL=true');
   }
+  if (!env.PUBLIC_URL) {
+    problems.push('PUBLIC_URL: not set; links in emails (invitations, email verification, password reset) need the address people open the app at, e.g. https://credits.example.com');
+  }
   for (const name of ['RAZORPAY_KEY_SECRET', 'RAZORPAY_WEBHOOK_SECRET', 'AI_API_KEY'] as const) {
     const value = env[name];
     if (value !== undefined && (PLACEHOLDER_SECRETS.has(value.trim().toLowerCase()) || value.trim().length < 8)) {
@@ -102,6 +120,13 @@ export function productionProblems(env: Env): string[] {
     }
   }
   return problems;
+}
+
+/** The base of every link in an email: PUBLIC_URL, else (development, tests) this server's own address. Never a request header. */
+export function publicUrlOf(env: Pick<Env, 'PUBLIC_URL' | 'HOST' | 'PORT'>): string {
+  if (env.PUBLIC_URL) return env.PUBLIC_URL.replace(/\/+$/, '');
+  const host = env.HOST === '0.0.0.0' || env.HOST === '::' || env.HOST === '' ? 'localhost' : env.HOST.includes(':') ? `[${env.HOST}]` : env.HOST;
+  return `http://${host}:${env.PORT}`;
 }
 
 export function loadEnv(source: Record<string, string | undefined> = process.env): Env {

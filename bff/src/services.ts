@@ -1,5 +1,5 @@
 import type { Db } from './db/db';
-import type { Env } from './env';
+import { publicUrlOf, type Env } from './env';
 import type { Clock } from './lib/clock';
 import type { Logger } from './lib/logger';
 import { createAuditService } from './features/audit/audit.service';
@@ -49,9 +49,16 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
   const audit = createAuditService({ db });
   const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS, batchLanes: env.LEDGER_BATCH_LANES, metrics });
-  const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST });
+  const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST,
+    limits: {
+      signupsPerIp: env.RATE_LIMIT_SIGNUPS_PER_IP,
+      invitationsPerOrg: env.RATE_LIMIT_INVITATIONS_PER_ORG,
+      emailsPerAddress: env.RATE_LIMIT_EMAILS_PER_ADDRESS,
+      accountEmailsPerIp: env.RATE_LIMIT_ACCOUNT_EMAILS_PER_IP,
+    },
+  });
   const org = createOrgService({ db, clock, accounts });
-  const invitations = createInvitationsService({ db, clock, accounts, email, publicUrl: env.PUBLIC_URL });
+  const invitations = createInvitationsService({ db, clock, accounts, email, publicUrl: publicUrlOf(env) });
   const credits = createCreditsService({ db, clock, ledger });
   // Refuses to start when the configured model is not in the catalog (its calls could not be charged).
   const modelProvider = deps.overrides?.modelProvider ?? createModelProvider(env);

@@ -212,8 +212,9 @@ describe('without SMTP_URL the outbox is the test-mode mailbox', () => {
     expect(list.body.mode).toBe('outbox');
     const [newest] = list.body.emails;
     expect(newest).toMatchObject({ kind: 'invitation', to: email, sentAt: null, attempts: 0 });
-    // The inviting browser's origin makes the link (no PUBLIC_URL here).
-    expect(newest.text).toContain(`http://localhost:5173/invitations/accept#token=${created.body.acceptToken}`);
+    // No PUBLIC_URL here: the server's own address makes the link, never the request's Origin (issue 20).
+    expect(newest.text).toContain(`http://localhost:3000/invitations/accept#token=${created.body.acceptToken}`);
+    expect(newest.text).not.toContain('5173');
     // Older rows (the admin's and member's own invitations) follow.
     expect(list.body.emails.map((e: { createdAt: string }) => e.createdAt)).toEqual([...list.body.emails.map((e: { createdAt: string }) => e.createdAt)].sort().reverse());
     expect(list.body.emails).toHaveLength(3);

@@ -10,7 +10,7 @@ import { sandboxSecrets } from './support/billing-helpers';
 import { createOrg, startApp, uniq, type TestApp } from './support/harness';
 
 const bffDir = path.resolve(import.meta.dirname, '..');
-const PRODUCTION = { NODE_ENV: 'production' };
+const PRODUCTION = { NODE_ENV: 'production', PUBLIC_URL: 'https://credits.example.com' };
 const LIVE = { RAZORPAY_KEY_ID: 'rzp_live_abc', RAZORPAY_KEY_SECRET: 'a-real-key-secret-1234', RAZORPAY_WEBHOOK_SECRET: 'a-real-webhook-secret', AI_BASE_URL: 'https://models.example.com/v1', AI_API_KEY: 'sk-real-key-123456', SMTP_URL: 'smtp://mailer:a-real-password@smtp.example.com:587' };
 
 function refusal(source: Record<string, string>): string {

@@ -90,6 +90,18 @@ export const isStorableText = (value: string): boolean => !UNSTORABLE.test(value
  */
 export const TextSchema = z.string().check(z.refine(isStorableText, 'must not contain NUL characters or unpaired UTF-16 surrogates'));
 
+/** C0 and C1 control characters (CR, LF, TAB, NUL, ...), DEL, and the Unicode line and paragraph separators. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this looks for
+const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
+export const isSingleLineText = (value: string): boolean => !CONTROL.test(value);
+
+/**
+ * Names and every other text that can reach an email or a header (people, organizations,
+ * projects, API keys): one line, no control characters, so no user text can add lines to an email
+ * that look like ours (issue 20).
+ */
+export const SingleLineTextSchema = TextSchema.check(z.refine(isSingleLineText, 'must be one line without control characters (no line breaks or tabs)'));
+
 /** Dates a request may name: 1970 to 2999. Year 0 or 9999 is a typing error, not a query (and overflows date arithmetic). */
 export const MIN_REQUEST_DATE = Date.UTC(1970, 0, 1);
 export const MAX_REQUEST_DATE = Date.UTC(2999, 11, 31, 23, 59, 59, 999);

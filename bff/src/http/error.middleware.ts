@@ -36,6 +36,7 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, _ne
 
   if (err instanceof HttpError) {
     ({ status, code, message } = err);
+    if (err.retryAfterSeconds !== undefined && !res.headersSent) res.set('Retry-After', String(err.retryAfterSeconds));
   } else if (err instanceof z.core.$ZodError) {
     // Classic ZodError and zod/mini's error alike (the contracts are zod/mini).
     status = 400;

@@ -46,6 +46,9 @@ export async function startBff(databaseUrl: string, env: Record<string, string> 
       WEB_DIST: '',
       LOG_LEVEL: 'warn',
       PASSWORD_HASH_COST: '11',
+      // Every test signs up from 127.0.0.1: the per-IP sign-up and per-org invitation limits are raised (bff/test/mail-abuse.test.ts tests them).
+      RATE_LIMIT_SIGNUPS_PER_IP: '100000',
+      RATE_LIMIT_INVITATIONS_PER_ORG: '100000',
       ...env,
     },
   });

@@ -22,13 +22,19 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+/**
+ * Every suite signs up many organizations from 127.0.0.1 in a few seconds: the per-IP sign-up limit
+ * is raised for them; bff/test/mail-abuse.test.ts sets its own limits to test them.
+ */
+const TEST_RATE_LIMITS = { RATE_LIMIT_SIGNUPS_PER_IP: '100000', RATE_LIMIT_INVITATIONS_PER_ORG: '100000' };
+
 /** The real BFF, in-process on port 0, over the run's real PostgreSQL database. */
 export async function startApp(
   options: { clock?: TestClock; env?: Record<string, string>; overrides?: AppDeps['overrides']; poolMax?: number; databaseUrl?: string; logger?: Logger } = {},
 ): Promise<TestApp> {
   // A cheaper scrypt cost keeps the suites fast; test/accounts.test.ts pins the production default.
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
-  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: databaseUrl, ...options.env });
+  const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: databaseUrl, ...TEST_RATE_LIMITS, ...options.env });
   const db = createPostgresDb(databaseUrl, options.poolMax ?? 10);
   const clock = options.clock ?? new TestClock();
   const app = createApp({ env, db, clock, logger: options.logger ?? createLogger('silent'), overrides: options.overrides });

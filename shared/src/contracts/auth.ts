@@ -1,12 +1,13 @@
 import { z } from 'zod/mini';
-import { endpoint, IdSchema, ROLES, TextSchema } from '../api';
+import { endpoint, IdSchema, ROLES, SingleLineTextSchema } from '../api';
 
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
 export const EmailSchema = z.pipe(z.email().check(z.maxLength(254)), z.transform((e) => e.toLowerCase()));
 export const PasswordSchema = z.string().check(z.minLength(8, 'at least 8 characters'), z.maxLength(200));
-export const NameSchema = TextSchema.check(z.trim(), z.minLength(1), z.maxLength(100));
+/** Names of people, organizations, projects and API keys: one line (they reach emails). */
+export const NameSchema = SingleLineTextSchema.check(z.trim(), z.minLength(1), z.maxLength(100));
 
 export const SessionInfoSchema = z.object({
   user: z.object({ id: IdSchema, email: z.string(), name: z.string() }),

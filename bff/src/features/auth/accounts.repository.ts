@@ -74,7 +74,7 @@ export async function undoRateLimitHit(db: Q, key: string) {
  * Fixed-window counter in PostgreSQL (not in process memory, so it holds across BFF instances).
  * Returns the count in the current window after this hit.
  */
-export async function hitRateLimit(db: Q, key: string, now: Date, windowMs: number): Promise<number> {
+export async function hitRateLimit(db: Q, key: string, now: Date, windowMs: number): Promise<{ count: number; windowStart: Date }> {
   const windowStart = new Date(now.getTime() - windowMs);
   const row = await db
     .insertInto('rate_limits')
@@ -85,7 +85,7 @@ export async function hitRateLimit(db: Q, key: string, now: Date, windowMs: numb
         window_start: eb.case().when('rate_limits.window_start', '<', windowStart).then(now).else(eb.ref('rate_limits.window_start')).end(),
       })),
     )
-    .returning('count')
+    .returning(['count', 'window_start'])
     .executeTakeFirstOrThrow();
-  return row.count;
+  return { count: row.count, windowStart: row.window_start };
 }

@@ -4,7 +4,7 @@ import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
 import type { SessionContext } from '../../http/endpoint';
-import { HttpError } from '../../http/http-error';
+import { HttpError, rateLimited } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
 import { billingPeriodAt } from '@ai-credits/shared/billing-period';
 import type { LedgerService } from '../ledger/ledger.service';
@@ -17,9 +17,18 @@ const LOGIN_MAX_FAILURES_PER_IP = 100;
 
 export const hashSessionToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
+const HOUR_MS = 3600 * 1000;
 
-export function createAccountsService(deps: { db: Db; clock: Clock; ledger: LedgerService; sessionTtlHours: number; passwordHashCost: number }) {
-  const { db, clock, ledger } = deps;
+/** Per-hour limits on what sends mail or creates accounts (env RATE_LIMIT_*, README). */
+export interface RateLimits {
+  signupsPerIp: number;
+  invitationsPerOrg: number;
+  emailsPerAddress: number;
+  accountEmailsPerIp: number;
+}
+
+export function createAccountsService(deps: { db: Db; clock: Clock; ledger: LedgerService; sessionTtlHours: number; passwordHashCost: number; limits: RateLimits }) {
+  const { db, clock, ledger, limits } = deps;
   const hashPassword = (password: string) => hashWithCost(password, deps.passwordHashCost);
 
   async function startSession(userId: string, orgId: string) {
@@ -54,6 +63,16 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
   }
 
   /**
+   * One hit on a fixed-window counter in PostgreSQL (one atomic upsert: concurrent requests cannot
+   * all slip under it, across instances); over the limit, 429 with Retry-After and nothing done.
+   */
+  async function limit(key: string, max: number, message: string, windowMs = HOUR_MS) {
+    const now = clock.now();
+    const { count, windowStart } = await repo.hitRateLimit(db, key, now, windowMs);
+    if (count > max) throw rateLimited(message, (windowStart.getTime() + windowMs - now.getTime()) / 1000);
+  }
+
+  /**
    * Every attempt is counted (one atomic upsert per key) before its password is checked, so
    * concurrent guesses cannot all slip under the limit; an attempt that succeeds is then taken
    * back, so only failures count (a busy office behind one address can still sign in) and it
@@ -67,8 +86,9 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
       repo.hitRateLimit(db, emailKey, now, LOGIN_WINDOW_MS),
       repo.hitRateLimit(db, ipKey, now, LOGIN_WINDOW_MS),
     ]);
-    if (byEmail > LOGIN_MAX_FAILURES_PER_EMAIL || byIp > LOGIN_MAX_FAILURES_PER_IP) {
-      throw new HttpError(429, 'RATE_LIMITED', 'Too many failed sign-in attempts. Wait 15 minutes and try again.');
+    if (byEmail.count > LOGIN_MAX_FAILURES_PER_EMAIL || byIp.count > LOGIN_MAX_FAILURES_PER_IP) {
+      const opens = Math.max(...[byEmail, byIp].map((w) => w.windowStart.getTime() + LOGIN_WINDOW_MS));
+      throw rateLimited('Too many failed sign-in attempts. Wait 15 minutes and try again.', (opens - now.getTime()) / 1000);
     }
     const user = await repo.findUserByEmail(db, input.email);
     const ok = await verifyPassword(input.password, user?.password_hash ?? DUMMY_HASH);
@@ -83,8 +103,19 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
     startSession,
     checkCredentials,
 
+    /** Before an invitation email (new or resent): per organization, and per organization and address. */
+    async limitInvitationEmail(orgId: string, email: string) {
+      await limit(`mail:org:${orgId}`, limits.invitationsPerOrg, 'This organization has sent too many invitations in the last hour. Try again later.');
+      await limit(`mail:org:${orgId}:to:${email}`, limits.emailsPerAddress, `Too many emails to ${email} in the last hour. Try again later.`);
+    },
+
     /** Sign-up creates an org whose creator is its owner, with its first 300 credits (docs/product.md). */
-    async signup(input: { orgName: string; name: string; email: string; password: string }) {
+    /** `ip`: a sign-up from the public (the route), counted against the limits; the seed and benchmarks call without. */
+    async signup(input: { orgName: string; name: string; email: string; password: string; ip?: string }) {
+      if (input.ip !== undefined) {
+        await limit(`signup:ip:${input.ip}`, limits.signupsPerIp, 'Too many sign-ups from your network in the last hour. Try again later.');
+        await limit(`mail:account:${input.email}`, limits.emailsPerAddress, 'Too many attempts for this email address in the last hour. Try again later.');
+      }
       const passwordHash = await hashPassword(input.password);
       const { userId, orgId } = await db.transaction().execute(async (trx) => {
         const now = clock.now();

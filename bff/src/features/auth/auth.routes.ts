@@ -16,8 +16,8 @@ export function authRouter(services: Services): Router {
     maxAge: services.env.SESSION_TTL_HOURS * 3600 * 1000,
   };
 
-  mount(router, authContract.signup, async ({ body, cookies }) => {
-    const { token, context } = await services.accounts.signup(body);
+  mount(router, authContract.signup, async ({ body, ip, cookies }) => {
+    const { token, context } = await services.accounts.signup({ ...body, ip });
     cookies.set(SESSION_COOKIE, token, cookie);
     return context.info;
   });

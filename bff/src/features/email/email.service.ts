@@ -18,6 +18,10 @@ export interface OutgoingEmail {
   text: string;
 }
 
+/** One line of user text (a name) in an email: control characters and line breaks become spaces, so it cannot add lines that look like ours. */
+// eslint-disable-next-line no-control-regex -- control characters are exactly what this removes
+export const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]+/g, ' ').trim();
+
 /**
  * Queues an email in the caller's transaction (transactional outbox): it is sent only if what
  * it reports commits, and it is never lost once that has committed. Delivery is the
@@ -28,7 +32,8 @@ export function queueEmail(trx: Kysely<Database> | Transaction<Database>, email:
     org_id: email.orgId,
     kind: email.kind,
     to_address: email.to.toLowerCase(),
-    subject: email.subject,
+    // a header: one line whatever a name stored before names were checked held (issue 20)
+    subject: oneLine(email.subject),
     body_text: email.text,
     created_at: now,
   });
@@ -42,7 +47,7 @@ export async function ownerOf(trx: Kysely<Database> | Transaction<Database>, org
 
 /** The names an email speaks with: the organization's and (when given) a user's. */
 export function names(trx: Kysely<Database> | Transaction<Database>, orgId: string, userId: string | null): Promise<{ orgName: string; userName: string | null }> {
-  return repo.names(trx, orgId, userId);
+  return repo.names(trx, orgId, userId).then((n) => ({ orgName: oneLine(n.orgName), userName: n.userName === null ? null : oneLine(n.userName) }));
 }
 
 /** Sends one message; nodemailer over SMTP in production, replaceable in tests. */

@@ -12,17 +12,6 @@ import { names, queueEmail, type EmailService } from '../email/email.service';
 import { findMember } from './org.repository';
 import * as repo from './invitations.repository';
 
-/** An http(s) origin such as the browser's Origin header, or undefined for anything else. */
-function safeOrigin(value: string | undefined): string | undefined {
-  if (!value) return undefined;
-  try {
-    const url = new URL(value);
-    return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 /** `<org id hex>_<32 random bytes>`: the org part sends the lookup to its org's rows (shard); older tokens are the random part alone. */
@@ -56,17 +45,17 @@ function assertMayHandle(actor: SessionActor, role: 'admin' | 'member') {
  * Invitations (docs/product.md "Team"): nobody joins an organization without accepting. The accept
  * token is 256 random bits, stored only as its SHA-256, single-use and valid for 7 days.
  */
-export function createInvitationsService(deps: { db: Db; clock: Clock; accounts: AccountsService; email: Pick<EmailService, 'kick'>; publicUrl?: string }) {
+export function createInvitationsService(deps: { db: Db; clock: Clock; accounts: AccountsService; email: Pick<EmailService, 'kick'>; publicUrl: string }) {
   const { db, clock, accounts, email } = deps;
 
   /**
    * The invitation email, queued in the transaction that issues the link. Its link starts with
-   * PUBLIC_URL, else the inviting browser's origin (the app the invitee will open), else none.
+   * the configured public URL only (PUBLIC_URL; in development the server's own address), never
+   * a request header: a forged Origin cannot send the token elsewhere (issue 20).
    */
-  async function queueInvitationEmail(trx: Transaction<Database>, actor: SessionActor, to: { email: string; role: 'admin' | 'member'; expiresAt: Date }, acceptUrl: string, origin: string | undefined, now: Date) {
+  async function queueInvitationEmail(trx: Transaction<Database>, actor: SessionActor, to: { email: string; role: 'admin' | 'member'; expiresAt: Date }, acceptUrl: string, now: Date) {
     const { orgName, userName } = await names(trx, actor.orgId, actor.userId);
-    const base = (deps.publicUrl ?? safeOrigin(origin) ?? '').replace(/\/+$/, '');
-    const link = `${base}${acceptUrl}`;
+    const link = `${deps.publicUrl}${acceptUrl}`;
     await queueEmail(
       trx,
       {
@@ -107,10 +96,11 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
   }
 
   return {
-    async create(actor: SessionActor, input: { email: string; role: 'admin' | 'member' }, origin?: string): Promise<IssuedInvitation> {
+    async create(actor: SessionActor, input: { email: string; role: 'admin' | 'member' }): Promise<IssuedInvitation> {
       assertMayHandle(actor, input.role);
       const user = await accounts.findAccount(input.email);
       if (user && (await findMember(db, actor.orgId, user.id))) throw new HttpError(409, 'CONFLICT', 'This person is already a member');
+      await accounts.limitInvitationEmail(actor.orgId, input.email);
       const token = issue(actor.orgId);
       const id = await db.transaction().execute(async (trx) => {
         const now = clock.now();
@@ -126,7 +116,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
         });
         if (!row) throw new HttpError(409, 'CONFLICT', 'This email already has a pending invitation; resend or revoke it');
         await recordAudit(trx, { orgId: actor.orgId, actorUserId: actor.userId, action: 'invitation.created', from: null, to: { invitationId: row.id, email: input.email, role: input.role }, at: now });
-        await queueInvitationEmail(trx, actor, { email: input.email, role: input.role, expiresAt: new Date(now.getTime() + INVITATION_TTL_MS) }, token.acceptUrl, origin, now);
+        await queueInvitationEmail(trx, actor, { email: input.email, role: input.role, expiresAt: new Date(now.getTime() + INVITATION_TTL_MS) }, token.acceptUrl, now);
         return row.id;
       });
       email.kick();
@@ -147,15 +137,16 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     },
 
     /** A new link and 7 more days; the previous link stops working in the same statement. */
-    async resend(actor: SessionActor, id: string, origin?: string): Promise<IssuedInvitation> {
+    async resend(actor: SessionActor, id: string): Promise<IssuedInvitation> {
       const row = await openOrThrow(actor, id);
+      await accounts.limitInvitationEmail(actor.orgId, row.email);
       const token = issue(actor.orgId);
       await db.transaction().execute(async (trx) => {
         const now = clock.now();
         const expiresAt = new Date(now.getTime() + INVITATION_TTL_MS);
         if (!(await repo.reissue(trx, actor.orgId, id, token.tokenHash, expiresAt))) throw notFound('Invitation');
         await recordAudit(trx, { orgId: actor.orgId, actorUserId: actor.userId, action: 'invitation.resent', from: null, to: { invitationId: id, email: row.email, role: row.role }, at: now });
-        await queueInvitationEmail(trx, actor, { email: row.email, role: row.role, expiresAt }, token.acceptUrl, origin, now);
+        await queueInvitationEmail(trx, actor, { email: row.email, role: row.role, expiresAt }, token.acceptUrl, now);
       });
       email.kick();
       return issued(actor.orgId, id, token);

@@ -6,10 +6,10 @@ import type { Services } from '../../services';
 export function orgRouter({ org, invitations, email, audit }: Services): Router {
   const router = Router();
   mount(router, orgContract.listMembers, async ({ actor }) => ({ members: await org.listMembers(actor.orgId) }));
-  mount(router, orgContract.createInvitation, ({ actor, body, header }) => invitations.create(actor, body, header('origin')));
+  mount(router, orgContract.createInvitation, ({ actor, body }) => invitations.create(actor, body));
   mount(router, orgContract.listInvitations, async ({ actor }) => ({ invitations: await invitations.listPending(actor.orgId) }));
   mount(router, orgContract.revokeInvitation, ({ actor, params }) => invitations.revoke(actor, params.invitationId));
-  mount(router, orgContract.resendInvitation, ({ actor, params, header }) => invitations.resend(actor, params.invitationId, header('origin')));
+  mount(router, orgContract.resendInvitation, ({ actor, params }) => invitations.resend(actor, params.invitationId));
   mount(router, orgContract.lookupInvitation, ({ body }) => invitations.lookup(body.token));
   mount(router, orgContract.changeRole, ({ actor, params, body }) => org.changeRole(actor.orgId, actor.userId, params.userId, body.role));
   mount(router, orgContract.removeMember, ({ actor, params }) => org.removeMember(actor.orgId, actor.userId, params.userId));
