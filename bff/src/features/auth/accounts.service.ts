@@ -32,7 +32,8 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
   const hashPassword = (password: string) => hashWithCost(password, deps.passwordHashCost);
 
   async function startSession(userId: string, orgId: string) {
-    const token = randomBytes(32).toString('base64url');
+    // `<org id hex>_<random>`: the balancer routes a session's calls by its org (ADR 022); only the hash is stored.
+    const token = `${orgId.replaceAll('-', '').toLowerCase()}_${randomBytes(32).toString('base64url')}`;
     const now = clock.now();
     await repo.insertSession(db, {
       id: hashSessionToken(token),
