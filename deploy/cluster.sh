@@ -151,7 +151,7 @@ write_nginx_conf() {
   "$NGINX" -t -q -c "$RUN/nginx.conf" -p "$RUN" -g 'user root;' 2>>"$RUN/nginx-error.log" || die "nginx -t failed (see $RUN/nginx-error.log)"
 }
 nginx_cmd() { "$NGINX" -c "$RUN/nginx.conf" -p "$RUN" -g 'user root;' "$@"; }
-reload_nginx() { write_nginx_conf; nginx_cmd -s reload; sleep 0.5; }
+reload_nginx() { write_nginx_conf; nginx_cmd -s reload 2>/dev/null; sleep 0.5; }
 
 cmd_up() {
   need_packages
