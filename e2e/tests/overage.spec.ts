@@ -41,7 +41,7 @@ test.describe('overage', () => {
     expect(await refused.json()).toMatchObject({ error: { code: 'OVERAGE_LIMIT_REACHED' } });
 
     await page.reload();
-    await expect(page.getByText('Overage limit reached: AI requests are paused')).toBeVisible();
+    await expect(page.getByText('AI stopped: overage limit reached')).toBeVisible();
     const summary = await creditSummary(owner);
     expect(summary.overage.usedMc).toBe(50_000);
     expect(summary.balanceMc).toBe(-50_000);
@@ -65,7 +65,7 @@ test.describe('overage', () => {
     expect((await creditSummary(owner)).periodUsageMc).toBe(350_000);
 
     await member.page.goto('/settings/ai-credits');
-    await expect(member.page.getByText('Overage limit reached: AI requests are paused')).toBeVisible();
+    await expect(member.page.getByText('AI stopped: overage limit reached')).toBeVisible();
     await expect(member.page.getByText(/Ask your organization owner to buy credits or raise the overage limit/)).toBeVisible();
   });
 });

@@ -1,6 +1,9 @@
-import { screen, within } from '@testing-library/react';
-import { describe, expect, it } from 'vitest';
-import { renderApp } from '@/testing/test-utils';
+import { cleanup, screen, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
+import { describe, expect, it, vi } from 'vitest';
+import { creditsContract, type CreditSummary } from '@ai-credits/shared/contracts/credits';
+import { server } from '@/testing/server';
+import { renderApp, serveScenario } from '@/testing/test-utils';
 
 const card = (name: string) => screen.findByRole('region', { name });
 
@@ -75,6 +78,53 @@ describe('AI Credits page', () => {
     expect(within(overage).getByRole('link', { name: 'Raise the limit' })).toHaveAttribute('href', '#overage-limit');
     const invoice = screen.getByText('Your organization has 1 unpaid overage invoice ($48.00)').closest('.banner') as HTMLElement;
     expect(within(invoice).getByRole('link', { name: 'Pay invoice' })).toHaveAttribute('href', '/settings/billing');
+  });
+
+  it('puts the answers first: cards, forecast, charts, then the history and the settings (issue 24)', async () => {
+    renderApp('/settings/ai-credits');
+    await screen.findByRole('table', { name: 'Credits per day by use case' });
+    await screen.findByRole('heading', { name: 'Usage history' });
+    const order = ['Available Credits', 'Forecast', 'Usage charts', 'Usage history', 'AI settings'].map((name) => screen.getAllByRole(name === 'Forecast' ? 'region' : 'heading', { name })[0]!);
+    for (let i = 1; i < order.length; i++) {
+      expect(order[i - 1]!.compareDocumentPosition(order[i]!) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+    }
+  });
+
+  it('warns in bold how many credits expire when the reset is under 7 days away', async () => {
+    // The mock's now is Nov 20; the period resets Dec 15: no warning yet, the plain line.
+    renderApp('/settings/ai-credits');
+    const forecast = await screen.findByRole('region', { name: 'Forecast' });
+    expect(within(forecast).queryByRole('note')).not.toBeInTheDocument();
+    cleanup();
+    // Five days before the reset: bought credits included, in bold.
+    const near = new Date('2026-12-10T12:00:00Z');
+    vi.setSystemTime(near);
+    serveScenario('owner', { now: near });
+    renderApp('/settings/ai-credits');
+    const note = await within(await screen.findByRole('region', { name: 'Forecast' })).findByRole('note');
+    expect(note).toHaveTextContent(/^About [\d,]+ credits, bought ones included, will expire unused at the reset on Dec 15, 2026 \(UTC\)\. Unused credits do not roll over\.$/);
+    expect(note.querySelector('strong')).not.toBeNull();
+  });
+
+  it('says AI stopped, in red, when what is left under the overage limit is too little for any request (149.7 of 150: issue 24)', async () => {
+    const summary: CreditSummary = {
+      balanceMc: -149_700,
+      reservedMc: 0,
+      availableMc: -149_700,
+      periodUsageMc: 449_700,
+      period: { start: '2026-11-15T00:00:00.000Z', end: '2026-12-15T00:00:00.000Z', timeZone: 'UTC' },
+      overage: { usedMc: 149_700, limitMc: 150_000, usedCents: 6_000, limitCents: 6_000 },
+      aiEnabled: true,
+      lowBalance: true,
+      unpaidInvoices: { count: 0, amountCents: 0 },
+    };
+    server.use(http.get(`*${creditsContract.summary.path}`, () => HttpResponse.json(summary)));
+    renderApp('/settings/ai-credits');
+    const stopped = (await screen.findByText('AI stopped: overage limit reached')).closest('.banner') as HTMLElement;
+    expect(stopped).toHaveClass('banner-danger');
+    expect(stopped).toHaveTextContent('every one is refused');
+    expect(screen.queryByText(/^In overage:/)).not.toBeInTheDocument();
+    expect(await card('Available Credits')).toHaveTextContent('AI stopped');
   });
 
   it('asks a member to contact the owner instead of offering actions', async () => {

@@ -4,6 +4,7 @@ import { creditsQueries } from '@/api/credits-queries';
 import { orgQueries } from '@/api/org-queries';
 import { usageQueries } from '@/features/credits/api/usage-queries';
 import { usageQueryFromSearch } from '@/features/credits/api/usage-search';
+import { chartRangeIdFromSearch, chartsRangeOf } from '@/features/credits/api/chart-ranges';
 import { isApiError } from '@/lib/api-client';
 import { sessionQueries } from '@/api/session-queries';
 import { AiGate, RoleGate } from './ai-gate';
@@ -68,6 +69,8 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
                 const search = new URL(request.url).searchParams;
                 void queryClient.prefetchQuery(creditsQueries.summary());
                 void queryClient.prefetchQuery(usageQueries.history(usageQueryFromSearch(search)));
+                // The charts' data (and the forecast under the cards) in parallel with the chart code.
+                void queryClient.prefetchQuery(usageQueries.charts(chartsRangeOf(chartRangeIdFromSearch(search), new Date())));
                 void queryClient.prefetchQuery(orgQueries.members());
                 void queryClient.prefetchQuery(orgQueries.projects());
                 void queryClient.prefetchQuery(usageQueries.apiKeyOptions());

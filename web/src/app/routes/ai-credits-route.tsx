@@ -5,15 +5,15 @@ import { BudgetBars } from '@/features/budgets/components/budget-bars';
 import { usageQueries } from '@/features/credits/api/usage-queries';
 import { AiSettings } from '@/features/credits/components/ai-settings';
 import { CreditBanners } from '@/features/credits/components/credit-banners';
+import { ForecastPanel } from '@/features/credits/components/forecast-panel';
 import { SummaryCards } from '@/features/credits/components/summary-cards';
 import { orgQueries } from '@/api/org-queries';
 import { NextSteps } from '@/features/org/components/next-steps';
 import { Skeleton } from '@/components/ui/states';
 import { sessionQueries } from '@/api/session-queries';
 
-// Below the first screen (at 1280×800 the largest paint is the AI settings text): the history
-// table (with TanStack Table) and the charts section load after it, while their data is already
-// on its way (the route loader).
+// Below the first screen (cards and forecast): the charts section and the history table (with
+// TanStack Table) load after it, while their data is already on its way (the route loader).
 const UsageHistory = lazy(() => import('@/features/credits/components/usage-history').then((m) => ({ default: m.UsageHistory })));
 const UsageChartsSection = lazy(() => import('@/features/credits/components/usage-charts').then((m) => ({ default: m.UsageChartsSection })));
 
@@ -40,14 +40,16 @@ export function AiCreditsRoute() {
       <NextSteps role={session.role} />
       <CreditBanners role={session.role} buyAction={buy} />
       <SummaryCards />
+      {/* The answers first (issue 24): the forecast, then the charts, then the history. */}
+      <ForecastPanel />
       <BudgetBars owner={owner} />
-      <AiSettings role={session.role} orgName={session.org.name} />
-      <Suspense fallback={<Skeleton label="Loading usage history" height={480} />}>
-        <UsageHistory users={members.data} projects={projects.data} apiKeys={apiKeys.data} />
-      </Suspense>
       <Suspense fallback={<Skeleton label="Loading usage charts" height={480} />}>
         <UsageChartsSection />
       </Suspense>
+      <Suspense fallback={<Skeleton label="Loading usage history" height={480} />}>
+        <UsageHistory users={members.data} projects={projects.data} apiKeys={apiKeys.data} />
+      </Suspense>
+      <AiSettings role={session.role} orgName={session.org.name} />
     </div>
   );
 }

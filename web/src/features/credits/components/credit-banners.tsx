@@ -3,6 +3,7 @@ import type { ReactNode } from 'react';
 import { Link } from 'react-router';
 import type { Role } from '@ai-credits/shared/contracts/auth';
 import { overagePriceText, overageRuleText } from '@ai-credits/shared/catalog';
+import { aiCreditState } from '@ai-credits/shared/credits-advice';
 import { formatCredits, formatCreditsAvailable, formatCreditsUsed, formatUsd } from '@ai-credits/shared/format';
 import { Banner } from '@/components/ui/banner';
 import { creditsQueries } from '@/api/credits-queries';
@@ -52,7 +53,9 @@ export function CreditBanners({ role, buyAction }: CreditBannersProps) {
   }
 
   const overageAllowed = s.overage.limitMc > 0;
-  const limitReached = s.balanceMc <= 0 && s.overage.usedMc >= s.overage.limitMc;
+  // The engine's view (shared/credits-advice.ts): under the least any request needs, AI is stopped.
+  const state = aiCreditState(s);
+  const limitReached = state.kind === 'stopped';
   const raiseLimit = owner ? (
     <a className="button button-secondary" href="#overage-limit">
       Raise the limit
@@ -64,7 +67,7 @@ export function CreditBanners({ role, buyAction }: CreditBannersProps) {
       <Banner
         key="exhausted"
         tone="danger"
-        title={overageAllowed ? 'Overage limit reached: AI requests are paused' : 'Out of credits: AI requests are paused'}
+        title={overageAllowed ? 'AI stopped: overage limit reached' : 'AI stopped: out of credits'}
         actions={
           owner ? (
             <>
@@ -75,8 +78,8 @@ export function CreditBanners({ role, buyAction }: CreditBannersProps) {
         }
       >
         {overageAllowed
-          ? `Your organization used its whole ${formatCredits(s.overage.limitMc)}-credit overage limit (${overageRuleText(BigInt(s.overage.usedMc))}).`
-          : 'Your organization has used all its credits and overage is not allowed.'}{' '}
+          ? `Your organization used ${formatCreditsUsed(s.overage.usedMc)} of its ${formatCredits(s.overage.limitMc)}-credit overage limit (${overageRuleText(BigInt(s.overage.usedMc))}); what is left is too little for any AI request, so every one is refused.`
+          : 'Your organization has used all its credits and overage is not allowed, so every AI request is refused.'}{' '}
         {owner ? 'Buy credits, or raise the overage limit to keep AI working.' : `${askOwner} to buy credits or raise the overage limit.`}
       </Banner>,
     );

@@ -1,5 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import { overageRuleText } from '@ai-credits/shared/catalog';
+import { aiCreditState } from '@ai-credits/shared/credits-advice';
 import { formatCredits, formatCreditsAvailable, formatCreditsExact, formatCreditsUsed } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime } from '@/lib/dates';
@@ -23,6 +24,7 @@ export function SummaryCards() {
 
   const s = summary.data;
   const inOverage = s.balanceMc < 0;
+  const stopped = aiCreditState(s).kind === 'stopped';
   return (
     <div className="cards">
       <section className="card stat-card" aria-labelledby="card-available">
@@ -35,7 +37,7 @@ export function SummaryCards() {
         </p>
         {inOverage ? (
           <p className="stat-note">
-            <span className="badge badge-danger">In overage</span> Overage used:{' '}
+            <span className="badge badge-danger">{stopped ? 'AI stopped' : 'In overage'}</span> Overage used:{' '}
             <strong title={formatCreditsExact(s.overage.usedMc)}>{formatCreditsUsed(s.overage.usedMc)} credits</strong> of a{' '}
             {formatCredits(s.overage.limitMc)}-credit limit, {overageRuleText(BigInt(s.overage.usedMc))} so far.
           </p>

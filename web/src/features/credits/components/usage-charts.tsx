@@ -3,49 +3,23 @@ import { lazy, Suspense, type ReactNode } from 'react';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
-import { formatCredits, formatCreditsAvailable, formatCreditsFixed2, formatCreditsUsed } from '@ai-credits/shared/format';
+import { formatCredits, formatCreditsFixed2 } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
-import { formatDate, formatDateTime, isoDayUtc } from '@/lib/dates';
-import { creditsQueries, type ChartsRange } from '@/api/credits-queries';
+import { formatDate, formatDateTime } from '@/lib/dates';
 import { usageQueries } from '../api/usage-queries';
+import { CHART_RANGES, chartRangeIdFromSearch, chartsRangeOf } from '../api/chart-ranges';
 
 // Recharts is only loaded with this chunk, never in the first load of the page.
 const DailyUsageChart = lazy(() => import('./usage-chart-graphics').then((m) => ({ default: m.DailyUsageChart })));
 const BreakdownChart = lazy(() => import('./usage-chart-graphics').then((m) => ({ default: m.BreakdownChart })));
 const BalanceChart = lazy(() => import('./usage-chart-graphics').then((m) => ({ default: m.BalanceChart })));
 
-export const CHART_RANGES = [
-  { id: 'period', label: 'This billing period', days: null },
-  { id: '7d', label: 'Last 7 days', days: 7 },
-  { id: '30d', label: 'Last 30 days', days: 30 },
-  { id: '90d', label: 'Last 90 days', days: 90 },
-] as const;
-type ChartRangeId = (typeof CHART_RANGES)[number]['id'];
-
-/**
- * Whole UTC days; `to` is inclusive. The billing period is asked for explicitly once the summary has loaded
- * (until then nothing is sent, and the API's default is the same period, to the current instant).
- */
-function rangeOf(id: ChartRangeId, now: Date, periodStart: string | undefined): ChartsRange {
-  const preset = CHART_RANGES.find((r) => r.id === id);
-  if (!preset?.days) return periodStart ? { from: periodStart.slice(0, 10), to: isoDayUtc(now) } : {};
-  return { from: isoDayUtc(now, preset.days - 1), to: isoDayUtc(now) };
-}
-
 /** Charts for members reviewing usage; every chart has a visually hidden table with its numbers. */
-const days = (n: number) => (n === 1 ? 'day' : `${n} days`);
-
 export function UsageChartsSection() {
   const [searchParams, updateSearchParams] = useSearchParamsUpdater();
-  const rangeParam = searchParams.get('chartRange');
-  const rangeId: ChartRangeId = CHART_RANGES.some((r) => r.id === rangeParam) ? (rangeParam as ChartRangeId) : 'period';
-  const summary = useQuery(creditsQueries.summary());
-  const periodStart = summary.data?.period.start;
-  const charts = useQuery({
-    ...usageQueries.charts(rangeOf(rangeId, new Date(), periodStart)),
-    // "This billing period" needs the period from the summary (or falls back to the API default if that failed).
-    enabled: rangeId !== 'period' || periodStart !== undefined || summary.isError,
-  });
+  const rangeId = chartRangeIdFromSearch(searchParams);
+  // The route loader asked for the same range (chartsRangeOf) while this code was loading.
+  const charts = useQuery(usageQueries.charts(chartsRangeOf(rangeId, new Date())));
 
   const setRange = (id: string) =>
     updateSearchParams((next) => {
@@ -104,7 +78,6 @@ function ChartsGrid({ data }: { data: UsageCharts }) {
   const total = data.daily.reduce((sum, d) => sum + d.totalMc, 0);
   return (
     <div className="charts-grid">
-      <Forecast data={data} />
       <ChartFigure
         id="chart-daily"
         title="Credits per day by use case"
@@ -216,47 +189,3 @@ function BalanceFallback({ data }: { data: UsageCharts }) {
   );
 }
 
-function Forecast({ data }: { data: UsageCharts }) {
-  const { forecast } = data;
-  const reset = formatDate(forecast.periodEnd);
-  let message: string;
-  let tone: 'ok' | 'warn';
-  const runOut = forecast.runOutAt;
-  const balanceNow = data.balance[data.balance.length - 1]?.balanceMc ?? 0;
-  if (runOut !== null && Date.parse(runOut) <= Date.now()) {
-    message = balanceNow > 0 ? `At this rate, credits run out today. The balance resets on ${reset} (UTC).` : `Credits have run out. The balance resets on ${reset} (UTC).`;
-    tone = 'warn';
-  } else if (runOut !== null) {
-    message = `At this rate, credits run out on ${formatDate(runOut)}, before the period resets on ${reset} (UTC).`;
-    tone = 'warn';
-  } else if (forecast.burnRateMcPerDay === 0) {
-    message = `No credits used so far. Credits last until the period resets on ${reset} (UTC).`;
-    tone = 'ok';
-  } else {
-    message = `At this rate, credits last until the period resets on ${reset} (UTC).`;
-    tone = 'ok';
-  }
-  const basis =
-    forecast.basisDays === 0 ? "today's usage so far (no whole day yet)" : `average of the last ${days(forecast.basisDays)} (whole days, UTC)`;
-  return (
-    <div className={`forecast forecast-${tone}`} role="group" aria-labelledby="forecast-title">
-      <p id="forecast-title" className="chart-title">
-        Forecast
-      </p>
-      <p className="forecast-rate">
-        <strong title={`${formatCreditsFixed2(forecast.burnRateMcPerDay)} credits/day`}>{formatCreditsUsed(forecast.burnRateMcPerDay)}</strong> credits/day{' '}
-        <span className="muted">{basis}</span>
-      </p>
-      {forecast.todayMc > 0 && forecast.basisDays > 0 ? <p className="forecast-today muted">Today so far: {formatCreditsUsed(forecast.todayMc)} credits.</p> : null}
-      <p className="forecast-message">
-        <span className="sr-only">{tone === 'warn' ? 'Warning: ' : ''}</span>
-        {message}
-      </p>
-      {forecast.expiringMc > 0 ? (
-        <p className="forecast-expiring">
-          About <strong>{formatCreditsAvailable(forecast.expiringMc)}</strong> credits will expire unused at the reset on {reset} (UTC).
-        </p>
-      ) : null}
-    </div>
-  );
-}
