@@ -53,6 +53,8 @@ export function createApp(deps: AppDeps) {
   app.disable('x-powered-by');
   app.set('trust proxy', deps.env.TRUST_PROXY);
   app.set('query parser', 'simple');
+  // mount() cuts a streamed response whose client reads nothing for this long (http/endpoint.ts).
+  app.locals.streamStallMs = deps.env.STREAM_STALL_TIMEOUT_MS;
 
   // Request logging is on the hot path of every metering call (docs/benchmarks.md): log method,
   // URL and status only (no headers: nothing to copy, no credential to leak), and successful requests at debug.

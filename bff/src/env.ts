@@ -56,6 +56,8 @@ const EnvSchema = z.object({
   /** Catalog id (shared/src/catalog.ts) to charge AI_MODEL's calls at, when the provider names the model differently. */
   AI_CATALOG_MODEL: z.string().optional(),
   AI_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
+  /** A streamed response (chat answer, CSV export) whose client reads nothing for this long is cut off (and a streamed answer settled). */
+  STREAM_STALL_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   /** Production opt-ins: the sandbox gateway (no real money) and the offline demo model are refused in production unless set. */
   ALLOW_SANDBOX_PAYMENTS: z.stringbool().default(false),
   ALLOW_DEMO_MODEL: z.stringbool().default(false),

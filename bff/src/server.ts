@@ -48,7 +48,10 @@ const graceful = closeWithGrace(
     if (err) logger.error({ err }, 'uncaught error: shutting down');
     logger.info({ signal, timeoutMs: env.SHUTDOWN_TIMEOUT_MS }, 'shutting down: draining in-flight requests');
     app.lifecycle.draining = true;
-    const [{ forced }] = await Promise.all([drainHttpServer(server, env.SHUTDOWN_TIMEOUT_MS), stopSweeps()]);
+    // Streamed answers still running shortly before the deadline are stopped: each settles what it
+    // produced and ends its response, so the drain below finishes with them (ADR 026).
+    const stopStreamsAfterMs = Math.max(0, env.SHUTDOWN_TIMEOUT_MS - Math.min(2_000, env.SHUTDOWN_TIMEOUT_MS / 4));
+    const [{ forced }] = await Promise.all([drainHttpServer(server, env.SHUTDOWN_TIMEOUT_MS), stopSweeps(), app.services.ai.drainStreams(stopStreamsAfterMs)]);
     if (forced) logger.warn('closed connections still open at the shutdown deadline');
     metrics?.close();
     // A request drained last may have started a dispatch of the mail it queued.

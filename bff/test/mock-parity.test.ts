@@ -1,6 +1,7 @@
 import { setupServer } from 'msw/node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Endpoint } from '@ai-credits/shared/api';
+import { aiContract } from '@ai-credits/shared/contracts/ai';
 import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { billingContract } from '@ai-credits/shared/contracts/billing';
@@ -11,6 +12,7 @@ import { orgContract } from '@ai-credits/shared/contracts/org';
 import { ApiErrorSchema } from '@ai-credits/shared/errors';
 import { createHandlers } from '@ai-credits/shared/testing';
 import { Client, startApp, uniq, type CallResult, type TestApp } from './support/harness';
+import { parseSse } from './support/sse';
 
 /**
  * Parity of the mock API (@ai-credits/shared/testing) with the real BFF on real PostgreSQL:
@@ -38,6 +40,19 @@ function shapeOf(value: unknown): unknown {
   return typeof value;
 }
 
+/**
+ * A Server-Sent Events body (the streamed chat, ADR 026): the order of its events (a run of
+ * deltas as one), and the shape of the first event of each name; `done` must parse as the chat response.
+ */
+function sseShape(baseUrl: string, step: string, text: string): unknown {
+  const events = parseSse(text);
+  const order = events.map((e) => e.event).filter((name, i, all) => name !== all[i - 1]);
+  const done = events.find((e) => e.event === 'done');
+  if (done) expect(aiContract.chat.response.safeParse(done.data).success, `${baseUrl} ${step}: done event`).toBe(true);
+  const first = Object.fromEntries([...new Set(order)].map((name) => [name, shapeOf(events.find((e) => e.event === name)!.data)]));
+  return { order, ...first };
+}
+
 /** The API scenarios, written once: sign in, read, buy, meter, hit the limit, toggle AI, export, bad input. */
 async function runScenarios(baseUrl: string): Promise<Observation[]> {
   const seen: Observation[] = [];
@@ -50,12 +65,13 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
     }
     if (res.status >= 400) expect(error.success, `${baseUrl} ${step}: error body ${res.text}`).toBe(true);
     const csv = res.headers.get('content-type')?.includes('text/csv');
+    const sse = res.headers.get('content-type')?.includes('text/event-stream');
     seen.push({
       step,
       status: res.status,
       code: error.success ? error.data.error.code : null,
       ...(error.success && SAME_WORDS.has(error.data.error.code) ? { message: error.data.error.message } : {}),
-      shape: csv ? 'csv' : shapeOf(res.body),
+      shape: csv ? 'csv' : sse ? sseShape(baseUrl, step, res.text) : shapeOf(res.body),
       ...(csv ? { csvHeader: res.text.split('\r\n')[0] } : {}),
     });
     return res;
@@ -115,9 +131,16 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('meter past the overage limit', meteringContract.record, { body: huge, headers: meter('parity-huge-2') });
   await step('bad overage limit', creditsContract.setOverageLimit, { body: { limitCredits: -1 } });
 
+  // A streamed chat answer: start, deltas, done; the same key again answers the saved exchange.
+  const ask = { projectId: project.body.id, message: 'Which coupon edge cases matter?' };
+  await step('stream a chat answer', aiContract.chatStream, { body: ask, headers: { 'idempotency-key': 'parity-stream-1' } });
+  await step('stream: same key again', aiContract.chatStream, { body: ask, headers: { 'idempotency-key': 'parity-stream-1' } });
+  await step('stream: empty message', aiContract.chatStream, { body: { ...ask, message: ' ' }, headers: { 'idempotency-key': 'parity-stream-2' } });
+
   // Toggle AI.
   await step('turn AI off', creditsContract.setAiEnabled, { body: { enabled: false } });
   await step('meter with AI off', meteringContract.record, { body: usage, headers: meter('parity-off-1') });
+  await step('stream with AI off', aiContract.chatStream, { body: ask, headers: { 'idempotency-key': 'parity-stream-3' } });
   await step('turn AI on', creditsContract.setAiEnabled, { body: { enabled: true } });
 
   // A project budget: metering on the project stops at it, and says so.

@@ -10,7 +10,7 @@ import { startApp, type TestApp } from './support/harness';
  */
 const COLUMNS = {
   ai_conversations: { org_id: true, id: true, project_id: true, user_id: true, title: true, created_at: true, updated_at: true },
-  ai_messages: { org_id: true, id: true, conversation_id: true, seq: true, role: true, content: true, model: true, usage_id: true, created_at: true },
+  ai_messages: { org_id: true, id: true, conversation_id: true, seq: true, role: true, content: true, model: true, usage_id: true, stopped: true, created_at: true },
   ai_reports: { org_id: true, id: true, project_id: true, user_id: true, model: true, usage_id: true, test_case_count: true, summary: true, coverage: true, gaps: true, created_at: true },
   ai_requests: { org_id: true, idempotency_key: true, operation: true, request_hash: true, status: true, response: true, created_at: true },
   api_keys: { org_id: true, id: true, name: true, token_prefix: true, token_hash: true, created_by: true, created_at: true, last_used_at: true, revoked_at: true },

@@ -292,6 +292,8 @@ export interface AiMessagesTable {
   content: string;
   model: string | null;
   usage_id: string | null;
+  /** A streamed answer cut short (stop, disconnect, provider failure, shutdown): what was produced, charged as such. */
+  stopped: Generated<boolean>;
   created_at: Timestamp;
 }
 

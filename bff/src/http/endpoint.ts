@@ -56,6 +56,11 @@ export interface HandlerInput<E extends Endpoint, O extends RouteOptions = Route
   header(name: string): string | undefined;
   /** Raw request body, for signature checks. */
   rawBody: Buffer | undefined;
+  /**
+   * Aborts when the response can no longer reach the client: the connection closed before the
+   * response ended, or a streamed response's client read nothing for `streamStallMs`.
+   */
+  signal: AbortSignal;
   /** The session cookie is set and cleared by the auth routes; nothing else writes cookies. */
   cookies: { set(name: string, value: string, options: CookieOptions): void; clear(name: string, options: CookieOptions): void };
 }
@@ -71,15 +76,40 @@ type Handler<E extends Endpoint, O extends RouteOptions> = (input: HandlerInput<
 /** A `produces` endpoint answers text, or chunks of it to stream (an export of any size). */
 type HandlerResult<E extends Endpoint> = E['produces'] extends string ? string | AsyncIterable<string> : ResponseInputOf<E>;
 
+/** How long a streamed response waits for a client that reads nothing before it cuts the connection (app.locals.streamStallMs overrides). */
+export const STREAM_STALL_MS = 30_000;
+
+/** Resolves when the response drains, or cuts the connection when it has not within `stallMs`. */
+async function drained(res: Response, stallMs: number) {
+  // Written to a connection already closed: nothing will drain (the caller sees res.destroyed).
+  if (res.destroyed) return;
+  const done = new AbortController();
+  let stalled = false;
+  const timer = setTimeout(() => {
+    stalled = true;
+    done.abort();
+  }, stallMs);
+  try {
+    await Promise.race([once(res, 'drain', { signal: done.signal }), once(res, 'close', { signal: done.signal })]);
+  } catch (error) {
+    if (!stalled) throw error;
+    // A client that reads nothing must not hold the stream (and what it holds) forever.
+    res.destroy();
+  } finally {
+    clearTimeout(timer);
+    done.abort();
+  }
+}
+
 /**
- * Write chunks as they come, waiting for the client to drain. A failure after the first byte
- * cannot become an error response any more: the connection is cut, so the client sees a
- * broken transfer rather than a file that merely looks complete.
+ * Write chunks as they come, waiting for the client to drain (at most `stallMs` at a time). A
+ * failure after the first byte cannot become an error response any more: the connection is
+ * cut, so the client sees a broken transfer rather than a file that merely looks complete.
  */
-async function stream(res: Response, chunks: AsyncIterable<string>) {
+async function stream(res: Response, chunks: AsyncIterable<string>, stallMs: number) {
   try {
     for await (const chunk of chunks) {
-      if (!res.write(chunk)) await Promise.race([once(res, 'drain'), once(res, 'close')]);
+      if (!res.write(chunk)) await drained(res, stallMs);
       // the client went away: stop reading pages (leaving the loop closes the generator)
       if (res.destroyed) return;
     }
@@ -131,6 +161,10 @@ export function mount<E extends Endpoint, const O extends RouteOptions>(router: 
     const params = (e.params ? z.parse(e.params, req.params) : undefined) as Parsed<E['params']>;
     const query = (e.query ? z.parse(e.query, req.query) : undefined) as Parsed<E['query']>;
     const body = (e.body ? z.parse(e.body, req.body ?? {}) : undefined) as Parsed<E['body']>;
+    const gone = new AbortController();
+    res.once('close', () => {
+      if (!res.writableFinished) gone.abort(new Error('The client closed the connection'));
+    });
     const input = {
       params,
       query,
@@ -142,6 +176,7 @@ export function mount<E extends Endpoint, const O extends RouteOptions>(router: 
       ip: req.ip ?? 'unknown',
       header: (name: string) => req.get(name),
       rawBody: (req as Request & { rawBody?: Buffer }).rawBody,
+      signal: gone.signal,
       cookies: {
         set: (name: string, value: string, cookieOptions: CookieOptions) => void res.cookie(name, value, cookieOptions),
         clear: (name: string, cookieOptions: CookieOptions) => void res.clearCookie(name, cookieOptions),
@@ -151,7 +186,12 @@ export function mount<E extends Endpoint, const O extends RouteOptions>(router: 
     res.status(e.status ?? 200);
     if (e.produces && typeof result !== 'string' && Symbol.asyncIterator in Object(result)) {
       res.type(e.produces);
-      await stream(res, result as AsyncIterable<string>);
+      if (e.produces === 'text/event-stream') {
+        // Server-Sent Events: nothing between us and the client may buffer or transform them.
+        res.set({ 'cache-control': 'no-cache, no-transform', 'x-accel-buffering': 'no' });
+        res.flushHeaders();
+      }
+      await stream(res, result as AsyncIterable<string>, (req.app.locals as { streamStallMs?: number }).streamStallMs ?? STREAM_STALL_MS);
     } else if (e.produces) {
       res.type(e.produces).send(result);
     } else if (e.response === null) {

@@ -142,6 +142,11 @@ describe('an AI answer that cannot be saved is not charged', () => {
           model: gpt,
           // A JSON \u0000 escape in the test cases, a raw NUL in the chat reply.
           complete: async ({ task }) => ({ text: task === 'chat' ? 'Checkout\u0000 is covered.' : JSON.stringify(cases), inputTokens: 50, outputTokens: 40 }),
+          async *stream() {
+            yield { type: 'text', text: 'Checkout\u0000 is' };
+            yield { type: 'text', text: ' covered.' };
+            yield { type: 'usage', inputTokens: 50, outputTokens: 40 };
+          },
         },
       },
     });

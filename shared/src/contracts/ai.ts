@@ -64,6 +64,8 @@ export const ChatMessageSchema = z.object({
   content: z.string(),
   /** Model that wrote an assistant message; null for the user's own. */
   model: z.nullable(z.string()),
+  /** A streamed answer cut short (stopped, connection lost, provider failed midway): what was produced, charged as such. */
+  stopped: z.boolean(),
   createdAt: IsoDateTimeSchema,
 });
 export type ChatMessage = z.infer<typeof ChatMessageSchema>;
@@ -122,6 +124,47 @@ export type Estimate = z.infer<typeof EstimateSchema>;
 
 const ProjectQuery = z.strictObject({ projectId: IdSchema });
 
+const ChatBodySchema = z.strictObject({
+  projectId: IdSchema,
+  conversationId: z.nullish(IdSchema),
+  message: TextSchema.check(z.trim(), z.minLength(1), z.maxLength(CHAT_MESSAGE_MAX_CHARS)),
+});
+
+export const ChatResponseSchema = z.object({ conversation: ConversationSchema, userMessage: ChatMessageSchema, reply: ChatMessageSchema, run: AiRunSchema });
+export type ChatResponse = z.infer<typeof ChatResponseSchema>;
+
+/**
+ * A streamed chat answer (`POST /api/ai/chat/stream`, text/event-stream; ADR 026) is a series of
+ * Server-Sent Events, each `event: <name>` with one JSON `data:` line:
+ * - `start` once, when the hold is made (before the first token);
+ * - `delta` per piece of text, with the run's credits so far;
+ * - `done` once at the end: the saved exchange and its charge (`reply.stopped` when it was cut
+ *   short) — the same body as `POST /api/ai/chat`;
+ * - `error` instead of `done` when nothing could be kept (the provider failed before its first
+ *   token): nothing was charged.
+ * A request refused before the hold (validation, AI off, no credits) is an ordinary JSON error.
+ * Closing the connection stops the answer: what was produced is saved, marked stopped, and
+ * charged; the same Idempotency-Key then answers the saved exchange as a single `done` event.
+ */
+export const ChatStreamStartSchema = z.object({
+  model: z.string(),
+  modelLabel: z.string(),
+  demo: z.boolean(),
+  /** Credits held for this run (the most it can cost). */
+  holdMc: MillicreditsSchema,
+});
+export const ChatStreamDeltaSchema = z.object({
+  text: z.string(),
+  /** Output tokens so far (counted by the tokenizer until the provider reports its usage). */
+  outputTokens: z.int(),
+  /** What the run would cost if it stopped now. */
+  chargedMc: MillicreditsSchema,
+});
+export type ChatStreamStart = z.infer<typeof ChatStreamStartSchema>;
+export type ChatStreamDelta = z.infer<typeof ChatStreamDeltaSchema>;
+export const CHAT_STREAM_EVENTS = ['start', 'delta', 'done', 'error'] as const;
+export type ChatStreamEventName = (typeof CHAT_STREAM_EVENTS)[number];
+
 export const aiContract = {
   estimate: endpoint({
     method: 'POST',
@@ -171,13 +214,20 @@ export const aiContract = {
     summary: 'Send a message to the AI assistant (starts a conversation when none is given; spends credits)',
     auth: 'session',
     idempotencyKey: 'optional',
-    body: z.strictObject({
-      projectId: IdSchema,
-      conversationId: z.nullish(IdSchema),
-      message: TextSchema.check(z.trim(), z.minLength(1), z.maxLength(CHAT_MESSAGE_MAX_CHARS)),
-    }),
-    response: z.object({ conversation: ConversationSchema, userMessage: ChatMessageSchema, reply: ChatMessageSchema, run: AiRunSchema }),
+    body: ChatBodySchema,
+    response: ChatResponseSchema,
     status: 201,
+  }),
+  chatStream: endpoint({
+    method: 'POST',
+    path: '/api/ai/chat/stream',
+    summary:
+      'Send a message to the AI assistant and receive the answer as Server-Sent Events (start, delta, done | error); closing the connection stops it and charges what was produced (spends credits)',
+    auth: 'session',
+    idempotencyKey: 'optional',
+    body: ChatBodySchema,
+    response: null,
+    produces: 'text/event-stream',
   }),
   listReports: endpoint({
     method: 'GET',

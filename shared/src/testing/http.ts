@@ -63,3 +63,9 @@ export function cookieOf(request: Request): string | null {
   const match = new RegExp(`(?:^|;\\s*)${SESSION_COOKIE}=([^;]+)`).exec(header);
   return match ? match[1]! : null;
 }
+
+/** A finished stream of Server-Sent Events (`event: name` + one JSON data line each). */
+export function sseResponse(events: [string, unknown][]) {
+  const text = events.map(([name, data]) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`).join('');
+  return new HttpResponse(text, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' } });
+}

@@ -143,7 +143,7 @@ export function touchConversation(db: Q, orgId: string, id: string, at: Date) {
   return db.updateTable('ai_conversations').set({ updated_at: at }).where('org_id', '=', orgId).where('id', '=', id).returning(conversationColumns).executeTakeFirstOrThrow();
 }
 
-const messageColumns = ['id', 'role', 'content', 'model', 'created_at'] as const;
+const messageColumns = ['id', 'role', 'content', 'model', 'stopped', 'created_at'] as const;
 
 export function listMessages(db: Q, orgId: string, conversationId: string) {
   return db

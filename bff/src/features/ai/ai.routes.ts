@@ -16,6 +16,8 @@ export function aiRouter({ ai }: Services): Router {
   }));
   mount(router, aiContract.getConversation, ({ actor, params }) => ai.getConversation(actor.orgId, actor.userId, params.conversationId));
   mount(router, aiContract.chat, (input) => ai.chat(caller(input), input.body));
+  // Server-Sent Events (ADR 026): the connection closing stops the answer, which is then settled and saved.
+  mount(router, aiContract.chatStream, (input) => ai.chatStream(caller(input), input.body, input.signal));
   mount(router, aiContract.listReports, async ({ actor, query }) => ({ reports: await ai.listReports(actor.orgId, query.projectId) }));
   mount(router, aiContract.createReport, (input) => ai.createReport(caller(input), input.body));
   return router;

@@ -1,7 +1,7 @@
 import { checkCoverage } from '@ai-credits/shared/budgets';
 import { costMc, MIN_OUTPUT_TOKENS, outputTokensWithin, type UseCase } from '@ai-credits/shared/catalog';
 import type { MeteredUsage } from '@ai-credits/shared/contracts/metering';
-import type { AiRun, ChatMessage, Conversation, EstimateBody, Estimate, Report, TestCase, TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
+import type { AiRun, ChatMessage, ChatResponse, ChatStreamDelta, ChatStreamEventName, ChatStreamStart, Conversation, EstimateBody, Estimate, Report, TestCase, TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
@@ -16,7 +16,7 @@ import type { LedgerService } from '../ledger/ledger.service';
 import type { OrgService } from '../org/org.service';
 import { ProviderError, type ModelProvider, type ProviderMessage } from './model-provider';
 import * as prompts from './prompts';
-import { countPromptTokens, inputTokensUpperBound } from './tokenizer';
+import { countPromptTokens, countTokens, inputTokensUpperBound } from './tokenizer';
 import * as repo from './ai.repository';
 
 export interface AiDeps {
@@ -38,6 +38,8 @@ export interface AiCaller {
   userId: string;
   idempotencyKey?: string;
 }
+
+type ChatInput = { projectId: string; conversationId?: string | null; message: string };
 
 /** Records a click's response in the transaction that saves its answer (see `idempotent`). */
 type CompleteRequest = (trx: Transaction<Database>, result: unknown) => Promise<void>;
@@ -87,11 +89,12 @@ const toConversation = (c: { id: string; project_id: string; title: string; crea
   updatedAt: c.updated_at.toISOString(),
 });
 
-const toMessage = (m: { id: string; role: 'user' | 'assistant'; content: string; model: string | null; created_at: Date }): ChatMessage => ({
+const toMessage = (m: { id: string; role: 'user' | 'assistant'; content: string; model: string | null; stopped: boolean; created_at: Date }): ChatMessage => ({
   id: m.id,
   role: m.role,
   content: m.content,
   model: m.model,
+  stopped: m.stopped,
   createdAt: m.created_at.toISOString(),
 });
 
@@ -142,10 +145,37 @@ export function createAiService(deps: AiDeps) {
    */
   async function idempotent<T>(caller: AiCaller, operation: string, request: unknown, run: (complete: CompleteRequest) => Promise<T>): Promise<T> {
     const key = caller.idempotencyKey;
-    const complete: CompleteRequest = async (trx, result) => {
-      if (key) await repo.completeRequest(trx, caller.orgId, key, result);
-    };
+    const complete = completer(caller);
     if (!key) return run(complete);
+    const replay = await claim(caller, operation, request);
+    if (replay) return replay.response as T;
+    try {
+      return await run(complete);
+    } catch (error) {
+      // Nothing of the click was kept: free its key so the same click can run again. If the
+      // database is gone too, the claim goes stale and is taken over (staleClaimMs).
+      await dropKey(caller);
+      throw error;
+    }
+  }
+
+  function completer(caller: AiCaller): CompleteRequest {
+    return async (trx, result) => {
+      if (caller.idempotencyKey) await repo.completeRequest(trx, caller.orgId, caller.idempotencyKey, result);
+    };
+  }
+
+  /** Frees a failed click's key (see idempotent); a database that is gone leaves it to go stale. */
+  async function dropKey(caller: AiCaller) {
+    const key = caller.idempotencyKey;
+    if (!key) return;
+    await repo.dropPendingRequest(db, caller.orgId, key).catch((dropError: unknown) => deps.logger.warn({ err: dropError, key }, 'could not free an idempotency key'));
+  }
+
+  /** Claims the caller's key for this request: null when claimed, the stored response when it is done; 422/409 otherwise. */
+  async function claim(caller: AiCaller, operation: string, request: unknown): Promise<{ response: unknown } | null> {
+    const key = caller.idempotencyKey;
+    if (!key) return null;
     const requestHash = hashOf({ operation, userId: caller.userId, request });
     const now = clock.now();
     let claimed = await repo.claimRequest(db, { org_id: caller.orgId, idempotency_key: key, operation, request_hash: requestHash, created_at: now });
@@ -154,20 +184,13 @@ export function createAiService(deps: AiDeps) {
       if (existing && (existing.operation !== operation || existing.request_hash !== requestHash)) {
         throw new HttpError(422, 'IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was already used for a different request');
       }
-      if (existing?.status === 'done') return existing.response as T;
+      if (existing?.status === 'done') return { response: existing.response };
       claimed = existing
         ? await repo.takeOverStaleRequest(db, caller.orgId, key, new Date(now.getTime() - deps.staleClaimMs), now)
         : await repo.claimRequest(db, { org_id: caller.orgId, idempotency_key: key, operation, request_hash: requestHash, created_at: now });
       if (!claimed) throw new HttpError(409, 'CONFLICT', 'This request is already running; wait for its result');
     }
-    try {
-      return await run(complete);
-    } catch (error) {
-      // Nothing of the click was kept: free its key so the same click can run again. If the
-      // database is gone too, the claim goes stale and is taken over (staleClaimMs).
-      await repo.dropPendingRequest(db, caller.orgId, key).catch((dropError: unknown) => deps.logger.warn({ err: dropError, key }, 'could not free an idempotency key'));
-      throw error;
-    }
+    return null;
   }
 
   /**
@@ -248,6 +271,25 @@ export function createAiService(deps: AiDeps) {
     }
   }
 
+  /** The exchange of a chat call: the conversation (new or touched), the user's message and the reply. */
+  async function saveChat(trx: Transaction<Database>, caller: AiCaller, input: ChatInput, reply: string, usage: MeteredUsage, stopped: boolean) {
+    const now = clock.now();
+    const conversation = input.conversationId
+      ? await repo.touchConversation(trx, caller.orgId, input.conversationId, now)
+      : await repo.insertConversation(trx, {
+          org_id: caller.orgId,
+          project_id: input.projectId,
+          user_id: caller.userId,
+          title: input.message.split('\n')[0]!.slice(0, 80),
+          created_at: now,
+          updated_at: now,
+        });
+    const base = { org_id: caller.orgId, conversation_id: conversation.id, created_at: now };
+    const userMessage = await repo.insertMessage(trx, { ...base, role: 'user', content: input.message, model: null, usage_id: null });
+    const replyMessage = await repo.insertMessage(trx, { ...base, role: 'assistant', content: reply, model: model.id, usage_id: usage.id, stopped });
+    return { conversation: toConversation(conversation), userMessage: toMessage(userMessage), reply: toMessage(replyMessage) };
+  }
+
   async function ownConversation(orgId: string, userId: string, conversationId: string) {
     const conversation = await repo.findConversation(db, orgId, conversationId);
     // Conversations are per user: another member's is as good as missing.
@@ -272,6 +314,139 @@ export function createAiService(deps: AiDeps) {
         return prompts.reportPrompt(project.name, cases);
       }
     }
+  }
+
+  // Streamed answers (ADR 026) -------------------------------------------------------------
+
+  /** Streams in flight: shutdown stops them (they settle what they produced) and waits for them. */
+  const streams = new Set<{ stop: AbortController; finished: Promise<void> }>();
+
+  /** One server-sent event: its name and one JSON data line (JSON.stringify never writes a raw newline). */
+  const sse = (name: ChatStreamEventName, data: unknown) => `event: ${name}\ndata: ${JSON.stringify(data)}\n\n`;
+
+  async function* replayed(response: unknown): AsyncGenerator<string> {
+    yield sse('done', response);
+  }
+
+  /**
+   * The answer as it is written, after the hold (`reservation`) was made: `start`, `delta`s,
+   * then `done` (settled and saved) or `error` (released: nothing to keep). Whatever ends it —
+   * the model finishing, the client closing the connection or reading nothing (`clientGone`), the
+   * provider failing midway, a shutdown — it settles exactly once: the provider's reported usage
+   * when it finished, else the prompt and what was produced counted by the tokenizer, and saves
+   * the partial answer marked stopped. Nothing produced: released.
+   */
+  async function* streamChat(
+    caller: AiCaller,
+    input: ChatInput,
+    messages: ProviderMessage[],
+    reservation: { id: string },
+    holdMc: bigint,
+    clientGone: AbortSignal,
+  ): AsyncGenerator<string> {
+    const stop = new AbortController();
+    const onGone = () => stop.abort(clientGone.reason);
+    clientGone.addEventListener('abort', onGone, { once: true });
+    if (clientGone.aborted) onGone();
+    let markFinished!: () => void;
+    const entry = { stop, finished: new Promise<void>((resolve) => (markFinished = resolve)) };
+    streams.add(entry);
+
+    const maxOutput = prompts.MAX_OUTPUT_TOKENS.chat;
+    const promptTokens = countPromptTokens(messages);
+    let produced = '';
+    let reported: { inputTokens: number; outputTokens: number } | null = null;
+    let failure: ProviderError | null = null;
+    let outcome: { response: ChatResponse } | { error: string } | null = null;
+    /** The response was closed under us (client gone or cut off for not reading) before the answer ended. */
+    let abandoned = false;
+    const outputSoFar = () => Math.min(countTokens(produced), maxOutput);
+
+    /** Settle (or release) once, and save; never throws. */
+    const finish = async (): Promise<{ response: ChatResponse } | { error: string }> => {
+      if (outcome) return outcome;
+      const stopped = stop.signal.aborted || failure !== null || abandoned;
+      try {
+        if (stopped && !produced.trim()) throw failure ?? new ProviderError('The answer was stopped before it started');
+        const reply = stopped ? produced : prompts.parseChatReply(produced);
+        const usage = reported && !stopped ? reported : { inputTokens: reported?.inputTokens ?? promptTokens, outputTokens: reported?.outputTokens ?? outputSoFar() };
+        const settleInput = {
+          orgId: caller.orgId,
+          reservationId: reservation.id,
+          inputTokens: usage.inputTokens,
+          outputTokens: usage.outputTokens,
+          usageKey: caller.idempotencyKey ? `app:${caller.idempotencyKey}` : undefined,
+        };
+        const response = await ledger.settleAnd(settleInput, async (trx, settled) => {
+          const saved = await saveChat(trx, caller, input, reply, settled.usage, stopped);
+          const result: ChatResponse = { ...saved, run: runOf(settled) };
+          await completer(caller)(trx, result);
+          return result;
+        });
+        outcome = { response };
+      } catch (error) {
+        await ledger.release({ orgId: caller.orgId, reservationId: reservation.id }).catch((releaseError: unknown) => {
+          deps.logger.warn({ err: releaseError, reservationId: reservation.id }, 'could not release a reservation');
+        });
+        await dropKey(caller);
+        outcome = { error: failureMessage(error) };
+      }
+      return outcome;
+    };
+
+    try {
+      yield sse('start', { model: model.id, modelLabel: model.label, demo: model.demo, holdMc: toSafeNumber(holdMc) } satisfies ChatStreamStart);
+      try {
+        for await (const part of provider.stream({ task: 'chat', messages, maxOutputTokens: maxOutput }, stop.signal)) {
+          if (part.type === 'usage') {
+            reported = { inputTokens: part.inputTokens, outputTokens: part.outputTokens };
+            continue;
+          }
+          // PostgreSQL text cannot hold NUL (see metered).
+          const text = part.text.replaceAll('\u0000', '');
+          if (!text) continue;
+          produced += text;
+          const delta: ChatStreamDelta = { text, outputTokens: outputSoFar(), chargedMc: toSafeNumber(costMc(model, promptTokens, outputSoFar())) };
+          yield sse('delta', delta);
+        }
+      } catch (error) {
+        if (!stop.signal.aborted) {
+          failure = error instanceof ProviderError ? error : new ProviderError('The answer broke off', error);
+          deps.logger.warn({ err: error, detail: failure.detail, model: model.id }, 'streamed model call failed');
+        }
+      }
+      const result = await finish();
+      if ('response' in result) yield sse('done', result.response);
+      else yield sse('error', { error: { code: 'PROVIDER_FAILED', message: result.error } });
+    } finally {
+      // The client left while a part was being written (the generator was closed): settle here.
+      if (!outcome) abandoned = true;
+      await finish();
+      clientGone.removeEventListener('abort', onGone);
+      streams.delete(entry);
+      markFinished();
+    }
+  }
+
+  function runOf(settled: { usage: MeteredUsage; balance: AiRun['balance'] }): AiRun {
+    return {
+      model: model.id,
+      modelLabel: model.label,
+      demo: model.demo,
+      inputTokens: settled.usage.inputTokens,
+      outputTokens: settled.usage.outputTokens,
+      chargedMc: settled.usage.chargedMc,
+      balance: settled.balance,
+    };
+  }
+
+  /** The words of a run that kept nothing (PROVIDER_FAILED). */
+  function failureMessage(error: unknown): string {
+    if (error instanceof ProviderError) return `${error.message}. Nothing was charged; try again.`;
+    if (error instanceof HttpError && error.code === 'SETTLE_EXCEEDS_RESERVATION') return 'The model used more tokens than it was allowed. Nothing was charged; try again.';
+    if (error instanceof HttpError && error.code === 'RESERVATION_EXPIRED') return 'The model took longer than a reservation lasts. Nothing was charged; try again.';
+    deps.logger.error({ err: error }, 'a streamed answer could not be saved');
+    return 'The answer could not be saved. Nothing was charged; try again.';
   }
 
   return {
@@ -397,7 +572,7 @@ export function createAiService(deps: AiDeps) {
       return { conversation: toConversation(conversation), messages: messages.map(toMessage) };
     },
 
-    chat(caller: AiCaller, input: { projectId: string; conversationId?: string | null; message: string }) {
+    chat(caller: AiCaller, input: ChatInput) {
       assertStorable({ message: input.message });
       return idempotent(caller, 'chat', input, async (complete) => {
         const messages = await promptFor(caller.orgId, caller.userId, { useCase: 'chat', ...input });
@@ -407,26 +582,55 @@ export function createAiService(deps: AiDeps) {
           'chat',
           messages,
           prompts.parseChatReply,
-          async (trx, reply, usage) => {
-            const now = clock.now();
-            const conversation = input.conversationId
-              ? await repo.touchConversation(trx, caller.orgId, input.conversationId, now)
-              : await repo.insertConversation(trx, {
-                  org_id: caller.orgId,
-                  project_id: input.projectId,
-                  user_id: caller.userId,
-                  title: input.message.split('\n')[0]!.slice(0, 80),
-                  created_at: now,
-                  updated_at: now,
-                });
-            const base = { org_id: caller.orgId, conversation_id: conversation.id, created_at: now };
-            const userMessage = await repo.insertMessage(trx, { ...base, role: 'user', content: input.message, model: null, usage_id: null });
-            const replyMessage = await repo.insertMessage(trx, { ...base, role: 'assistant', content: reply, model: model.id, usage_id: usage.id });
-            return { conversation: toConversation(conversation), userMessage: toMessage(userMessage), reply: toMessage(replyMessage) };
-          },
+          (trx, reply, usage) => saveChat(trx, caller, input, reply, usage, false),
           complete,
         );
       });
+    },
+
+    /**
+     * The chat answer streamed as Server-Sent Events (ADR 026). Everything that can refuse the
+     * call (validation, the key, the project, AI off, coverage) does so before the first byte,
+     * as an ordinary error response; the hold is made before the first token.
+     */
+    async chatStream(caller: AiCaller, input: ChatInput, clientGone: AbortSignal): Promise<AsyncIterable<string>> {
+      assertStorable({ message: input.message });
+      const replay = await claim(caller, 'chat', input);
+      if (replay) return replayed(replay.response);
+      try {
+        const messages = await promptFor(caller.orgId, caller.userId, { useCase: 'chat', ...input });
+        await deps.org.projectForUsageOrThrow(caller.orgId, input.projectId);
+        const holdMc = maxCostMc(messages, 'chat');
+        const { reservation } = await ledger.reserve({
+          orgId: caller.orgId,
+          userId: caller.userId,
+          projectId: input.projectId,
+          apiKeyId: null,
+          source: 'app',
+          useCase: 'chat',
+          model: model.id,
+          estimateMc: holdMc,
+        });
+        return streamChat(caller, input, messages, reservation, holdMc, clientGone);
+      } catch (error) {
+        await dropKey(caller);
+        throw error;
+      }
+    },
+
+    /**
+     * Shutdown: streams still running after `stopAfterMs` are stopped (each settles what it
+     * produced and ends its response); resolves when none is left.
+     */
+    async drainStreams(stopAfterMs: number): Promise<void> {
+      const timer = setTimeout(() => {
+        for (const s of streams) s.stop.abort(new Error('The server is shutting down'));
+      }, stopAfterMs);
+      try {
+        while (streams.size > 0) await Promise.all([...streams].map((s) => s.finished));
+      } finally {
+        clearTimeout(timer);
+      }
     },
 
     async listReports(orgId: string, projectId: string) {

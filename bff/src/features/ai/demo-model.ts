@@ -1,5 +1,6 @@
 import type { ModelRate } from '@ai-credits/shared/catalog';
-import type { Completion, CompletionRequest, ModelProvider, ProviderMessage } from './model-provider';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Completion, CompletionRequest, ModelProvider, ProviderMessage, StreamPart } from './model-provider';
 import { REQUIREMENT_MARKER, TEST_CASES_MARKER, type GeneratedTestCase } from './prompts';
 import { countPromptTokens, countTokens } from './tokenizer';
 
@@ -9,15 +10,29 @@ import { countPromptTokens, countTokens } from './tokenizer';
  * same prompt always gives the same answer and the same token counts (tokenizer.ts), which are
  * charged at the catalog's demo-model rate like any other model.
  */
-export function createDemoModel(model: ModelRate): ModelProvider {
+export function createDemoModel(model: ModelRate, options: { pieceDelayMs?: number } = {}): ModelProvider {
+  const pieceDelayMs = options.pieceDelayMs ?? DEMO_PIECE_DELAY_MS;
   return {
     model,
     async complete(request: CompletionRequest): Promise<Completion> {
       const text = answer(request);
       return { text, inputTokens: countPromptTokens(request.messages), outputTokens: countTokens(text) };
     },
+    /** The same answer, a word (with the space after it) at a time, paced like a model writing, then its usage. */
+    async *stream(request: CompletionRequest, signal: AbortSignal): AsyncGenerator<StreamPart> {
+      const text = answer(request);
+      for (const piece of text.match(/\S+\s*|\s+/g) ?? []) {
+        signal.throwIfAborted();
+        yield { type: 'text', text: piece };
+        if (pieceDelayMs > 0) await sleep(pieceDelayMs, undefined, { signal });
+      }
+      yield { type: 'usage', inputTokens: countPromptTokens(request.messages), outputTokens: countTokens(text) };
+    },
   };
 }
+
+/** The demo model's pace when streaming: about 40 words a second. */
+export const DEMO_PIECE_DELAY_MS = 25;
 
 function answer(request: CompletionRequest): string {
   const last = lastUserMessage(request.messages);

@@ -2,7 +2,7 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import type { Endpoint } from '../../api';
 import { costMc, findModel, MAX_OUTPUT_TOKENS, MIN_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS, type UseCase } from '../../catalog';
 import { aiContract, type AiRun, type ChatMessage, type TestCaseGeneration, type Report } from '../../contracts/ai';
-import { apiError, json, refuse, requireSession, url, validationFailed } from '../http';
+import { apiError, json, refuse, requireSession, sseResponse, url, validationFailed } from '../http';
 import { charge, refusalFor, testCasesFor } from '../store/operations';
 import { summaryOf } from '../store/projections';
 import { mockId, nextId, nowIso, type MockStore } from '../store/state';
@@ -68,6 +68,38 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
     if (project.archivedAt) return apiError(409, 'PROJECT_ARCHIVED', 'This project is archived; restore it to use AI on it');
     return null;
   };
+
+  /** What refuses a chat before anything is held: the project, the ledger's rules, an unknown conversation. */
+  function chatRefusal(input: { projectId: string; conversationId?: string | null; message: string }): Response | null {
+    const unusable = activeProject(input.projectId);
+    if (unusable) return unusable;
+    const denied = refusal(store, maxMcOf(input.message, 'chat'), input.projectId, minMcOf(input.message, 'chat'));
+    if (denied) return denied;
+    if (input.conversationId && !conversations.some((c) => c.id === input.conversationId)) return apiError(404, 'NOT_FOUND', 'Conversation not found');
+    return null;
+  }
+
+  const chatReplyFor = (message: string) =>
+    `Here is how I would approach "${message.slice(0, 80)}":\n` +
+    '1. Start from the acceptance criteria and write one positive case per criterion.\n' +
+    '2. Add negative cases for each rule and validation.\n' +
+    '3. Finish with boundary values and error recovery.\n(Answered by the offline demo model.)';
+
+  /** Save the exchange (a new conversation when none is given) and charge it. */
+  function saveChat(input: { projectId: string; conversationId?: string | null; message: string }, replyText: string, stopped: boolean) {
+    const at = nowIso(store);
+    let conversation = conversations.find((c) => c.id === input.conversationId);
+    if (!conversation) {
+      conversation = { id: id(0x7d), projectId: input.projectId, title: input.message.slice(0, 80), createdAt: at, updatedAt: at, messages: [] };
+      conversations.unshift(conversation);
+    }
+    const userMessage: ChatMessage = { id: id(0x7f), role: 'user', content: input.message, model: null, stopped: false, createdAt: at };
+    const reply: ChatMessage = { id: id(0x7f), role: 'assistant', content: replyText, model: demo.id, stopped, createdAt: at };
+    conversation.messages.push(userMessage, reply);
+    conversation.updatedAt = at;
+    const { messages: _m, ...dto } = conversation;
+    return { conversation: dto, userMessage, reply, run: runOf(store, 'chat', input.projectId, tokens(input.message) + 60, tokens(replyText)) };
+  }
 
   return [
     http.post(url(aiContract.estimate), async ({ request }) => {
@@ -140,30 +172,58 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
       once(request, aiContract.chat, async () => {
         const parsed = aiContract.chat.body.safeParse(await bodyOf(request));
         if (!parsed.success) return validationFailed(parsed.error);
-        const unusable = activeProject(parsed.data.projectId);
-        if (unusable) return unusable;
-        const denied = refusal(store, maxMcOf(parsed.data.message, 'chat'), parsed.data.projectId, minMcOf(parsed.data.message, 'chat'));
-        if (denied) return denied;
-        const at = nowIso(store);
-        let conversation = conversations.find((c) => c.id === parsed.data.conversationId);
-        if (parsed.data.conversationId && !conversation) return apiError(404, 'NOT_FOUND', 'Conversation not found');
-        if (!conversation) {
-          conversation = { id: id(0x7d), projectId: parsed.data.projectId, title: parsed.data.message.slice(0, 80), createdAt: at, updatedAt: at, messages: [] };
-          conversations.unshift(conversation);
-        }
-        const replyText =
-          `Here is how I would approach "${parsed.data.message.slice(0, 80)}":\n` +
-          '1. Start from the acceptance criteria and write one positive case per criterion.\n' +
-          '2. Add negative cases for each rule and validation.\n' +
-          '3. Finish with boundary values and error recovery.\n(Answered by the offline demo model.)';
-        const userMessage: ChatMessage = { id: id(0x7f), role: 'user', content: parsed.data.message, model: null, createdAt: at };
-        const reply: ChatMessage = { id: id(0x7f), role: 'assistant', content: replyText, model: demo.id, createdAt: at };
-        conversation.messages.push(userMessage, reply);
-        conversation.updatedAt = at;
-        const { messages: _m, ...dto } = conversation;
-        return json(aiContract.chat, { conversation: dto, userMessage, reply, run: runOf(store, 'chat', parsed.data.projectId, tokens(parsed.data.message) + 60, tokens(replyText)) }, 201);
+        const refused = chatRefusal(parsed.data);
+        if (refused) return refused;
+        return json(aiContract.chat, saveChat(parsed.data, chatReplyFor(parsed.data.message), false), 201);
       }),
     ),
+
+    // The same answer as Server-Sent Events (ADR 026): start, a delta per word, done. Cancelling
+    // the body (the client stops) saves what was sent, marked stopped, and charges it.
+    http.post(url(aiContract.chatStream), async ({ request }) => {
+      const denied = requireSession(store, request, aiContract.chatStream);
+      if (denied) return denied;
+      const key = request.headers.get('idempotency-key');
+      const seen = key ? done.get(key) : undefined;
+      if (seen) return sseResponse([['done', seen.body]]);
+      const parsed = aiContract.chatStream.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const refused = chatRefusal(parsed.data);
+      if (refused) return refused;
+      const input = parsed.data;
+      const words = chatReplyFor(input.message).match(/\S+\s*|\s+/g) ?? [];
+      const inputTokens = tokens(input.message) + 60;
+      const encoder = new TextEncoder();
+      let sent = '';
+      let finished = false;
+      const finish = (stopped: boolean) => {
+        if (finished) return null;
+        finished = true;
+        const body = saveChat(input, sent, stopped);
+        if (key) done.set(key, { body, status: 200 });
+        return body;
+      };
+      const stream = new ReadableStream<Uint8Array>({
+        async start(controller) {
+          const send = (name: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`));
+          send('start', { model: demo.id, modelLabel: demo.label, demo: true, holdMc: maxMcOf(input.message, 'chat') });
+          for (const word of words) {
+            if (finished) return;
+            sent += word;
+            send('delta', { text: word, outputTokens: tokens(sent), chargedMc: Number(costMc(demo, inputTokens, tokens(sent))) });
+            await new Promise((resolve) => setTimeout(resolve, store.streamDelayMs));
+          }
+          const body = finish(false);
+          if (!body) return;
+          send('done', body);
+          controller.close();
+        },
+        cancel() {
+          finish(true);
+        },
+      });
+      return new HttpResponse(stream, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' } });
+    }),
 
     http.get(url(aiContract.listReports), ({ request }) => requireSession(store, request, aiContract.listReports) ?? json(aiContract.listReports, { reports: reports.filter((r) => r.projectId === projectQuery(request)) })),
 

@@ -357,6 +357,7 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     reports: [],
     conversations: [],
     idempotent: new Map(),
+    streamDelayMs: 20,
     payments: shape.payments,
     options,
   };
@@ -381,12 +382,13 @@ function seedAiWork(store: MockStore, projectId: string) {
     createdAt: at,
     updatedAt: at,
     messages: [
-      { id: mockId(0x7e, 9001), role: 'user', content: 'Which coupon edge cases matter?', model: null, createdAt: at },
+      { id: mockId(0x7e, 9001), role: 'user', content: 'Which coupon edge cases matter?', model: null, stopped: false, createdAt: at },
       {
         id: mockId(0x7e, 9002),
         role: 'assistant',
         content: 'Test an expired coupon, a coupon at its usage limit, two coupons at once, and a coupon on a zero-value cart.',
         model: demo.id,
+        stopped: false,
         createdAt: at,
       },
     ],

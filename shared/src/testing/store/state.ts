@@ -58,6 +58,8 @@ export interface MockStore {
   conversations: (Conversation & { messages: ChatMessage[] })[];
   /** Same Idempotency-Key again: the first response (AI runs and metering). */
   idempotent: Map<string, { body: unknown; status: number }>;
+  /** Pause between the words of a streamed chat answer (tests set 0 or a larger value to stop one midway). */
+  streamDelayMs: number;
   /** What the sandbox gateway does with a payment. */
   payments: 'succeed' | 'decline';
   options: ScenarioOptions;
