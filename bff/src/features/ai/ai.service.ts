@@ -342,6 +342,7 @@ export function createAiService(deps: AiDeps) {
     messages: ProviderMessage[],
     reservation: { id: string },
     holdMc: bigint,
+    maxOutput: number,
     clientGone: AbortSignal,
   ): AsyncGenerator<string> {
     const stop = new AbortController();
@@ -352,7 +353,6 @@ export function createAiService(deps: AiDeps) {
     const entry = { stop, finished: new Promise<void>((resolve) => (markFinished = resolve)) };
     streams.add(entry);
 
-    const maxOutput = prompts.MAX_OUTPUT_TOKENS.chat;
     const promptTokens = countPromptTokens(messages);
     let produced = '';
     let reported: { inputTokens: number; outputTokens: number } | null = null;
@@ -600,7 +600,6 @@ export function createAiService(deps: AiDeps) {
       try {
         const messages = await promptFor(caller.orgId, caller.userId, { useCase: 'chat', ...input });
         await deps.org.projectForUsageOrThrow(caller.orgId, input.projectId);
-        const holdMc = maxCostMc(messages, 'chat');
         const { reservation } = await ledger.reserve({
           orgId: caller.orgId,
           userId: caller.userId,
@@ -609,9 +608,13 @@ export function createAiService(deps: AiDeps) {
           source: 'app',
           useCase: 'chat',
           model: model.id,
-          estimateMc: holdMc,
+          estimateMc: maxCostMc(messages, 'chat'),
+          minEstimateMc: minCostMc(messages, 'chat'),
         });
-        return streamChat(caller, input, messages, reservation, holdMc, clientGone);
+        // The hold may be capped at what is left (issue 24): the model writes only what it covers.
+        const holdMc = BigInt(reservation.estimateMc);
+        const maxOutput = outputTokensWithin(model, inputTokensUpperBound(messages), holdMc, prompts.MAX_OUTPUT_TOKENS.chat);
+        return streamChat(caller, input, messages, reservation, holdMc, maxOutput, clientGone);
       } catch (error) {
         await dropKey(caller);
         throw error;
