@@ -81,7 +81,7 @@ test.describe('owner runs projects', () => {
     }
     const { page } = owner;
     await page.goto('/settings/ai-credits');
-    await expect(page.getByText(/credits in total/)).toHaveText('27 rows, 13.50 credits in total');
+    await expect(page.getByText(/credits in total/)).toHaveText('27 rows, 13.50 credits in total, all time');
     const table = page.getByRole('table', { name: 'Usage history, newest first' });
     await expect(table.getByRole('row').nth(1)).toContainText('API key nightly-suite');
 
@@ -93,7 +93,7 @@ test.describe('owner runs projects', () => {
 
     await page.getByLabel('API key', { exact: true }).selectOption({ label: 'nightly-suite' });
     await expect(page.getByText('Page 1')).toBeVisible();
-    await expect(page.getByText(/credits in total/)).toHaveText('27 rows match these filters, 13.50 credits in total');
+    await expect(page.getByText(/credits in total/)).toHaveText('27 rows match these filters, 13.50 credits in total, all time');
     const csv = await page.request.get((await page.getByRole('link', { name: /Export CSV/ }).getAttribute('href'))!);
     expect((await csv.text()).split('\r\n')[1]).toContain(',nightly-suite,History project,llama-3-70b,625,0,0.5,0,500');
 

@@ -84,10 +84,27 @@ describe('AI Credits page', () => {
     renderApp('/settings/ai-credits');
     await screen.findByRole('table', { name: 'Credits per day by use case' });
     await screen.findByRole('heading', { name: 'Usage history' });
-    const order = ['Available Credits', 'Forecast', 'Usage charts', 'Usage history', 'AI settings'].map((name) => screen.getAllByRole(name === 'Forecast' ? 'region' : 'heading', { name })[0]!);
+    const order = ['Available Credits', 'Forecast', 'Top spenders this billing period', 'Usage charts', 'Usage history', 'AI settings'].map((name) => screen.getAllByRole(name === 'Forecast' ? 'region' : 'heading', { name })[0]!);
     for (let i = 1; i < order.length; i++) {
       expect(order[i - 1]!.compareDocumentPosition(order[i]!) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
     }
+  });
+
+  it('ranks who and what spent most this period, with credits and share; a row opens the history filtered to it', async () => {
+    const { user, router } = renderApp('/settings/ai-credits');
+    const top = await screen.findByRole('region', { name: 'Top spenders this billing period' });
+    const users = within(top).getByRole('list', { name: 'Users' });
+    const rows = within(users).getAllByRole('listitem');
+    expect(rows.length).toBeGreaterThan(0);
+    // Ranked: credits never go up down the list; the shares are whole percents.
+    const credits = rows.map((r) => Number(r.querySelector('.top-credits')!.textContent!.replace(/,/g, '')));
+    expect([...credits].sort((a, b) => b - a)).toEqual(credits);
+    expect(rows[0]).toHaveTextContent(/\d+%$/);
+    expect(within(top).getByRole('list', { name: 'Models' })).toBeInTheDocument();
+    const first = within(users).getAllByRole('link')[0]!;
+    await user.click(first);
+    await expect.poll(() => router.state.location.search).toMatch(/^\?userId=/);
+    expect(await screen.findByText(/match these filters/)).toBeInTheDocument();
   });
 
   it('warns in bold how many credits expire when the reset is under 7 days away', async () => {

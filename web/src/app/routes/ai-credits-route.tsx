@@ -6,6 +6,7 @@ import { usageQueries } from '@/features/credits/api/usage-queries';
 import { AiSettings } from '@/features/credits/components/ai-settings';
 import { CreditBanners } from '@/features/credits/components/credit-banners';
 import { ForecastPanel } from '@/features/credits/components/forecast-panel';
+import { TopSpenders } from '@/features/credits/components/top-spenders';
 import { SummaryCards } from '@/features/credits/components/summary-cards';
 import { orgQueries } from '@/api/org-queries';
 import { NextSteps } from '@/features/org/components/next-steps';
@@ -40,8 +41,9 @@ export function AiCreditsRoute() {
       <NextSteps role={session.role} />
       <CreditBanners role={session.role} buyAction={buy} />
       <SummaryCards />
-      {/* The answers first (issue 24): the forecast, then the charts, then the history. */}
+      {/* The answers first (issue 24): the forecast, who spent most, then the charts, then the history. */}
       <ForecastPanel />
+      <TopSpenders />
       <BudgetBars owner={owner} />
       <Suspense fallback={<Skeleton label="Loading usage charts" height={480} />}>
         <UsageChartsSection />

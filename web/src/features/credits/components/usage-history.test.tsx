@@ -128,9 +128,12 @@ describe('usage history basics (issue 11)', () => {
     const { user } = renderApp('/settings/ai-credits');
     await historyTable();
     const totals = await screen.findByText(/credits in total/);
-    expect(totals).toHaveTextContent(/^[\d,]+ rows, [\d,]+\.\d\d credits in total$/);
+    // The total says which period it covers (issue 24: it sat unlabelled beside "This Month").
+    expect(totals).toHaveTextContent(/^[\d,]+ rows, [\d,]+\.\d\d credits in total, all time$/);
     await user.selectOptions(screen.getByLabelText('Use case'), 'AI chat');
-    await expect.poll(() => screen.getByText(/credits in total/).textContent).toMatch(/^[\d,]+ rows? match these filters, [\d,]+\.\d\d credits in total$/);
+    await expect.poll(() => screen.getByText(/credits in total/).textContent).toMatch(/^[\d,]+ rows? match these filters, [\d,]+\.\d\d credits in total, all time$/);
+    await user.click(screen.getByRole('button', { name: 'This billing period' }));
+    await expect.poll(() => screen.getByText(/credits in total/).textContent).toMatch(/credits in total, since Nov 15, 2026$/);
   });
 
   it('prevents a reversed date range in the form instead of failing the load', async () => {

@@ -7,7 +7,8 @@ import { formatCreditsExact, formatCreditsFixed2 } from '@ai-credits/shared/form
 import { EmptyState, ErrorState } from '@/components/ui/states';
 import { apiUrl } from '@/lib/api-client';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
-import { formatDateTime } from '@/lib/dates';
+import { formatDate, formatDateTime } from '@/lib/dates';
+import { creditsQueries } from '@/api/credits-queries';
 import { usageQueries } from '../api/usage-queries';
 import { FILTER_KEYS, PAGE_KEY, pageCursorsFromSearch, usageFiltersFromSearch, usageQueryFromSearch, type FilterKey } from '../api/usage-search';
 import { UsageFiltersBar, type FilterOption } from './usage-filters';
@@ -77,6 +78,14 @@ interface UsageHistoryProps {
   apiKeys: FilterOption[] | undefined;
 }
 
+/** Which dates a total covers, in words: "all time", "since Nov 15, 2026", "Nov 1, 2026 – Nov 30, 2026". */
+function rangeLabel(from: string | undefined, to: string | undefined): string {
+  if (from && to) return `${formatDate(from)} – ${formatDate(to)}`;
+  if (from) return `since ${formatDate(from)}`;
+  if (to) return `up to ${formatDate(to)}`;
+  return 'all time';
+}
+
 /** Usage history: newest first, filters in the URL, keyset pagination with a stack of cursors for Previous. */
 export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
   const [searchParams, updateSearchParams] = useSearchParamsUpdater();
@@ -121,6 +130,14 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
       else next.delete(key);
       next.delete(PAGE_KEY);
     });
+  // The billing period in one click (its start is a UTC day: periods reset at 00:00 UTC).
+  const periodStartDay = useQuery(creditsQueries.summary()).data?.period.start.slice(0, 10);
+  const showPeriod = () =>
+    updateSearchParams((next) => {
+      next.set('from', periodStartDay!);
+      next.delete('to');
+      next.delete(PAGE_KEY);
+    });
   const clearFilters = () =>
     updateSearchParams((next) => {
       for (const key of FILTER_KEYS) next.delete(key);
@@ -158,12 +175,20 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
           <>
             <strong>{usage.data.totals.count.toLocaleString('en-US')}</strong> {usage.data.totals.count === 1 ? 'row' : 'rows'}
             {hasFilters ? ' match these filters' : ''},{' '}
-            <strong title={formatCreditsExact(usage.data.totals.chargedMc)}>{formatCreditsFixed2(usage.data.totals.chargedMc)}</strong> credits in total
+            <strong title={formatCreditsExact(usage.data.totals.chargedMc)}>{formatCreditsFixed2(usage.data.totals.chargedMc)}</strong> credits in total,{' '}
+            {rangeLabel(filters.from, filters.to)}
           </>
         ) : (
           '\u00a0'
         )}
       </p>
+      {usage.data && periodStartDay && (filters.from !== periodStartDay || filters.to) ? (
+        <p className="usage-totals-actions">
+          <button type="button" className="button button-link" onClick={showPeriod}>
+            This billing period
+          </button>
+        </p>
+      ) : null}
 
       {usage.isError ? (
         <ErrorState title="Couldn't load usage history" error={usage.error} onRetry={() => void usage.refetch()} />
