@@ -135,9 +135,16 @@ export default tseslint.config(
               message: `A feature uses another feature through its *.service.ts (or a public interface listed in eslint.config.js), never its repository or internals.`,
             })),
             {
-              target: [`${root}/bff/src/http/**`, `${root}/bff/src/db/**`, `${root}/bff/src/lib/**`],
+              target: [`${root}/bff/src/http/**`, `${root}/bff/src/lib/**`],
               from: `${root}/bff/src/features/**`,
               message: 'http/, db/ and lib/ sit below the features: they never import one.',
+            },
+            {
+              // db/database.ts composes the features' table types (each feature's *.tables.ts), and nothing else.
+              target: `${root}/bff/src/db/**`,
+              from: `${root}/bff/src/features/**`,
+              except: [`${root}/bff/src/features/*/*.tables.ts`],
+              message: 'http/, db/ and lib/ sit below the features: they never import one (db/database.ts only composes their *.tables.ts).',
             },
             {
               // Migrations are frozen in time: they never import app code (Kysely<any> only).

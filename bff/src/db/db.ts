@@ -1,6 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { Kysely, PostgresDialect } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import type { Database } from './database';
@@ -8,6 +8,9 @@ import { migrations } from './migrations/index';
 import { registerPool } from './pool-registry';
 
 export type Db = Kysely<Database>;
+
+/** What a repository function runs on: the pool, or the transaction its caller opened. */
+export type Executor = Kysely<Database> | Transaction<Database>;
 
 // int8 as bigint everywhere: balances, amounts and counts never pass through a float.
 pg.types.setTypeParser(20, (v) => BigInt(v));

@@ -1,12 +1,11 @@
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
-import type { AiConversationsTable, AiMessagesTable, AiReportsTable, AiRequestsTable, Database, TestCaseGenerationsTable, TestCasesTable } from '../../db/database';
-
-type Q = Kysely<Database> | Transaction<Database>;
+import { sql, type Insertable } from 'kysely';
+import type { Executor } from '../../db/db';
+import type { AiConversationsTable, AiMessagesTable, AiReportsTable, AiRequestsTable, TestCaseGenerationsTable, TestCasesTable } from './ai.tables';
 
 // Idempotency of AI actions ------------------------------------------------------------------
 
 /** Claims (org, key) for one AI action; returns false when the key is already taken. */
-export async function claimRequest(db: Q, r: Omit<Insertable<AiRequestsTable>, 'status' | 'response'>) {
+export async function claimRequest(db: Executor, r: Omit<Insertable<AiRequestsTable>, 'status' | 'response'>) {
   const inserted = await db
     .insertInto('ai_requests')
     .values({ ...r, status: 'pending', response: null })
@@ -16,12 +15,12 @@ export async function claimRequest(db: Q, r: Omit<Insertable<AiRequestsTable>, '
   return inserted !== undefined;
 }
 
-export function findRequest(db: Q, orgId: string, key: string) {
+export function findRequest(db: Executor, orgId: string, key: string) {
   return db.selectFrom('ai_requests').selectAll().where('org_id', '=', orgId).where('idempotency_key', '=', key).executeTakeFirst();
 }
 
 /** Takes over a pending claim abandoned before `staleBefore` (its process died); false when someone else did. */
-export async function takeOverStaleRequest(db: Q, orgId: string, key: string, staleBefore: Date, now: Date) {
+export async function takeOverStaleRequest(db: Executor, orgId: string, key: string, staleBefore: Date, now: Date) {
   const row = await db
     .updateTable('ai_requests')
     .set({ created_at: now })
@@ -34,7 +33,7 @@ export async function takeOverStaleRequest(db: Q, orgId: string, key: string, st
   return row !== undefined;
 }
 
-export async function completeRequest(db: Q, orgId: string, key: string, response: unknown) {
+export async function completeRequest(db: Executor, orgId: string, key: string, response: unknown) {
   await db
     .updateTable('ai_requests')
     .set({ status: 'done', response: JSON.stringify(response) })
@@ -44,21 +43,21 @@ export async function completeRequest(db: Q, orgId: string, key: string, respons
 }
 
 /** A failed action had no effect: free its key so the same click can be retried. */
-export async function dropPendingRequest(db: Q, orgId: string, key: string) {
+export async function dropPendingRequest(db: Executor, orgId: string, key: string) {
   await db.deleteFrom('ai_requests').where('org_id', '=', orgId).where('idempotency_key', '=', key).where('status', '=', 'pending').execute();
 }
 
 // Test cases ----------------------------------------------------------------------------------
 
 export function insertGeneration(
-  db: Q,
+  db: Executor,
   g: Insertable<TestCaseGenerationsTable>,
 ) {
   return db.insertInto('test_case_generations').values(g).returning(['id', 'project_id', 'requirement', 'model', 'created_at']).executeTakeFirstOrThrow();
 }
 
 export function insertTestCases(
-  db: Q,
+  db: Executor,
   rows: Insertable<TestCasesTable>[],
 ) {
   return db
@@ -68,7 +67,7 @@ export function insertTestCases(
     .execute();
 }
 
-export function listGenerations(db: Q, orgId: string, projectId: string, limit: number) {
+export function listGenerations(db: Executor, orgId: string, projectId: string, limit: number) {
   return db
     .selectFrom('test_case_generations')
     .select(['id', 'project_id', 'requirement', 'model', 'created_at'])
@@ -80,7 +79,7 @@ export function listGenerations(db: Q, orgId: string, projectId: string, limit: 
     .execute();
 }
 
-export function listTestCasesOfGenerations(db: Q, orgId: string, generationIds: string[]) {
+export function listTestCasesOfGenerations(db: Executor, orgId: string, generationIds: string[]) {
   if (generationIds.length === 0) return Promise.resolve([]);
   return db
     .selectFrom('test_cases')
@@ -92,7 +91,7 @@ export function listTestCasesOfGenerations(db: Q, orgId: string, generationIds: 
     .execute();
 }
 
-export function listTestCasesOfProject(db: Q, orgId: string, projectId: string, limit: number) {
+export function listTestCasesOfProject(db: Executor, orgId: string, projectId: string, limit: number) {
   return db
     .selectFrom('test_cases')
     .select(['area', 'title'])
@@ -104,7 +103,7 @@ export function listTestCasesOfProject(db: Q, orgId: string, projectId: string, 
     .execute();
 }
 
-export async function countTestCasesOfProject(db: Q, orgId: string, projectId: string): Promise<number> {
+export async function countTestCasesOfProject(db: Executor, orgId: string, projectId: string): Promise<number> {
   const row = await db
     .selectFrom('test_cases')
     .select(sql<string>`count(*)`.as('n'))
@@ -118,11 +117,11 @@ export async function countTestCasesOfProject(db: Q, orgId: string, projectId: s
 
 const conversationColumns = ['id', 'project_id', 'user_id', 'title', 'created_at', 'updated_at'] as const;
 
-export function findConversation(db: Q, orgId: string, id: string) {
+export function findConversation(db: Executor, orgId: string, id: string) {
   return db.selectFrom('ai_conversations').select(conversationColumns).where('org_id', '=', orgId).where('id', '=', id).executeTakeFirst();
 }
 
-export function listConversations(db: Q, orgId: string, userId: string, projectId: string, limit: number) {
+export function listConversations(db: Executor, orgId: string, userId: string, projectId: string, limit: number) {
   return db
     .selectFrom('ai_conversations')
     .select(conversationColumns)
@@ -135,17 +134,17 @@ export function listConversations(db: Q, orgId: string, userId: string, projectI
     .execute();
 }
 
-export function insertConversation(db: Q, c: Insertable<AiConversationsTable>) {
+export function insertConversation(db: Executor, c: Insertable<AiConversationsTable>) {
   return db.insertInto('ai_conversations').values(c).returning(conversationColumns).executeTakeFirstOrThrow();
 }
 
-export function touchConversation(db: Q, orgId: string, id: string, at: Date) {
+export function touchConversation(db: Executor, orgId: string, id: string, at: Date) {
   return db.updateTable('ai_conversations').set({ updated_at: at }).where('org_id', '=', orgId).where('id', '=', id).returning(conversationColumns).executeTakeFirstOrThrow();
 }
 
 const messageColumns = ['id', 'role', 'content', 'model', 'stopped', 'created_at'] as const;
 
-export function listMessages(db: Q, orgId: string, conversationId: string) {
+export function listMessages(db: Executor, orgId: string, conversationId: string) {
   return db
     .selectFrom('ai_messages')
     .select(messageColumns)
@@ -155,7 +154,7 @@ export function listMessages(db: Q, orgId: string, conversationId: string) {
     .execute();
 }
 
-export async function lastMessages(db: Q, orgId: string, conversationId: string, limit: number) {
+export async function lastMessages(db: Executor, orgId: string, conversationId: string, limit: number) {
   const rows = await db
     .selectFrom('ai_messages')
     .select(['role', 'content'])
@@ -168,7 +167,7 @@ export async function lastMessages(db: Q, orgId: string, conversationId: string,
 }
 
 export function insertMessage(
-  db: Q,
+  db: Executor,
   m: Insertable<AiMessagesTable>,
 ) {
   return db.insertInto('ai_messages').values(m).returning(messageColumns).executeTakeFirstOrThrow();
@@ -179,13 +178,13 @@ export function insertMessage(
 const reportColumns = ['id', 'project_id', 'model', 'test_case_count', 'summary', 'coverage', 'gaps', 'created_at'] as const;
 
 export function insertReport(
-  db: Q,
+  db: Executor,
   r: Insertable<AiReportsTable>,
 ) {
   return db.insertInto('ai_reports').values(r).returning(reportColumns).executeTakeFirstOrThrow();
 }
 
-export function listReports(db: Q, orgId: string, projectId: string, limit: number) {
+export function listReports(db: Executor, orgId: string, projectId: string, limit: number) {
   return db
     .selectFrom('ai_reports')
     .select(reportColumns)
@@ -197,7 +196,7 @@ export function listReports(db: Q, orgId: string, projectId: string, limit: numb
     .execute();
 }
 
-export function countByArea(db: Q, orgId: string, projectId: string) {
+export function countByArea(db: Executor, orgId: string, projectId: string) {
   return db
     .selectFrom('test_cases')
     .select(['area', sql<string>`count(*)`.as('n')])

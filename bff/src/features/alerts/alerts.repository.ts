@@ -1,7 +1,5 @@
-import { sql, type Kysely, type Transaction } from 'kysely';
-import type { Database } from '../../db/database';
-
-type Q = Kysely<Database> | Transaction<Database>;
+import { sql } from 'kysely';
+import type { Executor } from '../../db/db';
 
 export interface AlertCandidate {
   /** 'credits', 'project:<uuid>' or 'user:<uuid>' */
@@ -14,7 +12,7 @@ export interface AlertCandidate {
  * the first writer's row, whatever the instance. Returns the rows this transaction inserted:
  * only those go on to notify.
  */
-export async function insertAlerts(trx: Q, orgId: string, periodStart: Date, at: Date, candidates: AlertCandidate[]) {
+export async function insertAlerts(trx: Executor, orgId: string, periodStart: Date, at: Date, candidates: AlertCandidate[]) {
   const { rows } = await sql<{ subject: string; threshold: number }>`
     insert into alerts (org_id, period_start, subject, threshold, created_at)
     select ${orgId}::uuid, ${periodStart}::timestamptz, c.subject, c.threshold, ${at}::timestamptz
@@ -25,7 +23,7 @@ export async function insertAlerts(trx: Q, orgId: string, periodStart: Date, at:
 }
 
 /** Owner and admins, who get every alert. */
-export function managers(trx: Q, orgId: string) {
+export function managers(trx: Executor, orgId: string) {
   return trx
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
@@ -35,7 +33,7 @@ export function managers(trx: Q, orgId: string) {
     .execute();
 }
 
-export function membersByIds(trx: Q, orgId: string, ids: string[]) {
+export function membersByIds(trx: Executor, orgId: string, ids: string[]) {
   if (!ids.length) return Promise.resolve([]);
   return trx
     .selectFrom('memberships')
@@ -46,23 +44,23 @@ export function membersByIds(trx: Q, orgId: string, ids: string[]) {
     .execute();
 }
 
-export function projectNames(trx: Q, orgId: string, ids: string[]) {
+export function projectNames(trx: Executor, orgId: string, ids: string[]) {
   if (!ids.length) return Promise.resolve([]);
   return trx.selectFrom('projects').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
 }
 
 export async function insertNotifications(
-  trx: Q,
+  trx: Executor,
   rows: { org_id: string; user_id: string; title: string; body: string; link: string | null; created_at: Date }[],
 ) {
   if (rows.length) await trx.insertInto('notifications').values(rows).execute();
 }
 
-export function findSettings(db: Q, orgId: string) {
+export function findSettings(db: Executor, orgId: string) {
   return db.selectFrom('alert_settings').select(['credit_percents', 'budget_percents']).where('org_id', '=', orgId).executeTakeFirst();
 }
 
-export async function upsertSettings(trx: Q, orgId: string, creditPercents: number[], budgetPercents: number[], at: Date) {
+export async function upsertSettings(trx: Executor, orgId: string, creditPercents: number[], budgetPercents: number[], at: Date) {
   await trx
     .insertInto('alert_settings')
     .values({ org_id: orgId, credit_percents: creditPercents, budget_percents: budgetPercents, updated_at: at })
@@ -70,7 +68,7 @@ export async function upsertSettings(trx: Q, orgId: string, creditPercents: numb
     .execute();
 }
 
-export function listNotifications(db: Q, orgId: string, userId: string, limit: number) {
+export function listNotifications(db: Executor, orgId: string, userId: string, limit: number) {
   return db
     .selectFrom('notifications')
     .select(['id', 'title', 'body', 'link', 'created_at', 'read_at'])
@@ -82,7 +80,7 @@ export function listNotifications(db: Q, orgId: string, userId: string, limit: n
     .execute();
 }
 
-export async function unreadCount(db: Q, orgId: string, userId: string) {
+export async function unreadCount(db: Executor, orgId: string, userId: string) {
   const row = await db
     .selectFrom('notifications')
     .select((eb) => eb.fn.countAll<string>().as('n'))
@@ -94,7 +92,7 @@ export async function unreadCount(db: Q, orgId: string, userId: string) {
 }
 
 /** Marks the caller's own notifications read (ids of someone else's match nothing). */
-export async function markRead(db: Q, orgId: string, userId: string, ids: string[] | 'all', at: Date) {
+export async function markRead(db: Executor, orgId: string, userId: string, ids: string[] | 'all', at: Date) {
   let q = db.updateTable('notifications').set({ read_at: at }).where('org_id', '=', orgId).where('user_id', '=', userId).where('read_at', 'is', null);
   if (ids !== 'all') {
     if (!ids.length) return;

@@ -1,24 +1,23 @@
-import type { Kysely, Transaction } from 'kysely';
+import type { Transaction } from 'kysely';
 import { DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
 import type { AlertThresholds, NotificationList } from '@ai-credits/shared/contracts/budgets';
 import type { Database } from '../../db/database';
+import type { Executor } from '../../db/db';
 import { queueEmail } from '../email/email.service';
 import * as repo from './alerts.repository';
 
-type Q = Kysely<Database> | Transaction<Database>;
-
 /** The org's alert thresholds: its own, else the defaults. */
-export async function thresholds(q: Q, orgId: string): Promise<AlertThresholds> {
+export async function thresholds(q: Executor, orgId: string): Promise<AlertThresholds> {
   const row = await repo.findSettings(q, orgId);
   return { creditPercents: row?.credit_percents ?? [...DEFAULT_CREDIT_ALERT_PERCENTS], budgetPercents: row?.budget_percents ?? [...DEFAULT_BUDGET_ALERT_PERCENTS] };
 }
 
-export async function saveThresholds(trx: Q, orgId: string, next: AlertThresholds, at: Date): Promise<void> {
+export async function saveThresholds(trx: Executor, orgId: string, next: AlertThresholds, at: Date): Promise<void> {
   await repo.upsertSettings(trx, orgId, next.creditPercents, next.budgetPercents, at);
 }
 
 /** A user's newest notifications and how many are unread. */
-export async function notifications(q: Q, orgId: string, userId: string, limit: number): Promise<NotificationList> {
+export async function notifications(q: Executor, orgId: string, userId: string, limit: number): Promise<NotificationList> {
   const [rows, unread] = await Promise.all([repo.listNotifications(q, orgId, userId, limit), repo.unreadCount(q, orgId, userId)]);
   return {
     unread,
@@ -26,7 +25,7 @@ export async function notifications(q: Q, orgId: string, userId: string, limit: 
   };
 }
 
-export async function markRead(q: Q, orgId: string, userId: string, ids: string[] | 'all', at: Date): Promise<void> {
+export async function markRead(q: Executor, orgId: string, userId: string, ids: string[] | 'all', at: Date): Promise<void> {
   await repo.markRead(q, orgId, userId, ids, at);
 }
 

@@ -1,15 +1,14 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
-import type { ApiKeysTable, Database } from '../../db/database';
-
-type Q = Kysely<Database> | Transaction<Database>;
+import type { Insertable } from 'kysely';
+import type { Executor } from '../../db/db';
+import type { ApiKeysTable } from './api-keys.tables';
 
 const columns = ['api_keys.id', 'api_keys.name', 'api_keys.token_prefix', 'api_keys.created_at', 'api_keys.last_used_at', 'api_keys.revoked_at'] as const;
 
-export function insertApiKey(db: Q, k: Insertable<ApiKeysTable>) {
+export function insertApiKey(db: Executor, k: Insertable<ApiKeysTable>) {
   return db.insertInto('api_keys').values(k).returning(['id', 'name', 'token_prefix', 'created_at', 'last_used_at', 'revoked_at']).executeTakeFirstOrThrow();
 }
 
-export function listApiKeys(db: Q, orgId: string) {
+export function listApiKeys(db: Executor, orgId: string) {
   return db
     .selectFrom('api_keys')
     .leftJoin('users', 'users.id', 'api_keys.created_by')
@@ -20,7 +19,7 @@ export function listApiKeys(db: Q, orgId: string) {
     .execute();
 }
 
-export function findApiKey(db: Q, orgId: string, id: string) {
+export function findApiKey(db: Executor, orgId: string, id: string) {
   return db
     .selectFrom('api_keys')
     .leftJoin('users', 'users.id', 'api_keys.created_by')
@@ -30,12 +29,12 @@ export function findApiKey(db: Q, orgId: string, id: string) {
     .executeTakeFirst();
 }
 
-export async function revokeApiKey(db: Q, orgId: string, id: string, at: Date) {
+export async function revokeApiKey(db: Executor, orgId: string, id: string, at: Date) {
   await db.updateTable('api_keys').set({ revoked_at: at }).where('org_id', '=', orgId).where('id', '=', id).where('revoked_at', 'is', null).execute();
 }
 
 /** The key a bearer token names, if it exists and is not revoked. */
-export function findActiveByHash(db: Q, orgId: string, tokenHash: string) {
+export function findActiveByHash(db: Executor, orgId: string, tokenHash: string) {
   return db
     .selectFrom('api_keys')
     .select(['id', 'last_used_at'])
@@ -46,7 +45,7 @@ export function findActiveByHash(db: Q, orgId: string, tokenHash: string) {
 }
 
 /** Written at most once a minute per key: "last used" needs no more precision than that. */
-export async function touchLastUsed(db: Q, orgId: string, id: string, at: Date) {
+export async function touchLastUsed(db: Executor, orgId: string, id: string, at: Date) {
   await db
     .updateTable('api_keys')
     .set({ last_used_at: at })

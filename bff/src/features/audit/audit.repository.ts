@@ -1,17 +1,16 @@
-import type { Insertable, Kysely, Transaction } from 'kysely';
-import type { AuditLogTable, Database } from '../../db/database';
+import type { Insertable } from 'kysely';
+import type { Executor } from '../../db/db';
+import type { AuditLogTable } from './audit.tables';
 
-type Q = Kysely<Database> | Transaction<Database>;
-
-export async function insertAudit(trx: Q, entry: Insertable<AuditLogTable>) {
+export async function insertAudit(trx: Executor, entry: Insertable<AuditLogTable>) {
   await trx.insertInto('audit_log').values(entry).execute();
 }
 
-export function distinctAuditActions(db: Q, orgId: string) {
+export function distinctAuditActions(db: Executor, orgId: string) {
   return db.selectFrom('audit_log').select('action').distinct().where('org_id', '=', orgId).orderBy('action').execute();
 }
 
-export function listAudit(db: Q, orgId: string, limit: number, action?: string) {
+export function listAudit(db: Executor, orgId: string, limit: number, action?: string) {
   let q = db
     .selectFrom('audit_log')
     .leftJoin('users', 'users.id', 'audit_log.actor_user_id')

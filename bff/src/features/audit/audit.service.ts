@@ -1,6 +1,5 @@
-import type { Kysely, Transaction } from 'kysely';
 import type { AuditAction, AuditEntry } from '@ai-credits/shared/contracts/org';
-import type { Database } from '../../db/database';
+import type { Executor } from '../../db/db';
 import type { Db } from '../../db/db';
 import * as repo from './audit.repository';
 
@@ -19,7 +18,7 @@ export interface AuditRecord {
  * Writes the entry in the caller's transaction: the change and its audit entry commit (or roll
  * back) together. Every feature that audits a change writes through here.
  */
-export async function recordAudit(trx: Kysely<Database> | Transaction<Database>, r: AuditRecord): Promise<void> {
+export async function recordAudit(trx: Executor, r: AuditRecord): Promise<void> {
   await repo.insertAudit(trx, {
     org_id: r.orgId,
     actor_user_id: r.actorUserId,

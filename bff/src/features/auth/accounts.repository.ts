@@ -1,26 +1,25 @@
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
-import type { Database, MembershipsTable, OrganizationsTable, SessionsTable, UsersTable } from '../../db/database';
+import { sql, type Insertable } from 'kysely';
+import type { Executor } from '../../db/db';
+import type { MembershipsTable, OrganizationsTable, SessionsTable, UsersTable } from './accounts.tables';
 
-type Q = Kysely<Database> | Transaction<Database>;
-
-export function findUserByEmail(db: Q, email: string) {
+export function findUserByEmail(db: Executor, email: string) {
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
-export function insertUser(db: Q, user: Insertable<UsersTable>) {
+export function insertUser(db: Executor, user: Insertable<UsersTable>) {
   return db.insertInto('users').values(user).onConflict((oc) => oc.column('email').doNothing()).returning(['id', 'email', 'name']).executeTakeFirst();
 }
 
-export function insertOrganization(db: Q, org: Insertable<OrganizationsTable>) {
+export function insertOrganization(db: Executor, org: Insertable<OrganizationsTable>) {
   return db.insertInto('organizations').values(org).returning(['id']).executeTakeFirstOrThrow();
 }
 
-export async function insertMembership(db: Q, m: Insertable<MembershipsTable>) {
+export async function insertMembership(db: Executor, m: Insertable<MembershipsTable>) {
   await db.insertInto('memberships').values(m).execute();
 }
 
 /** A user's membership: their first organization (one org per session). */
-export function findMembershipOfUser(db: Q, userId: string) {
+export function findMembershipOfUser(db: Executor, userId: string) {
   return db
     .selectFrom('memberships')
     .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
@@ -30,12 +29,12 @@ export function findMembershipOfUser(db: Q, userId: string) {
     .executeTakeFirst();
 }
 
-export async function insertSession(db: Q, s: Insertable<SessionsTable>) {
+export async function insertSession(db: Executor, s: Insertable<SessionsTable>) {
   await db.insertInto('sessions').values(s).execute();
 }
 
 /** The session with everything a request needs, in one query. A removed member's session finds no membership. */
-export function findSessionContext(db: Q, sessionId: string, now: Date) {
+export function findSessionContext(db: Executor, sessionId: string, now: Date) {
   return db
     .selectFrom('sessions')
     .innerJoin('memberships', (j) => j.onRef('memberships.org_id', '=', 'sessions.org_id').onRef('memberships.user_id', '=', 'sessions.user_id'))
@@ -57,16 +56,16 @@ export function findSessionContext(db: Q, sessionId: string, now: Date) {
     .executeTakeFirst();
 }
 
-export async function deleteSession(db: Q, sessionId: string) {
+export async function deleteSession(db: Executor, sessionId: string) {
   await db.deleteFrom('sessions').where('id', '=', sessionId).execute();
 }
 
-export async function clearRateLimit(db: Q, key: string) {
+export async function clearRateLimit(db: Executor, key: string) {
   await db.deleteFrom('rate_limits').where('key', '=', key).execute();
 }
 
 /** Takes back one hit (an attempt that turned out not to count), never below zero. */
-export async function undoRateLimitHit(db: Q, key: string) {
+export async function undoRateLimitHit(db: Executor, key: string) {
   await db.updateTable('rate_limits').set((eb) => ({ count: sql<number>`greatest(${eb.ref('count')} - 1, 0)` })).where('key', '=', key).execute();
 }
 
@@ -74,7 +73,7 @@ export async function undoRateLimitHit(db: Q, key: string) {
  * Fixed-window counter in PostgreSQL (not in process memory, so it holds across BFF instances).
  * Returns the count in the current window after this hit.
  */
-export async function hitRateLimit(db: Q, key: string, now: Date, windowMs: number): Promise<{ count: number; windowStart: Date }> {
+export async function hitRateLimit(db: Executor, key: string, now: Date, windowMs: number): Promise<{ count: number; windowStart: Date }> {
   const windowStart = new Date(now.getTime() - windowMs);
   const row = await db
     .insertInto('rate_limits')

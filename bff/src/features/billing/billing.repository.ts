@@ -1,11 +1,11 @@
-import type { Insertable, Kysely, Selectable, Transaction, Updateable } from 'kysely';
-import type { Database, PurchasesTable, PurchaseStatusCol, SandboxPaymentsTable } from '../../db/database';
-
-type Q = Kysely<Database> | Transaction<Database>;
+import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
+import type { Database } from '../../db/database';
+import type { Executor } from '../../db/db';
+import type { PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable } from './billing.tables';
 
 export type PurchaseRow = Selectable<PurchasesTable>;
 
-export async function insertPurchase(db: Q, row: Insertable<PurchasesTable>) {
+export async function insertPurchase(db: Executor, row: Insertable<PurchasesTable>) {
   // One purchase per overage invoice: a second "pay" reuses the first order (see the service).
   return db
     .insertInto('purchases')
@@ -15,11 +15,11 @@ export async function insertPurchase(db: Q, row: Insertable<PurchasesTable>) {
     .executeTakeFirst();
 }
 
-export function findPurchase(db: Q, orgId: string, purchaseId: string) {
+export function findPurchase(db: Executor, orgId: string, purchaseId: string) {
   return db.selectFrom('purchases').selectAll().where('org_id', '=', orgId).where('id', '=', purchaseId).executeTakeFirst();
 }
 
-export function findPurchaseForInvoice(db: Q, orgId: string, invoiceId: string) {
+export function findPurchaseForInvoice(db: Executor, orgId: string, invoiceId: string) {
   return db.selectFrom('purchases').selectAll().where('org_id', '=', orgId).where('invoice_id', '=', invoiceId).executeTakeFirst();
 }
 
@@ -29,21 +29,21 @@ export function lockPurchase(trx: Transaction<Database>, orgId: string, purchase
 }
 
 /** Webhooks name the Razorpay order; the org comes from the order's notes when they are there. */
-export function findPurchaseByOrder(db: Q, orderId: string, orgId: string | null) {
+export function findPurchaseByOrder(db: Executor, orderId: string, orgId: string | null) {
   let q = db.selectFrom('purchases').select(['org_id', 'id']).where('razorpay_order_id', '=', orderId);
   if (orgId) q = q.where('org_id', '=', orgId);
   return q.executeTakeFirst();
 }
 
-export async function updatePurchase(db: Q, orgId: string, purchaseId: string, patch: Updateable<PurchasesTable>) {
+export async function updatePurchase(db: Executor, orgId: string, purchaseId: string, patch: Updateable<PurchasesTable>) {
   await db.updateTable('purchases').set(patch).where('org_id', '=', orgId).where('id', '=', purchaseId).execute();
 }
 
-export function listPurchases(db: Q, orgId: string, limit: number) {
+export function listPurchases(db: Executor, orgId: string, limit: number) {
   return db.selectFrom('purchases').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('id', 'desc').limit(limit).execute();
 }
 
-export function listInvoices(db: Q, orgId: string, limit: number) {
+export function listInvoices(db: Executor, orgId: string, limit: number) {
   return db
     .selectFrom('overage_invoices as i')
     .leftJoin('purchases as p', (j) => j.onRef('p.org_id', '=', 'i.org_id').onRef('p.invoice_id', '=', 'i.id'))
@@ -67,12 +67,12 @@ export function listInvoices(db: Q, orgId: string, limit: number) {
     .execute();
 }
 
-export function findInvoice(db: Q, orgId: string, invoiceId: string) {
+export function findInvoice(db: Executor, orgId: string, invoiceId: string) {
   return db.selectFrom('overage_invoices').selectAll().where('org_id', '=', orgId).where('id', '=', invoiceId).executeTakeFirst();
 }
 
 /** Marks an open invoice paid; a second call finds it paid and changes nothing. */
-export async function markInvoicePaid(db: Q, orgId: string, invoiceId: string, at: Date): Promise<boolean> {
+export async function markInvoicePaid(db: Executor, orgId: string, invoiceId: string, at: Date): Promise<boolean> {
   const res = await db
     .updateTable('overage_invoices')
     .set({ status: 'paid', paid_at: at })
@@ -85,7 +85,7 @@ export async function markInvoicePaid(db: Q, orgId: string, invoiceId: string, a
 
 /** Records a webhook delivery; false when this event id was applied before (a replay). */
 export async function recordWebhookEvent(
-  db: Q,
+  db: Executor,
   row: { org_id: string; event_id: string; event_type: string; purchase_id: string | null; received_at: Date },
 ): Promise<boolean> {
   const inserted = await db
@@ -98,7 +98,7 @@ export async function recordWebhookEvent(
 }
 
 /** Purchases still waiting for a payment after `olderThan`, least recently checked first (all orgs). */
-export function pendingPurchases(db: Q, input: { olderThan: Date; notBefore: Date; gateway: string; limit: number }) {
+export function pendingPurchases(db: Executor, input: { olderThan: Date; notBefore: Date; gateway: string; limit: number }) {
   const pending: PurchaseStatusCol[] = ['created', 'attempted', 'failed'];
   return db
     .selectFrom('purchases')
@@ -113,19 +113,19 @@ export function pendingPurchases(db: Q, input: { olderThan: Date; notBefore: Dat
     .execute();
 }
 
-export async function insertSandboxPayment(db: Q, row: Insertable<SandboxPaymentsTable>) {
+export async function insertSandboxPayment(db: Executor, row: Insertable<SandboxPaymentsTable>) {
   await db.insertInto('sandbox_payments').values(row).execute();
 }
 
-export function sandboxPaymentsOfOrder(db: Q, orderId: string) {
+export function sandboxPaymentsOfOrder(db: Executor, orderId: string) {
   return db.selectFrom('sandbox_payments').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
 }
 
 /** Checkout prefill: the paying user's name and email. */
-export function findUserContact(db: Q, userId: string) {
+export function findUserContact(db: Executor, userId: string) {
   return db.selectFrom('users').select(['name', 'email']).where('id', '=', userId).executeTakeFirst();
 }
 
-export function findOrgName(db: Q, orgId: string) {
+export function findOrgName(db: Executor, orgId: string) {
   return db.selectFrom('organizations').select(['name']).where('id', '=', orgId).executeTakeFirst();
 }

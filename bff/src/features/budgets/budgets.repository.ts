@@ -1,10 +1,9 @@
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
-import type { BudgetsTable, Database } from '../../db/database';
-
-type Q = Kysely<Database> | Transaction<Database>;
+import { sql, type Insertable } from 'kysely';
+import type { Executor } from '../../db/db';
+import type { BudgetsTable } from './budgets.tables';
 
 /** Every budget of the org with this period's use: settled (daily rollup) plus open reservations. */
-export async function listWithUse(db: Q, orgId: string, periodStart: Date, at: Date) {
+export async function listWithUse(db: Executor, orgId: string, periodStart: Date, at: Date) {
   const periodDay = periodStart.toISOString().slice(0, 10);
   const { rows } = await sql<{ subject_type: 'project' | 'user'; subject_id: string; name: string | null; limit_mc: string; used_mc: string }>`
     select b.subject_type, b.subject_id, b.limit_mc::text,
@@ -19,7 +18,7 @@ export async function listWithUse(db: Q, orgId: string, periodStart: Date, at: D
   return rows;
 }
 
-export function findBudget(db: Q, orgId: string, subjectType: 'project' | 'user', subjectId: string) {
+export function findBudget(db: Executor, orgId: string, subjectType: 'project' | 'user', subjectId: string) {
   return db
     .selectFrom('budgets')
     .select(['limit_mc'])
@@ -29,7 +28,7 @@ export function findBudget(db: Q, orgId: string, subjectType: 'project' | 'user'
     .executeTakeFirst();
 }
 
-export async function upsertBudget(trx: Q, b: Insertable<BudgetsTable>) {
+export async function upsertBudget(trx: Executor, b: Insertable<BudgetsTable>) {
   await trx
     .insertInto('budgets')
     .values(b)
@@ -37,6 +36,6 @@ export async function upsertBudget(trx: Q, b: Insertable<BudgetsTable>) {
     .execute();
 }
 
-export async function deleteBudget(trx: Q, orgId: string, subjectType: 'project' | 'user', subjectId: string) {
+export async function deleteBudget(trx: Executor, orgId: string, subjectType: 'project' | 'user', subjectId: string) {
   await trx.deleteFrom('budgets').where('org_id', '=', orgId).where('subject_type', '=', subjectType).where('subject_id', '=', subjectId).execute();
 }

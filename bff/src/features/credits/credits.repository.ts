@@ -1,7 +1,6 @@
-import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely';
-import type { Database, UsageRecordsTable } from '../../db/database';
-
-type Q = Kysely<Database> | Transaction<Database>;
+import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
+import type { Executor } from '../../db/db';
+import type { Database } from '../../db/database';
 
 export interface UsageQuery {
   from?: Date;
@@ -13,7 +12,7 @@ export interface UsageQuery {
   model?: string;
 }
 
-export async function unpaidInvoices(db: Q, orgId: string) {
+export async function unpaidInvoices(db: Executor, orgId: string) {
   const row = await db
     .selectFrom('overage_invoices')
     .select([sql<bigint>`count(*)`.as('count'), sql<bigint>`coalesce(sum(amount_cents), 0)::bigint`.as('cents')])
@@ -24,7 +23,7 @@ export async function unpaidInvoices(db: Q, orgId: string) {
 }
 
 /** The history filters, one definition for the page, its totals and the CSV. */
-function usageFilter(eb: ExpressionBuilder<{ u: UsageRecordsTable }, 'u'>, orgId: string, f: UsageQuery): Expression<SqlBool> {
+function usageFilter(eb: ExpressionBuilder<{ u: Database['usage_records'] }, 'u'>, orgId: string, f: UsageQuery): Expression<SqlBool> {
   const conditions = [eb('u.org_id', '=', orgId)];
   if (f.from) conditions.push(eb('u.occurred_at', '>=', f.from));
   if (f.to) conditions.push(eb('u.occurred_at', '<', f.to));
@@ -36,7 +35,7 @@ function usageFilter(eb: ExpressionBuilder<{ u: UsageRecordsTable }, 'u'>, orgId
   return eb.and(conditions);
 }
 
-function filtered(db: Q, orgId: string, f: UsageQuery) {
+function filtered(db: Executor, orgId: string, f: UsageQuery) {
   return db
     .selectFrom('usage_records as u')
     .leftJoin('users', 'users.id', 'u.user_id')
@@ -49,7 +48,7 @@ const DAY_MS = 86_400_000;
 const dayText = (t: number) => new Date(t).toISOString().slice(0, 10);
 
 /** Count and credits straight from the usage rows (no joins: the totals name nothing). */
-async function rowTotals(db: Q, orgId: string, f: UsageQuery) {
+async function rowTotals(db: Executor, orgId: string, f: UsageQuery) {
   const row = await db
     .selectFrom('usage_records as u')
     .select([sql<bigint>`count(*)`.as('count'), sql<bigint>`coalesce(sum(u.charged_mc), 0)::bigint`.as('mc')])
@@ -65,7 +64,7 @@ async function rowTotals(db: Q, orgId: string, f: UsageQuery) {
  * Partial days at either edge of a date-time range are counted from the rows. The rollup has no
  * API key, so that filter counts rows (through its own index).
  */
-export async function usageTotals(db: Q, orgId: string, f: UsageQuery) {
+export async function usageTotals(db: Executor, orgId: string, f: UsageQuery) {
   if (f.apiKeyId) return rowTotals(db, orgId, f);
   const fromDay = f.from ? Math.ceil(f.from.getTime() / DAY_MS) * DAY_MS : undefined;
   const toDay = f.to ? Math.floor(f.to.getTime() / DAY_MS) * DAY_MS : undefined;
@@ -96,7 +95,7 @@ export async function usageTotals(db: Q, orgId: string, f: UsageQuery) {
 }
 
 /** The org's API keys by name, for the history's filter (no token prefix: every role may read it). */
-export function apiKeyNames(db: Q, orgId: string) {
+export function apiKeyNames(db: Executor, orgId: string) {
   return db.selectFrom('api_keys').select(['id', 'name', 'revoked_at']).where('org_id', '=', orgId).orderBy('name').orderBy('created_at').execute();
 }
 
@@ -105,7 +104,7 @@ export function apiKeyNames(db: Q, orgId: string) {
  * Summed per key first (an index-only scan of usage_records_api_recent), names joined after: a
  * busy org has tens of thousands of API calls in a quarter and a handful of keys.
  */
-export function byApiKey(db: Q, orgId: string, from: Date, to: Date) {
+export function byApiKey(db: Executor, orgId: string, from: Date, to: Date) {
   const perKey = db
     .selectFrom('usage_records as u')
     .select(['u.api_key_id', sql<bigint>`sum(u.charged_mc)::bigint`.as('mc')])
@@ -124,7 +123,7 @@ export function byApiKey(db: Q, orgId: string, from: Date, to: Date) {
 }
 
 /** Newest first, keyset on (occurred_at, id): stable under inserts, no OFFSET scans. */
-export function usagePage(db: Q, orgId: string, f: UsageQuery, after: { at: Date; id: string } | null, limit: number) {
+export function usagePage(db: Executor, orgId: string, f: UsageQuery, after: { at: Date; id: string } | null, limit: number) {
   let q = filtered(db, orgId, f).select([
     'u.id',
     'u.occurred_at',
@@ -147,7 +146,7 @@ export function usagePage(db: Q, orgId: string, f: UsageQuery, after: { at: Date
 }
 
 /** Credits consumed on days [fromDay, toDay) from the daily rollup ('YYYY-MM-DD', UTC). */
-export async function sumDaily(db: Q, orgId: string, fromDay: string, toDay?: string): Promise<bigint> {
+export async function sumDaily(db: Executor, orgId: string, fromDay: string, toDay?: string): Promise<bigint> {
   let q = db
     .selectFrom('usage_daily')
     .select(sql<bigint>`coalesce(sum(charged_mc), 0)::bigint`.as('total'))
@@ -162,7 +161,7 @@ export async function sumDaily(db: Q, orgId: string, fromDay: string, toDay?: st
  * credits per day and use case, and per user, project and model, each named. One index-only scan
  * instead of four over the same rows (a busy org has about 13,000 of them in 90 days).
  */
-export async function chartRollup(db: Q, orgId: string, fromDay: string, toDay: string) {
+export async function chartRollup(db: Executor, orgId: string, fromDay: string, toDay: string) {
   const { rows } = await sql<{ kind: 'daily' | 'user' | 'project' | 'model'; day: string | null; use_case: string | null; id: string | null; label: string | null; mc: bigint }>`
     with g as (
       select day, use_case, user_id, project_id, model, sum(charged_mc)::bigint as mc,
@@ -195,7 +194,7 @@ export async function chartRollup(db: Q, orgId: string, fromDay: string, toDay: 
  * the org's row lock an org's entries are written in time order, so the newest entry of an hour
  * is its last one.
  */
-export async function balanceByHour(db: Q, orgId: string, from: Date) {
+export async function balanceByHour(db: Executor, orgId: string, from: Date) {
   const rows = await sql<{ created_at: Date; balance_after_mc: bigint }>`
     select l.created_at, l.balance_after_mc
     from generate_series(
@@ -211,7 +210,7 @@ export async function balanceByHour(db: Q, orgId: string, from: Date) {
   return rows.rows;
 }
 
-export function grantEvents(db: Q, orgId: string, from: Date) {
+export function grantEvents(db: Executor, orgId: string, from: Date) {
   return db
     .selectFrom('ledger_entries as l')
     .innerJoin('grants as g', (j) => j.onRef('g.org_id', '=', 'l.org_id').onRef('g.id', '=', 'l.grant_id'))

@@ -1,9 +1,9 @@
-import { sql, type Insertable, type Kysely, type Transaction } from 'kysely';
-import type { Database, EmailOutboxTable } from '../../db/database';
+import { sql, type Insertable, type Transaction } from 'kysely';
+import type { Database } from '../../db/database';
+import type { Executor } from '../../db/db';
+import type { EmailOutboxTable } from './email.tables';
 
-type Conn = Kysely<Database> | Transaction<Database>;
-
-export async function insertEmail(db: Conn, row: Insertable<EmailOutboxTable>): Promise<{ id: string }> {
+export async function insertEmail(db: Executor, row: Insertable<EmailOutboxTable>): Promise<{ id: string }> {
   return db.insertInto('email_outbox').values(row).returning('id').executeTakeFirstOrThrow();
 }
 
@@ -32,7 +32,7 @@ export async function markFailed(trx: Transaction<Database>, orgId: string, id: 
   await trx.updateTable('email_outbox').set({ last_error: error.slice(0, 500), attempts: sql`attempts + 1` }).where('org_id', '=', orgId).where('id', '=', id).execute();
 }
 
-export function listForOrg(db: Conn, orgId: string, limit: number) {
+export function listForOrg(db: Executor, orgId: string, limit: number) {
   return db
     .selectFrom('email_outbox')
     .select(['id', 'kind', 'to_address', 'subject', 'body_text', 'created_at', 'sent_at', 'attempts', 'last_error'])
@@ -44,7 +44,7 @@ export function listForOrg(db: Conn, orgId: string, limit: number) {
 }
 
 /** Where the organization's own emails go (receipts, invoices): its owner. */
-export function ownerOf(db: Conn, orgId: string) {
+export function ownerOf(db: Executor, orgId: string) {
   return db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
@@ -56,7 +56,7 @@ export function ownerOf(db: Conn, orgId: string) {
 }
 
 /** The names an email speaks with: the organization's and (when given) a user's. */
-export async function names(db: Conn, orgId: string, userId: string | null) {
+export async function names(db: Executor, orgId: string, userId: string | null) {
   const org = await db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirstOrThrow();
   const user = userId ? await db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst() : undefined;
   return { orgName: org.name, userName: user?.name ?? null };

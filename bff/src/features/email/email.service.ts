@@ -1,7 +1,6 @@
 import nodemailer from 'nodemailer';
-import type { Kysely, Transaction } from 'kysely';
 import type { EmailMode, OutboxEmail } from '@ai-credits/shared/contracts/org';
-import type { Database } from '../../db/database';
+import type { Executor } from '../../db/db';
 import type { Db } from '../../db/db';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
@@ -27,7 +26,7 @@ export const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u00
  * it reports commits, and it is never lost once that has committed. Delivery is the
  * dispatcher's job (SMTP when configured; otherwise the outbox is the "test mode" mailbox).
  */
-export function queueEmail(trx: Kysely<Database> | Transaction<Database>, email: OutgoingEmail, now: Date): Promise<{ id: string }> {
+export function queueEmail(trx: Executor, email: OutgoingEmail, now: Date): Promise<{ id: string }> {
   return repo.insertEmail(trx, {
     org_id: email.orgId,
     kind: email.kind,
@@ -40,13 +39,13 @@ export function queueEmail(trx: Kysely<Database> | Transaction<Database>, email:
 }
 
 /** Where the organization's own emails go (receipts, invoices): its owner's address and the org's name. */
-export async function ownerOf(trx: Kysely<Database> | Transaction<Database>, orgId: string): Promise<{ email: string; name: string; orgName: string } | undefined> {
+export async function ownerOf(trx: Executor, orgId: string): Promise<{ email: string; name: string; orgName: string } | undefined> {
   const owner = await repo.ownerOf(trx, orgId);
   return owner && { email: owner.email, name: owner.name, orgName: owner.org_name };
 }
 
 /** The names an email speaks with: the organization's and (when given) a user's. */
-export function names(trx: Kysely<Database> | Transaction<Database>, orgId: string, userId: string | null): Promise<{ orgName: string; userName: string | null }> {
+export function names(trx: Executor, orgId: string, userId: string | null): Promise<{ orgName: string; userName: string | null }> {
   return repo.names(trx, orgId, userId).then((n) => ({ orgName: oneLine(n.orgName), userName: n.userName === null ? null : oneLine(n.userName) }));
 }
 

@@ -1,7 +1,4 @@
-import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../../db/database';
-
-type Q = Kysely<Database> | Transaction<Database>;
+import type { Executor } from '../../db/db';
 
 const COLUMNS = [
   'invitations.id',
@@ -14,7 +11,7 @@ const COLUMNS = [
 ] as const;
 
 /** Open = neither accepted nor revoked (it may have expired). */
-export function findOpenInvitation(db: Q, orgId: string, id: string) {
+export function findOpenInvitation(db: Executor, orgId: string, id: string) {
   return db
     .selectFrom('invitations')
     .leftJoin('users', 'users.id', 'invitations.invited_by')
@@ -26,7 +23,7 @@ export function findOpenInvitation(db: Q, orgId: string, id: string) {
     .executeTakeFirst();
 }
 
-export function listPending(db: Q, orgId: string, now: Date) {
+export function listPending(db: Executor, orgId: string, now: Date) {
   return db
     .selectFrom('invitations')
     .leftJoin('users', 'users.id', 'invitations.invited_by')
@@ -40,7 +37,7 @@ export function listPending(db: Q, orgId: string, now: Date) {
 }
 
 /** An open invitation that has run out no longer blocks a new one for the same email. */
-export async function retireExpired(db: Q, orgId: string, email: string, now: Date) {
+export async function retireExpired(db: Executor, orgId: string, email: string, now: Date) {
   await db
     .updateTable('invitations')
     .set({ revoked_at: now })
@@ -54,7 +51,7 @@ export async function retireExpired(db: Q, orgId: string, email: string, now: Da
 
 /** Null when the email already has an open invitation to this org (unique partial index). */
 export function insertInvitation(
-  db: Q,
+  db: Executor,
   i: { org_id: string; email: string; role: 'admin' | 'member'; token_hash: string; invited_by: string; created_at: Date; expires_at: Date },
 ) {
   return db
@@ -65,7 +62,7 @@ export function insertInvitation(
     .executeTakeFirst();
 }
 
-export async function revoke(db: Q, orgId: string, id: string, now: Date) {
+export async function revoke(db: Executor, orgId: string, id: string, now: Date) {
   const row = await db
     .updateTable('invitations')
     .set({ revoked_at: now })
@@ -79,7 +76,7 @@ export async function revoke(db: Q, orgId: string, id: string, now: Date) {
 }
 
 /** A new token (the old one stops matching) and a new expiry, for an invitation still open. */
-export async function reissue(db: Q, orgId: string, id: string, tokenHash: string, expiresAt: Date) {
+export async function reissue(db: Executor, orgId: string, id: string, tokenHash: string, expiresAt: Date) {
   const row = await db
     .updateTable('invitations')
     .set({ token_hash: tokenHash, expires_at: expiresAt })
@@ -99,7 +96,7 @@ export interface TokenRef {
 }
 
 /** The invitation a token names, with its org's name, whatever its state. */
-export function findByToken(db: Q, ref: TokenRef) {
+export function findByToken(db: Executor, ref: TokenRef) {
   let q = db
     .selectFrom('invitations')
     .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
@@ -113,7 +110,7 @@ export function findByToken(db: Q, ref: TokenRef) {
  * Takes the invitation: one UPDATE that only an open, unexpired invitation passes. Concurrent
  * accepts queue on the row lock and re-check, so exactly one wins; the loser sees nothing.
  */
-export function claim(db: Q, ref: TokenRef, now: Date) {
+export function claim(db: Executor, ref: TokenRef, now: Date) {
   let q = db.updateTable('invitations').set({ accepted_at: now });
   if (ref.orgId) q = q.where('org_id', '=', ref.orgId);
   return q
@@ -125,16 +122,16 @@ export function claim(db: Q, ref: TokenRef, now: Date) {
     .executeTakeFirst();
 }
 
-export async function setAcceptedBy(db: Q, orgId: string, id: string, userId: string) {
+export async function setAcceptedBy(db: Executor, orgId: string, id: string, userId: string) {
   await db.updateTable('invitations').set({ accepted_by: userId }).where('org_id', '=', orgId).where('id', '=', id).execute();
 }
 
 /** Serialises everything that gives this user a membership (two accepts at once cannot both join). */
-export function lockUser(db: Q, userId: string) {
+export function lockUser(db: Executor, userId: string) {
   return db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', userId).forUpdate().executeTakeFirst();
 }
 
-export function membershipOfUser(db: Q, userId: string) {
+export function membershipOfUser(db: Executor, userId: string) {
   return db
     .selectFrom('memberships')
     .innerJoin('organizations', 'organizations.id', 'memberships.org_id')

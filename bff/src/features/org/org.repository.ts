@@ -1,9 +1,8 @@
-import { sql, type Insertable, type Kysely, type Transaction, type Updateable } from 'kysely';
-import type { Database, ProjectsTable } from '../../db/database';
+import { sql, type Insertable, type Updateable } from 'kysely';
+import type { Executor } from '../../db/db';
+import type { ProjectsTable } from './org.tables';
 
-type Q = Kysely<Database> | Transaction<Database>;
-
-export function listMembers(db: Q, orgId: string) {
+export function listMembers(db: Executor, orgId: string) {
   return db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
@@ -14,7 +13,7 @@ export function listMembers(db: Q, orgId: string) {
     .execute();
 }
 
-export function findMember(db: Q, orgId: string, userId: string) {
+export function findMember(db: Executor, orgId: string, userId: string) {
   return db
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
@@ -24,34 +23,34 @@ export function findMember(db: Q, orgId: string, userId: string) {
     .executeTakeFirst();
 }
 
-export async function updateRole(db: Q, orgId: string, userId: string, role: 'admin' | 'member') {
+export async function updateRole(db: Executor, orgId: string, userId: string, role: 'admin' | 'member') {
   await db.updateTable('memberships').set({ role }).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
 }
 
-export async function deleteMembership(db: Q, orgId: string, userId: string) {
+export async function deleteMembership(db: Executor, orgId: string, userId: string) {
   await db.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
   await db.deleteFrom('sessions').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
 }
 
-export function listProjects(db: Q, orgId: string) {
+export function listProjects(db: Executor, orgId: string) {
   return db.selectFrom('projects').select(['id', 'name', 'created_at', 'archived_at']).where('org_id', '=', orgId).orderBy('name').execute();
 }
 
-export function findProject(db: Q, orgId: string, projectId: string) {
+export function findProject(db: Executor, orgId: string, projectId: string) {
   return db.selectFrom('projects').select(['id', 'name', 'created_at', 'archived_at']).where('org_id', '=', orgId).where('id', '=', projectId).executeTakeFirst();
 }
 
 /** The row locked for an update (rename and archive of one project are serialised). */
-export function lockProject(db: Q, orgId: string, projectId: string) {
+export function lockProject(db: Executor, orgId: string, projectId: string) {
   return db.selectFrom('projects').select(['id', 'name', 'created_at', 'archived_at']).where('org_id', '=', orgId).where('id', '=', projectId).forUpdate().executeTakeFirst();
 }
 
-export function insertProject(db: Q, p: Insertable<ProjectsTable>) {
+export function insertProject(db: Executor, p: Insertable<ProjectsTable>) {
   return db.insertInto('projects').values(p).onConflict((oc) => oc.doNothing()).returning(['id', 'name', 'created_at', 'archived_at']).executeTakeFirst();
 }
 
 /** Undefined when another project of the org already has that name (unique index on lower(name)). */
-export async function updateProject(db: Q, orgId: string, projectId: string, set: Updateable<ProjectsTable>) {
+export async function updateProject(db: Executor, orgId: string, projectId: string, set: Updateable<ProjectsTable>) {
   try {
     return await db
       .updateTable('projects')

@@ -1,0 +1,39 @@
+import type { Generated } from 'kysely';
+import type { Timestamp } from '../../db/columns';
+
+/**
+ * The tables the alerts feature owns: only its repository reads or writes them; other features
+ * go through its service (ADR 017; test/table-ownership.test.ts holds this). Kept in step with
+ * db/migrations/ by test/schema.test.ts.
+ */
+export interface AlertsTables {
+  alert_settings: AlertSettingsTable;
+  alerts: AlertsTable;
+  notifications: NotificationsTable;
+}
+
+export interface AlertSettingsTable {
+  org_id: string;
+  credit_percents: number[];
+  budget_percents: number[];
+  updated_at: Timestamp;
+}
+
+export interface AlertsTable {
+  org_id: string;
+  period_start: Timestamp;
+  subject: string;
+  threshold: number;
+  created_at: Timestamp;
+}
+
+export interface NotificationsTable {
+  org_id: string;
+  id: Generated<string>;
+  user_id: string;
+  title: string;
+  body: string;
+  link: string | null;
+  created_at: Timestamp;
+  read_at: Timestamp | null;
+}

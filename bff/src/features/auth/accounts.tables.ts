@@ -1,0 +1,56 @@
+import type { Generated } from 'kysely';
+import type { Timestamp, GeneratedBigInt } from '../../db/columns';
+
+/**
+ * The tables the accounts feature owns: only its repository reads or writes them; other features
+ * go through its service (ADR 017; test/table-ownership.test.ts holds this). Kept in step with
+ * db/migrations/ by test/schema.test.ts.
+ */
+export interface AccountsTables {
+  organizations: OrganizationsTable;
+  users: UsersTable;
+  memberships: MembershipsTable;
+  sessions: SessionsTable;
+  rate_limits: RateLimitsTable;
+}
+
+export interface OrganizationsTable {
+  id: Generated<string>;
+  name: string;
+  created_at: Timestamp;
+  ai_enabled: Generated<boolean>;
+  overage_limit_mc: GeneratedBigInt;
+  balance_mc: GeneratedBigInt;
+  period_start: Timestamp;
+  period_end: Timestamp;
+}
+
+export interface UsersTable {
+  id: Generated<string>;
+  email: string;
+  name: string;
+  password_hash: string;
+  created_at: Timestamp;
+}
+
+export interface MembershipsTable {
+  org_id: string;
+  user_id: string;
+  role: 'owner' | 'admin' | 'member';
+  created_at: Timestamp;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  org_id: string;
+  csrf_token: string;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+}
+
+export interface RateLimitsTable {
+  key: string;
+  window_start: Timestamp;
+  count: number;
+}

@@ -1,0 +1,24 @@
+import type { Generated } from 'kysely';
+import type { Timestamp } from '../../db/columns';
+
+/**
+ * The tables the email feature owns: only its repository reads or writes them; other features
+ * go through its service (ADR 017; test/table-ownership.test.ts holds this). Kept in step with
+ * db/migrations/ by test/schema.test.ts.
+ */
+export interface EmailTables {
+  email_outbox: EmailOutboxTable;
+}
+
+export interface EmailOutboxTable {
+  org_id: string;
+  id: Generated<string>;
+  kind: string;
+  to_address: string;
+  subject: string;
+  body_text: string;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  last_error: string | null;
+  sent_at: Timestamp | null;
+}

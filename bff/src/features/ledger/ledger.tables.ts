@@ -1,0 +1,110 @@
+import type { ColumnType, Generated } from 'kysely';
+import type { Timestamp, BigIntCol, Json, GeneratedBigInt } from '../../db/columns';
+
+/**
+ * The tables the ledger feature owns: only its repository reads or writes them; other features
+ * go through its service (ADR 017; test/table-ownership.test.ts holds this). Kept in step with
+ * db/migrations/ by test/schema.test.ts.
+ */
+export interface LedgerTables {
+  grants: GrantsTable;
+  ledger_entries: LedgerEntriesTable;
+  reservations: ReservationsTable;
+  usage_records: UsageRecordsTable;
+  usage_daily: UsageDailyTable;
+  idempotency_keys: IdempotencyKeysTable;
+}
+
+export type GrantSource = 'monthly_allowance' | 'purchase' | 'adjustment';
+
+export interface GrantsTable {
+  org_id: string;
+  id: Generated<string>;
+  source: GrantSource;
+  amount_mc: BigIntCol;
+  remaining_mc: BigIntCol;
+  starts_at: Timestamp;
+  expires_at: Timestamp;
+  period_start: Timestamp;
+  purchase_id: string | null;
+  note: string | null;
+  created_at: Timestamp;
+}
+
+export type LedgerEntryType = 'grant' | 'consume' | 'expire' | 'overage_invoiced';
+
+export interface LedgerEntriesTable {
+  org_id: string;
+  id: GeneratedBigInt;
+  entry_type: LedgerEntryType;
+  amount_mc: BigIntCol;
+  balance_after_mc: BigIntCol;
+  grant_id: string | null;
+  usage_id: string | null;
+  invoice_id: string | null;
+  created_at: Timestamp;
+}
+
+export type ReservationStatus = 'open' | 'settled' | 'released' | 'expired';
+
+export interface ReservationsTable {
+  org_id: string;
+  id: Generated<string>;
+  status: ReservationStatus;
+  user_id: string | null;
+  project_id: string | null;
+  api_key_id: string | null;
+  source: 'app' | 'api';
+  use_case: string;
+  model: string;
+  estimate_mc: BigIntCol;
+  usage_id: string | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  closed_at: Timestamp | null;
+}
+
+export interface UsageRecordsTable {
+  org_id: string;
+  id: Generated<string>;
+  occurred_at: Timestamp;
+  user_id: string | null;
+  project_id: string | null;
+  api_key_id: string | null;
+  source: 'app' | 'api';
+  use_case: string;
+  model: string;
+  rate_version: number;
+  input_mc_per_1k: number;
+  output_mc_per_1k: number;
+  input_tokens: number;
+  output_tokens: number;
+  charged_mc: BigIntCol;
+  overage_mc: BigIntCol;
+  /** [{ grantId, mc }] the usage drew from. */
+  allocations: Json;
+  reservation_id: string | null;
+  idempotency_key: string | null;
+}
+
+export interface UsageDailyTable {
+  org_id: string;
+  /** 'YYYY-MM-DD' (date columns are read as text, see db.ts). */
+  day: ColumnType<string, string, string>;
+  use_case: string;
+  model: string;
+  user_id: string | null;
+  project_id: string | null;
+  charged_mc: BigIntCol;
+  calls: number;
+}
+
+export interface IdempotencyKeysTable {
+  org_id: string;
+  key: string;
+  operation: string;
+  request_hash: string;
+  status_code: number;
+  response: Json;
+  created_at: Timestamp;
+}
