@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DEFAULT_RESERVATION_TTL_SECONDS } from '@ai-credits/shared/ledger-rules';
+import { gstinProblem } from '@ai-credits/shared/tax';
 
 /** The only place that reads process.env. Fails fast with a readable message. */
 const EnvSchema = z.object({
@@ -84,6 +85,22 @@ const EnvSchema = z.object({
   RATE_LIMIT_ACCOUNT_EMAILS_PER_IP: z.coerce.number().int().min(1).default(30),
   /** Production opt-in: no SMTP_URL, so emails are only kept in the outbox and shown in the app ("test mode"). */
   ALLOW_OUTBOX_EMAIL: z.stringbool().default(false),
+  /**
+   * The seller on every tax invoice (ADR 024). Required in production; elsewhere a demo seller
+   * (features/billing/seller.ts) stands in. The GSTIN is checked (format, state code, check character).
+   */
+  SELLER_LEGAL_NAME: z.string().trim().min(1).optional(),
+  SELLER_ADDRESS: z.string().trim().min(1).optional(),
+  SELLER_GSTIN: z
+    .string()
+    .trim()
+    .optional()
+    .superRefine((v, ctx) => {
+      const problem = v === undefined ? null : gstinProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
+  /** SAC code of the service on tax invoices. */
+  SELLER_SAC: z.string().regex(/^\d{6}$/, 'a 6-digit SAC code').optional(),
   /** On SIGTERM/SIGINT: how long in-flight requests may take to finish before their connections are closed. */
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
@@ -115,6 +132,9 @@ export function productionProblems(env: Env): string[] {
   if (!env.PUBLIC_URL) {
     problems.push('PUBLIC_URL: not set; links in emails (invitations, email verification, password reset) need the address people open the app at, e.g. https://credits.example.com');
   }
+  const seller = { SELLER_LEGAL_NAME: env.SELLER_LEGAL_NAME, SELLER_ADDRESS: env.SELLER_ADDRESS, SELLER_GSTIN: env.SELLER_GSTIN };
+  const missingSeller = Object.entries(seller).flatMap(([name, value]) => (value ? [] : [name]));
+  if (missingSeller.length) problems.push(`${missingSeller.join(', ')}: the seller on every tax invoice; set the legal name, address and GSTIN`);
   for (const name of ['RAZORPAY_KEY_SECRET', 'RAZORPAY_WEBHOOK_SECRET', 'AI_API_KEY'] as const) {
     const value = env[name];
     if (value !== undefined && (PLACEHOLDER_SECRETS.has(value.trim().toLowerCase()) || value.trim().length < 8)) {

@@ -15,6 +15,8 @@ import { createApiKeysService } from './features/api-keys/api-keys.service';
 import { createMeteringService } from './features/metering/metering.service';
 import { createOpenApiService } from './features/openapi/openapi.service';
 import { createBillingService } from './features/billing/billing.service';
+import { createBillingProfileService } from './features/billing/billing-profile.service';
+import { sellerFrom } from './features/billing/seller';
 import { createBudgetsService } from './features/budgets/budgets.service';
 import type { PaymentGateway } from './features/billing/payment-gateway';
 import { createPaymentGateway } from './features/billing/payment-gateway.factory';
@@ -69,7 +71,8 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const openApi = createOpenApiService();
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
   const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
-  return { env, db, clock, logger, metrics, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, email, budgets, audit };
+  const billingProfile = createBillingProfileService({ db, clock, seller: sellerFrom(env) });
+  return { env, db, clock, logger, metrics, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, email, budgets, audit };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -111,6 +111,14 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('summary after the declined card', creditsContract.summary);
   await step('unknown bundle', billingContract.createPurchase, { body: { bundleId: 'gold' } });
 
+  // Billing profile: none yet, a GSTIN with a wrong check character, a good one.
+  await step('billing profile: none yet', billingContract.profile);
+  const profile = { legalName: 'Parity Labs Pvt Ltd', addressLine1: '12 MG Road', addressLine2: null, city: 'Bengaluru', postalCode: '560001', country: 'IN', state: '27', invoiceEmail: 'Billing@Parity.test' };
+  await step('billing profile: bad GSTIN', billingContract.setProfile, { body: { ...profile, taxId: '27AAPFU0939F1ZW' } });
+  await step('billing profile: GSTIN of another state', billingContract.setProfile, { body: { ...profile, state: '29', taxId: '27AAPFU0939F1ZV' } });
+  await step('billing profile: save', billingContract.setProfile, { body: { ...profile, taxId: '27AAPFU0939F1ZV' } });
+  await step('billing profile: read back', billingContract.profile);
+
   // Meter usage.
   const usage = { useCase: 'chat', model: 'demo-model', projectId: project.body.id, inputTokens: 1_000, outputTokens: 500 };
   await step('meter: record', meteringContract.record, { body: usage, headers: meter('parity-record-1') });

@@ -32,6 +32,8 @@ describe('permissions are enforced by the BFF', () => {
       'billing.sandboxPay': 'owner',
       'billing.history': 'owner admin',
       'billing.receipt': 'owner admin',
+      'billing.profile': 'owner admin',
+      'billing.setProfile': 'owner',
       'budgets.set': 'owner',
       'budgets.setThresholds': 'owner',
       'credits.setAiEnabled': 'owner',

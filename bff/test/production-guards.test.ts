@@ -10,7 +10,8 @@ import { sandboxSecrets } from './support/billing-helpers';
 import { createOrg, startApp, uniq, type TestApp } from './support/harness';
 
 const bffDir = path.resolve(import.meta.dirname, '..');
-const PRODUCTION = { NODE_ENV: 'production', PUBLIC_URL: 'https://credits.example.com' };
+// The seller on tax invoices is required in production (billing-profile.test.ts tests its refusal).
+const PRODUCTION = { NODE_ENV: 'production', PUBLIC_URL: 'https://credits.example.com', SELLER_LEGAL_NAME: 'TestKase Private Limited', SELLER_ADDRESS: 'Bengaluru, Karnataka, India', SELLER_GSTIN: '29AAGCB7383J1Z4' };
 const LIVE = { RAZORPAY_KEY_ID: 'rzp_live_abc', RAZORPAY_KEY_SECRET: 'a-real-key-secret-1234', RAZORPAY_WEBHOOK_SECRET: 'a-real-webhook-secret', AI_BASE_URL: 'https://models.example.com/v1', AI_API_KEY: 'sk-real-key-123456', SMTP_URL: 'smtp://mailer:a-real-password@smtp.example.com:587' };
 
 function refusal(source: Record<string, string>): string {

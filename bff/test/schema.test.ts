@@ -15,6 +15,7 @@ const COLUMNS = {
   ai_requests: { org_id: true, idempotency_key: true, operation: true, request_hash: true, status: true, response: true, created_at: true },
   api_keys: { org_id: true, id: true, name: true, token_prefix: true, token_hash: true, created_by: true, created_at: true, last_used_at: true, revoked_at: true },
   audit_log: { org_id: true, id: true, actor_user_id: true, action: true, from_value: true, to_value: true, created_at: true },
+  billing_profiles: { org_id: true, legal_name: true, address_line1: true, address_line2: true, city: true, postal_code: true, country: true, state: true, tax_id: true, invoice_email: true, updated_by: true, updated_at: true },
   billing_webhook_events: { org_id: true, event_id: true, event_type: true, purchase_id: true, received_at: true },
   email_outbox: { org_id: true, id: true, kind: true, to_address: true, subject: true, body_text: true, created_at: true, attempts: true, last_error: true, sent_at: true },
   budgets: { org_id: true, subject_type: true, subject_id: true, limit_mc: true, updated_at: true },

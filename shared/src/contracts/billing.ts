@@ -1,6 +1,7 @@
 import { z } from 'zod/mini';
 import { BUNDLE_IDS } from '../catalog';
 import { CentsSchema, endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, OWNER_ONLY, OWNER_OR_ADMIN, TextSchema } from '../api';
+import { GST_STATES, gstinProblem } from '../tax';
 
 export const BundleIdSchema = z.enum(BUNDLE_IDS);
 
@@ -99,6 +100,63 @@ export const SandboxPayBodySchema = z.strictObject({
 
 const PurchaseParams = z.strictObject({ purchaseId: IdSchema });
 
+const line = (max: number) => TextSchema.check(z.trim(), z.minLength(1, 'required'), z.maxLength(max));
+const optionalLine = (max: number) => z.nullable(TextSchema.check(z.trim(), z.maxLength(max)));
+
+/**
+ * The buyer on tax invoices (owner). India: `state` is the GST state code ('29' Karnataka) and
+ * `taxId` a GSTIN of that state (format and check character, shared/tax.ts); elsewhere both are
+ * free text. The tax rule (shared/tax.ts) reads country and state.
+ */
+export const BillingProfileInputSchema = z
+  .strictObject({
+    legalName: line(200),
+    addressLine1: line(200),
+    addressLine2: optionalLine(200),
+    city: line(100),
+    postalCode: line(20),
+    /** ISO 3166-1 alpha-2, upper case ('IN', 'US'). */
+    country: TextSchema.check(z.regex(/^[A-Z]{2}$/, 'a two-letter country code such as IN or US')),
+    state: optionalLine(100),
+    taxId: optionalLine(40),
+    invoiceEmail: z.email().check(z.maxLength(254)),
+  })
+  .check(
+    z.refine((p) => p.country !== 'IN' || (p.state !== null && p.state in GST_STATES), { message: 'for India, the GST state code (e.g. 29 for Karnataka)', path: ['state'] }),
+    z.refine((p) => p.country !== 'IN' || !p.taxId || gstinProblem(p.taxId) === null, { message: 'not a valid GSTIN (format and check character, e.g. 27AAPFU0939F1ZV)', path: ['taxId'] }),
+    z.refine((p) => p.country !== 'IN' || !p.taxId || p.taxId.slice(0, 2) === p.state, { message: 'the GSTIN belongs to another state (its first two digits are the state code)', path: ['taxId'] }),
+  );
+export type BillingProfileInput = z.infer<typeof BillingProfileInputSchema>;
+
+export const BillingProfileSchema = z.object({
+  legalName: z.string(),
+  addressLine1: z.string(),
+  addressLine2: z.nullable(z.string()),
+  city: z.string(),
+  postalCode: z.string(),
+  country: z.string(),
+  state: z.nullable(z.string()),
+  taxId: z.nullable(z.string()),
+  invoiceEmail: z.string(),
+  updatedAt: IsoDateTimeSchema,
+});
+export type BillingProfile = z.infer<typeof BillingProfileSchema>;
+
+/** The seller on every tax invoice (configuration, SELLER_* in the BFF). */
+export const SellerSchema = z.object({
+  legalName: z.string(),
+  address: z.string(),
+  gstin: z.string(),
+  /** GST state code of the seller (the GSTIN's first two digits). */
+  state: z.string(),
+  /** SAC code of the service on the invoice. */
+  sac: z.string(),
+});
+export type Seller = z.infer<typeof SellerSchema>;
+
+export const BillingProfileResponseSchema = z.object({ profile: z.nullable(BillingProfileSchema), seller: SellerSchema });
+export type BillingProfileResponse = z.infer<typeof BillingProfileResponseSchema>;
+
 export const billingContract = {
   createPurchase: endpoint({
     method: 'POST',
@@ -153,6 +211,23 @@ export const billingContract = {
     auth: 'session',
     roles: OWNER_OR_ADMIN,
     response: BillingHistorySchema,
+  }),
+  profile: endpoint({
+    method: 'GET',
+    path: '/api/billing/profile',
+    summary: 'The billing profile (buyer on tax invoices; null until set) and the seller (owner or admin)',
+    auth: 'session',
+    roles: OWNER_OR_ADMIN,
+    response: BillingProfileResponseSchema,
+  }),
+  setProfile: endpoint({
+    method: 'PUT',
+    path: '/api/billing/profile',
+    summary: 'Set the billing profile: legal name, address, country, state, tax ID (GSTIN checked), invoice email (owner only)',
+    auth: 'session',
+    roles: OWNER_ONLY,
+    body: BillingProfileInputSchema,
+    response: BillingProfileResponseSchema,
   }),
   receipt: endpoint({
     method: 'GET',

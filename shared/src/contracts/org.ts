@@ -47,6 +47,10 @@ export const AUDIT_ACTIONS = [
   'budget.set',
   'budget.cleared',
   'alert_thresholds.changed',
+  'billing_profile.changed',
+  'auto_topup.changed',
+  'auto_topup.charged',
+  'auto_topup.failed',
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 /** The log's filter: any action-shaped name (an action no entry has yet finds nothing, not a 400). */

@@ -9,6 +9,7 @@ import * as budgetsAlerts from './2026_11_28_0100_budgets_alerts';
 import * as usageReadIndexes from './2026_11_28_0100_usage_read_indexes';
 import * as usageDailyCovering from './2026_11_28_0200_usage_daily_covering';
 import * as orgShardKeys from './2026_12_05_0300_org_shard_keys';
+import * as billingProfiles from './2026_12_05_0400_billing_profiles';
 import * as stoppedAnswers from './2026_12_05_0500_stopped_answers';
 
 /**
@@ -26,5 +27,6 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_0100_usage_read_indexes': usageReadIndexes,
   '2026_11_28_0200_usage_daily_covering': usageDailyCovering,
   '2026_12_05_0300_org_shard_keys': orgShardKeys,
+  '2026_12_05_0400_billing_profiles': billingProfiles,
   '2026_12_05_0500_stopped_answers': stoppedAnswers,
 };

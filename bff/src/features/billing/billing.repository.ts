@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
-import type { PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable } from './billing.tables';
+import type { BillingProfilesTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable } from './billing.tables';
 
 export type PurchaseRow = Selectable<PurchasesTable>;
 
@@ -128,4 +128,23 @@ export function findUserContact(db: Executor, userId: string) {
 
 export function findOrgName(db: Executor, orgId: string) {
   return db.selectFrom('organizations').select(['name']).where('id', '=', orgId).executeTakeFirst();
+}
+
+export function findBillingProfile(db: Executor, orgId: string) {
+  return db.selectFrom('billing_profiles').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+}
+
+/** Locks the profile row (when there is one) so that concurrent saves audit the right "before". */
+export function lockBillingProfile(trx: Transaction<Database>, orgId: string) {
+  return trx.selectFrom('billing_profiles').selectAll().where('org_id', '=', orgId).forUpdate().executeTakeFirst();
+}
+
+export async function upsertBillingProfile(db: Executor, row: Insertable<BillingProfilesTable>) {
+  const { org_id: _orgId, ...patch } = row;
+  return db
+    .insertInto('billing_profiles')
+    .values(row)
+    .onConflict((oc) => oc.column('org_id').doUpdateSet(patch))
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }

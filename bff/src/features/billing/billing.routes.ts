@@ -13,8 +13,8 @@ function eventCreatedAt(rawBody: Buffer | undefined): number | undefined {
   }
 }
 
-export function billingRouter(services: Pick<Services, 'billing' | 'metrics' | 'clock'>): Router {
-  const { billing, metrics, clock } = services;
+export function billingRouter(services: Pick<Services, 'billing' | 'billingProfile' | 'metrics' | 'clock'>): Router {
+  const { billing, billingProfile, metrics, clock } = services;
   const router = Router();
 
   mount(router, billingContract.createPurchase, ({ actor, body }) => billing.createBundlePurchase(actor, body.bundleId));
@@ -29,6 +29,8 @@ export function billingRouter(services: Pick<Services, 'billing' | 'metrics' | '
     mount(router, billingContract.sandboxPay, ({ actor, body }) => billing.sandboxPay(actor, body));
   }
   mount(router, billingContract.history, ({ actor }) => billing.history(actor.orgId));
+  mount(router, billingContract.profile, ({ actor }) => billingProfile.get(actor.orgId));
+  mount(router, billingContract.setProfile, ({ actor, body }) => billingProfile.set(actor, body));
   mount(router, billingContract.receipt, ({ actor, params }) => billing.receipt(actor.orgId, params.purchaseId));
   return router;
 }

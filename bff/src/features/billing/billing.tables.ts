@@ -11,6 +11,7 @@ export interface BillingTables {
   overage_invoices: OverageInvoicesTable;
   billing_webhook_events: BillingWebhookEventsTable;
   sandbox_payments: SandboxPaymentsTable;
+  billing_profiles: BillingProfilesTable;
 }
 
 export interface OverageInvoicesTable {
@@ -70,4 +71,20 @@ export interface SandboxPaymentsTable {
   method: string;
   error_description: string | null;
   created_at: Timestamp;
+}
+
+/** The buyer on tax invoices (ADR 024), one per org. */
+export interface BillingProfilesTable {
+  org_id: string;
+  legal_name: string;
+  address_line1: string;
+  address_line2: string | null;
+  city: string;
+  postal_code: string;
+  country: string;
+  state: string | null;
+  tax_id: string | null;
+  invoice_email: string;
+  updated_by: string | null;
+  updated_at: Timestamp;
 }

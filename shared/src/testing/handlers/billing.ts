@@ -1,7 +1,9 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { findBundle } from '../../catalog';
-import { billingContract, type CheckoutOptions, type Purchase } from '../../contracts/billing';
-import { apiError, bodyOf, requireSession, url, validationFailed } from '../http';
+import { billingContract, type BillingProfile, type CheckoutOptions, type Purchase } from '../../contracts/billing';
+import { DEMO_SELLER } from '../../tax';
+import { apiError, bodyOf, json, requireSession, url, validationFailed } from '../http';
+import { audit } from './org';
 import { completePurchase } from '../store/operations';
 import { sessionOf } from '../store/projections';
 import { nowIso, type MockStore } from '../store/state';
@@ -127,6 +129,32 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       if (denied) return denied;
       const purchases = store.purchases.filter((p) => p.status !== 'created').sort((a, b) => b.createdAt.localeCompare(a.createdAt));
       return HttpResponse.json({ mode: 'sandbox', purchases, invoices: store.invoices });
+    }),
+
+    http.get(url(billingContract.profile), ({ request }) => {
+      const denied = requireSession(store, request, billingContract.profile);
+      if (denied) return denied;
+      return json(billingContract.profile, { profile: store.billingProfile, seller: { ...DEMO_SELLER } });
+    }),
+
+    http.put(url(billingContract.setProfile), async ({ request }) => {
+      const denied = requireSession(store, request, billingContract.setProfile);
+      if (denied) return denied;
+      const parsed = billingContract.setProfile.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const p = parsed.data;
+      const profile: BillingProfile = {
+        ...p,
+        addressLine2: p.addressLine2 || null,
+        state: p.state || null,
+        taxId: p.taxId || null,
+        invoiceEmail: p.invoiceEmail.toLowerCase(),
+        updatedAt: nowIso(store),
+      };
+      const strip = (x: BillingProfile | null) => (x ? (({ updatedAt: _u, ...rest }) => rest)(x) : null);
+      audit(store, 'billing_profile.changed', strip(store.billingProfile), strip(profile));
+      store.billingProfile = profile;
+      return json(billingContract.setProfile, { profile, seller: { ...DEMO_SELLER } });
     }),
 
     http.get(url(billingContract.receipt), ({ request, params }) => {

@@ -359,6 +359,7 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     idempotent: new Map(),
     streamDelayMs: 20,
     payments: shape.payments,
+    billingProfile: null,
     options,
   };
   if (!shape.newOrg) seedAiWork(store, projects[0]!.id);

@@ -1,6 +1,6 @@
 import type { ChatMessage, Conversation, Report, TestCaseGeneration } from '../../contracts/ai';
 import type { ApiKey } from '../../contracts/api-keys';
-import type { Invoice, Purchase } from '../../contracts/billing';
+import type { BillingProfile, Invoice, Purchase } from '../../contracts/billing';
 import type { Reservation, UsageRow } from '../../contracts/credits';
 import type { AlertThresholds, Notification } from '../../contracts/budgets';
 import type { AuditEntry, Invitation, Member, OutboxEmail, Project } from '../../contracts/org';
@@ -62,6 +62,8 @@ export interface MockStore {
   streamDelayMs: number;
   /** What the sandbox gateway does with a payment. */
   payments: 'succeed' | 'decline';
+  /** The buyer on tax invoices (null until the owner sets it). */
+  billingProfile: BillingProfile | null;
   options: ScenarioOptions;
 }
 

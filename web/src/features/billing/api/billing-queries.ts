@@ -1,12 +1,14 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import type { BundleId } from '@ai-credits/shared/catalog';
-import { billingContract, type CheckoutCallback } from '@ai-credits/shared/contracts/billing';
+import { billingContract, type BillingProfileInput, type CheckoutCallback } from '@ai-credits/shared/contracts/billing';
 import { creditsKeys } from '@/api/credits-queries';
+import { orgKeys } from '@/api/org-queries';
 import { apiFetch, apiUrl } from '@/lib/api-client';
 
 export const billingKeys = {
   all: ['billing'] as const,
   history: () => [...billingKeys.all, 'history'] as const,
+  profile: () => [...billingKeys.all, 'profile'] as const,
 };
 
 export const billingQueries = {
@@ -15,9 +17,20 @@ export const billingQueries = {
       queryKey: billingKeys.history(),
       queryFn: ({ signal }) => apiFetch(billingContract.history, { signal }),
     }),
+  profile: () =>
+    queryOptions({
+      queryKey: billingKeys.profile(),
+      queryFn: ({ signal }) => apiFetch(billingContract.profile, { signal }),
+    }),
 };
 
 export const billingMutations = {
+  setProfile: () =>
+    mutationOptions({
+      mutationKey: ['billing', 'set-profile'],
+      mutationFn: (body: BillingProfileInput) => apiFetch(billingContract.setProfile, { body }),
+      meta: { invalidates: [billingKeys.profile(), orgKeys.auditAll()] },
+    }),
   createPurchase: () =>
     mutationOptions({
       mutationKey: ['billing', 'create-purchase'],

@@ -46,3 +46,33 @@ describe('Plans & Billing', () => {
     expect(screen.queryByRole('button', { name: 'Buy Credits' })).not.toBeInTheDocument();
   });
 });
+
+describe('Plans & Billing: billing profile', () => {
+  it('the owner saves the buyer; a GSTIN with a wrong check character is refused before sending', async () => {
+    const { user } = renderApp('/settings/billing');
+    const card = await screen.findByRole('region', { name: 'Billing profile' });
+    expect(card).toHaveTextContent('GSTIN 29AAACT1234A1ZX');
+    await user.type(within(card).getByLabelText('Legal name'), 'Acme QA Private Limited');
+    await user.type(within(card).getByLabelText('Address'), '12 MG Road');
+    await user.type(within(card).getByLabelText('City'), 'Pune');
+    await user.type(within(card).getByLabelText('Postal code'), '411001');
+    await user.selectOptions(within(card).getByLabelText('State'), '27');
+    await user.type(within(card).getByLabelText('GSTIN (optional)'), '27AAPFU0939F1ZW');
+    await user.type(within(card).getByLabelText('Email for invoices'), 'accounts@acme.test');
+    await user.click(within(card).getByRole('button', { name: 'Save billing profile' }));
+    expect(await within(card).findByRole('alert')).toHaveTextContent('taxId: not a valid GSTIN');
+    await user.clear(within(card).getByLabelText('GSTIN (optional)'));
+    await user.type(within(card).getByLabelText('GSTIN (optional)'), '27aapfu0939f1zv');
+    await user.click(within(card).getByRole('button', { name: 'Save billing profile' }));
+    expect(await within(card).findByRole('status')).toHaveTextContent('Billing profile saved.');
+  });
+
+  it('an admin reads it without a form', async () => {
+    serveScenario('owner', { role: 'admin', seed: (store) => (store.billingProfile = { legalName: 'Acme QA Private Limited', addressLine1: '12 MG Road', addressLine2: null, city: 'Pune', postalCode: '411001', country: 'IN', state: '27', taxId: '27AAPFU0939F1ZV', invoiceEmail: 'accounts@acme.test', updatedAt: '2026-03-01T00:00:00.000Z' }) });
+    renderApp('/settings/billing');
+    const card = await screen.findByRole('region', { name: 'Billing profile' });
+    expect(card).toHaveTextContent('27AAPFU0939F1ZV');
+    expect(card).toHaveTextContent('Maharashtra');
+    expect(within(card).queryByRole('button')).not.toBeInTheDocument();
+  });
+});

@@ -6,6 +6,7 @@ import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { billingMutations, billingQueries, receiptUrl } from '../api/billing-queries';
+import { BillingProfileCard } from './billing-profile-card';
 import { BuyCreditsButton } from './buy-credits-button';
 import { CheckoutResult } from './checkout-result';
 import { SandboxCheckout } from './sandbox-checkout-dialog';
@@ -79,6 +80,7 @@ export function PlansBillingPage() {
               Test mode: payments go through the local sandbox gateway; no real money is charged.
             </p>
           ) : null}
+          <BillingProfileCard owner={owner} />
           <InvoicesTable invoices={history.data.invoices} owner={owner} />
           <PurchasesTable purchases={history.data.purchases} />
         </>

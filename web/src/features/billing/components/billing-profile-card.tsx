@@ -1,0 +1,122 @@
+import { useMutation, useQuery } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { BillingProfileInputSchema, type BillingProfile, type BillingProfileInput } from '@ai-credits/shared/contracts/billing';
+import { describeZodError } from '@ai-credits/shared/errors';
+import { GST_STATES } from '@ai-credits/shared/tax';
+import { ErrorState, Skeleton } from '@/components/ui/states';
+import { billingMutations, billingQueries } from '../api/billing-queries';
+
+const EMPTY: BillingProfileInput = { legalName: '', addressLine1: '', addressLine2: null, city: '', postalCode: '', country: 'IN', state: null, taxId: null, invoiceEmail: '' };
+
+function toInput(p: BillingProfile | null): BillingProfileInput {
+  if (!p) return EMPTY;
+  const { updatedAt: _updatedAt, ...input } = p;
+  return input;
+}
+
+/** Plans & Billing: the buyer on tax invoices (owner edits; admins read). */
+export function BillingProfileCard({ owner }: { owner: boolean }) {
+  const profile = useQuery(billingQueries.profile());
+  if (profile.isPending) return <Skeleton label="Loading the billing profile" height={120} />;
+  if (profile.isError) return <ErrorState title="Couldn't load the billing profile" error={profile.error} onRetry={() => void profile.refetch()} />;
+  const { profile: current, seller } = profile.data;
+  return (
+    <section className="card" aria-labelledby="billing-profile-title">
+      <h2 id="billing-profile-title" className="section-title">
+        Billing profile
+      </h2>
+      <p className="section-subtitle">
+        The buyer on your tax invoices. Seller: {seller.legalName}, GSTIN {seller.gstin}.
+      </p>
+      {owner ? (
+        <ProfileForm key={current?.updatedAt ?? 'new'} current={toInput(current)} />
+      ) : current ? (
+        <dl className="billing-profile-list">
+          <dt>Legal name</dt>
+          <dd>{current.legalName}</dd>
+          <dt>Address</dt>
+          <dd>{[current.addressLine1, current.addressLine2, `${current.city} ${current.postalCode}`, current.state && (current.country === 'IN' ? GST_STATES[current.state] : current.state), current.country].filter(Boolean).join(', ')}</dd>
+          <dt>Tax ID</dt>
+          <dd>{current.taxId ?? '—'}</dd>
+          <dt>Invoices to</dt>
+          <dd>{current.invoiceEmail}</dd>
+        </dl>
+      ) : (
+        <p className="muted">Not set yet; the owner sets it.</p>
+      )}
+    </section>
+  );
+}
+
+function ProfileForm({ current }: { current: BillingProfileInput }) {
+  const mutation = useMutation(billingMutations.setProfile());
+  const [form, setForm] = useState(current);
+  const [error, setError] = useState<string | null>(null);
+  const [saved, setSaved] = useState(false);
+  const india = form.country === 'IN';
+  const set = (field: keyof BillingProfileInput) => (e: { target: { value: string } }) => {
+    setSaved(false);
+    const value = e.target.value;
+    setForm((f) => ({ ...f, [field]: field === 'country' || field === 'taxId' ? value.toUpperCase() : value }));
+  };
+  const orNull = (v: string | null) => (v && v.trim() ? v.trim() : null);
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    const body = { ...form, addressLine2: orNull(form.addressLine2), state: orNull(form.state), taxId: orNull(form.taxId) };
+    const parsed = BillingProfileInputSchema.safeParse(body);
+    setError(parsed.success ? null : describeZodError(parsed.error));
+    if (!parsed.success) return;
+    mutation.mutate(parsed.data, { onSuccess: () => setSaved(true) });
+  };
+
+  const field = (id: keyof BillingProfileInput, label: string, extra: { type?: string; autoComplete?: string } = {}) => (
+    <div className="field">
+      <label htmlFor={`billing-${id}`}>{label}</label>
+      <input id={`billing-${id}`} value={form[id] ?? ''} onChange={set(id)} {...extra} />
+    </div>
+  );
+
+  return (
+    <form className="billing-profile-form" onSubmit={onSubmit} noValidate>
+      {field('legalName', 'Legal name', { autoComplete: 'organization' })}
+      {field('addressLine1', 'Address', { autoComplete: 'address-line1' })}
+      {field('addressLine2', 'Address line 2 (optional)', { autoComplete: 'address-line2' })}
+      {field('city', 'City', { autoComplete: 'address-level2' })}
+      {field('postalCode', 'Postal code', { autoComplete: 'postal-code' })}
+      {field('country', 'Country (two letters, e.g. IN)', { autoComplete: 'country' })}
+      {india ? (
+        <div className="field">
+          <label htmlFor="billing-state">State</label>
+          <select id="billing-state" value={form.state ?? ''} onChange={set('state')}>
+            <option value="">Choose a state</option>
+            {Object.entries(GST_STATES).map(([code, name]) => (
+              <option key={code} value={code}>
+                {name} ({code})
+              </option>
+            ))}
+          </select>
+        </div>
+      ) : (
+        field('state', 'State or region (optional)')
+      )}
+      {field('taxId', india ? 'GSTIN (optional)' : 'Tax ID (optional)')}
+      {field('invoiceEmail', 'Email for invoices', { type: 'email', autoComplete: 'email' })}
+      {error || mutation.isError ? (
+        <p className="field-error" role="alert">
+          {error ?? mutation.error?.message}
+        </p>
+      ) : null}
+      {saved ? (
+        <p className="field-success" role="status">
+          Billing profile saved.
+        </p>
+      ) : null}
+      <div>
+        <button type="submit" className="button button-primary" disabled={mutation.isPending}>
+          Save billing profile
+        </button>
+      </div>
+    </form>
+  );
+}
