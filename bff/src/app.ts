@@ -10,6 +10,7 @@ import { errorMiddleware } from './http/error.middleware';
 import { HttpError } from './http/http-error';
 import { httpLogSerializers } from './lib/logger';
 import { spaRouter } from './http/static-assets';
+import { readConsistency } from './http/read-consistency';
 import { createServices, type CoreDeps, type Adapters } from './services';
 import { sessionMiddleware, csrfMiddleware } from './features/auth/session.middleware';
 import { authRouter } from './features/auth/auth.routes';
@@ -126,7 +127,7 @@ export function createApp(deps: AppDeps) {
     res.set('Cache-Control', 'no-store');
     next();
   });
-  app.use('/api', sessionMiddleware(services), csrfMiddleware(), apiKeyMiddleware(services));
+  app.use('/api', sessionMiddleware(services), csrfMiddleware(), apiKeyMiddleware(services), readConsistency(services.reads));
   const api = express.Router();
   api.use(authRouter(services));
   api.use(orgRouter(services));

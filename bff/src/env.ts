@@ -11,6 +11,11 @@ const EnvSchema = z.object({
   DATABASE_URL: z.string().url().optional(),
   DATA_DIR: z.string().default('.data'),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  /** A streaming replica of DATABASE_URL: usage history, CSV, charts and the audit log read from it when it is fresh enough (ADR 023). */
+  DATABASE_READ_URL: z.string().url().optional(),
+  DATABASE_READ_POOL_MAX: z.coerce.number().int().min(1).max(200).default(10),
+  /** Replay lag beyond which those reads go to the primary instead. */
+  DATABASE_READ_MAX_LAG_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   /** Port of the Prometheus /metrics endpoint (lib/metrics.ts); unset = not served. Never the public port. */
   METRICS_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   /** Address the metrics port listens on (loopback by default: give Prometheus a private address). */

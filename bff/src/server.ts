@@ -57,6 +57,7 @@ const graceful = closeWithGrace(
     // A request drained last may have started a dispatch of the mail it queued.
     await app.services.email.idle();
     app.services.email.close();
+    await app.services.reads.close();
     await db.destroy();
     logger.info('shut down');
   },

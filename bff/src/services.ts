@@ -22,7 +22,8 @@ import type { PaymentGateway } from './features/billing/payment-gateway';
 import { createPaymentGateway } from './features/billing/payment-gateway.factory';
 import { createEmailService, smtpTransport, type MailTransport } from './features/email/email.service';
 import { poolOf } from './db/pool-registry';
-import { createMetrics } from './lib/metrics';
+import { createMetrics, type Metrics } from './lib/metrics';
+import { createReadRouter, primaryOnly, type ReadRouter } from './db/read-db';
 
 export interface CoreDeps {
   env: Env;
@@ -41,15 +42,39 @@ export interface Adapters {
   mailTransport: MailTransport | null;
 }
 
+/** With DATABASE_READ_URL (and a PostgreSQL primary): reads that may lag go to the replica (ADR 023). */
+function createReads(deps: CoreDeps, metrics: Metrics): ReadRouter {
+  const { env, db, logger } = deps;
+  if (!env.DATABASE_READ_URL || !env.DATABASE_URL) return primaryOnly(db);
+  let lastWarning = 0;
+  const reads = createReadRouter({
+    primary: db,
+    replicaUrl: env.DATABASE_READ_URL,
+    poolMax: env.DATABASE_READ_POOL_MAX,
+    maxLagMs: env.DATABASE_READ_MAX_LAG_MS,
+    onReplicaError: (err) => {
+      // at most one line every 10 s while the replica is down: reads go to the primary meanwhile
+      if (Date.now() - lastWarning < 10_000) return;
+      lastWarning = Date.now();
+      logger.warn({ err }, 'read replica unavailable: reading from the primary');
+    },
+  });
+  const replicaPool = reads.replicaDb && poolOf(reads.replicaDb);
+  if (replicaPool) metrics.watchPool('replica', replicaPool);
+  metrics.watchReplicaLag(() => reads.lagSeconds());
+  return reads;
+}
+
 /** Composition root: every service is built here once per app, from the app's deps. */
 export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> }) {
   const { env, db, clock, logger } = deps;
   const metrics = createMetrics({ db });
   const primaryPool = poolOf(db);
   if (primaryPool) metrics.watchPool('primary', primaryPool);
+  const reads = createReads(deps, metrics);
   const mailTransport = deps.overrides?.mailTransport !== undefined ? deps.overrides.mailTransport : env.SMTP_URL ? smtpTransport(env.SMTP_URL) : null;
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
-  const audit = createAuditService({ db });
+  const audit = createAuditService({ db, reads });
   const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS, batchLanes: env.LEDGER_BATCH_LANES, metrics });
   const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST,
     limits: {
@@ -61,7 +86,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   });
   const org = createOrgService({ db, clock, accounts });
   const invitations = createInvitationsService({ db, clock, accounts, email, publicUrl: publicUrlOf(env) });
-  const credits = createCreditsService({ db, clock, ledger });
+  const credits = createCreditsService({ db, clock, ledger, reads });
   // Refuses to start when the configured model is not in the catalog (its calls could not be charged).
   const modelProvider = deps.overrides?.modelProvider ?? createModelProvider(env);
   const budgets = createBudgetsService({ db, clock, ledger });
@@ -72,7 +97,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
   const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
   const billingProfile = createBillingProfileService({ db, clock, seller: sellerFrom(env) });
-  return { env, db, clock, logger, metrics, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, email, budgets, audit };
+  return { env, db, clock, logger, metrics, reads, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, email, budgets, audit };
 }
 
 export type Services = ReturnType<typeof createServices>;

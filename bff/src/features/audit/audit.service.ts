@@ -1,6 +1,7 @@
 import type { AuditAction, AuditEntry } from '@ai-credits/shared/contracts/org';
 import type { Executor } from '../../db/db';
 import type { Db } from '../../db/db';
+import { primaryOnly, type ReadRouter } from '../../db/read-db';
 import * as repo from './audit.repository';
 
 /** One change an owner or admin can read back: who did what, the value before and after. */
@@ -30,11 +31,14 @@ export async function recordAudit(trx: Executor, r: AuditRecord): Promise<void> 
 }
 
 /** The audit log as the owner and admins read it, newest first, optionally one action. */
-export function createAuditService(deps: { db: Db }) {
-  const { db } = deps;
+export function createAuditService(deps: { db: Db; reads?: ReadRouter }) {
+  // The audit log may come from the read replica (ADR 023): the reader's own changes are replayed first.
+  const reads = deps.reads ?? primaryOnly(deps.db);
   return {
     async log(orgId: string, query: { limit: number; action?: string }): Promise<{ entries: AuditEntry[]; actions: string[] }> {
-      const [rows, actions] = await Promise.all([repo.listAudit(db, orgId, query.limit, query.action), repo.distinctAuditActions(db, orgId)]);
+      const {
+        value: [rows, actions],
+      } = await reads.read(orgId, (rdb) => Promise.all([repo.listAudit(rdb, orgId, query.limit, query.action), repo.distinctAuditActions(rdb, orgId)]));
       const entries = rows.map((e) => ({
         id: e.id,
         at: e.created_at.toISOString(),

@@ -5,6 +5,7 @@ import { forecastCredits } from '@ai-credits/shared/forecast';
 import { USAGE_CSV_HEADER, usageCsvLine } from '@ai-credits/shared/usage-csv';
 import type { CreditSummary, DailyUsage, UsageCharts, UsageFilters, UsagePage, UsageRow } from '@ai-credits/shared/contracts/credits';
 import type { Db } from '../../db/db';
+import { primaryOnly, type ReadRouter } from '../../db/read-db';
 import { HttpError } from '../../http/http-error';
 import { maxBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
@@ -72,8 +73,10 @@ function toUsageRow(r: UsageDbRow): UsageRow {
   };
 }
 
-export function createCreditsService(deps: { db: Db; clock: Clock; ledger: LedgerService }) {
+export function createCreditsService(deps: { db: Db; clock: Clock; ledger: LedgerService; reads?: ReadRouter }) {
   const { db, clock, ledger } = deps;
+  // History, CSV and charts may come from the read replica (ADR 023); balances and limits never do.
+  const reads = deps.reads ?? primaryOnly(db);
 
   const currentOrg = (orgId: string) => ledger.ensureCurrentPeriod(orgId);
 
@@ -113,7 +116,9 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
     async usage(orgId: string, query: UsageFilters & { cursor?: string; limit: number }): Promise<UsagePage> {
       const after = query.cursor ? decodeCursor(query.cursor) : null;
       const filters = toUsageQuery(query);
-      const [rows, totals] = await Promise.all([repo.usagePage(db, orgId, filters, after, query.limit + 1), repo.usageTotals(db, orgId, filters)]);
+      const {
+        value: [rows, totals],
+      } = await reads.read(orgId, (rdb) => Promise.all([repo.usagePage(rdb, orgId, filters, after, query.limit + 1), repo.usageTotals(rdb, orgId, filters)]));
       const page = rows.slice(0, query.limit);
       const last = page.at(-1);
       return {
@@ -137,7 +142,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       yield USAGE_CSV_HEADER;
       let after: { at: Date; id: string } | null = null;
       for (;;) {
-        const rows = await repo.usagePage(db, orgId, f, after, CSV_PAGE_ROWS);
+        const { value: rows } = await reads.read(orgId, (rdb) => repo.usagePage(rdb, orgId, f, after, CSV_PAGE_ROWS));
         let chunk = '';
         for (const r of rows) chunk += usageCsvLine(toUsageRow(r));
         if (chunk) yield chunk;
@@ -163,14 +168,23 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
       const basisStart = Math.max(today - 7 * DAY_MS, Math.floor(org.createdAt.getTime() / DAY_MS) * DAY_MS);
       const wholeDays = Math.round((today - basisStart) / DAY_MS);
-      const [{ daily, byUser, byProject, byModel }, byApiKey, balance, events, wholeDaysMc, held, todayMc] = await Promise.all([
-        repo.chartRollup(db, orgId, fromDay, toDay),
-        repo.byApiKey(db, orgId, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)),
-        repo.balanceByHour(db, orgId, org.periodStart),
-        repo.grantEvents(db, orgId, org.periodStart),
-        repo.sumDaily(db, orgId, dayOf(basisStart), dayOf(today)),
+      const [
+        {
+          value: [{ daily, byUser, byProject, byModel }, byApiKey, balance, events, wholeDaysMc, todayMc],
+        },
+        held,
+      ] = await Promise.all([
+        reads.read(orgId, (rdb) =>
+          Promise.all([
+            repo.chartRollup(rdb, orgId, fromDay, toDay),
+            repo.byApiKey(rdb, orgId, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)),
+            repo.balanceByHour(rdb, orgId, org.periodStart),
+            repo.grantEvents(rdb, orgId, org.periodStart),
+            repo.sumDaily(rdb, orgId, dayOf(basisStart), dayOf(today)),
+            repo.sumDaily(rdb, orgId, dayOf(today)),
+          ]),
+        ),
         ledger.heldMc(orgId, now),
-        repo.sumDaily(db, orgId, dayOf(today)),
       ]);
 
       // Every day of the range, zeros included, so the chart has no gaps.
