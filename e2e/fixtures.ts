@@ -167,8 +167,12 @@ export const test = base.extend<Fixtures & { owners: Owner[]; extraContexts: Bro
       const name = options.name ?? `Owner ${suffix}`;
       const orgName = options.orgName ?? `Org ${suffix}`;
       const res = await page.request.post('/api/auth/signup', { data: { orgName, name, email, password: PASSWORD } });
-      expect(res.status(), await res.text()).toBe(201);
-      const info = (await res.json()) as SessionInfo;
+      expect(res.status(), await res.text()).toBe(202);
+      // Sign-up signs nobody in: the emailed link does (issue 20). No SMTP in e2e: it is in the dev mailbox.
+      const token = await mailedToken(page.request, email, 'verify-email');
+      const verified = await page.request.post('/api/auth/verify-email', { data: { token } });
+      expect(verified.status(), await verified.text()).toBe(200);
+      const info = (await verified.json()) as SessionInfo;
       const owner: Owner = {
         page,
         context: page.context(),
@@ -214,6 +218,22 @@ export const test = base.extend<Fixtures & { owners: Owner[]; extraContexts: Bro
     await use(async () => (await newContext(browser, baseURL!, extraContexts)).newPage());
   },
 });
+
+/** The newest link to `page` (verify-email, reset-password) emailed to `email`, from the dev mailbox (test mode, no SMTP). */
+export async function mailedLink(request: APIRequestContext, email: string, page: 'verify-email' | 'reset-password'): Promise<string> {
+  const res = await request.get(`/api/dev/mailbox?email=${encodeURIComponent(email)}`);
+  expect(res.status(), await res.text()).toBe(200);
+  const { emails } = (await res.json()) as { emails: { text: string }[] };
+  for (const mail of emails) {
+    const link = new RegExp(`https?://\\S+/${page}#token=[A-Za-z0-9_-]+`).exec(mail.text)?.[0];
+    if (link) return link;
+  }
+  throw new Error(`no ${page} link emailed to ${email}`);
+}
+
+export async function mailedToken(request: APIRequestContext, email: string, page: 'verify-email' | 'reset-password'): Promise<string> {
+  return new URL(await mailedLink(request, email, page)).hash.replace('#token=', '');
+}
 
 /** Saves a screenshot as a test attachment and under test-results/screenshots/. */
 export async function saveScreenshot(page: Page, testInfo: TestInfo, name: string, options: { fullPage?: boolean } = {}): Promise<void> {

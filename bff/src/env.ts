@@ -88,6 +88,11 @@ const EnvSchema = z.object({
   RATE_LIMIT_EMAILS_PER_ADDRESS: z.coerce.number().int().min(1).default(5),
   /** Password-reset and verification-resend requests per client address per hour. */
   RATE_LIMIT_ACCOUNT_EMAILS_PER_IP: z.coerce.number().int().min(1).default(30),
+  /**
+   * GET /api/dev/mailbox: the account emails (confirmation and reset links) to an address, for
+   * test mode. Default: on outside production without SMTP_URL; refused in production.
+   */
+  DEV_MAILBOX: z.stringbool().optional(),
   /** Production opt-in: no SMTP_URL, so emails are only kept in the outbox and shown in the app ("test mode"). */
   ALLOW_OUTBOX_EMAIL: z.stringbool().default(false),
   /**
@@ -110,7 +115,7 @@ const EnvSchema = z.object({
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().min(0).max(600_000).default(10_000),
 });
 
-export type Env = Omit<z.infer<typeof EnvSchema>, 'SEED_DEMO'> & { SEED_DEMO: boolean };
+export type Env = Omit<z.infer<typeof EnvSchema>, 'SEED_DEMO' | 'DEV_MAILBOX'> & { SEED_DEMO: boolean; DEV_MAILBOX: boolean };
 
 /** Values that are examples, not secrets: refused in production wherever a secret goes. */
 const PLACEHOLDER_SECRETS = new Set(['changeme', 'change-me', 'change_me', 'secret', 'password', 'test', 'example', 'xxx', 'todo']);
@@ -133,6 +138,9 @@ export function productionProblems(env: Env): string[] {
   }
   if (!env.SMTP_URL && !env.ALLOW_OUTBOX_EMAIL) {
     problems.push('ALLOW_OUTBOX_EMAIL: no SMTP_URL, so emails (invitations, receipts, invoices, alerts) would only be kept in the outbox and shown in the app; set SMTP_URL (and EMAIL_FROM), or ALLOW_OUTBOX_EMAIL=true');
+  }
+  if (env.DEV_MAILBOX) {
+    problems.push('DEV_MAILBOX: the dev mailbox shows anyone the confirmation and reset links of any address; it is never served in production');
   }
   if (!env.PUBLIC_URL) {
     problems.push('PUBLIC_URL: not set; links in emails (invitations, email verification, password reset) need the address people open the app at, e.g. https://credits.example.com');
@@ -163,7 +171,11 @@ export function loadEnv(source: Record<string, string | undefined> = process.env
     throw new Error(`Invalid configuration:\n${lines}`);
   }
   // The demo seed (public demo passwords) is on by default for local use; in production only with SEED_DEMO=true.
-  const env: Env = { ...parsed.data, SEED_DEMO: parsed.data.SEED_DEMO ?? parsed.data.NODE_ENV !== 'production' };
+  const env: Env = {
+    ...parsed.data,
+    SEED_DEMO: parsed.data.SEED_DEMO ?? parsed.data.NODE_ENV !== 'production',
+    DEV_MAILBOX: parsed.data.DEV_MAILBOX ?? (parsed.data.NODE_ENV !== 'production' && !parsed.data.SMTP_URL),
+  };
   const problems = productionProblems(env);
   if (problems.length) {
     throw new Error(`Refusing to start with NODE_ENV=production:\n${problems.map((p) => `  ${p}`).join('\n')}`);

@@ -76,7 +76,14 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
   const audit = createAuditService({ db, reads });
   const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS, batchLanes: env.LEDGER_BATCH_LANES, metrics });
-  const accounts = createAccountsService({ db, clock, ledger, sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST,
+  const accounts = createAccountsService({
+    db,
+    clock,
+    ledger,
+    email,
+    publicUrl: publicUrlOf(env),
+    devMailbox: env.DEV_MAILBOX,
+    sessionTtlHours: env.SESSION_TTL_HOURS, passwordHashCost: env.PASSWORD_HASH_COST,
     limits: {
       signupsPerIp: env.RATE_LIMIT_SIGNUPS_PER_IP,
       invitationsPerOrg: env.RATE_LIMIT_INVITATIONS_PER_ORG,

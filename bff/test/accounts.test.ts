@@ -32,17 +32,21 @@ describe('accounts', () => {
     expect(summary.body.period.timeZone).toBe('UTC');
   });
 
-  it('sets an httpOnly SameSite session cookie and refuses a duplicate email', async () => {
+  it('sign-up signs nobody in and answers a taken email as a new one; the emailed link sets an httpOnly SameSite session cookie', async () => {
     const client = new Client(app.baseUrl);
     const email = `${uniq('dup-')}@example.test`;
     const res = await client.call(authContract.signup, { body: { orgName: 'A', name: 'B', email, password: 'password123' } });
-    expect(res.status).toBe(201);
-    const cookie = res.headers.get('set-cookie') ?? '';
+    expect(res.status).toBe(202);
+    expect(res.headers.get('set-cookie')).toBeNull();
+    const verified = await client.call(authContract.verifyEmail, { body: { token: await client.mailedToken(email, 'verify-email') } });
+    expect(verified.status).toBe(200);
+    const cookie = verified.headers.get('set-cookie') ?? '';
     expect(cookie).toMatch(/HttpOnly/i);
     expect(cookie).toMatch(/SameSite=Lax/i);
     const again = await new Client(app.baseUrl).call(authContract.signup, { body: { orgName: 'A', name: 'B', email, password: 'password123' } });
-    expect(again.status).toBe(409);
-    expect(again.body.error.code).toBe('EMAIL_TAKEN');
+    expect(again.status).toBe(202);
+    expect(again.body).toEqual(res.body);
+    expect(again.headers.get('set-cookie')).toBeNull();
   });
 
   it('logs in with the right password only', async () => {

@@ -3,6 +3,7 @@ import { simpleParser } from 'mailparser';
 import { SMTPServer } from 'smtp-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { billingContract } from '@ai-credits/shared/contracts/billing';
+import { authContract } from '@ai-credits/shared/contracts/auth';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { TestClock } from '../src/lib/clock';
 import { createLogger } from '../src/lib/logger';
@@ -140,6 +141,17 @@ describe('emails go out over SMTP when SMTP_URL is set', () => {
     expect(unsent).toEqual([]);
   });
 
+  it('account emails (a sign-up confirmation) go out over SMTP too, from their own outbox, never under an org\'s Sent emails', async () => {
+    const email = `${uniq('smtp-signup-')}@example.test`;
+    const res = await new Client(app.baseUrl).call(authContract.signup, { body: { orgName: 'Mail Org', name: 'Mo', email, password: 'password123' } });
+    expect(res.status).toBe(202);
+    const [mail] = await deliveredTo(email);
+    expect(mail!.subject).toBe('Confirm your email address for AI Credits');
+    expect(mail!.text).toMatch(new RegExp(`^${PUBLIC_URL}/verify-email#token=[A-Za-z0-9_-]{43}$`, 'm'));
+    await waitFor('marked sent', async () => (await app.db.selectFrom('account_email_outbox').select('sent_at').where('to_address', '=', email).executeTakeFirstOrThrow()).sent_at !== null);
+    expect(await app.db.selectFrom('email_outbox').select('id').where('to_address', '=', email).execute()).toEqual([]);
+  });
+
   it('a purchase receipt is emailed exactly once when the callback and webhooks race', async () => {
     clock.follow(new Date());
     const org = await createOrg(app);
@@ -157,8 +169,12 @@ describe('emails go out over SMTP when SMTP_URL is set', () => {
 
     const receipts = await app.db.selectFrom('email_outbox').selectAll().where('org_id', '=', org.orgId).where('kind', '=', 'receipt').execute();
     expect(receipts).toHaveLength(1);
-    const [mail] = await deliveredTo(org.session.user.email);
-    expect(to(org.session.user.email)).toHaveLength(1);
+    // The owner also got their sign-up's confirmation email (issue 20): count the receipts.
+    const isReceipt = (m: Delivered) => m.subject.includes('receipt');
+    await waitFor('the receipt email', async () => to(org.session.user.email).some(isReceipt));
+    const receiptMails = to(org.session.user.email).filter(isReceipt);
+    expect(receiptMails).toHaveLength(1);
+    const [mail] = receiptMails;
     expect(mail!.subject).toMatch(/^Your TestKase AI Credits receipt AIC-\d{8}-[0-9A-F]{8}$/);
     // The Professional bundle: $50.00 (catalog), written out rather than formatted by the code under test.
     expect(p.amount).toBe(5_000);

@@ -49,7 +49,7 @@ describe('invite, then accept', () => {
     expect((await owner.call(orgContract.listInvitations)).body.invitations.map((i: { email: string }) => i.email)).toEqual([email]);
 
     const looked = await new Client(app.baseUrl).call(orgContract.lookupInvitation, { body: { token: created.body.acceptToken } });
-    expect(looked.body).toMatchObject({ email, role: 'admin', accountExists: false, orgName: owner.session!.org.name });
+    expect(looked.body).toEqual({ email, role: 'admin', orgName: owner.session!.org.name, expiresAt: expect.any(String) });
 
     const { res, client } = await accept(created.body.acceptToken, { name: 'Ivy Invitee', password: 'my-own-password' });
     expect(res.status).toBe(200);
@@ -95,7 +95,8 @@ describe('invite, then accept', () => {
     const email = b.member.session!.user.email;
     expect((await b.owner.call(orgContract.removeMember, { params: { userId: b.member.session!.user.id } })).status).toBe(204);
     const created = await a.owner.call(orgContract.createInvitation, { body: { email, role: 'member' } });
-    expect((await new Client(app.baseUrl).call(orgContract.lookupInvitation, { body: { token: created.body.acceptToken } })).body.accountExists).toBe(true);
+    // The lookup never tells whether the address has an account (issue 20).
+    expect((await new Client(app.baseUrl).call(orgContract.lookupInvitation, { body: { token: created.body.acceptToken } })).body).not.toHaveProperty('accountExists');
     expect((await accept(created.body.acceptToken, { name: 'Nope' })).res.status).toBe(400);
     expect((await accept(created.body.acceptToken, { password: 'wrong-password' })).res.status).toBe(401);
     const ok = await accept(created.body.acceptToken, { password: 'password123' });

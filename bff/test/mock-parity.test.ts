@@ -80,7 +80,18 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
 
   // Sign up and in.
   const email = `${uniq('parity-')}@example.test`;
-  owner.adoptSession(await step('sign up', authContract.signup, { body: { orgName: 'Parity Labs', name: 'Pat Parity', email, password: 'password123' } }));
+  const signupBody = { orgName: 'Parity Labs', name: 'Pat Parity', email, password: 'password123' };
+  await step('sign up', authContract.signup, { body: signupBody });
+  const mailedToken = async (name: string, page: string) => {
+    const box = await step(name, authContract.devMailbox, { query: { email } }, new Client(baseUrl));
+    return new RegExp(`/${page}#token=([A-Za-z0-9_-]+)`).exec(box.body.emails[0]?.text ?? '')?.[1] ?? 'no-token-in-the-mailbox';
+  };
+  const verifyToken = await mailedToken('dev mailbox: the confirmation link', 'verify-email');
+  owner.adoptSession(await step('confirm the address', authContract.verifyEmail, { body: { token: verifyToken } }));
+  await step('the confirmation link again', authContract.verifyEmail, { body: { token: verifyToken } }, new Client(baseUrl));
+  await step('sign up again with the address', authContract.signup, { body: signupBody }, new Client(baseUrl));
+  await step('dev mailbox: you already have an account', authContract.devMailbox, { query: { email } }, new Client(baseUrl));
+  await step('forgot password, unknown address', authContract.forgotPassword, { body: { email: `${uniq('nobody-')}@example.test` } }, new Client(baseUrl));
   await step('session', authContract.session);
   await step('wrong password', authContract.login, { body: { email, password: 'not-the-password' } }, new Client(baseUrl));
   await step('summary without a session', creditsContract.summary, {}, new Client(baseUrl));
@@ -164,6 +175,14 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('charts', creditsContract.charts);
   await step('export CSV', creditsContract.usageCsv);
   await step('write without CSRF token', creditsContract.setAiEnabled, { body: { enabled: true }, headers: { 'x-csrf-token': 'wrong' } });
+
+  // Forgot password: a reset link, used once; it ends the session.
+  await step('forgot password', authContract.forgotPassword, { body: { email } }, new Client(baseUrl));
+  const resetToken = await mailedToken('dev mailbox: the reset link', 'reset-password');
+  await step('reset password', authContract.resetPassword, { body: { token: resetToken, password: 'new-password-123' } }, new Client(baseUrl));
+  await step('the reset link again', authContract.resetPassword, { body: { token: resetToken, password: 'new-password-123' } }, new Client(baseUrl));
+  await step('the old session after the reset', authContract.session);
+  await step('sign in with the new password', authContract.login, { body: { email, password: 'new-password-123' } }, new Client(baseUrl));
   return seen;
 }
 

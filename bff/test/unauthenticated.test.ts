@@ -51,10 +51,15 @@ describe('without credentials every session or API-key route answers 401', () =>
     // defined but not exported inside a contract object would be missed by the walk.
     const defined = files.reduce((n, file) => n + (readFileSync(file, 'utf8').match(/\bendpoint\(\{/g) ?? []).length, 0);
     expect(endpoints).toHaveLength(defined);
-    // The routes that need no credentials (sign-up, sign-in, the invitation link, the payment webhook) are the rest.
+    // The routes that need no credentials (sign-up and its emailed links, sign-in, password reset, the dev mailbox, the invitation link, the payment webhook) are the rest.
     expect(endpoints.filter(([, e]) => e.auth === 'none' || e.auth === 'signature').map(([name]) => name).sort()).toEqual([
+      'authContract.devMailbox',
+      'authContract.forgotPassword',
       'authContract.login',
+      'authContract.resendVerification',
+      'authContract.resetPassword',
       'authContract.signup',
+      'authContract.verifyEmail',
       'billingContract.webhook',
       'orgContract.acceptInvitation',
       'orgContract.lookupInvitation',

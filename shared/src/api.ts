@@ -27,6 +27,9 @@ export function roleRefusal(roles: readonly Role[]): string {
   return `Only the organization ${roles.join(' or ')} can do this`;
 }
 
+/** The 403 EMAIL_NOT_VERIFIED message: the BFF and the mock API say the same. */
+export const EMAIL_NOT_VERIFIED_MESSAGE = 'Confirm your email address first: open the link we emailed you (or send a new one from the banner).';
+
 /** True when a caller with `role` (null: an API key) may call `e`: every role when the endpoint lists none. */
 export function roleAllowed(e: Endpoint, role: Role | null): boolean {
   return !e.roles || (role !== null && e.roles.includes(role));
@@ -50,7 +53,12 @@ export interface Endpoint {
   response: z.ZodMiniType | null;
   /** Content type when the response is not JSON (CSV, HTML). */
   produces?: string;
-  status?: 200 | 201 | 204;
+  status?: 200 | 201 | 202 | 204;
+  /**
+   * `required`: a signed-in user whose email is not verified yet is refused (403
+   * EMAIL_NOT_VERIFIED): everything that spends credits or money or sends mail (issue 20).
+   */
+  verifiedEmail?: 'required';
   /** The `Idempotency-Key` request header: the BFF refuses a call without it when required. */
   idempotencyKey?: 'required' | 'optional';
 }

@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { CookieOptions, Request, Response, Router } from 'express';
-import { IdempotencyKeySchema, roleAllowed, roleRefusal, type Endpoint, type ResponseInputOf } from '@ai-credits/shared/api';
+import { EMAIL_NOT_VERIFIED_MESSAGE, IdempotencyKeySchema, roleAllowed, roleRefusal, type Endpoint, type ResponseInputOf } from '@ai-credits/shared/api';
 import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import { z } from 'zod';
 import { forbidden, HttpError } from './http-error';
@@ -157,6 +157,10 @@ export function mount<E extends Endpoint, const O extends RouteOptions>(router: 
       if (e.auth === 'session' && actor.userId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'This endpoint needs a signed-in user');
       if (e.auth === 'apiKey' && actor.apiKeyId === null) throw new HttpError(401, 'UNAUTHENTICATED', 'This endpoint needs an API key');
       if (e.roles && !roleAllowed(e, actor.role)) throw forbidden(roleRefusal(e.roles));
+      // An unverified address may look, not spend or send mail (issue 20, ADR 028).
+      if (e.verifiedEmail === 'required' && getSession(res)?.info.user.emailVerified === false) {
+        throw new HttpError(403, 'EMAIL_NOT_VERIFIED', EMAIL_NOT_VERIFIED_MESSAGE);
+      }
     }
     const params = (e.params ? z.parse(e.params, req.params) : undefined) as Parsed<E['params']>;
     const query = (e.query ? z.parse(e.query, req.query) : undefined) as Parsed<E['query']>;

@@ -177,6 +177,7 @@ export const aiContract = {
   generateTestCases: endpoint({
     method: 'POST',
     path: '/api/ai/test-cases/generate',
+    verifiedEmail: 'required',
     summary: 'Generate test cases from a requirement and save them to the project (spends credits)',
     auth: 'session',
     idempotencyKey: 'optional',
@@ -211,6 +212,7 @@ export const aiContract = {
   chat: endpoint({
     method: 'POST',
     path: '/api/ai/chat',
+    verifiedEmail: 'required',
     summary: 'Send a message to the AI assistant (starts a conversation when none is given; spends credits)',
     auth: 'session',
     idempotencyKey: 'optional',
@@ -240,6 +242,7 @@ export const aiContract = {
   createReport: endpoint({
     method: 'POST',
     path: '/api/ai/reports',
+    verifiedEmail: 'required',
     summary: "Write a report over the project's test cases: coverage by area and gaps (spends credits)",
     auth: 'session',
     idempotencyKey: 'optional',

@@ -27,6 +27,7 @@ export const apiKeysContract = {
   create: endpoint({
     method: 'POST',
     path: '/api/api-keys',
+    verifiedEmail: 'required',
     summary: 'Create an API key (owner or admin); the token is in this response only',
     auth: 'session',
     roles: OWNER_OR_ADMIN,

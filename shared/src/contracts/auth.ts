@@ -1,5 +1,5 @@
 import { z } from 'zod/mini';
-import { endpoint, IdSchema, ROLES, SingleLineTextSchema } from '../api';
+import { endpoint, IdSchema, IsoDateTimeSchema, ROLES, SingleLineTextSchema } from '../api';
 
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
@@ -10,7 +10,8 @@ export const PasswordSchema = z.string().check(z.minLength(8, 'at least 8 charac
 export const NameSchema = SingleLineTextSchema.check(z.trim(), z.minLength(1), z.maxLength(100));
 
 export const SessionInfoSchema = z.object({
-  user: z.object({ id: IdSchema, email: z.string(), name: z.string() }),
+  /** emailVerified: false until the emailed link is opened; such a user may look but not spend or send mail. */
+  user: z.object({ id: IdSchema, email: z.string(), name: z.string(), emailVerified: z.boolean() }),
   org: z.object({ id: IdSchema, name: z.string(), aiEnabled: z.boolean() }),
   role: RoleSchema,
   /** Send back as `x-csrf-token` on every state-changing request. */
@@ -18,15 +19,85 @@ export const SessionInfoSchema = z.object({
 });
 export type SessionInfo = z.infer<typeof SessionInfoSchema>;
 
+/** A single-use emailed token (verification, password reset): 32 random bytes, base64url. */
+export const AccountTokenSchema = z.string().check(z.minLength(20), z.maxLength(200), z.regex(/^[A-Za-z0-9_-]+$/, 'not a link token'));
+
+/**
+ * What sign-up, resend and forgot-password answer, whatever the address (no answer tells whether
+ * it has an account). `devMailbox`: emails stay on this server (test mode) and the dev mailbox shows them.
+ */
+export const CheckInboxSchema = z.object({ devMailbox: z.boolean() });
+export type CheckInbox = z.infer<typeof CheckInboxSchema>;
+
+const EmailBody = z.strictObject({ email: EmailSchema });
+
+/** An email the product sent (or, without SMTP, kept in the outbox: "test mode"). */
+export const OutboxEmailSchema = z.object({
+  id: IdSchema,
+  kind: z.string(),
+  to: z.string(),
+  subject: z.string(),
+  text: z.string(),
+  createdAt: IsoDateTimeSchema,
+  /** When SMTP accepted it; null while queued (or always, in test mode). */
+  sentAt: z.nullable(IsoDateTimeSchema),
+  attempts: z.int(),
+  lastError: z.nullable(z.string()),
+});
+export type OutboxEmail = z.infer<typeof OutboxEmailSchema>;
+
 export const authContract = {
   signup: endpoint({
     method: 'POST',
     path: '/api/auth/signup',
-    summary: 'Create an organization and its owner, and sign in',
+    summary: 'Sign up: the same answer for every address; a new address gets a link to confirm it (that creates the organization), an address with an account gets an email saying so',
     auth: 'none',
     body: z.strictObject({ orgName: NameSchema, name: NameSchema, email: EmailSchema, password: PasswordSchema }),
+    response: CheckInboxSchema,
+    status: 202,
+  }),
+  verifyEmail: endpoint({
+    method: 'POST',
+    path: '/api/auth/verify-email',
+    summary: 'Open an emailed confirmation link (single use): the address is verified and you are signed in',
+    auth: 'none',
+    body: z.strictObject({ token: AccountTokenSchema }),
     response: SessionInfoSchema,
-    status: 201,
+  }),
+  resendVerification: endpoint({
+    method: 'POST',
+    path: '/api/auth/resend-verification',
+    summary: 'Email a new confirmation link to an unverified account (the same answer for every address)',
+    auth: 'none',
+    body: EmailBody,
+    response: CheckInboxSchema,
+    status: 202,
+  }),
+  forgotPassword: endpoint({
+    method: 'POST',
+    path: '/api/auth/forgot-password',
+    summary: 'Email a password-reset link (the same answer for every address)',
+    auth: 'none',
+    body: EmailBody,
+    response: CheckInboxSchema,
+    status: 202,
+  }),
+  resetPassword: endpoint({
+    method: 'POST',
+    path: '/api/auth/reset-password',
+    summary: 'Set a new password with an emailed reset link (single use, 1 hour); every session of the account ends and the address counts as verified',
+    auth: 'none',
+    body: z.strictObject({ token: AccountTokenSchema, password: PasswordSchema }),
+    response: null,
+    status: 204,
+  }),
+  devMailbox: endpoint({
+    method: 'GET',
+    path: '/api/dev/mailbox',
+    summary: 'Test mode only (DEV_MAILBOX, never in production): the account emails to one address (confirmation and reset links)',
+    auth: 'none',
+    query: EmailBody,
+    response: z.object({ emails: z.array(OutboxEmailSchema) }),
   }),
   login: endpoint({
     method: 'POST',

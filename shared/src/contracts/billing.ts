@@ -161,6 +161,7 @@ export const billingContract = {
   createPurchase: endpoint({
     method: 'POST',
     path: '/api/billing/purchases',
+    verifiedEmail: 'required',
     summary: 'Create a Razorpay order for a credit bundle (owner only); the amount comes from the catalog',
     auth: 'session',
     roles: OWNER_ONLY,
@@ -171,6 +172,7 @@ export const billingContract = {
   payInvoice: endpoint({
     method: 'POST',
     path: '/api/billing/invoices/:invoiceId/pay',
+    verifiedEmail: 'required',
     summary: 'Create (or reuse) the Razorpay order that pays an open overage invoice (owner only)',
     auth: 'session',
     roles: OWNER_ONLY,
@@ -198,6 +200,7 @@ export const billingContract = {
   sandboxPay: endpoint({
     method: 'POST',
     path: '/api/billing/sandbox/pay',
+    verifiedEmail: 'required',
     summary: 'Sandbox gateway only: pay (or fail) an order as Razorpay test mode would (owner only)',
     auth: 'session',
     roles: OWNER_ONLY,

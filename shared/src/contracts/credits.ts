@@ -183,6 +183,7 @@ export const creditsContract = {
   setOverageLimit: endpoint({
     method: 'PUT',
     path: '/api/credits/overage-limit',
+    verifiedEmail: 'required',
     summary: 'Set the monthly overage limit in whole credits (owner only)',
     auth: 'session',
     roles: OWNER_ONLY,

@@ -1,6 +1,6 @@
 import { z } from 'zod/mini';
 import { endpoint, IdSchema, IsoDateTimeSchema, OWNER_ONLY, OWNER_OR_ADMIN } from '../api';
-import { EmailSchema, NameSchema, PasswordSchema, RoleSchema, SessionInfoSchema } from './auth';
+import { EmailSchema, NameSchema, OutboxEmailSchema, PasswordSchema, RoleSchema, SessionInfoSchema } from './auth';
 
 /** An invitation link works for 7 days (the BFF's rule; the mock API's too). */
 export const INVITATION_TTL_MS = 7 * 24 * 3600 * 1000;
@@ -30,6 +30,9 @@ export const UpdateProjectBodySchema = z
 
 /** Every action the BFF writes to the audit log (audit.service's recordAudit takes only these). */
 export const AUDIT_ACTIONS = [
+  'account.email_verified',
+  'account.password_reset',
+  'account.address_released',
   'ai.toggled',
   'overage_limit.changed',
   'member.role_changed',
@@ -92,20 +95,8 @@ export type Invitation = z.infer<typeof InvitationSchema>;
 export const IssuedInvitationSchema = z.object({ invitation: InvitationSchema, acceptToken: z.string(), acceptUrl: z.string() });
 export type IssuedInvitation = z.infer<typeof IssuedInvitationSchema>;
 
-/** An email the product sent (or, without SMTP, kept in the outbox: "test mode"). */
-export const OutboxEmailSchema = z.object({
-  id: IdSchema,
-  kind: z.string(),
-  to: z.string(),
-  subject: z.string(),
-  text: z.string(),
-  createdAt: IsoDateTimeSchema,
-  /** When SMTP accepted it; null while queued (or always, in test mode). */
-  sentAt: z.nullable(IsoDateTimeSchema),
-  attempts: z.int(),
-  lastError: z.nullable(z.string()),
-});
-export type OutboxEmail = z.infer<typeof OutboxEmailSchema>;
+/** Defined with the account emails (contracts/auth.ts: the dev mailbox lists them too). */
+export { OutboxEmailSchema, type OutboxEmail } from './auth';
 
 /** `smtp`: emails are delivered; `outbox`: no SMTP_URL, emails are only kept and shown here ("test mode"). */
 export const EmailModeSchema = z.enum(['smtp', 'outbox']);
@@ -125,6 +116,7 @@ export const orgContract = {
   createInvitation: endpoint({
     method: 'POST',
     path: '/api/org/invitations',
+    verifiedEmail: 'required',
     summary: 'Invite someone by email with a role (owner: admin or member; admin: member); returns the single-use accept link once',
     auth: 'session',
     roles: OWNER_OR_ADMIN,
@@ -153,6 +145,7 @@ export const orgContract = {
   resendInvitation: endpoint({
     method: 'POST',
     path: '/api/org/invitations/:invitationId/resend',
+    verifiedEmail: 'required',
     summary: 'Issue a new link for a pending invitation (7 more days); the previous link stops working',
     auth: 'session',
     roles: OWNER_OR_ADMIN,
@@ -162,16 +155,16 @@ export const orgContract = {
   lookupInvitation: endpoint({
     method: 'POST',
     path: '/api/invitations/lookup',
-    summary: 'What an invitation link offers (organization, email, role) and whether that email already has an account',
+    summary: 'What an invitation link offers (organization, email, role); never whether that email has an account',
     auth: 'none',
     body: z.strictObject({ token: InvitationTokenSchema }),
-    response: z.object({ orgName: z.string(), email: z.string(), role: InvitableRoleSchema, expiresAt: IsoDateTimeSchema, accountExists: z.boolean() }),
+    response: z.object({ orgName: z.string(), email: z.string(), role: InvitableRoleSchema, expiresAt: IsoDateTimeSchema }),
   }),
   acceptInvitation: endpoint({
     method: 'POST',
     path: '/api/invitations/accept',
     summary:
-      'Accept an invitation and sign in: signed in as the invited email, or with that account\'s password, or (new email) with a name and a new password',
+      'Accept an invitation and sign in: signed in as the invited email, or with that account\'s password, or (no verified account) with a name and a new password',
     auth: 'none',
     body: z.strictObject({ token: InvitationTokenSchema, name: z.optional(NameSchema), password: z.optional(PasswordSchema) }),
     response: SessionInfoSchema,

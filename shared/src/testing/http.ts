@@ -1,5 +1,5 @@
 import { HttpResponse } from 'msw';
-import { roleAllowed, roleRefusal, type Endpoint, type ResponseInputOf } from '../api';
+import { EMAIL_NOT_VERIFIED_MESSAGE, roleAllowed, roleRefusal, type Endpoint, type ResponseInputOf } from '../api';
 import type { ZodError } from 'zod';
 import { describeZodError, type ErrorCode } from '../errors';
 import type { Refusal } from '../ledger-rules';
@@ -52,6 +52,7 @@ export function requireSession(store: MockStore, request: Request, endpoint: End
   if (write && request.headers.get('x-csrf-token') !== store.csrfToken) return apiError(403, 'CSRF_FAILED', 'Missing or invalid CSRF token.');
   const role = sessionOf(store).role;
   if (endpoint.roles && !roleAllowed(endpoint, role)) return apiError(403, 'FORBIDDEN', roleRefusal(endpoint.roles));
+  if (endpoint.verifiedEmail === 'required' && store.unverified.has(store.userId)) return apiError(403, 'EMAIL_NOT_VERIFIED', EMAIL_NOT_VERIFIED_MESSAGE);
   return null;
 }
 

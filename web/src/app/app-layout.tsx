@@ -3,6 +3,7 @@ import { lazy, Suspense } from 'react';
 import { NavLink, Outlet, useNavigate, useNavigation } from 'react-router';
 import { authMutations } from '@/api/auth-mutations';
 import { sessionQueries } from '@/api/session-queries';
+import { UnverifiedBanner } from '@/features/auth/components/unverified-banner';
 import { navSections } from './nav-items';
 
 // The bell's popover (Radix Popover, Floating UI) is not part of the first screen: it follows it.
@@ -71,6 +72,7 @@ export function AppLayout() {
           ))}
         </nav>
         <main id="main" className="content" tabIndex={-1} aria-busy={navigation.state === 'loading'}>
+          {session.user.emailVerified ? null : <UnverifiedBanner email={session.user.email} />}
           <Outlet />
         </main>
       </div>

@@ -2,7 +2,7 @@ import { screen, within } from '@testing-library/react';
 import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
 import { server } from '@/testing/server';
-import { renderApp } from '@/testing/test-utils';
+import { renderApp, serveScenario } from '@/testing/test-utils';
 
 describe('sign in, sign up, sign out', () => {
   it('sends a signed-out visitor to the login page and back where they were going', async () => {
@@ -35,7 +35,7 @@ describe('sign in, sign up, sign out', () => {
     expect(router.state.location.search).toContain('next=');
   });
 
-  it('creates an organization whose creator is the owner with 300 credits', async () => {
+  it('creates an organization whose creator is the owner with 300 credits, once the emailed link confirms the address', async () => {
     const { user, router } = renderApp('/settings/ai-credits');
     await user.click(await screen.findByRole('button', { name: 'Sign out' }));
     await user.click(await screen.findByRole('link', { name: 'Create an organization' }));
@@ -49,10 +49,53 @@ describe('sign in, sign up, sign out', () => {
     await user.type(screen.getByLabelText('Password'), 'correct horse');
     await user.click(screen.getByRole('button', { name: 'Create organization' }));
 
+    // Nobody is signed in yet: the link in the email (the test mailbox, no SMTP) does it.
+    expect(await screen.findByRole('heading', { name: 'Check your inbox' })).toBeInTheDocument();
+    expect(screen.getByRole('status')).toHaveTextContent('We sent an email to hank@globex.test with the next step.');
+    await user.click(screen.getByRole('link', { name: 'Open the test mailbox' }));
+    const mail = await screen.findByRole('article', { name: 'Confirm your email address for AI Credits' });
+    const link = new URL(within(mail).getByRole('link').getAttribute('href')!);
+    expect(link.pathname).toBe('/verify-email');
+    await router.navigate(link.pathname + link.hash);
+
     await expect.poll(() => router.state.location.pathname).toBe('/settings/ai-credits');
     const header = within(await screen.findByRole('banner'));
     expect(await header.findByText('Globex')).toBeInTheDocument();
     expect(header.getByLabelText('Role: Owner')).toBeInTheDocument();
     expect(await screen.findByRole('region', { name: 'Available Credits' })).toHaveTextContent('300 credits');
+    expect(screen.queryByRole('region', { name: 'Confirm your email' })).toBeNull();
+  });
+
+  it('forgot password: a reset link from the test mailbox sets a new password, then sign in with it', async () => {
+    const { user, router } = renderApp('/settings/ai-credits');
+    await user.click(await screen.findByRole('button', { name: 'Sign out' }));
+    await user.click(await screen.findByRole('link', { name: 'Forgot your password?' }));
+    await screen.findByRole('heading', { name: 'Reset your password' });
+    await user.type(screen.getByLabelText('Email'), 'olivia@acme.test');
+    await user.click(screen.getByRole('button', { name: 'Email me a reset link' }));
+    await user.click(await screen.findByRole('link', { name: 'Open the test mailbox' }));
+    const mail = await screen.findByRole('article', { name: 'Reset your AI Credits password' });
+    const link = new URL(within(mail).getByRole('link').getAttribute('href')!);
+    await router.navigate(link.pathname + link.hash);
+
+    await user.click(await screen.findByRole('button', { name: 'Set new password' }));
+    expect(screen.getByLabelText('New password')).toHaveAccessibleDescription('Choose a password of at least 8 characters.');
+    await user.type(screen.getByLabelText('New password'), 'a-brand-new-one');
+    await user.click(screen.getByRole('button', { name: 'Set new password' }));
+    expect(await screen.findByRole('heading', { name: 'Password changed' })).toBeInTheDocument();
+    await user.click(screen.getByRole('link', { name: 'Sign in' }));
+    await screen.findByRole('heading', { name: 'Sign in' });
+    await user.type(screen.getByLabelText('Email'), 'olivia@acme.test');
+    await user.type(screen.getByLabelText('Password'), 'a-brand-new-one');
+    await user.click(screen.getByRole('button', { name: 'Sign in' }));
+    await expect.poll(() => router.state.location.pathname).toBe('/settings/ai-credits');
+  });
+
+  it('an unverified user sees the banner and can ask for a new link', async () => {
+    serveScenario('emptyOrg', { seed: (store) => void store.unverified.add(store.userId) });
+    const { user } = renderApp('/settings/ai-credits');
+    const banner = await screen.findByRole('region', { name: 'Confirm your email' });
+    await user.click(within(banner).getByRole('button', { name: 'Send a new link' }));
+    expect(await within(banner).findByText(/A new link is on its way/)).toBeInTheDocument();
   });
 });

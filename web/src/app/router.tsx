@@ -40,6 +40,27 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
       HydrateFallback: AppLoading,
       lazy: () => import('@/features/auth/components/signup-page').then((m) => ({ Component: m.SignupPage })),
     },
+    // The account's emailed links (tokens in the fragment) and, in test mode, the mailbox they are in.
+    {
+      path: '/verify-email',
+      HydrateFallback: AppLoading,
+      lazy: () => import('@/features/auth/components/verify-email-page').then((m) => ({ Component: m.VerifyEmailPage })),
+    },
+    {
+      path: '/forgot-password',
+      HydrateFallback: AppLoading,
+      lazy: () => import('@/features/auth/components/forgot-password-page').then((m) => ({ Component: m.ForgotPasswordPage })),
+    },
+    {
+      path: '/reset-password',
+      HydrateFallback: AppLoading,
+      lazy: () => import('@/features/auth/components/reset-password-page').then((m) => ({ Component: m.ResetPasswordPage })),
+    },
+    {
+      path: '/dev/mailbox',
+      HydrateFallback: AppLoading,
+      lazy: () => import('@/features/auth/components/dev-mailbox-page').then((m) => ({ Component: m.DevMailboxPage })),
+    },
     {
       // Public: the invited person may have no account yet (the token is in the fragment).
       path: '/invitations/accept',

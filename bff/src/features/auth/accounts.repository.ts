@@ -1,13 +1,13 @@
 import { sql, type Insertable } from 'kysely';
 import type { Executor } from '../../db/db';
-import type { MembershipsTable, OrganizationsTable, SessionsTable, UsersTable } from './accounts.tables';
+import type { AccountTokensTable, MembershipsTable, OrganizationsTable, SessionsTable, UsersTable } from './accounts.tables';
 
 export function findUserByEmail(db: Executor, email: string) {
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
 export function insertUser(db: Executor, user: Insertable<UsersTable>) {
-  return db.insertInto('users').values(user).onConflict((oc) => oc.column('email').doNothing()).returning(['id', 'email', 'name']).executeTakeFirst();
+  return db.insertInto('users').values(user).onConflict((oc) => oc.column('email').doNothing()).returning(['id', 'email', 'name', 'email_verified_at']).executeTakeFirst();
 }
 
 export function insertOrganization(db: Executor, org: Insertable<OrganizationsTable>) {
@@ -48,6 +48,7 @@ export function findSessionContext(db: Executor, sessionId: string, now: Date) {
       'memberships.role',
       'users.email',
       'users.name',
+      'users.email_verified_at',
       'organizations.name as org_name',
       'organizations.ai_enabled',
     ])
@@ -87,4 +88,69 @@ export async function hitRateLimit(db: Executor, key: string, now: Date, windowM
     .returning(['count', 'window_start'])
     .executeTakeFirstOrThrow();
   return { count: row.count, windowStart: row.window_start };
+}
+
+// Emailed single-use links (issue 20) ---------------------------------------------------
+
+export async function insertAccountToken(db: Executor, t: Insertable<AccountTokensTable>) {
+  await db.insertInto('account_tokens').values(t).execute();
+}
+
+/** Earlier open links of this purpose for this address stop working (one link at a time). */
+export async function retireAccountTokens(db: Executor, email: string, purposes: AccountTokensTable['purpose'][], now: Date) {
+  await db.updateTable('account_tokens').set({ used_at: now, payload: null }).where('email', '=', email).where('purpose', 'in', purposes).where('used_at', 'is', null).execute();
+}
+
+/**
+ * Takes a link: one UPDATE that only an unused, unexpired token of these purposes passes, so of
+ * concurrent uses exactly one wins. Returns what the link was for (its payload is dropped).
+ */
+export function claimAccountToken(db: Executor, tokenHash: string, purposes: AccountTokensTable['purpose'][], now: Date) {
+  return db
+    .with('taken', (w) =>
+      w
+        .updateTable('account_tokens')
+        .set({ used_at: now })
+        .where('token_hash', '=', tokenHash)
+        .where('purpose', 'in', purposes)
+        .where('used_at', 'is', null)
+        .where('expires_at', '>', now)
+        .returning(['id', 'purpose', 'user_id', 'email', 'payload']),
+    )
+    .selectFrom('taken')
+    .selectAll()
+    .executeTakeFirst();
+}
+
+export async function dropTokenPayload(db: Executor, id: string) {
+  await db.updateTable('account_tokens').set({ payload: null }).where('id', '=', id).execute();
+}
+
+export function lockUserByEmail(db: Executor, email: string) {
+  return db.selectFrom('users').select(['id', 'email', 'name', 'email_verified_at']).where('email', '=', email).forUpdate().executeTakeFirst();
+}
+
+export function lockUserById(db: Executor, id: string) {
+  return db.selectFrom('users').select(['id', 'email', 'name', 'email_verified_at']).where('id', '=', id).forUpdate().executeTakeFirst();
+}
+
+export async function markVerified(db: Executor, userId: string, at: Date) {
+  await db.updateTable('users').set({ email_verified_at: at }).where('id', '=', userId).where('email_verified_at', 'is', null).execute();
+}
+
+export async function setPassword(db: Executor, userId: string, passwordHash: string) {
+  await db.updateTable('users').set({ password_hash: passwordHash }).where('id', '=', userId).execute();
+}
+
+/**
+ * An unverified account gives up an address its holder proved (issue 20): it keeps its rows
+ * under an address nobody can receive mail at, can no longer sign in, and its sessions end.
+ */
+export async function releaseAddress(db: Executor, userId: string) {
+  await db.updateTable('users').set({ email: sql<string>`'released-' || id || '@released.invalid'` }).where('id', '=', userId).execute();
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+}
+
+export async function deleteSessionsOfUser(db: Executor, userId: string) {
+  await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }

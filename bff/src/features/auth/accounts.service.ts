@@ -8,6 +8,8 @@ import { HttpError, rateLimited } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
 import { billingPeriodAt } from '@ai-credits/shared/billing-period';
 import type { LedgerService } from '../ledger/ledger.service';
+import { recordAudit } from '../audit/audit.service';
+import { queueAccountEmail, type EmailService } from '../email/email.service';
 import * as repo from './accounts.repository';
 import { DUMMY_HASH, hashPassword as hashWithCost, verifyPassword } from './password';
 
@@ -18,6 +20,18 @@ const LOGIN_MAX_FAILURES_PER_IP = 100;
 export const hashSessionToken = (token: string) => createHash('sha256').update(token).digest('hex');
 
 const HOUR_MS = 3600 * 1000;
+/** How long an emailed link works: confirming an address (and claiming it), resetting a password. */
+export const VERIFY_LINK_TTL_MS = 24 * HOUR_MS;
+export const RESET_LINK_TTL_MS = HOUR_MS;
+
+const hashLinkToken = (token: string) => createHash('sha256').update(token).digest('hex');
+
+/** What a sign-up that claims an address an unverified account holds carries until the link is opened. */
+interface PendingSignup {
+  orgName: string;
+  name: string;
+  passwordHash: string;
+}
 
 /** Per-hour limits on what sends mail or creates accounts (env RATE_LIMIT_*, README). */
 export interface RateLimits {
@@ -27,8 +41,21 @@ export interface RateLimits {
   accountEmailsPerIp: number;
 }
 
-export function createAccountsService(deps: { db: Db; clock: Clock; ledger: LedgerService; sessionTtlHours: number; passwordHashCost: number; limits: RateLimits }) {
-  const { db, clock, ledger, limits } = deps;
+export function createAccountsService(deps: {
+  db: Db;
+  clock: Clock;
+  ledger: LedgerService;
+  email: Pick<EmailService, 'kick' | 'mode'>;
+  sessionTtlHours: number;
+  passwordHashCost: number;
+  limits: RateLimits;
+  /** The base of links in emails (PUBLIC_URL, or the server's own address). */
+  publicUrl: string;
+  /** Account emails are readable through GET /api/dev/mailbox (test mode, never production). */
+  devMailbox: boolean;
+}) {
+  const { db, clock, ledger, limits, publicUrl } = deps;
+  const checkInbox = { devMailbox: deps.devMailbox };
   const hashPassword = (password: string) => hashWithCost(password, deps.passwordHashCost);
 
   async function startSession(userId: string, orgId: string) {
@@ -55,7 +82,7 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
       sessionId: row.id,
       csrfToken: row.csrf_token,
       info: {
-        user: { id: row.user_id, email: row.email, name: row.name },
+        user: { id: row.user_id, email: row.email, name: row.name, emailVerified: row.email_verified_at !== null },
         org: { id: row.org_id, name: row.org_name, aiEnabled: row.ai_enabled },
         role: row.role,
         csrfToken: row.csrf_token,
@@ -98,6 +125,72 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
     return user;
   }
 
+  /** A new single-use link: the token goes into the email, only its hash into the database. */
+  async function issueLink(trx: Transaction<Database>, t: { purpose: 'verify_email' | 'claim_email' | 'reset_password'; userId: string | null; email: string; payload?: PendingSignup; now: Date }) {
+    const token = randomBytes(32).toString('base64url');
+    const ttl = t.purpose === 'reset_password' ? RESET_LINK_TTL_MS : VERIFY_LINK_TTL_MS;
+    // One open link per purpose and address. A resend (anyone can ask for one) never retires a
+    // claim link: a squatter cannot cancel the real holder's sign-up.
+    await repo.retireAccountTokens(trx, t.email, [t.purpose], t.now);
+    await repo.insertAccountToken(trx, {
+      purpose: t.purpose,
+      user_id: t.userId,
+      email: t.email,
+      token_hash: hashLinkToken(token),
+      payload: t.payload ? JSON.stringify(t.payload) : null,
+      created_at: t.now,
+      expires_at: new Date(t.now.getTime() + ttl),
+    });
+    const page = t.purpose === 'reset_password' ? 'reset-password' : 'verify-email';
+    // In the fragment: a link's token never reaches a server log or a Referer.
+    return { link: `${publicUrl}/${page}#token=${token}`, expiresAt: new Date(t.now.getTime() + ttl) };
+  }
+
+  const stamp = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
+
+  async function mailVerification(trx: Transaction<Database>, to: string, link: { link: string; expiresAt: Date }, now: Date) {
+    await queueAccountEmail(
+      trx,
+      {
+        kind: 'verify_email',
+        to,
+        subject: 'Confirm your email address for AI Credits',
+        text: [
+          'Someone (we hope you) signed up for AI Credits with this email address.',
+          '',
+          'Open this link to confirm it is yours and sign in (it works once):',
+          link.link,
+          '',
+          `The link expires on ${stamp(link.expiresAt)}.`,
+          'If you did not sign up, ignore this email: nothing is done with this address until the link is opened.',
+        ].join('\n'),
+      },
+      now,
+    );
+  }
+
+  /** Creates an organization with its owner (and its first 300 credits) in the caller's transaction. */
+  async function createOrgWithOwner(trx: Transaction<Database>, input: { orgName: string; name: string; email: string; passwordHash: string; verifiedAt: Date | null }, now: Date) {
+    const user = await repo.insertUser(trx, { email: input.email, name: input.name, password_hash: input.passwordHash, created_at: now, email_verified_at: input.verifiedAt });
+    if (!user) return null;
+    const period = billingPeriodAt(now, now);
+    const org = await repo.insertOrganization(trx, { name: input.orgName, created_at: now, period_start: period.start, period_end: period.end });
+    await repo.insertMembership(trx, { org_id: org.id, user_id: user.id, role: 'owner', created_at: now });
+    await ledger.openAccount(trx, org.id);
+    return { userId: user.id, orgId: org.id };
+  }
+
+  /** An account action in the audit log of the user's organization (if they have one). */
+  async function auditAccount(trx: Transaction<Database>, userId: string, action: 'account.email_verified' | 'account.password_reset' | 'account.address_released', detail: unknown, now: Date) {
+    const membership = await repo.findMembershipOfUser(trx, userId);
+    if (membership) await recordAudit(trx, { orgId: membership.org_id, actorUserId: userId, action, from: null, to: detail, at: now });
+  }
+
+  async function limitAccountEmail(email: string, ip: string) {
+    await limit(`account-mail:ip:${ip}`, limits.accountEmailsPerIp, 'Too many requests from your network in the last hour. Try again later.');
+    await limit(`mail:account:${email}`, limits.emailsPerAddress, 'Too many emails to this address in the last hour. Try again later.');
+  }
+
   return {
     hashPassword,
     readSession,
@@ -110,26 +203,173 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
       await limit(`mail:org:${orgId}:to:${email}`, limits.emailsPerAddress, `Too many emails to ${email} in the last hour. Try again later.`);
     },
 
-    /** Sign-up creates an org whose creator is its owner, with its first 300 credits (docs/product.md). */
-    /** `ip`: a sign-up from the public (the route), counted against the limits; the seed and benchmarks call without. */
-    async signup(input: { orgName: string; name: string; email: string; password: string; ip?: string }) {
-      if (input.ip !== undefined) {
-        await limit(`signup:ip:${input.ip}`, limits.signupsPerIp, 'Too many sign-ups from your network in the last hour. Try again later.');
-        await limit(`mail:account:${input.email}`, limits.emailsPerAddress, 'Too many attempts for this email address in the last hour. Try again later.');
-      }
+    /**
+     * An organization and its verified owner, signed in: the demo seed and benchmarks (never a
+     * request: a sign-up from the public goes through requestSignup and the emailed link).
+     */
+    async signup(input: { orgName: string; name: string; email: string; password: string }) {
       const passwordHash = await hashPassword(input.password);
-      const { userId, orgId } = await db.transaction().execute(async (trx) => {
+      const created = await db.transaction().execute(async (trx) => {
         const now = clock.now();
-        const user = await repo.insertUser(trx, { email: input.email, name: input.name, password_hash: passwordHash, created_at: now });
-        if (!user) throw new HttpError(409, 'EMAIL_TAKEN', 'An account with this email already exists; sign in instead');
-        const period = billingPeriodAt(now, now);
-        const org = await repo.insertOrganization(trx, { name: input.orgName, created_at: now, period_start: period.start, period_end: period.end });
-        await repo.insertMembership(trx, { org_id: org.id, user_id: user.id, role: 'owner', created_at: now });
-        await ledger.openAccount(trx, org.id);
-        return { userId: user.id, orgId: org.id };
+        const ids = await createOrgWithOwner(trx, { ...input, passwordHash, verifiedAt: now }, now);
+        if (!ids) throw new HttpError(409, 'EMAIL_TAKEN', 'An account with this email already exists');
+        return ids;
       });
-      return startSession(userId, orgId);
+      return startSession(created.userId, created.orgId);
     },
+
+    /**
+     * Sign-up (docs/product.md "Accounts"): the same answer for every address, so it tells nobody
+     * whether an address has an account. A new address: the organization and its owner are
+     * created unverified, and the link to confirm the address is emailed. An address whose account
+     * is verified: its holder gets an email saying so (sign in, or reset the password). An address
+     * an unverified account holds (a squatter, or the same person again): a link that, opened,
+     * releases that account and creates this one; until then nothing changes.
+     */
+    async requestSignup(input: { orgName: string; name: string; email: string; password: string; ip: string }) {
+      await limit(`signup:ip:${input.ip}`, limits.signupsPerIp, 'Too many sign-ups from your network in the last hour. Try again later.');
+      await limit(`mail:account:${input.email}`, limits.emailsPerAddress, 'Too many attempts for this email address in the last hour. Try again later.');
+      // Hashed on every path: the time it takes tells nothing either.
+      const passwordHash = await hashPassword(input.password);
+      await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const holder = await repo.lockUserByEmail(trx, input.email);
+        if (!holder) {
+          const created = await createOrgWithOwner(trx, { ...input, passwordHash, verifiedAt: null }, now);
+          if (!created) throw new HttpError(409, 'CONFLICT', 'Please try again');
+          await mailVerification(trx, input.email, await issueLink(trx, { purpose: 'verify_email', userId: created.userId, email: input.email, now }), now);
+        } else if (holder.email_verified_at === null) {
+          const payload: PendingSignup = { orgName: input.orgName, name: input.name, passwordHash };
+          await mailVerification(trx, input.email, await issueLink(trx, { purpose: 'claim_email', userId: null, email: input.email, payload, now }), now);
+        } else {
+          await queueAccountEmail(
+            trx,
+            {
+              kind: 'account_exists',
+              to: input.email,
+              subject: 'You already have an AI Credits account',
+              text: [
+                'Someone (we hope you) tried to sign up for AI Credits with this email address, which already has an account.',
+                '',
+                `Sign in: ${publicUrl}/login`,
+                `Forgot your password? Reset it: ${publicUrl}/forgot-password`,
+                '',
+                'If this was not you, ignore this email: nothing was changed.',
+              ].join('\n'),
+            },
+            now,
+          );
+        }
+      });
+      deps.email.kick();
+      return checkInbox;
+    },
+
+    /**
+     * Opens a confirmation link (single use): the address is verified and its holder signed in.
+     * A claim link first releases the unverified account that held the address (issue 20).
+     */
+    async verifyEmail(token: string) {
+      const joined = await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const link = await repo.claimAccountToken(trx, hashLinkToken(token), ['verify_email', 'claim_email'], now);
+        if (!link) throw new HttpError(409, 'CONFLICT', 'This link was already used or has expired. Sign in, or sign up again for a new link.');
+        await repo.dropTokenPayload(trx, link.id);
+        const holder = await repo.lockUserByEmail(trx, link.email);
+        if (link.purpose === 'verify_email') {
+          if (!holder || holder.id !== link.user_id) throw new HttpError(409, 'CONFLICT', 'This link is no longer valid: the address was confirmed by another sign-up. Sign in or reset your password.');
+          if (holder.email_verified_at === null) {
+            await repo.markVerified(trx, holder.id, now);
+            await auditAccount(trx, holder.id, 'account.email_verified', { userId: holder.id, email: holder.email }, now);
+          }
+          const membership = await repo.findMembershipOfUser(trx, holder.id);
+          if (!membership) throw new HttpError(403, 'FORBIDDEN', 'This account is not a member of any organization');
+          return { userId: holder.id, orgId: membership.org_id };
+        }
+        if (holder && holder.email_verified_at !== null) {
+          throw new HttpError(409, 'CONFLICT', 'This address already has a confirmed account: sign in, or reset your password.');
+        }
+        if (holder) {
+          await auditAccount(trx, holder.id, 'account.address_released', { userId: holder.id, email: holder.email }, now);
+          await repo.releaseAddress(trx, holder.id);
+        }
+        const pending = link.payload as PendingSignup;
+        const created = await createOrgWithOwner(trx, { orgName: pending.orgName, name: pending.name, email: link.email, passwordHash: pending.passwordHash, verifiedAt: now }, now);
+        if (!created) throw new HttpError(409, 'CONFLICT', 'Please try again');
+        await auditAccount(trx, created.userId, 'account.email_verified', { userId: created.userId, email: link.email }, now);
+        return created;
+      });
+      return startSession(joined.userId, joined.orgId);
+    },
+
+    /** A new confirmation link for an unverified account; nothing for any other address (the same answer). */
+    async resendVerification(email: string, ip: string) {
+      await limitAccountEmail(email, ip);
+      await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const holder = await repo.lockUserByEmail(trx, email);
+        if (holder && holder.email_verified_at === null) {
+          await mailVerification(trx, email, await issueLink(trx, { purpose: 'verify_email', userId: holder.id, email, now }), now);
+        }
+      });
+      deps.email.kick();
+      return checkInbox;
+    },
+
+    /** A reset link for an address with an account; nothing for any other (the same answer). */
+    async forgotPassword(email: string, ip: string) {
+      await limitAccountEmail(email, ip);
+      await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const holder = await repo.lockUserByEmail(trx, email);
+        if (!holder) return;
+        const link = await issueLink(trx, { purpose: 'reset_password', userId: holder.id, email, now });
+        await queueAccountEmail(
+          trx,
+          {
+            kind: 'password_reset',
+            to: email,
+            subject: 'Reset your AI Credits password',
+            text: [
+              'Someone (we hope you) asked to reset the password of the AI Credits account of this email address.',
+              '',
+              'Open this link to choose a new password (it works once):',
+              link.link,
+              '',
+              `The link expires on ${stamp(link.expiresAt)}.`,
+              'If you did not ask for this, ignore this email: your password stays as it is.',
+            ].join('\n'),
+          },
+          now,
+        );
+      });
+      deps.email.kick();
+      return checkInbox;
+    },
+
+    /**
+     * A new password from a reset link (single use, 1 hour): it proves the address, so the account
+     * counts as verified; every session of the account ends (whoever else was signed in is out).
+     */
+    async resetPassword(token: string, password: string) {
+      const passwordHash = await hashPassword(password);
+      await db.transaction().execute(async (trx) => {
+        const now = clock.now();
+        const link = await repo.claimAccountToken(trx, hashLinkToken(token), ['reset_password'], now);
+        if (!link) throw new HttpError(409, 'CONFLICT', 'This link was already used or has expired. Ask for a new one.');
+        const holder = link.user_id ? await repo.lockUserById(trx, link.user_id) : undefined;
+        if (!holder || holder.email !== link.email) throw new HttpError(409, 'CONFLICT', 'This link is no longer valid. Ask for a new one.');
+        await repo.setPassword(trx, holder.id, passwordHash);
+        await repo.markVerified(trx, holder.id, now);
+        await repo.deleteSessionsOfUser(trx, holder.id);
+        await repo.retireAccountTokens(trx, holder.email, ['reset_password', 'verify_email', 'claim_email'], now);
+        await repo.clearRateLimit(trx, `login:email:${holder.email}`);
+        await auditAccount(trx, holder.id, 'account.password_reset', { userId: holder.id, email: holder.email }, now);
+      });
+    },
+
+    /** GET /api/dev/mailbox is served (test mode, never production). */
+    devMailbox: deps.devMailbox,
 
     async login(input: { email: string; password: string; ip: string }) {
       const user = await checkCredentials(input);
@@ -138,15 +378,24 @@ export function createAccountsService(deps: { db: Db; clock: Clock; ledger: Ledg
       return startSession(user.id, membership.org_id);
     },
 
-    /** The account with this email, if any (its id only: the password hash stays here). */
-    async findAccount(email: string): Promise<{ id: string } | null> {
+    /** The account with this email, if any (its id and whether the address is verified: the password hash stays here). */
+    async findAccount(email: string): Promise<{ id: string; verified: boolean } | null> {
       const user = await repo.findUserByEmail(db, email);
-      return user ? { id: user.id } : null;
+      return user ? { id: user.id, verified: user.email_verified_at !== null } : null;
     },
 
-    /** A new account in the caller's transaction; undefined when the email is taken meanwhile. */
+    /**
+     * A new account in the caller's transaction, its address verified (an invitation link, emailed
+     * to it, proves it); undefined when the email is taken meanwhile. An unverified account that
+     * held the address is released first (issue 20).
+     */
     async createUser(trx: Transaction<Database>, user: { email: string; name: string; passwordHash: string; at: Date }): Promise<{ id: string } | undefined> {
-      const row = await repo.insertUser(trx, { email: user.email, name: user.name, password_hash: user.passwordHash, created_at: user.at });
+      const holder = await repo.lockUserByEmail(trx, user.email);
+      if (holder && holder.email_verified_at === null) {
+        await auditAccount(trx, holder.id, 'account.address_released', { userId: holder.id, email: holder.email }, user.at);
+        await repo.releaseAddress(trx, holder.id);
+      }
+      const row = await repo.insertUser(trx, { email: user.email, name: user.name, password_hash: user.passwordHash, created_at: user.at, email_verified_at: user.at });
       return row && { id: row.id };
     },
 

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { Timestamp, GeneratedBigInt } from '../../db/columns';
+import type { Timestamp, GeneratedBigInt, Json } from '../../db/columns';
 
 /**
  * The tables the accounts feature owns: only its repository reads or writes them; other features
@@ -12,6 +12,7 @@ export interface AccountsTables {
   memberships: MembershipsTable;
   sessions: SessionsTable;
   rate_limits: RateLimitsTable;
+  account_tokens: AccountTokensTable;
 }
 
 export interface OrganizationsTable {
@@ -31,6 +32,21 @@ export interface UsersTable {
   name: string;
   password_hash: string;
   created_at: Timestamp;
+  /** Null until the owner of the address opened an emailed link (issue 20). */
+  email_verified_at: Timestamp | null;
+}
+
+/** Emailed single-use links (ADR 028): only their SHA-256 is stored. */
+export interface AccountTokensTable {
+  id: Generated<string>;
+  purpose: 'verify_email' | 'claim_email' | 'reset_password';
+  user_id: string | null;
+  email: string;
+  token_hash: string;
+  payload: Json | null;
+  created_at: Timestamp;
+  expires_at: Timestamp;
+  used_at: Timestamp | null;
 }
 
 export interface MembershipsTable {

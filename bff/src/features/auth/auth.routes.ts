@@ -2,6 +2,7 @@ import { Router, type CookieOptions } from 'express';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { mount } from '../../http/endpoint';
+import { HttpError } from '../../http/http-error';
 import type { Services } from '../../services';
 import { SESSION_COOKIE } from './session.middleware';
 
@@ -16,10 +17,20 @@ export function authRouter(services: Services): Router {
     maxAge: services.env.SESSION_TTL_HOURS * 3600 * 1000,
   };
 
-  mount(router, authContract.signup, async ({ body, ip, cookies }) => {
-    const { token, context } = await services.accounts.signup({ ...body, ip });
+  // Sign-up signs nobody in: the emailed link does (verifyEmail). The same answer for every address.
+  mount(router, authContract.signup, ({ body, ip }) => services.accounts.requestSignup({ ...body, ip }));
+
+  mount(router, authContract.verifyEmail, async ({ body, cookies }) => {
+    const { token, context } = await services.accounts.verifyEmail(body.token);
     cookies.set(SESSION_COOKIE, token, cookie);
     return context.info;
+  });
+  mount(router, authContract.resendVerification, ({ body, ip }) => services.accounts.resendVerification(body.email, ip));
+  mount(router, authContract.forgotPassword, ({ body, ip }) => services.accounts.forgotPassword(body.email, ip));
+  mount(router, authContract.resetPassword, ({ body }) => services.accounts.resetPassword(body.token, body.password));
+  mount(router, authContract.devMailbox, async ({ query }) => {
+    if (!services.accounts.devMailbox) throw new HttpError(404, 'NOT_FOUND', 'No route for GET /api/dev/mailbox');
+    return { emails: await services.email.accountEmailsTo(query.email) };
   });
 
   mount(router, authContract.login, async ({ body, ip, cookies }) => {

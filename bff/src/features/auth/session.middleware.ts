@@ -44,7 +44,7 @@ export function sessionMiddleware(services: Pick<Services, 'accounts'>): Request
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const CSRF_EXEMPT = new Set(['/api/auth/login', '/api/auth/signup']);
+const CSRF_EXEMPT = new Set(['/api/auth/login', '/api/auth/signup', '/api/auth/verify-email', '/api/auth/resend-verification', '/api/auth/forgot-password', '/api/auth/reset-password']);
 
 /**
  * Every state-changing request made with the session cookie must echo the session's CSRF token

@@ -1,7 +1,7 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
-import type { EmailOutboxTable } from './email.tables';
+import type { AccountEmailOutboxTable, EmailOutboxTable } from './email.tables';
 
 export async function insertEmail(db: Executor, row: Insertable<EmailOutboxTable>): Promise<{ id: string }> {
   return db.insertInto('email_outbox').values(row).returning('id').executeTakeFirstOrThrow();
@@ -60,4 +60,42 @@ export async function names(db: Executor, orgId: string, userId: string | null) 
   const org = await db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirstOrThrow();
   const user = userId ? await db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst() : undefined;
   return { orgName: org.name, userName: user?.name ?? null };
+}
+
+// Account emails (verification, password reset, sign-up notices): no organization (issue 20).
+
+export async function insertAccountEmail(db: Executor, row: Insertable<AccountEmailOutboxTable>): Promise<{ id: string }> {
+  return db.insertInto('account_email_outbox').values(row).returning('id').executeTakeFirstOrThrow();
+}
+
+/** As claimUnsent, for account emails. */
+export function claimUnsentAccount(trx: Transaction<Database>, limit: number, maxAttempts: number) {
+  return trx
+    .selectFrom('account_email_outbox')
+    .select(['id', 'to_address', 'subject', 'body_text', 'attempts'])
+    .where('sent_at', 'is', null)
+    .where('attempts', '<', maxAttempts)
+    .orderBy('created_at')
+    .limit(limit)
+    .forUpdate()
+    .skipLocked()
+    .execute();
+}
+
+export async function markAccountSent(trx: Transaction<Database>, id: string, at: Date) {
+  await trx.updateTable('account_email_outbox').set({ sent_at: at, last_error: null, attempts: sql`attempts + 1` }).where('id', '=', id).execute();
+}
+
+export async function markAccountFailed(trx: Transaction<Database>, id: string, error: string) {
+  await trx.updateTable('account_email_outbox').set({ last_error: error.slice(0, 500), attempts: sql`attempts + 1` }).where('id', '=', id).execute();
+}
+
+export function listAccountEmailsTo(db: Executor, to: string, limit: number) {
+  return db
+    .selectFrom('account_email_outbox')
+    .select(['id', 'kind', 'to_address', 'subject', 'body_text', 'created_at', 'sent_at', 'attempts', 'last_error'])
+    .where('to_address', '=', to)
+    .orderBy('seq', 'desc')
+    .limit(limit)
+    .execute();
 }

@@ -9,6 +9,9 @@ import * as repo from './email.repository';
 /** What the product emails; each kind has its own template where it is sent. */
 export type EmailKind = 'invitation' | 'alert' | 'receipt' | 'overage_invoice';
 
+/** What the product emails to an address about its account (no organization: never under an org's Sent emails). */
+export type AccountEmailKind = 'verify_email' | 'password_reset' | 'account_exists';
+
 export interface OutgoingEmail {
   orgId: string;
   kind: EmailKind;
@@ -36,6 +39,11 @@ export function queueEmail(trx: Executor, email: OutgoingEmail, now: Date): Prom
     body_text: email.text,
     created_at: now,
   });
+}
+
+/** Queues an account email in the caller's transaction (same guarantees as queueEmail). */
+export function queueAccountEmail(trx: Kysely<Database> | Transaction<Database>, email: { kind: AccountEmailKind; to: string; subject: string; text: string }, now: Date): Promise<{ id: string }> {
+  return repo.insertAccountEmail(trx, { kind: email.kind, to_address: email.to.toLowerCase(), subject: oneLine(email.subject), body_text: email.text, created_at: now });
 }
 
 /** Where the organization's own emails go (receipts, invoices): its owner's address and the org's name. */
@@ -85,6 +93,32 @@ export function createEmailService(deps: { db: Db; clock: Clock; logger: Logger;
 
   async function dispatchBatch(): Promise<{ sent: number; failed: number; claimed: number }> {
     if (!transport) return { sent: 0, failed: 0, claimed: 0 };
+    const org = await dispatchOrgBatch(transport);
+    const account = await dispatchAccountBatch(transport);
+    return { sent: org.sent + account.sent, failed: org.failed + account.failed, claimed: Math.max(org.claimed, account.claimed) };
+  }
+
+  async function dispatchAccountBatch(transport: MailTransport): Promise<{ sent: number; failed: number; claimed: number }> {
+    return db.transaction().execute(async (trx) => {
+      const rows = await repo.claimUnsentAccount(trx, BATCH, MAX_ATTEMPTS);
+      let sent = 0;
+      let failed = 0;
+      for (const row of rows) {
+        try {
+          await transport.send({ from, to: row.to_address, subject: row.subject, text: row.body_text });
+          await repo.markAccountSent(trx, row.id, clock.now());
+          sent++;
+        } catch (err) {
+          failed++;
+          logger.warn({ err, accountEmailId: row.id, attempts: row.attempts + 1 }, 'account email not delivered; retried on the next dispatch');
+          await repo.markAccountFailed(trx, row.id, err instanceof Error ? err.message : String(err));
+        }
+      }
+      return { sent, failed, claimed: rows.length };
+    });
+  }
+
+  async function dispatchOrgBatch(transport: MailTransport): Promise<{ sent: number; failed: number; claimed: number }> {
     return db.transaction().execute(async (trx) => {
       const rows = await repo.claimUnsent(trx, BATCH, MAX_ATTEMPTS);
       let sent = 0;
@@ -144,6 +178,25 @@ export function createEmailService(deps: { db: Db; clock: Clock; logger: Logger;
 
     close(): void {
       transport?.close();
+    },
+
+    /**
+     * The dev mailbox (DEV_MAILBOX, never in production): the account emails to one address, for
+     * test mode, where no email leaves the server and sign-ups are confirmed from here.
+     */
+    async accountEmailsTo(to: string): Promise<OutboxEmail[]> {
+      const rows = await repo.listAccountEmailsTo(db, to.toLowerCase(), 50);
+      return rows.map((r) => ({
+        id: r.id,
+        kind: r.kind,
+        to: r.to_address,
+        subject: r.subject,
+        text: r.body_text,
+        createdAt: r.created_at.toISOString(),
+        sentAt: r.sent_at ? r.sent_at.toISOString() : null,
+        attempts: r.attempts,
+        lastError: r.last_error,
+      }));
     },
 
     async outbox(orgId: string): Promise<{ mode: EmailMode; emails: OutboxEmail[] }> {

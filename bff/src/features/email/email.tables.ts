@@ -8,6 +8,21 @@ import type { Timestamp } from '../../db/columns';
  */
 export interface EmailTables {
   email_outbox: EmailOutboxTable;
+  account_email_outbox: AccountEmailOutboxTable;
+}
+
+/** Account emails (verification, reset, sign-up notices): no organization (ADR 028). */
+export interface AccountEmailOutboxTable {
+  id: Generated<string>;
+  seq: Generated<string>;
+  kind: string;
+  to_address: string;
+  subject: string;
+  body_text: string;
+  created_at: Timestamp;
+  attempts: Generated<number>;
+  last_error: string | null;
+  sent_at: Timestamp | null;
 }
 
 export interface EmailOutboxTable {

@@ -112,7 +112,13 @@ function componentSchemas(groups: Record<string, Record<string, Endpoint>>, modu
 const COVERAGE_CODES = ['INSUFFICIENT_CREDITS', 'OVERAGE_LIMIT_REACHED', 'BUDGET_REACHED'];
 const SPECIFIC_ERRORS: Record<string, Record<number, string[]>> = {
   'auth.login': { 401: ['INVALID_CREDENTIALS'], 429: ['RATE_LIMITED'] },
-  'auth.signup': { 409: ['EMAIL_TAKEN'] },
+  'auth.signup': { 429: ['RATE_LIMITED'] },
+  'auth.verifyEmail': { 409: ['CONFLICT'] },
+  'auth.resendVerification': { 429: ['RATE_LIMITED'] },
+  'auth.forgotPassword': { 429: ['RATE_LIMITED'] },
+  'auth.resetPassword': { 409: ['CONFLICT'] },
+  'org.createInvitation': { 429: ['RATE_LIMITED'] },
+  'org.resendInvitation': { 429: ['RATE_LIMITED'] },
   'metering.reserve': { 400: ['UNKNOWN_MODEL'], 402: COVERAGE_CODES, 403: ['AI_DISABLED'], 404: ['NOT_FOUND'], 409: ['PROJECT_ARCHIVED'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
   'metering.record': { 400: ['UNKNOWN_MODEL'], 402: COVERAGE_CODES, 403: ['AI_DISABLED'], 404: ['NOT_FOUND'], 409: ['PROJECT_ARCHIVED'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
   'metering.settle': { 404: ['NOT_FOUND'], 409: ['RESERVATION_NOT_OPEN', 'RESERVATION_EXPIRED', 'SETTLE_EXCEEDS_RESERVATION'], 422: ['IDEMPOTENCY_KEY_REUSED'] },
@@ -140,6 +146,7 @@ function errorResponses(operationId: string, e: Endpoint): Record<string, unknow
   if (e.auth !== 'none') add(401, ['UNAUTHENTICATED']);
   if (e.auth === 'session' && e.method !== 'GET') add(403, ['CSRF_FAILED']);
   if (e.roles) add(403, ['FORBIDDEN']);
+  if (e.verifiedEmail === 'required') add(403, ['EMAIL_NOT_VERIFIED']);
   if (e.params) add(404, ['NOT_FOUND']);
   for (const [status, codes] of Object.entries(SPECIFIC_ERRORS[operationId] ?? {})) add(Number(status), codes);
   const known = new Set<string>(ERROR_CODES);

@@ -152,7 +152,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
       return issued(actor.orgId, id, token);
     },
 
-    /** What a link offers, for the accept page; the same refusals as accepting it. */
+    /** What a link offers, for the accept page; the same refusals as accepting it. Never whether the address has an account (issue 20). */
     async lookup(token: string) {
       const found = await usableOrThrow(token);
       return {
@@ -160,13 +160,13 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
         email: found.email,
         role: found.role,
         expiresAt: found.expires_at.toISOString(),
-        accountExists: Boolean(await accounts.findAccount(found.email)),
       };
     },
 
     /**
      * Signed in as the invited email, or with that account's password (same limits as sign-in),
-     * or, for an email with no account, with a name and a new password. One person belongs to
+     * or, for an email with no verified account, with a name and a new password (an unverified
+     * account holding the address is released: the link proves it). One person belongs to
      * one organization. Returns a new session in the organization joined.
      */
     async accept(input: { token: string; name?: string; password?: string }, session: SessionContext | null, ip: string) {
@@ -178,7 +178,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
           throw forbidden(`This invitation is for ${found.email}; sign out and open the link again`);
         }
         userId = session.info.user.id;
-      } else if (await accounts.findAccount(found.email)) {
+      } else if ((await accounts.findAccount(found.email))?.verified) {
         if (!input.password) throw new HttpError(400, 'VALIDATION_FAILED', `password: enter the password of the account ${found.email}`);
         try {
           userId = (await accounts.checkCredentials({ email: found.email, password: input.password, ip })).id;

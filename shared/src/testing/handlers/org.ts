@@ -81,7 +81,6 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
         email: invitation.email,
         role: invitation.role,
         expiresAt: invitation.expiresAt,
-        accountExists: db.passwords.has(invitation.email),
       });
     }),
     http.post(url(orgContract.acceptInvitation), async ({ request }) => {

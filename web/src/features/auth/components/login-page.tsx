@@ -65,6 +65,9 @@ export function LoginPage() {
             onChange={(e) => setPassword(e.target.value)}
           />
         </div>
+        <p className="field-hint">
+          <Link to="/forgot-password">Forgot your password?</Link>
+        </p>
         {import.meta.env.MODE === 'mock' ? (
           <p className="field-hint">
             Mock mode: olivia@acme.test (owner), arjun@acme.test (admin) or maya@acme.test (member), password <code>password123</code>.

@@ -1,19 +1,17 @@
-import { useMutation, useQueryClient } from '@tanstack/react-query';
+import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { Link, useNavigate } from 'react-router';
+import { Link } from 'react-router';
 import { MONTHLY_ALLOWANCE_MC } from '@ai-credits/shared/catalog';
 import { authContract } from '@ai-credits/shared/contracts/auth';
 import { formatCredits } from '@ai-credits/shared/format';
-import { sessionKeys } from '@/api/session-queries';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout, useForgetPreviousSession } from '@/components/layouts/auth-layout';
+import { CheckInbox } from './check-inbox';
 
 type Field = 'orgName' | 'name' | 'email' | 'password';
 const LABELS: Record<Field, string> = { orgName: 'Organization name', name: 'Your name', email: 'Email', password: 'Password' };
 
 export function SignupPage() {
-  const queryClient = useQueryClient();
-  const navigate = useNavigate();
   const signup = useMutation(authMutations.signup());
   const [values, setValues] = useState<Record<Field, string>>({ orgName: '', name: '', email: '', password: '' });
   useForgetPreviousSession();
@@ -33,13 +31,8 @@ export function SignupPage() {
       return;
     }
     setErrors({});
-    signup.mutate(parsed.data, {
-      onSuccess: (session) => {
-        queryClient.clear();
-        queryClient.setQueryData(sessionKeys.all, session);
-        void navigate('/settings/ai-credits', { replace: true });
-      },
-    });
+    // Nobody is signed in yet: the emailed link confirms the address and signs in (issue 20).
+    signup.mutate(parsed.data);
   };
 
   const field = (name: Field, type: string, autoComplete: string, hint?: string) => (
@@ -66,6 +59,14 @@ export function SignupPage() {
       ) : null}
     </div>
   );
+
+  if (signup.isSuccess) {
+    return (
+      <AuthLayout title="Check your inbox" subtitle="Confirm your email address to create your organization." footer={<Link to="/login">Sign in</Link>}>
+        <CheckInbox email={signup.variables.email} devMailbox={signup.data.devMailbox} />
+      </AuthLayout>
+    );
+  }
 
   return (
     <AuthLayout

@@ -80,9 +80,29 @@ function AcceptInvitation({ token }: { token: string }) {
       {signedIn && signedIn.user.email !== invitation.email ? (
         <SignedInAsSomeoneElse current={signedIn.user.email} invited={invitation.email} />
       ) : (
-        <AcceptForm token={token} email={invitation.email} mode={signedIn ? 'session' : invitation.accountExists ? 'password' : 'new'} />
+        <AcceptChoice token={token} email={invitation.email} signedIn={signedIn !== null} />
       )}
     </AuthLayout>
+  );
+}
+
+/**
+ * Signed out, the person says whether the address already has an account: the lookup does not
+ * tell (it would tell anyone with a link whether an address has an account, issue 20).
+ */
+function AcceptChoice({ token, email, signedIn }: { token: string; email: string; signedIn: boolean }) {
+  const [hasAccount, setHasAccount] = useState(false);
+  if (signedIn) return <AcceptForm token={token} email={email} mode="session" />;
+  return (
+    <>
+      <AcceptForm key={hasAccount ? 'password' : 'new'} token={token} email={email} mode={hasAccount ? 'password' : 'new'} />
+      <p className="field-hint">
+        {hasAccount ? 'New to AI Credits? ' : `Already have an account for ${email}? `}
+        <button type="button" className="button-link" onClick={() => setHasAccount(!hasAccount)}>
+          {hasAccount ? 'Create an account instead' : 'Sign in with its password instead'}
+        </button>
+      </p>
+    </>
   );
 }
 
@@ -143,7 +163,11 @@ function AcceptForm({ token, email, mode }: { token: string; email: string; mode
         </p>
       ) : null}
       {mode === 'session' ? <p>You are signed in as {email}.</p> : null}
-      {mode === 'password' ? <p>{email} already has an account: enter its password to join.</p> : null}
+      {mode === 'password' ? (
+        <p>
+          Enter the password of your account {email} to join. Forgot it? <Link to="/forgot-password">Reset it</Link>.
+        </p>
+      ) : null}
       {mode === 'new' ? (
         <>
           <div className="field">

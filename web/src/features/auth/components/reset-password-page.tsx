@@ -1,0 +1,78 @@
+import { useMutation } from '@tanstack/react-query';
+import { useState, type FormEvent } from 'react';
+import { Link, useLocation } from 'react-router';
+import { PasswordSchema } from '@ai-credits/shared/contracts/auth';
+import { AuthLayout } from '@/components/layouts/auth-layout';
+import { accountMutations, linkTokenFrom } from '../api/account-queries';
+
+/** `/reset-password#token=...`: the emailed reset link (single use, 1 hour). Every session of the account ends. */
+export function ResetPasswordPage() {
+  const { hash } = useLocation();
+  const token = linkTokenFrom(hash);
+  const reset = useMutation(accountMutations.resetPassword());
+  const [password, setPassword] = useState('');
+  const [error, setError] = useState<string | null>(null);
+
+  const onSubmit = (event: FormEvent) => {
+    event.preventDefault();
+    if (!token || reset.isPending) return;
+    if (!PasswordSchema.safeParse(password).success) {
+      setError('Choose a password of at least 8 characters.');
+      return;
+    }
+    setError(null);
+    reset.mutate({ token, password });
+  };
+
+  if (!token) {
+    return (
+      <AuthLayout title="Reset your password" subtitle="" footer={<Link to="/forgot-password">Ask for a new link</Link>}>
+        <p className="form-error" role="alert">
+          This reset link is incomplete. Open the link from the email again, or copy all of it.
+        </p>
+      </AuthLayout>
+    );
+  }
+  if (reset.isSuccess) {
+    return (
+      <AuthLayout title="Password changed" subtitle="" footer={null}>
+        <div className="form" role="status">
+          <p>Your new password is set. Every device that was signed in to your account has been signed out.</p>
+          <Link className="button button-primary button-block" to="/login">
+            Sign in
+          </Link>
+        </div>
+      </AuthLayout>
+    );
+  }
+  return (
+    <AuthLayout title="Choose a new password" subtitle="The link works once." footer={<Link to="/login">Back to sign in</Link>}>
+      <form className="form" onSubmit={onSubmit} noValidate>
+        {reset.isError ? (
+          <p className="form-error" role="alert">
+            {reset.error.message} <Link to="/forgot-password">Ask for a new link</Link>
+          </p>
+        ) : null}
+        <div className="field">
+          <label htmlFor="reset-password">New password</label>
+          <input
+            id="reset-password"
+            type="password"
+            autoComplete="new-password"
+            required
+            value={password}
+            aria-invalid={error ? true : undefined}
+            aria-describedby="reset-password-note"
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <p className={error ? 'field-error' : 'field-hint'} id="reset-password-note">
+            {error ?? 'At least 8 characters'}
+          </p>
+        </div>
+        <button type="submit" className="button button-primary button-block" disabled={reset.isPending}>
+          {reset.isPending ? 'Saving…' : 'Set new password'}
+        </button>
+      </form>
+    </AuthLayout>
+  );
+}
