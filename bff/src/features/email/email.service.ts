@@ -42,7 +42,7 @@ export function queueEmail(trx: Executor, email: OutgoingEmail, now: Date): Prom
 }
 
 /** Queues an account email in the caller's transaction (same guarantees as queueEmail). */
-export function queueAccountEmail(trx: Kysely<Database> | Transaction<Database>, email: { kind: AccountEmailKind; to: string; subject: string; text: string }, now: Date): Promise<{ id: string }> {
+export function queueAccountEmail(trx: Executor, email: { kind: AccountEmailKind; to: string; subject: string; text: string }, now: Date): Promise<{ id: string }> {
   return repo.insertAccountEmail(trx, { kind: email.kind, to_address: email.to.toLowerCase(), subject: oneLine(email.subject), body_text: email.text, created_at: now });
 }
 
