@@ -91,14 +91,14 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
       accountEmailsPerIp: env.RATE_LIMIT_ACCOUNT_EMAILS_PER_IP,
     },
   });
-  const org = createOrgService({ db, clock, accounts });
   const invitations = createInvitationsService({ db, clock, accounts, email, publicUrl: publicUrlOf(env) });
+  const apiKeys = createApiKeysService({ db, clock });
+  const org = createOrgService({ db, clock, accounts, apiKeys, invitations });
   const credits = createCreditsService({ db, clock, ledger, reads });
   // Refuses to start when the configured model is not in the catalog (its calls could not be charged).
   const modelProvider = deps.overrides?.modelProvider ?? createModelProvider(env);
   const budgets = createBudgetsService({ db, clock, ledger });
   const ai = createAiService({ db, clock, logger, ledger, credits, org, budgets, provider: modelProvider, staleClaimMs: env.RESERVATION_TTL_SECONDS * 1000 });
-  const apiKeys = createApiKeysService({ db, clock });
   const metering = createMeteringService({ db, ledger, org });
   const openApi = createOpenApiService();
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });

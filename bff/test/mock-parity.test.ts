@@ -105,6 +105,7 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   // Set up: a project and an API key.
   const project = await step('create project', orgContract.createProject, { body: { name: 'Parity Project' } });
   const key = await step('create API key', apiKeysContract.create, { body: { name: 'parity-key' } });
+  await step('offboarding preview (what removing the owner would revoke)', orgContract.offboardingPreview, { params: { userId: owner.session!.user.id } });
   const meter = (idempotencyKey: string | null, token = key.body.token as string) => ({
     authorization: `Bearer ${token}`,
     ...(idempotencyKey ? { 'idempotency-key': idempotencyKey } : {}),

@@ -43,6 +43,7 @@ describe('permissions are enforced by the BFF', () => {
       'org.revokeInvitation': 'owner admin',
       'org.resendInvitation': 'owner admin',
       'org.changeRole': 'owner',
+      'org.offboardingPreview': 'owner',
       'org.removeMember': 'owner',
       'org.createProject': 'owner admin',
       'org.updateProject': 'owner admin',

@@ -70,6 +70,13 @@ export const AuditEntrySchema = z.object({
 export type AuditEntry = z.infer<typeof AuditEntrySchema>;
 
 const UserIdParams = z.strictObject({ userId: IdSchema });
+
+/** What removing a member revokes besides their sessions (the remove dialog shows it first). */
+export const OffboardingSchema = z.object({
+  apiKeys: z.array(z.object({ id: IdSchema, name: z.string(), prefix: z.string() })),
+  invitations: z.array(z.object({ id: IdSchema, email: z.string(), role: z.enum(['admin', 'member']) })),
+});
+export type Offboarding = z.infer<typeof OffboardingSchema>;
 const ProjectIdParams = z.strictObject({ projectId: IdSchema });
 
 /** Roles an invitation can carry: the owner invites admins and members, an admin invites members. */
@@ -179,10 +186,19 @@ export const orgContract = {
     body: z.strictObject({ role: z.enum(['admin', 'member']) }),
     response: MemberSchema,
   }),
+  offboardingPreview: endpoint({
+    method: 'GET',
+    path: '/api/org/members/:userId/offboarding',
+    summary: 'What removing a member revokes besides their sessions: the API keys they created and the invitations they sent that are still pending (owner only)',
+    auth: 'session',
+    roles: OWNER_ONLY,
+    params: UserIdParams,
+    response: OffboardingSchema,
+  }),
   removeMember: endpoint({
     method: 'DELETE',
     path: '/api/org/members/:userId',
-    summary: 'Remove a member (owner only)',
+    summary: 'Remove a member (owner only): their sessions end, and the API keys they created and the invitations they sent are revoked',
     auth: 'session',
     roles: OWNER_ONLY,
     params: UserIdParams,

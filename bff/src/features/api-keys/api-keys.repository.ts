@@ -54,3 +54,26 @@ export async function touchLastUsed(db: Executor, orgId: string, id: string, at:
     .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', new Date(at.getTime() - 60_000))]))
     .execute();
 }
+
+/** Revokes every active key `userId` created (offboarding); the keys revoked. */
+export function revokeCreatedBy(db: Executor, orgId: string, userId: string, at: Date) {
+  return db
+    .updateTable('api_keys')
+    .set({ revoked_at: at })
+    .where('org_id', '=', orgId)
+    .where('created_by', '=', userId)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'name'])
+    .execute();
+}
+
+export function listActiveCreatedBy(db: Executor, orgId: string, userId: string) {
+  return db
+    .selectFrom('api_keys')
+    .select(['id', 'name', 'token_prefix'])
+    .where('org_id', '=', orgId)
+    .where('created_by', '=', userId)
+    .where('revoked_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
+}

@@ -1,6 +1,8 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
+import type { Transaction } from 'kysely';
+import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
 import { notFound } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
@@ -46,6 +48,27 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
   const cacheMs = deps.cacheMs ?? API_KEY_CACHE_MS;
   // token hash -> key, for metering callers that send a request every few milliseconds
   const cache = new Map<string, { orgId: string; apiKeyId: string; until: number }>();
+  // Bumped when a revoke starts and again after it commits: a lookup that read the key while a
+  // revoke was under way (the row not committed yet) must not put it back in the cache (issue 20).
+  let generation = 0;
+
+  /** After the revoke committed: forget the keys here, and any lookup in flight keeps its answer to itself. */
+  function evict(apiKeyIds: readonly string[]) {
+    generation++;
+    if (apiKeyIds.length === 0) return;
+    const ids = new Set(apiKeyIds);
+    for (const [hash, entry] of cache) if (ids.has(entry.apiKeyId)) cache.delete(hash);
+  }
+
+  /** Revokes the keys `userId` created (offboarding), in the caller's transaction; call evict(ids) after it commits. */
+  async function revokeCreatedBy(trx: Transaction<Database>, orgId: string, actorUserId: string, userId: string, now: Date): Promise<string[]> {
+    generation++;
+    const revoked = await repo.revokeCreatedBy(trx, orgId, userId, now);
+    for (const key of revoked) {
+      await recordAudit(trx, { orgId, actorUserId, action: 'api_key.revoked', from: { apiKeyId: key.id, name: key.name, createdBy: userId }, to: null, at: now });
+    }
+    return revoked.map((k) => k.id);
+  }
 
   return {
     async list(orgId: string) {
@@ -71,19 +94,36 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
       });
     },
 
+    /**
+     * Revoked at once on this instance: the cache is emptied of the key after the revoke commits
+     * (before, a lookup could still read the active row), and a lookup that read it meanwhile
+     * does not cache it (the generation moved). Other instances: within API_KEY_CACHE_MS.
+     */
     async revoke(orgId: string, actorUserId: string, apiKeyId: string) {
-      return db.transaction().execute(async (trx) => {
-        const key = await repo.findApiKey(trx, orgId, apiKeyId);
-        if (!key) throw notFound('API key');
-        if (!key.revoked_at) {
-          const now = clock.now();
-          await repo.revokeApiKey(trx, orgId, apiKeyId, now);
-          for (const [hash, entry] of cache) if (entry.apiKeyId === apiKeyId) cache.delete(hash);
-          await recordAudit(trx, { orgId, actorUserId, action: 'api_key.revoked', from: { apiKeyId, name: key.name }, to: null, at: now });
-          return toApiKey({ ...key, revoked_at: now });
-        }
-        return toApiKey(key);
-      });
+      generation++;
+      try {
+        return await db.transaction().execute(async (trx) => {
+          const key = await repo.findApiKey(trx, orgId, apiKeyId);
+          if (!key) throw notFound('API key');
+          if (!key.revoked_at) {
+            const now = clock.now();
+            await repo.revokeApiKey(trx, orgId, apiKeyId, now);
+            await recordAudit(trx, { orgId, actorUserId, action: 'api_key.revoked', from: { apiKeyId, name: key.name }, to: null, at: now });
+            return toApiKey({ ...key, revoked_at: now });
+          }
+          return toApiKey(key);
+        });
+      } finally {
+        evict([apiKeyId]);
+      }
+    },
+
+    revokeCreatedBy,
+    evict,
+
+    /** The active keys `userId` created: what removing them revokes (the remove dialog's preview). */
+    async activeCreatedBy(orgId: string, userId: string) {
+      return (await repo.listActiveCreatedBy(db, orgId, userId)).map((k) => ({ id: k.id, name: k.name, prefix: k.token_prefix }));
     },
 
     /** The org and key a bearer token stands for; null when it is malformed, unknown or revoked. */
@@ -94,12 +134,13 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
       const cached = cache.get(hash);
       if (cached && cached.until > performance.now()) return { orgId: cached.orgId, apiKeyId: cached.apiKeyId };
       cache.delete(hash);
+      const seen = generation;
       const key = await repo.findActiveByHash(db, orgId, hash);
       if (!key) return null;
       const now = clock.now();
       if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > 60_000) await repo.touchLastUsed(db, orgId, key.id, now);
       if (cache.size >= API_KEY_CACHE_MAX) cache.clear();
-      if (cacheMs > 0) cache.set(hash, { orgId, apiKeyId: key.id, until: performance.now() + cacheMs });
+      if (cacheMs > 0 && seen === generation) cache.set(hash, { orgId, apiKeyId: key.id, until: performance.now() + cacheMs });
       return { orgId, apiKeyId: key.id };
     },
   };

@@ -139,3 +139,29 @@ export function membershipOfUser(db: Executor, userId: string) {
     .where('memberships.user_id', '=', userId)
     .executeTakeFirst();
 }
+
+/** The pending invitations `userId` sent (offboarding: what removing them revokes). */
+export function listPendingSentBy(db: Executor, orgId: string, userId: string) {
+  return db
+    .selectFrom('invitations')
+    .select(['id', 'email', 'role'])
+    .where('org_id', '=', orgId)
+    .where('invited_by', '=', userId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .orderBy('created_at')
+    .execute();
+}
+
+/** Revokes every invitation `userId` sent that is still open; the invitations revoked. */
+export function revokeSentBy(db: Executor, orgId: string, userId: string, now: Date) {
+  return db
+    .updateTable('invitations')
+    .set({ revoked_at: now })
+    .where('org_id', '=', orgId)
+    .where('invited_by', '=', userId)
+    .where('accepted_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .returning(['id', 'email', 'role'])
+    .execute();
+}

@@ -123,6 +123,18 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
       return issued(actor.orgId, id, token);
     },
 
+    /** The open invitations `userId` sent: what removing them (or demoting them to member) revokes. */
+    async pendingSentBy(orgId: string, userId: string) {
+      return repo.listPendingSentBy(db, orgId, userId);
+    },
+
+    /** Offboarding: revokes the invitations `userId` sent that are still open, in the caller's transaction (each in the audit log). */
+    async revokeSentBy(trx: Transaction<Database>, orgId: string, actorUserId: string, userId: string, now: Date) {
+      for (const i of await repo.revokeSentBy(trx, orgId, userId, now)) {
+        await recordAudit(trx, { orgId, actorUserId, action: 'invitation.revoked', from: { invitationId: i.id, email: i.email, role: i.role, invitedBy: userId }, to: null, at: now });
+      }
+    },
+
     async listPending(orgId: string) {
       return (await repo.listPending(db, orgId, clock.now())).map(toInvitation);
     },

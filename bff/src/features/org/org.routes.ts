@@ -12,6 +12,7 @@ export function orgRouter({ org, invitations, email, audit }: Services): Router 
   mount(router, orgContract.resendInvitation, ({ actor, params }) => invitations.resend(actor, params.invitationId));
   mount(router, orgContract.lookupInvitation, ({ body }) => invitations.lookup(body.token));
   mount(router, orgContract.changeRole, ({ actor, params, body }) => org.changeRole(actor.orgId, actor.userId, params.userId, body.role));
+  mount(router, orgContract.offboardingPreview, ({ actor, params }) => org.offboardingPreview(actor.orgId, params.userId));
   mount(router, orgContract.removeMember, ({ actor, params }) => org.removeMember(actor.orgId, actor.userId, params.userId));
   mount(router, orgContract.listProjects, async ({ actor }) => ({ projects: await org.listProjects(actor.orgId) }));
   mount(router, orgContract.createProject, ({ actor, body }) => org.createProject(actor.orgId, actor.userId, body.name));

@@ -3,6 +3,8 @@ import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
 import type { AccountsService } from '../auth/accounts.service';
+import type { ApiKeysService } from '../api-keys/api-keys.service';
+import type { InvitationsService } from './invitations.service';
 import { recordAudit } from '../audit/audit.service';
 import * as repo from './org.repository';
 
@@ -21,8 +23,14 @@ const toProject = (p: { id: string; name: string; created_at: Date; archived_at:
   archivedAt: p.archived_at?.toISOString() ?? null,
 });
 
-export function createOrgService(deps: { db: Db; clock: Clock; accounts: AccountsService }) {
-  const { db, clock } = deps;
+export function createOrgService(deps: {
+  db: Db;
+  clock: Clock;
+  accounts: AccountsService;
+  apiKeys: Pick<ApiKeysService, 'activeCreatedBy' | 'revokeCreatedBy' | 'evict'>;
+  invitations: Pick<InvitationsService, 'pendingSentBy' | 'revokeSentBy'>;
+}) {
+  const { db, clock, apiKeys, invitations } = deps;
 
   async function memberOrThrow(orgId: string, userId: string) {
     const member = await repo.findMember(db, orgId, userId);
@@ -40,20 +48,43 @@ export function createOrgService(deps: { db: Db; clock: Clock; accounts: Account
       if (member.role === 'owner') throw new HttpError(409, 'CONFLICT', "The owner's role cannot be changed");
       if (member.role !== role) {
         await db.transaction().execute(async (trx) => {
+          const now = clock.now();
           await repo.updateRole(trx, orgId, userId, role);
-          await recordAudit(trx, { orgId, actorUserId, action: 'member.role_changed', from: { userId, role: member.role }, to: { userId, role }, at: clock.now() });
+          await recordAudit(trx, { orgId, actorUserId, action: 'member.role_changed', from: { userId, role: member.role }, to: { userId, role }, at: now });
+          // A member cannot invite: the invitations they sent as an admin stop working (their keys stay the org's).
+          if (role === 'member') await invitations.revokeSentBy(trx, orgId, actorUserId, userId, now);
         });
       }
       return toMember({ ...member, role });
     },
 
+    /** What removing `userId` revokes besides their sessions (the remove dialog's preview). */
+    async offboardingPreview(orgId: string, userId: string) {
+      await memberOrThrow(orgId, userId);
+      const [keys, pending] = await Promise.all([apiKeys.activeCreatedBy(orgId, userId), invitations.pendingSentBy(orgId, userId)]);
+      return { apiKeys: keys, invitations: pending };
+    },
+
+    /**
+     * Removing a member leaves nothing of theirs working (docs/product.md "Accounts"): in one
+     * transaction their membership and sessions go, the API keys they created and the invitations
+     * they sent are revoked; the keys leave this instance's cache after the commit.
+     */
     async removeMember(orgId: string, actorUserId: string, userId: string) {
       const member = await memberOrThrow(orgId, userId);
       if (member.role === 'owner') throw new HttpError(409, 'CONFLICT', 'The owner cannot be removed');
-      await db.transaction().execute(async (trx) => {
-        await repo.deleteMembership(trx, orgId, userId);
-        await recordAudit(trx, { orgId, actorUserId, action: 'member.removed', from: { userId, role: member.role }, to: null, at: clock.now() });
-      });
+      let revokedKeys: string[] = [];
+      try {
+        await db.transaction().execute(async (trx) => {
+          const now = clock.now();
+          await repo.deleteMembership(trx, orgId, userId);
+          revokedKeys = await apiKeys.revokeCreatedBy(trx, orgId, actorUserId, userId, now);
+          await invitations.revokeSentBy(trx, orgId, actorUserId, userId, now);
+          await recordAudit(trx, { orgId, actorUserId, action: 'member.removed', from: { userId, role: member.role }, to: null, at: now });
+        });
+      } finally {
+        apiKeys.evict(revokedKeys);
+      }
     },
 
     async listProjects(orgId: string) {

@@ -23,6 +23,14 @@ function mailInvitation(db: MockStore, invitation: Invitation, token: string) {
   });
 }
 
+/** What removing a member revokes besides their sessions (the BFF's offboarding preview). */
+function offboardingOf(db: MockStore, userId: string) {
+  return {
+    apiKeys: db.apiKeys.filter((k) => k.createdBy?.id === userId && !k.revokedAt).map((k) => ({ id: k.id, name: k.name, prefix: k.prefix })),
+    invitations: db.invitations.filter((i) => i.invitedBy?.id === userId).map((i) => ({ id: i.id, email: i.email, role: i.role })),
+  };
+}
+
 /** Members, invitations (and their emails), projects and the audit log. */
 export function orgHandlers(db: MockStore): HttpHandler[] {
   return [
@@ -104,14 +112,27 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
       if (!member) return apiError(404, 'NOT_FOUND', 'No such member.');
       if (!parsed.success || member.role === 'owner') return apiError(400, 'VALIDATION_FAILED', 'Cannot change that role.');
       member.role = parsed.data.role;
+      // A member cannot invite: the invitations they sent stop working (as in the BFF).
+      if (member.role === 'member') db.invitations = db.invitations.filter((i) => i.invitedBy?.id !== member.userId);
       return json(orgContract.changeRole, member);
+    }),
+    http.get(url(orgContract.offboardingPreview), ({ request, params }) => {
+      const denied = requireSession(db, request, orgContract.offboardingPreview);
+      if (denied) return denied;
+      if (!db.members.some((m) => m.userId === params.userId)) return apiError(404, 'NOT_FOUND', 'Member not found');
+      return json(orgContract.offboardingPreview, offboardingOf(db, String(params.userId)));
     }),
     http.delete(url(orgContract.removeMember), ({ request, params }) => {
       const denied = requireSession(db, request, orgContract.removeMember);
       if (denied) return denied;
       const index = db.members.findIndex((m) => m.userId === params.userId && m.role !== 'owner');
       if (index < 0) return apiError(404, 'NOT_FOUND', 'No such member.');
-      db.members.splice(index, 1);
+      // Nothing of theirs keeps working: their sessions, the keys they created, the invitations they sent.
+      const [removed] = db.members.splice(index, 1);
+      const now = nowIso(db);
+      for (const k of db.apiKeys) if (k.createdBy?.id === removed!.userId && !k.revokedAt) k.revokedAt = now;
+      db.invitations = db.invitations.filter((i) => i.invitedBy?.id !== removed!.userId);
+      for (const [token, userId] of db.sessions) if (userId === removed!.userId) db.sessions.delete(token);
       return new HttpResponse(null, { status: 204 });
     }),
     http.get(url(orgContract.listProjects), ({ request }) => requireSession(db, request, orgContract.listProjects) ?? json(orgContract.listProjects, { projects: db.projects })),

@@ -27,6 +27,13 @@ export const orgAdminQueries = {
       queryFn: ({ signal }) => apiFetch(orgContract.listEmails, { signal }),
     }),
   /** What an invitation link offers; a POST (the token stays out of URLs and logs), read like a query. */
+  /** What removing a member revokes besides their sessions (their API keys, their pending invitations): the remove dialog shows it. */
+  offboarding: (userId: string) =>
+    queryOptions({
+      queryKey: ['org', 'members', userId, 'offboarding'] as const,
+      queryFn: ({ signal }) => apiFetch(orgContract.offboardingPreview, { params: { userId }, signal }),
+      staleTime: 0,
+    }),
   invitationLookup: (token: string) =>
     queryOptions({
       queryKey: ['invitation-lookup', token],

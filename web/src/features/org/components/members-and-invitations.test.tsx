@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { apiError } from '@ai-credits/shared/testing';
 import { server } from '@/testing/server';
-import { renderApp } from '@/testing/test-utils';
+import { renderApp, serveScenario } from '@/testing/test-utils';
 
 // Issue 11, item 1: Settings -> Members, the accept page, the test-mode mailbox.
 describe('Settings -> Members', () => {
@@ -66,6 +66,25 @@ describe('Settings -> Members', () => {
     await screen.findByRole('table', { name: 'Members' });
     expect(await screen.findByText('Arjun Mehta')).toBeInTheDocument();
     await expect.poll(() => screen.queryByText('Maya Lopez')).toBeNull();
+  });
+
+  it('the remove dialog says what else is revoked: the API keys they created and the invitations they sent', async () => {
+    serveScenario('owner', {
+      seed: (store) => {
+        const arjun = store.members.find((m) => m.name === 'Arjun Mehta')!;
+        const at = store.clock().toISOString();
+        store.apiKeys.push({ id: '00000abc-0000-4000-8000-000000000001', name: 'ci-of-arjun', prefix: 'aic_0000abcd…wxyz', createdAt: at, createdBy: { id: arjun.userId, name: arjun.name }, lastUsedAt: null, revokedAt: null });
+        store.invitations.push({ id: '00000abc-0000-4000-8000-000000000002', email: 'arjun.other@example.test', role: 'member', invitedBy: { id: arjun.userId, name: arjun.name }, createdAt: at, expiresAt: at });
+      },
+    });
+    const { user } = renderApp('/settings/members');
+    const members = await screen.findByRole('table', { name: 'Members' });
+    await user.click(within(members).getByRole('button', { name: 'Remove Arjun Mehta' }));
+    const dialog = await screen.findByRole('alertdialog', { name: 'Remove Arjun Mehta?' });
+    expect(await within(dialog).findByRole('list', { name: 'API keys revoked' })).toHaveTextContent('ci-of-arjun');
+    expect(within(dialog).getByRole('list', { name: 'Invitations withdrawn' })).toHaveTextContent('arjun.other@example.test (member)');
+    await user.click(within(dialog).getByRole('button', { name: 'Remove member' }));
+    await expect.poll(() => screen.queryByText('Arjun Mehta')).toBeNull();
   });
 
   it('an admin invites members only and cannot change roles or remove anyone', async () => {

@@ -182,6 +182,45 @@ function MembersTable({ members, owner, me }: { members: Member[]; owner: boolea
   );
 }
 
+/** What removing a member also revokes (docs/product.md "Accounts"): the API keys they created and the invitations they sent. */
+function OffboardingPreview({ userId }: { userId: string }) {
+  const preview = useQuery(orgAdminQueries.offboarding(userId));
+  if (preview.isPending) return <p className="muted">Checking what else is revoked…</p>;
+  if (preview.isError) return <p role="alert">{preview.error.message}</p>;
+  const { apiKeys, invitations } = preview.data;
+  if (apiKeys.length === 0 && invitations.length === 0) return <p>They created no API keys and have no pending invitations.</p>;
+  return (
+    <>
+      {apiKeys.length ? (
+        <>
+          <p>
+            {apiKeys.length === 1 ? 'The API key they created is revoked' : `The ${apiKeys.length} API keys they created are revoked`} (a service that uses one needs a new key):
+          </p>
+          <ul aria-label="API keys revoked">
+            {apiKeys.map((k) => (
+              <li key={k.id}>
+                {k.name} <code>{k.prefix}</code>
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+      {invitations.length ? (
+        <>
+          <p>{invitations.length === 1 ? 'The invitation they sent is withdrawn:' : `The ${invitations.length} invitations they sent are withdrawn:`}</p>
+          <ul aria-label="Invitations withdrawn">
+            {invitations.map((i) => (
+              <li key={i.id}>
+                {i.email} ({i.role})
+              </li>
+            ))}
+          </ul>
+        </>
+      ) : null}
+    </>
+  );
+}
+
 function MemberRow({ member, owner, me }: { member: Member; owner: boolean; me: boolean }) {
   const changeRole = useMutation(orgMutations.changeRole());
   const remove = useMutation(orgMutations.removeMember());
@@ -242,8 +281,9 @@ function MemberRow({ member, owner, me }: { member: Member; owner: boolean; me: 
             onConfirm={() => remove.mutate(member.userId, { onSettled: () => setConfirm(false) })}
           >
             <p>
-              {member.email} loses access to the organization at once. Their past usage stays in the history. You can invite them again later.
+              {member.email} loses access to the organization at once: they are signed out everywhere. Their past usage stays in the history. You can invite them again later.
             </p>
+            {confirm ? <OffboardingPreview userId={member.userId} /> : null}
           </ConfirmDialog>
         </td>
       ) : null}
