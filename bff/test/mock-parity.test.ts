@@ -118,6 +118,7 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   const afterBuy = await step('summary after buying', creditsContract.summary);
   expect(afterBuy.body.balanceMc, baseUrl).toBe(1_300_000);
   await step('billing history', billingContract.history);
+  await step('audit: the purchase is in the log', orgContract.auditLog, { query: { action: 'purchase.paid' } });
   const declined = await step('buy again: create order', billingContract.createPurchase, { body: { bundleId: 'professional' } });
   await step('buy again: card declined', billingContract.sandboxPay, { body: { purchaseId: declined.body.purchaseId, outcome: 'failure' } });
   await step('summary after the declined card', creditsContract.summary);

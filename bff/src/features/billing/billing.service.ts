@@ -17,6 +17,7 @@ import { canMove, isSettled } from './purchase-state';
 import { renderReceipt } from './receipt';
 import { names, ownerOf, queueEmail, type EmailService } from '../email/email.service';
 import { receiptEmail } from '../email/templates';
+import { recordAudit } from '../audit/audit.service';
 
 export interface BillingDeps {
   db: Db;
@@ -196,6 +197,13 @@ export function createBillingService(deps: BillingDeps) {
     }
     await repo.updatePurchase(trx, p.org_id, p.id, patch);
     logger.info({ purchaseId: p.id, orgId: p.org_id, via: report.source, status: patch.status ?? p.status }, 'purchase paid');
+    // Money moved: in the audit log with the billing history (issue 20), once (applyPaid runs once per purchase).
+    const money = { purchaseId: p.id, amountCents: toSafeNumber(p.amount_cents), currency: p.currency, razorpayPaymentId: report.paymentId };
+    if (p.kind === 'bundle') {
+      await recordAudit(trx, { orgId: p.org_id, actorUserId: p.created_by, action: 'purchase.paid', from: null, to: { ...money, kind: 'bundle', bundleId: p.bundle_id, credits: toSafeNumber(p.credits) }, at: now });
+    } else if (p.invoice_id) {
+      await recordAudit(trx, { orgId: p.org_id, actorUserId: p.created_by, action: 'invoice.paid', from: null, to: { ...money, invoiceId: p.invoice_id }, at: now });
+    }
     const paid = { ...p, ...patch } as repo.PurchaseRow;
     await queueReceipt(trx, paid);
     return paid;
@@ -214,6 +222,14 @@ export function createBillingService(deps: BillingDeps) {
     const patch = { refunded_cents: BigInt(Math.min(refundedCents, Number(p.amount_cents))), refunded_at: clock.now(), updated_at: clock.now() };
     await repo.updatePurchase(trx, p.org_id, p.id, patch);
     logger.info({ purchaseId: p.id, refundedCents }, 'purchase refunded');
+    await recordAudit(trx, {
+      orgId: p.org_id,
+      actorUserId: null,
+      action: 'purchase.refunded',
+      from: { purchaseId: p.id, refundedCents: toSafeNumber(p.refunded_cents) },
+      to: { purchaseId: p.id, refundedCents: toSafeNumber(patch.refunded_cents), amountCents: toSafeNumber(p.amount_cents), currency: p.currency },
+      at: patch.refunded_at,
+    });
     return { ...p, ...patch };
   }
 

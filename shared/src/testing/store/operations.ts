@@ -58,6 +58,17 @@ export function completePurchase(store: MockStore, purchaseId: string, paymentId
     const i = store.invoices.findIndex((inv) => inv.id === purchase.invoiceId);
     if (i >= 0) store.invoices[i] = { ...store.invoices[i]!, status: 'paid', paidAt: now, purchaseId: purchase.id, razorpayOrderId: purchase.razorpayOrderId, razorpayPaymentId: paymentId };
   }
+  // Money moved: in the audit log, as the BFF writes it (issue 20).
+  const buyer = store.members.find((m) => m.userId === store.userId);
+  const money = { purchaseId: purchase.id, amountCents: purchase.amountCents, currency: purchase.currency, razorpayPaymentId: paymentId };
+  store.audit.unshift({
+    id: nextId(),
+    at: now,
+    actor: buyer ? { id: buyer.userId, name: buyer.name } : null,
+    action: purchase.kind === 'bundle' ? 'purchase.paid' : 'invoice.paid',
+    from: null,
+    to: purchase.kind === 'bundle' ? { ...money, kind: 'bundle', bundleId: purchase.bundleId, credits: purchase.credits } : { ...money, invoiceId: purchase.invoiceId },
+  });
   return purchase;
 }
 

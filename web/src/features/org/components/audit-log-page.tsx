@@ -22,6 +22,16 @@ const ACTION_LABELS: Record<string, string> = {
   'budget.set': 'Budget set',
   'budget.cleared': 'Budget cleared',
   'alert_thresholds.changed': 'Alert thresholds changed',
+  'invitation.created': 'Invitation sent',
+  'invitation.revoked': 'Invitation withdrawn',
+  'invitation.resent': 'Invitation resent',
+  'invitation.accepted': 'Invitation accepted',
+  'account.email_verified': 'Email address confirmed',
+  'account.password_reset': 'Password reset',
+  'account.address_released': 'Unconfirmed account gave up its email address',
+  'purchase.paid': 'Credits bought',
+  'invoice.paid': 'Overage invoice paid',
+  'purchase.refunded': 'Purchase refunded',
 };
 const actionLabel = (action: string) => ACTION_LABELS[action] ?? action;
 
@@ -56,7 +66,7 @@ export function AuditLogPage() {
         <div>
           <p className="breadcrumb">Settings</p>
           <h1>Audit log</h1>
-          <p className="page-description">Who changed what in your organization: AI on or off, the overage limit, members, projects and API keys. Newest first, times in UTC.</p>
+          <p className="page-description">Who changed what in your organization: AI on or off, the overage limit, members, projects, API keys, accounts and payments. Newest first, times in UTC.</p>
         </div>
       </header>
       <section className="card" aria-labelledby="audit-title">
