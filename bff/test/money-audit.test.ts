@@ -62,8 +62,19 @@ describe('money in the audit log', () => {
     const checkout = await org.owner.call(billingContract.payInvoice, { params: { invoiceId } });
     const paid = await org.owner.call(billingContract.sandboxPay, { body: { purchaseId: checkout.data.purchaseId, outcome: 'success' } });
     expect((await org.owner.call(billingContract.verifyPurchase, { params: { purchaseId: checkout.data.purchaseId }, body: paid.body })).status).toBe(200);
+    expect(await entries(org, 'overage.invoiced')).toMatchObject([{ actor: null, to: { invoiceId, overageMc: 100_000, credits: 100, amountCents: 4_000 } }]);
     const paidInvoices = await entries(org, 'invoice.paid');
     expect(paidInvoices).toHaveLength(1);
     expect(paidInvoices[0]).toMatchObject({ actor: { id: org.session.user.id }, to: { invoiceId, purchaseId: checkout.data.purchaseId, amountCents: 4_000, currency: 'USD' } });
+  });
+
+  it('the monthly grant and the expiry of unused credits are audit entries', async () => {
+    clock.set('2026-05-10T09:00:00Z');
+    const org = await createOrg(app);
+    expect((await entries(org, 'credits.granted')).map((e) => e.to)).toEqual([expect.objectContaining({ source: 'monthly_allowance', amountMc: 300_000, periodStart: '2026-05-10T00:00:00.000Z' })]);
+    clock.set('2026-06-11T09:00:00Z');
+    expect((await org.owner.call(creditsContract.summary)).status).toBe(200);
+    expect((await entries(org, 'credits.expired')).map((e) => e.to)).toEqual([expect.objectContaining({ amountMc: 300_000, periodEnd: '2026-06-10T00:00:00.000Z' })]);
+    expect(await entries(org, 'credits.granted')).toHaveLength(2);
   });
 });

@@ -212,7 +212,12 @@ export function createLedgerService(deps: LedgerDeps) {
       note: null,
       created_at: org.periodStart,
     });
-    if (inserted) await ctx.append('grant', BigInt(MONTHLY_ALLOWANCE_MC), org.periodStart, { grantId: inserted.id });
+    if (inserted) {
+      await ctx.append('grant', BigInt(MONTHLY_ALLOWANCE_MC), org.periodStart, { grantId: inserted.id });
+      // Money moved: in the audit log too (issue 20).
+      const period = { periodStart: org.periodStart.toISOString(), periodEnd: org.periodEnd.toISOString() };
+      await recordAudit(ctx.trx, { orgId: org.id, actorUserId: null, action: 'credits.granted', from: null, to: { source: 'monthly_allowance', amountMc: MONTHLY_ALLOWANCE_MC, ...period }, at: org.periodStart });
+    }
   }
 
   /** docs/product.md "No rollover": at a new billing month every grant expires, overage is invoiced, 300 credits are granted. */
@@ -220,10 +225,14 @@ export function createLedgerService(deps: LedgerDeps) {
     const { org, trx, now } = ctx;
     if (now < org.periodEnd) return;
     const closedAt = org.periodEnd;
+    let expiredMc = 0n;
     for (const grant of await repo.grantsToExpire(trx, org.id, now)) {
       await repo.setGrantRemaining(trx, org.id, grant.id, 0n);
       await ctx.append('expire', -grant.remaining_mc, closedAt, { grantId: grant.id });
+      expiredMc += grant.remaining_mc;
     }
+    const closed = { periodStart: org.periodStart.toISOString(), periodEnd: org.periodEnd.toISOString() };
+    if (expiredMc > 0n) await recordAudit(trx, { orgId: org.id, actorUserId: null, action: 'credits.expired', from: null, to: { amountMc: toSafeNumber(expiredMc), ...closed }, at: closedAt });
     if (org.balanceMc < 0n) {
       const debt = -org.balanceMc;
       const { credits, amountCents } = overageInvoiceFor(debt);
@@ -237,6 +246,7 @@ export function createLedgerService(deps: LedgerDeps) {
         created_at: closedAt,
       });
       await ctx.append('overage_invoiced', debt, closedAt, { invoiceId: invoice?.id });
+      if (invoice) await recordAudit(trx, { orgId: org.id, actorUserId: null, action: 'overage.invoiced', from: null, to: { invoiceId: invoice.id, overageMc: toSafeNumber(debt), credits: toSafeNumber(credits), amountCents: toSafeNumber(amountCents), ...closed }, at: closedAt });
       // Once per invoice: the (org, period) invoice row is new only in the rollover that closes the month.
       if (invoice) {
         const owner = await ownerOf(trx, org.id);

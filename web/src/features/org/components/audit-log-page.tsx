@@ -32,6 +32,9 @@ const ACTION_LABELS: Record<string, string> = {
   'purchase.paid': 'Credits bought',
   'invoice.paid': 'Overage invoice paid',
   'purchase.refunded': 'Purchase refunded',
+  'credits.granted': 'Monthly credits granted',
+  'credits.expired': 'Unused credits expired',
+  'overage.invoiced': 'Overage invoiced',
 };
 const actionLabel = (action: string) => ACTION_LABELS[action] ?? action;
 
