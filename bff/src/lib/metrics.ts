@@ -137,8 +137,11 @@ async function dbSnapshot(db: Db): Promise<DbSnapshot | null> {
   try {
     const { rows } = await sql<{ backlog: bigint; oldest: number | null; open: bigint; expired: bigint }>`
       select
-        (select count(*) from email_outbox where sent_at is null) as backlog,
-        (select extract(epoch from now() - min(created_at))::float8 from email_outbox where sent_at is null) as oldest,
+        -- both outboxes: the organizations' emails and the account emails (verification, reset; ADR 028)
+        (select count(*) from email_outbox where sent_at is null) + (select count(*) from account_email_outbox where sent_at is null) as backlog,
+        (select extract(epoch from now() - least(
+          (select min(created_at) from email_outbox where sent_at is null),
+          (select min(created_at) from account_email_outbox where sent_at is null)))::float8) as oldest,
         (select count(*) from reservations where status = 'open') as open,
         (select count(*) from reservations where status = 'open' and expires_at < now()) as expired`.execute(db);
     const r = rows[0]!;

@@ -91,11 +91,18 @@ describe('sign in, sign up, sign out', () => {
     await expect.poll(() => router.state.location.pathname).toBe('/settings/ai-credits');
   });
 
-  it('an unverified user sees the banner and can ask for a new link', async () => {
+  it('an unverified user sees the banner, asks for a new link and confirms the address with it', async () => {
     serveScenario('emptyOrg', { seed: (store) => void store.unverified.add(store.userId) });
-    const { user } = renderApp('/settings/ai-credits');
+    const { user, router } = renderApp('/settings/ai-credits');
     const banner = await screen.findByRole('region', { name: 'Confirm your email' });
     await user.click(within(banner).getByRole('button', { name: 'Send a new link' }));
     expect(await within(banner).findByText(/A new link is on its way/)).toBeInTheDocument();
+    await user.click(within(banner).getByRole('link', { name: 'Open the test mailbox' }));
+    const mail = await screen.findByRole('article', { name: 'Confirm your email address for AI Credits' });
+    const link = new URL(within(mail).getByRole('link').getAttribute('href')!);
+    await router.navigate(link.pathname + link.hash);
+    await expect.poll(() => router.state.location.pathname).toBe('/settings/ai-credits');
+    expect(await screen.findByRole('region', { name: 'Available Credits' })).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Confirm your email' })).toBeNull();
   });
 });

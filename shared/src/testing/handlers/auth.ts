@@ -54,8 +54,17 @@ export function authHandlers(db: MockStore): HttpHandler[] {
       const parsed = authContract.verifyEmail.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
       const link = db.accountLinks.get(parsed.data.token);
-      if (!link || link.purpose !== 'signup' || !link.signup) return apiError(409, 'CONFLICT', 'This link was already used or has expired. Sign in, or sign up again for a new link.');
+      const refused = () => apiError(409, 'CONFLICT', 'This link was already used or has expired. Sign in, or sign up again for a new link.');
+      if (!link || link.purpose === 'reset_password') return refused();
       db.accountLinks.delete(parsed.data.token);
+      if (link.purpose === 'verify') {
+        // An unverified member of this org confirms their address: signed in, verified.
+        const member = db.members.find((m) => m.email === link.email);
+        if (!member) return refused();
+        db.unverified.delete(member.userId);
+        return signIn(db, member.userId, sessionOf({ ...db, userId: member.userId }), 200);
+      }
+      if (!link.signup) return refused();
       const pending = link.signup;
       // A new org: the creator is its owner and gets the 300-credit allowance.
       const fresh = createMockStore('emptyOrg', db.options);
@@ -74,6 +83,12 @@ export function authHandlers(db: MockStore): HttpHandler[] {
     http.post(url(authContract.resendVerification), async ({ request }) => {
       const parsed = authContract.resendVerification.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
+      const member = db.members.find((m) => m.email === parsed.data.email);
+      if (member && db.unverified.has(member.userId)) {
+        const token = `mock-link-${nextId()}`;
+        db.accountLinks.set(token, { purpose: 'verify', email: member.email });
+        mailAccount(db, 'verify_email', member.email, 'Confirm your email address for AI Credits', `Open this link to confirm it is yours and sign in (it works once):\n${origin()}/verify-email#token=${token}`);
+      }
       return json(authContract.resendVerification, { devMailbox: true }, 202);
     }),
     http.post(url(authContract.forgotPassword), async ({ request }) => {

@@ -51,7 +51,7 @@ export interface MockStore {
   /** Account emails (confirmation, reset, "you already have an account"): the dev mailbox, newest first. */
   accountMail: OutboxEmail[];
   /** Emailed single-use links by token: what each confirms (a pending sign-up) or resets. */
-  accountLinks: Map<string, { purpose: 'signup' | 'reset_password'; email: string; signup?: { orgName: string; name: string; password: string } }>;
+  accountLinks: Map<string, { purpose: 'signup' | 'verify' | 'reset_password'; email: string; signup?: { orgName: string; name: string; password: string } }>;
   /** Users whose address is not confirmed yet (ids): they may look, not spend or send mail. */
   unverified: Set<string>;
   /** Monthly budgets of projects and members. */
