@@ -87,7 +87,7 @@ describe('emails go out over SMTP when SMTP_URL is set', () => {
     const [mail] = await deliveredTo(email);
     expect(mail!.from).toBe('"AI Credits" <billing@example.test>');
     expect(mail!.subject).toBe(`${session.user.name} invited you to ${session.org.name} on AI Credits`);
-    expect(mail!.text).toContain(`join ${session.org.name} on AI Credits as a member`);
+    expect(mail!.text).toContain(`"${session.user.name}" invited you to join the organization "${session.org.name}" on AI Credits as a member`);
     expect(mail!.text).toContain(`${PUBLIC_URL}/invitations/accept#token=${created.body.acceptToken}`);
 
     const rows = await app.db.selectFrom('email_outbox').selectAll().where('org_id', '=', session.org.id).where('to_address', '=', email).execute();

@@ -43,6 +43,18 @@ describe('names and texts that reach an email refuse control characters', () => 
     expect(accept.status).toBe(400);
   });
 
+  it('names are quoted in the invitation body, and a name stored before the check is folded to one line', async () => {
+    const { owner } = await createOrg(app);
+    // As if stored before names were checked: straight into the table.
+    await app.db.updateTable('users').set({ name: 'Mallory\r\n\r\nYour account is locked' }).where('id', '=', owner.session!.user.id).execute();
+    const email = `${uniq('quoted-')}@example.test`;
+    expect((await owner.call(orgContract.createInvitation, { body: { email, role: 'member' } })).status).toBe(201);
+    const [mail] = await queued(email);
+    expect(mail!.subject).toBe(`Mallory Your account is locked invited you to ${owner.session!.org.name} on AI Credits`);
+    expect(mail!.body_text.split('\n')[0]).toBe(`"Mallory Your account is locked" invited you to join the organization "${owner.session!.org.name}" on AI Credits as a member.`);
+    expect(mail!.body_text).not.toMatch(/\r/);
+  });
+
   it('a plain name with accents and spaces still passes', async () => {
     const { owner } = await createOrg(app);
     expect((await owner.call(orgContract.createProject, { body: { name: '  Zoë’s — QA project  ' } })).status).toBe(201);

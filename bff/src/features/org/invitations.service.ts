@@ -64,7 +64,8 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
         to: to.email,
         subject: `${userName ?? 'Someone'} invited you to ${orgName} on AI Credits`,
         text: [
-          `${userName ?? 'Someone'} invited you to join ${orgName} on AI Credits as ${to.role === 'admin' ? 'an admin' : 'a member'}.`,
+          // Names are quoted (and one line: SingleLineTextSchema, oneLine): what a name says reads as a name, not as our words.
+          `${userName === null ? 'Someone' : `"${userName}"`} invited you to join the organization "${orgName}" on AI Credits as ${to.role === 'admin' ? 'an admin' : 'a member'}.`,
           '',
           'Open this link to accept (it works once):',
           link,
