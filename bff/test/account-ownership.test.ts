@@ -175,6 +175,22 @@ describe('password reset by emailed link', () => {
     expect(audit).toEqual(expect.arrayContaining(['account.email_verified', 'account.password_reset']));
   });
 
+  it('only the newest link works, and dead links are not kept', async () => {
+    const user = new Client(app.baseUrl);
+    const { user: me } = await user.signup();
+    const tokens: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      await new Client(app.baseUrl).call(authContract.forgotPassword, { body: { email: me.email } });
+      tokens.push(await user.mailedToken(me.email, 'reset-password'));
+    }
+    expect((await new Client(app.baseUrl).call(authContract.resetPassword, { body: { token: tokens[0]!, password: 'first-link-pass' } })).status).toBe(409);
+    const rows = await app.db.selectFrom('account_tokens').select(['purpose', 'used_at']).where('email', '=', me.email).execute();
+    // the newest link, and the one it replaced (pruned when the next link is issued)
+    expect(rows).toHaveLength(2);
+    expect(rows.filter((r) => r.used_at === null)).toHaveLength(1);
+    expect((await new Client(app.baseUrl).call(authContract.resetPassword, { body: { token: tokens[2]!, password: 'third-link-pass' } })).status).toBe(204);
+  });
+
   it('requests are rate-limited per address: 429 with Retry-After, nothing more queued', async () => {
     const { user: me } = await new Client(app.baseUrl).signup();
     const statuses: number[] = [];

@@ -96,6 +96,15 @@ export async function insertAccountToken(db: Executor, t: Insertable<AccountToke
   await db.insertInto('account_tokens').values(t).execute();
 }
 
+/** The address's links that can never be used again (used, or expired): kept no longer than that. */
+export async function pruneAccountTokens(db: Executor, email: string, now: Date) {
+  await db
+    .deleteFrom('account_tokens')
+    .where('email', '=', email)
+    .where((eb) => eb.or([eb('used_at', 'is not', null), eb('expires_at', '<=', now)]))
+    .execute();
+}
+
 /** Earlier open links of this purpose for this address stop working (one link at a time). */
 export async function retireAccountTokens(db: Executor, email: string, purposes: AccountTokensTable['purpose'][], now: Date) {
   await db.updateTable('account_tokens').set({ used_at: now, payload: null }).where('email', '=', email).where('purpose', 'in', purposes).where('used_at', 'is', null).execute();

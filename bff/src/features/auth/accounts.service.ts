@@ -131,6 +131,7 @@ export function createAccountsService(deps: {
     const ttl = t.purpose === 'reset_password' ? RESET_LINK_TTL_MS : VERIFY_LINK_TTL_MS;
     // One open link per purpose and address. A resend (anyone can ask for one) never retires a
     // claim link: a squatter cannot cancel the real holder's sign-up.
+    await repo.pruneAccountTokens(trx, t.email, t.now);
     await repo.retireAccountTokens(trx, t.email, [t.purpose], t.now);
     await repo.insertAccountToken(trx, {
       purpose: t.purpose,
