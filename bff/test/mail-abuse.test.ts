@@ -180,6 +180,26 @@ describe('sign-ups are limited per address and per client address', () => {
   });
 });
 
+describe('defaults and the test mailbox', () => {
+  it('the limits default to what the README says', async () => {
+    const { loadEnv } = await import('../src/env');
+    const env = loadEnv({ NODE_ENV: 'development' });
+    expect([env.RATE_LIMIT_SIGNUPS_PER_IP, env.RATE_LIMIT_INVITATIONS_PER_ORG, env.RATE_LIMIT_EMAILS_PER_ADDRESS, env.RATE_LIMIT_ACCOUNT_EMAILS_PER_IP]).toEqual([20, 50, 5, 30]);
+    expect(env.DEV_MAILBOX).toBe(true);
+    expect(loadEnv({ NODE_ENV: 'development', SMTP_URL: 'smtp://mail.example.com:587' }).DEV_MAILBOX).toBe(false);
+  });
+
+  it('without DEV_MAILBOX the test mailbox is not served (404), so nobody reads another address\'s links', async () => {
+    const closed = await startApp({ env: { DEV_MAILBOX: 'false' } });
+    try {
+      const res = await new Client(closed.baseUrl).call(authContract.devMailbox, { query: { email: 'anyone@example.test' } });
+      expect(res.status).toBe(404);
+    } finally {
+      await closed.close();
+    }
+  });
+});
+
 describe('authenticated responses are not cached', () => {
   it('JSON and the CSV export carry Cache-Control: no-store', async () => {
     const { owner } = await createOrg(app);
