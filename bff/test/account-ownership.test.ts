@@ -133,6 +133,19 @@ describe('squat, then the real holder proves the address and gets it', () => {
     expect((await new Client(app.baseUrl).login(email, 'real-password')).status).toBe(200);
   });
 
+  it('a verified holder who chooses "new account" on the accept page is told to use their password', async () => {
+    const holder = new Client(app.baseUrl);
+    const { user: me } = await holder.signup();
+    const { owner } = await createOrg(app);
+    // (they belong to their own org; removing nothing: the message comes before any join)
+    const created = await owner.call(orgContract.createInvitation, { body: { email: me.email, role: 'member' } });
+    const res = await new Client(app.baseUrl).call(orgContract.acceptInvitation, { body: { token: created.body.acceptToken, name: 'New Me', password: 'not-my-password' } });
+    expect(res.status).toBe(409);
+    expect(res.error.message).toBe(`${me.email} already has an account: sign in with its password instead (or reset the password) to join.`);
+    const wrong = await new Client(app.baseUrl).call(orgContract.acceptInvitation, { body: { token: created.body.acceptToken, password: 'not-my-password' } });
+    expect(wrong.status).toBe(401);
+  });
+
   it('an invitation to a squatted address is accepted by the real holder with a name and password of their own', async () => {
     const email = newEmail();
     await new Client(app.baseUrl).call(authContract.signup, { body: signupBody(email, 'squatter-password') });

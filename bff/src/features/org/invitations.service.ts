@@ -199,6 +199,11 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
           // The account may be one a concurrent accept of this very link just created: say the
           // link is used (409), not that this person's password is wrong.
           await usableOrThrow(input.token);
+          // A name means the person chose "new account" (the lookup no longer tells them there is
+          // one): say so, to the holder of a link emailed to that address.
+          if (input.name && err instanceof HttpError && err.code === 'INVALID_CREDENTIALS') {
+            throw new HttpError(409, 'CONFLICT', `${found.email} already has an account: sign in with its password instead (or reset the password) to join.`);
+          }
           throw err;
         }
       } else {
