@@ -6,6 +6,10 @@ export function findUserByEmail(db: Executor, email: string) {
   return db.selectFrom('users').selectAll().where('email', '=', email).executeTakeFirst();
 }
 
+export function userNames(db: Executor, ids: string[]) {
+  return db.selectFrom('users').select(['id', 'name']).where('id', 'in', ids).execute();
+}
+
 export function insertUser(db: Executor, user: Insertable<UsersTable>) {
   return db.insertInto('users').values(user).onConflict((oc) => oc.column('email').doNothing()).returning(['id', 'email', 'name', 'email_verified_at']).executeTakeFirst();
 }

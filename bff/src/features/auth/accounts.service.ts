@@ -379,6 +379,12 @@ export function createAccountsService(deps: {
       return startSession(user.id, membership.org_id);
     },
 
+    /** Display names of users by id (members or former members); unknown ids are left out. */
+    async userNames(userIds: string[]): Promise<Map<string, string>> {
+      if (!userIds.length) return new Map();
+      return new Map((await repo.userNames(db, [...new Set(userIds)])).map((u) => [u.id, u.name]));
+    },
+
     /** The account with this email, if any (its id and whether the address is verified: the password hash stays here). */
     async findAccount(email: string): Promise<{ id: string; verified: boolean } | null> {
       const user = await repo.findUserByEmail(db, email);

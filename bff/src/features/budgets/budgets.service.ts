@@ -1,36 +1,46 @@
 import type { AlertThresholds, BudgetList, NotificationList, SetBudgetBody } from '@ai-credits/shared/contracts/budgets';
 import type { Db } from '../../db/db';
-import { notFound } from '../../http/http-error';
 import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import * as alerts from '../alerts/alerts.service';
 import { recordAudit } from '../audit/audit.service';
+import type { AccountsService } from '../auth/accounts.service';
 import type { LedgerService } from '../ledger/ledger.service';
+import type { OrgService } from '../org/org.service';
 import * as repo from './budgets.repository';
 
 const NOTIFICATIONS_SHOWN = 50;
+
+/** PostgreSQL's default collation order is not JavaScript's; names compare as the UI shows them. */
+const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Budgets (monthly credit caps per project and per member), alert thresholds and notifications.
  * The engine enforces budgets and fires alerts (ledger.service applyOps); this service is
  * what the owner sets and what everyone reads.
  */
-export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: LedgerService }) {
-  const { db, clock, ledger } = deps;
+export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: LedgerService; org: OrgService; accounts: AccountsService }) {
+  const { db, clock, ledger, org: orgs, accounts } = deps;
 
   async function list(orgId: string): Promise<BudgetList> {
     const org = await ledger.ensureCurrentPeriod(orgId);
     const rows = await repo.listWithUse(db, orgId, org.periodStart, clock.now());
-    return {
-      period: { start: org.periodStart.toISOString(), end: org.periodEnd.toISOString() },
-      budgets: rows.map((r) => ({
-        subjectType: r.subject_type,
-        subjectId: r.subject_id,
-        name: r.name ?? (r.subject_type === 'project' ? 'Deleted project' : 'Former member'),
-        limitMc: toSafeNumber(BigInt(r.limit_mc)),
-        usedMc: toSafeNumber(BigInt(r.used_mc)),
-      })),
-    };
+    // Names from their owners (org: projects; accounts: users, also a member who has left).
+    const [projects, users] = await Promise.all([
+      rows.some((r) => r.subject_type === 'project') ? orgs.listProjects(orgId) : [],
+      accounts.userNames(rows.filter((r) => r.subject_type === 'user').map((r) => r.subject_id)),
+    ]);
+    const projectNames = new Map(projects.map((p) => [p.id, p.name]));
+    const named = rows.map((r) => ({
+      subjectType: r.subject_type,
+      subjectId: r.subject_id,
+      name: (r.subject_type === 'project' ? projectNames.get(r.subject_id) : users.get(r.subject_id)) ?? (r.subject_type === 'project' ? 'Deleted project' : 'Former member'),
+      limitMc: toSafeNumber(BigInt(r.limit_mc)),
+      usedMc: toSafeNumber(BigInt(r.used_mc)),
+    }));
+    // Projects first, then members; by name within each (as the list always read).
+    named.sort((a, b) => (a.subjectType !== b.subjectType ? (a.subjectType < b.subjectType ? -1 : 1) : compareText(a.name, b.name) || compareText(a.subjectId, b.subjectId)));
+    return { period: { start: org.periodStart.toISOString(), end: org.periodEnd.toISOString() }, budgets: named };
   }
 
   async function notifications(orgId: string, userId: string): Promise<NotificationList> {
@@ -49,18 +59,9 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
     /** Owner only (the route). The subject must be a project or a member of this org. */
     async set(orgId: string, actorUserId: string, body: SetBudgetBody): Promise<BudgetList> {
       const now = clock.now();
+      // The subject must be a project or a member of this org (404 otherwise), asked of its owner.
+      const subject = body.subjectType === 'project' ? await orgs.projectOrThrow(orgId, body.subjectId) : await orgs.memberOrThrow(orgId, body.subjectId);
       await db.transaction().execute(async (trx) => {
-        const subject =
-          body.subjectType === 'project'
-            ? await trx.selectFrom('projects').select('name').where('org_id', '=', orgId).where('id', '=', body.subjectId).executeTakeFirst()
-            : await trx
-                .selectFrom('memberships')
-                .innerJoin('users', 'users.id', 'memberships.user_id')
-                .select('users.name')
-                .where('memberships.org_id', '=', orgId)
-                .where('memberships.user_id', '=', body.subjectId)
-                .executeTakeFirst();
-        if (!subject) throw notFound(body.subjectType === 'project' ? 'Project' : 'Member');
         // The audit log reads "project: Checkout, budget: 50 credits" (ids are left out on screen).
         const who = { subjectId: body.subjectId, [body.subjectType === 'project' ? 'project' : 'member']: subject.name };
         const before = await repo.findBudget(trx, orgId, body.subjectType, body.subjectId);

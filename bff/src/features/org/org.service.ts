@@ -39,6 +39,9 @@ export function createOrgService(deps: {
   }
 
   return {
+    /** A member of this org (404 NOT_FOUND "Member" otherwise): id, email, name, role. */
+    memberOrThrow,
+
     async listMembers(orgId: string) {
       return (await repo.listMembers(db, orgId)).map(toMember);
     },

@@ -1,0 +1,17 @@
+import { sql, type RawBuilder } from 'kysely';
+
+/**
+ * "Budget use", written once: this period's settled usage of a budget's subject (the daily
+ * rollup; periods start at 00:00 UTC) plus its open, unexpired reservations, in millicredits.
+ * An SQL expression over a `budgets` row aliased `b`; `periodDay` is the period's first day
+ * (a date expression) and `at` the moment open reservations are counted at. The budget list
+ * (budgets.repository.ts) and the ledger's batch read both embed it, so the number the owner
+ * sees is the number the engine enforces.
+ */
+export function budgetUseSql(periodDay: RawBuilder<unknown>, at: Date): RawBuilder<bigint> {
+  return sql<bigint>`(
+    coalesce((select sum(d.charged_mc) from usage_daily d where d.org_id = b.org_id and d.day >= ${periodDay}
+      and ((b.subject_type = 'project' and d.project_id = b.subject_id) or (b.subject_type = 'user' and d.user_id = b.subject_id))), 0)
+    + coalesce((select sum(r.estimate_mc) from reservations r where r.org_id = b.org_id and r.status = 'open' and r.expires_at > ${at}
+      and ((b.subject_type = 'project' and r.project_id = b.subject_id) or (b.subject_type = 'user' and r.user_id = b.subject_id))), 0))`;
+}
