@@ -1,0 +1,158 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import ts from 'typescript';
+import { describe, expect, it } from 'vitest';
+
+/**
+ * Each table has one owner feature (ADR 017): the feature whose `<feature>.tables.ts` declares
+ * it is the only one whose code reads or writes it; the others call the owner's service. This
+ * test reads every file of bff/src/features/ and finds the tables it touches: the Kysely calls
+ * (`selectFrom('x')`, `insertInto`, `updateTable`, `deleteFrom`, the joins) and SQL text in
+ * strings and templates (`from x`, `join x`, `into x`, `update x`, `null::x`).
+ *
+ * EXCEPTIONS lists what does not hold yet, each with its reason. The test fails on a use that
+ * is not listed, and on a listed exception that is no longer needed (delete the line then).
+ */
+const EXCEPTIONS: Record<string, string> = {
+  // The ledger (the lead's part of issue 23): the batch read joins the org row, budgets, alert
+  // settings and names; rollover writes overage invoices and the sweep reads the owner's address.
+  'ledger -> organizations': 'the balance, period and limits live on the org row the batch locks',
+  'ledger -> budgets': 'the batch read embeds budgets with their use (budget-use.ts) under the org lock',
+  'ledger -> alert_settings': 'the batch read takes the thresholds under the org lock',
+  'ledger -> overage_invoices': 'rollover writes the period’s overage invoice in its transaction',
+  'ledger -> projects': 'budget names in refusals (batch read)',
+  'ledger -> users': 'budget names in refusals (batch read)',
+  // Credits is the ledger's read side (summary, history, charts, CSV): it reads the ledger's tables.
+  'credits -> grants': 'read side of the ledger (summary, balance chart)',
+  'credits -> ledger_entries': 'read side of the ledger (balance chart)',
+  'credits -> usage_records': 'read side of the ledger (usage history, CSV)',
+  'credits -> usage_daily': 'read side of the ledger (charts)',
+  'credits -> overage_invoices': 'unpaid invoices in the summary',
+  'credits -> projects': 'names joined into the usage history',
+  'credits -> users': 'names joined into the usage history',
+  'credits -> api_keys': 'key names joined into the usage history',
+  // Budgets' list of budgets with their use reads the ledger's rollup and holds (budget-use.ts).
+  'budgets -> usage_daily': 'budget use (budget-use.ts), to move under the ledger with its read',
+  'budgets -> reservations': 'budget use (budget-use.ts), to move under the ledger with its read',
+  // Names and addresses joined into lists and emails, in the same statement.
+  'alerts -> memberships': 'who is notified of an alert (owner and admins)',
+  'alerts -> users': 'recipient addresses of alert emails',
+  'alerts -> projects': 'project names in alert texts',
+  'api-keys -> users': 'creator names in the key list',
+  'audit -> users': 'actor names in the audit log',
+  'billing -> organizations': 'the org name on receipts and invoices',
+  'billing -> users': 'the owner’s address for receipts',
+  'email -> memberships': 'the owner’s address (ownerOf)',
+  'email -> organizations': 'the org name in emails (names)',
+  'email -> users': 'addresses and names in emails (ownerOf, names)',
+  'metering -> memberships': 'attribution: the user named by an API call must be a member',
+  'org -> memberships': 'members are the org’s view of accounts’ memberships',
+  'org -> users': 'member names and emails in the member list',
+  'org -> sessions': 'removing a member ends their sessions',
+  'org -> organizations': 'the org name in invitation lookups',
+};
+
+const FEATURES = path.resolve(import.meta.dirname, '../src/features');
+const KYSELY_TABLE_METHODS = new Set(['selectFrom', 'insertInto', 'updateTable', 'deleteFrom', 'innerJoin', 'leftJoin', 'rightJoin', 'fullJoin', 'mergeInto']);
+const SQL_TABLE = /\b(?:from|join|into|update|using)\s+(\w+)|null::(\w+)/gi;
+
+function filesOf(dir: string): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((d) => (d.isDirectory() ? filesOf(path.join(dir, d.name)) : d.name.endsWith('.ts') ? [path.join(dir, d.name)] : []));
+}
+
+const parse = (file: string) => ts.createSourceFile(file, readFileSync(file, 'utf8'), ts.ScriptTarget.Latest, true);
+const featureOf = (file: string) => path.relative(FEATURES, file).split(path.sep)[0]!;
+
+/** table -> owner feature, from the `interface XTables { table: ... }` of each *.tables.ts. */
+function owners(): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const file of filesOf(FEATURES).filter((f) => f.endsWith('.tables.ts'))) {
+    ts.forEachChild(parse(file), (node) => {
+      if (!ts.isInterfaceDeclaration(node) || !node.name.text.endsWith('Tables')) return;
+      for (const member of node.members) {
+        const table = member.name?.getText();
+        if (!table) continue;
+        if (map.has(table)) throw new Error(`${table} is declared by ${map.get(table)} and ${featureOf(file)}`);
+        map.set(table, featureOf(file));
+      }
+    });
+  }
+  return map;
+}
+
+/** The tables a file touches. */
+function tablesUsedBy(file: string, known: Set<string>): Set<string> {
+  const used = new Set<string>();
+  const visit = (node: ts.Node) => {
+    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && KYSELY_TABLE_METHODS.has(node.expression.name.text)) {
+      for (const arg of node.arguments) {
+        for (const el of ts.isArrayLiteralExpression(arg) ? arg.elements : [arg]) {
+          if (ts.isStringLiteralLike(el)) {
+            const table = el.text.split(/\s+/)[0]!;
+            if (known.has(table)) used.add(table);
+          }
+        }
+      }
+    }
+    if (ts.isStringLiteralLike(node) || ts.isTemplateHead(node) || ts.isTemplateMiddle(node) || ts.isTemplateTail(node)) {
+      for (const m of node.text.matchAll(SQL_TABLE)) {
+        const table = (m[1] ?? m[2])!;
+        if (known.has(table)) used.add(table);
+      }
+    }
+    ts.forEachChild(node, visit);
+  };
+  visit(parse(file));
+  return used;
+}
+
+function crossings(): Map<string, string[]> {
+  const owner = owners();
+  const known = new Set(owner.keys());
+  const found = new Map<string, string[]>();
+  for (const file of filesOf(FEATURES).filter((f) => !f.endsWith('.tables.ts'))) {
+    const feature = featureOf(file);
+    for (const table of tablesUsedBy(file, known)) {
+      if (owner.get(table) === feature) continue;
+      const key = `${feature} -> ${table}`;
+      found.set(key, [...(found.get(key) ?? []), path.relative(FEATURES, file)]);
+    }
+  }
+  return found;
+}
+
+describe('table ownership (ADR 017)', () => {
+  it('each table is declared by one feature’s *.tables.ts (owners() throws on a table declared twice)', () => {
+    const owner = owners();
+    expect(Object.fromEntries(['organizations', 'users', 'projects', 'invitations', 'purchases', 'overage_invoices', 'usage_records', 'reservations', 'budgets', 'notifications', 'email_outbox'].map((t) => [t, owner.get(t)]))).toEqual({
+      organizations: 'auth',
+      users: 'auth',
+      projects: 'org',
+      invitations: 'org',
+      purchases: 'billing',
+      overage_invoices: 'billing',
+      usage_records: 'ledger',
+      reservations: 'ledger',
+      budgets: 'budgets',
+      notifications: 'alerts',
+      email_outbox: 'email',
+    });
+  });
+
+  it('the scan sees a use: the ledger writes its own usage_records and reads the org row', () => {
+    const ledgerFile = path.join(FEATURES, 'ledger/ledger.repository.ts');
+    const used = tablesUsedBy(ledgerFile, new Set(owners().keys()));
+    expect(used.has('usage_records')).toBe(true);
+    expect(used.has('organizations')).toBe(true);
+  });
+
+  it('no feature reads or writes a table it does not own, except the listed ones', () => {
+    const unlisted = [...crossings()].filter(([key]) => !(key in EXCEPTIONS)).map(([key, files]) => `${key} (${files.join(', ')})`);
+    expect(unlisted, 'go through the owner’s service, or list the exception with its reason').toEqual([]);
+  });
+
+  it('every listed exception is still needed (delete the line when a feature stops using the table)', () => {
+    const found = crossings();
+    expect(Object.keys(EXCEPTIONS).filter((key) => !found.has(key))).toEqual([]);
+  });
+});
