@@ -1,6 +1,6 @@
 import { useMutation, useSuspenseQuery } from '@tanstack/react-query';
-import { lazy, Suspense } from 'react';
-import { NavLink, Outlet, useNavigate, useNavigation } from 'react-router';
+import { lazy, Suspense, useState } from 'react';
+import { NavLink, Outlet, useLocation, useNavigate, useNavigation } from 'react-router';
 import { authMutations } from '@/api/auth-mutations';
 import { sessionQueries } from '@/api/session-queries';
 import { UnverifiedBanner } from '@/features/auth/components/unverified-banner';
@@ -16,6 +16,12 @@ export function AppLayout() {
   const navigate = useNavigate();
   const navigation = useNavigation();
   const logout = useMutation(authMutations.logout());
+  const { pathname } = useLocation();
+  // On a phone the navigation is a menu under the header, closed until asked for (issue 24: 11
+  // wrapped links took a third of the screen); from 761 px it is the sidebar, always open.
+  const [menuOpen, setMenuOpen] = useState(false);
+  const sections = navSections(session);
+  const current = sections.flatMap((s) => s.items).find((item) => pathname === item.to || pathname.startsWith(`${item.to}/`));
 
   const signOut = () =>
     logout.mutate(undefined, {
@@ -53,23 +59,32 @@ export function AppLayout() {
         </div>
       </header>
       <div className="app-body">
-        <nav className="sidebar" aria-label="Main">
-          {navSections(session).map((section) => (
-            <div className="nav-section" key={section.id}>
-              <p className="nav-heading" id={section.id}>
-                {section.label}
-              </p>
-              <ul aria-labelledby={section.id}>
-                {section.items.map((item) => (
-                  <li key={item.to}>
-                    <NavLink to={item.to} className="nav-link">
-                      {item.label}
-                    </NavLink>
-                  </li>
-                ))}
-              </ul>
-            </div>
-          ))}
+        <nav className={`sidebar${menuOpen ? ' nav-open' : ''}`} aria-label="Main">
+          <button type="button" className="nav-toggle" aria-expanded={menuOpen} aria-controls="nav-sections" onClick={() => setMenuOpen((open) => !open)}>
+            <span className="nav-toggle-icon" aria-hidden="true">
+              {menuOpen ? '✕' : '☰'}
+            </span>
+            Menu
+            {current ? <span className="nav-toggle-current">: {current.label}</span> : null}
+          </button>
+          <div id="nav-sections" className="nav-sections">
+            {sections.map((section) => (
+              <div className="nav-section" key={section.id}>
+                <p className="nav-heading" id={section.id}>
+                  {section.label}
+                </p>
+                <ul aria-labelledby={section.id}>
+                  {section.items.map((item) => (
+                    <li key={item.to}>
+                      <NavLink to={item.to} className="nav-link" onClick={() => setMenuOpen(false)}>
+                        {item.label}
+                      </NavLink>
+                    </li>
+                  ))}
+                </ul>
+              </div>
+            ))}
+          </div>
         </nav>
         <main id="main" className="content" tabIndex={-1} aria-busy={navigation.state === 'loading'}>
           {session.user.emailVerified ? null : <UnverifiedBanner email={session.user.email} />}

@@ -204,7 +204,7 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
         </EmptyState>
       ) : (
         <div className="table-scroll" role="region" aria-labelledby="usage-history-title" tabIndex={0}>
-          <table className="table table-stack" aria-busy={loading} aria-describedby="usage-page-status">
+          <table className="table table-stack usage-table" aria-busy={loading} aria-describedby="usage-page-status">
             <caption className="sr-only">Usage history, newest first</caption>
             <thead>
               {table.getHeaderGroups().map((group) => (
@@ -236,6 +236,7 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
                           className={cell.column.columnDef.meta?.numeric ? 'num' : undefined}
                           // the column name, shown beside the value when rows stack on narrow screens
                           data-label={typeof cell.column.columnDef.header === 'string' ? cell.column.columnDef.header : undefined}
+                          data-col={cell.column.id}
                         >
                           {/* one box per cell, so a stacked row (narrow screens) lays its label beside the whole value */}
                           <div className="cell-value">{flexRender(cell.column.columnDef.cell, cell.getContext())}</div>
