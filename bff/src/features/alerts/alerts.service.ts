@@ -4,6 +4,7 @@ import type { AlertThresholds, NotificationList } from '@ai-credits/shared/contr
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
 import { queueEmail } from '../email/email.service';
+import { alertMessage, type AlertAbout } from '../email/templates';
 import * as repo from './alerts.repository';
 
 /** The org's alert thresholds: its own, else the defaults. */
@@ -37,9 +38,6 @@ export interface Crossing extends repo.AlertCandidate {
   refused?: boolean;
 }
 
-/** Whole credits; what was used is rounded up (never understated), the total is whole already. */
-const credits = (mc: bigint) => ((mc + 999n) / 1000n).toLocaleString('en-US');
-
 /**
  * Called by the ledger inside the batch transaction that crossed the thresholds: the alert row,
  * the notifications and the emails commit (or roll back) with the usage. Cheap when nothing new
@@ -54,37 +52,24 @@ export async function fireAlerts(trx: Transaction<Database>, orgId: string, peri
   const userIds = [...new Set(fired.filter((c) => c.subject.startsWith('user:')).map(subjectId))];
   const projectIds = [...new Set(fired.filter((c) => c.subject.startsWith('project:')).map(subjectId))];
   const [managers, members, projects] = await Promise.all([repo.managers(trx, orgId), repo.membersByIds(trx, orgId, userIds), repo.projectNames(trx, orgId, projectIds)]);
-  const resetOn = periodEnd.toISOString().slice(0, 10);
 
   const notifications: Parameters<typeof repo.insertNotifications>[1] = [];
   const emails: { to: string; subject: string; text: string }[] = [];
   for (const c of fired) {
-    const used = `${credits(c.usedMc)} of ${credits(c.totalMc)} credits`;
-    const refusal = c.refused ? ' An AI request was refused because it would have passed the budget.' : '';
-    let title: string;
-    let body: string;
-    let link: string;
     const recipients = [...managers];
-    if (c.subject === 'credits') {
-      title = `${c.threshold}% of this month's credits used`;
-      body = `The organization has used ${used} this month (allowance and purchases). Credits reset on ${resetOn}.`;
-      link = '/settings/ai-credits';
-    } else if (c.subject.startsWith('project:')) {
-      const name = projects.find((p) => p.id === subjectId(c))?.name ?? 'a project';
-      title = `Project "${name}" is at ${c.threshold}% of its budget`;
-      body = `Project "${name}" has used ${used} of its monthly budget (settled and in progress).${refusal} ${c.threshold >= 100 ? 'Further AI work in it is refused' : 'AI work in it stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
-      link = `/settings/ai-credits?projectId=${subjectId(c)}`;
-    } else {
+    let about: AlertAbout = { kind: 'credits' };
+    if (c.subject.startsWith('project:')) {
+      about = { kind: 'project', id: subjectId(c), name: projects.find((p) => p.id === subjectId(c))?.name ?? 'a project' };
+    } else if (c.subject !== 'credits') {
       const member = members.find((m) => m.id === subjectId(c));
-      const name = member?.name ?? 'a member';
-      title = `${name} is at ${c.threshold}% of their budget`;
-      body = `${name} has used ${used} of their monthly budget (settled and in progress).${refusal} ${c.threshold >= 100 ? 'Further AI work is refused' : 'AI work stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
-      link = `/settings/ai-credits?userId=${subjectId(c)}`;
+      about = { kind: 'member', id: subjectId(c), name: member?.name ?? 'a member' };
       if (member && !recipients.some((r) => r.id === member.id)) recipients.push(member);
     }
+    // The words are email/templates.ts's (ADR 014): the notification and the email say the same.
+    const message = alertMessage({ about, threshold: c.threshold, usedMc: c.usedMc, totalMc: c.totalMc, refused: c.refused ?? false, resetOn: periodEnd });
     for (const r of recipients) {
-      notifications.push({ org_id: orgId, user_id: r.id, title, body, link, created_at: now });
-      emails.push({ to: r.email, subject: `AI Credits: ${title}`, text: `${body}\n` });
+      notifications.push({ org_id: orgId, user_id: r.id, title: message.title, body: message.body, link: message.link, created_at: now });
+      emails.push({ to: r.email, ...message.email });
     }
   }
   await repo.insertNotifications(trx, notifications);

@@ -50,3 +50,56 @@ export function overageInvoiceEmail(input: { orgName: string; periodStart: Date;
     ].join('\n'),
   };
 }
+
+/**
+ * An invitation. Names are quoted (and one line: SingleLineTextSchema, oneLine): what a name says
+ * reads as a name, not as our words. `link` starts with the configured public URL (issue 20).
+ */
+export function invitationEmail(input: { inviterName: string | null; orgName: string; role: 'admin' | 'member'; link: string; expiresAt: Date }) {
+  return {
+    subject: `${input.inviterName ?? 'Someone'} invited you to ${input.orgName} on AI Credits`,
+    text: [
+      `${input.inviterName === null ? 'Someone' : `"${input.inviterName}"`} invited you to join the organization "${input.orgName}" on AI Credits as ${input.role === 'admin' ? 'an admin' : 'a member'}.`,
+      '',
+      'Open this link to accept (it works once):',
+      input.link,
+      '',
+      `The link expires on ${stamp(input.expiresAt.toISOString())}.`,
+      'If you did not expect this invitation, ignore this email: nothing happens until the link is opened and accepted.',
+    ].join('\n'),
+  };
+}
+
+/** Whole credits; what was used is rounded up (never understated), the total is whole already. */
+const wholeCredits = (mc: bigint) => ((mc + 999n) / 1000n).toLocaleString('en-US');
+
+/** What an alert is about: the org's credits, a project's budget or a member's budget. */
+export type AlertAbout = { kind: 'credits' } | { kind: 'project'; id: string; name: string } | { kind: 'member'; id: string; name: string };
+
+/**
+ * A threshold crossing, as the in-app notification (title, body, link) and the email sent to
+ * each recipient (subject `AI Credits: <title>`, the body as text).
+ */
+export function alertMessage(input: { about: AlertAbout; threshold: number; usedMc: bigint; totalMc: bigint; refused: boolean; resetOn: Date }) {
+  const { about, threshold } = input;
+  const used = `${wholeCredits(input.usedMc)} of ${wholeCredits(input.totalMc)} credits`;
+  const resetOn = day(input.resetOn);
+  const refusal = input.refused ? ' An AI request was refused because it would have passed the budget.' : '';
+  let title: string;
+  let body: string;
+  let link: string;
+  if (about.kind === 'credits') {
+    title = `${threshold}% of this month's credits used`;
+    body = `The organization has used ${used} this month (allowance and purchases). Credits reset on ${resetOn}.`;
+    link = '/settings/ai-credits';
+  } else if (about.kind === 'project') {
+    title = `Project "${about.name}" is at ${threshold}% of its budget`;
+    body = `Project "${about.name}" has used ${used} of its monthly budget (settled and in progress).${refusal} ${threshold >= 100 ? 'Further AI work in it is refused' : 'AI work in it stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
+    link = `/settings/ai-credits?projectId=${about.id}`;
+  } else {
+    title = `${about.name} is at ${threshold}% of their budget`;
+    body = `${about.name} has used ${used} of their monthly budget (settled and in progress).${refusal} ${threshold >= 100 ? 'Further AI work is refused' : 'AI work stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
+    link = `/settings/ai-credits?userId=${about.id}`;
+  }
+  return { title, body, link, email: { subject: `AI Credits: ${title}`, text: `${body}\n` } };
+}

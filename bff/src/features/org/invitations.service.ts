@@ -9,6 +9,7 @@ import type { Clock } from '../../lib/clock';
 import type { AccountsService } from '../auth/accounts.service';
 import { recordAudit } from '../audit/audit.service';
 import { names, queueEmail, type EmailService } from '../email/email.service';
+import { invitationEmail } from '../email/templates';
 import { findMember } from './org.repository';
 import * as repo from './invitations.repository';
 
@@ -56,26 +57,8 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
   async function queueInvitationEmail(trx: Transaction<Database>, actor: SessionActor, to: { email: string; role: 'admin' | 'member'; expiresAt: Date }, acceptUrl: string, now: Date) {
     const { orgName, userName } = await names(trx, actor.orgId, actor.userId);
     const link = `${deps.publicUrl}${acceptUrl}`;
-    await queueEmail(
-      trx,
-      {
-        orgId: actor.orgId,
-        kind: 'invitation',
-        to: to.email,
-        subject: `${userName ?? 'Someone'} invited you to ${orgName} on AI Credits`,
-        text: [
-          // Names are quoted (and one line: SingleLineTextSchema, oneLine): what a name says reads as a name, not as our words.
-          `${userName === null ? 'Someone' : `"${userName}"`} invited you to join the organization "${orgName}" on AI Credits as ${to.role === 'admin' ? 'an admin' : 'a member'}.`,
-          '',
-          'Open this link to accept (it works once):',
-          link,
-          '',
-          `The link expires on ${to.expiresAt.toISOString().slice(0, 16).replace('T', ' ')} UTC.`,
-          'If you did not expect this invitation, ignore this email: nothing happens until the link is opened and accepted.',
-        ].join('\n'),
-      },
-      now,
-    );
+    const message = invitationEmail({ inviterName: userName, orgName, role: to.role, link, expiresAt: to.expiresAt });
+    await queueEmail(trx, { orgId: actor.orgId, kind: 'invitation', to: to.email, ...message }, now);
   }
 
   function issue(orgId: string) {

@@ -1,0 +1,51 @@
+import { describe, expect, it } from 'vitest';
+import { alertMessage, invitationEmail } from '../src/features/email/templates';
+
+/** Every email text is in email/templates.ts (ADR 014); these pin the words of the alert and invitation emails. */
+describe('email templates', () => {
+  it('a project budget alert: the notification and the email say the same, used credits rounded up', () => {
+    const message = alertMessage({
+      about: { kind: 'project', id: 'p1', name: 'Checkout' },
+      threshold: 90,
+      usedMc: 90_001n,
+      totalMc: 100_000n,
+      refused: false,
+      resetOn: new Date('2026-12-01T00:00:00Z'),
+    });
+    expect(message).toEqual({
+      title: 'Project "Checkout" is at 90% of its budget',
+      body: 'Project "Checkout" has used 91 of 100 credits of its monthly budget (settled and in progress). AI work in it stops at the budget until the owner raises it or the budget resets on 2026-12-01.',
+      link: '/settings/ai-credits?projectId=p1',
+      email: {
+        subject: 'AI Credits: Project "Checkout" is at 90% of its budget',
+        text: 'Project "Checkout" has used 91 of 100 credits of its monthly budget (settled and in progress). AI work in it stops at the budget until the owner raises it or the budget resets on 2026-12-01.\n',
+      },
+    });
+  });
+
+  it('a member budget reached with a refusal, and the credits alert', () => {
+    const member = alertMessage({ about: { kind: 'member', id: 'u1', name: 'Maya' }, threshold: 100, usedMc: 2_000n, totalMc: 2_000n, refused: true, resetOn: new Date('2026-12-01T00:00:00Z') });
+    expect(member.body).toBe(
+      'Maya has used 2 of 2 credits of their monthly budget (settled and in progress). An AI request was refused because it would have passed the budget. Further AI work is refused until the owner raises it or the budget resets on 2026-12-01.',
+    );
+    expect(member.link).toBe('/settings/ai-credits?userId=u1');
+    const org = alertMessage({ about: { kind: 'credits' }, threshold: 50, usedMc: 650_000n, totalMc: 1_300_000n, refused: false, resetOn: new Date('2026-12-01T00:00:00Z') });
+    expect([org.title, org.body]).toEqual(["50% of this month's credits used", 'The organization has used 650 of 1,300 credits this month (allowance and purchases). Credits reset on 2026-12-01.']);
+  });
+
+  it('an invitation names the inviter in quotes, the role, the link and its expiry', () => {
+    const mail = invitationEmail({ inviterName: 'Olivia', orgName: 'Acme QA', role: 'admin', link: 'https://app.test/invitations/accept#token=t', expiresAt: new Date('2026-12-12T09:30:00Z') });
+    expect(mail).toEqual({
+      subject: 'Olivia invited you to Acme QA on AI Credits',
+      text: [
+        '"Olivia" invited you to join the organization "Acme QA" on AI Credits as an admin.',
+        '',
+        'Open this link to accept (it works once):',
+        'https://app.test/invitations/accept#token=t',
+        '',
+        'The link expires on 2026-12-12 09:30 UTC.',
+        'If you did not expect this invitation, ignore this email: nothing happens until the link is opened and accepted.',
+      ].join('\n'),
+    });
+  });
+});
