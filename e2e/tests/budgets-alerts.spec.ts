@@ -58,7 +58,7 @@ test.describe('budgets and alerts', () => {
     await expect(member.page.getByText('This would pass your monthly budget.', { exact: false })).toBeVisible();
     await expect(refusal).toContainText('Not enough credits left for this request');
     await expect(refusal).toContainText('monthly budget of the member Maya Member');
-    await expect(refusal).toContainText('The organization owner can raise the budget');
+    await expect(refusal).toContainText(/\(the owner\) can raise the budget/); // the owner is named (issue 24)
     await saveScreenshot(member.page, testInfo, 'budget-reached-member-1280');
 
     // The owner's bell: the 90 % and 100 % alerts for the member's budget.

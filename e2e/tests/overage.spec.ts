@@ -61,7 +61,7 @@ test.describe('overage', () => {
     await member.page.getByRole('button', { name: 'Generate test cases' }).click();
     const refusal = member.page.getByRole('alert').filter({ hasText: 'Monthly overage limit reached' });
     await expect(refusal).toBeVisible();
-    await expect(refusal).toContainText('The owner can buy credits or raise the monthly overage limit');
+    await expect(refusal).toContainText('(the owner) can buy credits or raise the monthly overage limit'); // named (issue 24)
     expect((await creditSummary(owner)).periodUsageMc).toBe(350_000);
 
     await member.page.goto('/settings/ai-credits');

@@ -155,19 +155,45 @@ const ERROR_TITLES: Record<string, string> = {
   IDEMPOTENCY_KEY_REUSED: 'This request was already sent',
 };
 
-/** The refusals a user can act on, spelled out (docs/product.md: "refused with a clear error"). */
+/**
+ * The refusals a user can act on, spelled out (docs/product.md: "refused with a clear error"). The
+ * person who can raise a limit is named (issue 24); the owner reads "you" and gets the actions.
+ */
 export function AiErrorBanner({ error }: { error: unknown }) {
+  const { data: session } = useQuery(sessionQueries.current());
+  const ownerName = useQuery({ ...orgQueries.members(), select: (d) => d.members.find((m) => m.role === 'owner')?.name ?? null }).data;
   if (!error) return null;
   const code = isApiError(error) ? error.code : 'INTERNAL';
-  const message = error instanceof Error ? error.message : 'Something went wrong.';
+  const isOwner = session?.role === 'owner';
+  const owner = ownerName ? `${ownerName} (the owner)` : 'The organization owner';
+  const raw = error instanceof Error ? error.message : 'Something went wrong.';
+  // The engine's words say "The organization owner can ...": name them, or say "You" to the owner.
+  const message = raw.replace(/The (?:organization )?owner can/, isOwner ? 'You can' : `${owner} can`);
+  const limit = code === 'INSUFFICIENT_CREDITS' || code === 'OVERAGE_LIMIT_REACHED';
   const hint =
     code === 'AI_DISABLED'
-      ? 'The organization owner can turn AI back on in Settings → AI Credits. Saved results stay readable.'
-      : code === 'INSUFFICIENT_CREDITS' || code === 'OVERAGE_LIMIT_REACHED'
-        ? 'The owner can buy credits or raise the monthly overage limit in Settings → AI Credits.'
+      ? `${isOwner ? 'You can' : `${owner} can`} turn AI back on in Settings → AI Credits. Saved results stay readable.`
+      : limit
+        ? isOwner
+          ? 'You can buy credits or raise the monthly overage limit.'
+          : `${owner} can buy credits or raise the monthly overage limit in Settings → AI Credits.`
         : null;
+  const actions = !isOwner ? null : limit ? (
+    <>
+      <Link className="button button-primary" to="/settings/ai-credits">
+        Buy credits
+      </Link>
+      <Link className="button button-secondary" to="/settings/ai-credits#overage-limit">
+        Raise the limit
+      </Link>
+    </>
+  ) : code === 'BUDGET_REACHED' ? (
+    <Link className="button button-primary" to="/settings/budgets">
+      Raise the budget
+    </Link>
+  ) : null;
   return (
-    <Banner tone="danger" role="alert" title={ERROR_TITLES[code] ?? 'The request failed'}>
+    <Banner tone="danger" role="alert" title={ERROR_TITLES[code] ?? 'The request failed'} actions={actions}>
       <p>{message}</p>
       {hint ? <p>{hint}</p> : null}
     </Banner>

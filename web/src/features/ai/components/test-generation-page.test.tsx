@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { aiContract } from '@ai-credits/shared/contracts/ai';
 
 import { server } from '@/testing/server';
-import { renderApp } from '@/testing/test-utils';
+import { renderApp, serveScenario } from '@/testing/test-utils';
 
 const REQUIREMENT = 'Users can reset their password by email. The reset link expires after 30 minutes.';
 
@@ -71,6 +71,32 @@ describe('Test generation page', () => {
     await user.click(await screen.findByRole('button', { name: 'Generate test cases' }));
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent(title);
-    expect(alert).toHaveTextContent('The owner can buy credits or raise the monthly overage limit');
+    // The owner reads "you" and gets the actions (issue 24).
+    expect(alert).toHaveTextContent('You can buy credits or raise the monthly overage limit');
+    expect(within(alert).getByRole('link', { name: 'Buy credits' })).toHaveAttribute('href', '/settings/ai-credits');
+    expect(within(alert).getByRole('link', { name: 'Raise the limit' })).toHaveAttribute('href', '/settings/ai-credits#overage-limit');
+  });
+
+  it('names the owner to a member refused by a budget, and gives the owner the way out (issue 24)', async () => {
+    const message = 'Not enough credits left for this request: it needs at least 0.9 credits and the monthly budget of the member Maya has 0.1 of 2 credits left. The organization owner can raise the budget in Settings → Budgets.';
+    serveScenario('member');
+    server.use(http.post(`*${aiContract.generateTestCases.path}`, () => HttpResponse.json({ error: { code: 'BUDGET_REACHED', message } }, { status: 402 })));
+    const { user } = renderApp('/ai/test-generation');
+    await fillRequirement(user);
+    await user.click(await screen.findByRole('button', { name: 'Generate test cases' }));
+    const alert = await screen.findByRole('alert');
+    await expect.poll(() => alert.textContent).toContain('Olivia Owens (the owner) can raise the budget in Settings → Budgets.');
+    expect(within(alert).queryByRole('link')).not.toBeInTheDocument();
+  });
+
+  it('tells the owner refused by a budget that they can raise it, with the button', async () => {
+    const message = 'Not enough credits left for this request: it needs at least 0.9 credits and the monthly budget of project "Payments" has 0.1 of 2 credits left. The organization owner can raise the budget in Settings → Budgets.';
+    server.use(http.post(`*${aiContract.generateTestCases.path}`, () => HttpResponse.json({ error: { code: 'BUDGET_REACHED', message } }, { status: 402 })));
+    const { user } = renderApp('/ai/test-generation');
+    await fillRequirement(user);
+    await user.click(await screen.findByRole('button', { name: 'Generate test cases' }));
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('You can raise the budget in Settings → Budgets.');
+    expect(within(alert).getByRole('link', { name: 'Raise the budget' })).toHaveAttribute('href', '/settings/budgets');
   });
 });
