@@ -44,7 +44,7 @@ describe('AI chat', () => {
 
   it('announces a refusal as one alert, with no status region nested inside it', async () => {
     server.use(
-      http.post(`*${aiContract.chat.path}`, () => HttpResponse.json({ error: { code: 'INSUFFICIENT_CREDITS', message: 'Not enough credits.' } }, { status: 402 })),
+      http.post(`*${aiContract.chatStream.path}`, () => HttpResponse.json({ error: { code: 'INSUFFICIENT_CREDITS', message: 'Not enough credits.' } }, { status: 402 })),
     );
     const { user } = renderApp('/ai/chat');
     const box = await screen.findByRole('textbox', { name: 'Your message' });

@@ -65,7 +65,27 @@ export interface ApiFetchOptions<E extends Endpoint> {
  */
 export async function apiFetch<E extends Endpoint>(endpoint: E, options: ApiFetchOptions<E> = {}): Promise<ResponseOf<E>> {
   const { method } = endpoint;
-  const headers: Record<string, string> = { ...options.headers, accept: 'application/json' };
+  const response = await send(endpoint, options, 'application/json');
+  if (endpoint.response === null || response.status === 204) return undefined as ResponseOf<E>;
+  const json: unknown = await response.json().catch(() => undefined);
+  const parsed = endpoint.response.safeParse(json);
+  if (!parsed.success) {
+    throw new ApiError(response.status, 'BAD_RESPONSE', `Unexpected response from ${method} ${endpoint.path}`);
+  }
+  return parsed.data as ResponseOf<E>;
+}
+
+/**
+ * A streamed endpoint (`produces`, e.g. text/event-stream): the same request as apiFetch, the
+ * response as it is (its body not yet read) when it is a 2xx, an ApiError otherwise.
+ */
+export function apiStream<E extends Endpoint>(endpoint: E, options: ApiFetchOptions<E> = {}): Promise<Response> {
+  return send(endpoint, options, endpoint.produces ?? 'application/json');
+}
+
+async function send<E extends Endpoint>(endpoint: E, options: ApiFetchOptions<E>, accept: string): Promise<Response> {
+  const { method } = endpoint;
+  const headers: Record<string, string> = { ...options.headers, accept };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   if (method !== 'GET' && csrfToken) headers['x-csrf-token'] = csrfToken;
 
@@ -87,14 +107,7 @@ export async function apiFetch<E extends Endpoint>(endpoint: E, options: ApiFetc
   }
 
   if (!response.ok) throw await toApiError(response);
-
-  if (endpoint.response === null || response.status === 204) return undefined as ResponseOf<E>;
-  const json: unknown = await response.json().catch(() => undefined);
-  const parsed = endpoint.response.safeParse(json);
-  if (!parsed.success) {
-    throw new ApiError(response.status, 'BAD_RESPONSE', `Unexpected response from ${method} ${endpoint.path}`);
-  }
-  return parsed.data as ResponseOf<E>;
+  return response;
 }
 
 async function toApiError(response: Response): Promise<ApiError> {

@@ -69,6 +69,9 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
     return null;
   };
 
+  /** Idempotency-Keys of streamed answers still being written (the same key meanwhile: 409, as on the BFF). */
+  const streaming = new Set<string>();
+
   /** What refuses a chat before anything is held: the project, the ledger's rules, an unknown conversation. */
   function chatRefusal(input: { projectId: string; conversationId?: string | null; message: string }): Response | null {
     const unusable = activeProject(input.projectId);
@@ -186,6 +189,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
       const key = request.headers.get('idempotency-key');
       const seen = key ? done.get(key) : undefined;
       if (seen) return sseResponse([['done', seen.body]]);
+      if (key && streaming.has(key)) return apiError(409, 'CONFLICT', 'This request is already running; wait for its result');
       const parsed = aiContract.chatStream.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
       const refused = chatRefusal(parsed.data);
@@ -196,9 +200,11 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
       const encoder = new TextEncoder();
       let sent = '';
       let finished = false;
+      if (key) streaming.add(key);
       const finish = (stopped: boolean) => {
         if (finished) return null;
         finished = true;
+        if (key) streaming.delete(key);
         const body = saveChat(input, sent, stopped);
         if (key) done.set(key, { body, status: 200 });
         return body;

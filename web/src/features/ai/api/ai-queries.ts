@@ -2,6 +2,7 @@ import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import { aiContract, type EstimateBody } from '@ai-credits/shared/contracts/ai';
 import { creditsKeys } from '@/api/credits-queries';
 import { apiFetch } from '@/lib/api-client';
+import { streamChat, type ChatStreamHandlers, type ChatStreamInput } from './chat-stream';
 
 export const aiKeys = {
   all: ['ai'] as const,
@@ -56,11 +57,11 @@ export const aiMutations = {
         apiFetch(aiContract.generateTestCases, { body, headers: { 'Idempotency-Key': idempotencyKey } }),
       meta: { invalidates: AFTER_AI_CALL },
     }),
+  /** The chat answer as it is written (chat-stream.ts); `signal` is the Stop button. */
   chat: () =>
     mutationOptions({
       mutationKey: [...aiKeys.all, 'chat'],
-      mutationFn: ({ idempotencyKey, ...body }: { projectId: string; conversationId: string | null; message: string; idempotencyKey: string }) =>
-        apiFetch(aiContract.chat, { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+      mutationFn: ({ signal, handlers, ...input }: ChatStreamInput & { signal: AbortSignal; handlers: ChatStreamHandlers }) => streamChat(input, signal, handlers),
       meta: { invalidates: AFTER_AI_CALL },
     }),
   createReport: () =>

@@ -34,3 +34,29 @@ describe('AI reports page', () => {
     expect(within(list).getAllByRole('cell', { name: 'Checkout & payments' }).length).toBeGreaterThan(0);
   });
 });
+
+describe('AI chat page, streamed answers', () => {
+  it('shows the answer as it is written with a live meter, and Stop keeps what was written, charged and marked stopped', async () => {
+    const { user } = renderApp('/ai/chat');
+    const box = await screen.findByRole('textbox', { name: 'Your message' });
+    await user.click(box);
+    await user.paste('How do I stop an answer midway?');
+    await user.click(await screen.findByRole('button', { name: 'Send' }));
+
+    const meter = await screen.findByLabelText('Credits for this answer');
+    expect(meter).toHaveTextContent(/Credits so far: [\d.,]+/);
+    expect(await within(meter).findByText(/held until it finishes/)).toBeInTheDocument();
+    const messages = screen.getByRole('list', { name: 'Messages' });
+    // Part of the answer is on screen before it is finished.
+    expect(await within(messages).findByText(/Here is how I would approach/)).toBeInTheDocument();
+    await user.click(screen.getByRole('button', { name: 'Stop' }));
+
+    expect(await screen.findByText('The answer was stopped; you were charged for what was written.')).toBeInTheDocument();
+    expect(screen.getByText(/^Used [\d.,]+ credits/)).toBeInTheDocument();
+    expect(within(messages).getByText('(stopped)')).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Stop' })).not.toBeInTheDocument();
+    // Announced once, finished: not the words as they came.
+    const statuses = screen.getAllByRole('status').map((s) => s.textContent ?? '');
+    expect(statuses.filter((t) => t.startsWith('Assistant (stopped): Here is how I would approach'))).toHaveLength(1);
+  });
+});

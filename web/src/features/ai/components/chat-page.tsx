@@ -1,9 +1,9 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useId, useState, type FormEvent } from 'react';
+import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { CHAT_MESSAGE_MAX_CHARS, type ChatMessage } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, credits, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
 /** AI -> Chat: the testing assistant; conversations are per user and project and stay readable. */
 export function ChatPage() {
@@ -84,6 +84,15 @@ function ConversationList({
   );
 }
 
+/** The answer being written: the user's message, the text so far and the run's meter. */
+interface Live {
+  message: string;
+  text: string;
+  holdMc: number | null;
+  chargedMc: number;
+  outputTokens: number;
+}
+
 function Conversation({
   projectId,
   conversationId,
@@ -98,30 +107,63 @@ function Conversation({
   const history = useQuery({ ...aiQueries.conversation(conversationId ?? ''), enabled: conversationId !== null });
   const send = useMutation(aiMutations.chat());
   const [message, setMessage] = useState('');
+  const [live, setLive] = useState<Live | null>(null);
+  const [stoppedEarly, setStoppedEarly] = useState(false);
+  const stop = useRef<AbortController | null>(null);
   const inputId = useId();
   const text = message.trim();
+
+  // Leaving the page stops a running answer (it is settled for what was written).
+  useEffect(() => () => stop.current?.abort(), []);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (!text || send.isPending) return;
+    const controller = new AbortController();
+    stop.current = controller;
+    setStoppedEarly(false);
+    setLive({ message: text, text: '', holdMc: null, chargedMc: 0, outputTokens: 0 });
+    // The message moves into the conversation at once; it comes back to the box if nothing was kept.
+    setMessage('');
     send.mutate(
-      { projectId, conversationId, message: text, idempotencyKey: newIdempotencyKey() },
+      {
+        projectId,
+        conversationId,
+        message: text,
+        idempotencyKey: newIdempotencyKey(),
+        signal: controller.signal,
+        handlers: {
+          onStart: (start) => setLive((l) => (l ? { ...l, holdMc: start.holdMc } : l)),
+          onDelta: (delta) => setLive((l) => (l ? { ...l, text: l.text + delta.text, chargedMc: delta.chargedMc, outputTokens: delta.outputTokens } : l)),
+        },
+      },
       {
         onSuccess: (data) => {
-          setMessage('');
           if (!conversationId) onStarted(data.conversation.id);
+        },
+        onError: (error) => {
+          // Refused, failed, or stopped before any text arrived: nothing was charged; the message is back in the box.
+          if (error instanceof DOMException && error.name === 'AbortError') setStoppedEarly(true);
+          setMessage((current) => current || text);
+        },
+        onSettled: () => {
+          setLive(null);
+          stop.current = null;
         },
       },
     );
   };
 
-  const messages: ChatMessage[] = history.data?.messages ?? (send.data ? [send.data.userMessage, send.data.reply] : []);
+  const saved: ChatMessage[] = history.data?.messages ?? (send.data ? [send.data.userMessage, send.data.reply] : []);
+  // The exchange just finished may not be in the refetched history yet: show it until it is.
+  const messages = send.data && !saved.some((m) => m.id === send.data.reply.id) ? [...saved, send.data.userMessage, send.data.reply] : saved;
+  const aborted = send.error instanceof DOMException && send.error.name === 'AbortError';
   return (
     <section className="card" aria-label="Conversation">
       {conversationId && history.isPending ? <Skeleton label="Loading messages" /> : null}
       {history.isError ? <ErrorState title="Could not load the conversation" error={history.error} onRetry={() => void history.refetch()} /> : null}
-      {messages.length === 0 && !history.isPending && conversationId ? <EmptyState title="No messages yet" /> : null}
-      {messages.length === 0 && !conversationId ? (
+      {messages.length === 0 && !live && !history.isPending && conversationId ? <EmptyState title="No messages yet" /> : null}
+      {messages.length === 0 && !live && !conversationId ? (
         <p className="muted">{aiEnabled ? 'Start a new conversation about this project.' : 'Pick a saved conversation to read it.'}</p>
       ) : null}
       <ol className="ai-messages" aria-label="Messages">
@@ -129,16 +171,43 @@ function Conversation({
           <li key={m.id} className={`ai-message ai-message-${m.role}`}>
             <span className="sr-only">{m.role === 'user' ? 'You: ' : 'Assistant: '}</span>
             {m.content}
+            {m.stopped ? <span className="ai-message-stopped"> (stopped)</span> : null}
           </li>
         ))}
+        {live ? (
+          <>
+            <li className="ai-message ai-message-user">
+              <span className="sr-only">You: </span>
+              {live.message}
+            </li>
+            {/* Not a live region: screen readers get the finished answer once (below), not every word. */}
+            <li className="ai-message ai-message-assistant" aria-busy="true">
+              <span className="sr-only">Assistant (writing): </span>
+              {live.text || <span className="muted">The assistant is thinking…</span>}
+            </li>
+          </>
+        ) : null}
       </ol>
-      {send.isPending ? (
-        <p className="muted" role="status">
-          The assistant is thinking…
-        </p>
+      <p className="sr-only" role="status">
+        {send.data ? `Assistant${send.data.reply.stopped ? ' (stopped)' : ''}: ${send.data.reply.content}` : ''}
+      </p>
+      {live ? (
+        <div className="ai-stream-bar">
+          <p className="ai-meter" aria-label="Credits for this answer">
+            <span>
+              Credits so far: <strong>{credits(live.chargedMc)}</strong>
+            </span>
+            {live.holdMc !== null ? <span className="muted"> · {credits(live.holdMc)} held until it finishes</span> : null}
+          </p>
+          <button type="button" className="button button-secondary" onClick={() => stop.current?.abort()}>
+            Stop
+          </button>
+        </div>
       ) : null}
       {send.data ? <RunSummary run={send.data.run} /> : null}
-      <AiErrorBanner error={send.error} />
+      {send.data?.reply.stopped ? <p className="muted">The answer was stopped; you were charged for what was written.</p> : null}
+      {aborted && stoppedEarly ? <p className="muted">Stopped before the answer started; nothing was charged.</p> : null}
+      {aborted ? null : <AiErrorBanner error={send.error} />}
       {aiEnabled ? (
         <form className="form" onSubmit={onSubmit} noValidate>
           <div className="field">
@@ -165,7 +234,7 @@ function Conversation({
           <CostEstimate body={text ? { useCase: 'chat', projectId, conversationId, message: text } : null} />
           <div>
             <button type="submit" className="button button-primary" disabled={!text || send.isPending}>
-              {send.isPending ? 'Sending…' : 'Send'}
+              {send.isPending ? 'Answering…' : 'Send'}
             </button>
           </div>
         </form>
