@@ -143,6 +143,11 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
                 },
               ],
             },
+            {
+              // The model catalog (rates): readable by every member, linked from the API keys page.
+              path: 'models',
+              lazy: () => import('@/features/api-keys/components/models-page').then((m) => ({ Component: m.ModelsPage })),
+            },
           ],
         },
         {

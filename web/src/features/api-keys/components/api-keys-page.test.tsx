@@ -1,4 +1,4 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
 import { describe, expect, it } from 'vitest';
 
 import { renderApp } from '@/testing/test-utils';
@@ -28,5 +28,24 @@ describe('API keys page', () => {
   it('is not offered to members', async () => {
     renderApp('/settings/api-keys', { scenario: 'member' });
     expect(await screen.findByRole('heading', { name: 'Not available' })).toBeInTheDocument();
+  });
+});
+
+describe('developer path (issue 22)', () => {
+  it('shows a quickstart with this address, a project id and the key, and links the models and rates', async () => {
+    const { user } = renderApp('/settings/api-keys');
+    const quickstart = await screen.findByRole('region', { name: 'Quickstart' });
+    const curl = within(quickstart).getByRole('figure', { name: 'curl' });
+    expect(curl).toHaveTextContent(`curl -X POST '${location.origin}/api/v1/metering/record'`);
+    await waitFor(() => expect(curl).toHaveTextContent(/"projectId":"[0-9a-f-]{36}"/));
+    expect(curl).toHaveTextContent(/the key "ci-runner" \(aic_/);
+    expect(within(quickstart).getByRole('figure', { name: 'TypeScript (Node 18+, fetch)' })).toHaveTextContent("'idempotency-key': crypto.randomUUID()");
+    expect(within(quickstart).getByRole('button', { name: 'Copy the curl example' })).toBeInTheDocument();
+
+    await user.click(within(quickstart).getByRole('link', { name: 'Models and rates' }));
+    expect(await screen.findByRole('heading', { level: 1, name: 'Models and rates' })).toBeInTheDocument();
+    const row = screen.getByRole('cell', { name: 'gpt-4o-mini' }).closest('tr')!;
+    // 0.15 and 0.6 credits per 1k; 1,000 in + 500 out = 0.15 + 0.3.
+    expect(within(row).getAllByRole('cell').map((c) => c.textContent)).toEqual(['GPT-4o mini', 'gpt-4o-mini', '0.15', '0.6', '0.45 credits']);
   });
 });

@@ -1,9 +1,11 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { Dialog } from 'radix-ui';
 import { useId, useState, type FormEvent } from 'react';
+import { Link } from 'react-router';
 import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { Quickstart } from './quickstart';
 import { apiKeysMutations, apiKeysQueries } from '../api/api-keys-queries';
 
 const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC' : 'Never');
@@ -22,7 +24,7 @@ export function ApiKeysPage() {
           <h1>API keys</h1>
           <p className="page-description">
             Other services of the platform meter their AI calls against your credits with these keys: <code>Authorization: Bearer &lt;key&gt;</code> on{' '}
-            <code>/api/v1/metering/*</code> (see <a href="/api/openapi.json">the OpenAPI document</a>).
+            <code>/api/v1/metering/*</code> (see <a href="/api/openapi.json">the OpenAPI document</a> and <Link to="/settings/models">models and rates</Link>).
           </p>
         </div>
         <div className="page-actions">
@@ -78,6 +80,7 @@ export function ApiKeysPage() {
           </div>
         ) : null}
       </section>
+      {keys.data ? <Quickstart keys={keys.data.apiKeys.filter((k) => !k.revokedAt)} /> : null}
       <ConfirmDialog
         open={revoking !== null}
         onOpenChange={(open) => !open && setRevoking(null)}
@@ -125,9 +128,9 @@ function CreateKeyDialog() {
           {create.data ? (
             <>
               <Dialog.Description className="dialog-description">This is the only time the key is shown. Store it in your service’s secret store.</Dialog.Description>
-              <p>
-                <code data-testid="new-api-key">{create.data.token}</code>
-              </p>
+              <code className="secret-token" data-testid="new-api-key">
+                {create.data.token}
+              </code>
               <div className="dialog-actions">
                 <button
                   type="button"

@@ -3,6 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { NameSchema } from '@ai-credits/shared/contracts/auth';
 import type { Project } from '@ai-credits/shared/contracts/org';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
@@ -141,6 +142,7 @@ function ProjectTable({ projects, manager, caption }: { projects: Project[]; man
         <thead>
           <tr>
             <th scope="col">Name</th>
+            <th scope="col">Project id</th>
             <th scope="col">Created (UTC)</th>
             <th scope="col">Status</th>
             {manager ? <th scope="col">Actions</th> : null}
@@ -214,6 +216,12 @@ function ProjectRow({ project, manager }: { project: Project; manager: boolean }
         ) : (
           <span className="org-project-name">{project.name}</span>
         )}
+      </td>
+      <td data-label="Project id">
+        <span className="id-copy">
+          <code>{project.id}</code>
+          <CopyButton value={project.id} label={`Copy the id of ${project.name}`} className="button button-ghost" />
+        </span>
       </td>
       <td data-label="Created (UTC)">{formatDate(project.createdAt)}</td>
       <td data-label="Status">
