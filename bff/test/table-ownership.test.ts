@@ -45,10 +45,8 @@ const EXCEPTIONS: Record<string, string> = {
   'email -> memberships': 'the owner’s address (ownerOf)',
   'email -> organizations': 'the org name in emails (names)',
   'email -> users': 'addresses and names in emails (ownerOf, names)',
-  'metering -> memberships': 'attribution: the user named by an API call must be a member',
   'org -> memberships': 'members are the org’s view of accounts’ memberships',
   'org -> users': 'member names and emails in the member list',
-  'org -> sessions': 'removing a member ends their sessions',
   'org -> organizations': 'the org name in invitation lookups',
 };
 

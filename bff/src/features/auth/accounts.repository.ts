@@ -164,6 +164,10 @@ export async function releaseAddress(db: Executor, userId: string) {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }
 
+export async function deleteSessionsInOrg(db: Executor, orgId: string, userId: string) {
+  await db.deleteFrom('sessions').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+}
+
 export async function deleteSessionsOfUser(db: Executor, userId: string) {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
 }

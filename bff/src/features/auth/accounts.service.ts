@@ -379,6 +379,11 @@ export function createAccountsService(deps: {
       return startSession(user.id, membership.org_id);
     },
 
+    /** A removed member's sessions in that org end, in the caller's transaction. */
+    async endSessionsInOrg(trx: Transaction<Database>, orgId: string, userId: string): Promise<void> {
+      await repo.deleteSessionsInOrg(trx, orgId, userId);
+    },
+
     /** Display names of users by id (members or former members); unknown ids are left out. */
     async userNames(userIds: string[]): Promise<Map<string, string>> {
       if (!userIds.length) return new Map();

@@ -3,7 +3,6 @@ import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
 import { modelOrThrow, type LedgerService } from '../ledger/ledger.service';
 import type { OrgService } from '../org/org.service';
-import * as repo from './metering.repository';
 
 /** Who meters: an org API key. Attribution (project, user) is checked to belong to that org. */
 export interface MeteringCaller {
@@ -22,13 +21,13 @@ interface Attribution {
  * The ledger enforces AI disabled, coverage, overage and idempotency; this adds the checks
  * that are about the caller (attribution within its own org, a known model).
  */
-export function createMeteringService(deps: { db: Db; ledger: LedgerService; org: Pick<OrgService, 'projectForUsageOrThrow'> }) {
-  const { db, ledger } = deps;
+export function createMeteringService(deps: { db: Db; ledger: LedgerService; org: Pick<OrgService, 'projectForUsageOrThrow' | 'hasMember'> }) {
+  const { ledger } = deps;
 
   async function attribution(orgId: string, a: Attribution) {
     // New usage only for active projects: an archived one keeps its history, takes nothing new.
     if (a.projectId) await deps.org.projectForUsageOrThrow(orgId, a.projectId);
-    if (a.userId && !(await repo.isMember(db, orgId, a.userId))) throw notFound('User');
+    if (a.userId && !(await deps.org.hasMember(orgId, a.userId))) throw notFound('User');
     return { projectId: a.projectId ?? null, userId: a.userId ?? null };
   }
 

@@ -29,7 +29,6 @@ export async function updateRole(db: Executor, orgId: string, userId: string, ro
 
 export async function deleteMembership(db: Executor, orgId: string, userId: string) {
   await db.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
-  await db.deleteFrom('sessions').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
 }
 
 export function listProjects(db: Executor, orgId: string) {

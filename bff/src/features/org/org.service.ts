@@ -42,6 +42,11 @@ export function createOrgService(deps: {
     /** A member of this org (404 NOT_FOUND "Member" otherwise): id, email, name, role. */
     memberOrThrow,
 
+    /** True when the user is a member of this org (metering's attribution check). */
+    async hasMember(orgId: string, userId: string): Promise<boolean> {
+      return (await repo.findMember(db, orgId, userId)) !== undefined;
+    },
+
     async listMembers(orgId: string) {
       return (await repo.listMembers(db, orgId)).map(toMember);
     },
@@ -81,6 +86,7 @@ export function createOrgService(deps: {
         await db.transaction().execute(async (trx) => {
           const now = clock.now();
           await repo.deleteMembership(trx, orgId, userId);
+          await deps.accounts.endSessionsInOrg(trx, orgId, userId);
           revokedKeys = await apiKeys.revokeCreatedBy(trx, orgId, actorUserId, userId, now);
           await invitations.revokeSentBy(trx, orgId, actorUserId, userId, now);
           await recordAudit(trx, { orgId, actorUserId, action: 'member.removed', from: { userId, role: member.role }, to: null, at: now });
