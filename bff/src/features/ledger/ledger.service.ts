@@ -39,6 +39,12 @@ export interface LedgerDeps {
   batchLanes?: number;
   /** Batch size and lock wait of every group-commit batch (lib/metrics.ts). */
   metrics?: { recordLedgerBatch(size: number, lockWaitMs: number): void };
+  /**
+   * Called in the batch's transaction, under the org lock, after an org's operations consumed
+   * credits and before commit (billing's auto top-up decides a threshold crossing here, ADR 025).
+   * It must only write rows (never call out): it holds the org's lock. Its error fails the batch.
+   */
+  onBalanceChange?: (trx: Transaction<Database>, changes: { orgId: string; beforeMc: bigint; afterMc: bigint }[]) => Promise<void>;
 }
 
 export interface BalanceDto {
@@ -512,6 +518,7 @@ export function createLedgerService(deps: LedgerDeps) {
     }
     // Before the writes: those go out with `commit` in one message when nothing else is to be written.
     if (crossings.length) await fireAlerts(trx, org.id, org.periodStart, org.periodEnd, now, crossings);
+    if (consumedInBatch > 0n && deps.onBalanceChange) await deps.onBalanceChange(trx, [{ orgId: org.id, beforeMc: org.balanceMc + consumedInBatch, afterMc: org.balanceMc }]);
 
     // The org row: written here with everything else, unless a rollover already made lockedIn write it.
     const writeOrg = !orgDirtyBefore && ctx.dirty;
