@@ -16,6 +16,7 @@ import { createMeteringService } from './features/metering/metering.service';
 import { createOpenApiService } from './features/openapi/openapi.service';
 import { createBillingService } from './features/billing/billing.service';
 import { createBillingProfileService } from './features/billing/billing-profile.service';
+import { createAutoTopUpService, type AutoTopUpService } from './features/billing/auto-topup.service';
 import { sellerFrom } from './features/billing/seller';
 import { createBudgetsService } from './features/budgets/budgets.service';
 import type { PaymentGateway } from './features/billing/payment-gateway';
@@ -75,7 +76,16 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const mailTransport = deps.overrides?.mailTransport !== undefined ? deps.overrides.mailTransport : env.SMTP_URL ? smtpTransport(env.SMTP_URL) : null;
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
   const audit = createAuditService({ db, reads });
-  const ledger = createLedgerService({ db, clock, reservationTtlSeconds: env.RESERVATION_TTL_SECONDS, batchLanes: env.LEDGER_BATCH_LANES, metrics });
+  // Auto top-up decides in the ledger's transaction (ADR 025); it is built after billing, below.
+  const late: { autoTopUp?: AutoTopUpService } = {};
+  const ledger = createLedgerService({
+    db,
+    clock,
+    reservationTtlSeconds: env.RESERVATION_TTL_SECONDS,
+    batchLanes: env.LEDGER_BATCH_LANES,
+    metrics,
+    onBalanceChange: (trx, changes) => late.autoTopUp?.onBalanceChange(trx, changes) ?? Promise.resolve(),
+  });
   const accounts = createAccountsService({
     db,
     clock,
@@ -104,7 +114,8 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
   const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
   const billingProfile = createBillingProfileService({ db, clock, seller: sellerFrom(env) });
-  return { env, db, clock, logger, metrics, reads, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, email, budgets, audit };
+  const autoTopUp = (late.autoTopUp = createAutoTopUpService({ db, clock, logger, billing, mode: paymentGateway.mode, email }));
+  return { env, db, clock, logger, metrics, reads, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, autoTopUp, email, budgets, audit };
 }
 
 export type Services = ReturnType<typeof createServices>;

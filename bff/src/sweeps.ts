@@ -15,6 +15,8 @@ const jobs: SweepJob[] = [
   { name: 'ledger.rollover', everyMs: 60_000, run: (s) => s.ledger.sweep() },
   // A paid order whose callback and webhook were both lost is still granted (docs/product.md "Buying credits").
   { name: 'billing.reconcile', everyMs: 60_000, run: (s) => s.billing.reconcile() },
+  // Auto top-ups decided in a ledger batch whose kick was missed (a restart), and charges interrupted mid-way (ADR 025).
+  { name: 'billing.autoTopUp', everyMs: 10_000, run: (s) => s.autoTopUp.sweep() },
   // Emails queued in the outbox go out over SMTP (a no-op without SMTP_URL); rows that failed are retried here.
   { name: 'email.dispatch', everyMs: 10_000, run: (s) => s.email.dispatch() },
 ];

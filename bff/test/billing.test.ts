@@ -94,7 +94,7 @@ describe('buying credits with the sandbox gateway', () => {
     const a = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
     const b = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'ultimate' } })).body;
     // A genuine payment of the cheap order b... is not proof for the expensive one.
-    await app.services.billing.gateway.simulatePayment!({ orgId: org.orgId, purchaseId: a.purchaseId, orderId: a.orderId, amountCents: 1000, currency: 'USD', method: 'card', outcome: 'success' }).then(
+    await app.services.billing.gateway.simulatePayment!({ orgId: org.orgId, purchaseId: a.purchaseId, orderId: a.orderId, amountCents: 1000, currency: 'USD', method: 'card', outcome: 'success', saveForCustomer: null, card: 'approves' }).then(
       async (sim) => {
         const tampered = { ...sim.callback!, razorpay_signature: sim.callback!.razorpay_signature.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) };
         const res = await org.owner.call(billingContract.verifyPurchase, { params: { purchaseId: a.purchaseId }, body: tampered });
@@ -136,7 +136,7 @@ describe('tenancy', () => {
     const a = await createOrg(app);
     const b = await createOrg(app);
     const p = (await b.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
-    const sim = await app.services.billing.gateway.simulatePayment!({ orgId: b.orgId, purchaseId: p.purchaseId, orderId: p.orderId, amountCents: 1000, currency: 'USD', method: 'card', outcome: 'success' });
+    const sim = await app.services.billing.gateway.simulatePayment!({ orgId: b.orgId, purchaseId: p.purchaseId, orderId: p.orderId, amountCents: 1000, currency: 'USD', method: 'card', outcome: 'success', saveForCustomer: null, card: 'approves' });
     expect((await a.owner.call(billingContract.verifyPurchase, { params: { purchaseId: p.purchaseId }, body: sim.callback })).status).toBe(404);
     expect((await a.owner.call(billingContract.sandboxPay, { body: { purchaseId: p.purchaseId, outcome: 'success' } })).status).toBe(404);
     expect((await a.owner.call(billingContract.receipt, { params: { purchaseId: p.purchaseId } })).status).toBe(404);
@@ -250,7 +250,7 @@ describe('reconciliation sweep', () => {
     const org = await createOrg(app);
     const p = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'professional' } })).body;
     // Paid at the gateway; the browser closed before the callback and the webhook never came.
-    await app.services.billing.gateway.simulatePayment!({ orgId: org.orgId, purchaseId: p.purchaseId, orderId: p.orderId, amountCents: 5000, currency: 'USD', method: 'card', outcome: 'success' });
+    await app.services.billing.gateway.simulatePayment!({ orgId: org.orgId, purchaseId: p.purchaseId, orderId: p.orderId, amountCents: 5000, currency: 'USD', method: 'card', outcome: 'success', saveForCustomer: null, card: 'approves' });
     await app.services.billing.reconcile({ limit: 1000 });
     expect((await purchaseRow(app, org.orgId, p.purchaseId)).status).toBe('created'); // too recent to ask about
 

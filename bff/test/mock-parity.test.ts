@@ -132,6 +132,18 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('billing profile: save', billingContract.setProfile, { body: { ...profile, taxId: '27AAPFU0939F1ZV' } });
   await step('billing profile: read back', billingContract.profile);
 
+  // Auto top-up: refused without a saved card; a purchase that saves the card; on; the card removed.
+  const autoTopUp = { enabled: true, thresholdCredits: 100, bundleId: 'starter', capKind: 'count', capValue: 2 };
+  await step('auto top-up: none yet', billingContract.autoTopUp);
+  await step('auto top-up: no saved card', billingContract.setAutoTopUp, { body: autoTopUp });
+  await step('auto top-up: cap below one bundle', billingContract.setAutoTopUp, { body: { ...autoTopUp, capKind: 'amount', capValue: 10 } });
+  const saving = await step('buy saving the card: create order', billingContract.createPurchase, { body: { bundleId: 'starter', saveCard: true } });
+  const savedPay = await step('buy saving the card: sandbox pay', billingContract.sandboxPay, { body: { purchaseId: saving.body.purchaseId, outcome: 'success', card: 'approves' } });
+  await step('buy saving the card: verify', billingContract.verifyPurchase, { params: { purchaseId: saving.body.purchaseId }, body: savedPay.body });
+  await step('auto top-up: on', billingContract.setAutoTopUp, { body: autoTopUp });
+  await step('auto top-up: off', billingContract.setAutoTopUp, { body: { ...autoTopUp, enabled: false } });
+  await step('remove the saved card', billingContract.removePaymentMethod);
+
   // Meter usage.
   const usage = { useCase: 'chat', model: 'demo-model', projectId: project.body.id, inputTokens: 1_000, outputTokens: 500 };
   await step('meter: record', meteringContract.record, { body: usage, headers: meter('parity-record-1') });

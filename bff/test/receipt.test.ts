@@ -12,6 +12,7 @@ const purchase: Purchase = {
   currency: 'USD',
   credits: 5500,
   status: 'granted',
+  source: 'checkout',
   refundedCents: 0,
   razorpayOrderId: 'order_Nq3kX8vB2mLp7Q',
   razorpayPaymentId: 'pay_Nq3kYc81ZtR4aW',

@@ -33,6 +33,9 @@ export const CheckoutOptionsSchema = z.object({
   description: z.string(),
   prefill: z.object({ name: z.string(), email: z.string() }),
   notes: z.record(z.string(), z.string()),
+  /** The org's customer at the gateway when the owner asked to save the card (Checkout's customer_id, recurring). */
+  customerId: z.nullable(z.string()),
+  saveCard: z.boolean(),
 });
 export type CheckoutOptions = z.infer<typeof CheckoutOptionsSchema>;
 
@@ -55,6 +58,8 @@ export const PurchaseSchema = z.object({
   /** Whole credits granted by this purchase (0 for an invoice payment). */
   credits: z.int(),
   status: PurchaseStatusSchema,
+  /** checkout: bought by a person; auto_topup: charged to the saved card (ADR 025). */
+  source: z.enum(['checkout', 'auto_topup']),
   refundedCents: CentsSchema,
   razorpayOrderId: z.nullable(z.string()),
   razorpayPaymentId: z.nullable(z.string()),
@@ -96,9 +101,70 @@ export const SandboxPayBodySchema = z.strictObject({
   purchaseId: IdSchema,
   outcome: z.enum(['success', 'failure']),
   method: z._default(z.enum(['card', 'upi', 'netbanking', 'wallet']), 'card'),
+  /** The sandbox's test cards: one that always approves, one that approves here but declines off-session (auto top-up). */
+  card: z._default(z.enum(['approves', 'declines_off_session']), 'approves'),
 });
 
 const PurchaseParams = z.strictObject({ purchaseId: IdSchema });
+
+export const PaymentMethodSchema = z.object({
+  id: IdSchema,
+  brand: z.string(),
+  last4: z.string(),
+  expMonth: z.nullable(z.int()),
+  expYear: z.nullable(z.int()),
+  createdAt: IsoDateTimeSchema,
+});
+export type PaymentMethod = z.infer<typeof PaymentMethodSchema>;
+
+export const AUTO_TOPUP_CAP_KINDS = ['count', 'amount'] as const;
+
+/** Auto top-up settings as the owner sets them: a threshold in credits, a bundle, a monthly cap (top-ups, or cents). */
+export const AutoTopUpInputSchema = z.strictObject({
+  enabled: z.boolean(),
+  thresholdCredits: z.int().check(z.gte(1, 'at least 1 credit'), z.lte(1_000_000, 'at most 1,000,000 credits')),
+  bundleId: BundleIdSchema,
+  capKind: z.enum(AUTO_TOPUP_CAP_KINDS),
+  /** Top-ups per billing month (count), or cents per billing month (amount). */
+  capValue: z.int().check(z.gte(1, 'at least 1'), z.lte(100_000_000, 'at most 100,000,000')),
+});
+export type AutoTopUpInput = z.infer<typeof AutoTopUpInputSchema>;
+
+export const AutoTopUpSchema = z.object({
+  id: IdSchema,
+  status: z.enum(['pending', 'charging', 'succeeded', 'failed']),
+  thresholdCredits: z.int(),
+  balanceBeforeMc: MillicreditsSchema,
+  balanceAfterMc: MillicreditsSchema,
+  bundleId: BundleIdSchema,
+  amountCents: CentsSchema,
+  purchaseId: z.nullable(IdSchema),
+  failureReason: z.nullable(z.string()),
+  createdAt: IsoDateTimeSchema,
+});
+export type AutoTopUp = z.infer<typeof AutoTopUpSchema>;
+
+export const AutoTopUpStateSchema = z.object({
+  settings: z.nullable(
+    z.object({
+      enabled: z.boolean(),
+      thresholdCredits: z.int(),
+      bundleId: BundleIdSchema,
+      capKind: z.enum(AUTO_TOPUP_CAP_KINDS),
+      capValue: z.int(),
+      /** Set when a top-up failed: auto top-up waits until the owner saves the settings (or a card) again. */
+      pausedAt: z.nullable(IsoDateTimeSchema),
+      pausedReason: z.nullable(z.string()),
+      updatedAt: IsoDateTimeSchema,
+    }),
+  ),
+  paymentMethod: z.nullable(PaymentMethodSchema),
+  /** This billing month: started (not failed) top-ups and their amount, against the cap. */
+  usedThisPeriod: z.object({ count: z.int(), amountCents: CentsSchema }),
+  /** Newest first (at most 20). */
+  topUps: z.array(AutoTopUpSchema),
+});
+export type AutoTopUpState = z.infer<typeof AutoTopUpStateSchema>;
 
 const line = (max: number) => TextSchema.check(z.trim(), z.minLength(1, 'required'), z.maxLength(max));
 const optionalLine = (max: number) => z.nullable(TextSchema.check(z.trim(), z.maxLength(max)));
@@ -165,7 +231,7 @@ export const billingContract = {
     summary: 'Create a Razorpay order for a credit bundle (owner only); the amount comes from the catalog',
     auth: 'session',
     roles: OWNER_ONLY,
-    body: z.strictObject({ bundleId: BundleIdSchema }),
+    body: z.strictObject({ bundleId: BundleIdSchema, saveCard: z.optional(z.boolean()) }),
     response: CheckoutOptionsSchema,
     status: 201,
   }),
@@ -231,6 +297,31 @@ export const billingContract = {
     roles: OWNER_ONLY,
     body: BillingProfileInputSchema,
     response: BillingProfileResponseSchema,
+  }),
+  autoTopUp: endpoint({
+    method: 'GET',
+    path: '/api/billing/auto-topup',
+    summary: 'Auto top-up settings, the saved card, use of the monthly cap and recent top-ups (owner or admin)',
+    auth: 'session',
+    roles: OWNER_OR_ADMIN,
+    response: AutoTopUpStateSchema,
+  }),
+  setAutoTopUp: endpoint({
+    method: 'PUT',
+    path: '/api/billing/auto-topup',
+    summary: 'Set auto top-up: on/off, threshold, bundle, monthly cap; saving resumes a paused auto top-up (owner only; needs a saved card to turn on)',
+    auth: 'session',
+    roles: OWNER_ONLY,
+    body: AutoTopUpInputSchema,
+    response: AutoTopUpStateSchema,
+  }),
+  removePaymentMethod: endpoint({
+    method: 'DELETE',
+    path: '/api/billing/payment-method',
+    summary: 'Remove the saved card (auto top-up turns off) (owner only)',
+    auth: 'session',
+    roles: OWNER_ONLY,
+    response: AutoTopUpStateSchema,
   }),
   receipt: endpoint({
     method: 'GET',

@@ -10,6 +10,7 @@ import * as usageReadIndexes from './2026_11_28_0100_usage_read_indexes';
 import * as usageDailyCovering from './2026_11_28_0200_usage_daily_covering';
 import * as orgShardKeys from './2026_12_05_0300_org_shard_keys';
 import * as billingProfiles from './2026_12_05_0400_billing_profiles';
+import * as autoTopUp from './2026_12_05_0410_auto_topup';
 import * as stoppedAnswers from './2026_12_05_0500_stopped_answers';
 import * as accountOwnership from './2026_12_05_0600_account_ownership';
 
@@ -29,6 +30,7 @@ export const migrations: Record<string, Migration> = {
   '2026_11_28_0200_usage_daily_covering': usageDailyCovering,
   '2026_12_05_0300_org_shard_keys': orgShardKeys,
   '2026_12_05_0400_billing_profiles': billingProfiles,
+  '2026_12_05_0410_auto_topup': autoTopUp,
   '2026_12_05_0500_stopped_answers': stoppedAnswers,
   '2026_12_05_0600_account_ownership': accountOwnership,
 };

@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
-import type { BillingProfilesTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable } from './billing.tables';
+import type { AutoTopUpSettingsTable, AutoTopUpsTable, BillingProfilesTable, PaymentMethodsTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable, SandboxTokensTable } from './billing.tables';
 
 export type PurchaseRow = Selectable<PurchasesTable>;
 
@@ -147,4 +147,142 @@ export async function upsertBillingProfile(db: Executor, row: Insertable<Billing
     .onConflict((oc) => oc.column('org_id').doUpdateSet(patch))
     .returningAll()
     .executeTakeFirstOrThrow();
+}
+
+export async function insertSandboxToken(db: Executor, row: Insertable<SandboxTokensTable>) {
+  await db.insertInto('sandbox_tokens').values(row).execute();
+}
+
+export function findSandboxToken(db: Executor, orgId: string, tokenId: string) {
+  return db.selectFrom('sandbox_tokens').selectAll().where('org_id', '=', orgId).where('token_id', '=', tokenId).executeTakeFirst();
+}
+
+export function findCustomer(db: Executor, orgId: string, gateway: 'razorpay' | 'sandbox') {
+  return db.selectFrom('billing_customers').select('customer_id').where('org_id', '=', orgId).where('gateway', '=', gateway).executeTakeFirst();
+}
+
+/** Insert-or-keep: concurrent first saves agree on the customer stored first. */
+export async function saveCustomer(db: Executor, row: { org_id: string; gateway: 'razorpay' | 'sandbox'; customer_id: string; created_at: Date }) {
+  await db.insertInto('billing_customers').values(row).onConflict((oc) => oc.columns(['org_id', 'gateway']).doNothing()).execute();
+  return (await findCustomer(db, row.org_id, row.gateway))!.customer_id;
+}
+
+export function activePaymentMethod(db: Executor, orgId: string) {
+  return db.selectFrom('payment_methods').selectAll().where('org_id', '=', orgId).where('removed_at', 'is', null).executeTakeFirst();
+}
+
+export async function removePaymentMethods(db: Executor, orgId: string, at: Date) {
+  const res = await db.updateTable('payment_methods').set({ removed_at: at }).where('org_id', '=', orgId).where('removed_at', 'is', null).executeTakeFirst();
+  return res.numUpdatedRows > 0n;
+}
+
+/** A new saved card replaces the old one (one active per org). */
+export async function replacePaymentMethod(trx: Transaction<Database>, row: Insertable<PaymentMethodsTable> & { created_at: Date }) {
+  await removePaymentMethods(trx, row.org_id, row.created_at);
+  await trx.insertInto('payment_methods').values(row).execute();
+}
+
+export function findAutoTopUpSettings(db: Executor, orgId: string) {
+  return db.selectFrom('auto_topup_settings').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+}
+
+export function lockAutoTopUpSettings(trx: Transaction<Database>, orgId: string) {
+  return trx.selectFrom('auto_topup_settings').selectAll().where('org_id', '=', orgId).forUpdate().executeTakeFirst();
+}
+
+export async function upsertAutoTopUpSettings(db: Executor, row: Insertable<AutoTopUpSettingsTable>) {
+  const { org_id: _orgId, ...patch } = row;
+  return db
+    .insertInto('auto_topup_settings')
+    .values(row)
+    .onConflict((oc) => oc.column('org_id').doUpdateSet(patch))
+    .returningAll()
+    .executeTakeFirstOrThrow();
+}
+
+export async function pauseAutoTopUp(db: Executor, orgId: string, reason: string, at: Date) {
+  await db.updateTable('auto_topup_settings').set({ paused_at: at, paused_reason: reason, updated_at: at }).where('org_id', '=', orgId).execute();
+}
+
+/** Settings of these orgs that may start a top-up now (on, not paused), with each org's current period. */
+export function armedAutoTopUps(trx: Transaction<Database>, orgIds: string[]) {
+  return trx
+    .selectFrom('auto_topup_settings as s')
+    .innerJoin('organizations as o', 'o.id', 's.org_id')
+    .select(['s.org_id', 's.threshold_mc', 's.bundle_id', 's.cap_kind', 's.cap_value', 'o.period_start'])
+    .where('s.org_id', 'in', orgIds)
+    .where('s.enabled', '=', true)
+    .where('s.paused_at', 'is', null)
+    .execute();
+}
+
+/** Top-ups of this billing month that count against the cap (every one not failed). */
+export async function topUpsUsed(db: Executor, orgId: string, periodStart: Date) {
+  const row = await db
+    .selectFrom('auto_topups')
+    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.coalesce(eb.fn.sum<string>('amount_cents'), eb.lit(0)).as('amount')])
+    .where('org_id', '=', orgId)
+    .where('period_start', '=', periodStart)
+    .where('status', '!=', 'failed')
+    .executeTakeFirstOrThrow();
+  return { count: Number(row.count), amountCents: BigInt(row.amount) };
+}
+
+/** The pending top-up of a crossing; nothing when the org already has one open (unique index). */
+export async function insertTopUp(trx: Transaction<Database>, row: Insertable<AutoTopUpsTable>) {
+  return trx
+    .insertInto('auto_topups')
+    .values(row)
+    .onConflict((oc) => oc.column('org_id').where('status', 'in', ['pending', 'charging']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+}
+
+/** The worker's claim: one pending top-up of any org, locked so no other instance takes it. */
+export function claimPendingTopUp(trx: Transaction<Database>) {
+  return trx.selectFrom('auto_topups').selectAll().where('status', '=', 'pending').orderBy('created_at').limit(1).forUpdate().skipLocked().executeTakeFirst();
+}
+
+export async function updateTopUp(db: Executor, orgId: string, id: string, patch: Updateable<AutoTopUpsTable>) {
+  await db.updateTable('auto_topups').set(patch).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** Moves the top-up of a purchase to its end state once; the row when it moved (so side effects happen once). */
+export function finishTopUpOfPurchase(trx: Transaction<Database>, orgId: string, purchaseId: string, to: 'succeeded' | 'failed', reason: string | null, at: Date) {
+  return trx
+    .updateTable('auto_topups')
+    .set({ status: to, failure_reason: reason, updated_at: at })
+    .where('org_id', '=', orgId)
+    .where('purchase_id', '=', purchaseId)
+    .where('status', 'in', to === 'succeeded' ? ['pending', 'charging', 'failed'] : ['pending', 'charging'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function failTopUpRow(trx: Transaction<Database>, orgId: string, id: string, reason: string, at: Date) {
+  return trx
+    .updateTable('auto_topups')
+    .set({ status: 'failed', failure_reason: reason, updated_at: at })
+    .where('org_id', '=', orgId)
+    .where('id', '=', id)
+    .where('status', 'in', ['pending', 'charging'])
+    .returningAll()
+    .executeTakeFirst();
+}
+
+export function recentTopUps(db: Executor, orgId: string, limit: number) {
+  return db.selectFrom('auto_topups').selectAll().where('org_id', '=', orgId).orderBy('created_at', 'desc').orderBy('id').limit(limit).execute();
+}
+
+/** Top-ups charging for longer than `before` (a worker that died mid-charge). */
+export function staleChargingTopUps(db: Executor, before: Date, limit: number) {
+  return db.selectFrom('auto_topups').selectAll().where('status', '=', 'charging').where('updated_at', '<', before).orderBy('updated_at').limit(limit).execute();
+}
+
+export async function linkTopUpPurchase(db: Executor, orgId: string, topUpId: string, purchaseId: string, at: Date) {
+  await db.updateTable('auto_topups').set({ purchase_id: purchaseId, updated_at: at }).where('org_id', '=', orgId).where('id', '=', topUpId).execute();
+}
+
+export async function orgPeriodStart(db: Executor, orgId: string): Promise<Date | undefined> {
+  return (await db.selectFrom('organizations').select('period_start').where('id', '=', orgId).executeTakeFirst())?.period_start;
 }

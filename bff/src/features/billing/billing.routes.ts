@@ -13,11 +13,11 @@ function eventCreatedAt(rawBody: Buffer | undefined): number | undefined {
   }
 }
 
-export function billingRouter(services: Pick<Services, 'billing' | 'billingProfile' | 'metrics' | 'clock'>): Router {
-  const { billing, billingProfile, metrics, clock } = services;
+export function billingRouter(services: Pick<Services, 'billing' | 'billingProfile' | 'autoTopUp' | 'metrics' | 'clock'>): Router {
+  const { billing, billingProfile, autoTopUp, metrics, clock } = services;
   const router = Router();
 
-  mount(router, billingContract.createPurchase, ({ actor, body }) => billing.createBundlePurchase(actor, body.bundleId));
+  mount(router, billingContract.createPurchase, ({ actor, body }) => billing.createBundlePurchase(actor, body.bundleId, { saveCard: body.saveCard }));
   mount(router, billingContract.payInvoice, ({ actor, params }) => billing.payInvoice(actor, params.invoiceId));
   mount(router, billingContract.verifyPurchase, ({ actor, params, body }) => billing.verifyCallback(actor, params.purchaseId, body));
   mount(router, billingContract.webhook, async ({ rawBody, header }) => {
@@ -31,6 +31,9 @@ export function billingRouter(services: Pick<Services, 'billing' | 'billingProfi
   mount(router, billingContract.history, ({ actor }) => billing.history(actor.orgId));
   mount(router, billingContract.profile, ({ actor }) => billingProfile.get(actor.orgId));
   mount(router, billingContract.setProfile, ({ actor, body }) => billingProfile.set(actor, body));
+  mount(router, billingContract.autoTopUp, ({ actor }) => autoTopUp.state(actor.orgId));
+  mount(router, billingContract.setAutoTopUp, ({ actor, body }) => autoTopUp.set(actor, body));
+  mount(router, billingContract.removePaymentMethod, ({ actor }) => autoTopUp.removePaymentMethod(actor));
   mount(router, billingContract.receipt, ({ actor, params }) => billing.receipt(actor.orgId, params.purchaseId));
   return router;
 }

@@ -12,7 +12,9 @@ import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
 import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './billing.repository';
-import type { PaymentGateway } from './payment-gateway';
+import type { PaymentGateway, SavedCard } from './payment-gateway';
+import { savedCardOf } from './razorpay-gateway';
+import { topUpFailed, topUpSucceeded } from './auto-topup-outcome';
 import { canMove, isSettled } from './purchase-state';
 import { renderReceipt } from './receipt';
 import { names, ownerOf, queueEmail, type EmailService } from '../email/email.service';
@@ -42,6 +44,8 @@ interface PaymentReport {
   amountCents?: number;
   currency?: string;
   source: 'callback' | 'webhook' | 'sweep';
+  /** The card this payment saved (webhook, sweep), stored when the owner consented at checkout. */
+  savedCard?: SavedCard | null;
 }
 
 // Webhook payloads: only the fields we use, everything else passes through untouched.
@@ -55,6 +59,9 @@ const PaymentEntity = z.looseObject({
   amount_refunded: z.coerce.number().nullish(),
   error_description: z.string().nullish(),
   notes: Notes,
+  token_id: z.string().nullish(),
+  customer_id: z.string().nullish(),
+  card: z.looseObject({ last4: z.string().nullish(), network: z.string().nullish(), expiry_month: z.union([z.number(), z.string()]).nullish(), expiry_year: z.union([z.number(), z.string()]).nullish() }).nullish(),
 });
 const WebhookSchema = z.looseObject({
   event: z.string(),
@@ -88,6 +95,7 @@ export function toPurchaseDto(p: repo.PurchaseRow): Purchase {
     currency: p.currency,
     credits: toSafeNumber(p.credits),
     status: p.status,
+    source: p.source,
     refundedCents: toSafeNumber(p.refunded_cents),
     razorpayOrderId: p.razorpay_order_id,
     razorpayPaymentId: p.razorpay_payment_id,
@@ -129,6 +137,8 @@ export function createBillingService(deps: BillingDeps) {
       prefill: { name: user?.name ?? '', email: user?.email ?? '' },
       // Copied onto the payment by Checkout, so payment webhooks name the org and purchase too.
       notes: { org_id: p.org_id, purchase_id: p.id },
+      customerId: p.save_card ? await repo.findCustomer(db, p.org_id, gateway.name).then((c) => c?.customer_id ?? null) : null,
+      saveCard: p.save_card,
     };
   }
 
@@ -136,12 +146,18 @@ export function createBillingService(deps: BillingDeps) {
    * Razorpay first, then our row: when Razorpay is down nothing is written (no purchase row in a
    * misleading state); an order whose row failed to insert is never shown to anyone, so it is never paid.
    */
-  async function openOrder(actor: SessionActor, input: { kind: 'bundle' | 'invoice'; bundleId: string | null; invoiceId: string | null; credits: bigint; amountCents: bigint }) {
+  async function openOrder(
+    actor: { orgId: string; userId: string | null },
+    input: { kind: 'bundle' | 'invoice'; bundleId: string | null; invoiceId: string | null; credits: bigint; amountCents: bigint; customerId?: string | null; source?: 'checkout' | 'auto_topup' },
+  ) {
     const purchaseId = randomUUID();
     const notes: Record<string, string> = { org_id: actor.orgId, purchase_id: purchaseId, kind: input.kind };
     if (input.bundleId) notes.bundle_id = input.bundleId;
     if (input.invoiceId) notes.invoice_id = input.invoiceId;
-    const order = await gateway.createOrder({ amountCents: toSafeNumber(input.amountCents), currency: CURRENCY, receipt: purchaseId, notes });
+    if (input.source === 'auto_topup') notes.source = 'auto_topup';
+    // A checkout that saves the card names the customer; an auto top-up's own order does not (the token does).
+    const saveCard = Boolean(input.customerId) && input.source !== 'auto_topup';
+    const order = await gateway.createOrder({ amountCents: toSafeNumber(input.amountCents), currency: CURRENCY, receipt: purchaseId, notes, ...(saveCard ? { customerId: input.customerId! } : {}) });
     if (order.amount !== toSafeNumber(input.amountCents) || order.currency !== CURRENCY) {
       logger.error({ orderId: order.id, amount: order.amount, currency: order.currency }, 'Razorpay order amount differs from the catalog');
       throw new HttpError(502, 'GATEWAY_UNAVAILABLE', 'The payment gateway returned an unexpected order. No payment was taken.');
@@ -162,6 +178,8 @@ export function createBillingService(deps: BillingDeps) {
       created_by: actor.userId,
       created_at: now,
       updated_at: now,
+      source: input.source ?? 'checkout',
+      save_card: saveCard,
     });
   }
 
@@ -204,15 +222,38 @@ export function createBillingService(deps: BillingDeps) {
     } else if (p.invoice_id) {
       await recordAudit(trx, { orgId: p.org_id, actorUserId: p.created_by, action: 'invoice.paid', from: null, to: { ...money, invoiceId: p.invoice_id }, at: now });
     }
+    if (p.save_card && report.savedCard) await saveCard(trx, p, report.savedCard, now);
+    if (p.source === 'auto_topup') await topUpSucceeded(trx, { orgId: p.org_id, purchaseId: p.id, at: now });
     const paid = { ...p, ...patch } as repo.PurchaseRow;
     await queueReceipt(trx, paid);
     return paid;
+  }
+
+  /** The card saved with the owner's consent (one per org: a new one replaces the old). */
+  async function saveCard(trx: Transaction<Database>, p: repo.PurchaseRow, card: SavedCard, now: Date) {
+    const current = await repo.activePaymentMethod(trx, p.org_id);
+    if (current?.token_id === card.tokenId) return;
+    await repo.replacePaymentMethod(trx, {
+      org_id: p.org_id,
+      id: randomUUID(),
+      gateway: gateway.name,
+      customer_id: card.customerId,
+      token_id: card.tokenId,
+      brand: card.brand,
+      last4: card.last4,
+      exp_month: card.expMonth,
+      exp_year: card.expYear,
+      purchase_id: p.id,
+      created_at: now,
+    });
+    logger.info({ orgId: p.org_id, purchaseId: p.id }, 'card saved for auto top-up');
   }
 
   async function applyStatus(trx: Transaction<Database>, p: repo.PurchaseRow, to: 'attempted' | 'failed', paymentId: string, reason: string | null) {
     if (!canMove(p.status, to)) return p;
     const patch = { status: to, razorpay_payment_id: paymentId, failure_reason: to === 'failed' ? reason ?? 'Payment failed' : p.failure_reason, updated_at: clock.now() };
     await repo.updatePurchase(trx, p.org_id, p.id, patch);
+    if (to === 'failed' && p.source === 'auto_topup') await topUpFailed(trx, { orgId: p.org_id, purchaseId: p.id, reason: patch.failure_reason ?? 'Payment failed', at: patch.updated_at, mode: gateway.mode });
     return { ...p, ...patch };
   }
 
@@ -283,7 +324,7 @@ export function createBillingService(deps: BillingDeps) {
         return;
       }
       if (event === 'payment.captured' && payment) {
-        await applyPaid(trx, p, { paymentId: payment.id, amountCents: payment.amount, currency: payment.currency, source: 'webhook' });
+        await applyPaid(trx, p, { paymentId: payment.id, amountCents: payment.amount, currency: payment.currency, source: 'webhook', savedCard: savedCardOf(payment) });
       } else if (event === 'order.paid') {
         const paymentId = payment?.id ?? p.razorpay_payment_id ?? 'unknown';
         await applyPaid(trx, p, { paymentId, amountCents: order?.amount_paid ?? payment?.amount, currency: payment?.currency, source: 'webhook' });
@@ -298,15 +339,62 @@ export function createBillingService(deps: BillingDeps) {
     });
   }
 
+  /** The org's customer at the gateway, created on the first "save this card". */
+  async function customerOf(actor: SessionActor): Promise<string> {
+    const known = await repo.findCustomer(db, actor.orgId, gateway.name);
+    if (known) return known.customer_id;
+    const [user, org] = await Promise.all([repo.findUserContact(db, actor.userId), repo.findOrgName(db, actor.orgId)]);
+    const id = await gateway.createCustomer({ orgId: actor.orgId, name: org?.name ?? 'Organization', email: user?.email ?? '' });
+    return repo.saveCustomer(db, { org_id: actor.orgId, gateway: gateway.name, customer_id: id, created_at: clock.now() });
+  }
+
   return {
     gateway,
     handleWebhook,
 
+    /**
+     * Auto top-up (ADR 025): charge the saved card off-session for one decided top-up, outside
+     * any lock. Its own order and purchase (source auto_topup); the outcome goes through the same
+     * path as a Checkout payment (signature, applyPaid, grant once) and, in the sandbox, the same
+     * webhook. A decline fails the top-up (pause, email) through applyStatus.
+     */
+    async chargeTopUp(topUp: { orgId: string; id: string; bundleId: string }, card: { customerId: string; tokenId: string }): Promise<'captured' | 'declined'> {
+      const bundle = findBundle(topUp.bundleId);
+      if (!bundle) throw new Error(`unknown bundle ${topUp.bundleId}`);
+      const owner = await ownerOf(db, topUp.orgId);
+      const p = await openOrder({ orgId: topUp.orgId, userId: null }, { kind: 'bundle', bundleId: bundle.id, invoiceId: null, credits: BigInt(bundle.credits), amountCents: BigInt(bundle.priceCents), source: 'auto_topup' });
+      if (!p) throw new Error('could not record the top-up purchase');
+      await repo.linkTopUpPurchase(db, topUp.orgId, topUp.id, p.id, clock.now());
+      const charge = await gateway.chargeSavedCard({
+        orgId: p.org_id,
+        purchaseId: p.id,
+        orderId: p.razorpay_order_id,
+        customerId: card.customerId,
+        tokenId: card.tokenId,
+        amountCents: toSafeNumber(p.amount_cents),
+        currency: p.currency,
+        email: owner?.email ?? '',
+        description: `Auto top-up: ${bundle.name}, ${bundle.credits.toLocaleString('en-US')} credits`,
+        notes: { org_id: p.org_id, purchase_id: p.id, source: 'auto_topup', auto_topup_id: topUp.id },
+      });
+      if (charge.webhook) await handleWebhook(charge.webhook.rawBody, charge.webhook.signature, charge.webhook.eventId);
+      if (charge.outcome === 'captured' && charge.callback) {
+        const { razorpay_payment_id: paymentId, razorpay_signature: signature } = charge.callback;
+        if (await gateway.verifyCheckoutSignature(p.razorpay_order_id, paymentId, signature)) {
+          await withLockedPurchase(p.org_id, p.id, (trx, locked) => applyPaid(trx, locked, { paymentId, source: 'callback' }));
+        } else logger.error({ purchaseId: p.id }, 'auto top-up: the gateway answered with a bad signature; left to the webhook and the sweep');
+        return 'captured';
+      }
+      await withLockedPurchase(p.org_id, p.id, (trx, locked) => applyStatus(trx, locked, 'failed', charge.paymentId ?? 'none', charge.errorDescription ?? 'The card was declined'));
+      return 'declined';
+    },
+
     /** Owner buys a bundle: the amount comes from the catalog, never from the client. */
-    async createBundlePurchase(actor: SessionActor, bundleId: BundleId): Promise<CheckoutOptions> {
+    async createBundlePurchase(actor: SessionActor, bundleId: BundleId, options: { saveCard?: boolean } = {}): Promise<CheckoutOptions> {
       const bundle = findBundle(bundleId);
       if (!bundle) throw new HttpError(400, 'VALIDATION_FAILED', `Unknown bundle "${bundleId}"`);
-      const p = await openOrder(actor, { kind: 'bundle', bundleId: bundle.id, invoiceId: null, credits: BigInt(bundle.credits), amountCents: BigInt(bundle.priceCents) });
+      const customerId = options.saveCard ? await customerOf(actor) : null;
+      const p = await openOrder(actor, { kind: 'bundle', bundleId: bundle.id, invoiceId: null, credits: BigInt(bundle.credits), amountCents: BigInt(bundle.priceCents), customerId });
       if (!p) throw new HttpError(409, 'CONFLICT', 'Could not record the purchase; please try again');
       return checkoutOptions(actor, p, `${bundle.name}: ${bundle.credits.toLocaleString('en-US')} credits`);
     },
@@ -345,7 +433,7 @@ export function createBillingService(deps: BillingDeps) {
     },
 
     /** Sandbox only: the test-mode Checkout dialog pays (or fails) the order. */
-    async sandboxPay(actor: SessionActor, input: { purchaseId: string; outcome: 'success' | 'failure'; method: string }): Promise<CheckoutCallback> {
+    async sandboxPay(actor: SessionActor, input: { purchaseId: string; outcome: 'success' | 'failure'; method: string; card?: 'approves' | 'declines_off_session' }): Promise<CheckoutCallback> {
       if (!gateway.simulatePayment) throw notFound('Sandbox gateway');
       const p = await repo.findPurchase(db, actor.orgId, input.purchaseId);
       if (!p) throw notFound('Purchase');
@@ -358,6 +446,8 @@ export function createBillingService(deps: BillingDeps) {
         currency: p.currency,
         method: input.method,
         outcome: input.outcome,
+        saveForCustomer: p.save_card ? ((await repo.findCustomer(db, p.org_id, gateway.name))?.customer_id ?? null) : null,
+        card: input.card ?? 'approves',
       });
       // Delivered to the same handler, through the same signature check, as Razorpay's webhooks.
       await handleWebhook(result.webhook.rawBody, result.webhook.signature, result.webhook.eventId);
@@ -395,7 +485,7 @@ export function createBillingService(deps: BillingDeps) {
         await withLockedPurchase(ref.org_id, ref.id, async (trx, p) => {
           let current = p;
           if (paid) {
-            current = await applyPaid(trx, current, { paymentId: paid.id, amountCents: paid.amount, currency: paid.currency, source: 'sweep' });
+            current = await applyPaid(trx, current, { paymentId: paid.id, amountCents: paid.amount, currency: paid.currency, source: 'sweep', savedCard: paid.savedCard ?? null });
             if (isSettled(current.status)) granted++;
             if (paid.amountRefunded > 0) current = await applyRefund(trx, current, paid.amountRefunded);
           } else if (authorized) {

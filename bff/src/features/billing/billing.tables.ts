@@ -12,6 +12,11 @@ export interface BillingTables {
   billing_webhook_events: BillingWebhookEventsTable;
   sandbox_payments: SandboxPaymentsTable;
   billing_profiles: BillingProfilesTable;
+  billing_customers: BillingCustomersTable;
+  payment_methods: PaymentMethodsTable;
+  auto_topup_settings: AutoTopUpSettingsTable;
+  auto_topups: AutoTopUpsTable;
+  sandbox_tokens: SandboxTokensTable;
 }
 
 export interface OverageInvoicesTable {
@@ -51,6 +56,8 @@ export interface PurchasesTable {
   checked_at: Timestamp | null;
   paid_at: Timestamp | null;
   granted_at: Timestamp | null;
+  source: Generated<'checkout' | 'auto_topup'>;
+  save_card: Generated<boolean>;
 }
 
 export interface BillingWebhookEventsTable {
@@ -87,4 +94,68 @@ export interface BillingProfilesTable {
   invoice_email: string;
   updated_by: string | null;
   updated_at: Timestamp;
+}
+
+export interface BillingCustomersTable {
+  org_id: string;
+  gateway: 'razorpay' | 'sandbox';
+  customer_id: string;
+  created_at: Timestamp;
+}
+
+/** A card saved with the owner's consent for auto top-up (ADR 025); one active per org. */
+export interface PaymentMethodsTable {
+  org_id: string;
+  id: string;
+  gateway: 'razorpay' | 'sandbox';
+  customer_id: string;
+  token_id: string;
+  brand: string;
+  last4: string;
+  exp_month: number | null;
+  exp_year: number | null;
+  purchase_id: string | null;
+  created_at: Timestamp;
+  removed_at: Timestamp | null;
+}
+
+export interface AutoTopUpSettingsTable {
+  org_id: string;
+  enabled: boolean;
+  threshold_mc: BigIntCol;
+  bundle_id: string;
+  cap_kind: 'count' | 'amount';
+  cap_value: BigIntCol;
+  paused_at: Timestamp | null;
+  paused_reason: string | null;
+  updated_by: string | null;
+  updated_at: Timestamp;
+}
+
+export type AutoTopUpStatusCol = 'pending' | 'charging' | 'succeeded' | 'failed';
+
+/** One top-up: decided in the ledger's transaction (pending), charged by the worker outside any lock. */
+export interface AutoTopUpsTable {
+  org_id: string;
+  id: string;
+  status: AutoTopUpStatusCol;
+  period_start: Timestamp;
+  threshold_mc: BigIntCol;
+  balance_before_mc: BigIntCol;
+  balance_after_mc: BigIntCol;
+  bundle_id: string;
+  amount_cents: BigIntCol;
+  purchase_id: string | null;
+  failure_reason: string | null;
+  created_at: Timestamp;
+  updated_at: Timestamp;
+}
+
+export interface SandboxTokensTable {
+  org_id: string;
+  token_id: string;
+  customer_id: string;
+  last4: string;
+  declines: boolean;
+  created_at: Timestamp;
 }

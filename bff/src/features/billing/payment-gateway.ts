@@ -18,6 +18,29 @@ export interface GatewayPayment {
   status: 'created' | 'authorized' | 'captured' | 'refunded' | 'failed';
   amountRefunded: number;
   errorDescription: string | null;
+  /** A card saved with this payment (token and customer), when the customer consented. */
+  savedCard?: SavedCard | null;
+}
+
+/** A card token as a payment reports it (Razorpay payment entity: token_id, customer_id, card). */
+export interface SavedCard {
+  tokenId: string;
+  customerId: string;
+  brand: string;
+  last4: string;
+  expMonth: number | null;
+  expYear: number | null;
+}
+
+/** The outcome of an off-session charge on a saved token (auto top-up). */
+export interface SavedCardCharge {
+  outcome: 'captured' | 'declined';
+  paymentId: string | null;
+  /** Signed like Checkout's callback (Razorpay's recurring payment answers with one); null when declined. */
+  callback: { razorpay_order_id: string; razorpay_payment_id: string; razorpay_signature: string } | null;
+  /** Sandbox: the webhook Razorpay would deliver for this payment (handled by the same webhook path). */
+  webhook?: SimulatedPayment['webhook'];
+  errorDescription: string | null;
 }
 
 /**
@@ -30,7 +53,12 @@ export interface PaymentGateway {
   readonly name: 'razorpay' | 'sandbox';
   /** Public: the only credential that reaches the browser. */
   readonly keyId: string;
-  createOrder(input: { amountCents: number; currency: 'USD'; receipt: string; notes: Record<string, string> }): Promise<GatewayOrder>;
+  /** With `customerId` the order authorises saving the card for recurring payments (Razorpay card recurring). */
+  createOrder(input: { amountCents: number; currency: 'USD'; receipt: string; notes: Record<string, string>; customerId?: string }): Promise<GatewayOrder>;
+  /** The org's customer at the gateway (Razorpay customers.create, an existing one is returned). */
+  createCustomer(input: { orgId: string; name: string; email: string }): Promise<string>;
+  /** Auto top-up: charge a saved token off-session on a fresh order (Razorpay payments.createRecurringPayment). */
+  chargeSavedCard(input: SavedCardChargeInput): Promise<SavedCardCharge>;
   fetchOrderPayments(orderId: string): Promise<GatewayPayment[]>;
   /** Checkout callback: HMAC-SHA256(order_id|payment_id, key secret). Async: the sandbox's secrets live in the database. */
   verifyCheckoutSignature(orderId: string, paymentId: string, signature: string): Promise<boolean>;
@@ -43,6 +71,19 @@ export interface PaymentGateway {
   simulatePayment?(input: SimulatedPaymentInput): Promise<SimulatedPayment>;
 }
 
+export interface SavedCardChargeInput {
+  orgId: string;
+  purchaseId: string;
+  orderId: string;
+  customerId: string;
+  tokenId: string;
+  amountCents: number;
+  currency: string;
+  email: string;
+  description: string;
+  notes: Record<string, string>;
+}
+
 export interface SimulatedPaymentInput {
   orgId: string;
   purchaseId: string;
@@ -51,6 +92,9 @@ export interface SimulatedPaymentInput {
   currency: string;
   method: string;
   outcome: 'success' | 'failure';
+  /** Save the card as a token for this customer (the owner ticked "Save this card for auto top-up"). */
+  saveForCustomer: string | null;
+  card: 'approves' | 'declines_off_session';
 }
 
 export interface SimulatedPayment {

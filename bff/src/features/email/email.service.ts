@@ -7,7 +7,7 @@ import type { Logger } from '../../lib/logger';
 import * as repo from './email.repository';
 
 /** What the product emails; each kind has its own template where it is sent. */
-export type EmailKind = 'invitation' | 'alert' | 'receipt' | 'overage_invoice';
+export type EmailKind = 'invitation' | 'alert' | 'receipt' | 'overage_invoice' | 'auto_topup_failed';
 
 /** What the product emails to an address about its account (no organization: never under an org's Sent emails). */
 export type AccountEmailKind = 'verify_email' | 'password_reset' | 'account_exists';

@@ -103,3 +103,17 @@ export function alertMessage(input: { about: AlertAbout; threshold: number; used
   }
   return { title, body, link, email: { subject: `AI Credits: ${title}`, text: `${body}\n` } };
 }
+export function autoTopUpFailedEmail(input: { orgName: string; reason: string; mode: GatewayMode }) {
+  return {
+    subject: `Auto top-up failed for ${input.orgName}: it is paused`,
+    text: [
+      `An automatic top-up of ${input.orgName}'s AI credits could not be charged to the saved card:`,
+      '',
+      `  ${input.reason}`,
+      ...(input.mode === 'sandbox' ? ['', SANDBOX_NOTE] : []),
+      '',
+      'Auto top-up is paused, so it will not try again on its own. To resume it, open Plans & Billing,',
+      'save a working card (buy a bundle with "Save this card for auto top-up") or check the card, then save the auto top-up settings.',
+    ].join('\n'),
+  };
+}

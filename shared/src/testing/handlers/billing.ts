@@ -1,12 +1,12 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { findBundle } from '../../catalog';
-import { billingContract, type BillingProfile, type CheckoutOptions, type Purchase } from '../../contracts/billing';
+import { billingContract, type AutoTopUpState, type BillingProfile, type CheckoutOptions, type Purchase } from '../../contracts/billing';
 import { DEMO_SELLER } from '../../tax';
 import { apiError, bodyOf, json, requireSession, url, validationFailed } from '../http';
 import { audit } from './org';
 import { completePurchase } from '../store/operations';
 import { sessionOf } from '../store/projections';
-import { nowIso, type MockStore } from '../store/state';
+import { nextId, nowIso, type MockStore } from '../store/state';
 
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 let counter = 0;
@@ -38,6 +38,22 @@ function checkout(store: MockStore, purchase: Purchase, description: string): Ch
     description,
     prefill: { name: me.name, email: me.email },
     notes: { org_id: store.org.id, purchase_id: purchase.id },
+    customerId: store.autoTopUp.saveCard.has(purchase.id) ? MOCK_CUSTOMER_ID : null,
+    saveCard: store.autoTopUp.saveCard.has(purchase.id),
+  };
+}
+
+const MOCK_CUSTOMER_ID = 'cust_MockCustomer01';
+
+/** GET /api/billing/auto-topup as the BFF answers it. */
+function autoTopUpState(store: MockStore): AutoTopUpState {
+  const start = store.period.start.toISOString();
+  const used = store.autoTopUp.topUps.filter((t) => t.status !== 'failed' && t.createdAt >= start);
+  return {
+    settings: store.autoTopUp.settings,
+    paymentMethod: store.autoTopUp.paymentMethod,
+    usedThisPeriod: { count: used.length, amountCents: used.reduce((sum, t) => sum + t.amountCents, 0) },
+    topUps: store.autoTopUp.topUps.slice(0, 20),
   };
 }
 
@@ -47,6 +63,7 @@ function newPurchase(store: MockStore, input: Pick<Purchase, 'kind' | 'bundleId'
     id: crypto.randomUUID(),
     currency: 'USD',
     status: 'created',
+    source: 'checkout',
     refundedCents: 0,
     razorpayOrderId: razorpayId('order'),
     razorpayPaymentId: null,
@@ -73,6 +90,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       if (!parsed.success) return validationFailed(parsed.error);
       const bundle = findBundle(parsed.data.bundleId)!;
       const purchase = add(newPurchase(store, { kind: 'bundle', bundleId: bundle.id, bundleName: bundle.name, invoiceId: null, amountCents: bundle.priceCents, credits: bundle.credits }));
+      if (parsed.data.saveCard) store.autoTopUp.saveCard.add(purchase.id);
       return HttpResponse.json(checkout(store, purchase, `${bundle.name}: ${bundle.credits.toLocaleString('en-US')} credits`), { status: 201 });
     }),
 
@@ -103,6 +121,11 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
         return apiError(402, 'PAYMENT_FAILED', SANDBOX_FAILURE_MESSAGE);
       }
       purchase.status = 'attempted';
+      if (store.autoTopUp.saveCard.has(purchase.id) && parsed.data.method === 'card') {
+        const declines = parsed.data.card === 'declines_off_session';
+        store.autoTopUp.paymentMethod = { id: nextId(), brand: 'Visa', last4: declines ? '0002' : '1111', expMonth: 12, expYear: store.clock().getUTCFullYear() + 3, createdAt: nowIso(store) };
+        store.autoTopUp.cardDeclines = declines;
+      }
       const signature = fakeSignature(orderId, paymentId);
       store.signatures.set(purchase.id, signature);
       return HttpResponse.json({ razorpay_order_id: orderId, razorpay_payment_id: paymentId, razorpay_signature: signature });
@@ -155,6 +178,45 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       audit(store, 'billing_profile.changed', strip(store.billingProfile), strip(profile));
       store.billingProfile = profile;
       return json(billingContract.setProfile, { profile, seller: { ...DEMO_SELLER } });
+    }),
+
+    http.get(url(billingContract.autoTopUp), ({ request }) => {
+      const denied = requireSession(store, request, billingContract.autoTopUp);
+      if (denied) return denied;
+      return json(billingContract.autoTopUp, autoTopUpState(store));
+    }),
+
+    http.put(url(billingContract.setAutoTopUp), async ({ request }) => {
+      const denied = requireSession(store, request, billingContract.setAutoTopUp);
+      if (denied) return denied;
+      const parsed = billingContract.setAutoTopUp.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const input = parsed.data;
+      const bundle = findBundle(input.bundleId)!;
+      if (input.capKind === 'amount' && input.capValue < bundle.priceCents) {
+        return apiError(400, 'VALIDATION_FAILED', `capValue: the monthly amount cap is below one ${bundle.name} bundle (${bundle.priceCents} cents)`);
+      }
+      if (input.enabled && !store.autoTopUp.paymentMethod) return apiError(409, 'CONFLICT', 'Save a card first: buy a bundle with "Save this card for auto top-up"');
+      const before = store.autoTopUp.settings;
+      const settings = { ...input, pausedAt: null, pausedReason: null, updatedAt: nowIso(store) };
+      const strip = (x: AutoTopUpState['settings']) => (x ? (({ updatedAt: _u, pausedAt: _p, ...rest }) => rest)(x) : null);
+      audit(store, 'auto_topup.changed', strip(before), strip(settings));
+      store.autoTopUp.settings = settings;
+      return json(billingContract.setAutoTopUp, autoTopUpState(store));
+    }),
+
+    http.delete(url(billingContract.removePaymentMethod), ({ request }) => {
+      const denied = requireSession(store, request, billingContract.removePaymentMethod);
+      if (denied) return denied;
+      if (store.autoTopUp.paymentMethod) {
+        store.autoTopUp.paymentMethod = null;
+        const before = store.autoTopUp.settings;
+        if (before?.enabled) {
+          store.autoTopUp.settings = { ...before, enabled: false, updatedAt: nowIso(store) };
+          audit(store, 'auto_topup.changed', before, { ...before, enabled: false, cardRemoved: true });
+        }
+      }
+      return json(billingContract.removePaymentMethod, autoTopUpState(store));
     }),
 
     http.get(url(billingContract.receipt), ({ request, params }) => {

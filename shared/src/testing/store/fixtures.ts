@@ -108,6 +108,7 @@ export function makePurchase(fields: Partial<Purchase> & Pick<Purchase, 'id' | '
     currency: 'USD',
     credits: bundle.credits,
     status: 'granted',
+    source: 'checkout',
     refundedCents: 0,
     razorpayOrderId: null,
     razorpayPaymentId: null,
@@ -363,6 +364,7 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     streamDelayMs: 20,
     payments: shape.payments,
     billingProfile: null,
+    autoTopUp: { settings: null, paymentMethod: null, cardDeclines: false, topUps: [], saveCard: new Set() },
     options,
   };
   if (!shape.newOrg) seedAiWork(store, projects[0]!.id);

@@ -1,4 +1,4 @@
-import { costMc, findModel, MC_PER_CREDIT, type UseCase } from '../../catalog';
+import { costMc, findBundle, findModel, MC_PER_CREDIT, type UseCase } from '../../catalog';
 import type { Purchase } from '../../contracts/billing';
 import type { TestCaseGeneration } from '../../contracts/ai';
 import type { UsageRow } from '../../contracts/credits';
@@ -20,6 +20,7 @@ export function charge(
   const chargedMc = input.chargedMc ?? Number(costMc(model, input.inputTokens, input.outputTokens));
   const overageBefore = Math.max(0, -store.balanceMc);
   store.balanceMc -= chargedMc;
+  autoTopUpOnCharge(store, store.balanceMc + chargedMc, store.balanceMc);
   const overageMc = Math.max(0, -store.balanceMc) - overageBefore;
   const user = store.members.find((m) => m.userId === input.userId);
   const project = store.projects.find((p) => p.id === input.projectId);
@@ -44,6 +45,67 @@ export function charge(
   store.usage.sort(compareNewestFirst);
   return row;
 }
+
+/** The sandbox's off-session decline (the BFF's words, bff sandbox-gateway.ts). */
+export const SANDBOX_DECLINE_MESSAGE = 'The card was declined for a payment without the cardholder present (sandbox test card ending 0002).';
+
+/**
+ * Auto top-up as the BFF decides it (ADR 025): a charge that takes the balance below the
+ * threshold starts one top-up when it is on, not paused and under the monthly cap; the mock
+ * charges it at once (the saved card approves, or declines and pauses auto top-up, emailing the owner).
+ */
+export function autoTopUpOnCharge(store: MockStore, beforeMc: number, afterMc: number) {
+  const { settings, paymentMethod } = store.autoTopUp;
+  if (!settings?.enabled || settings.pausedAt || !paymentMethod) return;
+  const thresholdMc = settings.thresholdCredits * MC_PER_CREDIT;
+  if (!(beforeMc >= thresholdMc && afterMc < thresholdMc)) return;
+  const bundle = findBundle(settings.bundleId)!;
+  const used = store.autoTopUp.topUps.filter((t) => t.status !== 'failed' && t.createdAt >= store.period.start.toISOString());
+  const usedCents = used.reduce((sum, t) => sum + t.amountCents, 0);
+  if (settings.capKind === 'count' ? used.length + 1 > settings.capValue : usedCents + bundle.priceCents > settings.capValue) return;
+  const now = nowIso(store);
+  const purchase: Purchase = {
+    id: nextId(),
+    kind: 'bundle',
+    bundleId: bundle.id,
+    bundleName: bundle.name,
+    invoiceId: null,
+    amountCents: bundle.priceCents,
+    currency: 'USD',
+    credits: bundle.credits,
+    status: store.autoTopUp.cardDeclines ? 'failed' : 'granted',
+    source: 'auto_topup',
+    refundedCents: 0,
+    razorpayOrderId: `order_${purchaseSuffix(store.purchases.length)}`,
+    razorpayPaymentId: `pay_${purchaseSuffix(store.purchases.length + 1)}`,
+    failureReason: store.autoTopUp.cardDeclines ? SANDBOX_DECLINE_MESSAGE : null,
+    createdAt: now,
+    paidAt: store.autoTopUp.cardDeclines ? null : now,
+    grantedAt: store.autoTopUp.cardDeclines ? null : now,
+  };
+  store.purchases.unshift(purchase);
+  store.autoTopUp.topUps.unshift({
+    id: nextId(),
+    status: store.autoTopUp.cardDeclines ? 'failed' : 'succeeded',
+    thresholdCredits: settings.thresholdCredits,
+    balanceBeforeMc: beforeMc,
+    balanceAfterMc: afterMc,
+    bundleId: bundle.id,
+    amountCents: bundle.priceCents,
+    purchaseId: purchase.id,
+    failureReason: purchase.failureReason,
+    createdAt: now,
+  });
+  if (store.autoTopUp.cardDeclines) {
+    store.autoTopUp.settings = { ...settings, pausedAt: now, pausedReason: SANDBOX_DECLINE_MESSAGE };
+    const owner = store.members.find((m) => m.role === 'owner');
+    if (owner) {
+      store.emails.unshift({ id: nextId(), kind: 'auto_topup_failed', to: owner.email, subject: `Auto top-up failed for ${store.org.name}: it is paused`, text: SANDBOX_DECLINE_MESSAGE, createdAt: now, sentAt: null, attempts: 0, lastError: null });
+    }
+  } else store.balanceMc += bundle.credits * MC_PER_CREDIT;
+}
+
+const purchaseSuffix = (n: number) => `AutoTopUp${String(n).padStart(5, '0')}`;
 
 /** A verified payment: a bundle adds its credits, an invoice is marked paid (and leaves the banner). */
 export function completePurchase(store: MockStore, purchaseId: string, paymentId: string): Purchase {

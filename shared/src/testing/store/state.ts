@@ -1,6 +1,6 @@
 import type { ChatMessage, Conversation, Report, TestCaseGeneration } from '../../contracts/ai';
 import type { ApiKey } from '../../contracts/api-keys';
-import type { BillingProfile, Invoice, Purchase } from '../../contracts/billing';
+import type { AutoTopUp, AutoTopUpState, BillingProfile, Invoice, PaymentMethod, Purchase } from '../../contracts/billing';
 import type { Reservation, UsageRow } from '../../contracts/credits';
 import type { AlertThresholds, Notification } from '../../contracts/budgets';
 import type { AuditEntry, Invitation, Member, OutboxEmail, Project } from '../../contracts/org';
@@ -70,6 +70,8 @@ export interface MockStore {
   payments: 'succeed' | 'decline';
   /** The buyer on tax invoices (null until the owner sets it). */
   billingProfile: BillingProfile | null;
+  /** Auto top-up: settings, the saved card (and whether it declines off-session), top-ups newest first, purchases that save their card. */
+  autoTopUp: { settings: AutoTopUpState['settings']; paymentMethod: PaymentMethod | null; cardDeclines: boolean; topUps: AutoTopUp[]; saveCard: Set<string> };
   options: ScenarioOptions;
 }
 
