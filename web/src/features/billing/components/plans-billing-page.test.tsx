@@ -51,18 +51,23 @@ describe('Plans & Billing: billing profile', () => {
   it('the owner saves the buyer; a GSTIN with a wrong check character is refused before sending', async () => {
     const { user } = renderApp('/settings/billing');
     const card = await screen.findByRole('region', { name: 'Billing profile' });
+    // Pasted, not typed key by key: the same change events, a fraction of the time under load.
+    const fill = async (label: string, text: string) => {
+      await user.click(within(card).getByLabelText(label));
+      await user.paste(text);
+    };
     expect(card).toHaveTextContent('GSTIN 29AAACT1234A1ZX');
-    await user.type(within(card).getByLabelText('Legal name'), 'Acme QA Private Limited');
-    await user.type(within(card).getByLabelText('Address'), '12 MG Road');
-    await user.type(within(card).getByLabelText('City'), 'Pune');
-    await user.type(within(card).getByLabelText('Postal code'), '411001');
+    await fill('Legal name', 'Acme QA Private Limited');
+    await fill('Address', '12 MG Road');
+    await fill('City', 'Pune');
+    await fill('Postal code', '411001');
     await user.selectOptions(within(card).getByLabelText('State'), '27');
-    await user.type(within(card).getByLabelText('GSTIN (optional)'), '27AAPFU0939F1ZW');
-    await user.type(within(card).getByLabelText('Email for invoices'), 'accounts@acme.test');
+    await fill('GSTIN (optional)', '27AAPFU0939F1ZW');
+    await fill('Email for invoices', 'accounts@acme.test');
     await user.click(within(card).getByRole('button', { name: 'Save billing profile' }));
     expect(await within(card).findByRole('alert')).toHaveTextContent('taxId: not a valid GSTIN');
     await user.clear(within(card).getByLabelText('GSTIN (optional)'));
-    await user.type(within(card).getByLabelText('GSTIN (optional)'), '27aapfu0939f1zv');
+    await fill('GSTIN (optional)', '27aapfu0939f1zv');
     await user.click(within(card).getByRole('button', { name: 'Save billing profile' }));
     expect(await within(card).findByRole('status')).toHaveTextContent('Billing profile saved.');
   });
