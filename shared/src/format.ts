@@ -53,3 +53,13 @@ export function formatCreditsFixed2(mc: number | bigint, locale = 'en-US'): stri
 export function formatCreditsExact(mc: number | bigint, locale = 'en-US'): string {
   return `${formatCredits(mc, locale)} credits (${grouped(BigInt(mc), locale)} millicredits)`;
 }
+
+/** The unit after a number already formatted by one of the above: "1 credit", "0.5 credits", "2 credits" (issue 24: "1 credits"). */
+export function creditsUnit(formatted: string): 'credit' | 'credits' {
+  return formatted === '1' || formatted === '-1' ? 'credit' : 'credits';
+}
+
+/** A formatted number with its unit: "1 credit", "1,234 credits". */
+export function withCreditsUnit(formatted: string): string {
+  return `${formatted} ${creditsUnit(formatted)}`;
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { overagePriceText, overageRuleText, splitPurchase } from '../src/catalog';
 import { forecastCredits } from '../src/forecast';
-import { formatCreditsAvailable, formatCreditsExact, formatCreditsFixed2, formatCreditsUsed } from '../src/format';
+import { creditsUnit, formatCreditsAvailable, formatCreditsExact, formatCreditsFixed2, formatCreditsUsed, withCreditsUnit } from '../src/format';
 
 describe('headline figures in whole credits', () => {
   it('rounds what is available down', () => {
@@ -98,5 +98,17 @@ describe('forecast', () => {
     expect(f.runOutDay).toBe('2026-12-14');
     expect(f.expiringMc).toBe(0n);
     expect(forecastCredits({ ...base, availableMc: 248_001n, wholeDaysMc: 70_000n, wholeDays: 7, todayMc: 2_000n }).runOutDay).toBeNull();
+  });
+});
+
+describe('the unit after a number (issue 24: "1 credits")', () => {
+  it('is singular for exactly one, plural otherwise', () => {
+    expect(withCreditsUnit(formatCreditsUsed(1_000))).toBe('1 credit');
+    expect(withCreditsUnit(formatCreditsUsed(200))).toBe('1 credit');
+    expect(withCreditsUnit(formatCreditsFixed2(1_000))).toBe('1.00 credits');
+    expect(withCreditsUnit(formatCreditsAvailable(2_500))).toBe('2 credits');
+    expect(withCreditsUnit(formatCreditsAvailable(0))).toBe('0 credits');
+    expect(creditsUnit('-1')).toBe('credit');
+    expect(creditsUnit('1,001')).toBe('credits');
   });
 });

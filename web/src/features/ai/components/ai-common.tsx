@@ -3,7 +3,7 @@ import { Select } from 'radix-ui';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import type { AiRun, Estimate, EstimateBody } from '@ai-credits/shared/contracts/ai';
-import { formatCredits } from '@ai-credits/shared/format';
+import { formatCredits, withCreditsUnit } from '@ai-credits/shared/format';
 import { orgQueries } from '@/api/org-queries';
 import { Banner } from '@/components/ui/banner';
 import { isApiError } from '@/lib/api-client';
@@ -126,8 +126,8 @@ export function CostEstimate({ body }: { body: EstimateBody | null }) {
   return (
     <div className="ai-estimate" role="status" aria-live="polite">
       <p>
-        <strong>About {credits(e.expectedMc)} credits</strong>; you have {credits(e.availableMc)}.{' '}
-        <span className="muted">At most {credits(e.maxMc)} credits are held while it runs; you pay only for what is used.</span>
+        <strong>About {withCreditsUnit(credits(e.expectedMc))}</strong>; you have {credits(e.availableMc)}.{' '}
+        <span className="muted">At most {withCreditsUnit(credits(e.maxMc))} {e.maxMc === 1000 ? 'is' : 'are'} held while it runs; you pay only for what is used.</span>
       </p>
       <p className="ai-estimate-model">
         Model: <ModelBadge model={e} />
@@ -204,8 +204,8 @@ export function AiErrorBanner({ error }: { error: unknown }) {
 export function RunSummary({ run }: { run: AiRun }) {
   return (
     <p className="ai-run-summary" role="status">
-      Used {credits(run.chargedMc)} credits ({run.inputTokens.toLocaleString('en-US')} input + {run.outputTokens.toLocaleString('en-US')} output tokens) with{' '}
-      <ModelBadge model={run} />. You have {credits(run.balance.availableMc)} credits left.
+      Used {withCreditsUnit(credits(run.chargedMc))} ({run.inputTokens.toLocaleString('en-US')} input + {run.outputTokens.toLocaleString('en-US')} output tokens) with{' '}
+      <ModelBadge model={run} />. You have {withCreditsUnit(credits(run.balance.availableMc))} left.
     </p>
   );
 }

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { Budget } from '@ai-credits/shared/contracts/budgets';
-import { formatCreditsAvailable, formatCreditsExact, formatCreditsUsed } from '@ai-credits/shared/format';
+import { formatCreditsAvailable, formatCreditsExact, formatCreditsUsed, withCreditsUnit } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { budgetsQueries } from '../api/budgets-queries';
 import './budgets.css';
@@ -50,7 +50,7 @@ export function BudgetBars({ owner }: { owner: boolean }) {
 export function BudgetBar({ budget: b }: { budget: Budget }) {
   const percent = budgetPercent(b);
   const kind = b.subjectType === 'project' ? 'Project' : 'Member';
-  const label = `${kind} ${b.name}: ${formatCreditsUsed(b.usedMc)} of ${formatCreditsAvailable(b.limitMc)} credits used`;
+  const label = `${kind} ${b.name}: ${formatCreditsUsed(b.usedMc)} of ${withCreditsUnit(formatCreditsAvailable(b.limitMc))} used`;
   return (
     <li>
       <div className="budget-row-head">
@@ -58,7 +58,7 @@ export function BudgetBar({ budget: b }: { budget: Budget }) {
           {kind}: {b.name}
         </Link>
         <span className="budget-figures" title={`${formatCreditsExact(b.usedMc)} of ${formatCreditsExact(b.limitMc)}`}>
-          {formatCreditsUsed(b.usedMc)} / {formatCreditsAvailable(b.limitMc)} credits
+          {formatCreditsUsed(b.usedMc)} / {withCreditsUnit(formatCreditsAvailable(b.limitMc))}
         </span>
       </div>
       <div className="budget-bar" role="progressbar" aria-label={label} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent} aria-valuetext={`${percent}%`}>

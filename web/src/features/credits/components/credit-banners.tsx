@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import type { Role } from '@ai-credits/shared/contracts/auth';
 import { overagePriceText, overageRuleText } from '@ai-credits/shared/catalog';
 import { aiCreditState } from '@ai-credits/shared/credits-advice';
-import { formatCredits, formatCreditsAvailable, formatCreditsUsed, formatUsd } from '@ai-credits/shared/format';
+import { formatCredits, formatCreditsAvailable, formatCreditsUsed, formatUsd, withCreditsUnit } from '@ai-credits/shared/format';
 import { Banner } from '@/components/ui/banner';
 import { creditsQueries } from '@/api/credits-queries';
 
@@ -85,14 +85,14 @@ export function CreditBanners({ role, buyAction }: CreditBannersProps) {
     );
   } else if (s.balanceMc < 0) {
     banners.push(
-      <Banner key="overage" tone="warning" title={`In overage: ${formatCreditsUsed(s.overage.usedMc)} credits beyond your balance`} actions={owner ? <>{buyAction}{raiseLimit}</> : null}>
+      <Banner key="overage" tone="warning" title={`In overage: ${withCreditsUnit(formatCreditsUsed(s.overage.usedMc))} beyond your balance`} actions={owner ? <>{buyAction}{raiseLimit}</> : null}>
         {`At ${overagePriceText()}, ${overageRuleText(BigInt(s.overage.usedMc))} so far, of a ${formatCredits(s.overage.limitMc)}-credit limit (${formatUsd(s.overage.limitCents)}). It is invoiced when the billing month closes; credits bought now pay it first. `}
         {owner ? 'Buy credits to stop overage charges, or raise the limit.' : `${askOwner} to buy credits.`}
       </Banner>,
     );
   } else if (s.lowBalance) {
     banners.push(
-      <Banner key="low" tone="warning" title={`Low balance: ${formatCreditsAvailable(s.availableMc)} credits left`} actions={owner ? buyAction : null}>
+      <Banner key="low" tone="warning" title={`Low balance: ${withCreditsUnit(formatCreditsAvailable(s.availableMc))} left`} actions={owner ? buyAction : null}>
         {owner
           ? overageAllowed
             ? 'Buy credits to avoid overage charges.'

@@ -1,6 +1,6 @@
 import { useQuery } from '@tanstack/react-query';
 import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
-import { formatCreditsAvailable, formatCreditsFixed2, formatCreditsUsed } from '@ai-credits/shared/format';
+import { formatCreditsAvailable, formatCreditsFixed2, formatCreditsUsed, withCreditsUnit } from '@ai-credits/shared/format';
 import { formatDate } from '@/lib/dates';
 import { usageQueries } from '../api/usage-queries';
 import { chartsRangeOf } from '../api/chart-ranges';
@@ -56,7 +56,7 @@ export function Forecast({ data }: { data: UsageCharts }) {
         <strong title={`${formatCreditsFixed2(forecast.burnRateMcPerDay)} credits/day`}>{formatCreditsUsed(forecast.burnRateMcPerDay)}</strong> credits/day{' '}
         <span className="muted">{basis}</span>
       </p>
-      {forecast.todayMc > 0 && forecast.basisDays > 0 ? <p className="forecast-today muted">Today so far: {formatCreditsUsed(forecast.todayMc)} credits.</p> : null}
+      {forecast.todayMc > 0 && forecast.basisDays > 0 ? <p className="forecast-today muted">Today so far: {withCreditsUnit(formatCreditsUsed(forecast.todayMc))}.</p> : null}
       <p className="forecast-message">
         <span className="sr-only">{tone === 'warn' ? 'Warning: ' : ''}</span>
         {message}
@@ -65,7 +65,7 @@ export function Forecast({ data }: { data: UsageCharts }) {
         resetSoon ? (
           <p className="forecast-expiring forecast-expiring-soon" role="note">
             <strong>
-              About {formatCreditsAvailable(forecast.expiringMc)} credits, bought ones included, will expire unused at the reset on {reset} (UTC).
+              About {withCreditsUnit(formatCreditsAvailable(forecast.expiringMc))}, bought ones included, will expire unused at the reset on {reset} (UTC).
             </strong>{' '}
             Unused credits do not roll over.
           </p>

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { overageRuleText } from '@ai-credits/shared/catalog';
 import { aiCreditState } from '@ai-credits/shared/credits-advice';
-import { formatCredits, formatCreditsAvailable, formatCreditsExact, formatCreditsUsed } from '@ai-credits/shared/format';
+import { creditsUnit, formatCredits, formatCreditsAvailable, formatCreditsExact, formatCreditsUsed, withCreditsUnit } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime } from '@/lib/dates';
 import { creditsQueries } from '@/api/credits-queries';
@@ -33,18 +33,18 @@ export function SummaryCards() {
         </h2>
         {/* Whole credits, rounded down: what is available is never overstated; the exact value on hover. */}
         <p className={`stat-value${inOverage ? ' stat-negative' : ''}`} title={formatCreditsExact(s.balanceMc)}>
-          {formatCreditsAvailable(s.balanceMc)} <span className="stat-unit">credits</span>
+          {formatCreditsAvailable(s.balanceMc)} <span className="stat-unit">{creditsUnit(formatCreditsAvailable(s.balanceMc))}</span>
         </p>
         {inOverage ? (
           <p className="stat-note">
             <span className="badge badge-danger">{stopped ? 'AI stopped' : 'In overage'}</span> Overage used:{' '}
-            <strong title={formatCreditsExact(s.overage.usedMc)}>{formatCreditsUsed(s.overage.usedMc)} credits</strong> of a{' '}
+            <strong title={formatCreditsExact(s.overage.usedMc)}>{withCreditsUnit(formatCreditsUsed(s.overage.usedMc))}</strong> of a{' '}
             {formatCredits(s.overage.limitMc)}-credit limit, {overageRuleText(BigInt(s.overage.usedMc))} so far.
           </p>
         ) : (
           <p className="stat-note">
             {s.reservedMc > 0
-              ? `${formatCreditsUsed(s.reservedMc)} credits held by AI requests in progress (${formatCreditsAvailable(s.availableMc)} free to use).`
+              ? `${withCreditsUnit(formatCreditsUsed(s.reservedMc))} held by AI requests in progress (${formatCreditsAvailable(s.availableMc)} free to use).`
               : 'Monthly allowance plus purchases. Unused credits do not roll over.'}
           </p>
         )}
@@ -55,7 +55,7 @@ export function SummaryCards() {
         </h2>
         {/* Whole credits, rounded up: what was used is never understated. */}
         <p className="stat-value" title={formatCreditsExact(s.periodUsageMc)}>
-          {formatCreditsUsed(s.periodUsageMc)} <span className="stat-unit">credits</span>
+          {formatCreditsUsed(s.periodUsageMc)} <span className="stat-unit">{creditsUnit(formatCreditsUsed(s.periodUsageMc))}</span>
         </p>
         <p className="stat-note">
           Billing period {formatDate(s.period.start)} – {formatDate(s.period.end)}.{' '}
