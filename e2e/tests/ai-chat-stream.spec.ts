@@ -60,3 +60,16 @@ test.describe('streamed chat answers (ADR 026)', () => {
     await expect(rows.nth(0).getByRole('cell')).toHaveText([/\d{2}:\d{2}/, 'AI chat', member.name, formatCreditsFixed2(stoppedRow!.chargedMc), 'Checkout']);
   });
 });
+
+test.describe('developer path (issue 22)', () => {
+  test('the API reference renders from the OpenAPI document, with nothing loaded from another origin', async ({ page }) => {
+    const foreign: string[] = [];
+    page.on('request', (r) => {
+      if (!r.url().startsWith(new URL(page.url() === 'about:blank' ? r.url() : page.url()).origin)) foreign.push(r.url());
+    });
+    await page.goto('/api/docs');
+    await expect(page.getByRole('heading', { name: /AI Credits API/ })).toBeVisible({ timeout: 30_000 });
+    await expect(page.getByText('/api/v1/metering/record').first()).toBeVisible();
+    expect(foreign).toEqual([]);
+  });
+});

@@ -24,7 +24,7 @@ export function ApiKeysPage() {
           <h1>API keys</h1>
           <p className="page-description">
             Other services of the platform meter their AI calls against your credits with these keys: <code>Authorization: Bearer &lt;key&gt;</code> on{' '}
-            <code>/api/v1/metering/*</code> (see <a href="/api/openapi.json">the OpenAPI document</a> and <Link to="/settings/models">models and rates</Link>).
+            <code>/api/v1/metering/*</code> (see <a href="/api/docs">the API reference</a>, <a href="/api/openapi.json">the OpenAPI document</a> and <Link to="/settings/models">models and rates</Link>).
           </p>
         </div>
         <div className="page-actions">
