@@ -128,4 +128,10 @@ export const RequestDateSchema = z
   .union([z.iso.date(), z.iso.datetime({ offset: true })])
   .check(z.refine(isRequestDateInRange, 'must be a date between 1970-01-01 and 2999-12-31'));
 
+/** The 400 messages about the Idempotency-Key header: the BFF's mount() and the mock API say the same. */
+export const IDEMPOTENCY_KEY_MESSAGES = {
+  required: 'The Idempotency-Key header is required',
+  invalid: 'Idempotency-Key: 8 to 200 letters, digits and _ . : -',
+} as const;
+
 export const IdempotencyKeySchema = z.string().check(z.minLength(8), z.maxLength(200), z.regex(/^[A-Za-z0-9_.:-]+$/, 'letters, digits and _ . : - only'));

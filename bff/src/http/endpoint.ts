@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import type { CookieOptions, Request, Response, Router } from 'express';
-import { EMAIL_NOT_VERIFIED_MESSAGE, IdempotencyKeySchema, roleAllowed, roleRefusal, type Endpoint, type ResponseInputOf } from '@ai-credits/shared/api';
+import { EMAIL_NOT_VERIFIED_MESSAGE, IDEMPOTENCY_KEY_MESSAGES, IdempotencyKeySchema, roleAllowed, roleRefusal, type Endpoint, type ResponseInputOf } from '@ai-credits/shared/api';
 import type { Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import { z } from 'zod';
 import { forbidden, HttpError } from './http-error';
@@ -132,11 +132,11 @@ export function getSession(res: Response): SessionContext | null {
 /** The contract's Idempotency-Key rule, with the messages the metering API has always answered. */
 function readIdempotencyKey(value: string | undefined, rule: 'required' | 'optional'): string | undefined {
   if (value === undefined) {
-    if (rule === 'required') throw new HttpError(400, 'VALIDATION_FAILED', 'The Idempotency-Key header is required');
+    if (rule === 'required') throw new HttpError(400, 'VALIDATION_FAILED', IDEMPOTENCY_KEY_MESSAGES.required);
     return undefined;
   }
   const parsed = z.safeParse(IdempotencyKeySchema, value);
-  if (!parsed.success) throw new HttpError(400, 'VALIDATION_FAILED', 'Idempotency-Key: 8 to 200 letters, digits and _ . : -');
+  if (!parsed.success) throw new HttpError(400, 'VALIDATION_FAILED', IDEMPOTENCY_KEY_MESSAGES.invalid);
   return parsed.data;
 }
 

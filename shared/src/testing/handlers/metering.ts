@@ -1,5 +1,5 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
-import { IdempotencyKeySchema } from '../../api';
+import { IDEMPOTENCY_KEY_MESSAGES, IdempotencyKeySchema } from '../../api';
 import { costMc, findModel, type UseCase } from '../../catalog';
 import { meteringContract, type MeteredUsage } from '../../contracts/metering';
 import { DEFAULT_RESERVATION_TTL_SECONDS } from '../../ledger-rules';
@@ -21,8 +21,8 @@ export function meteringHandlers(store: MockStore): HttpHandler[] {
     const apiKey = store.apiKeys.find((k) => k.id === apiKeyId && !k.revokedAt);
     if (!apiKey) return apiError(401, 'UNAUTHENTICATED', 'Invalid or revoked API key');
     const header = request.headers.get('idempotency-key');
-    if (header === null) return apiError(400, 'VALIDATION_FAILED', 'The Idempotency-Key header is required');
-    if (!IdempotencyKeySchema.safeParse(header).success) return apiError(400, 'VALIDATION_FAILED', 'Idempotency-Key: 8 to 200 letters, digits and _ . : -');
+    if (header === null) return apiError(400, 'VALIDATION_FAILED', IDEMPOTENCY_KEY_MESSAGES.required);
+    if (!IdempotencyKeySchema.safeParse(header).success) return apiError(400, 'VALIDATION_FAILED', IDEMPOTENCY_KEY_MESSAGES.invalid);
     return { apiKeyId: apiKey.id, key: `metering:${apiKey.id}:${header}` };
   }
 
