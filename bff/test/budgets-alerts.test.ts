@@ -200,8 +200,13 @@ describe('alerts fire once per threshold per period', () => {
     // The bell: each person reads their own list; mark one, then all.
     const memberBell = (await member.call(budgetsContract.notifications)).body;
     expect(memberBell.unread).toBe(2);
-    expect(memberBell.notifications.map((n: any) => n.title).sort()).toEqual([expect.stringMatching(/at 100% of their budget/), expect.stringMatching(/at 90% of their budget/)]);
+    // The member reads about herself in the second person (issue 24); the managers read her name.
+    expect(memberBell.notifications.map((n: any) => n.title).sort()).toEqual(['You are at 100% of your budget', 'You are at 90% of your budget']);
+    expect(memberBell.notifications.map((n: any) => n.body).join(' ')).toMatch(/^You have used /);
+    const memberEmails = await app.db.selectFrom('email_outbox').select(['subject']).where('org_id', '=', orgId).where('kind', '=', 'alert').where('subject', 'like', '%your budget%').execute();
+    expect(memberEmails).toHaveLength(2);
     const adminBell = (await admin.call(budgetsContract.notifications)).body;
+    expect(adminBell.notifications.map((n: any) => n.title)).toEqual(expect.arrayContaining([expect.stringMatching(/^.+ is at 100% of their budget$/)]));
     expect(adminBell.unread).toBe(6);
     const one = await admin.call(budgetsContract.markRead, { body: { ids: [adminBell.notifications[0].id] } });
     expect(one.body.unread).toBe(5);

@@ -102,6 +102,6 @@ test.describe('budgets and alerts', () => {
 
     // The member was told too (budget alerts go to the member concerned).
     const memberNotes = await member.api.json<{ unread: number; notifications: { title: string }[] }>('/api/notifications');
-    expect(memberNotes.notifications.map((n) => n.title)).toEqual(expect.arrayContaining(['Maya Member is at 100% of their budget']));
+    expect(memberNotes.notifications.map((n) => n.title)).toEqual(expect.arrayContaining(['You are at 100% of your budget']));
   });
 });

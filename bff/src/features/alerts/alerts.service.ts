@@ -67,9 +67,12 @@ export async function fireAlerts(trx: Transaction<Database>, orgId: string, peri
     }
     // The words are email/templates.ts's (ADR 014): the notification and the email say the same.
     const message = alertMessage({ about, threshold: c.threshold, usedMc: c.usedMc, totalMc: c.totalMc, refused: c.refused ?? false, resetOn: periodEnd });
+    // The member it is about reads it as "you" (issue 24).
+    const own = about.kind === 'member' ? alertMessage({ about, threshold: c.threshold, usedMc: c.usedMc, totalMc: c.totalMc, refused: c.refused ?? false, resetOn: periodEnd, toSubject: true }) : null;
     for (const r of recipients) {
-      notifications.push({ org_id: orgId, user_id: r.id, title: message.title, body: message.body, link: message.link, created_at: now });
-      emails.push({ to: r.email, ...message.email });
+      const m = own && about.kind === 'member' && r.id === about.id ? own : message;
+      notifications.push({ org_id: orgId, user_id: r.id, title: m.title, body: m.body, link: m.link, created_at: now });
+      emails.push({ to: r.email, ...m.email });
     }
   }
   await repo.insertNotifications(trx, notifications);

@@ -80,7 +80,8 @@ export type AlertAbout = { kind: 'credits' } | { kind: 'project'; id: string; na
  * A threshold crossing, as the in-app notification (title, body, link) and the email sent to
  * each recipient (subject `AI Credits: <title>`, the body as text).
  */
-export function alertMessage(input: { about: AlertAbout; threshold: number; usedMc: bigint; totalMc: bigint; refused: boolean; resetOn: Date }) {
+/** `toSubject`: the member the alert is about reads it, in the second person (issue 24). */
+export function alertMessage(input: { about: AlertAbout; threshold: number; usedMc: bigint; totalMc: bigint; refused: boolean; resetOn: Date; toSubject?: boolean }) {
   const { about, threshold } = input;
   const used = `${wholeCredits(input.usedMc)} of ${wholeCredits(input.totalMc)} credits`;
   const resetOn = day(input.resetOn);
@@ -96,6 +97,10 @@ export function alertMessage(input: { about: AlertAbout; threshold: number; used
     title = `Project "${about.name}" is at ${threshold}% of its budget`;
     body = `Project "${about.name}" has used ${used} of its monthly budget (settled and in progress).${refusal} ${threshold >= 100 ? 'Further AI work in it is refused' : 'AI work in it stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
     link = `/settings/ai-credits?projectId=${about.id}`;
+  } else if (input.toSubject) {
+    title = `You are at ${threshold}% of your budget`;
+    body = `You have used ${used} of your monthly budget (settled and in progress).${refusal} ${threshold >= 100 ? 'Further AI work is refused' : 'AI work stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
+    link = `/settings/ai-credits?userId=${about.id}`;
   } else {
     title = `${about.name} is at ${threshold}% of their budget`;
     body = `${about.name} has used ${used} of their monthly budget (settled and in progress).${refusal} ${threshold >= 100 ? 'Further AI work is refused' : 'AI work stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
