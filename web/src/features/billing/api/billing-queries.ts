@@ -1,6 +1,9 @@
 import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import type { BundleId } from '@ai-credits/shared/catalog';
-import { billingContract, type BillingProfileInput, type CheckoutCallback } from '@ai-credits/shared/contracts/billing';
+import { billingContract, type AutoTopUpInput, type BillingProfileInput, type CheckoutCallback } from '@ai-credits/shared/contracts/billing';
+
+/** The sandbox's test cards (the second declines every auto top-up). */
+export type SandboxCard = 'approves' | 'declines_off_session';
 import { creditsKeys } from '@/api/credits-queries';
 import { orgKeys } from '@/api/org-queries';
 import { apiFetch, apiUrl } from '@/lib/api-client';
@@ -9,6 +12,7 @@ export const billingKeys = {
   all: ['billing'] as const,
   history: () => [...billingKeys.all, 'history'] as const,
   profile: () => [...billingKeys.all, 'profile'] as const,
+  autoTopUp: () => [...billingKeys.all, 'auto-topup'] as const,
 };
 
 export const billingQueries = {
@@ -16,6 +20,11 @@ export const billingQueries = {
     queryOptions({
       queryKey: billingKeys.history(),
       queryFn: ({ signal }) => apiFetch(billingContract.history, { signal }),
+    }),
+  autoTopUp: () =>
+    queryOptions({
+      queryKey: billingKeys.autoTopUp(),
+      queryFn: ({ signal }) => apiFetch(billingContract.autoTopUp, { signal }),
     }),
   profile: () =>
     queryOptions({
@@ -25,6 +34,18 @@ export const billingQueries = {
 };
 
 export const billingMutations = {
+  setAutoTopUp: () =>
+    mutationOptions({
+      mutationKey: ['billing', 'set-auto-topup'],
+      mutationFn: (body: AutoTopUpInput) => apiFetch(billingContract.setAutoTopUp, { body }),
+      meta: { invalidates: [billingKeys.autoTopUp(), orgKeys.auditAll()] },
+    }),
+  removePaymentMethod: () =>
+    mutationOptions({
+      mutationKey: ['billing', 'remove-payment-method'],
+      mutationFn: () => apiFetch(billingContract.removePaymentMethod),
+      meta: { invalidates: [billingKeys.autoTopUp(), orgKeys.auditAll()] },
+    }),
   setProfile: () =>
     mutationOptions({
       mutationKey: ['billing', 'set-profile'],
@@ -34,7 +55,7 @@ export const billingMutations = {
   createPurchase: () =>
     mutationOptions({
       mutationKey: ['billing', 'create-purchase'],
-      mutationFn: (bundleId: BundleId) => apiFetch(billingContract.createPurchase, { body: { bundleId } }),
+      mutationFn: (input: { bundleId: BundleId; saveCard?: boolean }) => apiFetch(billingContract.createPurchase, { body: input }),
       meta: { invalidates: [billingKeys.all] },
     }),
   payInvoice: () =>
@@ -46,7 +67,7 @@ export const billingMutations = {
   sandboxPay: () =>
     mutationOptions({
       mutationKey: ['billing', 'sandbox-pay'],
-      mutationFn: (input: { purchaseId: string; outcome: 'success' | 'failure'; method: 'card' | 'upi' | 'netbanking' | 'wallet' }) =>
+      mutationFn: (input: { purchaseId: string; outcome: 'success' | 'failure'; method: 'card' | 'upi' | 'netbanking' | 'wallet'; card?: SandboxCard }) =>
         apiFetch(billingContract.sandboxPay, { body: input }),
       meta: { invalidates: [billingKeys.all] },
     }),

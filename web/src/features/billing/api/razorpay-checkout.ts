@@ -56,6 +56,8 @@ export async function openRazorpayCheckout(options: CheckoutOptions): Promise<Ch
       description: options.description,
       prefill: options.prefill,
       notes: options.notes,
+      // Saving the card for auto top-up: Razorpay card recurring (ADR 025).
+      ...(options.saveCard && options.customerId ? { customer_id: options.customerId, recurring: '1' } : {}),
       handler: (response: CheckoutCallback) =>
         resolve({
           type: 'paid',

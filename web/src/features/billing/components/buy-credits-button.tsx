@@ -28,6 +28,7 @@ export function purchaseResult(credits: number, balanceBeforeMc: number | null):
 export function BuyCreditsButton() {
   const [open, setOpen] = useState(false);
   const [bundleId, setBundleId] = useState<BundleId>('professional');
+  const [saveCard, setSaveCard] = useState(false);
   // The billing period end, for "purchased credits expire on <date>".
   const summary = useQuery(creditsQueries.summary());
   // The balance when the owner confirmed: a purchase made in overage pays the overage first.
@@ -42,7 +43,7 @@ export function BuyCreditsButton() {
   const confirm = () => {
     setOpen(false);
     setBalanceBeforeMc(summary.data?.balanceMc ?? null);
-    void checkout.begin(() => createPurchase.mutateAsync(bundleId));
+    void checkout.begin(() => createPurchase.mutateAsync({ bundleId, saveCard }));
   };
 
   return (
@@ -68,6 +69,8 @@ export function BuyCreditsButton() {
             onOpenChange={setOpen}
             bundleId={bundleId}
             onBundleChange={setBundleId}
+            saveCard={saveCard}
+            onSaveCardChange={setSaveCard}
             periodEnd={summary.data?.period.end}
             onConfirm={confirm}
             returnFocusTo={buttonRef}

@@ -10,6 +10,8 @@ export function BuyCreditsDialog({
   onOpenChange,
   bundleId,
   onBundleChange,
+  saveCard,
+  onSaveCardChange,
   periodEnd,
   onConfirm,
   returnFocusTo,
@@ -18,6 +20,9 @@ export function BuyCreditsDialog({
   onOpenChange: (open: boolean) => void;
   bundleId: BundleId;
   onBundleChange: (id: BundleId) => void;
+  /** "Save this card for auto top-up": the owner's consent to a saved card (ADR 025). */
+  saveCard: boolean;
+  onSaveCardChange: (save: boolean) => void;
   /** End of the billing period, when the summary has loaded. */
   periodEnd: string | undefined;
   onConfirm: () => void;
@@ -62,6 +67,9 @@ export function BuyCreditsDialog({
               ? `Purchased credits expire with this billing month on ${formatDate(periodEnd)} (UTC).`
               : 'Purchased credits expire with this billing month.'}
           </p>
+          <label className="billing-save-card">
+            <input type="checkbox" checked={saveCard} onChange={(e) => onSaveCardChange(e.target.checked)} /> Save this card for auto top-up (charged only when you turn auto top-up on)
+          </label>
           <div className="dialog-actions">
             <Dialog.Close className="button button-secondary">Cancel</Dialog.Close>
             <button type="button" className="button button-primary" onClick={onConfirm}>

@@ -81,3 +81,33 @@ describe('Plans & Billing: billing profile', () => {
     expect(within(card).queryByRole('button')).not.toBeInTheDocument();
   });
 });
+
+describe('Plans & Billing: auto top-up', () => {
+  it('the owner saves a card while buying, then turns auto top-up on', async () => {
+    const { user } = renderApp('/settings/billing');
+    const card = await screen.findByRole('region', { name: 'Auto top-up' });
+    expect(card).toHaveTextContent('Saved card: none');
+    await user.click(screen.getByRole('button', { name: 'Buy Credits' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Buy credits' });
+    await user.click(within(dialog).getByRole('checkbox', { name: /Save this card for auto top-up/ }));
+    await user.click(within(dialog).getByRole('button', { name: /Continue to payment/ }));
+    const checkout = await screen.findByRole('dialog', { name: 'AI Credits Checkout' });
+    expect(within(checkout).getByLabelText('Card to save for auto top-up')).toHaveValue('approves');
+    await user.click(within(checkout).getByRole('button', { name: 'Pay (success)' }));
+    expect(await within(card).findByText(/Visa ending 1111/)).toBeInTheDocument();
+    await user.click(within(card).getByRole('button', { name: 'Save auto top-up' }));
+    expect(await within(card).findByRole('status')).toHaveTextContent('Auto top-up saved.');
+  });
+
+  it('a paused auto top-up shows its reason in a banner', async () => {
+    serveScenario('owner', {
+      seed: (store) => {
+        store.autoTopUp.paymentMethod = { id: '00000000-0000-4000-8000-000000000001', brand: 'Visa', last4: '0002', expMonth: 12, expYear: 2029, createdAt: '2026-03-01T00:00:00.000Z' };
+        store.autoTopUp.settings = { enabled: true, thresholdCredits: 100, bundleId: 'starter', capKind: 'count', capValue: 3, pausedAt: '2026-03-02T00:00:00.000Z', pausedReason: 'The card was declined.', updatedAt: '2026-03-02T00:00:00.000Z' };
+      },
+    });
+    renderApp('/settings/billing');
+    const card = await screen.findByRole('region', { name: 'Auto top-up' });
+    expect(await within(card).findByRole('alert')).toHaveTextContent('Auto top-up is paused: The card was declined.');
+  });
+});

@@ -6,6 +6,7 @@ import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { billingMutations, billingQueries, receiptUrl } from '../api/billing-queries';
+import { AutoTopUpCard } from './auto-topup-card';
 import { BillingProfileCard } from './billing-profile-card';
 import { BuyCreditsButton } from './buy-credits-button';
 import { CheckoutResult } from './checkout-result';
@@ -80,6 +81,7 @@ export function PlansBillingPage() {
               Test mode: payments go through the local sandbox gateway; no real money is charged.
             </p>
           ) : null}
+          <AutoTopUpCard owner={owner} />
           <BillingProfileCard owner={owner} />
           <InvoicesTable invoices={history.data.invoices} owner={owner} />
           <PurchasesTable purchases={history.data.purchases} />
@@ -119,7 +121,7 @@ function PurchasesTable({ purchases }: { purchases: Purchase[] }) {
               {purchases.map((p) => (
                 <tr key={p.id}>
                   <td className="nowrap">{formatDateTime(p.paidAt ?? p.createdAt)}</td>
-                  <td>{p.kind === 'bundle' ? (p.bundleName ?? p.bundleId) : 'Overage invoice'}</td>
+                  <td>{p.kind === 'bundle' ? `${p.source === 'auto_topup' ? 'Auto top-up: ' : ''}${p.bundleName ?? p.bundleId}` : 'Overage invoice'}</td>
                   <td className="num">{formatUsd(p.amountCents)}</td>
                   <td className="num">{p.credits.toLocaleString('en-US')}</td>
                   <td className="billing-status-cell">

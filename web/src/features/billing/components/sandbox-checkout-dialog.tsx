@@ -2,6 +2,7 @@ import { Dialog, Tabs } from 'radix-ui';
 import { useState } from 'react';
 import type { CheckoutOptions } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
+import type { SandboxCard } from '../api/billing-queries';
 import type { PaymentMethod, useCheckout } from './use-checkout';
 
 const METHODS: { id: PaymentMethod; label: string; hint: string }[] = [
@@ -18,7 +19,7 @@ export function SandboxCheckout({ checkout }: { checkout: ReturnType<typeof useC
     <SandboxCheckoutDialog
       options={checkout.state.options}
       pending={checkout.sandboxPending}
-      onPay={(outcome, method) => void checkout.paySandbox(outcome, method)}
+      onPay={(outcome, method, card) => void checkout.paySandbox(outcome, method, card)}
       onDismiss={checkout.dismissSandbox}
     />
   );
@@ -36,10 +37,12 @@ export function SandboxCheckoutDialog({
 }: {
   options: CheckoutOptions;
   pending: boolean;
-  onPay: (outcome: 'success' | 'failure', method: PaymentMethod) => void;
+  onPay: (outcome: 'success' | 'failure', method: PaymentMethod, card?: SandboxCard) => void;
   onDismiss: () => void;
 }) {
   const [method, setMethod] = useState<PaymentMethod>('card');
+  const [card, setCard] = useState<SandboxCard>('approves');
+  const saving = options.saveCard && method === 'card';
   return (
     <Dialog.Root
       open
@@ -78,11 +81,20 @@ export function SandboxCheckoutDialog({
               </Tabs.Content>
             ))}
           </Tabs.Root>
+          {saving ? (
+            <div className="field">
+              <label htmlFor="sandbox-card">Card to save for auto top-up</label>
+              <select id="sandbox-card" value={card} onChange={(e) => setCard(e.target.value as SandboxCard)}>
+                <option value="approves">Visa ending 1111 (approves every top-up)</option>
+                <option value="declines_off_session">Visa ending 0002 (declines auto top-ups)</option>
+              </select>
+            </div>
+          ) : null}
           <div className="dialog-actions">
-            <button type="button" className="button button-danger" disabled={pending} onClick={() => onPay('failure', method)}>
+            <button type="button" className="button button-danger" disabled={pending} onClick={() => onPay('failure', method, saving ? card : undefined)}>
               Fail payment
             </button>
-            <button type="button" className="button button-primary" disabled={pending} onClick={() => onPay('success', method)}>
+            <button type="button" className="button button-primary" disabled={pending} onClick={() => onPay('success', method, saving ? card : undefined)}>
               {pending ? 'Processing…' : 'Pay (success)'}
             </button>
           </div>

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState } from 'react';
 import type { CheckoutOptions, Purchase } from '@ai-credits/shared/contracts/billing';
 import { isApiError } from '@/lib/api-client';
-import { billingMutations } from '../api/billing-queries';
+import { billingMutations, type SandboxCard } from '../api/billing-queries';
 import { openRazorpayCheckout, type CheckoutOutcome } from '../api/razorpay-checkout';
 
 export type PaymentMethod = 'card' | 'upi' | 'netbanking' | 'wallet';
@@ -65,11 +65,11 @@ export function useCheckout(nothingHappened: string) {
     await finish(options, await openRazorpayCheckout(options));
   }
 
-  async function paySandbox(outcome: 'success' | 'failure', method: PaymentMethod) {
+  async function paySandbox(outcome: 'success' | 'failure', method: PaymentMethod, card?: SandboxCard) {
     if (state.phase !== 'sandbox') return;
     const { options } = state;
     try {
-      const callback = await sandboxPay.mutateAsync({ purchaseId: options.purchaseId, outcome, method });
+      const callback = await sandboxPay.mutateAsync({ purchaseId: options.purchaseId, outcome, method, card });
       await finish(options, { type: 'paid', callback });
     } catch (error) {
       const reason = isApiError(error, 'PAYMENT_FAILED') ? error.message : messageOf(error);
