@@ -46,6 +46,8 @@ describe('AI Credits page', () => {
     expect(screen.queryByRole('textbox', { name: 'Monthly overage limit' })).not.toBeInTheDocument();
     expect(screen.getAllByText('Only the organization owner can change this.')).toHaveLength(2);
     expect(screen.getByText('No overage allowed: AI requests stop when credits run out.')).toBeInTheDocument();
+    // Not the owner's description (issue 24): they do not buy credits or control AI.
+    expect(screen.queryByText(/purchase credit bundles/)).not.toBeInTheDocument();
     // Everything else of the dashboard is there.
     expect(await card('Available Credits')).toHaveTextContent('1,082 credits');
     expect(await screen.findAllByRole('row')).not.toHaveLength(0);

@@ -34,7 +34,11 @@ export function AiCreditsRoute() {
         <div>
           <p className="breadcrumb">Settings</p>
           <h1>AI Credits</h1>
-          <p className="page-description">Manage your AI credit balance, purchase credit bundles, and control AI features for your organization.</p>
+          <p className="page-description">
+            {owner
+              ? 'Manage your AI credit balance, purchase credit bundles, and control AI features for your organization.'
+              : "Your organization's AI credits: what is left, what is forecast, and who used what."}
+          </p>
         </div>
         {buy ? <div className="page-actions">{buy}</div> : null}
       </div>

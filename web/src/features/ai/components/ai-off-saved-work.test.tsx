@@ -40,6 +40,8 @@ describe('AI off keeps saved work readable', () => {
     expect(await within(messages).findAllByRole('listitem')).not.toHaveLength(0);
     expect(screen.queryByRole('textbox', { name: 'Your message' })).not.toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'New conversation' })).not.toBeInTheDocument();
+    // Nothing spends credits while AI is off (issue 24: the page said "Each answer spends credits").
+    expect(screen.queryByText(/spends credits/)).not.toBeInTheDocument();
   });
 
   it('shows saved reports read-only, with no Write report', async () => {

@@ -22,7 +22,11 @@ export function ChatPage() {
         <div>
           <p className="breadcrumb">AI features</p>
           <h1>AI chat</h1>
-          <p className="page-description">Ask the testing assistant about test design, test data, bug reports and coverage. Each answer spends credits.</p>
+          <p className="page-description">
+            {aiEnabled
+              ? 'Ask the testing assistant about test design, test data, bug reports and coverage. Each answer spends credits.'
+              : 'Earlier conversations with the testing assistant, read-only while AI is off.'}
+          </p>
         </div>
       </header>
       {aiEnabled ? null : <AiOffNote what="Conversations" />}
