@@ -77,7 +77,8 @@ describe('schema', () => {
       join information_schema.key_column_usage kcu on kcu.constraint_name = tc.constraint_name and kcu.ordinal_position = 1
       where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = 'public' and tc.table_name not like 'kysely_%'`.execute(app.db);
     // account_tokens and account_email_outbox belong to an address, not an org (issue 20, ADR 028), like users
-    const global = ['organizations', 'users', 'sessions', 'rate_limits', 'installation_secrets', 'account_tokens', 'account_email_outbox'];
+    // invoice_sequences is the seller's gap-free invoice number, one row per seller GSTIN (ADR 031)
+    const global = ['organizations', 'users', 'sessions', 'rate_limits', 'installation_secrets', 'account_tokens', 'account_email_outbox', 'invoice_sequences'];
     const offenders = rows.filter((r) => !global.includes(r.table_name) && r.first !== 'org_id');
     expect(offenders).toEqual([]);
   });
