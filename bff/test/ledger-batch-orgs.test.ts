@@ -13,7 +13,7 @@ import { expectLedgerConsistent } from './support/ledger-assertions';
  */
 let app: TestApp;
 beforeAll(async () => {
-  app = await startApp({ env: { LEDGER_BATCH_LANES: '1' } });
+  app = await startApp();
 });
 afterEach(() => {
   app.services.ledger.batching.beforeCommit = undefined;
@@ -140,7 +140,7 @@ describe('group commit across orgs', () => {
   });
 
   it('two instances batching overlapping orgs never deadlock: every call is answered 200 and every ledger adds up', async () => {
-    const other = await startApp({ env: { LEDGER_BATCH_LANES: '1' }, databaseUrl: app.env.DATABASE_URL });
+    const other = await startApp({ databaseUrl: app.env.DATABASE_URL });
     try {
       const orgs = await Promise.all(Array.from({ length: 6 }, () => orgWithKey()));
       // 60 calls per org, all at once, half through each instance: the two instances' batches

@@ -1,9 +1,11 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
 import { escapeLiteral } from 'pg';
-import type { Database, GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyTable, UsageRecordsTable } from '../../db/database';
+import type { Database } from '../../db/database';
+import type { Executor } from '../../db/db';
 import { notFound } from '../../http/http-error';
+import type { GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyTable, UsageRecordsTable } from './ledger.tables';
 
-type Q = Kysely<Database> | Transaction<Database>;
+type Q = Executor;
 
 /**
  * Locks the org row for the rest of the transaction: every credit write of an org is serialised here.
@@ -105,9 +107,30 @@ export async function insertOverageInvoice(
     .executeTakeFirst();
 }
 
-/** Organizations whose current period has ended (for the background sweep). */
-export function orgsPastPeriodEnd(db: Q, at: Date, limit: number) {
-  return db.selectFrom('organizations').select('id').where('period_end', '<=', at).limit(limit).execute();
+/**
+ * Locks org rows for the rest of the transaction, in id order (ADR 020): `skip` never waits
+ * (SKIP LOCKED: a row held elsewhere is left out of the answer), `wait` waits for each (bounded
+ * by lock_timeout). Returns the ids it locked. Parameters, never ids joined into the SQL text.
+ */
+export async function lockOrgs(trx: Q, ids: string[], mode: 'skip' | 'wait'): Promise<string[]> {
+  const { rows } =
+    mode === 'skip'
+      ? await sql<{ id: string }>`select id from organizations where id = any(${ids}::uuid[]) order by id for no key update skip locked`.execute(trx)
+      : await sql<{ id: string }>`select id from organizations where id = any(${ids}::uuid[]) order by id for no key update`.execute(trx);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Orgs with housekeeping due, for the background sweep (ADR 020): the current period has ended
+ * (rollover), or an open reservation is past its expiry (to be marked expired), whatever the org.
+ */
+export async function orgsWithHousekeepingDue(db: Q, at: Date, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    select id from organizations where period_end <= ${at}
+    union
+    select distinct org_id from reservations where status = 'open' and expires_at <= ${at}
+    limit ${limit}`.execute(db);
+  return rows.map((r) => r.id);
 }
 
 // ---- Set-based writes of a batch (ledger.service "group commit"): one statement per table. ----

@@ -7,7 +7,8 @@ import { findModel, MONTHLY_ALLOWANCE_MC, costMc, overageInvoiceFor, type UseCas
 import type { Reservation } from '@ai-credits/shared/contracts/credits';
 import type { MeteredUsage } from '@ai-credits/shared/contracts/metering';
 import { crossedThresholds, DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
-import type { Database, ReservationStatus } from '../../db/database';
+import type { Database } from '../../db/database';
+import type { ReservationStatus } from './ledger.tables';
 import type { Db } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
 import { maxBig, minBig, toSafeNumber } from '../../lib/bigint';
@@ -19,7 +20,7 @@ import { fireAlerts, type Crossing } from '../alerts/alerts.service';
 import { recordAudit } from '../audit/audit.service';
 import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } from './group-commit';
 import * as repo from './ledger.repository';
-import { isStaleConnection } from '../../db/db-errors';
+import { isStaleConnection, isStatementRefused } from '../../db/db-errors';
 
 /**
  * The credit engine. Every write to an org's credits runs in one transaction that holds the
@@ -35,8 +36,10 @@ export interface LedgerDeps {
   db: Db;
   clock: Clock;
   reservationTtlSeconds: number;
-  /** Chains of group-commit batches (LEDGER_BATCH_LANES); 1 when absent. */
-  batchLanes?: number;
+  /** Group-commit batches of this instance at once (LEDGER_MAX_BATCHES); 2 when absent. */
+  maxBatches?: number;
+  /** Single-org batches at once waiting for an org held elsewhere (LEDGER_MAX_LOCK_WAITERS); 4 when absent. */
+  maxLockWaiters?: number;
   /** Batch size and lock wait of every group-commit batch (lib/metrics.ts). */
   metrics?: { recordLedgerBatch(size: number, lockWaitMs: number): void };
   /**
@@ -88,7 +91,9 @@ type LedgerOp =
   | { kind: 'reserve'; input: ReserveInput }
   | { kind: 'settle'; input: SettleInput }
   | { kind: 'release'; input: ReleaseInput }
-  | { kind: 'record'; input: RecordInput };
+  | { kind: 'record'; input: RecordInput }
+  /** Housekeeping: the rollover and the expiry of stale reservations (which every batch of the org does). */
+  | { kind: 'sweep'; input: { orgId: string; idempotencyKey?: undefined } };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -464,6 +469,8 @@ export function createLedgerService(deps: LedgerDeps) {
           if (r.status === 'open') close(r, 'released');
           return { reservation: toReservationDto(r), balance: balance() } satisfies ReleaseResult;
         }
+        case 'sweep':
+          return null;
         case 'record': {
           const input = op.input;
           const model = modelOrThrow(input.model);
@@ -524,7 +531,8 @@ export function createLedgerService(deps: LedgerDeps) {
     const writeOrg = !orgDirtyBefore && ctx.dirty;
     const writes: repo.BatchWrites = {
       orgId: org.id,
-      expireStale: ops.some((o) => o.kind === 'reserve'),
+      // Every batch closes the org's reservations past their expiry (ADR 020): no reservation stays open past it.
+      expireStale: true,
       newReservations: w.newReservations,
       closedReservations: [...w.closed.values()].filter((r) => !w.newReservations.includes(r)),
       usages: w.usages,
@@ -570,28 +578,37 @@ export function createLedgerService(deps: LedgerDeps) {
     waiting: (orgId) => batcher.waiting(orgId),
   };
 
+  const shuttingDown = () => new HttpError(503, 'SHUTTING_DOWN', 'This instance is shutting down; nothing of this call was recorded. Please retry', 1);
+
   const batcher = createGroupCommit<LedgerOp>({
     maxBatch: 500,
-    lanes: deps.batchLanes ?? 1,
+    maxBatches: deps.maxBatches ?? 2,
+    maxWaiters: deps.maxLockWaiters ?? 4,
     retryUntaken: isStaleConnection,
+    isolate: isStatementRefused,
+    stoppedError: shuttingDown,
     /**
-     * Three round trips a batch, whatever its size and however many orgs it holds: `begin` and
-     * the row locks (in id order) in one message; one read of every org's state; the writes of
-     * every org and `commit` in one message. With an afterApply hook (or the test hook) the
-     * commit is a message of its own, after them.
+     * Four round trips a batch, whatever its size and however many orgs it holds: `begin`; the
+     * row locks (in id order, SKIP LOCKED or waiting: group-commit.ts); one read of every org's
+     * state; the writes of every org and `commit` in one message. With an afterApply hook (or the
+     * test hook) the commit is a message of its own, after them.
+     *
+     * Transaction hygiene (ADR 020): `begin` is a statement of its own, so the transaction is
+     * known to be open before anything in it can fail, and any failure rolls it back; a
+     * connection that cannot roll back (it died) is destroyed by the pool (db.ts), never reused.
      */
-    run: (orgIds, take) =>
+    run: (orgIds, mode, take) =>
       db.connection().execute(async (conn) => {
         const trx = conn as unknown as Transaction<Database>;
-        let open = false;
+        await sql`begin`.execute(conn);
+        let open = true;
         try {
-          // simple protocol, no parameters: every org id is a checked UUID (submit), sorted by the batcher
           const lockStart = performance.now();
-          await sql.raw(`begin; select 1 from organizations where id in (${orgIds.map((id) => `'${id}'`).join(', ')}) order by id for no key update`).execute(conn);
-          open = true;
+          const locked = await repo.lockOrgs(conn, orgIds, mode);
           // Taken only now that this transaction holds the locks: everything queued for these orgs so far.
-          const items = take();
+          const items = take(locked);
           deps.metrics?.recordLedgerBatch(items.length, performance.now() - lockStart);
+          if (!items.length) return [];
           const byOrg = Map.groupBy(items.map((item, index) => ({ item, index })), ({ item }) => item.key);
           const now = clock.now();
           const reads = await repo.readBatchStates(
@@ -611,6 +628,7 @@ export function createLedgerService(deps: LedgerDeps) {
             entries.forEach(({ index }, k) => (outcomes[index] = orgOutcomes[k]!));
           }
           const separateCommit = items.some((i) => i.afterApply) || testing.beforeCommit !== undefined;
+          if (!separateCommit && batcher.stopped) throw shuttingDown();
           await repo.writeBatch(trx, now, writes, { commit: !separateCommit });
           if (!separateCommit) {
             open = false;
@@ -626,18 +644,20 @@ export function createLedgerService(deps: LedgerDeps) {
             }
           }
           await testing.beforeCommit?.(trx, items.length);
+          // Past the shutdown deadline the callers' connections are cut: nothing may commit unseen.
+          if (batcher.stopped) throw shuttingDown();
           await sql`commit`.execute(conn);
           open = false;
           return outcomes;
-        } catch (error) {
-          // a dead connection cannot roll back; PostgreSQL already has
+        } finally {
+          // Whatever failed (the lock statement included), the transaction ends here; a dead
+          // connection cannot roll back, and the pool destroys it (PostgreSQL already has).
           if (open) await sql`rollback`.execute(conn).catch(() => undefined);
-          throw error;
         }
       }),
   });
 
-  /** Queue one operation for its org's next batch (the org id goes into the batch's SQL text, so it is checked here). */
+  /** Queue one operation for its org's next batch (an id that is no UUID is no org). */
   function submit<T>(op: LedgerOp, afterApply?: AfterApply<T>): Promise<T> {
     if (!UUID.test(op.input.orgId)) return Promise.reject(notFound('Organization'));
     return batcher.submit<T>(op.input.orgId.toLowerCase(), op, afterApply);
@@ -784,11 +804,24 @@ export function createLedgerService(deps: LedgerDeps) {
       return repo.heldByOpenReservations(db, orgId, at);
     },
 
-    /** Background sweep: settle due rollovers early and mark abandoned reservations expired. */
+    /**
+     * Background sweep (every instance, ADR 020): for every org whose period ended or that has an
+     * open reservation past its expiry, settle the rollover and mark those reservations expired,
+     * through the org's batches (so under its lock, never waiting on an org held elsewhere for
+     * longer than lock_timeout, and exactly once however many instances sweep). Returns how many
+     * orgs it visited.
+     */
     async sweep(limit = 100) {
-      const due = await repo.orgsPastPeriodEnd(db, clock.now(), limit);
-      for (const { id } of due) await withOrgLock(id, async (ctx) => repo.expireStaleReservations(ctx.trx, id, ctx.now));
+      const due = await repo.orgsWithHousekeepingDue(db, clock.now(), limit);
+      const results = await Promise.allSettled(due.map((orgId) => submit<null>({ kind: 'sweep', input: { orgId } })));
+      const failed = results.find((r) => r.status === 'rejected');
+      if (failed && due.length === results.filter((r) => r.status === 'rejected').length) throw failed.reason;
       return due.length;
+    },
+
+    /** Shutdown deadline: nothing queued or uncommitted commits from now on (group-commit.ts stop). */
+    stop() {
+      batcher.stop();
     },
   };
 }
