@@ -51,9 +51,10 @@ const EnvSchema = z.object({
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
   /** Heavy reads (usage history, CSV export, charts) run on their own pool of this size, so they never take the ledger's connections. */
   DB_HEAVY_READ_POOL_MAX: z.coerce.number().int().min(1).max(200).default(4),
-  /** Heavy reads running at once per org and per instance; more wait up to 3 s, then answer 429 with Retry-After. */
+  /** Heavy reads running at once per org and per instance; more wait up to HEAVY_READS_MAX_WAIT_MS, then answer 429 with Retry-After. */
   HEAVY_READS_PER_ORG: z.coerce.number().int().min(1).max(1000).default(2),
   HEAVY_READS_PER_INSTANCE: z.coerce.number().int().min(1).max(1000).default(8),
+  HEAVY_READS_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   /** Seed the demo org on start when the database has no organization yet (default: on, except in production). */
   SEED_DEMO: z.stringbool().optional(),
   /** Directory of the built SPA to serve; empty to serve none. */

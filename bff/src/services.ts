@@ -79,7 +79,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const reads = createReads(deps, metrics);
   const readPool = deps.readDb && poolOf(deps.readDb);
   if (readPool) metrics.watchPool('heavy_reads', readPool);
-  const readGate = createReadGate({ perOrg: env.HEAVY_READS_PER_ORG, perInstance: env.HEAVY_READS_PER_INSTANCE, maxWaitMs: 3_000 });
+  const readGate = createReadGate({ perOrg: env.HEAVY_READS_PER_ORG, perInstance: env.HEAVY_READS_PER_INSTANCE, maxWaitMs: env.HEAVY_READS_MAX_WAIT_MS });
   const mailTransport = deps.overrides?.mailTransport !== undefined ? deps.overrides.mailTransport : env.SMTP_URL ? smtpTransport(env.SMTP_URL) : null;
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
   const audit = createAuditService({ db, reads });
