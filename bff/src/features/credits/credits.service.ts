@@ -3,6 +3,7 @@ import { IdSchema, RequestDateSchema } from '@ai-credits/shared/api';
 import { LOW_BALANCE_MC, OVERAGE_CENTS_PER_CREDIT, USE_CASES, findModel, overageInvoiceFor } from '@ai-credits/shared/catalog';
 import { forecastCredits } from '@ai-credits/shared/forecast';
 import { USAGE_CSV_HEADER, usageCsvLine } from '@ai-credits/shared/usage-csv';
+import type { ApiKeyUsage } from '@ai-credits/shared/contracts/api-keys';
 import type { CreditSummary, DailyUsage, UsageCharts, UsageFilters, UsagePage, UsageRow } from '@ai-credits/shared/contracts/credits';
 import type { Db } from '../../db/db';
 import { primaryOnly, type ReadRouter } from '../../db/read-db';
@@ -125,6 +126,16 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         items: page.map(toUsageRow),
         nextCursor: rows.length > query.limit && last ? encodeCursor(last) : null,
         totals: { count: toSafeNumber(totals.count), chargedMc: toSafeNumber(totals.chargedMc) },
+      };
+    },
+
+    /** Calls and credits per API key this billing period (issue 22), in the key list's order. */
+    async apiKeyUsage(orgId: string): Promise<ApiKeyUsage> {
+      const org = await currentOrg(orgId);
+      const { value: rows } = await reads.read(orgId, (rdb) => repo.usageByApiKey(rdb, orgId, org.periodStart, org.periodEnd));
+      return {
+        period: { start: org.periodStart.toISOString(), end: org.periodEnd.toISOString() },
+        keys: rows.map((r) => ({ apiKeyId: r.id, name: r.name, calls: toSafeNumber(r.calls), chargedMc: toSafeNumber(r.mc) })),
       };
     },
 
