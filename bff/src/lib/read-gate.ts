@@ -12,8 +12,6 @@ export interface ReadGateLimits {
   maxWaitMs: number;
 }
 
-export type ReadGate = ReturnType<typeof createReadGate>;
-
 const RETRY_AFTER_SECONDS = 2;
 
 export function createReadGate(limits: ReadGateLimits) {

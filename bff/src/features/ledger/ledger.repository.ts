@@ -77,16 +77,6 @@ export async function heldByOpenReservations(trx: Q, orgId: string, at: Date): P
   return BigInt(row.held);
 }
 
-export async function expireStaleReservations(trx: Q, orgId: string, at: Date) {
-  await trx
-    .updateTable('reservations')
-    .set({ status: 'expired', closed_at: at })
-    .where('org_id', '=', orgId)
-    .where('status', '=', 'open')
-    .where('expires_at', '<=', at)
-    .execute();
-}
-
 export async function releaseOpenReservations(trx: Q, orgId: string, at: Date) {
   await trx
     .updateTable('reservations')
