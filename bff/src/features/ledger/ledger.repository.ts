@@ -3,6 +3,7 @@ import { escapeLiteral } from 'pg';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
 import { notFound } from '../../http/http-error';
+import { budgetUseSql } from '../budgets/budget-use';
 import type { GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyTable, UsageRecordsTable } from './ledger.tables';
 
 type Q = Executor;
@@ -283,11 +284,7 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
       (select coalesce(json_agg(json_build_object('type', b.subject_type, 'id', b.subject_id, 'limit', b.limit_mc::text,
           'name', case b.subject_type when 'project' then (select name from projects where org_id = b.org_id and id = b.subject_id)
                                       else (select name from users where id = b.subject_id) end,
-          'used', (
-            coalesce((select sum(d.charged_mc) from usage_daily d where d.org_id = b.org_id and d.day >= (period.start at time zone 'UTC')::date
-              and ((b.subject_type = 'project' and d.project_id = b.subject_id) or (b.subject_type = 'user' and d.user_id = b.subject_id))), 0)
-            + coalesce((select sum(r.estimate_mc) from reservations r where r.org_id = b.org_id and r.status = 'open' and r.expires_at > ${at}
-              and ((b.subject_type = 'project' and r.project_id = b.subject_id) or (b.subject_type = 'user' and r.user_id = b.subject_id))), 0))::text)), '[]')
+          'used', ${budgetUseSql(sql`(period.start at time zone 'UTC')::date`, at)}::text)), '[]')
         from budgets b where b.org_id = s.org_id
           and ((b.subject_type = 'project' and b.subject_id = any(s.project_ids)) or (b.subject_type = 'user' and b.subject_id = any(s.user_ids)))) as budgets,
       -- The month's credits (allowance + purchases + adjustments granted this period) and what is left of them.
