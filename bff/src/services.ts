@@ -93,6 +93,8 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
     maxLockWaiters: env.LEDGER_MAX_LOCK_WAITERS,
     metrics,
     onBalanceChange: (trx, changes) => late.autoTopUp?.onBalanceChange(trx, changes) ?? Promise.resolve(),
+    // Alerts a batch crossed go out when it commits (issue 23), not at the next outbox sweep.
+    onMailQueued: () => email.kick(),
   });
   const accounts = createAccountsService({
     db,

@@ -54,6 +54,8 @@ export interface LedgerDeps {
    * It must only write rows (never call out): it holds the org's lock. Its error fails the batch.
    */
   onBalanceChange?: (trx: Transaction<Database>, changes: { orgId: string; beforeMc: bigint; afterMc: bigint }[]) => Promise<void>;
+  /** Called after a batch that queued alert emails committed: the outbox sends them now, not at the next sweep. */
+  onMailQueued?: () => void;
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -108,7 +110,7 @@ export function createLedgerService(deps: LedgerDeps) {
    * The writes are added to `options.writes` when the caller sends them (in one statement with
    * those of the batch's other orgs, and its commit), else sent now.
    */
-  async function applyOps(ctx: LockedOrg, ops: LedgerOp[], options: { preRead?: BatchState; writes?: repo.BatchWrites[] } = {}): Promise<Outcome[]> {
+  async function applyOps(ctx: LockedOrg, ops: LedgerOp[], options: { preRead?: BatchState; writes?: repo.BatchWrites[]; onAlerts?: () => void } = {}): Promise<Outcome[]> {
     const { trx, org, now } = ctx;
     const orgDirtyBefore = ctx.dirty;
     // Read before the rollover ran in this transaction: stale, read again (for the new period).
@@ -116,7 +118,10 @@ export function createLedgerService(deps: LedgerDeps) {
     const result = applyBatch({ org, now, read, ops, reservationTtlSeconds: deps.reservationTtlSeconds });
     if (result.changed) ctx.dirty = true;
     // Before the writes: those go out with `commit` in one message when nothing else is to be written.
-    if (result.crossings.length) await fireAlerts(trx, org.id, org.periodStart, org.periodEnd, now, result.crossings);
+    if (result.crossings.length) {
+      await fireAlerts(trx, org.id, org.periodStart, org.periodEnd, now, result.crossings);
+      options.onAlerts?.();
+    }
     if (result.consumedMc > 0n && deps.onBalanceChange) await deps.onBalanceChange(trx, [{ orgId: org.id, beforeMc: org.balanceMc + result.consumedMc, afterMc: org.balanceMc }]);
 
     // The org row: written here with everything else, unless a rollover already made lockedIn write it.
@@ -199,13 +204,14 @@ export function createLedgerService(deps: LedgerDeps) {
           );
           const outcomes: Outcome[] = new Array(items.length);
           const writes: repo.BatchWrites[] = [];
+          let mailQueued = false;
           for (const [orgId, entries] of byOrg) {
             const preRead = reads.get(orgId);
             if (!preRead?.org) {
               for (const { index } of entries) outcomes[index] = { ok: false, error: notFound('Organization') };
               continue;
             }
-            const orgOutcomes = await lockedIn(trx, orgId, (ctx) => applyOps(ctx, entries.map(({ item }) => item.op), { preRead, writes }), { row: preRead.org, now });
+            const orgOutcomes = await lockedIn(trx, orgId, (ctx) => applyOps(ctx, entries.map(({ item }) => item.op), { preRead, writes, onAlerts: () => (mailQueued = true) }), { row: preRead.org, now });
             entries.forEach(({ index }, k) => (outcomes[index] = orgOutcomes[k]!));
           }
           const separateCommit = items.some((i) => i.afterApply) || testing.beforeCommit !== undefined;
@@ -213,6 +219,7 @@ export function createLedgerService(deps: LedgerDeps) {
           await repo.writeBatch(trx, now, writes, { commit: !separateCommit });
           if (!separateCommit) {
             open = false;
+            if (mailQueued) deps.onMailQueued?.();
             return outcomes;
           }
           for (const [i, item] of items.entries()) {
@@ -229,6 +236,7 @@ export function createLedgerService(deps: LedgerDeps) {
           if (batcher.stopped) throw shuttingDown();
           await sql`commit`.execute(conn);
           open = false;
+          if (mailQueued) deps.onMailQueued?.();
           return outcomes;
         } finally {
           // Whatever failed (the lock statement included), the transaction ends here; a dead
