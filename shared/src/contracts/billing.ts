@@ -357,7 +357,7 @@ export const billingContract = {
   taxInvoice: endpoint({
     method: 'GET',
     path: '/api/billing/purchases/:purchaseId/tax-invoice',
-    summary: 'The GST tax invoice of a paid purchase, top-up or overage invoice payment, as a PDF (owner or admin)',
+    summary: 'GST tax invoice of a paid purchase (PDF; owner or admin)',
     auth: 'session',
     roles: OWNER_OR_ADMIN,
     params: PurchaseParams,
