@@ -78,8 +78,7 @@ const balance = async (owner: Client) => (await owner.call(creditsContract.summa
 describe('@ai-credits/client', () => {
   it('is typed from the OpenAPI document the BFF serves (client/src/openapi.ts is up to date)', async () => {
     const committed = await readFile(new URL('../../client/src/openapi.ts', import.meta.url), 'utf8');
-    // On failure: pnpm --filter @ai-credits/bff generate:client
-    expect(committed).toBe(await clientTypesSource());
+    expect(committed, 'client/src/openapi.ts is out of date: run `pnpm --filter @ai-credits/bff generate:client` and commit it').toBe(await clientTypesSource());
   });
 
   it('runs the README metering loop: reserve, settle, release, record; each charge exactly at the model rate', async () => {
