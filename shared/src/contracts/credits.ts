@@ -90,8 +90,6 @@ export const UsagePageSchema = z.object({
 });
 export type UsagePage = z.infer<typeof UsagePageSchema>;
 
-/** The history's filters: the charts follow every one of them (issue 24); no dates means the current billing period so far. */
-export const ChartsQuerySchema = UsageFiltersSchema;
 
 const BreakdownSchema = z.array(z.object({ id: z.string(), label: z.string(), mc: MillicreditsSchema }));
 
@@ -175,7 +173,8 @@ export const creditsContract = {
     path: '/api/credits/charts',
     summary: 'Chart aggregates: per day by use case, by user, project, model; balance; forecast',
     auth: 'session',
-    query: ChartsQuerySchema,
+    // The history's filters: the charts follow every one of them (issue 24); no dates means the current billing period so far.
+    query: UsageFiltersSchema,
     response: UsageChartsSchema,
   }),
   setAiEnabled: endpoint({

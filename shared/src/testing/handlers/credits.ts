@@ -1,6 +1,6 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { MC_PER_CREDIT } from '../../catalog';
-import { ChartsQuerySchema, creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageFilters, type UsageRow } from '../../contracts/credits';
+import { creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageFilters, type UsageRow } from '../../contracts/credits';
 import { USAGE_CSV_HEADER, usageCsvLine } from '../../usage-csv';
 import { apiError, bodyOf, json, queryObject, requireSession, url, validationFailed } from '../http';
 import { boundsOf, chartsOf, summaryOf } from '../store/projections';
@@ -69,7 +69,7 @@ export function creditsHandlers(db: MockStore): HttpHandler[] {
     http.get(url(creditsContract.charts), ({ request }) => {
       const denied = requireSession(db, request, creditsContract.charts);
       if (denied) return denied;
-      const parsed = ChartsQuerySchema.safeParse(queryObject(request));
+      const parsed = UsageFiltersSchema.safeParse(queryObject(request));
       if (!parsed.success) return validationFailed(parsed.error);
       return json(creditsContract.charts, chartsOf(db, parsed.data));
     }),
