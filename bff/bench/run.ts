@@ -22,6 +22,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { sql } from 'kysely';
 import pg from 'pg';
+import { DEMO_SELLER } from '@ai-credits/shared/tax';
 import { createPostgresDb, migrateToLatest } from '../src/db/db';
 import { loadEnv } from '../src/env';
 import { systemClock } from '../src/lib/clock';
@@ -194,7 +195,9 @@ try {
   bff = spawn(process.execPath, [...(profDir ? ['--cpu-prof', `--cpu-prof-dir=${profDir}`] : []), '--enable-source-maps', 'dist/server.js'], {
     cwd: bffDir,
     // the production guards refuse the sandbox gateway, the demo model and outbox email unless allowed (the bench calls none)
-    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: dbUrl, SEED_DEMO: 'false', WEB_DIST: '', LOG_LEVEL: 'info', ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true', ALLOW_OUTBOX_EMAIL: 'true' },
+    env: { ...process.env, NODE_ENV: 'production', PORT: String(port), HOST: '127.0.0.1', DATABASE_URL: dbUrl, SEED_DEMO: 'false', WEB_DIST: '', LOG_LEVEL: 'info', ALLOW_SANDBOX_PAYMENTS: 'true', ALLOW_DEMO_MODEL: 'true', ALLOW_OUTBOX_EMAIL: 'true',
+      // production also requires the address links point at and the seller of tax invoices (the bench sends no mail and sells nothing)
+      PUBLIC_URL: `http://127.0.0.1:${port}`, SELLER_LEGAL_NAME: DEMO_SELLER.legalName, SELLER_ADDRESS: DEMO_SELLER.address, SELLER_GSTIN: DEMO_SELLER.gstin },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
   for (let i = 0; ; i++) {
@@ -233,6 +236,58 @@ try {
   });
   const anchor1b = await pgbenchTps(1);
 
+  // Tenant isolation (issue 19, ADR 020). (a) Org `held`'s row is held by another session the
+  // whole measurement: the 20 other orgs keep their latency; held's own calls answer 503 after
+  // lock_timeout (or 200), never 500.
+  const held = await newOrg();
+  const holder = new pg.Client({ connectionString: dbUrl });
+  await holder.connect();
+  await holder.query('begin');
+  await holder.query('select id from organizations where id = $1 for no key update', [held.orgId]);
+  const heldCalls = Array.from({ length: 5 }, (_, i) => record(held, `${run}-held-${i}`).then((r) => r.status));
+  const whileHeld = await load(pid, recordOp((w) => orgs[w % 20]!));
+  await holder.query('rollback');
+  await holder.end();
+  const heldStatuses = await Promise.all(heldCalls);
+  if (heldStatuses.some((st) => st !== 200 && st !== 503)) failures.push(`the held org's calls answered ${heldStatuses.join(', ')}`);
+
+  // (b) One member's 300 concurrent CSV exports (10,000 rows each) while 50 clients meter another org.
+  const exporter = await newOrg();
+  const exporterUser = await db.selectFrom('memberships').select('user_id').where('org_id', '=', exporter.orgId).executeTakeFirstOrThrow();
+  await sql`
+    insert into usage_records (org_id, occurred_at, user_id, source, use_case, model, rate_version, input_mc_per_1k, output_mc_per_1k,
+      input_tokens, output_tokens, charged_mc, overage_mc, allocations)
+    select ${exporter.orgId}::uuid, now() - (g || ' seconds')::interval, ${exporterUser.user_id}::uuid, 'app', 'chat',
+      'gpt-4o-mini', 1, 150, 600, 1000, 500, 450, 0, '[]'::jsonb
+    from generate_series(1, 10000) g`.execute(db);
+  const exporterEmail = (await db.selectFrom('users').select('email').where('id', '=', exporterUser.user_id).executeTakeFirstOrThrow()).email;
+  const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: exporterEmail, password: 'password123' }) });
+  const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+  if (login.status !== 200) failures.push(`exporter login answered ${login.status}`);
+  const exportStatuses = new Map<number, number>();
+  const readyStatuses = new Map<number, number>();
+  let flooding = true;
+  const flood = Promise.all(
+    Array.from({ length: 300 }, () =>
+      fetch(`http://127.0.0.1:${port}/api/credits/usage.csv`, { headers: { cookie } }).then(async (r) => {
+        await r.arrayBuffer();
+        exportStatuses.set(r.status, (exportStatuses.get(r.status) ?? 0) + 1);
+      }),
+    ),
+  ).finally(() => (flooding = false));
+  const probes = (async () => {
+    while (flooding) {
+      const st = await fetch(`http://127.0.0.1:${port}/api/ready`).then((r) => r.status, () => 0);
+      readyStatuses.set(st, (readyStatuses.get(st) ?? 0) + 1);
+      await new Promise((r) => setTimeout(r, 250));
+    }
+  })();
+  const whileExporting = await load(pid, recordOp((w) => orgs[w % 20]!));
+  await Promise.all([flood, probes]);
+  const counts = (m: Map<number, number>) => [...m].sort(([a], [b]) => a - b).map(([st, n]) => `${n}× ${st}`).join(', ');
+  if ([...exportStatuses.keys()].some((st) => st !== 200 && st !== 429)) failures.push(`exports answered ${counts(exportStatuses)}`);
+  if ([...readyStatuses.keys()].some((st) => st !== 200)) failures.push(`/api/ready answered ${counts(readyStatuses)} during the exports`);
+
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
   rows.push([`pgbench anchor, 1 org (${CLIENTS} clients; before / after)`, `${anchor1.toFixed(0)} / ${anchor1b.toFixed(0)} tps`, '', '', '', '1.00×']);
   rows.push([`pgbench anchor, 20 orgs (${CLIENTS} clients)`, `${anchor20.toFixed(0)} tps`, '', '', '', '1.00×']);
@@ -241,6 +296,8 @@ try {
   rows.push(line(`record, 20 orgs, ${CLIENTS} concurrent`, twentyOrgs, 'ops/s', anchor20));
   rows.push(line(`reserve + settle, 1 org, ${CLIENTS} concurrent (latency of the pair)`, cycle, 'calls/s', anchor1));
   const cpuPer = (l: typeof oneOrg) => `${l.cpuPerRequestMs.toFixed(2)} ms`;
+  rows.push(line(`record, 20 orgs, while a 21st org's row is held by another session (its calls: ${heldStatuses.join(', ')})`, whileHeld, 'ops/s', anchor20));
+  rows.push(line(`record, 20 orgs, during 300 concurrent CSV exports of another org (exports: ${counts(exportStatuses)}; /api/ready: ${counts(readyStatuses)})`, whileExporting, 'ops/s', anchor20));
   rows.push(['BFF CPU per metering request: record 1 org / 20 orgs / reserve+settle', `${cpuPer(oneOrg)} / ${cpuPer(twentyOrgs)} / ${cpuPer(cycle)}`, '', '', '', '']);
 
   // After the load: the ledger is whole for every org, nobody overdrew, every key had one effect.

@@ -7,6 +7,7 @@ import { sql } from 'kysely';
 import type { Db } from './db/db';
 import { pinoHttp } from 'pino-http';
 import { errorMiddleware } from './http/error.middleware';
+import { retryableDatabaseError } from './db/db-errors';
 import { HttpError } from './http/http-error';
 import { httpLogSerializers } from './lib/logger';
 import { spaRouter } from './http/static-assets';
@@ -115,7 +116,15 @@ export function createApp(deps: AppDeps) {
   });
   app.get('/api/ready', async (_req, res) => {
     if (lifecycle.draining) throw new HttpError(503, 'SHUTTING_DOWN', 'This instance is shutting down');
-    await pingDatabase(services.db);
+    try {
+      await pingDatabase(services.db);
+    } catch (err) {
+      // Whatever the database answered (a timeout, a failed-over primary, an error we do not
+      // classify), this instance should get no traffic now: 503, never 500 (ADR 020).
+      if (err instanceof HttpError) throw err;
+      const retryable = retryableDatabaseError(err);
+      throw new HttpError(503, retryable?.code ?? 'DATABASE_UNAVAILABLE', retryable?.message ?? 'The database did not answer as expected', retryable?.retryAfterSeconds ?? 5);
+    }
     res.json({ ok: true });
   });
 

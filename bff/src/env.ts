@@ -41,11 +41,20 @@ const EnvSchema = z.object({
   SESSION_TTL_HOURS: z.coerce.number().int().min(1).max(24 * 90).default(24 * 7),
   /** How long an unsettled reservation holds credits before it gives them back. */
   RESERVATION_TTL_SECONDS: z.coerce.number().int().min(5).max(24 * 3600).default(DEFAULT_RESERVATION_TTL_SECONDS),
-  /**
-   * Ledger group commit (ADR 011): independent chains of batches per instance. An org always
-   * uses the same one; orgs in one chain share transactions and commits (ADR 019).
-   */
-  LEDGER_BATCH_LANES: z.coerce.number().int().min(1).max(64).default(1),
+  /** Ledger group commit (ADR 020): batches of one instance running at once, each on its own connection. */
+  LEDGER_MAX_BATCHES: z.coerce.number().int().min(1).max(64).default(2),
+  /** Single-org batches at once waiting for an org whose row is held elsewhere (each waits at most DB_LOCK_TIMEOUT_MS). */
+  LEDGER_MAX_LOCK_WAITERS: z.coerce.number().int().min(1).max(64).default(4),
+  /** Time limits of every pooled connection (ADR 020); 0 turns one off. Migrations run without them. */
+  DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
+  DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
+  DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
+  /** Heavy reads (usage history, CSV export, charts) run on their own pool of this size, so they never take the ledger's connections. */
+  DB_HEAVY_READ_POOL_MAX: z.coerce.number().int().min(1).max(200).default(4),
+  /** Heavy reads running at once per org and per instance; more wait up to HEAVY_READS_MAX_WAIT_MS, then answer 429 with Retry-After. */
+  HEAVY_READS_PER_ORG: z.coerce.number().int().min(1).max(1000).default(2),
+  HEAVY_READS_PER_INSTANCE: z.coerce.number().int().min(1).max(1000).default(8),
+  HEAVY_READS_MAX_WAIT_MS: z.coerce.number().int().min(0).max(600_000).default(3_000),
   /** Seed the demo org on start when the database has no organization yet (default: on, except in production). */
   SEED_DEMO: z.stringbool().optional(),
   /** Directory of the built SPA to serve; empty to serve none. */
@@ -191,4 +200,9 @@ export function loadEnvOrExit(source: Record<string, string | undefined> = proce
     process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
     process.exit(1);
   }
+}
+
+/** The connection time limits the environment asks for (db.ts). */
+export function dbTimeLimits(env: Pick<Env, 'DB_STATEMENT_TIMEOUT_MS' | 'DB_LOCK_TIMEOUT_MS' | 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'>) {
+  return { statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: env.DB_LOCK_TIMEOUT_MS, idleInTransactionTimeoutMs: env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS };
 }

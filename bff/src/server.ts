@@ -1,7 +1,7 @@
 import closeWithGrace from 'close-with-grace';
 import { createApp } from './app';
-import { createEmbeddedDb, createPostgresDb, migrateToLatest } from './db/db';
-import { loadEnvOrExit } from './env';
+import { createEmbeddedDb, createPostgresDb, migrateToLatest, NO_DB_TIME_LIMITS } from './db/db';
+import { dbTimeLimits, loadEnvOrExit } from './env';
 import { systemClock } from './lib/clock';
 import { drainHttpServer } from './lib/drain';
 import { createLogger } from './lib/logger';
@@ -11,13 +11,24 @@ import { startSweeps } from './sweeps';
 
 const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
-const db = env.DATABASE_URL
-  ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, (err) => logger.warn({ err }, 'database connection lost'))
-  : await createEmbeddedDb(env.DATA_DIR);
+const onConnectionLost = (err: Error) => logger.warn({ err }, 'database connection lost');
+const db = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, onConnectionLost, dbTimeLimits(env)) : await createEmbeddedDb(env.DATA_DIR);
 if (!env.DATABASE_URL) logger.info({ dataDir: env.DATA_DIR }, 'no DATABASE_URL: using the embedded PGlite database');
+// Heavy reads get a small pool of their own: they can never take the ledger's connections (ADR 020).
+const readDb = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, env.DB_HEAVY_READ_POOL_MAX, onConnectionLost, dbTimeLimits(env)) : undefined;
 
-await migrateToLatest(db);
-const app = createApp({ env, db, clock: systemClock, logger });
+if (env.DATABASE_URL) {
+  // Migrations may rewrite big tables: on a connection of their own, without the request time limits.
+  const migrationDb = createPostgresDb(env.DATABASE_URL, 1, onConnectionLost, NO_DB_TIME_LIMITS);
+  try {
+    await migrateToLatest(migrationDb);
+  } finally {
+    await migrationDb.destroy();
+  }
+} else {
+  await migrateToLatest(db);
+}
+const app = createApp({ env, db, readDb, clock: systemClock, logger });
 if (env.SEED_DEMO) await seedDemoIfEmpty(app.services, logger);
 const stopSweeps = startSweeps(app.services);
 
@@ -51,13 +62,20 @@ const graceful = closeWithGrace(
     // Streamed answers still running shortly before the deadline are stopped: each settles what it
     // produced and ends its response, so the drain below finishes with them (ADR 026).
     const stopStreamsAfterMs = Math.max(0, env.SHUTDOWN_TIMEOUT_MS - Math.min(2_000, env.SHUTDOWN_TIMEOUT_MS / 4));
-    const [{ forced }] = await Promise.all([drainHttpServer(server, env.SHUTDOWN_TIMEOUT_MS), stopSweeps(), app.services.ai.drainStreams(stopStreamsAfterMs)]);
+    // At the deadline, connections still open are cut; their ledger work still waiting must not
+    // commit after that (their callers were told nothing): the ledger stops first (ADR 020).
+    const [{ forced }] = await Promise.all([
+      drainHttpServer(server, env.SHUTDOWN_TIMEOUT_MS, () => app.services.ledger.stop()),
+      stopSweeps(),
+      app.services.ai.drainStreams(stopStreamsAfterMs),
+    ]);
     if (forced) logger.warn('closed connections still open at the shutdown deadline');
     metrics?.close();
     // A request drained last may have started a dispatch of the mail it queued.
     await app.services.email.idle();
     app.services.email.close();
     await app.services.reads.close();
+    await readDb?.destroy();
     await db.destroy();
     logger.info('shut down');
   },

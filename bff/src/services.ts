@@ -25,10 +25,13 @@ import { createEmailService, smtpTransport, type MailTransport } from './feature
 import { poolOf } from './db/pool-registry';
 import { createMetrics, type Metrics } from './lib/metrics';
 import { createReadRouter, primaryOnly, type ReadRouter } from './db/read-db';
+import { createReadGate } from './lib/read-gate';
 
 export interface CoreDeps {
   env: Env;
   db: Db;
+  /** The pool heavy reads (history, CSV, charts, audit log) run on when there is no replica for them: never the ledger's (ADR 020). */
+  readDb?: Db;
   clock: Clock;
   logger: Logger;
 }
@@ -45,11 +48,12 @@ export interface Adapters {
 
 /** With DATABASE_READ_URL (and a PostgreSQL primary): reads that may lag go to the replica (ADR 023). */
 function createReads(deps: CoreDeps, metrics: Metrics): ReadRouter {
-  const { env, db, logger } = deps;
-  if (!env.DATABASE_READ_URL || !env.DATABASE_URL) return primaryOnly(db);
+  const { env, logger } = deps;
+  const primary = deps.readDb ?? deps.db;
+  if (!env.DATABASE_READ_URL || !env.DATABASE_URL) return primaryOnly(primary);
   let lastWarning = 0;
   const reads = createReadRouter({
-    primary: db,
+    primary,
     replicaUrl: env.DATABASE_READ_URL,
     poolMax: env.DATABASE_READ_POOL_MAX,
     maxLagMs: env.DATABASE_READ_MAX_LAG_MS,
@@ -73,6 +77,9 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const primaryPool = poolOf(db);
   if (primaryPool) metrics.watchPool('primary', primaryPool);
   const reads = createReads(deps, metrics);
+  const readPool = deps.readDb && poolOf(deps.readDb);
+  if (readPool) metrics.watchPool('heavy_reads', readPool);
+  const readGate = createReadGate({ perOrg: env.HEAVY_READS_PER_ORG, perInstance: env.HEAVY_READS_PER_INSTANCE, maxWaitMs: env.HEAVY_READS_MAX_WAIT_MS });
   const mailTransport = deps.overrides?.mailTransport !== undefined ? deps.overrides.mailTransport : env.SMTP_URL ? smtpTransport(env.SMTP_URL) : null;
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
   const audit = createAuditService({ db, reads });
@@ -82,9 +89,12 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
     db,
     clock,
     reservationTtlSeconds: env.RESERVATION_TTL_SECONDS,
-    batchLanes: env.LEDGER_BATCH_LANES,
+    maxBatches: env.LEDGER_MAX_BATCHES,
+    maxLockWaiters: env.LEDGER_MAX_LOCK_WAITERS,
     metrics,
     onBalanceChange: (trx, changes) => late.autoTopUp?.onBalanceChange(trx, changes) ?? Promise.resolve(),
+    // Alerts a batch crossed go out when it commits (issue 23), not at the next outbox sweep.
+    onMailQueued: () => email.kick(),
   });
   const accounts = createAccountsService({
     db,
@@ -115,7 +125,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
   const billingProfile = createBillingProfileService({ db, clock, seller: sellerFrom(env) });
   const autoTopUp = (late.autoTopUp = createAutoTopUpService({ db, clock, logger, billing, mode: paymentGateway.mode, email }));
-  return { env, db, clock, logger, metrics, reads, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, autoTopUp, email, budgets, audit };
+  return { env, db, clock, logger, metrics, reads, readGate, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, autoTopUp, email, budgets, audit };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -12,7 +12,8 @@ interface SweepJob {
 }
 
 const jobs: SweepJob[] = [
-  { name: 'ledger.rollover', everyMs: 60_000, run: (s) => s.ledger.sweep() },
+  // Rollovers due and reservations past their expiry, for every org (ADR 020).
+  { name: 'ledger.housekeeping', everyMs: 30_000, run: (s) => s.ledger.sweep() },
   // A paid order whose callback and webhook were both lost is still granted (docs/product.md "Buying credits").
   { name: 'billing.reconcile', everyMs: 60_000, run: (s) => s.billing.reconcile() },
   // Auto top-ups decided in a ledger batch whose kick was missed (a restart), and charges interrupted mid-way (ADR 025).

@@ -185,6 +185,20 @@ describe('emails go out over SMTP when SMTP_URL is set', () => {
     expect(mail!.text).toContain(`Razorpay payment: ${paymentId}`);
   });
 
+  it('a credit alert crossed by a metering call goes out when its batch commits, not at the next outbox sweep (issue 23)', async () => {
+    const owner = new Client(app.baseUrl);
+    const session = await owner.signup();
+    const orgId = session.org.id;
+    // 160 of the month's 300 credits: past 50 %. Nobody calls dispatch() here (the sweep is not running in tests).
+    await app.services.ledger.record({ orgId, userId: null, projectId: null, apiKeyId: null, source: 'app', useCase: 'report', model: 'llama-3-70b', inputTokens: 200_000, outputTokens: 0 });
+    await waitFor('the alert email to be sent', async () => {
+      const rows = await app.db.selectFrom('email_outbox').select('sent_at').where('org_id', '=', orgId).where('kind', '=', 'alert').execute();
+      return rows.length === 1 && rows[0]!.sent_at !== null;
+    });
+    await app.services.email.idle();
+    expect(to(session.user.email).some((m) => m.subject.includes('50'))).toBe(true);
+  });
+
   it('the overage invoice is emailed to the owner when the billing month closes, with the catalog rule', async () => {
     clock.set('2026-04-07T00:00:00Z');
     const owner = new Client(app.baseUrl);

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
 import { createOrg, startApp, type TestApp } from './support/harness';
@@ -13,7 +13,7 @@ import { expectLedgerConsistent } from './support/ledger-assertions';
  */
 let app: TestApp;
 beforeAll(async () => {
-  app = await startApp({ env: { LEDGER_BATCH_LANES: '1' } });
+  app = await startApp();
 });
 afterEach(() => {
   app.services.ledger.batching.beforeCommit = undefined;
@@ -139,8 +139,47 @@ describe('group commit across orgs', () => {
     expect(await expectLedgerConsistent(app.db, c.orgId, app.clock.now())).toBe(300_000n);
   });
 
+  it("one org's failing write fails only that org: the other orgs of its batch are committed (ADR 020)", async () => {
+    const [b, c] = [await orgWithKey(), await orgWithKey()];
+    // B's usage rows are refused by the database (what a constraint or a bad row of one org does).
+    await sql
+      .raw(
+        `create or replace function refuse_org_usage() returns trigger language plpgsql as $$
+         begin if new.org_id = '${b.orgId}' then raise exception 'refused for this org'; end if; return new; end $$;
+         create trigger refuse_org_usage before insert on usage_records for each row execute function refuse_org_usage();`,
+      )
+      .execute(app.db);
+    try {
+      let release!: () => void;
+      const released = new Promise<void>((r) => (release = r));
+      const line = await lineUpBehindA(({ index }) => (index === 1 ? released : Promise.resolve()));
+      const { batching } = app.services.ledger;
+      // Every batch's size once it holds its locks (the failing batch never reaches its commit).
+      const taken = vi.spyOn(app.services.metrics, 'recordLedgerBatch');
+      const calls = [meter(app, b.token, gpt4o(4_000))];
+      await until(() => batching.waiting(b.orgId) === 1);
+      calls.push(meter(app, c.token, gpt4o(8_000)));
+      await until(() => batching.waiting(c.orgId) === 1);
+      release();
+      expect((await Promise.all(line.aCalls)).map((r) => r.status)).toEqual([200, 200]);
+      const [forB, forC] = await Promise.all(calls);
+
+      // B and C went as one batch, which failed on B's write; C then went alone and committed
+      expect(taken.mock.calls.map(([size]) => size)).toEqual([1, 2, 1, 1]);
+      taken.mockRestore();
+      expect(forB!.status).toBe(500);
+      expect(forC!.status).toBe(200);
+      expect(await usageOf(b.orgId)).toEqual([]);
+      expect((await usageOf(c.orgId)).map((u) => u.charged_mc)).toEqual([20_000n]);
+      expect(await expectLedgerConsistent(app.db, b.orgId, app.clock.now())).toBe(300_000n);
+      expect(await expectLedgerConsistent(app.db, c.orgId, app.clock.now())).toBe(280_000n);
+    } finally {
+      await sql.raw('drop trigger if exists refuse_org_usage on usage_records; drop function if exists refuse_org_usage()').execute(app.db);
+    }
+  });
+
   it('two instances batching overlapping orgs never deadlock: every call is answered 200 and every ledger adds up', async () => {
-    const other = await startApp({ env: { LEDGER_BATCH_LANES: '1' }, databaseUrl: app.env.DATABASE_URL });
+    const other = await startApp({ databaseUrl: app.env.DATABASE_URL });
     try {
       const orgs = await Promise.all(Array.from({ length: 6 }, () => orgWithKey()));
       // 60 calls per org, all at once, half through each instance: the two instances' batches

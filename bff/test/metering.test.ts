@@ -84,6 +84,50 @@ describe('API keys', () => {
   });
 });
 
+describe('usage per API key (issue 22)', () => {
+  it('owner and admin read each key’s calls and credits this period; an open or released hold counts nothing; members are refused', async () => {
+    const { owner, admin, member } = await createOrg(app);
+    const other = await createOrg(app);
+    const ci = await newKey(owner, 'ci-runner');
+    const billing = await newKey(admin, 'billing-service');
+    const idle = await newKey(owner, 'idle');
+    const elsewhere = await newKey(other.owner, 'other-org');
+
+    // ci-runner: a record and a settled reservation; billing-service: one record, an open hold, a released one.
+    const chat = { useCase: 'chat', model: 'gpt-4o-mini', inputTokens: 1000, outputTokens: 500 };
+    expect((await meter(meteringContract.record, ci.token, chat)).status).toBe(200);
+    const held = await meter(meteringContract.reserve, ci.token, { useCase: 'report', model: 'gpt-4o-mini', estimateMc: 5_000 });
+    expect((await meter(meteringContract.settle, ci.token, { reservationId: held.body.reservation.id, inputTokens: 2000, outputTokens: 1000 })).status).toBe(200);
+    expect((await meter(meteringContract.record, billing.token, { ...chat, inputTokens: 10 })).status).toBe(200);
+    expect((await meter(meteringContract.reserve, billing.token, { useCase: 'chat', model: 'gpt-4o-mini', estimateMc: 9_000 })).status).toBe(200);
+    const released = await meter(meteringContract.reserve, billing.token, { useCase: 'chat', model: 'gpt-4o-mini', estimateMc: 9_000 });
+    expect((await meter(meteringContract.release, billing.token, { reservationId: released.body.reservation.id })).status).toBe(200);
+    expect((await meter(meteringContract.record, elsewhere.token, chat)).status).toBe(200);
+    // Revoked keys keep their calls of the period.
+    expect((await owner.call(apiKeysContract.revoke, { params: { apiKeyId: billing.apiKey.id } })).status).toBe(200);
+
+    const res = await admin.call(apiKeysContract.usage);
+    expect(res.status).toBe(200);
+    const sum = await summary(owner);
+    expect(res.body.period).toEqual({ start: sum.period.start, end: sum.period.end });
+    // gpt-4o-mini: 150 mc per 1k input, 600 per 1k output.
+    expect(res.body.keys).toEqual([
+      { apiKeyId: idle.apiKey.id, name: 'idle', calls: 0, chargedMc: 0 },
+      { apiKeyId: ci.apiKey.id, name: 'ci-runner', calls: 2, chargedMc: 150 + 300 + 300 + 600 },
+      { apiKeyId: billing.apiKey.id, name: 'billing-service', calls: 1, chargedMc: 2 + 300 },
+    ]);
+    // The same sums as the usage history filtered by key.
+    for (const key of res.body.keys) {
+      const history = await owner.call(creditsContract.usage, { query: { apiKeyId: key.apiKeyId, from: sum.period.start } });
+      expect(history.body.totals, key.name).toEqual({ count: key.calls, chargedMc: key.chargedMc });
+    }
+
+    const refused = await member.call(apiKeysContract.usage);
+    expect([refused.status, refused.error.code]).toEqual([403, 'FORBIDDEN']);
+    expect((await fetch(app.baseUrl + apiKeysContract.usage.path, { headers: { authorization: `Bearer ${ci.token}` } })).status).toBe(401);
+  });
+});
+
 describe('metering API', () => {
   it('reserve -> settle charges exactly the tokens at the model rate; responses carry the balance', async () => {
     const { owner, orgId } = await createOrg(app);

@@ -185,6 +185,12 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
 
   // Read back: history, charts, CSV.
   await step('usage history', creditsContract.usage, { query: { limit: 10 } });
+  // Usage per key this period: the same sums as the history filtered by the key, on both sides.
+  const perKey = await step('usage per API key', apiKeysContract.usage);
+  const keyUsage = perKey.body.keys.find((k: { apiKeyId: string }) => k.apiKeyId === key.body.apiKey.id);
+  const keyHistory = await step('usage history of the key', creditsContract.usage, { query: { apiKeyId: key.body.apiKey.id, from: perKey.body.period.start } });
+  expect(keyUsage && { count: keyUsage.calls, chargedMc: keyUsage.chargedMc }, baseUrl).toEqual(keyHistory.body.totals);
+  expect(keyUsage?.calls, baseUrl).toBe(2);
   await step('bad history filter', creditsContract.usage, { query: { limit: 0 } });
   await step('charts', creditsContract.charts);
   await step('usage history, this billing period', creditsContract.usage, { query: { period: 'current', limit: 10 } });

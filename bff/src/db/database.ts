@@ -36,6 +36,3 @@ export interface InstallationSecretsTable {
   value: string;
   created_at: Timestamp;
 }
-
-// The ledger's files still import their row types from here; the ledger's owner switches them to ledger.tables.ts.
-export type { GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyTable, UsageRecordsTable } from '../features/ledger/ledger.tables';

@@ -20,8 +20,51 @@ pg.types.setTypeParser(1082, (v) => v);
 /** How long a request waits for a free pooled connection before it is answered 503 (db-errors.ts). */
 const CONNECT_TIMEOUT_MS = 15_000;
 
-export function createPostgresDb(url: string, poolMax: number, onConnectionError: (err: Error) => void = () => {}): Db {
-  const pool = new pg.Pool({ connectionString: url, max: poolMax, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
+/**
+ * Time limits every pooled connection runs with (ADR 020): a statement, a lock wait or an idle
+ * open transaction that runs past them is ended by PostgreSQL, and the request answers a
+ * retryable 503 (db-errors.ts), so no tenant's stuck work holds a connection, a lock or a caller
+ * for minutes. 0 turns a limit off (migrations run without them).
+ */
+export interface DbTimeLimits {
+  statementTimeoutMs: number;
+  lockTimeoutMs: number;
+  idleInTransactionTimeoutMs: number;
+}
+
+export const DEFAULT_DB_TIME_LIMITS: DbTimeLimits = { statementTimeoutMs: 30_000, lockTimeoutMs: 5_000, idleInTransactionTimeoutMs: 15_000 };
+export const NO_DB_TIME_LIMITS: DbTimeLimits = { statementTimeoutMs: 0, lockTimeoutMs: 0, idleInTransactionTimeoutMs: 0 };
+
+type PoolInternals = { _release(client: { getTransactionStatus(): string | null }, idleListener: unknown, err?: Error): void };
+
+/**
+ * A pool that never hands a connection back inside a transaction (ADR 020): a client released
+ * while PostgreSQL reports it in a transaction (T) or in a failed one (E) is destroyed instead of
+ * kept, so one caller's missing ROLLBACK can never surface as another tenant's 25P02. (pg-pool
+ * has no hook for it: its release path is wrapped.)
+ */
+function guardedPool(config: pg.PoolConfig): pg.Pool {
+  const pool = new pg.Pool(config);
+  const internals = pool as unknown as PoolInternals;
+  const release = internals._release.bind(pool);
+  internals._release = (client, idleListener, err) => {
+    const status = client.getTransactionStatus();
+    const inTransaction = status === 'T' || status === 'E';
+    release(client, idleListener, err ?? (inTransaction ? new Error('connection released inside a transaction: destroyed') : undefined));
+  };
+  return pool;
+}
+
+export function createPostgresDb(url: string, poolMax: number, onConnectionError: (err: Error) => void = () => {}, limits: DbTimeLimits = DEFAULT_DB_TIME_LIMITS): Db {
+  const pool = guardedPool({
+    connectionString: url,
+    max: poolMax,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    // Sent as startup parameters (a pooler in transaction mode drops them: set them on its role, docs/scaling.md).
+    statement_timeout: limits.statementTimeoutMs || undefined,
+    lock_timeout: limits.lockTimeoutMs || undefined,
+    idle_in_transaction_session_timeout: limits.idleInTransactionTimeoutMs || undefined,
+  });
   // A connection that dies (database restart, failover, pg_terminate_backend) emits 'error' on
   // its client; unhandled, that event kills the process. The pool listens while a client is
   // idle; this listener covers the time it is checked out, where the query in flight fails

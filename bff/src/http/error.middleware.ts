@@ -1,12 +1,9 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler } from 'express';
 import { z } from 'zod';
-import { isDatabaseUnavailable } from '../db/db-errors';
+import { retryableDatabaseError } from '../db/db-errors';
 import { HttpError } from './http-error';
 import { describeZodError } from '@ai-credits/shared/errors';
-
-/** Seconds a client should wait before retrying a 503 DATABASE_UNAVAILABLE. */
-const DATABASE_RETRY_AFTER_SECONDS = 5;
 
 /** The error code that matches an HTTP status a library error carries (http-errors: send, Express, body-parser). */
 function codeForStatus(status: number): HttpError['code'] {
@@ -55,12 +52,13 @@ export const errorMiddleware: ErrorRequestHandler = (err: unknown, req, res, _ne
     status = ownStatus(err) ?? 400;
     code = codeForStatus(status);
     message = status === 415 ? 'Request body has an unsupported charset or encoding' : 'Request body could not be read';
-  } else if (isDatabaseUnavailable(err)) {
-    // The request's transaction died with its connection: nothing of it was kept, a retry is safe.
+  } else if (retryableDatabaseError(err)) {
+    // The request's transaction rolled back (or died with its connection): nothing of it was
+    // kept, a retry is safe. One classifier for every such error (db-errors.ts, ADR 020).
+    const retryable = retryableDatabaseError(err)!;
     status = 503;
-    code = 'DATABASE_UNAVAILABLE';
-    message = 'The database is unavailable right now. Please try again in a few seconds.';
-    if (!res.headersSent) res.set('Retry-After', String(DATABASE_RETRY_AFTER_SECONDS));
+    ({ code, message } = retryable);
+    if (!res.headersSent) res.set('Retry-After', String(retryable.retryAfterSeconds));
   } else if (ownStatus(err) !== undefined) {
     // A library error with a status of its own (send's 404 for a file, Express's 400 for a bad
     // path encoding) keeps it: a missing file is not our failure.

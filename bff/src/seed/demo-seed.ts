@@ -92,7 +92,7 @@ export async function seedDemo(base: Services, logger: Logger, now = new Date())
       const outputTokens = range.output[0] + Math.floor(rand() * (range.output[1] - range.output[0]));
       // The owner tops up with a Starter or Professional bundle when the balance runs low
       // (a new billing month resets the balance to the allowance).
-      const period = await s.ledger.withOrgLock(orgId, async (ctx) => ctx.org.balanceMc);
+      const period = (await s.ledger.ensureCurrentPeriod(orgId)).balanceMc;
       if (period < 150_000n) {
         await buy(purchases % 3 === 2 ? 'professional' : 'starter');
         purchases++;

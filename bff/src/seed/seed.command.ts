@@ -1,4 +1,4 @@
-import { createEmbeddedDb, createPostgresDb, migrateToLatest } from '../db/db';
+import { createEmbeddedDb, createPostgresDb, migrateToLatest, NO_DB_TIME_LIMITS } from '../db/db';
 import { loadEnvOrExit } from '../env';
 import { systemClock } from '../lib/clock';
 import { createLogger } from '../lib/logger';
@@ -8,7 +8,7 @@ import { seedDemo, DEMO_USERS } from './demo-seed';
 // `pnpm seed`: adds the demo org to the configured database (refuses if it is already there).
 const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
-const db = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, 5) : await createEmbeddedDb(env.DATA_DIR);
+const db = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, 5, undefined, NO_DB_TIME_LIMITS) : await createEmbeddedDb(env.DATA_DIR);
 await migrateToLatest(db);
 const existing = await db.selectFrom('users').select('id').where('email', '=', DEMO_USERS[0].email).executeTakeFirst();
 if (existing) {

@@ -54,7 +54,7 @@ function heldModelProvider() {
  * server has read the request line and headers (it answers 100 Continue), so the call is in
  * flight in the server for sure; only then is the body sent.
  */
-function recordUsage(baseUrl: string, token: string) {
+function recordUsage(baseUrl: string, token: string, idempotencyKey = `drain-${randomUUID()}`) {
   const body = JSON.stringify({ useCase: 'chat', model: 'gpt-4o-mini', inputTokens: 100, outputTokens: 50 });
   let received!: () => void;
   const receivedP = new Promise<void>((resolve) => (received = resolve));
@@ -66,7 +66,7 @@ function recordUsage(baseUrl: string, token: string) {
         authorization: `Bearer ${token}`,
         'content-type': 'application/json',
         'content-length': Buffer.byteLength(body),
-        'idempotency-key': `drain-${randomUUID()}`,
+        'idempotency-key': idempotencyKey,
         expect: '100-continue',
       },
     });
@@ -148,6 +148,52 @@ describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
       await holder.end().catch(() => undefined);
       await monitor.end().catch(() => undefined);
       await new Promise((resolve) => model.server.close(resolve));
+    }
+  });
+
+  it('calls still waiting on an org lock when SHUTDOWN_TIMEOUT_MS cuts their connections: none of them commits later, the process exits 0, and their retries are charged once', async () => {
+    // No lock time limit: the calls wait for the held org for as long as the holder keeps it.
+    const env = { SHUTDOWN_TIMEOUT_MS: '1000', DB_LOCK_TIMEOUT_MS: '0' };
+    let bff = await startBff(scratch.url, env);
+    const holder = new pg.Client({ connectionString: scratch.url });
+    const monitor = new pg.Client({ connectionString: scratch.url });
+    try {
+      const org = await createOrg({ baseUrl: bff.baseUrl } as TestApp);
+      const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).data;
+      await holder.connect();
+      await monitor.connect();
+      await holder.query('begin');
+      await holder.query('select id from organizations where id = $1 for no key update', [org.orgId]);
+      const keys = Array.from({ length: 20 }, () => `cut-${randomUUID()}`);
+      const calls = keys.map((key) => recordUsage(bff.baseUrl, token, key));
+      await Promise.all(calls.map((m) => m.received));
+      await waitFor('a batch waiting on the org lock', async () => {
+        const { rows } = await monitor.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where datname = current_database() and wait_event_type = 'Lock'`);
+        return rows[0]!.n >= 1;
+      });
+
+      bff.signal('SIGTERM');
+      // The deadline cuts every connection still open: the callers are told nothing.
+      await waitFor('the shutdown deadline', async () => bff.log().includes('closed connections still open at the shutdown deadline'));
+      expect((await Promise.all(calls.map((m) => m.status))).every((st) => typeof st === 'string')).toBe(true);
+      // Only now does the lock go: the waiting batch gets it, and must not commit what nobody was told.
+      await holder.query('rollback');
+      expect(await exitOf(bff, 30_000)).toEqual({ code: 0, signal: null });
+      expect(await db.selectFrom('usage_records').select('id').where('org_id', '=', org.orgId).execute()).toEqual([]);
+      await expectOrgInvariants(db, org.orgId, new Date());
+
+      // The callers retry with the same keys on the next instance: each is charged exactly once.
+      bff = await startBff(scratch.url, env);
+      const retried = await Promise.all(keys.map((key) => recordUsage(bff.baseUrl, token, key).status));
+      expect(retried).toEqual(Array(20).fill(200));
+      const again = await Promise.all(keys.map((key) => recordUsage(bff.baseUrl, token, key).status));
+      expect(again).toEqual(Array(20).fill(200));
+      expect(await db.selectFrom('usage_records').select('id').where('org_id', '=', org.orgId).execute()).toHaveLength(20);
+      await expectOrgInvariants(db, org.orgId, new Date());
+    } finally {
+      bff.signal('SIGKILL');
+      await holder.end().catch(() => undefined);
+      await monitor.end().catch(() => undefined);
     }
   });
 

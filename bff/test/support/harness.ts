@@ -8,7 +8,7 @@ import { authContract, type SessionInfo } from '@ai-credits/shared/contracts/aut
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { createApp, type AppDeps } from '../../src/app';
 import { createPostgresDb, type Db } from '../../src/db/db';
-import { loadEnv, type Env } from '../../src/env';
+import { dbTimeLimits, loadEnv, type Env } from '../../src/env';
 import { TestClock } from '../../src/lib/clock';
 import { createLogger, type Logger } from '../../src/lib/logger';
 
@@ -35,9 +35,11 @@ export async function startApp(
   // A cheaper scrypt cost keeps the suites fast; test/accounts.test.ts pins the production default.
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: databaseUrl, ...TEST_RATE_LIMITS, ...options.env });
-  const db = createPostgresDb(databaseUrl, options.poolMax ?? 10);
+  // The production time limits (env defaults, or the suite's own): tests run what production runs.
+  const db = createPostgresDb(databaseUrl, options.poolMax ?? 10, undefined, dbTimeLimits(env));
+  const readDb = createPostgresDb(databaseUrl, env.DB_HEAVY_READ_POOL_MAX, undefined, dbTimeLimits(env));
   const clock = options.clock ?? new TestClock();
-  const app = createApp({ env, db, clock, logger: options.logger ?? createLogger('silent'), overrides: options.overrides });
+  const app = createApp({ env, db, readDb, clock, logger: options.logger ?? createLogger('silent'), overrides: options.overrides });
   const server = await new Promise<Server>((resolve) => {
     const s = app.listen(0, '127.0.0.1', () => resolve(s));
   });
@@ -52,6 +54,7 @@ export async function startApp(
     async close() {
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
+      await readDb.destroy();
       await db.destroy();
     },
   };

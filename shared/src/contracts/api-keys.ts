@@ -1,5 +1,5 @@
 import { z } from 'zod/mini';
-import { endpoint, IdSchema, IsoDateTimeSchema, OWNER_OR_ADMIN } from '../api';
+import { endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, OWNER_OR_ADMIN } from '../api';
 import { NameSchema } from './auth';
 
 /** Org API keys for the metering API (docs/product.md "Metering API"): shown once, stored hashed, revocable. */
@@ -15,6 +15,24 @@ export const ApiKeySchema = z.object({
 });
 export type ApiKey = z.infer<typeof ApiKeySchema>;
 
+/**
+ * What each key metered in the current billing period (issue 22): every key of the org, revoked
+ * ones too (their calls this period still count), with 0 calls when it metered nothing.
+ */
+export const ApiKeyUsageSchema = z.object({
+  period: z.object({ start: IsoDateTimeSchema, end: IsoDateTimeSchema }),
+  keys: z.array(
+    z.object({
+      apiKeyId: IdSchema,
+      name: z.string(),
+      /** Usage rows metered through the key (record, and each settled reservation). */
+      calls: z.int().check(z.gte(0)),
+      chargedMc: MillicreditsSchema,
+    }),
+  ),
+});
+export type ApiKeyUsage = z.infer<typeof ApiKeyUsageSchema>;
+
 export const apiKeysContract = {
   list: endpoint({
     method: 'GET',
@@ -23,6 +41,14 @@ export const apiKeysContract = {
     auth: 'session',
     roles: OWNER_OR_ADMIN,
     response: z.object({ apiKeys: z.array(ApiKeySchema) }),
+  }),
+  usage: endpoint({
+    method: 'GET',
+    path: '/api/api-keys/usage',
+    summary: 'Credits and calls metered through each API key in the current billing period (owner or admin)',
+    auth: 'session',
+    roles: OWNER_OR_ADMIN,
+    response: ApiKeyUsageSchema,
   }),
   create: endpoint({
     method: 'POST',

@@ -1,9 +1,12 @@
-import { sql, type Insertable, type Kysely, type Selectable, type Transaction } from 'kysely';
+import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
 import { escapeLiteral } from 'pg';
-import type { Database, GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyTable, UsageRecordsTable } from '../../db/database';
+import type { Database } from '../../db/database';
+import type { Executor } from '../../db/db';
 import { notFound } from '../../http/http-error';
+import { budgetUseSql } from '../budgets/budget-use';
+import type { GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyTable, UsageRecordsTable } from './ledger.tables';
 
-type Q = Kysely<Database> | Transaction<Database>;
+type Q = Executor;
 
 /**
  * Locks the org row for the rest of the transaction: every credit write of an org is serialised here.
@@ -75,16 +78,6 @@ export async function heldByOpenReservations(trx: Q, orgId: string, at: Date): P
   return BigInt(row.held);
 }
 
-export async function expireStaleReservations(trx: Q, orgId: string, at: Date) {
-  await trx
-    .updateTable('reservations')
-    .set({ status: 'expired', closed_at: at })
-    .where('org_id', '=', orgId)
-    .where('status', '=', 'open')
-    .where('expires_at', '<=', at)
-    .execute();
-}
-
 export async function releaseOpenReservations(trx: Q, orgId: string, at: Date) {
   await trx
     .updateTable('reservations')
@@ -105,9 +98,30 @@ export async function insertOverageInvoice(
     .executeTakeFirst();
 }
 
-/** Organizations whose current period has ended (for the background sweep). */
-export function orgsPastPeriodEnd(db: Q, at: Date, limit: number) {
-  return db.selectFrom('organizations').select('id').where('period_end', '<=', at).limit(limit).execute();
+/**
+ * Locks org rows for the rest of the transaction, in id order (ADR 020): `skip` never waits
+ * (SKIP LOCKED: a row held elsewhere is left out of the answer), `wait` waits for each (bounded
+ * by lock_timeout). Returns the ids it locked. Parameters, never ids joined into the SQL text.
+ */
+export async function lockOrgs(trx: Q, ids: string[], mode: 'skip' | 'wait'): Promise<string[]> {
+  const { rows } =
+    mode === 'skip'
+      ? await sql<{ id: string }>`select id from organizations where id = any(${ids}::uuid[]) order by id for no key update skip locked`.execute(trx)
+      : await sql<{ id: string }>`select id from organizations where id = any(${ids}::uuid[]) order by id for no key update`.execute(trx);
+  return rows.map((r) => r.id);
+}
+
+/**
+ * Orgs with housekeeping due, for the background sweep (ADR 020): the current period has ended
+ * (rollover), or an open reservation is past its expiry (to be marked expired), whatever the org.
+ */
+export async function orgsWithHousekeepingDue(db: Q, at: Date, limit: number): Promise<string[]> {
+  const { rows } = await sql<{ id: string }>`
+    select id from organizations where period_end <= ${at}
+    union
+    select distinct org_id from reservations where status = 'open' and expires_at <= ${at}
+    limit ${limit}`.execute(db);
+  return rows.map((r) => r.id);
 }
 
 // ---- Set-based writes of a batch (ledger.service "group commit"): one statement per table. ----
@@ -270,11 +284,7 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
       (select coalesce(json_agg(json_build_object('type', b.subject_type, 'id', b.subject_id, 'limit', b.limit_mc::text,
           'name', case b.subject_type when 'project' then (select name from projects where org_id = b.org_id and id = b.subject_id)
                                       else (select name from users where id = b.subject_id) end,
-          'used', (
-            coalesce((select sum(d.charged_mc) from usage_daily d where d.org_id = b.org_id and d.day >= (period.start at time zone 'UTC')::date
-              and ((b.subject_type = 'project' and d.project_id = b.subject_id) or (b.subject_type = 'user' and d.user_id = b.subject_id))), 0)
-            + coalesce((select sum(r.estimate_mc) from reservations r where r.org_id = b.org_id and r.status = 'open' and r.expires_at > ${at}
-              and ((b.subject_type = 'project' and r.project_id = b.subject_id) or (b.subject_type = 'user' and r.user_id = b.subject_id))), 0))::text)), '[]')
+          'used', ${budgetUseSql(sql`(period.start at time zone 'UTC')::date`, at)}::text)), '[]')
         from budgets b where b.org_id = s.org_id
           and ((b.subject_type = 'project' and b.subject_id = any(s.project_ids)) or (b.subject_type = 'user' and b.subject_id = any(s.user_ids)))) as budgets,
       -- The month's credits (allowance + purchases + adjustments granted this period) and what is left of them.

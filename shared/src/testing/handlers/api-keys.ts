@@ -2,13 +2,16 @@ import { http, type HttpHandler } from 'msw';
 import { apiKeysContract, type ApiKey } from '../../contracts/api-keys';
 import { apiError, bodyOf, json, requireSession, url, validationFailed } from '../http';
 import { mockApiKeyToken } from '../store/fixtures';
-import { sessionOf } from '../store/projections';
+import { apiKeyUsageOf, sessionOf } from '../store/projections';
 import { nextId, nowIso, type MockStore } from '../store/state';
 
 /** The org's API keys (owner and admins); a new key's token meters through handlers/metering.ts. */
 export function apiKeysHandlers(store: MockStore): HttpHandler[] {
   return [
     http.get(url(apiKeysContract.list), ({ request }) => requireSession(store, request, apiKeysContract.list) ?? json(apiKeysContract.list, { apiKeys: store.apiKeys })),
+
+    // Before the `:apiKeyId` routes; what the BFF sums from usage rows (credits.repository usageByApiKey).
+    http.get(url(apiKeysContract.usage), ({ request }) => requireSession(store, request, apiKeysContract.usage) ?? json(apiKeysContract.usage, apiKeyUsageOf(store))),
 
     http.post(url(apiKeysContract.create), async ({ request }) => {
       const denied = requireSession(store, request, apiKeysContract.create);

@@ -1,4 +1,5 @@
 import { LOW_BALANCE_MC, MC_PER_CREDIT, MODELS, MONTHLY_ALLOWANCE_MC, OVERAGE_CENTS_PER_CREDIT, overageInvoiceFor } from '../../catalog';
+import type { ApiKeyUsage } from '../../contracts/api-keys';
 import type { SessionInfo } from '../../contracts/auth';
 import type { CreditSummary, UsageCharts, UsageFilters } from '../../contracts/credits';
 import { forecastCredits } from '../../forecast';
@@ -17,6 +18,20 @@ export function budgetUsedMc(store: MockStore, subjectType: 'project' | 'user', 
     .filter((r) => r.status === 'open' && r.expiresAt > now && (subjectType === 'project' ? r.projectId : r.userId) === subjectId)
     .reduce((sum, r) => sum + r.estimateMc, 0);
   return charged + held;
+}
+
+/** Calls and credits per API key this period, every key in the list's order (credits.service apiKeyUsage). */
+export function apiKeyUsageOf(store: MockStore): ApiKeyUsage {
+  const start = store.period.start.toISOString();
+  const end = store.period.end.toISOString();
+  const keys = [...store.apiKeys].sort((a, b) => (a.revokedAt === null) !== (b.revokedAt === null) ? (a.revokedAt === null ? -1 : 1) : (b.revokedAt ?? '').localeCompare(a.revokedAt ?? '') || b.createdAt.localeCompare(a.createdAt));
+  return {
+    period: { start, end },
+    keys: keys.map((k) => {
+      const rows = store.usage.filter((r) => r.apiKey?.id === k.id && r.occurredAt >= start && r.occurredAt < end);
+      return { apiKeyId: k.id, name: k.name, calls: rows.length, chargedMc: rows.reduce((sum, r) => sum + r.chargedMc, 0) };
+    }),
+  };
 }
 
 /** Held by open, unexpired reservations. */

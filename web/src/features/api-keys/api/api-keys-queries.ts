@@ -11,6 +11,12 @@ export const apiKeysQueries = {
       queryKey: apiKeysKeys.all,
       queryFn: ({ signal }) => apiFetch(apiKeysContract.list, { signal }),
     }),
+  /** Calls and credits per key this billing period (issue 22). */
+  usage: () =>
+    queryOptions({
+      queryKey: [...apiKeysKeys.all, 'usage'] as const,
+      queryFn: ({ signal }) => apiFetch(apiKeysContract.usage, { signal }),
+    }),
 };
 
 export const apiKeysMutations = {

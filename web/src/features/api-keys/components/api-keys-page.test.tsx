@@ -25,6 +25,14 @@ describe('API keys page', () => {
     expect(await within(row).findByText(/^Revoked /)).toBeInTheDocument();
   });
 
+  it('shows each key’s usage this billing period (issue 22)', async () => {
+    renderApp('/settings/api-keys');
+    const header = await screen.findByRole('columnheader', { name: /^Usage since / });
+    const column = [...header.parentElement!.children].indexOf(header);
+    const row = (await screen.findByRole('cell', { name: 'ci-runner' })).closest('tr')!;
+    await waitFor(() => expect(within(row).getAllByRole('cell')[column]).toHaveTextContent(/^[\d,.]+ credits? in [\d,]+ calls?$/));
+  });
+
   it('is not offered to members', async () => {
     renderApp('/settings/api-keys', { scenario: 'member' });
     expect(await screen.findByRole('heading', { name: 'Not available' })).toBeInTheDocument();

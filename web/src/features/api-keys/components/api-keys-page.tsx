@@ -3,6 +3,7 @@ import { Dialog } from 'radix-ui';
 import { useId, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
+import { formatCredits, withCreditsUnit } from '@ai-credits/shared/format';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
@@ -14,6 +15,10 @@ const when = (iso: string | null) => (iso ? `${formatDateTime(iso)} ${timeZoneLa
 /** Settings -> API keys: org keys for the metering API (owner and admin). Shown once, stored hashed, revocable. */
 export function ApiKeysPage() {
   const keys = useQuery(apiKeysQueries.list());
+  // Its own request: the list shows at once, the sums follow (a failed sum leaves a dash, not an error page).
+  const usage = useQuery(apiKeysQueries.usage());
+  const usageOf = new Map(usage.data?.keys.map((k) => [k.apiKeyId, k]));
+  const periodStart = usage.data ? new Date(usage.data.period.start).toLocaleDateString('en-US', { dateStyle: 'medium', timeZone: 'UTC' }) : null;
   const [revoking, setRevoking] = useState<ApiKey | null>(null);
   const revoke = useMutation(apiKeysMutations.revoke());
 
@@ -48,6 +53,7 @@ export function ApiKeysPage() {
                   <th scope="col">Key</th>
                   <th scope="col">Created</th>
                   <th scope="col">Last used</th>
+                  <th scope="col">{periodStart ? `Usage since ${periodStart}` : 'Usage this period'}</th>
                   <th scope="col">Status</th>
                   <th scope="col">
                     <span className="sr-only">Actions</span>
@@ -66,6 +72,9 @@ export function ApiKeysPage() {
                       {k.createdBy ? <span className="cell-note"> by {k.createdBy.name}</span> : null}
                     </td>
                     <td>{when(k.lastUsedAt)}</td>
+                    <td>
+                      <KeyUsage usage={usageOf.get(k.id)} />
+                    </td>
                     <td>{k.revokedAt ? <span className="badge badge-danger">Revoked {when(k.revokedAt)}</span> : <span className="badge">Active</span>}</td>
                     <td>
                       {!k.revokedAt ? (
@@ -95,6 +104,19 @@ export function ApiKeysPage() {
         {revoke.error ? <p className="form-error">{revoke.error.message}</p> : null}
       </ConfirmDialog>
     </div>
+  );
+}
+
+function KeyUsage({ usage }: { usage: { calls: number; chargedMc: number } | undefined }) {
+  if (!usage) return <span aria-label="Not known">—</span>;
+  return (
+    <>
+      {withCreditsUnit(formatCredits(usage.chargedMc))}
+      <span className="cell-note">
+        {' '}
+        in {usage.calls.toLocaleString('en-US')} {usage.calls === 1 ? 'call' : 'calls'}
+      </span>
+    </>
   );
 }
 

@@ -1,0 +1,150 @@
+import { describe, expect, it } from 'vitest';
+import { applyBatch, type BatchInput, type LedgerOp, type OrgState } from '../src/features/ledger/ledger-engine';
+
+/**
+ * The ledger's rules without PostgreSQL (issue 23): one org's batch applied to a state given
+ * here, every expected value written out. The same rules run against the database in
+ * ledger.test.ts, ledger-batch*.test.ts and the fault tests.
+ */
+const NOW = new Date('2026-12-05T12:00:00Z');
+const ORG = '00000000-0000-4000-8000-000000000001';
+const USER = '00000000-0000-4000-8000-0000000000aa';
+
+function org(over: Partial<OrgState> = {}): OrgState {
+  return {
+    id: ORG,
+    createdAt: new Date('2026-11-01T00:00:00Z'),
+    periodStart: new Date('2026-12-01T00:00:00Z'),
+    periodEnd: new Date('2027-01-01T00:00:00Z'),
+    balanceMc: 300_000n,
+    aiEnabled: true,
+    overageLimitMc: 0n,
+    ...over,
+  };
+}
+
+function read(over: Partial<BatchInput['read']> = {}): BatchInput['read'] {
+  return {
+    org: null,
+    budgets: [],
+    month: { grantedMc: 300_000n, remainingMc: 300_000n },
+    alertSettings: null,
+    held: 0n,
+    // burn order as the batch read gives it: the allowance, then a purchase
+    grants: [
+      { id: 'allowance', remaining: 100_000n },
+      { id: 'purchase', remaining: 200_000n },
+    ],
+    idempotency: [],
+    reservations: [],
+    ...over,
+  };
+}
+
+// gpt-4o: 2,500 mc per 1,000 input tokens
+const record = (inputTokens: number, idempotencyKey?: string): LedgerOp => ({
+  kind: 'record',
+  input: { orgId: ORG, userId: USER, projectId: null, apiKeyId: null, source: 'api', useCase: 'chat', model: 'gpt-4o', inputTokens, outputTokens: 0, idempotencyKey },
+});
+
+const run = (ops: LedgerOp[], state = org(), batchRead = read()) => ({ state, ...applyBatch({ org: state, now: NOW, read: batchRead, ops, reservationTtlSeconds: 300 }) });
+const codeOf = (o: { ok: boolean; error?: unknown }) => (o.ok ? 'ok' : (o.error as { code: string }).code);
+
+describe('ledger engine (no database)', () => {
+  it('checks each operation against what the ones before it left: a batch never overdraws', () => {
+    const r = run([record(100_000), record(40_000), record(20_000)]); // 250,000 / 100,000 / 50,000 mc
+    expect(r.outcomes.map(codeOf)).toEqual(['ok', 'INSUFFICIENT_CREDITS', 'ok']);
+    expect(r.state.balanceMc).toBe(0n);
+    expect(r.consumedMc).toBe(300_000n);
+    expect(r.changed).toBe(true);
+    expect(r.writes.usages.map((u) => [u.charged_mc, u.overage_mc])).toEqual([
+      [250_000n, 0n],
+      [50_000n, 0n],
+    ]);
+    expect(r.writes.ledger.map((e) => [e.amount_mc, e.balance_after_mc])).toEqual([
+      [-250_000n, 50_000n],
+      [-50_000n, 0n],
+    ]);
+    // the allowance first, then the purchase
+    expect(JSON.parse(r.writes.usages[0]!.allocations)).toEqual([
+      { grantId: 'allowance', mc: '100000' },
+      { grantId: 'purchase', mc: '150000' },
+    ]);
+    expect(r.writes.grants).toEqual([
+      { id: 'allowance', remaining_mc: 0n },
+      { id: 'purchase', remaining_mc: 0n },
+    ]);
+    // one daily rollup row for both (same day, use case, model, member)
+    expect(r.writes.daily.map((d) => [d.day, d.charged_mc, d.calls])).toEqual([['2026-12-05', 300_000n, 2]]);
+  });
+
+  it('overage only up to the limit; past it the refusal names the limit', () => {
+    const r = run([record(120_000), record(12_000)], org({ overageLimitMc: 25_000n })); // 300,000, then 30,000 of the 25,000 room
+    expect(r.outcomes.map(codeOf)).toEqual(['ok', 'OVERAGE_LIMIT_REACHED']);
+    expect(r.state.balanceMc).toBe(0n);
+    const o = run([record(128_000)], org({ overageLimitMc: 25_000n })); // 320,000 mc: 20,000 of overage
+    expect(o.outcomes.map(codeOf)).toEqual(['ok']);
+    expect(o.state.balanceMc).toBe(-20_000n);
+    expect(o.writes.usages[0]!.overage_mc).toBe(20_000n);
+  });
+
+  it('the same Idempotency-Key: one effect and the first answer; another request with it is refused', () => {
+    const r = run([record(4_000, 'key-1'), record(4_000, 'key-1'), record(8_000, 'key-1')]);
+    expect(r.outcomes.map(codeOf)).toEqual(['ok', 'ok', 'IDEMPOTENCY_KEY_REUSED']);
+    expect(r.outcomes[1]).toMatchObject({ ok: true, replay: true });
+    expect((r.outcomes[1] as { value: unknown }).value).toEqual((r.outcomes[0] as { value: unknown }).value);
+    expect(r.writes.usages).toHaveLength(1);
+    expect(r.writes.idempotency.map((k) => k.key)).toEqual(['key-1']);
+    expect(r.state.balanceMc).toBe(290_000n);
+  });
+
+  it('AI switched off: every metered operation is refused and nothing is written', () => {
+    const r = run([record(1_000)], org({ aiEnabled: false }));
+    expect(r.outcomes.map(codeOf)).toEqual(['AI_DISABLED']);
+    expect(r.writes.usages).toEqual([]);
+    expect(r.writes.ledger).toEqual([]);
+    expect(r.changed).toBe(false);
+  });
+
+  it('a member budget is enforced with the balance, and its refusal fires its thresholds', () => {
+    const budget = { type: 'user' as const, id: USER, name: 'Mia Member', limitMc: 30_000n, usedMc: 20_000n };
+    const r = run([record(4_000), record(4_000)], org(), read({ budgets: [budget] })); // 10,000 mc each: 30,000 then 40,000
+    expect(r.outcomes.map(codeOf)).toEqual(['ok', 'BUDGET_REACHED']);
+    expect(r.state.balanceMc).toBe(290_000n);
+    expect(r.crossings).toEqual([
+      { subject: `user:${USER}`, threshold: 90, usedMc: 30_000n, totalMc: 30_000n, refused: true },
+      { subject: `user:${USER}`, threshold: 100, usedMc: 30_000n, totalMc: 30_000n, refused: true },
+    ]);
+  });
+
+  it("the month's credit thresholds crossed by the batch, once each", () => {
+    const r = run([record(60_000), record(40_000)]); // 150,000 then 100,000 mc of 300,000: 50 % and 75 %
+    expect(r.crossings).toEqual([
+      { subject: 'credits', threshold: 50, usedMc: 250_000n, totalMc: 300_000n },
+      { subject: 'credits', threshold: 75, usedMc: 250_000n, totalMc: 300_000n },
+    ]);
+  });
+
+  it('reserve holds what fits; settle charges the real tokens, never more than held; release gives it back', () => {
+    const reserve: LedgerOp = { kind: 'reserve', input: { orgId: ORG, userId: USER, projectId: null, apiKeyId: null, source: 'api', useCase: 'chat', model: 'gpt-4o', estimateMc: 50_000n } };
+    const r = run([reserve]);
+    expect(r.outcomes.map(codeOf)).toEqual(['ok']);
+    const held = (r.outcomes[0] as { value: { reservation: { id: string; estimateMc: number; expiresAt: string }; balance: unknown } }).value;
+    expect(held.reservation.estimateMc).toBe(50_000);
+    expect(held.reservation.expiresAt).toBe('2026-12-05T12:05:00.000Z');
+    expect(held.balance).toEqual({ balanceMc: 300_000, availableMc: 250_000 });
+
+    const row = r.writes.newReservations[0]!;
+    const settle = (inputTokens: number): LedgerOp => ({ kind: 'settle', input: { orgId: ORG, reservationId: row.id, inputTokens, outputTokens: 0 } });
+    const s = run([settle(30_000), settle(8_000)], org(), read({ held: 50_000n, reservations: [{ ...row }] }));
+    // 75,000 mc is more than the 50,000 held; then 20,000 mc settles it
+    expect(s.outcomes.map(codeOf)).toEqual(['SETTLE_EXCEEDS_RESERVATION', 'ok']);
+    expect(s.state.balanceMc).toBe(280_000n);
+    expect(s.writes.closedReservations.map((c) => c.status)).toEqual(['settled']);
+
+    const released = run([{ kind: 'release', input: { orgId: ORG, reservationId: row.id } }], org(), read({ held: 50_000n, reservations: [{ ...row }] }));
+    expect(released.outcomes.map(codeOf)).toEqual(['ok']);
+    expect((released.outcomes[0] as { value: { balance: unknown } }).value.balance).toEqual({ balanceMc: 300_000, availableMc: 300_000 });
+    expect(released.writes.usages).toEqual([]);
+  });
+});
