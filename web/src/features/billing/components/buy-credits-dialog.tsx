@@ -4,7 +4,7 @@ import type { RefObject } from 'react';
 import { BUNDLES, type BundleId } from '@ai-credits/shared/catalog';
 import { formatUsd } from '@ai-credits/shared/format';
 import { computeTax, GST_STATES, type TaxBreakdown } from '@ai-credits/shared/tax';
-import { formatDate } from '@/lib/dates';
+import { formatBoundary } from '@/lib/dates';
 import { billingQueries } from '../api/billing-queries';
 
 /** Why this tax: the place of supply in words (the same rule the BFF charges by, shared/tax.ts). */
@@ -110,7 +110,7 @@ export function BuyCreditsDialog({
           </fieldset>
           <p className="billing-expiry-note">
             {periodEnd
-              ? `Purchased credits expire with this billing month on ${formatDate(periodEnd)} (UTC).`
+              ? `Purchased credits expire with this billing month on ${formatBoundary(periodEnd)}.`
               : 'Purchased credits expire with this billing month.'}
           </p>
           <PriceWithTax priceCents={bundle.priceCents} />
