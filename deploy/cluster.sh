@@ -15,7 +15,15 @@
 # Environment: CLUSTER_DIR (deploy/.run), CLUSTER_PORT (8080, nginx), CLUSTER_INSTANCES (3),
 # CLUSTER_BASE_PORT (3100: instance i listens on base+i, its metrics on base+100+i... see below),
 # CLUSTER_PG_PORT (55432; the replica +1, pgbouncer CLUSTER_PGBOUNCER_PORT 56432), SKIP_BUILD=1,
-# CLUSTER_POOL_MAX (DB_POOL_MAX of each instance, 10), CLUSTER_ENV (extra VAR=value words for the instances).
+# CLUSTER_POOL_MAX (DB_POOL_MAX of each instance, 10), CLUSTER_ENV (extra VAR=value words for the instances),
+# CLUSTER_PUBLIC_URL (the instances' PUBLIC_URL; default nginx's http://127.0.0.1:CLUSTER_PORT),
+# SELLER_LEGAL_NAME / SELLER_ADDRESS / SELLER_GSTIN / SELLER_SAC (the seller on tax invoices; default the demo seller),
+# CLUSTER_STATEMENT_TIMEOUT / CLUSTER_LOCK_TIMEOUT / CLUSTER_IDLE_IN_TRANSACTION_TIMEOUT (set on the app's role: 30s, 5s, 15s).
+#
+# Needs: Node 24 on PATH, and the Debian packages postgresql-15, nginx, pgbouncer (and curl). Run as
+# root, the script installs what is missing (apt-get; their system services are not started) and
+# runs PostgreSQL and pgbouncer as the postgres user; otherwise it names what to install.
+# `pnpm test:cluster` drives it end to end; `pnpm bench:cluster` measures it (docs/benchmarks.md).
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -29,6 +37,11 @@ BOUNCER_PORT="${CLUSTER_PGBOUNCER_PORT:-56432}"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 WEB_DIST="$ROOT/web/dist"
 
+# The demo seller (shared/src/tax.ts DEMO_SELLER): a well-formed GSTIN of no real business.
+DEMO_SELLER_LEGAL_NAME='TestKase Demo Private Limited'
+DEMO_SELLER_ADDRESS='1 Demo Street, Indiranagar, Bengaluru 560038, Karnataka, India'
+DEMO_SELLER_GSTIN='29AAACT1234A1ZX'
+
 log() { printf '[cluster] %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
@@ -37,16 +50,33 @@ as_pg() {
   if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
+# What the cluster runs on, from Debian's archive (bookworm: nginx 1.22, pgbouncer 1.18, PostgreSQL 15).
 need_packages() {
   local missing=()
-  [ -x "$PG_BIN/pg_ctl" ] || missing+=(postgresql-15)
+  [ -x "$PG_BIN/pg_ctl" ] && [ -x "$PG_BIN/pg_basebackup" ] || missing+=(postgresql-15)
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
   command -v pgbouncer >/dev/null || [ -x /usr/sbin/pgbouncer ] || missing+=(pgbouncer)
+  command -v curl >/dev/null || missing+=(curl)
   if [ ${#missing[@]} -gt 0 ]; then
-    [ "$(id -u)" = 0 ] || die "missing Debian packages: ${missing[*]} (apt-get install ${missing[*]})"
-    log "installing ${missing[*]}"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >/dev/null
+    if [ "$(id -u)" != 0 ] || [ "${CLUSTER_NO_INSTALL:-0}" = 1 ]; then
+      die "missing Debian packages: ${missing[*]}. Install them (sudo apt-get install -y ${missing[*]}), or run this script as root and it installs them. Their own services are not needed: the cluster starts its own processes under $RUN."
+    fi
+    log "installing ${missing[*]} (apt-get; their system services are not used)"
+    # policy-rc.d 101: the packages' own services (nginx on :80, pgbouncer on :6432, a main PostgreSQL cluster) are not started
+    local policy_made=0
+    if [ ! -e /usr/sbin/policy-rc.d ]; then printf '#!/bin/sh\nexit 101\n' >/usr/sbin/policy-rc.d; chmod +x /usr/sbin/policy-rc.d; policy_made=1; fi
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >"${TMPDIR:-/tmp}/cluster-apt.log" 2>&1; then
+      log "apt-get install failed; refreshing the package lists (apt-get update) and trying again"
+      apt-get update >>"${TMPDIR:-/tmp}/cluster-apt.log" 2>&1 || true
+      DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >>"${TMPDIR:-/tmp}/cluster-apt.log" 2>&1 \
+        || { [ $policy_made = 1 ] && rm -f /usr/sbin/policy-rc.d; die "apt-get install ${missing[*]} failed (see ${TMPDIR:-/tmp}/cluster-apt.log)"; }
+    fi
+    [ $policy_made = 1 ] && rm -f /usr/sbin/policy-rc.d
   fi
+  [ "$(id -u)" = 0 ] || [ -w "$(dirname "$RUN")" ] || die "$(dirname "$RUN") is not writable"
+  local major
+  major="$(node -p 'process.versions.node.split(".")[0]' 2>/dev/null || echo 0)"
+  [ "$major" -ge 24 ] || die "node on PATH is $(node --version 2>/dev/null || echo missing); the BFF needs Node 24 (export PATH=/opt/node24/bin:\$PATH)"
 }
 NGINX="$(command -v nginx || echo /usr/sbin/nginx)"
 PGBOUNCER="$(command -v pgbouncer || echo /usr/sbin/pgbouncer)"
@@ -74,9 +104,16 @@ start_postgres() {
     as_pg "$PG_BIN/initdb" -D "$RUN/pg-primary" -A trust -U postgres -E UTF8 --no-sync >/dev/null
   fi
   as_pg "$PG_BIN/pg_ctl" -D "$RUN/pg-primary" -o "-p $PG_PORT $opts" -l "$RUN/pg-primary.log" -w -t 60 start >/dev/null
-  psql_primary -d postgres -tAc "select 1 from pg_database where datname = 'aic'" | grep -q 1 || psql_primary -d postgres -c "create database aic"
-  # Transaction pooling cannot keep per-connection settings: the BFF's time limits are the database's.
-  psql_primary -d postgres -c "alter database aic set statement_timeout = '15s'; alter database aic set lock_timeout = '5s'; alter database aic set idle_in_transaction_session_timeout = '15s'"
+  # The application's role (not a superuser) owns its database; the cluster's tooling uses postgres.
+  psql_primary -d postgres -tAc "select 1 from pg_roles where rolname = 'aic'" | grep -q 1 || psql_primary -d postgres -c "create role aic login"
+  psql_primary -d postgres -tAc "select 1 from pg_database where datname = 'aic'" | grep -q 1 || psql_primary -d postgres -c "create database aic owner aic"
+  # The BFF sends its time limits (statement, lock wait, idle in transaction) as startup parameters;
+  # pgbouncer in transaction mode cannot keep per-client settings and drops them
+  # (ignore_startup_parameters), so they are set on the role instead: every server connection
+  # pgbouncer opens for aic starts with them. Same values as the BFF's defaults (bff/src/db/db.ts).
+  psql_primary -d postgres -c "alter role aic set statement_timeout = '${CLUSTER_STATEMENT_TIMEOUT:-30s}'" \
+    -c "alter role aic set lock_timeout = '${CLUSTER_LOCK_TIMEOUT:-5s}'" \
+    -c "alter role aic set idle_in_transaction_session_timeout = '${CLUSTER_IDLE_IN_TRANSACTION_TIMEOUT:-15s}'"
   # The replica: a base backup of the primary (-R writes primary_conninfo and standby.signal), streaming from then on.
   if [ ! -d "$RUN/pg-replica" ]; then
     as_pg "$PG_BIN/pg_basebackup" -h 127.0.0.1 -p "$PG_PORT" -U postgres -D "$RUN/pg-replica" -R -X stream -c fast >/dev/null
@@ -95,20 +132,26 @@ stop_replica() {
 start_pgbouncer() {
   sed -e "s|@RUN@|$RUN|g" -e "s|@PORT@|$BOUNCER_PORT|g" -e "s|@PRIMARY_PORT@|$PG_PORT|g" -e "s|@REPLICA_PORT@|$REPLICA_PORT|g" \
     "$ROOT/deploy/pgbouncer.ini.template" >"$RUN/pgbouncer.ini"
-  echo '"postgres" ""' >"$RUN/pgbouncer-users.txt"
+  printf '"aic" ""\n"postgres" ""\n' >"$RUN/pgbouncer-users.txt"
   [ "$(id -u)" = 0 ] && chown postgres: "$RUN/pgbouncer.ini" "$RUN/pgbouncer-users.txt"
   as_pg "$PGBOUNCER" -d "$RUN/pgbouncer.ini"
-  wait_for "pgbouncer" 20 "$PG_BIN/psql" -X -h 127.0.0.1 -p "$BOUNCER_PORT" -U postgres -d aic -c 'select 1'
+  wait_for "pgbouncer" 20 "$PG_BIN/psql" -X -h 127.0.0.1 -p "$BOUNCER_PORT" -U aic -d aic -c 'select 1'
 }
 
 start_bff() { # i
   local i="$1" port metrics
   port="$(bff_port "$i")"
   metrics="$(metrics_port "$i")"
+  # Production mode, as a deployment runs: PUBLIC_URL is nginx's address (the base of links in
+  # emails), the seller on tax invoices is the demo seller unless SELLER_* are set (ADR 024), and
+  # the demo stand-ins (sandbox payments, demo model, emails kept in the outbox) are opted into.
   # shellcheck disable=SC2086
   env NODE_ENV=production PORT="$port" HOST=127.0.0.1 METRICS_PORT="$metrics" \
-    DATABASE_URL="postgres://postgres@127.0.0.1:$BOUNCER_PORT/aic" \
-    DATABASE_READ_URL="postgres://postgres@127.0.0.1:$BOUNCER_PORT/aic_replica" \
+    PUBLIC_URL="${CLUSTER_PUBLIC_URL:-http://127.0.0.1:$PORT}" \
+    SELLER_LEGAL_NAME="${SELLER_LEGAL_NAME:-$DEMO_SELLER_LEGAL_NAME}" SELLER_ADDRESS="${SELLER_ADDRESS:-$DEMO_SELLER_ADDRESS}" \
+    SELLER_GSTIN="${SELLER_GSTIN:-$DEMO_SELLER_GSTIN}" SELLER_SAC="${SELLER_SAC:-998315}" \
+    DATABASE_URL="postgres://aic@127.0.0.1:$BOUNCER_PORT/aic" \
+    DATABASE_READ_URL="${CLUSTER_READ_URL:-postgres://aic@127.0.0.1:$REPLICA_PORT/aic}" \
     DB_POOL_MAX="${CLUSTER_POOL_MAX:-10}" TRUST_PROXY=loopback WEB_DIST="$WEB_DIST" SEED_DEMO="${SEED_DEMO:-true}" \
     ALLOW_SANDBOX_PAYMENTS=true ALLOW_DEMO_MODEL=true ALLOW_OUTBOX_EMAIL=true LOG_LEVEL="${LOG_LEVEL:-info}" \
     ${CLUSTER_ENV:-} \
@@ -116,8 +159,20 @@ start_bff() { # i
   echo $! >"$RUN/bff-$i.pid"
 }
 
-ready() { curl -fsS -o /dev/null "http://127.0.0.1:$(bff_port "$1")/api/ready"; }
-wait_ready() { wait_for "instance $1 to be ready (see $RUN/bff-$1.log)" 60 ready "$1"; }
+ready() { curl -fsS -o /dev/null "http://127.0.0.1:$(bff_port "$1")/api/ready" 2>/dev/null; }
+# Ready, or the reason it is not: an instance that exits (a configuration error) fails at once with its log.
+wait_ready() {
+  local i="$1" deadline=$((SECONDS + ${CLUSTER_READY_SECONDS:-90})) pid
+  pid="$(cat "$RUN/bff-$i.pid" 2>/dev/null || echo 0)"
+  until ready "$i"; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      tail -n 20 "$RUN/bff-$i.log" >&2 || true
+      die "instance $i exited before it was ready (its log: $RUN/bff-$i.log; pnpm cluster down cleans up)"
+    fi
+    [ $SECONDS -lt $deadline ] || { tail -n 20 "$RUN/bff-$i.log" >&2 || true; die "instance $i not ready after ${CLUSTER_READY_SECONDS:-90} s (its log: $RUN/bff-$i.log)"; }
+    sleep 0.2
+  done
+}
 
 stop_bff() { # i signal
   local pidfile="$RUN/bff-$1.pid" pid

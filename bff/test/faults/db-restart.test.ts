@@ -6,7 +6,7 @@ import { TestClock } from '../../src/lib/clock';
 import { scratchDatabase } from '../support/fault-helpers';
 import { createOrg, startApp, type TestApp } from '../support/harness';
 import { expectOrgInvariants } from '../support/ledger-assertions';
-import { canRunThrowawayCluster, startThrowawayCluster } from '../support/throwaway-cluster';
+import { skipWithoutThrowawayCluster, startThrowawayCluster } from '../support/throwaway-cluster';
 
 // Issue 9 fault 1, second half: PostgreSQL itself restarts under load (failover, upgrade). On a
 // cluster of this test's own, never the shared server.
@@ -14,7 +14,7 @@ let cluster: Awaited<ReturnType<typeof startThrowawayCluster>>;
 let app: TestApp;
 const clock = new TestClock();
 beforeAll(async () => {
-  if (!canRunThrowawayCluster) return;
+  if (skipWithoutThrowawayCluster) return;
   clock.follow(new Date());
   cluster = await startThrowawayCluster();
   const database = await scratchDatabase(cluster.url);
@@ -25,7 +25,7 @@ afterAll(async () => {
   await cluster?.stop();
 });
 
-describe.skipIf(!canRunThrowawayCluster)('PostgreSQL restarting under load', { timeout: 90_000 }, () => {
+describe.skipIf(skipWithoutThrowawayCluster)('PostgreSQL restarting under load', { timeout: 90_000 }, () => {
   it('calls during the restart answer 503 (or 200), the process lives, and everything works after it', async () => {
     const org = await createOrg(app);
     const { token } = (await org.owner.call(apiKeysContract.create, { body: { name: 'load' } })).data;

@@ -5,9 +5,9 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import pg from 'pg';
 import { freePort } from './bff-process';
+import { POSTGRES_BIN as BIN, requireThrowawayCluster } from './throwaway-cluster';
 
 const run = promisify(execFile);
-const BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
 
 /**
  * A PostgreSQL 15 primary of the test's own and a streaming replica made from it with
@@ -15,6 +15,7 @@ const BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
  * run as the postgres user (PostgreSQL refuses root).
  */
 export async function startReplicaPair() {
+  requireThrowawayCluster();
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(path.join(tmpdir(), 'aic-pair-'));
   if (asRoot) {

@@ -1,15 +1,41 @@
 import { execFile } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 
 const run = promisify(execFile);
-const BIN = process.env.TEST_POSTGRES_BIN ?? '/usr/lib/postgresql/15/bin';
+
+/**
+ * The PostgreSQL server programs (initdb, pg_ctl, pg_basebackup): TEST_POSTGRES_BIN (.ci/run sets
+ * it), else the newest Debian install under /usr/lib/postgresql.
+ */
+export const POSTGRES_BIN = process.env.TEST_POSTGRES_BIN ?? newestDebianPostgresBin();
+
+function newestDebianPostgresBin(): string {
+  const root = '/usr/lib/postgresql';
+  const versions = existsSync(root) ? readdirSync(root).filter((v) => /^\d+$/.test(v) && existsSync(path.join(root, v, 'bin', 'pg_ctl'))) : [];
+  const newest = versions.sort((x, y) => Number(y) - Number(x))[0];
+  return path.join(root, newest ?? '15', 'bin');
+}
+const BIN = POSTGRES_BIN;
 
 /** Whether this machine can start a PostgreSQL cluster of a test's own. */
-export const canRunThrowawayCluster = existsSync(path.join(BIN, 'pg_ctl')) && existsSync(path.join(BIN, 'initdb'));
+const canRunThrowawayCluster = existsSync(path.join(BIN, 'pg_ctl')) && existsSync(path.join(BIN, 'initdb'));
+
+/**
+ * Skip the tests that need a cluster of their own only off CI: under CI=true a missing pg_ctl is
+ * a failure (their beforeAll throws), never a silent skip (issue 23).
+ */
+export const skipWithoutThrowawayCluster = !canRunThrowawayCluster && !(process.env.CI && process.env.CI !== 'false');
+
+/** Throws, saying what is missing, when this machine cannot start a cluster of a test's own. */
+export function requireThrowawayCluster(): void {
+  if (!canRunThrowawayCluster) {
+    throw new Error(`No PostgreSQL server programs (pg_ctl, initdb) in ${BIN}: install PostgreSQL (Debian: postgresql) or set TEST_POSTGRES_BIN to their folder`);
+  }
+}
 
 async function freePort() {
   const s = createServer();
@@ -25,6 +51,7 @@ async function freePort() {
  * to run as root, so as root it runs as the `postgres` user.
  */
 export async function startThrowawayCluster() {
+  requireThrowawayCluster();
   const asRoot = process.getuid?.() === 0;
   const dir = mkdtempSync(path.join(tmpdir(), 'aic-pg-'));
   if (asRoot) {

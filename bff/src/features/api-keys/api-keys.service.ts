@@ -1,5 +1,4 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { performance } from 'node:perf_hooks';
 import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
@@ -46,8 +45,9 @@ const API_KEY_CACHE_MAX = 10_000;
 export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: number }) {
   const { db, clock } = deps;
   const cacheMs = deps.cacheMs ?? API_KEY_CACHE_MS;
-  // token hash -> key, for metering callers that send a request every few milliseconds
-  const cache = new Map<string, { orgId: string; apiKeyId: string; until: number }>();
+  // token hash -> key and when it was looked up (the injected clock's ms), for metering callers
+  // that send a request every few milliseconds
+  const cache = new Map<string, { orgId: string; apiKeyId: string; at: number }>();
   // Bumped when a revoke starts and again after it commits: a lookup that read the key while a
   // revoke was under way (the row not committed yet) must not put it back in the cache (issue 20).
   let generation = 0;
@@ -132,7 +132,10 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
       if (!orgId) return null;
       const hash = sha256(token);
       const cached = cache.get(hash);
-      if (cached && cached.until > performance.now()) return { orgId: cached.orgId, apiKeyId: cached.apiKeyId };
+      // Trusted for cacheMs after the lookup by the injected clock; a clock set back before the
+      // lookup makes the entry stale too, so a step back of the wall clock never extends it.
+      const nowMs = clock.now().getTime();
+      if (cached && nowMs >= cached.at && nowMs < cached.at + cacheMs) return { orgId: cached.orgId, apiKeyId: cached.apiKeyId };
       cache.delete(hash);
       const seen = generation;
       const key = await repo.findActiveByHash(db, orgId, hash);
@@ -140,7 +143,7 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
       const now = clock.now();
       if (!key.last_used_at || now.getTime() - key.last_used_at.getTime() > 60_000) await repo.touchLastUsed(db, orgId, key.id, now);
       if (cache.size >= API_KEY_CACHE_MAX) cache.clear();
-      if (cacheMs > 0 && seen === generation) cache.set(hash, { orgId, apiKeyId: key.id, until: performance.now() + cacheMs });
+      if (cacheMs > 0 && seen === generation) cache.set(hash, { orgId, apiKeyId: key.id, at: now.getTime() });
       return { orgId, apiKeyId: key.id };
     },
   };
