@@ -107,7 +107,7 @@ async function readsUnderLoad(readers: Browser[], orgs: Org[], label: string) {
   let failed = 0;
   const started = Date.now();
   const until = started + SECONDS * 1000;
-  const writing = meterLoad({ port: c.port, orgs, pickOrg: (w) => orgs[w % orgs.length]!, clients: CLIENTS - readers.length, seconds: SECONDS, run: `${run}-rw-${label}` });
+  const writing = meterLoad({ port: c.port, orgs, pickOrg: (w) => orgs[w % orgs.length]!, clients: CLIENTS - readers.length, seconds: SECONDS, run: `${run}-rw-${label.replace(/[^A-Za-z0-9]+/g, '-')}` });
   await Promise.all(
     readers.map(async (reader) => {
       while (Date.now() < until) {
@@ -160,6 +160,13 @@ try {
     through.push({ n, twenty: await measure(c.port, orgs, false, `cluster${n}-20`), one: await measure(c.port, hot, true, `cluster${n}-1`) });
   }
 
+  // the lone instance again: how much the machine drifted during the run
+  lone = await startLone();
+  const lone20b = await measure(LONE_PORT, orgs, false, 'lone-20-again');
+  lone.kill('SIGTERM');
+  await new Promise((r) => lone!.once('exit', r));
+  lone = undefined;
+
   const readers = orgs.slice(0, 10).map((o) => o.owner);
   const withReplica = await readsUnderLoad(readers, orgs, 'replica serving history');
   await cluster(c, ['replica-stop']);
@@ -174,6 +181,7 @@ try {
   rows.push([`pgbench anchor on the cluster's primary, 20 orgs / 1 org (${CLIENTS} clients)`, `${anchor20.toFixed(0)} / ${anchor1.toFixed(0)} tps`, '', '', '', '1.00×']);
   rows.push(line('one instance alone, straight on PostgreSQL: 20 orgs', lone20, anchor20));
   for (const t of through) rows.push(line(`nginx + pgbouncer, ${t.n} instance${t.n > 1 ? 's' : ''}: 20 orgs`, t.twenty, anchor20));
+  rows.push(line('one instance alone again, after the cluster runs: 20 orgs', lone20b, anchor20));
   rows.push(line('one instance alone, straight on PostgreSQL: 1 org', lone1, anchor1));
   for (const t of through) rows.push(line(`nginx + pgbouncer, ${t.n} instance${t.n > 1 ? 's' : ''}: 1 org`, t.one, anchor1));
 

@@ -10,7 +10,7 @@
  *  4. metering for three orgs: each org's calls reach one instance (routing by org, ADR 022);
  *  5. SIGKILL of the instance serving an org under load: its calls move to another instance,
  *     retries with the same Idempotency-Key are charged once;
- *  6. rolling restart under load: no failed request;
+ *  6. rolling restart under 50 clients of metering load: no failed request;
  *  7. history reads from the replica; with the replica stopped they are still answered;
  *  8. /metrics of an instance holds the named series after the load;
  *  9. every org's balance = Σ its ledger, no overdraft, no key charged twice.
@@ -134,7 +134,7 @@ try {
   section('rolling restart of the three instances under load');
   const resends0 = transport.keepAliveResends;
   const restart = cluster(c, ['restart']);
-  const underRestart = await meterLoad({ port: c.port, orgs, pickOrg: (w) => orgs[w % 3]!, clients: 20, seconds: 180, run: `${run}-roll`, until: restart });
+  const underRestart = await meterLoad({ port: c.port, orgs, pickOrg: (w) => orgs[w % 3]!, clients: 50, seconds: 180, run: `${run}-roll`, until: restart });
   await restart;
   check(
     underRestart.failures === 0,

@@ -193,6 +193,10 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   expect(keyUsage?.calls, baseUrl).toBe(2);
   await step('bad history filter', creditsContract.usage, { query: { limit: 0 } });
   await step('charts', creditsContract.charts);
+  await step('usage history, this billing period', creditsContract.usage, { query: { period: 'current', limit: 10 } });
+  await step('usage history, period with dates', creditsContract.usage, { query: { period: 'current', from: '2026-01-01' } });
+  await step('charts of one project and use case', creditsContract.charts, { query: { projectId: project.body.id, useCase: 'chat' } });
+  await step('charts, reversed dates', creditsContract.charts, { query: { from: '2026-12-05', to: '2026-12-01' } });
   await step('export CSV', creditsContract.usageCsv);
   await step('write without CSRF token', creditsContract.setAiEnabled, { body: { enabled: true }, headers: { 'x-csrf-token': 'wrong' } });
 

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
+import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
 import { orgContract } from '@ai-credits/shared/contracts/org';
 import { TestClock } from '../src/lib/clock';
 import { createOrg, startApp, type TestApp } from './support/harness';
@@ -128,6 +129,37 @@ describe('charts', () => {
     expect(c.balance.at(-1).balanceMc).toBe(246_000);
   });
 
+  it('follow every history filter (issue 24): use case, user, project, model and API key; the forecast stays the org\'s', async () => {
+    const all = (await org.member.call(creditsContract.charts, { query: { from: '2026-06-10', to: '2026-06-14' } })).body;
+    const c = (await org.member.call(creditsContract.charts, { query: { from: '2026-06-10', to: '2026-06-14', projectId: projects.alpha } })).body;
+    expect(c.daily.map((d: { totalMc: number }) => d.totalMc)).toEqual([0, 22_500, 0, 0, 0]);
+    expect(c.byProject).toEqual([{ id: projects.alpha, label: 'Alpha', mc: 22_500 }]);
+    expect(c.byUser).toEqual([{ id: org.member.session!.user.id, label: org.member.session!.user.name, mc: 22_500 }]);
+    expect(c.forecast).toEqual(all.forecast);
+    expect(c.balance).toEqual(all.balance);
+    const byModel = (await org.member.call(creditsContract.charts, { query: { model: 'gpt-4o-mini' } })).body;
+    expect(byModel.daily.map((d: { test_generation: number }) => d.test_generation)).toEqual([0, 0, 9_000, 0, 0]);
+    expect(byModel.byModel).toEqual([{ id: 'gpt-4o-mini', label: 'GPT-4o mini', mc: 9_000 }]);
+    const none = (await org.member.call(creditsContract.charts, { query: { useCase: 'chat', userId: org.admin.session!.user.id } })).body;
+    expect(none.daily.every((d: { totalMc: number }) => d.totalMc === 0)).toBe(true);
+    expect([none.byUser, none.byProject, none.byModel, none.byApiKey]).toEqual([[], [], [], []]);
+    expect((await org.member.call(creditsContract.charts, { query: { from: '2026-06-13', to: '2026-06-12' } })).status).toBe(400);
+  });
+
+  it('filtered by an API key, read that key\'s usage rows (the rollup has no key)', async () => {
+    const fresh = await createOrg(app);
+    const key = (await fresh.owner.call(apiKeysContract.create, { body: { name: 'CI key' } })).body.apiKey.id as string;
+    const use = (apiKeyId: string | null, model: string) =>
+      app.services.ledger.record({ orgId: fresh.orgId, userId: null, projectId: null, apiKeyId, source: 'api', useCase: 'chat', model, inputTokens: 0, outputTokens: 1000 });
+    await use(key, 'demo-model');
+    await use(null, 'gpt-4o-mini');
+    const c = (await fresh.owner.call(creditsContract.charts, { query: { apiKeyId: key } })).body;
+    expect(c.daily.reduce((s: number, d: { chat: number }) => s + d.chat, 0)).toBe(1_500);
+    expect(c.byModel).toEqual([{ id: 'demo-model', label: 'Demo model (offline)', mc: 1_500 }]);
+    expect(c.byApiKey).toEqual([{ id: key, label: 'CI key', mc: 1_500 }]);
+    expect(c.byUser).toEqual([{ id: 'api', label: 'API (service)', mc: 1_500 }]);
+  });
+
   it('by default covers the current billing period', async () => {
     const c = (await org.member.call(creditsContract.charts)).body;
     expect(c.range.from).toBe('2026-06-10T00:00:00.000Z');
@@ -184,6 +216,30 @@ describe('charts', () => {
       expiringMc: 207_000,
       periodEnd: '2026-11-01T00:00:00.000Z',
     });
+  });
+});
+
+describe('period=current (issue 24: the page defaults to the billing period)', () => {
+  it('reads the current billing period so far, in the history, its totals and the CSV; refuses it with dates', async () => {
+    clock.set('2026-03-10T00:00:00Z');
+    const fresh = await createOrg(app);
+    const use = (at: string) => {
+      clock.set(at);
+      return app.services.ledger.record({ orgId: fresh.orgId, userId: null, projectId: null, apiKeyId: null, source: 'api', useCase: 'chat', model: 'demo-model', inputTokens: 0, outputTokens: 1000 });
+    };
+    await use('2026-03-20T09:00:00Z');
+    await use('2026-04-09T23:59:00Z');
+    await use('2026-04-10T00:01:00Z');
+    clock.set('2026-04-12T00:00:00Z');
+    const page = await fresh.owner.call(creditsContract.usage, { query: { period: 'current' } });
+    expect(page.status).toBe(200);
+    expect(page.body.items.map((r: { occurredAt: string }) => r.occurredAt)).toEqual(['2026-04-10T00:01:00.000Z']);
+    expect(page.body.totals).toEqual({ count: 1, chargedMc: 1_500 });
+    expect((await fresh.owner.call(creditsContract.usage, {})).body.totals.count).toBe(3);
+    const csv = await fresh.owner.call(creditsContract.usageCsv, { query: { period: 'current' } });
+    expect(csv.text.trim().split('\r\n')).toHaveLength(2);
+    const both = await fresh.owner.call(creditsContract.usage, { query: { period: 'current', from: '2026-04-01' } });
+    expect(both.status).toBe(400);
   });
 });
 

@@ -27,6 +27,8 @@ test.describe('usage history and charts', () => {
     await expect(page.getByRole('region', { name: 'Available Credits' })).toContainText('220 credits');
 
     const history = page.getByRole('region', { name: 'Usage history' });
+    // One filter bar for the charts and the history (issue 24), above the charts.
+    const filters = page.getByRole('group', { name: 'Filter usage charts and history' });
     const table = history.getByRole('table');
     const bodyRows = table.locator('tbody tr');
     await expect(table.getByRole('columnheader')).toHaveText(['Date (UTC)', 'Use Case', 'User', 'Credits Consumed', 'Project']);
@@ -52,7 +54,7 @@ test.describe('usage history and charts', () => {
     await expect(bodyRows).toHaveCount(25);
 
     // Filter by use case.
-    await history.getByLabel('Use case', { exact: true }).selectOption({ label: 'AI report' });
+    await filters.getByLabel('Use case', { exact: true }).selectOption({ label: 'AI report' });
     await expect(bodyRows).toHaveCount(10);
     for (const row of await bodyRows.all()) await expect(row).toContainText('AI report');
     await expect(pager.getByRole('button', { name: 'Next' })).toBeDisabled();
@@ -66,34 +68,34 @@ test.describe('usage history and charts', () => {
     await test.info().attach('usage-report.csv', { body: csv.join('\n'), contentType: 'text/csv' });
 
     // Filter by user and by project (use case cleared).
-    await history.getByRole('button', { name: 'Clear filters' }).first().click();
+    await filters.getByRole('button', { name: 'Clear filters' }).click();
     await expect(bodyRows).toHaveCount(25);
-    await history.getByLabel('User', { exact: true }).selectOption({ label: member.name });
+    await filters.getByLabel('User', { exact: true }).selectOption({ label: member.name });
     await expect(pager.getByRole('button', { name: 'Next' })).toBeDisabled();
     await expect(bodyRows).toHaveCount(20);
     for (const row of (await bodyRows.all()).slice(0, 3)) await expect(row).toContainText(member.name);
-    await history.getByLabel('User', { exact: true }).selectOption({ label: 'All users' });
+    await filters.getByLabel('User', { exact: true }).selectOption({ label: 'All users' });
     await expect(bodyRows).toHaveCount(25);
-    await history.getByLabel('Project', { exact: true }).selectOption({ label: 'Beta project' });
+    await filters.getByLabel('Project', { exact: true }).selectOption({ label: 'Beta project' });
     await expect(bodyRows).toHaveCount(10);
 
-    await history.getByLabel('Project', { exact: true }).selectOption({ label: 'All projects' });
+    await filters.getByLabel('Project', { exact: true }).selectOption({ label: 'All projects' });
     await expect(bodyRows).toHaveCount(25);
 
     // Filter by model (the Model column can be shown).
-    await history.getByLabel('Model', { exact: true }).selectOption({ label: 'Llama 3 70B' });
+    await filters.getByLabel('Model', { exact: true }).selectOption({ label: 'Llama 3 70B' });
     await expect(bodyRows).toHaveCount(10);
     await history.getByRole('checkbox', { name: 'Show model column' }).check();
     await expect(table.getByRole('columnheader', { name: 'Model' })).toBeVisible();
     await expect(bodyRows.first()).toContainText('Llama 3 70B');
-    await history.getByLabel('Model', { exact: true }).selectOption({ label: 'All models' });
+    await filters.getByLabel('Model', { exact: true }).selectOption({ label: 'All models' });
     await expect(bodyRows).toHaveCount(25);
 
     // A date range with no usage (ends yesterday) shows the empty state; clearing brings everything back.
     const yesterday = new Date(Date.now() - 86_400_000).toISOString().slice(0, 10);
-    await history.getByLabel('To', { exact: true }).fill(yesterday);
+    await filters.getByLabel('To', { exact: true }).fill(yesterday);
     await expect(history.getByText('No usage matches these filters')).toBeVisible();
-    await history.getByRole('button', { name: 'Clear filters' }).first().click();
+    await filters.getByRole('button', { name: 'Clear filters' }).click();
     await expect(bodyRows).toHaveCount(25);
 
     // Charts: assert on the accessible data tables behind each chart.
@@ -112,7 +114,8 @@ test.describe('usage history and charts', () => {
     await expect(byModel.getByRole('row', { name: /Demo model|demo-model/ })).toContainText('40');
     await expect(byModel.getByRole('row', { name: /Llama 3 70B|llama-3-70b/ })).toContainText('40');
     await expect(charts.getByRole('table', { name: 'Balance events this billing period' })).toContainText('Billing period reset');
-    await expect(charts.getByRole('group', { name: 'Forecast' })).toContainText('credits/day');
+    // The forecast sits above the charts (issue 24: the answers first).
+    await expect(page.getByRole('group', { name: 'Forecast' })).toContainText('credits/day');
     // The graphics render (SVG drawn by the chart library), without asserting on pixels.
     await expect(charts.locator('.chart-canvas svg').first()).toBeVisible();
   });

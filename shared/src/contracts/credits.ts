@@ -38,6 +38,8 @@ const UsageFiltersShape = {
   /** Usage metered through this org API key (the metering API). */
   apiKeyId: z.optional(IdSchema),
   model: z.optional(TextSchema.check(z.maxLength(100))),
+  /** `current`: the current billing period so far (the page's default, issue 24); not with `from`/`to`. */
+  period: z.optional(z.enum(['current'])),
 };
 
 /** A date range whose start is after its end is refused on both sides (the form prevents it first). */
@@ -45,8 +47,12 @@ export const DATE_RANGE_REVERSED = '`from` must be on or before `to`';
 // A bare date as the upper bound means the whole day (as the BFF reads it): from = to = one day is valid.
 const upperBoundMs = (to: string) => Date.parse(to.length === 10 ? `${to}T00:00:00Z` : to) + (to.length === 10 ? 86_400_000 : 0);
 const rangeInOrder = (f: { from?: string; to?: string }) => !f.from || !f.to || Date.parse(f.from.length === 10 ? `${f.from}T00:00:00Z` : f.from) < upperBoundMs(f.to);
+export const PERIOD_WITH_DATES = '`period` cannot be combined with `from` or `to`';
+const periodAlone = (f: { from?: string; to?: string; period?: string }) => !f.period || (!f.from && !f.to);
 
-export const UsageFiltersSchema = z.strictObject(UsageFiltersShape).check(z.refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] }));
+export const UsageFiltersSchema = z
+  .strictObject(UsageFiltersShape)
+  .check(z.refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] }), z.refine(periodAlone, { message: PERIOD_WITH_DATES, path: ['period'] }));
 export type UsageFilters = z.infer<typeof UsageFiltersSchema>;
 
 export const UsageHistoryQuerySchema = z
@@ -55,7 +61,7 @@ export const UsageHistoryQuerySchema = z
     cursor: z.optional(TextSchema.check(z.maxLength(200))),
     limit: z._default(z.coerce.number().check(z.int(), z.gte(1), z.lte(100)), 25),
   })
-  .check(z.refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] }));
+  .check(z.refine(rangeInOrder, { message: DATE_RANGE_REVERSED, path: ['from'] }), z.refine(periodAlone, { message: PERIOD_WITH_DATES, path: ['period'] }));
 export type UsageHistoryQuery = z.input<typeof UsageHistoryQuerySchema>;
 
 export const UsageRowSchema = z.object({
@@ -84,7 +90,6 @@ export const UsagePageSchema = z.object({
 });
 export type UsagePage = z.infer<typeof UsagePageSchema>;
 
-export const ChartsQuerySchema = z.strictObject({ from: z.optional(DateBound), to: z.optional(DateBound) });
 
 const BreakdownSchema = z.array(z.object({ id: z.string(), label: z.string(), mc: MillicreditsSchema }));
 
@@ -168,7 +173,8 @@ export const creditsContract = {
     path: '/api/credits/charts',
     summary: 'Chart aggregates: per day by use case, by user, project, model; balance; forecast',
     auth: 'session',
-    query: ChartsQuerySchema,
+    // The history's filters: the charts follow every one of them (issue 24); no dates means the current billing period so far.
+    query: UsageFiltersSchema,
     response: UsageChartsSchema,
   }),
   setAiEnabled: endpoint({

@@ -1,8 +1,9 @@
 import { queryOptions } from '@tanstack/react-query';
-import { creditsContract, type UsageHistoryQuery } from '@ai-credits/shared/contracts/credits';
+import { creditsContract, type UsageFilters, type UsageHistoryQuery } from '@ai-credits/shared/contracts/credits';
 import { apiFetch } from '@/lib/api-client';
 
-export type ChartsRange = { from?: string; to?: string };
+/** The charts follow the page's filters (no range: the current billing period). */
+export type ChartsRange = UsageFilters;
 
 /**
  * Every ['credits', ...] key, in one place: the credits feature reads them, and billing, AI and

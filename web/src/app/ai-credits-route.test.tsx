@@ -16,7 +16,7 @@ describe('AI Credits page', () => {
     const usage = await card('This Month Usage');
     expect(within(usage).getByText(/^218/)).toHaveAttribute('title', '217.5 credits (217,500 millicredits)');
     expect(within(usage).getByText(/Billing period Nov 15, 2026 – Dec 15, 2026/)).toBeInTheDocument();
-    const reset = within(usage).getByText('Dec 15, 2026, 00:00');
+    const reset = within(usage).getByText('Dec 15, 2026, 00:00 UTC');
     expect(reset).toHaveAttribute('datetime', '2026-12-15T00:00:00.000Z');
     expect(reset.parentElement).toHaveTextContent('Resets Dec 15, 2026, 00:00 UTC');
   });
@@ -121,7 +121,7 @@ describe('AI Credits page', () => {
     serveScenario('owner', { now: near });
     renderApp('/settings/ai-credits');
     const note = await within(await screen.findByRole('region', { name: 'Forecast' })).findByRole('note');
-    expect(note).toHaveTextContent(/^About [\d,]+ credits, bought ones included, will expire unused at the reset on Dec 15, 2026 \(UTC\)\. Unused credits do not roll over\.$/);
+    expect(note).toHaveTextContent(/^About [\d,]+ credits, bought ones included, will expire unused at the reset on Dec 15, 2026, 00:00 UTC\. Unused credits do not roll over\.$/);
     expect(note.querySelector('strong')).not.toBeNull();
   });
 

@@ -30,7 +30,7 @@ describe('sign in, sign up, sign out', () => {
     const { router } = renderApp('/settings/ai-credits');
     await screen.findByRole('heading', { level: 1, name: 'AI Credits' });
     server.use(http.get('*/api/credits/charts', () => HttpResponse.json({ error: { code: 'UNAUTHENTICATED', message: 'Session expired' } }, { status: 401 })));
-    await router.navigate('/settings/ai-credits?chartRange=7d');
+    await router.navigate('/settings/ai-credits?period=7d');
     expect(await screen.findByRole('heading', { name: 'Sign in' })).toBeInTheDocument();
     expect(router.state.location.search).toContain('next=');
   });

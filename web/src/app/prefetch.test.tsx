@@ -31,7 +31,7 @@ describe('route loaders warm the entries the pages read', () => {
     expect(await within(await screen.findByRole('region', { name: 'Available Credits' })).findByText(/^1,082/)).toBeInTheDocument();
     // The billing feature's Buy Credits reads the same entry: the period ends Dec 15, 2026.
     await user.click(await screen.findByRole('button', { name: 'Buy Credits' }));
-    expect(await screen.findByText('Purchased credits expire with this billing month on Dec 15, 2026 (UTC).')).toBeInTheDocument();
+    expect(await screen.findByText('Purchased credits expire with this billing month on Dec 15, 2026, 00:00 UTC.')).toBeInTheDocument();
     await user.keyboard('{Escape}');
     // The usage history's project filter (app route) lists the prefetched projects.
     expect(await screen.findByRole('option', { name: 'Checkout Web' })).toBeInTheDocument();

@@ -3,8 +3,7 @@ import { redirect, type LoaderFunctionArgs, type RouteObject } from 'react-route
 import { creditsQueries } from '@/api/credits-queries';
 import { orgQueries } from '@/api/org-queries';
 import { usageQueries } from '@/features/credits/api/usage-queries';
-import { usageQueryFromSearch } from '@/features/credits/api/usage-search';
-import { chartRangeIdFromSearch, chartsRangeOf } from '@/features/credits/api/chart-ranges';
+import { chartsQueryFromSearch, usageQueryFromSearch } from '@/features/credits/api/usage-search';
 import { isApiError } from '@/lib/api-client';
 import { sessionQueries } from '@/api/session-queries';
 import { AiGate, RoleGate } from './ai-gate';
@@ -89,9 +88,13 @@ export function createRoutes(queryClient: QueryClient): RouteObject[] {
                 // Then start every request of the page at once; the sections show their own loading states.
                 const search = new URL(request.url).searchParams;
                 void queryClient.prefetchQuery(creditsQueries.summary());
-                void queryClient.prefetchQuery(usageQueries.history(usageQueryFromSearch(search)));
-                // The charts' data (and the forecast under the cards) in parallel with the chart code.
-                void queryClient.prefetchQuery(usageQueries.charts(chartsRangeOf(chartRangeIdFromSearch(search), new Date())));
+                const now = new Date();
+                void queryClient.prefetchQuery(usageQueries.history(usageQueryFromSearch(search, now)));
+                // The charts' data (and the forecast under the cards) in parallel with the chart code;
+                // with filters, the forecast's own (the billing period, unfiltered) too.
+                const charts = chartsQueryFromSearch(search, now);
+                void queryClient.prefetchQuery(usageQueries.charts(charts));
+                if (Object.keys(charts).length > 0) void queryClient.prefetchQuery(usageQueries.charts({}));
                 void queryClient.prefetchQuery(orgQueries.members());
                 void queryClient.prefetchQuery(orgQueries.projects());
                 void queryClient.prefetchQuery(usageQueries.apiKeyOptions());

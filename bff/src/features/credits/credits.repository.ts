@@ -104,7 +104,7 @@ export function apiKeyNames(db: Executor, orgId: string) {
  * Summed per key first (an index-only scan of usage_records_api_recent), names joined after: a
  * busy org has tens of thousands of API calls in a quarter and a handful of keys.
  */
-export function byApiKey(db: Executor, orgId: string, from: Date, to: Date) {
+export function byApiKey(db: Executor, orgId: string, from: Date, to: Date, f: ChartFilters = {}) {
   const perKey = db
     .selectFrom('usage_records as u')
     .select(['u.api_key_id', sql<bigint>`sum(u.charged_mc)::bigint`.as('mc')])
@@ -112,6 +112,11 @@ export function byApiKey(db: Executor, orgId: string, from: Date, to: Date) {
     .where('u.api_key_id', 'is not', null)
     .where('u.occurred_at', '>=', from)
     .where('u.occurred_at', '<', to)
+    .$if(!!f.apiKeyId, (q) => q.where('u.api_key_id', '=', f.apiKeyId!))
+    .$if(!!f.useCase, (q) => q.where('u.use_case', '=', f.useCase!))
+    .$if(!!f.userId, (q) => q.where('u.user_id', '=', f.userId!))
+    .$if(!!f.projectId, (q) => q.where('u.project_id', '=', f.projectId!))
+    .$if(!!f.model, (q) => q.where('u.model', '=', f.model!))
     .groupBy('u.api_key_id')
     .as('s');
   return db
@@ -186,13 +191,34 @@ export async function sumDaily(db: Executor, orgId: string, fromDay: string, toD
  * credits per day and use case, and per user, project and model, each named. One index-only scan
  * instead of four over the same rows (a busy org has about 13,000 of them in 90 days).
  */
-export async function chartRollup(db: Executor, orgId: string, fromDay: string, toDay: string) {
+export type ChartFilters = Pick<UsageQuery, 'useCase' | 'userId' | 'projectId' | 'apiKeyId' | 'model'>;
+
+/** The history's filters (but the dates) as SQL conditions on usage_daily or usage_records: the same columns. */
+function chartConditions(f: ChartFilters) {
+  const conditions = [];
+  if (f.useCase) conditions.push(sql`use_case = ${f.useCase}`);
+  if (f.userId) conditions.push(sql`user_id = ${f.userId}`);
+  if (f.projectId) conditions.push(sql`project_id = ${f.projectId}`);
+  if (f.model) conditions.push(sql`model = ${f.model}`);
+  return conditions;
+}
+
+export async function chartRollup(db: Executor, orgId: string, fromDay: string, toDay: string, f: ChartFilters = {}) {
+  // The rollup has no API key: with that filter the same aggregates come from the key's usage rows
+  // (its own index, usage_records_api_key), whole UTC days as the rollup's.
+  const source = f.apiKeyId
+    ? sql`(select (occurred_at at time zone 'UTC')::date as day, use_case, user_id, project_id, model, charged_mc
+        from usage_records
+        where org_id = ${orgId} and api_key_id = ${f.apiKeyId}
+          and occurred_at >= ${`${fromDay}T00:00:00Z`}::timestamptz and occurred_at < ${`${toDay}T00:00:00Z`}::timestamptz) r`
+    : sql`usage_daily`;
+  const where = sql.join([sql`org_id = ${orgId}`, sql`day >= ${fromDay}`, sql`day < ${toDay}`, ...chartConditions(f)].slice(f.apiKeyId ? 1 : 0), sql` and `);
   const { rows } = await sql<{ kind: 'daily' | 'user' | 'project' | 'model'; day: string | null; use_case: string | null; id: string | null; label: string | null; mc: bigint }>`
     with g as (
-      select day, use_case, user_id, project_id, model, sum(charged_mc)::bigint as mc,
+      select day::text as day, use_case, user_id, project_id, model, sum(charged_mc)::bigint as mc,
         case when grouping(day, use_case) = 0 then 'daily' when grouping(user_id) = 0 then 'user' when grouping(project_id) = 0 then 'project' else 'model' end as kind
-      from usage_daily
-      where org_id = ${orgId} and day >= ${fromDay} and day < ${toDay}
+      from ${source}
+      where ${where}
       group by grouping sets ((day, use_case), (user_id), (project_id), (model))
     )
     select g.kind, g.day, g.use_case,

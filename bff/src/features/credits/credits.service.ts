@@ -29,8 +29,9 @@ function parseBound(value: string | undefined, upper: boolean): Date | undefined
   return new Date(value);
 }
 
-function toUsageQuery(f: UsageFilters): repo.UsageQuery {
-  const from = parseBound(f.from, false);
+/** `period: 'current'` is the current billing period so far: from its start (a whole UTC day). */
+function toUsageQuery(f: UsageFilters, periodStart?: Date): repo.UsageQuery {
+  const from = f.period === 'current' ? periodStart : parseBound(f.from, false);
   const to = parseBound(f.to, true);
   if (from && to && from >= to) throw new HttpError(400, 'VALIDATION_FAILED', '`from` must be before `to`');
   return { from, to, useCase: f.useCase, userId: f.userId, projectId: f.projectId, apiKeyId: f.apiKeyId, model: f.model };
@@ -117,7 +118,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
 
     async usage(orgId: string, query: UsageFilters & { cursor?: string; limit: number }): Promise<UsagePage> {
       const after = query.cursor ? decodeCursor(query.cursor) : null;
-      const filters = toUsageQuery(query);
+      const filters = toUsageQuery(query, query.period ? (await currentOrg(orgId)).periodStart : undefined);
       const {
         value: [rows, totals],
       } = await reads.read(orgId, (rdb) => Promise.all([repo.usagePage(rdb, orgId, filters, after, query.limit + 1), repo.usageTotals(rdb, orgId, filters)]));
@@ -149,7 +150,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
      * chunk each, so memory stays constant however many rows there are (no row limit).
      */
     async *usageCsv(orgId: string, filters: UsageFilters): AsyncGenerator<string> {
-      const f = toUsageQuery(filters);
+      const f = toUsageQuery(filters, filters.period ? (await currentOrg(orgId)).periodStart : undefined);
       // Credits as exact decimals and as integer millicredits (the unit the ledger keeps).
       yield USAGE_CSV_HEADER;
       let after: { at: Date; id: string } | null = null;
@@ -164,7 +165,9 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       }
     },
 
-    async charts(orgId: string, range: { from?: string; to?: string }): Promise<UsageCharts> {
+    /** Every history filter applies (issue 24: one filter bar for both); the balance and the forecast are the org's. */
+    async charts(orgId: string, range: UsageFilters): Promise<UsageCharts> {
+      const filters: repo.ChartFilters = { useCase: range.useCase, userId: range.userId, projectId: range.projectId, apiKeyId: range.apiKeyId, model: range.model };
       const org = await currentOrg(orgId);
       const now = clock.now();
       // By default, the current billing period so far.
@@ -188,8 +191,8 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       ] = await Promise.all([
         reads.read(orgId, (rdb) =>
           Promise.all([
-            repo.chartRollup(rdb, orgId, fromDay, toDay),
-            repo.byApiKey(rdb, orgId, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)),
+            repo.chartRollup(rdb, orgId, fromDay, toDay, filters),
+            repo.byApiKey(rdb, orgId, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`), filters),
             repo.balanceByHour(rdb, orgId, org.periodStart),
             repo.grantEvents(rdb, orgId, org.periodStart),
             repo.sumDaily(rdb, orgId, dayOf(basisStart), dayOf(today)),

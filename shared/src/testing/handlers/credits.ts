@@ -1,14 +1,15 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { MC_PER_CREDIT } from '../../catalog';
-import { ChartsQuerySchema, creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageRow } from '../../contracts/credits';
+import { creditsContract, UsageFiltersSchema, UsageHistoryQuerySchema, type UsageFilters, type UsageRow } from '../../contracts/credits';
 import { USAGE_CSV_HEADER, usageCsvLine } from '../../usage-csv';
 import { apiError, bodyOf, json, queryObject, requireSession, url, validationFailed } from '../http';
 import { boundsOf, chartsOf, summaryOf } from '../store/projections';
 import type { MockStore } from '../store/state';
 import { audit } from './org';
 
-function filterRows(db: MockStore, q: { from?: string; to?: string; useCase?: string; userId?: string; projectId?: string; apiKeyId?: string; model?: string }): UsageRow[] {
-  const bounds = boundsOf(q.from, q.to);
+function filterRows(db: MockStore, q: UsageFilters): UsageRow[] {
+  // `period: 'current'`: the current billing period so far (the BFF's credits.service.ts).
+  const bounds = q.period === 'current' ? { from: db.period.start.toISOString(), to: undefined } : boundsOf(q.from, q.to);
   return db.usage.filter(
     (r) =>
       (!bounds.from || r.occurredAt >= bounds.from) &&
@@ -68,7 +69,7 @@ export function creditsHandlers(db: MockStore): HttpHandler[] {
     http.get(url(creditsContract.charts), ({ request }) => {
       const denied = requireSession(db, request, creditsContract.charts);
       if (denied) return denied;
-      const parsed = ChartsQuerySchema.safeParse(queryObject(request));
+      const parsed = UsageFiltersSchema.safeParse(queryObject(request));
       if (!parsed.success) return validationFailed(parsed.error);
       return json(creditsContract.charts, chartsOf(db, parsed.data));
     }),

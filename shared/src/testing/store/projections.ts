@@ -1,7 +1,7 @@
 import { LOW_BALANCE_MC, MC_PER_CREDIT, MODELS, MONTHLY_ALLOWANCE_MC, OVERAGE_CENTS_PER_CREDIT, overageInvoiceFor } from '../../catalog';
 import type { ApiKeyUsage } from '../../contracts/api-keys';
 import type { SessionInfo } from '../../contracts/auth';
-import type { CreditSummary, UsageCharts } from '../../contracts/credits';
+import type { CreditSummary, UsageCharts, UsageFilters } from '../../contracts/credits';
 import { forecastCredits } from '../../forecast';
 import { DAY_MS, nowIso, type MockStore } from './state';
 
@@ -99,11 +99,21 @@ export function boundsOf(from: string | undefined, to: string | undefined): { fr
   return { from: lower, to: upper };
 }
 
-export function chartsOf(db: MockStore, query: { from?: string; to?: string }): UsageCharts {
+/** The charts follow every history filter (the BFF's credits.service.ts charts); balance and forecast are the org's. */
+export function chartsOf(db: MockStore, query: UsageFilters): UsageCharts {
   const bounds = boundsOf(query.from, query.to);
   const from = bounds.from ?? db.period.start.toISOString();
   const to = bounds.to ?? nowIso(db);
-  const rows = db.usage.filter((r) => r.occurredAt >= from && r.occurredAt <= to);
+  const rows = db.usage.filter(
+    (r) =>
+      r.occurredAt >= from &&
+      r.occurredAt <= to &&
+      (!query.useCase || r.useCase === query.useCase) &&
+      (!query.userId || r.user?.id === query.userId) &&
+      (!query.projectId || r.project?.id === query.projectId) &&
+      (!query.apiKeyId || r.apiKey?.id === query.apiKeyId) &&
+      (!query.model || r.model === query.model),
+  );
 
   const daily: UsageCharts['daily'] = [];
   for (let day = new Date(`${from.slice(0, 10)}T00:00:00Z`); isoDay(day) <= to.slice(0, 10); day = new Date(day.getTime() + DAY_MS)) {

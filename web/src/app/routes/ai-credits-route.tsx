@@ -3,7 +3,6 @@ import { lazy, Suspense } from 'react';
 import { BuyCreditsButton } from '@/features/billing/components/buy-credits-button';
 import { BudgetBars } from '@/features/budgets/components/budget-bars';
 import { usageQueries } from '@/features/credits/api/usage-queries';
-import { AiSettings } from '@/features/credits/components/ai-settings';
 import { CreditBanners } from '@/features/credits/components/credit-banners';
 import { ForecastPanel } from '@/features/credits/components/forecast-panel';
 import { TopSpenders } from '@/features/credits/components/top-spenders';
@@ -12,10 +11,13 @@ import { orgQueries } from '@/api/org-queries';
 import { NextSteps } from '@/features/org/components/next-steps';
 import { Skeleton } from '@/components/ui/states';
 import { sessionQueries } from '@/api/session-queries';
+import { useTimeZoneChoice } from '@/lib/dates';
 
 // Below the first screen (cards and forecast): the charts section and the history table (with
 // TanStack Table) load after it, while their data is already on its way (the route loader).
 const UsageHistory = lazy(() => import('@/features/credits/components/usage-history').then((m) => ({ default: m.UsageHistory })));
+// The AI settings (the switch, the overage limit) sit last, below the history.
+const AiSettings = lazy(() => import('@/features/credits/components/ai-settings').then((m) => ({ default: m.AiSettings })));
 const UsageChartsSection = lazy(() => import('@/features/credits/components/usage-charts').then((m) => ({ default: m.UsageChartsSection })));
 
 /** Settings -> AI Credits: composes the credits, billing and org features for the signed-in role. */
@@ -26,10 +28,12 @@ export function AiCreditsRoute() {
   const apiKeys = useQuery({ ...usageQueries.apiKeyOptions(), select: (d) => d.apiKeys.map((k) => ({ id: k.id, name: k.revoked ? `${k.name} (revoked)` : k.name })) });
   // Only the owner buys credits (docs/product.md); the BFF enforces it, this only hides the entry.
   const owner = session.role === 'owner';
+  const timeZone = useTimeZoneChoice();
   const buy = owner ? <BuyCreditsButton /> : null;
 
   return (
-    <div className="page">
+    // Every date on the page is in the viewer's zone or UTC (their choice): the page redraws on a change.
+    <div className="page" key={timeZone}>
       <div className="page-header">
         <div>
           <p className="breadcrumb">Settings</p>
@@ -50,12 +54,14 @@ export function AiCreditsRoute() {
       <TopSpenders />
       <BudgetBars owner={owner} />
       <Suspense fallback={<Skeleton label="Loading usage charts" height={480} />}>
-        <UsageChartsSection />
+        <UsageChartsSection users={members.data} projects={projects.data} apiKeys={apiKeys.data} />
       </Suspense>
       <Suspense fallback={<Skeleton label="Loading usage history" height={480} />}>
-        <UsageHistory users={members.data} projects={projects.data} apiKeys={apiKeys.data} />
+        <UsageHistory />
       </Suspense>
-      <AiSettings role={session.role} orgName={session.org.name} />
+      <Suspense fallback={<Skeleton label="Loading AI settings" height={160} />}>
+        <AiSettings role={session.role} orgName={session.org.name} />
+      </Suspense>
     </div>
   );
 }

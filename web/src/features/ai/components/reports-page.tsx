@@ -1,6 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import type { Report } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
 import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 
@@ -64,11 +65,11 @@ export function ReportsPage() {
 }
 
 function ReportView({ report }: { report: Report }) {
-  const written = new Date(report.createdAt).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' });
+  const written = `${formatDateTime(report.createdAt)} ${timeZoneLabel(report.createdAt)}`;
   return (
-    <article className="ai-results" aria-label={`Report of ${written} UTC`}>
+    <article className="ai-results" aria-label={`Report of ${written}`}>
       <h3 className="section-subtitle">
-        Report of {written} UTC <span className="muted">({report.testCaseCount} test cases)</span>
+        Report of {written} <span className="muted">({report.testCaseCount} test cases)</span>
       </h3>
       <p>{report.summary}</p>
       <table className="table ai-coverage">

@@ -6,10 +6,11 @@ import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
 import { formatCredits, withCreditsUnit } from '@ai-credits/shared/format';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { Quickstart } from './quickstart';
 import { apiKeysMutations, apiKeysQueries } from '../api/api-keys-queries';
 
-const when = (iso: string | null) => (iso ? new Date(iso).toLocaleString('en-US', { dateStyle: 'medium', timeStyle: 'short', timeZone: 'UTC' }) + ' UTC' : 'Never');
+const when = (iso: string | null) => (iso ? `${formatDateTime(iso)} ${timeZoneLabel(iso)}` : 'Never');
 
 /** Settings -> API keys: org keys for the metering API (owner and admin). Shown once, stored hashed, revocable. */
 export function ApiKeysPage() {

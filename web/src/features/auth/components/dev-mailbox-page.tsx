@@ -3,7 +3,7 @@ import { Fragment } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { AuthLayout } from '@/components/layouts/auth-layout';
 import { isApiError } from '@/lib/api-client';
-import { formatDateTime } from '@/lib/dates';
+import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { accountQueries } from '../api/account-queries';
 
 /** Lines of an email, with its links clickable (the emails are plain text). */
@@ -53,7 +53,7 @@ export function DevMailboxPage() {
             <li key={mail.id}>
               <article aria-label={mail.subject}>
                 <h2>{mail.subject}</h2>
-                <p className="muted">{formatDateTime(mail.createdAt)} UTC</p>
+                <p className="muted">{formatDateTime(mail.createdAt)} {timeZoneLabel(mail.createdAt)}</p>
                 <EmailText text={mail.text} />
               </article>
             </li>

@@ -2,7 +2,7 @@ import { Dialog } from 'radix-ui';
 import type { RefObject } from 'react';
 import { BUNDLES, type BundleId } from '@ai-credits/shared/catalog';
 import { formatUsd } from '@ai-credits/shared/format';
-import { formatDate } from '@/lib/dates';
+import { formatBoundary } from '@/lib/dates';
 
 /** The bundle picker behind the Buy Credits button (loaded when the button is first used). */
 export function BuyCreditsDialog({
@@ -64,7 +64,7 @@ export function BuyCreditsDialog({
           </fieldset>
           <p className="billing-expiry-note">
             {periodEnd
-              ? `Purchased credits expire with this billing month on ${formatDate(periodEnd)} (UTC).`
+              ? `Purchased credits expire with this billing month on ${formatBoundary(periodEnd)}.`
               : 'Purchased credits expire with this billing month.'}
           </p>
           <label className="billing-save-card">

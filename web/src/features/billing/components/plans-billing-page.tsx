@@ -3,7 +3,7 @@ import { overagePriceText } from '@ai-credits/shared/catalog';
 import type { Invoice, Purchase } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
-import { formatDate, formatDateTime } from '@/lib/dates';
+import { formatDate, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { billingMutations, billingQueries, receiptUrl } from '../api/billing-queries';
 import { AutoTopUpCard } from './auto-topup-card';
@@ -104,7 +104,7 @@ function PurchasesTable({ purchases }: { purchases: Purchase[] }) {
           <table className="table" aria-labelledby="purchases-title">
             <thead>
               <tr>
-                <th scope="col">Date (UTC)</th>
+                <th scope="col">Date ({timeZoneLabel()})</th>
                 <th scope="col">Bundle</th>
                 <th scope="col" className="num">
                   Amount

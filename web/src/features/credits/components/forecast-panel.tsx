@@ -1,9 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCreditsAvailable, formatCreditsFixed2, formatCreditsUsed, withCreditsUnit } from '@ai-credits/shared/format';
-import { formatDate } from '@/lib/dates';
+import { formatBoundary, formatDate } from '@/lib/dates';
 import { usageQueries } from '../api/usage-queries';
-import { chartsRangeOf } from '../api/chart-ranges';
 
 const days = (n: number) => (n === 1 ? 'day' : `${n} days`);
 /** Bought credits expire at the reset too: within this many days of it, the expiry is a warning (issue 24). */
@@ -14,7 +13,7 @@ export const EXPIRY_WARNING_DAYS = 7;
  * billing period (the route loader's prefetch), not the Recharts code, so it shows with the cards.
  */
 export function ForecastPanel() {
-  const charts = useQuery(usageQueries.charts(chartsRangeOf('period', new Date())));
+  const charts = useQuery(usageQueries.charts({}));
   if (!charts.data) return null;
   return (
     <section className="forecast-section" aria-label="Forecast">
@@ -25,22 +24,23 @@ export function ForecastPanel() {
 
 export function Forecast({ data }: { data: UsageCharts }) {
   const { forecast } = data;
-  const reset = formatDate(forecast.periodEnd);
+  // The reset in the viewer's zone, and in UTC (billing periods are UTC) when that differs.
+  const reset = formatBoundary(forecast.periodEnd);
   let message: string;
   let tone: 'ok' | 'warn';
   const runOut = forecast.runOutAt;
   const balanceNow = data.balance[data.balance.length - 1]?.balanceMc ?? 0;
   if (runOut !== null && Date.parse(runOut) <= Date.now()) {
-    message = balanceNow > 0 ? `At this rate, credits run out today. The balance resets on ${reset} (UTC).` : `Credits have run out. The balance resets on ${reset} (UTC).`;
+    message = balanceNow > 0 ? `At this rate, credits run out today. The balance resets on ${reset}.` : `Credits have run out. The balance resets on ${reset}.`;
     tone = 'warn';
   } else if (runOut !== null) {
-    message = `At this rate, credits run out on ${formatDate(runOut)}, before the period resets on ${reset} (UTC).`;
+    message = `At this rate, credits run out on ${formatDate(runOut.slice(0, 10))}, before the period resets on ${reset}.`;
     tone = 'warn';
   } else if (forecast.burnRateMcPerDay === 0) {
-    message = `No credits used so far. Credits last until the period resets on ${reset} (UTC).`;
+    message = `No credits used so far. Credits last until the period resets on ${reset}.`;
     tone = 'ok';
   } else {
-    message = `At this rate, credits last until the period resets on ${reset} (UTC).`;
+    message = `At this rate, credits last until the period resets on ${reset}.`;
     tone = 'ok';
   }
   const basis =
@@ -65,13 +65,13 @@ export function Forecast({ data }: { data: UsageCharts }) {
         resetSoon ? (
           <p className="forecast-expiring forecast-expiring-soon" role="note">
             <strong>
-              About {withCreditsUnit(formatCreditsAvailable(forecast.expiringMc))}, bought ones included, will expire unused at the reset on {reset} (UTC).
+              About {withCreditsUnit(formatCreditsAvailable(forecast.expiringMc))}, bought ones included, will expire unused at the reset on {reset}.
             </strong>{' '}
             Unused credits do not roll over.
           </p>
         ) : (
           <p className="forecast-expiring">
-            About <strong>{formatCreditsAvailable(forecast.expiringMc)}</strong> credits will expire unused at the reset on {reset} (UTC).
+            About <strong>{formatCreditsAvailable(forecast.expiringMc)}</strong> credits will expire unused at the reset on {reset}.
           </p>
         )
       ) : null}

@@ -3,7 +3,7 @@ import { overageRuleText } from '@ai-credits/shared/catalog';
 import { aiCreditState } from '@ai-credits/shared/credits-advice';
 import { creditsUnit, formatCredits, formatCreditsAvailable, formatCreditsExact, formatCreditsUsed, withCreditsUnit } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
-import { formatDate, formatDateTime } from '@/lib/dates';
+import { formatBoundary, formatDate } from '@/lib/dates';
 import { creditsQueries } from '@/api/credits-queries';
 
 /** The two cards of the seed page: Available Credits and This Month Usage. */
@@ -60,7 +60,7 @@ export function SummaryCards() {
         <p className="stat-note">
           Billing period {formatDate(s.period.start)} – {formatDate(s.period.end)}.{' '}
           <span className="nowrap">
-            Resets <time dateTime={s.period.end}>{formatDateTime(s.period.end)}</time> {s.period.timeZone}
+            Resets <time dateTime={s.period.end}>{formatBoundary(s.period.end)}</time>
           </span>
         </p>
       </section>

@@ -3,7 +3,6 @@ import { Link } from 'react-router';
 import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCreditsExact, formatCreditsFixed2 } from '@ai-credits/shared/format';
 import { usageQueries } from '../api/usage-queries';
-import { chartsRangeOf } from '../api/chart-ranges';
 
 const TOP = 5;
 type Breakdown = UsageCharts['byUser'];
@@ -28,7 +27,7 @@ const GROUPS = [
  * charts (the route loader's prefetch): no read of its own.
  */
 export function TopSpenders() {
-  const charts = useQuery(usageQueries.charts(chartsRangeOf('period', new Date())));
+  const charts = useQuery(usageQueries.charts({}));
   if (!charts.data) return null;
   const data = charts.data;
   const totalMc = data.daily.reduce((sum, d) => sum + d.totalMc, 0);

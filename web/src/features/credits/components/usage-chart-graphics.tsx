@@ -14,7 +14,7 @@ import {
 import { MC_PER_CREDIT, USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCredits } from '@ai-credits/shared/format';
-import { formatDateTime, formatShortDate } from '@/lib/dates';
+import { formatDateTime, formatShortDate, timeZoneLabel } from '@/lib/dates';
 import { axisCredits, balanceMarkers } from './balance-markers';
 
 // Loaded lazily (React.lazy): everything Recharts lives in this chunk.
@@ -112,7 +112,7 @@ export function BalanceChart({ balance, events, forecast }: Pick<UsageCharts, 'b
         <YAxis tick={AXIS} width={64} allowDecimals={false} tickFormatter={axisCredits} />
         <Tooltip
           contentStyle={tooltipStyle}
-          labelFormatter={(t) => `${formatDateTime(Number(t))} UTC`}
+          labelFormatter={(t) => `${formatDateTime(Number(t))} ${timeZoneLabel(Number(t))}`}
           formatter={(value, name) => [creditsLabel(Number(value)), name === 'forecast' ? 'Forecast' : 'Balance']}
         />
         <ReferenceLine y={0} stroke="#94a3b8" />

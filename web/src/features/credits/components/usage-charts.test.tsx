@@ -39,12 +39,18 @@ describe('usage charts', () => {
     expect(await screen.findByText(/At this rate, credits run out on Nov \d+, 2026, before the period resets on Dec 15, 2026/)).toBeInTheDocument();
   });
 
-  it('changes the date range from the control and keeps it in the URL', async () => {
+  it('follow the page filter bar: period and every filter, kept in the URL (issue 24)', async () => {
     const { user, router } = renderApp('/settings/ai-credits');
     await screen.findByRole('table', { name: 'Credits per day by use case' });
-    await user.selectOptions(screen.getByLabelText('Date range'), 'Last 30 days');
-    await expect.poll(() => router.state.location.search).toBe('?chartRange=30d');
+    await user.selectOptions(screen.getByLabelText('Period'), 'Last 30 days');
+    await expect.poll(() => router.state.location.search).toBe('?period=30d');
     await expect.poll(() => within(screen.getByRole('table', { name: 'Credits per day by use case' })).getAllByRole('row')).toHaveLength(31);
-    expect(screen.getByText('Oct 22, 2026 – Nov 20, 2026 (UTC)')).toBeInTheDocument();
+    expect(screen.getByText(/^Oct 22, 2026 – Nov 20, 2026\. Days are UTC days/)).toBeInTheDocument();
+
+    // A project filter: the charts show only that project's usage.
+    await user.selectOptions(await screen.findByLabelText('Project'), 'Checkout Web');
+    await expect.poll(() => new URLSearchParams(router.state.location.search).get('projectId')).toMatch(/^[0-9a-f-]{36}$/);
+    await expect.poll(() => within(screen.getByRole('table', { name: 'Credits by project' })).getAllByRole('rowheader').map((h) => h.textContent)).toEqual(['Checkout Web']);
+    expect(screen.getByText(/, filtered\. Days are UTC days/)).toBeInTheDocument();
   });
 });

@@ -2,29 +2,55 @@ import { useQuery } from '@tanstack/react-query';
 import { lazy, Suspense, type ReactNode } from 'react';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
-import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
+import { UsageFiltersSchema, type UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCredits, formatCreditsFixed2 } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
-import { formatDate, formatDateTime } from '@/lib/dates';
+import { formatDate, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { usageQueries } from '../api/usage-queries';
-import { CHART_RANGES, chartRangeIdFromSearch, chartsRangeOf } from '../api/chart-ranges';
+import { chartsQueryOf, FILTER_KEYS, PAGE_KEY, usageFiltersFromSearch, type FilterKey } from '../api/usage-search';
+import { UsageFiltersBar, type FilterOption } from './usage-filters';
 
 // Recharts is only loaded with this chunk, never in the first load of the page.
 const DailyUsageChart = lazy(() => import('./usage-chart-graphics').then((m) => ({ default: m.DailyUsageChart })));
 const BreakdownChart = lazy(() => import('./usage-chart-graphics').then((m) => ({ default: m.BreakdownChart })));
 const BalanceChart = lazy(() => import('./usage-chart-graphics').then((m) => ({ default: m.BalanceChart })));
 
-/** Charts for members reviewing usage; every chart has a visually hidden table with its numbers. */
-export function UsageChartsSection() {
+/**
+ * The page's one filter bar (issue 24) and the charts under it: the charts follow every filter, the
+ * history below reads the same URL. The balance chart is the organization's whatever the filters.
+ */
+export function UsageChartsSection({ users, projects, apiKeys }: { users: FilterOption[] | undefined; projects: FilterOption[] | undefined; apiKeys: FilterOption[] | undefined }) {
   const [searchParams, updateSearchParams] = useSearchParamsUpdater();
-  const rangeId = chartRangeIdFromSearch(searchParams);
-  // The route loader asked for the same range (chartsRangeOf) while this code was loading.
-  const charts = useQuery(usageQueries.charts(chartsRangeOf(rangeId, new Date())));
+  const filters = usageFiltersFromSearch(searchParams);
+  // The route loader asked for the same query (chartsQueryFromSearch) while this code was loading.
+  const charts = useQuery(usageQueries.charts(chartsQueryOf(filters, new Date())));
+  const filtered = Object.entries(filters).some(([k, v]) => k !== 'period' && k !== 'from' && k !== 'to' && v);
 
-  const setRange = (id: string) =>
+  // A filter change starts the history again at page 1.
+  const setFilter = (key: FilterKey, value: string) =>
     updateSearchParams((next) => {
-      if (id === 'period') next.delete('chartRange');
-      else next.set('chartRange', id);
+      if (key === 'period') {
+        next.delete('from');
+        next.delete('to');
+      }
+      if (value && !(key === 'period' && value === 'current')) next.set(key, value);
+      else next.delete(key);
+      next.delete(PAGE_KEY);
+    });
+  /** The contract's own rule (From on or before To), checked against the latest requested dates. */
+  const setDate = (key: 'from' | 'to', value: string) =>
+    updateSearchParams((next) => {
+      const dates = { from: next.get('from') ?? undefined, to: next.get('to') ?? undefined, [key]: value || undefined };
+      if (!UsageFiltersSchema.safeParse(dates).success) return false;
+      if (value) next.set(key, value);
+      else next.delete(key);
+      next.delete('period');
+      next.delete(PAGE_KEY);
+    });
+  const clearFilters = () =>
+    updateSearchParams((next) => {
+      for (const key of FILTER_KEYS) next.delete(key);
+      next.delete(PAGE_KEY);
     });
 
   return (
@@ -35,20 +61,13 @@ export function UsageChartsSection() {
             Usage charts
           </h2>
           <p className="section-subtitle">
-            {charts.data ? `${formatDate(charts.data.range.from)} – ${formatDate(Date.parse(charts.data.range.to) - 1)} (UTC)` : 'Credits consumed over time'}
+            {charts.data
+              ? `${formatDate(charts.data.range.from)} – ${formatDate(Date.parse(charts.data.range.to) - 1)}${filtered ? ', filtered' : ''}. Days are UTC days; the filters apply to the charts and the history below.`
+              : 'Credits consumed over time'}
           </p>
         </div>
-        <div className="field field-inline">
-          <label htmlFor="chart-range">Date range</label>
-          <select id="chart-range" value={rangeId} onChange={(e) => setRange(e.target.value)}>
-            {CHART_RANGES.map((r) => (
-              <option key={r.id} value={r.id}>
-                {r.label}
-              </option>
-            ))}
-          </select>
-        </div>
       </div>
+      <UsageFiltersBar filters={filters} users={users} projects={projects} apiKeys={apiKeys} onChange={setFilter} onDateChange={setDate} onClear={clearFilters} />
       {charts.isPending ? (
         <Skeleton label="Loading charts" height={280} />
       ) : charts.isError ? (
@@ -112,7 +131,7 @@ function ChartsGrid({ data }: { data: UsageCharts }) {
       >
         {total === 0 ? <p className="chart-empty">No credits used in this range.</p> : <DailyUsageChart daily={data.daily} />}
       </ChartFigure>
-      <ChartFigure id="chart-balance" title="Balance this billing period" wide fallback={<BalanceFallback data={data} />}>
+      <ChartFigure id="chart-balance" title="Balance this billing period (the organization's)" wide fallback={<BalanceFallback data={data} />}>
         <BalanceChart balance={data.balance} events={data.events} forecast={data.forecast} />
       </ChartFigure>
       {(
@@ -170,7 +189,7 @@ function BalanceFallback({ data }: { data: UsageCharts }) {
         <caption>Balance events this billing period</caption>
         <thead>
           <tr>
-            <th scope="col">Date (UTC)</th>
+            <th scope="col">Date ({timeZoneLabel()})</th>
             <th scope="col">Event</th>
             <th scope="col">Credits</th>
           </tr>

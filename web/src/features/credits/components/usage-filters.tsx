@@ -1,7 +1,6 @@
 import { useState } from 'react';
 import { MODELS, USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
-import type { UsageFilters } from '@ai-credits/shared/contracts/credits';
-import type { FilterKey } from '../api/usage-search';
+import { PERIODS, type FilterKey, type PageFilters } from '../api/usage-search';
 
 export interface FilterOption {
   id: string;
@@ -9,7 +8,7 @@ export interface FilterOption {
 }
 
 interface UsageFiltersProps {
-  filters: UsageFilters;
+  filters: PageFilters;
   users: FilterOption[] | undefined;
   projects: FilterOption[] | undefined;
   apiKeys: FilterOption[] | undefined;
@@ -19,9 +18,9 @@ interface UsageFiltersProps {
   onClear: () => void;
 }
 
-/** Filter controls of the usage history; the values live in the URL search params. */
+/** The page's filters (charts and history); the values live in the URL search params. */
 export function UsageFiltersBar({ filters, users, projects, apiKeys, onChange, onDateChange, onClear }: UsageFiltersProps) {
-  const active = Object.values(filters).some(Boolean);
+  const active = Object.entries(filters).some(([k, v]) => (k === 'period' ? v !== 'current' : Boolean(v)));
   // A date that would reverse the range stays in its field with a message and is not applied
   // (the contract's own rule, so the server is never asked a question it refuses).
   const [draft, setDraft] = useState<{ key: 'from' | 'to'; value: string } | null>(null);
@@ -51,7 +50,18 @@ export function UsageFiltersBar({ filters, users, projects, apiKeys, onChange, o
   );
   return (
     <fieldset className="filters">
-      <legend className="sr-only">Filter usage history</legend>
+      <legend className="sr-only">Filter usage charts and history</legend>
+      <div className="field field-compact">
+        <label htmlFor="filter-period">Period</label>
+        <select id="filter-period" value={filters.period} onChange={(e) => onChange('period', e.target.value)}>
+          {PERIODS.map((p) => (
+            <option key={p.id} value={p.id}>
+              {p.label}
+            </option>
+          ))}
+          {filters.period === 'custom' ? <option value="custom">Dates below</option> : null}
+        </select>
+      </div>
       {dateField('from', 'From')}
       {dateField('to', 'To')}
       <div className="field field-compact">

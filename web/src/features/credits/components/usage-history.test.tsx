@@ -5,7 +5,8 @@ import { server } from '@/testing/server';
 import { renderApp } from '@/testing/test-utils';
 
 function historyTable() {
-  return screen.findByRole('table', { name: 'Usage history, newest first' });
+  // The charts, their filter bar and the history load together: generous on a busy machine.
+  return screen.findByRole('table', { name: 'Usage history, newest first' }, { timeout: 15_000 });
 }
 
 /** Body rows of the table as arrays of cell texts. */
@@ -18,7 +19,7 @@ function bodyRows(table: HTMLElement): string[][] {
 
 describe('usage history', () => {
   it('lists usage newest first with the columns of the seed page, 25 rows a page', async () => {
-    renderApp('/settings/ai-credits');
+    renderApp('/settings/ai-credits?period=all');
     const table = await historyTable();
     const headers = within(table).getAllByRole('columnheader').map((h) => h.textContent);
     expect(headers).toEqual(['Date (UTC)', 'Use Case', 'User', 'Credits Consumed', 'Project']);
@@ -30,7 +31,7 @@ describe('usage history', () => {
   });
 
   it('pages forward with the next cursor and back with the stack of cursors', async () => {
-    const { user } = renderApp('/settings/ai-credits');
+    const { user } = renderApp('/settings/ai-credits?period=all');
     const table = await historyTable();
     const firstPage = bodyRows(table);
     expect(screen.getByRole('button', { name: 'Previous' })).toBeDisabled();
@@ -49,7 +50,7 @@ describe('usage history', () => {
   });
 
   it('filters by use case, user, project and model, keeps them in the URL and resets paging', async () => {
-    const { user, router } = renderApp('/settings/ai-credits');
+    const { user, router } = renderApp('/settings/ai-credits?period=all');
     await historyTable();
     await user.click(screen.getByRole('button', { name: 'Next' }));
     await screen.findByText('Page 2');
@@ -78,7 +79,7 @@ describe('usage history', () => {
 
     await user.click(screen.getAllByRole('button', { name: 'Clear filters' })[0]!);
     await expect.poll(() => router.state.location.search).toBe('');
-  });
+  }, 60_000);
 
   it('filters by date range (inclusive of the last day)', async () => {
     const { user } = renderApp('/settings/ai-credits?from=2026-11-18&to=2026-11-18');
@@ -108,7 +109,7 @@ describe('usage history', () => {
 
 describe('usage history basics (issue 11)', () => {
   it('keeps the page in the URL, so a reload opens the same page', async () => {
-    const { user, router, unmount } = renderApp('/settings/ai-credits');
+    const { user, router, unmount } = renderApp('/settings/ai-credits?period=all');
     await historyTable();
     await user.click(screen.getByRole('button', { name: 'Next' }));
     expect(await screen.findByText('Page 2')).toBeInTheDocument();
@@ -125,15 +126,19 @@ describe('usage history basics (issue 11)', () => {
   });
 
   it('shows the number of rows and the credit total of the whole filter', async () => {
-    const { user } = renderApp('/settings/ai-credits');
+    const { user, router } = renderApp('/settings/ai-credits');
     await historyTable();
     const totals = await screen.findByText(/credits in total/);
-    // The total says which period it covers (issue 24: it sat unlabelled beside "This Month").
-    expect(totals).toHaveTextContent(/^[\d,]+ rows, [\d,]+\.\d\d credits in total, all time$/);
+    // By default the current billing period, and the total says so (issue 24: it sat unlabelled beside "This Month").
+    expect(totals).toHaveTextContent(/^[\d,]+ rows, [\d,]+\.\d\d credits in total, this billing period \(since Nov 15, 2026\)$/);
     await user.selectOptions(screen.getByLabelText('Use case'), 'AI chat');
-    await expect.poll(() => screen.getByText(/credits in total/).textContent).toMatch(/^[\d,]+ rows? match these filters, [\d,]+\.\d\d credits in total, all time$/);
+    await expect.poll(() => screen.getByText(/credits in total/).textContent).toMatch(/^[\d,]+ rows? match these filters, [\d,]+\.\d\d credits in total, this billing period/);
+    await user.selectOptions(screen.getByLabelText('Period'), 'All time');
+    await expect.poll(() => router.state.location.search).toContain('period=all');
+    await expect.poll(() => screen.getByText(/credits in total/).textContent).toMatch(/credits in total, all time$/);
     await user.click(screen.getByRole('button', { name: 'This billing period' }));
-    await expect.poll(() => screen.getByText(/credits in total/).textContent).toMatch(/credits in total, since Nov 15, 2026$/);
+    await expect.poll(() => screen.getByText(/credits in total/).textContent).toMatch(/credits in total, this billing period \(since Nov 15, 2026\)$/);
+    expect(router.state.location.search).toBe('?useCase=chat');
   });
 
   it('prevents a reversed date range in the form instead of failing the load', async () => {

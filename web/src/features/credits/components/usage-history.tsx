@@ -2,22 +2,22 @@ import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
 import { useMemo, useState } from 'react';
 import { findModel, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
-import { creditsContract, UsageFiltersSchema, type UsageRow } from '@ai-credits/shared/contracts/credits';
+import { creditsContract, type UsageRow } from '@ai-credits/shared/contracts/credits';
 import { formatCreditsExact, formatCreditsFixed2 } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState } from '@/components/ui/states';
 import { apiUrl } from '@/lib/api-client';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
-import { formatDate, formatDateTime } from '@/lib/dates';
+import { formatDate, formatDateTime, setTimeZoneChoice, timeZoneLabel, useTimeZoneChoice } from '@/lib/dates';
 import { creditsQueries } from '@/api/credits-queries';
 import { usageQueries } from '../api/usage-queries';
-import { FILTER_KEYS, PAGE_KEY, pageCursorsFromSearch, usageFiltersFromSearch, usageQueryFromSearch, type FilterKey } from '../api/usage-search';
-import { UsageFiltersBar, type FilterOption } from './usage-filters';
+import { FILTER_KEYS, PAGE_KEY, PERIODS, pageCursorsFromSearch, usageFiltersFromSearch, usageQueryFromSearch, type PageFilters } from '../api/usage-search';
 
 const column = createColumnHelper<UsageRow>();
 
 const columns = [
   column.accessor('occurredAt', {
-    header: 'Date (UTC)',
+    header: () => `Date (${timeZoneLabel()})`,
+    meta: { label: 'Date' },
     cell: (info) => <time dateTime={info.getValue()}>{formatDateTime(info.getValue())}</time>,
   }),
   column.accessor('useCase', { header: 'Use Case', cell: (info) => USE_CASE_LABELS[info.getValue()] }),
@@ -67,40 +67,44 @@ const columns = [
 declare module '@tanstack/react-table' {
   interface ColumnMeta<TData, TValue> {
     numeric?: boolean;
+    /** The column's name beside a stacked row's value, when its header is not a plain string. */
+    label?: string;
     /** Unused; keeps the type parameters referenced. */
     _types?: [TData, TValue];
   }
 }
 
-interface UsageHistoryProps {
-  users: FilterOption[] | undefined;
-  projects: FilterOption[] | undefined;
-  apiKeys: FilterOption[] | undefined;
-}
-
-/** Which dates a total covers, in words: "all time", "since Nov 15, 2026", "Nov 1, 2026 – Nov 30, 2026". */
-function rangeLabel(from: string | undefined, to: string | undefined): string {
+/** Which dates a total covers, in words: "this billing period (since Nov 15, 2026)", "all time", "Nov 1, 2026 – Nov 30, 2026". */
+function rangeLabel(filters: PageFilters, periodStart: string | undefined): string {
+  const { period, from, to } = filters;
+  if (period === 'current') return periodStart ? `this billing period (since ${formatDate(periodStart)})` : 'this billing period';
+  if (period === 'all') return 'all time';
+  if (period !== 'custom') return PERIODS.find((p) => p.id === period)!.label.toLowerCase();
   if (from && to) return `${formatDate(from)} – ${formatDate(to)}`;
   if (from) return `since ${formatDate(from)}`;
-  if (to) return `up to ${formatDate(to)}`;
-  return 'all time';
+  return `up to ${formatDate(to!)}`;
 }
 
-/** Usage history: newest first, filters in the URL, keyset pagination with a stack of cursors for Previous. */
-export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
+/**
+ * Usage history: newest first, keyset pagination with a stack of cursors for Previous. It follows
+ * the page's filter bar (above the charts; the URL); by default the current billing period.
+ */
+export function UsageHistory() {
   const [searchParams, updateSearchParams] = useSearchParamsUpdater();
   const filters = usageFiltersFromSearch(searchParams);
-  const filtersKey = JSON.stringify(filters);
+  const query = usageQueryFromSearch(searchParams, new Date());
+  const { cursor: _cursor, limit: _limit, ...apiFilters } = query;
   // Cursors of the pages before the current one live in the URL (a reload keeps the page).
   const cursors = pageCursorsFromSearch(searchParams);
   const [showModel, setShowModel] = useState(false);
+  const timeZone = useTimeZoneChoice();
   const setCursors = (next: string[]) =>
     updateSearchParams((params) => {
       params.delete(PAGE_KEY);
       for (const c of next) params.append(PAGE_KEY, c);
     });
 
-  const usage = useQuery(usageQueries.history(usageQueryFromSearch(searchParams)));
+  const usage = useQuery(usageQueries.history(query));
   const items = useMemo(() => usage.data?.items ?? [], [usage.data]);
 
   const table = useReactTable({
@@ -114,30 +118,7 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
     state: { columnVisibility: { model: showModel } },
   });
 
-  // A filter change starts again at page 1.
-  const setFilter = (key: FilterKey, value: string) =>
-    updateSearchParams((next) => {
-      if (value) next.set(key, value);
-      else next.delete(key);
-      next.delete(PAGE_KEY);
-    });
-  /** The contract's own rule (From on or before To), checked against the latest requested dates. */
-  const setDate = (key: 'from' | 'to', value: string) =>
-    updateSearchParams((next) => {
-      const dates = { from: next.get('from') ?? undefined, to: next.get('to') ?? undefined, [key]: value || undefined };
-      if (!UsageFiltersSchema.safeParse(dates).success) return false;
-      if (value) next.set(key, value);
-      else next.delete(key);
-      next.delete(PAGE_KEY);
-    });
-  // The billing period in one click (its start is a UTC day: periods reset at 00:00 UTC).
-  const periodStartDay = useQuery(creditsQueries.summary()).data?.period.start.slice(0, 10);
-  const showPeriod = () =>
-    updateSearchParams((next) => {
-      next.set('from', periodStartDay!);
-      next.delete('to');
-      next.delete(PAGE_KEY);
-    });
+  const periodStart = useQuery(creditsQueries.summary()).data?.period.start;
   const clearFilters = () =>
     updateSearchParams((next) => {
       for (const key of FILTER_KEYS) next.delete(key);
@@ -146,7 +127,7 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
 
   const nextCursor = usage.data?.nextCursor ?? null;
   const page = cursors.length + 1;
-  const hasFilters = filtersKey !== '{}';
+  const hasFilters = Object.entries(filters).some(([k, v]) => (k === 'period' ? v !== 'current' : Boolean(v)));
   const loading = usage.isPending || (usage.isPlaceholderData && usage.isFetching);
 
   return (
@@ -156,19 +137,20 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
           <h2 id="usage-history-title" className="section-title">
             Usage history
           </h2>
-          <p className="section-subtitle">Every AI interaction, newest first.</p>
+          <p className="section-subtitle">Every AI interaction, newest first. The filters above the charts apply here too.</p>
         </div>
         <div className="section-actions">
           <label className="checkbox">
+            <input type="checkbox" checked={timeZone === 'utc'} onChange={(e) => setTimeZoneChoice(e.target.checked ? 'utc' : 'local')} /> Times in UTC
+          </label>
+          <label className="checkbox">
             <input type="checkbox" checked={showModel} onChange={(e) => setShowModel(e.target.checked)} /> Show model column
           </label>
-          <a className="button button-secondary" href={apiUrl(creditsContract.usageCsv, { query: filters })} download="ai-credits-usage.csv">
-            Export CSV<span className="sr-only"> of the filtered usage history</span>
+          <a className="button button-secondary" href={apiUrl(creditsContract.usageCsv, { query: apiFilters })} download="ai-credits-usage.csv">
+            Export CSV<span className="sr-only"> of the filtered usage history (times in UTC)</span>
           </a>
         </div>
       </div>
-
-      <UsageFiltersBar filters={filters} users={users} projects={projects} apiKeys={apiKeys} onChange={setFilter} onDateChange={setDate} onClear={clearFilters} />
 
       <p className="usage-totals" aria-live="polite">
         {usage.data ? (
@@ -176,15 +158,15 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
             <strong>{usage.data.totals.count.toLocaleString('en-US')}</strong> {usage.data.totals.count === 1 ? 'row' : 'rows'}
             {hasFilters ? ' match these filters' : ''},{' '}
             <strong title={formatCreditsExact(usage.data.totals.chargedMc)}>{formatCreditsFixed2(usage.data.totals.chargedMc)}</strong> credits in total,{' '}
-            {rangeLabel(filters.from, filters.to)}
+            {rangeLabel(filters, periodStart)}
           </>
         ) : (
           '\u00a0'
         )}
       </p>
-      {usage.data && periodStartDay && (filters.from !== periodStartDay || filters.to) ? (
+      {usage.data && filters.period !== 'current' ? (
         <p className="usage-totals-actions">
-          <button type="button" className="button button-link" onClick={showPeriod}>
+          <button type="button" className="button button-link" onClick={() => updateSearchParams((next) => { next.delete('period'); next.delete('from'); next.delete('to'); next.delete(PAGE_KEY); })}>
             This billing period
           </button>
         </p>
@@ -235,7 +217,7 @@ export function UsageHistory({ users, projects, apiKeys }: UsageHistoryProps) {
                           key={cell.id}
                           className={cell.column.columnDef.meta?.numeric ? 'num' : undefined}
                           // the column name, shown beside the value when rows stack on narrow screens
-                          data-label={typeof cell.column.columnDef.header === 'string' ? cell.column.columnDef.header : undefined}
+                          data-label={typeof cell.column.columnDef.header === 'string' ? cell.column.columnDef.header : cell.column.columnDef.meta?.label}
                           data-col={cell.column.id}
                         >
                           {/* one box per cell, so a stacked row (narrow screens) lays its label beside the whole value */}

@@ -6,7 +6,7 @@ import { InvitationTokenSchema } from '@ai-credits/shared/contracts/org';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout } from '@/components/layouts/auth-layout';
 import { isApiError } from '@/lib/api-client';
-import { formatDateTime } from '@/lib/dates';
+import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { sessionKeys, sessionQueries } from '@/api/session-queries';
 import { orgAdminQueries, orgMutations } from '../api/org-admin-queries';
 
@@ -70,7 +70,7 @@ function AcceptInvitation({ token }: { token: string }) {
   return (
     <AuthLayout
       title={`Join ${invitation.orgName}`}
-      subtitle={`You are invited as ${invitation.role === 'admin' ? 'an admin' : 'a member'} with ${invitation.email}. The link works until ${formatDateTime(invitation.expiresAt)} UTC.`}
+      subtitle={`You are invited as ${invitation.role === 'admin' ? 'an admin' : 'a member'} with ${invitation.email}. The link works until ${formatDateTime(invitation.expiresAt)} ${timeZoneLabel(invitation.expiresAt)}.`}
       footer={
         <>
           Not you? You can ignore this invitation. <Link to="/login">Sign in</Link>

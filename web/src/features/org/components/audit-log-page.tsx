@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { AuditActionSchema, type AuditEntry } from '@ai-credits/shared/contracts/org';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
-import { formatDateTime } from '@/lib/dates';
+import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { orgQueries } from '@/api/org-queries';
 import { orgAdminQueries } from '../api/org-admin-queries';
@@ -69,7 +69,7 @@ export function AuditLogPage() {
         <div>
           <p className="breadcrumb">Settings</p>
           <h1>Audit log</h1>
-          <p className="page-description">Who changed what in your organization: AI on or off, the overage limit, members, projects, API keys, accounts and payments. Newest first, times in UTC.</p>
+          <p className="page-description">Who changed what in your organization: AI on or off, the overage limit, members, projects, API keys, accounts and payments. Newest first, times in {timeZoneLabel()}.</p>
         </div>
       </header>
       <section className="card" aria-labelledby="audit-title">
@@ -114,7 +114,7 @@ function AuditTable({ entries, memberName }: { entries: AuditEntry[]; memberName
         <caption className="sr-only">Audit log, newest first</caption>
         <thead>
           <tr>
-            <th scope="col">When (UTC)</th>
+            <th scope="col">When ({timeZoneLabel()})</th>
             <th scope="col">Who</th>
             <th scope="col">Action</th>
             <th scope="col">From</th>
@@ -124,7 +124,7 @@ function AuditTable({ entries, memberName }: { entries: AuditEntry[]; memberName
         <tbody>
           {entries.map((e) => (
             <tr key={e.id}>
-              <td data-label="When (UTC)">
+              <td data-label={`When (${timeZoneLabel()})`}>
                 <time dateTime={e.at}>{formatDateTime(e.at)}</time>
               </td>
               <td data-label="Who">{e.actor?.name ?? <span className="muted">System</span>}</td>

@@ -168,7 +168,7 @@ function MembersTable({ members, owner, me }: { members: Member[]; owner: boolea
             <th scope="col">Name</th>
             <th scope="col">Email</th>
             <th scope="col">Role</th>
-            <th scope="col">Joined (UTC)</th>
+            <th scope="col">Joined</th>
             {owner ? <th scope="col">Actions</th> : null}
           </tr>
         </thead>
@@ -256,7 +256,7 @@ function MemberRow({ member, owner, me }: { member: Member; owner: boolean; me: 
           <span className={member.role === 'owner' ? 'badge badge-success' : 'badge'}>{ROLE_LABEL[member.role]}</span>
         )}
       </td>
-      <td data-label="Joined (UTC)">{formatDate(member.joinedAt)}</td>
+      <td data-label="Joined">{formatDate(member.joinedAt)}</td>
       {owner ? (
         <td data-label="Actions">
           {member.role === 'owner' ? (
@@ -310,7 +310,7 @@ function PendingInvitations({ role }: { role: Role }) {
                 <th scope="col">Email</th>
                 <th scope="col">Role</th>
                 <th scope="col">Invited by</th>
-                <th scope="col">Expires (UTC)</th>
+                <th scope="col">Expires</th>
                 <th scope="col">Actions</th>
               </tr>
             </thead>
@@ -340,7 +340,7 @@ function InvitationRow({ invitation, mayHandle }: { invitation: Invitation; mayH
         <span className="badge">{ROLE_LABEL[invitation.role]}</span>
       </td>
       <td data-label="Invited by">{invitation.invitedBy?.name ?? '—'}</td>
-      <td data-label="Expires (UTC)">{formatDate(invitation.expiresAt)}</td>
+      <td data-label="Expires">{formatDate(invitation.expiresAt)}</td>
       <td data-label="Actions">
         {mayHandle ? (
           <div className="org-actions">

@@ -143,7 +143,7 @@ function ProjectTable({ projects, manager, caption }: { projects: Project[]; man
           <tr>
             <th scope="col">Name</th>
             <th scope="col">Project id</th>
-            <th scope="col">Created (UTC)</th>
+            <th scope="col">Created</th>
             <th scope="col">Status</th>
             {manager ? <th scope="col">Actions</th> : null}
           </tr>
@@ -223,7 +223,7 @@ function ProjectRow({ project, manager }: { project: Project; manager: boolean }
           <CopyButton value={project.id} label={`Copy the id of ${project.name}`} className="button button-ghost" />
         </span>
       </td>
-      <td data-label="Created (UTC)">{formatDate(project.createdAt)}</td>
+      <td data-label="Created">{formatDate(project.createdAt)}</td>
       <td data-label="Status">
         {archived ? <span className="badge">Archived {formatDate(project.archivedAt!)}</span> : <span className="badge badge-success">Active</span>}
       </td>
