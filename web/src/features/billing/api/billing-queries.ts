@@ -82,3 +82,4 @@ export const billingMutations = {
 };
 
 export const receiptUrl = (purchaseId: string) => apiUrl(billingContract.receipt, { params: { purchaseId } });
+export const taxInvoiceUrl = (purchaseId: string) => apiUrl(billingContract.taxInvoice, { params: { purchaseId } });

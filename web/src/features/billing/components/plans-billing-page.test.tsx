@@ -35,6 +35,8 @@ describe('Plans & Billing', () => {
     expect(await screen.findByText('Payment received. The invoice is paid.')).toBeInTheDocument();
     const refreshed = await screen.findByRole('table', { name: 'Overage invoices' });
     expect(await within(refreshed).findAllByRole('link', { name: 'Receipt' })).toHaveLength(2);
+    // The invoice payment charged GST: its tax invoice PDF (the BFF builds it) is linked by number.
+    expect(await screen.findByRole('link', { name: 'Tax invoice AIC-000001 (PDF)' })).toHaveAttribute('download', 'tax-invoice-AIC-000001.pdf');
     expect(within(refreshed).queryByRole('button', { name: 'Pay invoice' })).not.toBeInTheDocument();
   });
 

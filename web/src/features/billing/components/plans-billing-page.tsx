@@ -5,7 +5,7 @@ import { formatUsd } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
-import { billingMutations, billingQueries, receiptUrl } from '../api/billing-queries';
+import { billingMutations, billingQueries, receiptUrl, taxInvoiceUrl } from '../api/billing-queries';
 import { AutoTopUpCard } from './auto-topup-card';
 import { BillingProfileCard } from './billing-profile-card';
 import { BuyCreditsButton } from './buy-credits-button';
@@ -44,6 +44,15 @@ function ReceiptLink({ purchaseId }: { purchaseId: string }) {
   return (
     <a href={receiptUrl(purchaseId)} target="_blank" rel="noopener noreferrer">
       Receipt
+    </a>
+  );
+}
+
+/** The GST tax invoice as a PDF (built by the BFF; owner or admin), named by its number. */
+function TaxInvoiceLink({ purchaseId, number }: { purchaseId: string; number: string }) {
+  return (
+    <a href={taxInvoiceUrl(purchaseId)} download={`tax-invoice-${number}.pdf`} className="billing-tax-invoice-link">
+      Tax invoice {number} (PDF)
     </a>
   );
 }
@@ -128,7 +137,10 @@ function PurchasesTable({ purchases }: { purchases: Purchase[] }) {
                     {statusLabel(p)}
                     {p.status === 'failed' && p.failureReason ? <span className="cell-note">{p.failureReason}</span> : null}
                   </td>
-                  <td>{isPaid(p.status) ? <ReceiptLink purchaseId={p.id} /> : <span className="muted">—</span>}</td>
+                  <td>
+                    {isPaid(p.status) ? <ReceiptLink purchaseId={p.id} /> : <span className="muted">—</span>}
+                    {isPaid(p.status) && p.taxInvoiceNumber ? <TaxInvoiceLink purchaseId={p.id} number={p.taxInvoiceNumber} /> : null}
+                  </td>
                   <td className="billing-ids-cell">
                     <RazorpayIds orderId={p.razorpayOrderId} paymentId={p.razorpayPaymentId} />
                   </td>
