@@ -3,6 +3,7 @@ import type { RefObject } from 'react';
 import { BUNDLES, type BundleId } from '@ai-credits/shared/catalog';
 import { formatUsd } from '@ai-credits/shared/format';
 import { formatBoundary } from '@/lib/dates';
+import { BuyRecommendation } from './buy-recommendation';
 
 /** The bundle picker behind the Buy Credits button (loaded when the button is first used). */
 export function BuyCreditsDialog({
@@ -62,6 +63,7 @@ export function BuyCreditsDialog({
               </label>
             ))}
           </fieldset>
+          <BuyRecommendation bundleId={bundleId} onBundleChange={onBundleChange} />
           <p className="billing-expiry-note">
             {periodEnd
               ? `Purchased credits expire with this billing month on ${formatBoundary(periodEnd)}.`
