@@ -21,7 +21,7 @@ export function Quickstart({ keys }: { keys: ApiKey[] }) {
     keyNote,
     `curl -X POST '${url}' \\`,
     `  -H "Authorization: Bearer $AI_CREDITS_KEY" \\`,
-    `  -H "Idempotency-Key: $(uuidgen)" \\`,
+    `  -H "Idempotency-Key: $(openssl rand -hex 16)" \\`,
     `  -H 'Content-Type: application/json' \\`,
     `  -d '${JSON.stringify(body)}'`,
   ].join('\n');
