@@ -206,3 +206,6 @@ export function loadEnvOrExit(source: Record<string, string | undefined> = proce
 export function dbTimeLimits(env: Pick<Env, 'DB_STATEMENT_TIMEOUT_MS' | 'DB_LOCK_TIMEOUT_MS' | 'DB_IDLE_IN_TRANSACTION_TIMEOUT_MS'>) {
   return { statementTimeoutMs: env.DB_STATEMENT_TIMEOUT_MS, lockTimeoutMs: env.DB_LOCK_TIMEOUT_MS, idleInTransactionTimeoutMs: env.DB_IDLE_IN_TRANSACTION_TIMEOUT_MS };
 }
+
+/** Every variable the schema reads: README.md's configuration table lists exactly these (test/docs.test.ts). */
+export const ENV_VARIABLES: readonly string[] = Object.keys(EnvSchema.shape);

@@ -122,8 +122,9 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const metering = createMeteringService({ db, ledger, org });
   const openApi = createOpenApiService();
   const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
-  const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
-  const billingProfile = createBillingProfileService({ db, clock, seller: sellerFrom(env) });
+  const seller = sellerFrom(env);
+  const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, seller, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
+  const billingProfile = createBillingProfileService({ db, clock, seller });
   const autoTopUp = (late.autoTopUp = createAutoTopUpService({ db, clock, logger, billing, mode: paymentGateway.mode, email }));
   return { env, db, clock, logger, metrics, reads, readGate, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, autoTopUp, email, budgets, audit };
 }

@@ -78,7 +78,7 @@ describe('auto top-up', () => {
     expect(await balanceOf(owner)).toBe((1_300 - 400 + 1_000) * 1000);
     const history = await owner.call(billingContract.history);
     const topUpPurchases = history.body.purchases.filter((p: { source: string }) => p.source === 'auto_topup');
-    expect(topUpPurchases).toMatchObject([{ status: 'granted', credits: 1000, amountCents: 1000 }]);
+    expect(topUpPurchases).toMatchObject([{ status: 'granted', credits: 1000, amountCents: 1180 }]);
     expect(await purchaseGrants(app, orgId, topUpPurchases[0].id)).toHaveLength(1);
     const log = await owner.call(orgContract.auditLog, { query: { limit: 10, action: 'auto_topup.charged' } });
     expect(log.body.entries).toHaveLength(1);
@@ -86,7 +86,7 @@ describe('auto top-up', () => {
     // A webhook replay (another delivery of the same payment) grants nothing more.
     const payment = await app.db.selectFrom('sandbox_payments').selectAll().where('org_id', '=', orgId).where('order_id', '=', topUpPurchases[0].razorpayOrderId).executeTakeFirstOrThrow();
     const { webhookSecret } = await sandboxSecrets(app);
-    const hook = signedWebhook(webhookSecret, 'payment.captured', { payment: paymentEntity({ id: payment.id, orderId: payment.order_id, amount: 1000, status: 'captured', orgId }) });
+    const hook = signedWebhook(webhookSecret, 'payment.captured', { payment: paymentEntity({ id: payment.id, orderId: payment.order_id, amount: 1180, status: 'captured', orgId }) });
     expect((await postWebhook(app, hook)).status).toBe(200);
     expect((await postWebhook(app, hook)).status).toBe(200);
     expect(await purchaseGrants(app, orgId, topUpPurchases[0].id)).toHaveLength(1);

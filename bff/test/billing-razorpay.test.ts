@@ -90,11 +90,11 @@ describe('Razorpay gateway (SDK against a faked API)', () => {
     const org = await createOrg(app);
     const res = await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'ultimate' } });
     expect(res.status).toBe(201);
-    expect(res.body).toMatchObject({ mode: 'live', keyId: KEY_ID, amount: 50_000, currency: 'USD' });
+    expect(res.body).toMatchObject({ mode: 'live', keyId: KEY_ID, amount: 59_000, currency: 'USD' });
     expect(res.text).not.toContain(KEY_SECRET);
     expect(res.text).not.toContain(WEBHOOK_SECRET);
     expect(orders.get(res.body.orderId)).toMatchObject({
-      amount: 50_000,
+      amount: 59_000,
       currency: 'USD',
       receipt: res.body.purchaseId,
       notes: { org_id: org.orgId, purchase_id: res.body.purchaseId, bundle_id: 'ultimate', kind: 'bundle' },
@@ -129,7 +129,7 @@ describe('Razorpay gateway (SDK against a faked API)', () => {
       const hook =
         i % 2 === 0
           ? signedWebhook(WEBHOOK_SECRET, 'payment.captured', { payment })
-          : signedWebhook(WEBHOOK_SECRET, 'order.paid', { payment, order: { id: p.orderId, entity: 'order', amount: 5000, amount_paid: 5000, status: 'paid', notes: { org_id: org.orgId } } });
+          : signedWebhook(WEBHOOK_SECRET, 'order.paid', { payment, order: { id: p.orderId, entity: 'order', amount: 5900, amount_paid: 5900, status: 'paid', notes: { org_id: org.orgId } } });
       calls.push(postWebhook(app, hook).then((r) => expect(r.status).toBe(200)));
       calls.push(app.services.billing.reconcile({ limit: 500 }));
     }
@@ -175,7 +175,7 @@ describe('Razorpay gateway (SDK against a faked API)', () => {
     const p = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
     const other = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
     capture(p.orderId, org.orgId);
-    orders.get(other.orderId)!.payments.push(paymentEntity({ id: nextId('pay'), orderId: other.orderId, amount: 1000, status: 'failed', orgId: org.orgId, error: 'Payment was cancelled by the bank' }));
+    orders.get(other.orderId)!.payments.push(paymentEntity({ id: nextId('pay'), orderId: other.orderId, amount: 1180, status: 'failed', orgId: org.orgId, error: 'Payment was cancelled by the bank' }));
 
     await app.services.billing.reconcile({ limit: 500 });
     expect((await purchaseRow(app, org.orgId, p.purchaseId)).status).toBe('created'); // not yet: the callback may still come

@@ -34,7 +34,7 @@ describe('buying credits with the sandbox gateway', () => {
     expect(created.body).toMatchObject({
       mode: 'sandbox',
       keyId: 'rzp_test_sandbox',
-      amount: 5_000,
+      amount: 5_900,
       currency: 'USD',
       name: 'AI Credits',
       description: 'Professional: 5,500 credits',
@@ -47,7 +47,7 @@ describe('buying credits with the sandbox gateway', () => {
     expect(created.text).not.toContain(secrets.webhookSecret);
 
     const row = await purchaseRow(app, org.orgId, created.body.purchaseId);
-    expect(row).toMatchObject({ status: 'created', kind: 'bundle', bundle_id: 'professional', amount_cents: 5000n, credits: 5500n, razorpay_order_id: created.body.orderId });
+    expect(row).toMatchObject({ status: 'created', kind: 'bundle', bundle_id: 'professional', amount_cents: 5900n, credits: 5500n, razorpay_order_id: created.body.orderId });
 
     const paid = await org.owner.call(billingContract.sandboxPay, { body: { purchaseId: created.body.purchaseId, outcome: 'success', method: 'upi' } });
     expect(paid.status).toBe(200);
@@ -58,7 +58,7 @@ describe('buying credits with the sandbox gateway', () => {
     // The sandbox's webhook already granted; the callback is then a no-op that reports the purchase.
     const verified = await org.owner.call(billingContract.verifyPurchase, { params: { purchaseId: created.body.purchaseId }, body: paid.body });
     expect(verified.status).toBe(200);
-    expect(verified.body.purchase).toMatchObject({ status: 'granted', credits: 5_500, amountCents: 5_000, razorpayPaymentId: paid.body.razorpay_payment_id, bundleName: 'Professional' });
+    expect(verified.body.purchase).toMatchObject({ status: 'granted', credits: 5_500, amountCents: 5_900, razorpayPaymentId: paid.body.razorpay_payment_id, bundleName: 'Professional' });
     const again = await org.owner.call(billingContract.verifyPurchase, { params: { purchaseId: created.body.purchaseId }, body: paid.body });
     expect(again.status).toBe(200);
 
@@ -94,7 +94,7 @@ describe('buying credits with the sandbox gateway', () => {
     const a = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
     const b = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'ultimate' } })).body;
     // A genuine payment of the cheap order b... is not proof for the expensive one.
-    await app.services.billing.gateway.simulatePayment!({ orgId: org.orgId, purchaseId: a.purchaseId, orderId: a.orderId, amountCents: 1000, currency: 'USD', method: 'card', outcome: 'success', saveForCustomer: null, card: 'approves' }).then(
+    await app.services.billing.gateway.simulatePayment!({ orgId: org.orgId, purchaseId: a.purchaseId, orderId: a.orderId, amountCents: 1180, currency: 'USD', method: 'card', outcome: 'success', saveForCustomer: null, card: 'approves' }).then(
       async (sim) => {
         const tampered = { ...sim.callback!, razorpay_signature: sim.callback!.razorpay_signature.replace(/^./, (c) => (c === 'a' ? 'b' : 'a')) };
         const res = await org.owner.call(billingContract.verifyPurchase, { params: { purchaseId: a.purchaseId }, body: tampered });
@@ -136,7 +136,7 @@ describe('tenancy', () => {
     const a = await createOrg(app);
     const b = await createOrg(app);
     const p = (await b.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
-    const sim = await app.services.billing.gateway.simulatePayment!({ orgId: b.orgId, purchaseId: p.purchaseId, orderId: p.orderId, amountCents: 1000, currency: 'USD', method: 'card', outcome: 'success', saveForCustomer: null, card: 'approves' });
+    const sim = await app.services.billing.gateway.simulatePayment!({ orgId: b.orgId, purchaseId: p.purchaseId, orderId: p.orderId, amountCents: 1180, currency: 'USD', method: 'card', outcome: 'success', saveForCustomer: null, card: 'approves' });
     expect((await a.owner.call(billingContract.verifyPurchase, { params: { purchaseId: p.purchaseId }, body: sim.callback })).status).toBe(404);
     expect((await a.owner.call(billingContract.sandboxPay, { body: { purchaseId: p.purchaseId, outcome: 'success' } })).status).toBe(404);
     expect((await a.owner.call(billingContract.receipt, { params: { purchaseId: p.purchaseId } })).status).toBe(404);
@@ -153,7 +153,7 @@ describe('webhooks', () => {
     const org = await createOrg(app);
     const p = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
     const warn = vi.spyOn(app.services.logger, 'warn');
-    const hook = signedWebhook('not-the-secret', 'payment.captured', { payment: paymentEntity({ id: 'pay_AAAAAAAAAAAAAA', orderId: p.orderId, amount: 1000, status: 'captured', orgId: org.orgId }) });
+    const hook = signedWebhook('not-the-secret', 'payment.captured', { payment: paymentEntity({ id: 'pay_AAAAAAAAAAAAAA', orderId: p.orderId, amount: 1180, status: 'captured', orgId: org.orgId }) });
     const res = await postWebhook(app, hook);
     expect(res.status).toBe(400);
     expect(res.body.error?.code).toBe('INVALID_SIGNATURE');
@@ -166,7 +166,7 @@ describe('webhooks', () => {
   it('verifies over the raw bytes: the same JSON re-serialised is refused', async () => {
     const org = await createOrg(app);
     const p = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
-    const hook = signedWebhook(secret(), 'payment.captured', { payment: paymentEntity({ id: 'pay_BBBBBBBBBBBBBB', orderId: p.orderId, amount: 1000, status: 'captured' }) });
+    const hook = signedWebhook(secret(), 'payment.captured', { payment: paymentEntity({ id: 'pay_BBBBBBBBBBBBBB', orderId: p.orderId, amount: 1180, status: 'captured' }) });
     const pretty = JSON.stringify(JSON.parse(hook.rawBody), null, 2);
     expect((await postWebhook(app, { ...hook, rawBody: pretty })).status).toBe(400);
     // No org note on the payment: the order id alone finds the purchase.
@@ -177,9 +177,9 @@ describe('webhooks', () => {
   it('a replayed event id has no effect', async () => {
     const org = await createOrg(app);
     const p = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
-    const failedHook = signedWebhook(secret(), 'payment.failed', { payment: paymentEntity({ id: 'pay_CCCCCCCCCCCCCC', orderId: p.orderId, amount: 1000, status: 'failed', orgId: org.orgId, error: 'Card expired' }) });
+    const failedHook = signedWebhook(secret(), 'payment.failed', { payment: paymentEntity({ id: 'pay_CCCCCCCCCCCCCC', orderId: p.orderId, amount: 1180, status: 'failed', orgId: org.orgId, error: 'Card expired' }) });
     expect((await postWebhook(app, failedHook)).status).toBe(200);
-    const captured = signedWebhook(secret(), 'payment.captured', { payment: paymentEntity({ id: 'pay_DDDDDDDDDDDDDD', orderId: p.orderId, amount: 1000, status: 'captured', orgId: org.orgId }) });
+    const captured = signedWebhook(secret(), 'payment.captured', { payment: paymentEntity({ id: 'pay_DDDDDDDDDDDDDD', orderId: p.orderId, amount: 1180, status: 'captured', orgId: org.orgId }) });
     const results = await Promise.all(Array.from({ length: 10 }, () => postWebhook(app, captured)));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     // The first delivery of payment.failed, replayed after the payment, changes nothing either.
@@ -195,19 +195,19 @@ describe('webhooks', () => {
     const org = await createOrg(app);
     const p = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'enterprise' } })).body;
     const pay = (status: string, extra: Partial<Parameters<typeof paymentEntity>[0]> = {}) =>
-      paymentEntity({ id: 'pay_EEEEEEEEEEEEEE', orderId: p.orderId, amount: 25_000, status, orgId: org.orgId, ...extra });
+      paymentEntity({ id: 'pay_EEEEEEEEEEEEEE', orderId: p.orderId, amount: 29_500, status, orgId: org.orgId, ...extra });
     const send = (event: string, entities: Parameters<typeof signedWebhook>[2]) => postWebhook(app, signedWebhook(secret(), event, entities));
 
     expect((await send('payment.captured', { payment: pay('captured') })).status).toBe(200);
     expect((await purchaseRow(app, org.orgId, p.purchaseId)).status).toBe('granted');
     await send('payment.authorized', { payment: pay('authorized') });
     await send('payment.failed', { payment: pay('failed', { id: 'pay_FFFFFFFFFFFFFF', error: 'Late failure' }) });
-    await send('order.paid', { payment: pay('captured'), order: { id: p.orderId, entity: 'order', amount: 25_000, amount_paid: 25_000, status: 'paid', notes: { org_id: org.orgId } } });
+    await send('order.paid', { payment: pay('captured'), order: { id: p.orderId, entity: 'order', amount: 29_500, amount_paid: 29_500, status: 'paid', notes: { org_id: org.orgId } } });
     expect(await purchaseRow(app, org.orgId, p.purchaseId)).toMatchObject({ status: 'granted', razorpay_payment_id: 'pay_EEEEEEEEEEEEEE', failure_reason: null });
 
     // Authorized, then failed, then captured: attempted -> failed -> paid -> granted.
     const q = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
-    const qpay = (id: string, status: string) => paymentEntity({ id, orderId: q.orderId, amount: 1000, status, orgId: org.orgId, error: status === 'failed' ? 'Insufficient funds' : undefined });
+    const qpay = (id: string, status: string) => paymentEntity({ id, orderId: q.orderId, amount: 1180, status, orgId: org.orgId, error: status === 'failed' ? 'Insufficient funds' : undefined });
     await send('payment.authorized', { payment: qpay('pay_GGGGGGGGGGGGGG', 'authorized') });
     expect((await purchaseRow(app, org.orgId, q.purchaseId)).status).toBe('attempted');
     await send('payment.failed', { payment: qpay('pay_GGGGGGGGGGGGGG', 'failed') });
@@ -227,19 +227,19 @@ describe('webhooks', () => {
   it('records refunds against the purchase without taking credits back', async () => {
     const org = await createOrg(app);
     const p = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } })).body;
-    await postWebhook(app, signedWebhook(secret(), 'payment.captured', { payment: paymentEntity({ id: 'pay_IIIIIIIIIIIIII', orderId: p.orderId, amount: 1000, status: 'captured', orgId: org.orgId }) }));
+    await postWebhook(app, signedWebhook(secret(), 'payment.captured', { payment: paymentEntity({ id: 'pay_IIIIIIIIIIIIII', orderId: p.orderId, amount: 1180, status: 'captured', orgId: org.orgId }) }));
     const refund = signedWebhook(secret(), 'refund.processed', {
-      payment: paymentEntity({ id: 'pay_IIIIIIIIIIIIII', orderId: p.orderId, amount: 1000, status: 'refunded', orgId: org.orgId, amountRefunded: 1000 }),
-      refund: { id: 'rfnd_JJJJJJJJJJJJJJ', entity: 'refund', amount: 1000, payment_id: 'pay_IIIIIIIIIIIIII' },
+      payment: paymentEntity({ id: 'pay_IIIIIIIIIIIIII', orderId: p.orderId, amount: 1180, status: 'refunded', orgId: org.orgId, amountRefunded: 1180 }),
+      refund: { id: 'rfnd_JJJJJJJJJJJJJJ', entity: 'refund', amount: 1180, payment_id: 'pay_IIIIIIIIIIIIII' },
     });
     expect((await postWebhook(app, refund)).status).toBe(200);
     const history = await org.owner.call(billingContract.history);
-    expect(history.body.purchases[0]).toMatchObject({ id: p.purchaseId, status: 'granted', refundedCents: 1000 });
+    expect(history.body.purchases[0]).toMatchObject({ id: p.purchaseId, status: 'granted', refundedCents: 1180 });
     expect(await balanceMc(org.owner)).toBe(1_300_000);
   });
 
   it('ignores events for orders that are not ours', async () => {
-    const hook = signedWebhook(secret(), 'payment.captured', { payment: paymentEntity({ id: 'pay_KKKKKKKKKKKKKK', orderId: 'order_NotOursNotOurs', amount: 1000, status: 'captured' }) });
+    const hook = signedWebhook(secret(), 'payment.captured', { payment: paymentEntity({ id: 'pay_KKKKKKKKKKKKKK', orderId: 'order_NotOursNotOurs', amount: 1180, status: 'captured' }) });
     expect((await postWebhook(app, hook)).status).toBe(200);
   });
 });
@@ -250,7 +250,7 @@ describe('reconciliation sweep', () => {
     const org = await createOrg(app);
     const p = (await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'professional' } })).body;
     // Paid at the gateway; the browser closed before the callback and the webhook never came.
-    await app.services.billing.gateway.simulatePayment!({ orgId: org.orgId, purchaseId: p.purchaseId, orderId: p.orderId, amountCents: 5000, currency: 'USD', method: 'card', outcome: 'success', saveForCustomer: null, card: 'approves' });
+    await app.services.billing.gateway.simulatePayment!({ orgId: org.orgId, purchaseId: p.purchaseId, orderId: p.orderId, amountCents: 5900, currency: 'USD', method: 'card', outcome: 'success', saveForCustomer: null, card: 'approves' });
     await app.services.billing.reconcile({ limit: 1000 });
     expect((await purchaseRow(app, org.orgId, p.purchaseId)).status).toBe('created'); // too recent to ask about
 
@@ -284,7 +284,7 @@ describe('overage invoices', () => {
     expect((await org.admin.call(billingContract.payInvoice, { params: { invoiceId } })).status).toBe(403);
     const checkout = await org.owner.call(billingContract.payInvoice, { params: { invoiceId } });
     expect(checkout.status).toBe(201);
-    expect(checkout.body).toMatchObject({ amount: 4_000, currency: 'USD', mode: 'sandbox' });
+    expect(checkout.body).toMatchObject({ amount: 4_720, currency: 'USD', mode: 'sandbox' });
     // Paying again before it is paid reuses the same order (one order per invoice: no double payment).
     const reused = await org.owner.call(billingContract.payInvoice, { params: { invoiceId } });
     expect(reused.body).toMatchObject({ purchaseId: checkout.body.purchaseId, orderId: checkout.body.orderId });

@@ -176,9 +176,9 @@ describe('emails go out over SMTP when SMTP_URL is set', () => {
     expect(receiptMails).toHaveLength(1);
     const [mail] = receiptMails;
     expect(mail!.subject).toMatch(/^Your TestKase AI Credits receipt AIC-\d{8}-[0-9A-F]{8}$/);
-    // The Professional bundle: $50.00 (catalog), written out rather than formatted by the code under test.
-    expect(p.amount).toBe(5_000);
-    expect(mail!.text).toContain('your payment of $50.00 USD was received');
+    // The Professional bundle: $50.00 (catalog) + GST 18 % (no billing profile: CGST 9 % + SGST 9 %) = $59.00, written out rather than formatted by the code under test.
+    expect(p.amount).toBe(5_900);
+    expect(mail!.text).toContain('your payment of $59.00 USD was received');
     expect(mail!.text).toContain('Item: Professional bundle: 5,500 credits');
     expect(mail!.text).toContain(`Billed to: ${org.session.org.name}`);
     expect(mail!.text).toContain('Test mode (sandbox): no real money was charged.');

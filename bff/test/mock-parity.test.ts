@@ -28,6 +28,8 @@ interface Observation {
   message?: string;
   shape: unknown;
   csvHeader?: string;
+  /** The tax an order charges (shared/tax.ts on both sides): the same cents. */
+  tax?: unknown;
 }
 
 const SAME_WORDS = new Set(['VALIDATION_FAILED', 'INSUFFICIENT_CREDITS', 'OVERAGE_LIMIT_REACHED', 'AI_DISABLED', 'IDEMPOTENCY_KEY_REUSED', 'UNKNOWN_MODEL', 'PAYMENT_FAILED', 'BUDGET_REACHED']);
@@ -66,13 +68,16 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
     if (res.status >= 400) expect(error.success, `${baseUrl} ${step}: error body ${res.text}`).toBe(true);
     const csv = res.headers.get('content-type')?.includes('text/csv');
     const sse = res.headers.get('content-type')?.includes('text/event-stream');
+    const pdf = res.headers.get('content-type')?.includes('application/pdf');
+    const tax = res.status < 300 && res.body && typeof res.body === 'object' && 'tax' in res.body ? { tax: (res.body as { tax: unknown }).tax } : {};
     seen.push({
       step,
       status: res.status,
       code: error.success ? error.data.error.code : null,
       ...(error.success && SAME_WORDS.has(error.data.error.code) ? { message: error.data.error.message } : {}),
-      shape: csv ? 'csv' : sse ? sseShape(baseUrl, step, res.text) : shapeOf(res.body),
+      shape: csv ? 'csv' : pdf ? (res.text.startsWith('%PDF-') ? 'pdf' : 'not a pdf') : sse ? sseShape(baseUrl, step, res.text) : shapeOf(res.body),
       ...(csv ? { csvHeader: res.text.split('\r\n')[0] } : {}),
+      ...tax,
     });
     return res;
   };
@@ -118,9 +123,11 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   const afterBuy = await step('summary after buying', creditsContract.summary);
   expect(afterBuy.body.balanceMc, baseUrl).toBe(1_300_000);
   await step('billing history', billingContract.history);
+  await step('tax invoice PDF', billingContract.taxInvoice, { params: { purchaseId: order.body.purchaseId } });
   await step('audit: the purchase is in the log', orgContract.auditLog, { query: { action: 'purchase.paid' } });
   const declined = await step('buy again: create order', billingContract.createPurchase, { body: { bundleId: 'professional' } });
   await step('buy again: card declined', billingContract.sandboxPay, { body: { purchaseId: declined.body.purchaseId, outcome: 'failure' } });
+  await step('tax invoice of an unpaid purchase', billingContract.taxInvoice, { params: { purchaseId: declined.body.purchaseId } });
   await step('summary after the declined card', creditsContract.summary);
   await step('unknown bundle', billingContract.createPurchase, { body: { bundleId: 'gold' } });
 
@@ -131,6 +138,11 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('billing profile: GSTIN of another state', billingContract.setProfile, { body: { ...profile, state: '29', taxId: '27AAPFU0939F1ZV' } });
   await step('billing profile: save', billingContract.setProfile, { body: { ...profile, taxId: '27AAPFU0939F1ZV' } });
   await step('billing profile: read back', billingContract.profile);
+  // Maharashtra, the seller in Karnataka: IGST 18 % on the order and its tax invoice.
+  const taxed = await step('buy with the profile: create order (IGST)', billingContract.createPurchase, { body: { bundleId: 'starter' } });
+  const taxedPay = await step('buy with the profile: sandbox pay', billingContract.sandboxPay, { body: { purchaseId: taxed.body.purchaseId, outcome: 'success' } });
+  await step('buy with the profile: verify', billingContract.verifyPurchase, { params: { purchaseId: taxed.body.purchaseId }, body: taxedPay.body });
+  await step('buy with the profile: tax invoice PDF', billingContract.taxInvoice, { params: { purchaseId: taxed.body.purchaseId } });
 
   // Auto top-up: refused without a saved card; a purchase that saves the card; on; the card removed.
   const autoTopUp = { enabled: true, thresholdCredits: 100, bundleId: 'starter', capKind: 'count', capValue: 2 };

@@ -32,7 +32,7 @@ describe('money in the audit log', () => {
     expect(bought).toHaveLength(1);
     expect(bought[0]).toMatchObject({
       actor: { id: org.session.user.id },
-      to: { purchaseId: order.data.purchaseId, kind: 'bundle', bundleId: 'starter', credits: 1000, amountCents: 1000, currency: 'USD' },
+      to: { purchaseId: order.data.purchaseId, kind: 'bundle', bundleId: 'starter', credits: 1000, amountCents: 1180, currency: 'USD' },
     });
     // the admin reads the log too (owner or admin)
     expect((await org.admin.call(orgContract.auditLog, { query: { action: 'purchase.paid' } })).data.entries).toHaveLength(1);
@@ -40,7 +40,7 @@ describe('money in the audit log', () => {
     const { webhookSecret } = await sandboxSecrets(app);
     const paymentId = paid.body.razorpay_payment_id as string;
     const refund = signedWebhook(webhookSecret, 'refund.processed', {
-      payment: paymentEntity({ id: paymentId, orderId: order.data.orderId, amount: 1000, status: 'refunded', orgId: org.orgId, amountRefunded: 400 }),
+      payment: paymentEntity({ id: paymentId, orderId: order.data.orderId, amount: 1180, status: 'refunded', orgId: org.orgId, amountRefunded: 400 }),
       refund: { id: 'rfnd_AUDITAUDIT0001', entity: 'refund', amount: 400, payment_id: paymentId },
     });
     expect((await postWebhook(app, refund)).status).toBe(200);
@@ -65,7 +65,7 @@ describe('money in the audit log', () => {
     expect(await entries(org, 'overage.invoiced')).toMatchObject([{ actor: null, to: { invoiceId, overageMc: 100_000, credits: 100, amountCents: 4_000 } }]);
     const paidInvoices = await entries(org, 'invoice.paid');
     expect(paidInvoices).toHaveLength(1);
-    expect(paidInvoices[0]).toMatchObject({ actor: { id: org.session.user.id }, to: { invoiceId, purchaseId: checkout.data.purchaseId, amountCents: 4_000, currency: 'USD' } });
+    expect(paidInvoices[0]).toMatchObject({ actor: { id: org.session.user.id }, to: { invoiceId, purchaseId: checkout.data.purchaseId, amountCents: 4_720, currency: 'USD' } });
   });
 
   it('the monthly grant and the expiry of unused credits are audit entries', async () => {

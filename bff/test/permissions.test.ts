@@ -32,6 +32,7 @@ describe('permissions are enforced by the BFF', () => {
       'billing.sandboxPay': 'owner',
       'billing.history': 'owner admin',
       'billing.receipt': 'owner admin',
+      'billing.taxInvoice': 'owner admin',
       'billing.profile': 'owner admin',
       'billing.setProfile': 'owner',
       'billing.autoTopUp': 'owner admin',

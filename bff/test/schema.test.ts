@@ -36,7 +36,9 @@ const COLUMNS = {
   organizations: { id: true, name: true, created_at: true, ai_enabled: true, overage_limit_mc: true, balance_mc: true, period_start: true, period_end: true },
   overage_invoices: { org_id: true, id: true, period_start: true, period_end: true, overage_mc: true, credits: true, amount_cents: true, status: true, created_at: true, paid_at: true },
   projects: { org_id: true, id: true, name: true, created_at: true, archived_at: true },
-  purchases: { org_id: true, id: true, kind: true, bundle_id: true, invoice_id: true, credits: true, amount_cents: true, currency: true, status: true, gateway: true, razorpay_order_id: true, razorpay_payment_id: true, failure_reason: true, refunded_cents: true, refunded_at: true, created_by: true, created_at: true, updated_at: true, checked_at: true, paid_at: true, granted_at: true, source: true, save_card: true },
+  purchases: { org_id: true, id: true, kind: true, bundle_id: true, invoice_id: true, credits: true, amount_cents: true, currency: true, status: true, gateway: true, razorpay_order_id: true, razorpay_payment_id: true, failure_reason: true, refunded_cents: true, refunded_at: true, created_by: true, created_at: true, updated_at: true, checked_at: true, paid_at: true, granted_at: true, source: true, save_card: true, net_cents: true, tax_treatment: true, tax_rate_bp: true, cgst_cents: true, sgst_cents: true, igst_cents: true, buyer: true, tax_invoice_number: true },
+  invoice_sequences: { seller_gstin: true, last_number: true },
+  tax_invoices: { org_id: true, id: true, purchase_id: true, seller_gstin: true, seq: true, number: true, issued_at: true, seller: true, buyer: true, description: true, sac: true, currency: true, net_cents: true, tax_treatment: true, tax_rate_bp: true, cgst_cents: true, sgst_cents: true, igst_cents: true, total_cents: true, note: true, payment_reference: true },
   rate_limits: { key: true, window_start: true, count: true },
   reservations: { org_id: true, id: true, status: true, user_id: true, project_id: true, api_key_id: true, source: true, use_case: true, model: true, estimate_mc: true, usage_id: true, created_at: true, expires_at: true, closed_at: true },
   sandbox_payments: { org_id: true, id: true, order_id: true, amount_cents: true, currency: true, status: true, method: true, error_description: true, created_at: true },
@@ -75,7 +77,8 @@ describe('schema', () => {
       join information_schema.key_column_usage kcu on kcu.constraint_name = tc.constraint_name and kcu.ordinal_position = 1
       where tc.constraint_type = 'PRIMARY KEY' and tc.table_schema = 'public' and tc.table_name not like 'kysely_%'`.execute(app.db);
     // account_tokens and account_email_outbox belong to an address, not an org (issue 20, ADR 028), like users
-    const global = ['organizations', 'users', 'sessions', 'rate_limits', 'installation_secrets', 'account_tokens', 'account_email_outbox'];
+    // invoice_sequences is the seller's gap-free invoice number, one row per seller GSTIN (ADR 031)
+    const global = ['organizations', 'users', 'sessions', 'rate_limits', 'installation_secrets', 'account_tokens', 'account_email_outbox', 'invoice_sequences'];
     const offenders = rows.filter((r) => !global.includes(r.table_name) && r.first !== 'org_id');
     expect(offenders).toEqual([]);
   });

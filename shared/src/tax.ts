@@ -161,3 +161,6 @@ export function computeTax(netCents: number, seller: { state: string }, buyer: T
     note: treatment === 'export' ? EXPORT_NOTE : null,
   };
 }
+
+/** "AIC-000042": the seller's gap-free invoice sequence as printed, at most 16 characters (CGST Rules, rule 46(b)). */
+export const taxInvoiceNumber = (seq: bigint | number): string => `AIC-${seq.toString().padStart(6, '0')}`;

@@ -73,8 +73,8 @@ export interface RouteOptions {
 
 type Handler<E extends Endpoint, O extends RouteOptions> = (input: HandlerInput<E, O>) => Promise<HandlerResult<E>> | HandlerResult<E>;
 
-/** A `produces` endpoint answers text, or chunks of it to stream (an export of any size). */
-type HandlerResult<E extends Endpoint> = E['produces'] extends string ? string | AsyncIterable<string> : ResponseInputOf<E>;
+/** A `produces` endpoint answers text or bytes (a PDF), or chunks of text to stream (an export of any size). */
+type HandlerResult<E extends Endpoint> = E['produces'] extends string ? string | Uint8Array | AsyncIterable<string> : ResponseInputOf<E>;
 
 /** How long a streamed response waits for a client that reads nothing before it cuts the connection (app.locals.streamStallMs overrides). */
 export const STREAM_STALL_MS = 30_000;

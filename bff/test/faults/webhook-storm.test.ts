@@ -31,7 +31,7 @@ async function openPurchases(org: Org, n: number) {
 }
 
 const payment = (org: Org, orderId: string, i: number) =>
-  paymentEntity({ id: `pay_${String(i).padStart(14, 'S')}`, orderId, amount: 1000, status: 'captured', orgId: org.orgId });
+  paymentEntity({ id: `pay_${String(i).padStart(14, 'S')}`, orderId, amount: 1180, status: 'captured', orgId: org.orgId });
 
 async function expectAllGranted(org: Org, purchases: { purchaseId: string }[]) {
   for (const p of purchases) expect(await purchaseGrants(app, org.orgId, p.purchaseId)).toHaveLength(1);
@@ -67,7 +67,7 @@ describe('concurrent payment events for one org', () => {
     const payments = purchases.map((p, i) => payment(org, p.orderId, 1000 + i));
     await app.db
       .insertInto('sandbox_payments')
-      .values(payments.map((pay) => ({ org_id: org.orgId, id: pay.id, order_id: pay.order_id, amount_cents: 1000n, currency: 'USD', status: 'captured' as const, method: 'card', error_description: null, created_at: clock.now() })))
+      .values(payments.map((pay) => ({ org_id: org.orgId, id: pay.id, order_id: pay.order_id, amount_cents: 1180n, currency: 'USD', status: 'captured' as const, method: 'card', error_description: null, created_at: clock.now() })))
       .execute();
     clock.advance(5 * 60_000);
 
@@ -79,7 +79,7 @@ describe('concurrent payment events for one org', () => {
         razorpay_payment_id: pay.id,
         razorpay_signature: createHmac('sha256', keySecret).update(`${p.orderId}|${pay.id}`).digest('hex'),
       };
-      const order = { id: p.orderId, entity: 'order', amount: 1000, amount_paid: 1000, status: 'paid', notes: { org_id: org.orgId } };
+      const order = { id: p.orderId, entity: 'order', amount: 1180, amount_paid: 1180, status: 'paid', notes: { org_id: org.orgId } };
       calls.push(
         org.owner.call(billingContract.verifyPurchase, { params: { purchaseId: p.purchaseId }, body: callback }).then((r) => ({ status: r.status, what: 'callback' })),
         postWebhook(app, signedWebhook(webhookSecret, 'payment.captured', { payment: pay })).then((r) => ({ status: r.status, what: 'payment.captured' })),

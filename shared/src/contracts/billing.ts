@@ -20,6 +20,18 @@ export type PurchaseKind = z.infer<typeof PurchaseKindSchema>;
 export const GatewayModeSchema = z.enum(['sandbox', 'live']);
 export type GatewayMode = z.infer<typeof GatewayModeSchema>;
 
+/** The tax of one sale as shared/tax.ts computes it (integers: cents and basis points). */
+export const TaxBreakdownSchema = z.object({
+  /** null: an order opened before tax was charged (no GST on it). */
+  treatment: z.nullable(z.enum(['cgst_sgst', 'igst', 'export'])),
+  netCents: CentsSchema,
+  lines: z.array(z.object({ name: z.enum(['CGST', 'SGST', 'IGST']), rateBp: z.int(), cents: CentsSchema })),
+  taxCents: CentsSchema,
+  totalCents: CentsSchema,
+  rateBp: z.int(),
+  note: z.nullable(z.string()),
+});
+
 /** Everything Razorpay Checkout needs, and nothing else: only the key id, never a secret. */
 export const CheckoutOptionsSchema = z.object({
   purchaseId: IdSchema,
@@ -36,6 +48,8 @@ export const CheckoutOptionsSchema = z.object({
   /** The org's customer at the gateway when the owner asked to save the card (Checkout's customer_id, recurring). */
   customerId: z.nullable(z.string()),
   saveCard: z.boolean(),
+  /** What `amount` is made of: the price net of tax and the GST lines (ADR 031); amount = tax.totalCents. */
+  tax: TaxBreakdownSchema,
 });
 export type CheckoutOptions = z.infer<typeof CheckoutOptionsSchema>;
 
@@ -53,7 +67,14 @@ export const PurchaseSchema = z.object({
   bundleId: z.nullable(BundleIdSchema),
   bundleName: z.nullable(z.string()),
   invoiceId: z.nullable(IdSchema),
+  /** What was charged: netCents + taxCents. */
   amountCents: CentsSchema,
+  /** The bundle price or the overage invoice, before tax. */
+  netCents: CentsSchema,
+  /** GST charged on top (0 for an export, and for purchases made before tax was charged). */
+  taxCents: CentsSchema,
+  /** The GST tax invoice's number once the payment is proven (its PDF: taxInvoice); null before, and for purchases made before tax invoices. */
+  taxInvoiceNumber: z.nullable(z.string()),
   currency: z.string(),
   /** Whole credits granted by this purchase (0 for an invoice payment). */
   credits: z.int(),
@@ -332,5 +353,15 @@ export const billingContract = {
     params: PurchaseParams,
     response: null,
     produces: 'text/html',
+  }),
+  taxInvoice: endpoint({
+    method: 'GET',
+    path: '/api/billing/purchases/:purchaseId/tax-invoice',
+    summary: 'GST tax invoice of a paid purchase (PDF; owner or admin)',
+    auth: 'session',
+    roles: OWNER_OR_ADMIN,
+    params: PurchaseParams,
+    response: null,
+    produces: 'application/pdf',
   }),
 };

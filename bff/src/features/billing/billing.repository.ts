@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
-import type { AutoTopUpSettingsTable, AutoTopUpsTable, BillingProfilesTable, PaymentMethodsTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable, SandboxTokensTable } from './billing.tables';
+import type { AutoTopUpSettingsTable, AutoTopUpsTable, BillingProfilesTable, PaymentMethodsTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable, SandboxTokensTable, TaxInvoicesTable } from './billing.tables';
 
 export type PurchaseRow = Selectable<PurchasesTable>;
 
@@ -285,4 +285,26 @@ export async function linkTopUpPurchase(db: Executor, orgId: string, topUpId: st
 
 export async function orgPeriodStart(db: Executor, orgId: string): Promise<Date | undefined> {
   return (await db.selectFrom('organizations').select('period_start').where('id', '=', orgId).executeTakeFirst())?.period_start;
+}
+
+/**
+ * The next number of the seller's gap-free invoice sequence (ADR 031). The row stays locked until
+ * the caller's transaction ends: a rolled-back issue gives the number back, so none is skipped.
+ */
+export async function nextInvoiceNumber(trx: Transaction<Database>, sellerGstin: string): Promise<bigint> {
+  const row = await trx
+    .insertInto('invoice_sequences')
+    .values({ seller_gstin: sellerGstin, last_number: 1 })
+    .onConflict((oc) => oc.column('seller_gstin').doUpdateSet((eb) => ({ last_number: eb('invoice_sequences.last_number', '+', 1) })))
+    .returning('last_number')
+    .executeTakeFirstOrThrow();
+  return row.last_number;
+}
+
+export async function insertTaxInvoice(trx: Transaction<Database>, row: Insertable<TaxInvoicesTable>) {
+  await trx.insertInto('tax_invoices').values(row).execute();
+}
+
+export function findTaxInvoice(db: Executor, orgId: string, purchaseId: string) {
+  return db.selectFrom('tax_invoices').selectAll().where('org_id', '=', orgId).where('purchase_id', '=', purchaseId).executeTakeFirst();
 }

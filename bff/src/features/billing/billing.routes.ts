@@ -34,6 +34,7 @@ export function billingRouter(services: Pick<Services, 'billing' | 'billingProfi
   mount(router, billingContract.autoTopUp, ({ actor }) => autoTopUp.state(actor.orgId));
   mount(router, billingContract.setAutoTopUp, ({ actor, body }) => autoTopUp.set(actor, body));
   mount(router, billingContract.removePaymentMethod, ({ actor }) => autoTopUp.removePaymentMethod(actor));
+  mount(router, billingContract.taxInvoice, ({ actor, params }) => billing.taxInvoicePdf(actor.orgId, params.purchaseId));
   mount(router, billingContract.receipt, ({ actor, params }) => billing.receipt(actor.orgId, params.purchaseId));
   return router;
 }

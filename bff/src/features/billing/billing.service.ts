@@ -1,8 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { findBundle, MC_PER_CREDIT, type BundleId } from '@ai-credits/shared/catalog';
-import type { BillingHistory, CheckoutCallback, CheckoutOptions, Invoice, Purchase, PurchaseStatus } from '@ai-credits/shared/contracts/billing';
+import { findBundle, MC_PER_CREDIT, OVERAGE_CENTS_PER_CREDIT, type BundleId } from '@ai-credits/shared/catalog';
+import type { BillingHistory, CheckoutCallback, CheckoutOptions, Invoice, Purchase, PurchaseStatus, Seller } from '@ai-credits/shared/contracts/billing';
+import { formatUsd } from '@ai-credits/shared/format';
+import { computeTax, EXPORT_NOTE, GST_RATE_BP, HALF_GST_RATE_BP, taxInvoiceNumber, type TaxBreakdown, type TaxLine } from '@ai-credits/shared/tax';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
 import type { SessionActor } from '../../http/endpoint';
@@ -17,6 +19,7 @@ import { savedCardOf } from './razorpay-gateway';
 import { topUpFailed, topUpSucceeded } from './auto-topup-outcome';
 import { canMove, isSettled } from './purchase-state';
 import { renderReceipt } from './receipt';
+import { renderTaxInvoicePdf, type InvoiceBuyer } from './tax-invoice-pdf';
 import { names, ownerOf, queueEmail, type EmailService } from '../email/email.service';
 import { receiptEmail } from '../email/templates';
 import { recordAudit } from '../audit/audit.service';
@@ -27,6 +30,8 @@ export interface BillingDeps {
   logger: Logger;
   ledger: Pick<LedgerService, 'grantInTransaction'>;
   gateway: PaymentGateway;
+  /** The seller on every tax invoice (configuration, ADR 024). */
+  seller: Seller;
   /** Receipts are queued in the granting transaction; kick() sends them once it has committed. */
   email: Pick<EmailService, 'kick'>;
   /** Purchases pending longer than this are reconciled with the gateway by the sweep. */
@@ -92,6 +97,9 @@ export function toPurchaseDto(p: repo.PurchaseRow): Purchase {
     bundleName: bundle?.name ?? null,
     invoiceId: p.invoice_id,
     amountCents: toSafeNumber(p.amount_cents),
+    netCents: toSafeNumber(p.net_cents),
+    taxCents: toSafeNumber(p.amount_cents - p.net_cents),
+    taxInvoiceNumber: p.tax_invoice_number,
     currency: p.currency,
     credits: toSafeNumber(p.credits),
     status: p.status,
@@ -106,8 +114,84 @@ export function toPurchaseDto(p: repo.PurchaseRow): Purchase {
   };
 }
 
+/** The tax a purchase row charges, as the buy dialog and Checkout show it (ADR 031). */
+export function taxOfPurchase(p: repo.PurchaseRow): Omit<TaxBreakdown, 'treatment'> & { treatment: TaxBreakdown['treatment'] | null } {
+  const lines: TaxLine[] = [];
+  if (p.tax_treatment === 'cgst_sgst') {
+    lines.push({ name: 'CGST', rateBp: HALF_GST_RATE_BP, cents: toSafeNumber(p.cgst_cents) }, { name: 'SGST', rateBp: HALF_GST_RATE_BP, cents: toSafeNumber(p.sgst_cents) });
+  } else if (p.tax_treatment === 'igst') lines.push({ name: 'IGST', rateBp: GST_RATE_BP, cents: toSafeNumber(p.igst_cents) });
+  return {
+    treatment: p.tax_treatment,
+    netCents: toSafeNumber(p.net_cents),
+    lines,
+    taxCents: toSafeNumber(p.amount_cents - p.net_cents),
+    totalCents: toSafeNumber(p.amount_cents),
+    rateBp: p.tax_rate_bp,
+    note: p.tax_treatment === 'export' ? EXPORT_NOTE : null,
+  };
+}
+
 export function createBillingService(deps: BillingDeps) {
-  const { db, clock, logger, ledger, gateway, email } = deps;
+  const { db, clock, logger, ledger, gateway, email, seller } = deps;
+
+  /** The buyer and the tax of a sale to this org now: the billing profile decides (shared/tax.ts). */
+  async function taxFor(orgId: string, netCents: bigint): Promise<{ tax: TaxBreakdown; buyer: InvoiceBuyer | null }> {
+    const profile = await repo.findBillingProfile(db, orgId);
+    const buyer: InvoiceBuyer | null = profile
+      ? { legalName: profile.legal_name, addressLine1: profile.address_line1, addressLine2: profile.address_line2, city: profile.city, postalCode: profile.postal_code, country: profile.country, state: profile.state, taxId: profile.tax_id }
+      : null;
+    return { tax: computeTax(toSafeNumber(netCents), seller, buyer ? { country: buyer.country, state: buyer.state } : null), buyer };
+  }
+
+  /** What the tax invoice's one line says. */
+  async function invoiceDescription(trx: Transaction<Database>, p: repo.PurchaseRow): Promise<string> {
+    if (p.kind === 'bundle') {
+      const bundle = findBundle(p.bundle_id ?? '');
+      const what = `${bundle?.name ?? 'Credit'} bundle: ${toSafeNumber(p.credits).toLocaleString('en-US')} AI credits (expire with the billing month)`;
+      return p.source === 'auto_topup' ? `Auto top-up, ${what}` : what;
+    }
+    const invoice = p.invoice_id ? await repo.findInvoice(trx, p.org_id, p.invoice_id) : undefined;
+    if (!invoice) return 'Overage';
+    return `Overage for the billing month ${invoice.period_start.toISOString().slice(0, 10)} to ${invoice.period_end.toISOString().slice(0, 10)}: ${toSafeNumber(invoice.credits).toLocaleString('en-US')} credits at ${formatUsd(OVERAGE_CENTS_PER_CREDIT)} per credit`;
+  }
+
+  /**
+   * The GST tax invoice of a payment just proven, in applyPaid's transaction (so once per
+   * purchase). Its number is the seller's next: the sequence row stays locked until this
+   * transaction commits (or rolls back and gives the number back): no gaps, no repeats.
+   */
+  async function issueTaxInvoice(trx: Transaction<Database>, p: repo.PurchaseRow, paymentId: string): Promise<string | null> {
+    if (!p.tax_treatment || p.tax_invoice_number) return p.tax_invoice_number;
+    const description = await invoiceDescription(trx, p);
+    const seq = await repo.nextInvoiceNumber(trx, seller.gstin);
+    const number = taxInvoiceNumber(seq);
+    const via = gateway.mode === 'sandbox' ? 'Sandbox gateway (test mode)' : 'Razorpay';
+    await repo.insertTaxInvoice(trx, {
+      org_id: p.org_id,
+      id: randomUUID(),
+      purchase_id: p.id,
+      seller_gstin: seller.gstin,
+      seq,
+      number,
+      // read after the sequence row is ours, so numbers and dates rise together
+      issued_at: clock.now(),
+      seller: JSON.stringify(seller),
+      buyer: p.buyer === null ? null : JSON.stringify(p.buyer),
+      description,
+      sac: seller.sac,
+      currency: p.currency,
+      net_cents: p.net_cents,
+      tax_treatment: p.tax_treatment,
+      tax_rate_bp: p.tax_rate_bp,
+      cgst_cents: p.cgst_cents,
+      sgst_cents: p.sgst_cents,
+      igst_cents: p.igst_cents,
+      total_cents: p.amount_cents,
+      note: p.tax_treatment === 'export' ? EXPORT_NOTE : null,
+      payment_reference: `${via}${p.source === 'auto_topup' ? ', saved card (auto top-up)' : ''}: payment ${paymentId}, order ${p.razorpay_order_id}`,
+    });
+    return number;
+  }
 
   /**
    * The receipt email, in the transaction that turns the payment into credits (or a paid
@@ -135,6 +219,7 @@ export function createBillingService(deps: BillingDeps) {
       name: CHECKOUT_NAME,
       description,
       prefill: { name: user?.name ?? '', email: user?.email ?? '' },
+      tax: taxOfPurchase(p),
       // Copied onto the payment by Checkout, so payment webhooks name the org and purchase too.
       notes: { org_id: p.org_id, purchase_id: p.id },
       customerId: p.save_card ? await repo.findCustomer(db, p.org_id, gateway.name).then((c) => c?.customer_id ?? null) : null,
@@ -148,17 +233,21 @@ export function createBillingService(deps: BillingDeps) {
    */
   async function openOrder(
     actor: { orgId: string; userId: string | null },
-    input: { kind: 'bundle' | 'invoice'; bundleId: string | null; invoiceId: string | null; credits: bigint; amountCents: bigint; customerId?: string | null; source?: 'checkout' | 'auto_topup' },
+    input: { kind: 'bundle' | 'invoice'; bundleId: string | null; invoiceId: string | null; credits: bigint; netCents: bigint; customerId?: string | null; source?: 'checkout' | 'auto_topup' },
   ) {
     const purchaseId = randomUUID();
+    // The order is for the total with GST (PRODUCT.md: the price shown before payment includes the tax line).
+    const { tax, buyer } = await taxFor(actor.orgId, input.netCents);
+    const amountCents = BigInt(tax.totalCents);
+    const line = (name: TaxLine['name']) => BigInt(tax.lines.find((l) => l.name === name)?.cents ?? 0);
     const notes: Record<string, string> = { org_id: actor.orgId, purchase_id: purchaseId, kind: input.kind };
     if (input.bundleId) notes.bundle_id = input.bundleId;
     if (input.invoiceId) notes.invoice_id = input.invoiceId;
     if (input.source === 'auto_topup') notes.source = 'auto_topup';
     // A checkout that saves the card names the customer; an auto top-up's own order does not (the token does).
     const saveCard = Boolean(input.customerId) && input.source !== 'auto_topup';
-    const order = await gateway.createOrder({ amountCents: toSafeNumber(input.amountCents), currency: CURRENCY, receipt: purchaseId, notes, ...(saveCard ? { customerId: input.customerId! } : {}) });
-    if (order.amount !== toSafeNumber(input.amountCents) || order.currency !== CURRENCY) {
+    const order = await gateway.createOrder({ amountCents: tax.totalCents, currency: CURRENCY, receipt: purchaseId, notes, ...(saveCard ? { customerId: input.customerId! } : {}) });
+    if (order.amount !== tax.totalCents || order.currency !== CURRENCY) {
       logger.error({ orderId: order.id, amount: order.amount, currency: order.currency }, 'Razorpay order amount differs from the catalog');
       throw new HttpError(502, 'GATEWAY_UNAVAILABLE', 'The payment gateway returned an unexpected order. No payment was taken.');
     }
@@ -170,7 +259,14 @@ export function createBillingService(deps: BillingDeps) {
       bundle_id: input.bundleId,
       invoice_id: input.invoiceId,
       credits: input.credits,
-      amount_cents: input.amountCents,
+      amount_cents: amountCents,
+      net_cents: input.netCents,
+      tax_treatment: tax.treatment,
+      tax_rate_bp: tax.rateBp,
+      cgst_cents: line('CGST'),
+      sgst_cents: line('SGST'),
+      igst_cents: line('IGST'),
+      buyer: buyer ? JSON.stringify(buyer) : null,
       currency: CURRENCY,
       status: 'created',
       gateway: gateway.name,
@@ -195,7 +291,7 @@ export function createBillingService(deps: BillingDeps) {
     }
     if (p.status === 'granted' || (p.status === 'paid' && p.kind === 'invoice')) return p;
     const now = clock.now();
-    const patch: Partial<repo.PurchaseRow> = { updated_at: now };
+    const patch: Partial<Omit<repo.PurchaseRow, 'buyer'>> = { updated_at: now };
     let status: PurchaseStatus = p.status;
     if (canMove(status, 'paid')) {
       status = 'paid';
@@ -213,6 +309,8 @@ export function createBillingService(deps: BillingDeps) {
     } else if (p.invoice_id) {
       await repo.markInvoicePaid(trx, p.org_id, p.invoice_id, now);
     }
+    const number = await issueTaxInvoice(trx, p, report.paymentId);
+    if (number) patch.tax_invoice_number = number;
     await repo.updatePurchase(trx, p.org_id, p.id, patch);
     logger.info({ purchaseId: p.id, orgId: p.org_id, via: report.source, status: patch.status ?? p.status }, 'purchase paid');
     // Money moved: in the audit log with the billing history (issue 20), once (applyPaid runs once per purchase).
@@ -362,7 +460,7 @@ export function createBillingService(deps: BillingDeps) {
       const bundle = findBundle(topUp.bundleId);
       if (!bundle) throw new Error(`unknown bundle ${topUp.bundleId}`);
       const owner = await ownerOf(db, topUp.orgId);
-      const p = await openOrder({ orgId: topUp.orgId, userId: null }, { kind: 'bundle', bundleId: bundle.id, invoiceId: null, credits: BigInt(bundle.credits), amountCents: BigInt(bundle.priceCents), source: 'auto_topup' });
+      const p = await openOrder({ orgId: topUp.orgId, userId: null }, { kind: 'bundle', bundleId: bundle.id, invoiceId: null, credits: BigInt(bundle.credits), netCents: BigInt(bundle.priceCents), source: 'auto_topup' });
       if (!p) throw new Error('could not record the top-up purchase');
       await repo.linkTopUpPurchase(db, topUp.orgId, topUp.id, p.id, clock.now());
       const charge = await gateway.chargeSavedCard({
@@ -394,7 +492,7 @@ export function createBillingService(deps: BillingDeps) {
       const bundle = findBundle(bundleId);
       if (!bundle) throw new HttpError(400, 'VALIDATION_FAILED', `Unknown bundle "${bundleId}"`);
       const customerId = options.saveCard ? await customerOf(actor) : null;
-      const p = await openOrder(actor, { kind: 'bundle', bundleId: bundle.id, invoiceId: null, credits: BigInt(bundle.credits), amountCents: BigInt(bundle.priceCents), customerId });
+      const p = await openOrder(actor, { kind: 'bundle', bundleId: bundle.id, invoiceId: null, credits: BigInt(bundle.credits), netCents: BigInt(bundle.priceCents), customerId });
       if (!p) throw new HttpError(409, 'CONFLICT', 'Could not record the purchase; please try again');
       return checkoutOptions(actor, p, `${bundle.name}: ${bundle.credits.toLocaleString('en-US')} credits`);
     },
@@ -406,7 +504,7 @@ export function createBillingService(deps: BillingDeps) {
       if (invoice.status === 'paid') throw new HttpError(409, 'CONFLICT', 'This invoice is already paid');
       const description = `Overage invoice ${invoice.period_start.toISOString().slice(0, 10)} to ${invoice.period_end.toISOString().slice(0, 10)}`;
       let p = await repo.findPurchaseForInvoice(db, actor.orgId, invoiceId);
-      if (!p) p = (await openOrder(actor, { kind: 'invoice', bundleId: null, invoiceId, credits: 0n, amountCents: invoice.amount_cents })) ?? (await repo.findPurchaseForInvoice(db, actor.orgId, invoiceId));
+      if (!p) p = (await openOrder(actor, { kind: 'invoice', bundleId: null, invoiceId, credits: 0n, netCents: invoice.amount_cents })) ?? (await repo.findPurchaseForInvoice(db, actor.orgId, invoiceId));
       if (!p) throw new HttpError(409, 'CONFLICT', 'Could not record the payment; please try again');
       if (isSettled(p.status)) throw new HttpError(409, 'CONFLICT', 'This invoice is already paid');
       return checkoutOptions(actor, p, description);
@@ -521,6 +619,36 @@ export function createBillingService(deps: BillingDeps) {
           }),
         ),
       };
+    },
+
+    /** The GST tax invoice of a paid purchase as a PDF, rendered from what was frozen when it was issued. */
+    async taxInvoicePdf(orgId: string, purchaseId: string): Promise<Buffer> {
+      const p = await repo.findPurchase(db, orgId, purchaseId);
+      if (!p) throw notFound('Purchase');
+      if (!isSettled(p.status)) throw new HttpError(409, 'CONFLICT', 'A tax invoice is issued once the payment is complete');
+      const invoice = await repo.findTaxInvoice(db, orgId, purchaseId);
+      if (!invoice) throw new HttpError(404, 'NOT_FOUND', 'This purchase was paid before tax invoices were issued; its receipt is its record');
+      const org = await repo.findOrgName(db, orgId);
+      return renderTaxInvoicePdf({
+        number: invoice.number,
+        issuedAt: invoice.issued_at,
+        seller: invoice.seller as Seller,
+        buyer: invoice.buyer as InvoiceBuyer | null,
+        orgName: org?.name ?? '',
+        description: invoice.description,
+        sac: invoice.sac,
+        currency: invoice.currency,
+        netCents: toSafeNumber(invoice.net_cents),
+        treatment: invoice.tax_treatment,
+        rateBp: invoice.tax_rate_bp,
+        cgstCents: toSafeNumber(invoice.cgst_cents),
+        sgstCents: toSafeNumber(invoice.sgst_cents),
+        igstCents: toSafeNumber(invoice.igst_cents),
+        totalCents: toSafeNumber(invoice.total_cents),
+        note: invoice.note,
+        paymentReference: invoice.payment_reference,
+        testMode: gateway.mode === 'sandbox',
+      });
     },
 
     async receipt(orgId: string, purchaseId: string): Promise<string> {

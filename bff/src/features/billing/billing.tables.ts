@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { Timestamp, BigIntCol, GeneratedBigInt } from '../../db/columns';
+import type { Timestamp, BigIntCol, GeneratedBigInt, Json } from '../../db/columns';
 
 /**
  * The tables the billing feature owns: only its repository reads or writes them; other features
@@ -17,6 +17,8 @@ export interface BillingTables {
   auto_topup_settings: AutoTopUpSettingsTable;
   auto_topups: AutoTopUpsTable;
   sandbox_tokens: SandboxTokensTable;
+  tax_invoices: TaxInvoicesTable;
+  invoice_sequences: InvoiceSequencesTable;
 }
 
 export interface OverageInvoicesTable {
@@ -58,6 +60,51 @@ export interface PurchasesTable {
   granted_at: Timestamp | null;
   source: Generated<'checkout' | 'auto_topup'>;
   save_card: Generated<boolean>;
+  /** Net of tax; amount_cents = net_cents + the GST lines (ADR 031). */
+  net_cents: BigIntCol;
+  /** Null for purchases made before tax was charged (they have no tax invoice). */
+  tax_treatment: TaxTreatmentCol | null;
+  tax_rate_bp: Generated<number>;
+  cgst_cents: GeneratedBigInt;
+  sgst_cents: GeneratedBigInt;
+  igst_cents: GeneratedBigInt;
+  /** The buyer as the tax was decided (the billing profile at order time), for the invoice. */
+  buyer: Json | null;
+  /** Set in the transaction that issues the tax invoice. */
+  tax_invoice_number: string | null;
+}
+
+export type TaxTreatmentCol = 'cgst_sgst' | 'igst' | 'export';
+
+/** One GST tax invoice per paid purchase (ADR 031): what it says, frozen when issued. */
+export interface TaxInvoicesTable {
+  org_id: string;
+  id: string;
+  purchase_id: string;
+  seller_gstin: string;
+  seq: BigIntCol;
+  number: string;
+  issued_at: Timestamp;
+  seller: Json;
+  buyer: Json | null;
+  description: string;
+  sac: string;
+  currency: string;
+  net_cents: BigIntCol;
+  tax_treatment: TaxTreatmentCol;
+  tax_rate_bp: number;
+  cgst_cents: BigIntCol;
+  sgst_cents: BigIntCol;
+  igst_cents: BigIntCol;
+  total_cents: BigIntCol;
+  note: string | null;
+  payment_reference: string;
+}
+
+/** The gap-free invoice number of each seller (not a tenant table). */
+export interface InvoiceSequencesTable {
+  seller_gstin: string;
+  last_number: BigIntCol;
 }
 
 export interface BillingWebhookEventsTable {

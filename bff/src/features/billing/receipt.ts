@@ -37,7 +37,14 @@ export function renderReceipt(input: {
     ['Billed to', input.orgName],
     ['Date paid', stamp(p.paidAt)],
     ['Item', item],
+    ...(p.taxCents > 0
+      ? ([
+          ['Price before tax', `${formatUsd(p.netCents)} ${p.currency}`],
+          ['GST', `${formatUsd(p.taxCents)} ${p.currency}`],
+        ] as [string, string][])
+      : []),
     ['Amount', `${formatUsd(p.amountCents)} ${p.currency}`],
+    ...(p.taxInvoiceNumber ? ([['Tax invoice', `${p.taxInvoiceNumber} (PDF from Plans & Billing)`]] as [string, string][]) : []),
     ['Status', paymentStatus(p)],
     ['Razorpay order', p.razorpayOrderId ?? '—'],
     ['Razorpay payment', p.razorpayPaymentId ?? '—'],

@@ -1,10 +1,12 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { findBundle } from '../../catalog';
 import { billingContract, type AutoTopUpState, type BillingProfile, type CheckoutOptions, type Purchase } from '../../contracts/billing';
-import { DEMO_SELLER } from '../../tax';
+import { formatUsd } from '../../format';
+import { DEMO_SELLER, GST_STATES } from '../../tax';
+import { textPdf } from '../pdf';
 import { apiError, bodyOf, json, requireSession, url, validationFailed } from '../http';
 import { audit } from './org';
-import { completePurchase } from '../store/operations';
+import { completePurchase, taxedAmounts } from '../store/operations';
 import { sessionOf } from '../store/projections';
 import { nextId, nowIso, type MockStore } from '../store/state';
 
@@ -40,6 +42,7 @@ function checkout(store: MockStore, purchase: Purchase, description: string): Ch
     notes: { org_id: store.org.id, purchase_id: purchase.id },
     customerId: store.autoTopUp.saveCard.has(purchase.id) ? MOCK_CUSTOMER_ID : null,
     saveCard: store.autoTopUp.saveCard.has(purchase.id),
+    tax: store.taxes.get(purchase.id) ?? { treatment: null, netCents: purchase.netCents, lines: [], taxCents: 0, totalCents: purchase.amountCents, rateBp: 0, note: null },
   };
 }
 
@@ -57,10 +60,13 @@ function autoTopUpState(store: MockStore): AutoTopUpState {
   };
 }
 
-function newPurchase(store: MockStore, input: Pick<Purchase, 'kind' | 'bundleId' | 'bundleName' | 'invoiceId' | 'amountCents' | 'credits'>): Purchase {
+function newPurchase(store: MockStore, input: Pick<Purchase, 'kind' | 'bundleId' | 'bundleName' | 'invoiceId' | 'credits'> & { netCents: number }): Purchase {
+  const id = crypto.randomUUID();
   return {
     ...input,
-    id: crypto.randomUUID(),
+    ...taxedAmounts(store, id, input.netCents),
+    taxInvoiceNumber: null,
+    id,
     currency: 'USD',
     status: 'created',
     source: 'checkout',
@@ -89,7 +95,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       const parsed = billingContract.createPurchase.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
       const bundle = findBundle(parsed.data.bundleId)!;
-      const purchase = add(newPurchase(store, { kind: 'bundle', bundleId: bundle.id, bundleName: bundle.name, invoiceId: null, amountCents: bundle.priceCents, credits: bundle.credits }));
+      const purchase = add(newPurchase(store, { kind: 'bundle', bundleId: bundle.id, bundleName: bundle.name, invoiceId: null, netCents: bundle.priceCents, credits: bundle.credits }));
       if (parsed.data.saveCard) store.autoTopUp.saveCard.add(purchase.id);
       return HttpResponse.json(checkout(store, purchase, `${bundle.name}: ${bundle.credits.toLocaleString('en-US')} credits`), { status: 201 });
     }),
@@ -101,7 +107,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       if (!invoice) return apiError(404, 'NOT_FOUND', 'Invoice not found');
       if (invoice.status === 'paid') return apiError(409, 'CONFLICT', 'This invoice is already paid');
       const existing = store.purchases.find((p) => p.invoiceId === invoice.id && p.status !== 'failed');
-      const purchase = existing ?? add(newPurchase(store, { kind: 'invoice', bundleId: null, bundleName: null, invoiceId: invoice.id, amountCents: invoice.amountCents, credits: 0 }));
+      const purchase = existing ?? add(newPurchase(store, { kind: 'invoice', bundleId: null, bundleName: null, invoiceId: invoice.id, netCents: invoice.amountCents, credits: 0 }));
       invoice.purchaseId = purchase.id;
       invoice.razorpayOrderId = purchase.razorpayOrderId;
       return HttpResponse.json(checkout(store, purchase, `Overage invoice ${invoice.periodStart.slice(0, 10)} to ${invoice.periodEnd.slice(0, 10)}`), { status: 201 });
@@ -217,6 +223,29 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
         }
       }
       return json(billingContract.removePaymentMethod, autoTopUpState(store));
+    }),
+
+    http.get(url(billingContract.taxInvoice), ({ request, params }) => {
+      const denied = requireSession(store, request, billingContract.taxInvoice);
+      if (denied) return denied;
+      const purchase = find(String(params.purchaseId));
+      if (!purchase) return apiError(404, 'NOT_FOUND', 'Purchase not found');
+      if (purchase.status !== 'paid' && purchase.status !== 'granted') return apiError(409, 'CONFLICT', 'A tax invoice is issued once the payment is complete');
+      const tax = store.taxes.get(purchase.id);
+      if (!tax || !purchase.taxInvoiceNumber) return apiError(404, 'NOT_FOUND', 'This purchase was paid before tax invoices were issued; its receipt is its record');
+      const buyer = store.billingProfile;
+      const pdf = textPdf('Tax Invoice', [
+        'Test mode (sandbox): no real money was charged.',
+        `Invoice number: ${purchase.taxInvoiceNumber}`,
+        `Invoice date: ${(purchase.paidAt ?? purchase.createdAt).slice(0, 10)}`,
+        `Seller: ${DEMO_SELLER.legalName}, GSTIN: ${DEMO_SELLER.gstin}`,
+        `Billed to: ${buyer ? `${buyer.legalName}, ${buyer.country === 'IN' ? `${GST_STATES[buyer.state ?? ''] ?? ''}, GSTIN: ${buyer.taxId ?? 'unregistered'}` : buyer.country}` : store.org.name}`,
+        `${purchase.bundleName ? `${purchase.bundleName} bundle: ${purchase.credits.toLocaleString('en-US')} AI credits` : 'Overage'}  SAC ${DEMO_SELLER.sac}  ${formatUsd(tax.netCents)} USD`,
+        ...tax.lines.map((l) => `${l.name} ${l.rateBp / 100}%: ${formatUsd(l.cents)} USD`),
+        `Total: ${formatUsd(tax.totalCents)} USD`,
+        ...(tax.note ? [tax.note] : []),
+      ]);
+      return new HttpResponse(pdf, { headers: { 'content-type': 'application/pdf' } });
     }),
 
     http.get(url(billingContract.receipt), ({ request, params }) => {

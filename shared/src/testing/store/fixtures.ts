@@ -105,6 +105,10 @@ export function makePurchase(fields: Partial<Purchase> & Pick<Purchase, 'id' | '
     bundleName: bundle.name,
     invoiceId: null,
     amountCents: bundle.priceCents,
+    // Seeded history predates tax invoices (as on the BFF: no tax, no invoice number).
+    netCents: fields.amountCents ?? bundle.priceCents,
+    taxCents: 0,
+    taxInvoiceNumber: null,
     currency: 'USD',
     credits: bundle.credits,
     status: 'granted',
@@ -364,6 +368,8 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     streamDelayMs: 20,
     payments: shape.payments,
     billingProfile: null,
+    taxes: new Map(),
+    lastTaxInvoice: 0,
     autoTopUp: { settings: null, paymentMethod: null, cardDeclines: false, topUps: [], saveCard: new Set() },
     options,
   };

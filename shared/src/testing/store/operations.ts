@@ -3,6 +3,7 @@ import type { Purchase } from '../../contracts/billing';
 import type { TestCaseGeneration } from '../../contracts/ai';
 import type { UsageRow } from '../../contracts/credits';
 import { AI_DISABLED_REFUSAL, coverageRefusal, type Refusal } from '../../ledger-rules';
+import { computeTax, DEMO_SELLER, taxInvoiceNumber } from '../../tax';
 import { budgetUsedMc, reservedMcOf } from './projections';
 import { compareNewestFirst, mockId, nextId, nowIso, type MockStore } from './state';
 
@@ -64,13 +65,15 @@ export function autoTopUpOnCharge(store: MockStore, beforeMc: number, afterMc: n
   const usedCents = used.reduce((sum, t) => sum + t.amountCents, 0);
   if (settings.capKind === 'count' ? used.length + 1 > settings.capValue : usedCents + bundle.priceCents > settings.capValue) return;
   const now = nowIso(store);
+  const id = nextId();
   const purchase: Purchase = {
-    id: nextId(),
+    id,
     kind: 'bundle',
     bundleId: bundle.id,
     bundleName: bundle.name,
     invoiceId: null,
-    amountCents: bundle.priceCents,
+    ...taxedAmounts(store, id, bundle.priceCents),
+    taxInvoiceNumber: null,
     currency: 'USD',
     credits: bundle.credits,
     status: store.autoTopUp.cardDeclines ? 'failed' : 'granted',
@@ -83,6 +86,7 @@ export function autoTopUpOnCharge(store: MockStore, beforeMc: number, afterMc: n
     paidAt: store.autoTopUp.cardDeclines ? null : now,
     grantedAt: store.autoTopUp.cardDeclines ? null : now,
   };
+  if (!store.autoTopUp.cardDeclines) purchase.taxInvoiceNumber = issueTaxInvoice(store, purchase);
   store.purchases.unshift(purchase);
   store.autoTopUp.topUps.unshift({
     id: nextId(),
@@ -107,13 +111,31 @@ export function autoTopUpOnCharge(store: MockStore, beforeMc: number, afterMc: n
 
 const purchaseSuffix = (n: number) => `AutoTopUp${String(n).padStart(5, '0')}`;
 
+/**
+ * The amounts of a purchase opened now for `netCents`, with GST as the BFF charges it (shared/tax.ts,
+ * the demo seller and the billing profile); the breakdown is kept for Checkout and the tax invoice.
+ */
+export function taxedAmounts(store: MockStore, purchaseId: string, netCents: number): Pick<Purchase, 'amountCents' | 'netCents' | 'taxCents'> {
+  const profile = store.billingProfile;
+  const tax = computeTax(netCents, DEMO_SELLER, profile ? { country: profile.country, state: profile.state } : null);
+  store.taxes.set(purchaseId, tax);
+  return { amountCents: tax.totalCents, netCents, taxCents: tax.taxCents };
+}
+
+/** The next number of the gap-free tax invoice sequence, for a paid purchase that charged tax (none twice). */
+function issueTaxInvoice(store: MockStore, purchase: Purchase): string | null {
+  if (purchase.taxInvoiceNumber || !store.taxes.has(purchase.id)) return purchase.taxInvoiceNumber;
+  store.lastTaxInvoice += 1;
+  return taxInvoiceNumber(store.lastTaxInvoice);
+}
+
 /** A verified payment: a bundle adds its credits, an invoice is marked paid (and leaves the banner). */
 export function completePurchase(store: MockStore, purchaseId: string, paymentId: string): Purchase {
   const index = store.purchases.findIndex((p) => p.id === purchaseId);
   const now = nowIso(store);
   const before = store.purchases[index]!;
   const status = before.kind === 'bundle' ? 'granted' : 'paid';
-  const purchase: Purchase = { ...before, status, razorpayPaymentId: paymentId, failureReason: null, paidAt: now, grantedAt: status === 'granted' ? now : null };
+  const purchase: Purchase = { ...before, status, razorpayPaymentId: paymentId, failureReason: null, paidAt: now, grantedAt: status === 'granted' ? now : null, taxInvoiceNumber: issueTaxInvoice(store, before) };
   store.purchases[index] = purchase;
   if (purchase.kind === 'bundle') store.balanceMc += purchase.credits * MC_PER_CREDIT;
   if (purchase.invoiceId) {

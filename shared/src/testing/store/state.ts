@@ -5,6 +5,7 @@ import type { Reservation, UsageRow } from '../../contracts/credits';
 import type { AlertThresholds, Notification } from '../../contracts/budgets';
 import type { AuditEntry, Invitation, Member, OutboxEmail, Project } from '../../contracts/org';
 import type { ScenarioName, ScenarioSettings } from '../scenarios';
+import type { TaxBreakdown } from '../../tax';
 
 /** A scenario's knobs (scenarios.ts) and what a test adds to the org before it is served. */
 export interface ScenarioOptions extends ScenarioSettings {
@@ -70,6 +71,10 @@ export interface MockStore {
   payments: 'succeed' | 'decline';
   /** The buyer on tax invoices (null until the owner sets it). */
   billingProfile: BillingProfile | null;
+  /** The tax each purchase opened by the mock charges (its order's total), by purchase id; a purchase paid with one gets a tax invoice number. */
+  taxes: Map<string, TaxBreakdown>;
+  /** The last tax invoice number issued (gap-free, as the BFF's per-seller sequence). */
+  lastTaxInvoice: number;
   /** Auto top-up: settings, the saved card (and whether it declines off-session), top-ups newest first, purchases that save their card. */
   autoTopUp: { settings: AutoTopUpState['settings']; paymentMethod: PaymentMethod | null; cardDeclines: boolean; topUps: AutoTopUp[]; saveCard: Set<string> };
   options: ScenarioOptions;

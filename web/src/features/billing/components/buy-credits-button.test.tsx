@@ -50,7 +50,10 @@ function renderButton(startMc = 300_000) {
           bundleId: 'starter',
           bundleName: 'Starter',
           invoiceId: null,
-          amountCents: 1_000,
+          amountCents: 1_180,
+          netCents: 1_000,
+          taxCents: 180,
+          taxInvoiceNumber: 'AIC-000001',
           currency: 'USD',
           credits: 1_000,
           status: 'granted',
@@ -109,12 +112,28 @@ describe('Buy Credits', () => {
     expect(await within(dialog).findByText(/Purchased credits expire with this billing month on Dec 15, 2026/)).toBeInTheDocument();
   });
 
+  it('shows the price, the GST and the total that will be charged before any payment', async () => {
+    const { user } = renderButton();
+    await user.click(screen.getByRole('button', { name: 'Buy Credits' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Buy credits' });
+    await user.click(within(dialog).getByRole('radio', { name: /Starter/ }));
+    const price = await within(dialog).findByLabelText('Price with tax');
+    expect(price).toHaveTextContent('Price$10.00');
+    expect(price).toHaveTextContent('CGST 9%$0.90');
+    expect(price).toHaveTextContent('SGST 9%$0.90');
+    expect(price).toHaveTextContent('Total charged$11.80 USD');
+    expect(price).toHaveTextContent('no billing profile yet');
+    await user.click(within(dialog).getByRole('radio', { name: /Professional/ }));
+    expect(price).toHaveTextContent('Total charged$59.00 USD');
+  });
+
   it('pays in the test-mode Checkout, verifies, and shows the new balance without a reload', async () => {
     const { user } = renderButton();
     await waitFor(() => expect(screen.getByRole('status', { name: 'Balance' })).toHaveTextContent('300'));
     const checkout = await openAndChoose(user, /Starter/);
     expect(within(checkout).getByText('Test mode')).toBeInTheDocument();
-    expect(within(checkout).getByText('$10.00 USD')).toBeInTheDocument();
+    // The order is for the price + GST (no billing profile: CGST 9 % + SGST 9 %).
+    expect(within(checkout).getByText('$11.80 USD')).toBeInTheDocument();
     const tabs = within(checkout).getByRole('tablist', { name: 'Payment method' });
     expect(within(tabs).getAllByRole('tab').map((t) => t.textContent)).toEqual(['Card', 'UPI', 'Netbanking', 'Wallet']);
     await user.click(within(tabs).getByRole('tab', { name: 'UPI' }));
@@ -194,7 +213,7 @@ describe('Buy Credits with live Razorpay Checkout', () => {
             mode: 'live',
             keyId: 'rzp_live_PublicKeyId',
             orderId: 'order_LiveOrder12345',
-            amount: 1_000,
+            amount: 1_180,
             currency: 'USD',
             name: 'AI Credits',
             description: 'Starter: 1,000 credits',
@@ -202,6 +221,7 @@ describe('Buy Credits with live Razorpay Checkout', () => {
             notes: { purchase_id: '2f0f3a8e-7a55-4c1e-9a52-3b0d7a1c9e01' },
             customerId: null,
             saveCard: false,
+            tax: { treatment: 'cgst_sgst', netCents: 1_000, lines: [{ name: 'CGST', rateBp: 900, cents: 90 }, { name: 'SGST', rateBp: 900, cents: 90 }], taxCents: 180, totalCents: 1_180, rateBp: 1800, note: null },
           },
           { status: 201 },
         ),
@@ -217,7 +237,7 @@ describe('Buy Credits with live Razorpay Checkout', () => {
     await user.click(screen.getByRole('button', { name: 'Buy Credits' }));
     await user.click(within(await screen.findByRole('dialog', { name: 'Buy credits' })).getByRole('button', { name: /Continue to payment/ }));
     expect(await screen.findByText('Payment received. 1,000 credits were added to your balance.')).toBeInTheDocument();
-    expect(opened).toMatchObject({ key: 'rzp_live_PublicKeyId', order_id: 'order_LiveOrder12345', amount: 1_000 });
+    expect(opened).toMatchObject({ key: 'rzp_live_PublicKeyId', order_id: 'order_LiveOrder12345', amount: 1_180 });
     expect(screen.queryByText('Test mode')).not.toBeInTheDocument();
   });
 

@@ -1,8 +1,54 @@
+import { useQuery } from '@tanstack/react-query';
 import { Dialog } from 'radix-ui';
 import type { RefObject } from 'react';
 import { BUNDLES, type BundleId } from '@ai-credits/shared/catalog';
 import { formatUsd } from '@ai-credits/shared/format';
+import { computeTax, GST_STATES, type TaxBreakdown } from '@ai-credits/shared/tax';
 import { formatBoundary } from '@/lib/dates';
+import { billingQueries } from '../api/billing-queries';
+
+/** Why this tax: the place of supply in words (the same rule the BFF charges by, shared/tax.ts). */
+function taxReason(tax: TaxBreakdown, state: string | null): string {
+  if (tax.treatment === 'export') return 'No GST: export of services (billing address outside India).';
+  const where = state ? (GST_STATES[state] ?? state) : null;
+  if (tax.treatment === 'igst') return `IGST 18%: billing address in ${where ?? 'another state'}, the seller is in another state.`;
+  return where ? `CGST 9% + SGST 9%: billing address in ${where}, the seller's state.` : 'CGST 9% + SGST 9%: no billing profile yet, so the place of supply is the seller’s state. Add your GSTIN under Plans & Billing.';
+}
+
+/** Price, GST and the total Checkout will charge, before anything is paid (PRODUCT.md: the price shown includes the tax line). */
+function PriceWithTax({ priceCents }: { priceCents: number }) {
+  const billing = useQuery(billingQueries.profile());
+  if (!billing.data) return <p className="billing-tax-summary">{billing.isError ? 'Could not load your billing profile: the tax is shown in Checkout before you pay.' : 'Working out the tax…'}</p>;
+  const { profile, seller } = billing.data;
+  const tax = computeTax(priceCents, seller, profile ? { country: profile.country, state: profile.state } : null);
+  return (
+    <dl className="billing-tax-summary" aria-label="Price with tax">
+      <div>
+        <dt>Price</dt>
+        <dd>{formatUsd(tax.netCents)}</dd>
+      </div>
+      {tax.lines.map((line) => (
+        <div key={line.name}>
+          <dt>
+            {line.name} {line.rateBp / 100}%
+          </dt>
+          <dd>{formatUsd(line.cents)}</dd>
+        </div>
+      ))}
+      {tax.lines.length === 0 ? (
+        <div>
+          <dt>GST</dt>
+          <dd>{formatUsd(0)}</dd>
+        </div>
+      ) : null}
+      <div className="billing-tax-total">
+        <dt>Total charged</dt>
+        <dd>{formatUsd(tax.totalCents)} USD</dd>
+      </div>
+      <p className="billing-tax-reason">{taxReason(tax, profile?.state ?? null)}</p>
+    </dl>
+  );
+}
 
 /** The bundle picker behind the Buy Credits button (loaded when the button is first used). */
 export function BuyCreditsDialog({
@@ -67,13 +113,14 @@ export function BuyCreditsDialog({
               ? `Purchased credits expire with this billing month on ${formatBoundary(periodEnd)}.`
               : 'Purchased credits expire with this billing month.'}
           </p>
+          <PriceWithTax priceCents={bundle.priceCents} />
           <label className="billing-save-card">
             <input type="checkbox" checked={saveCard} onChange={(e) => onSaveCardChange(e.target.checked)} /> Save this card for auto top-up (charged only when you turn auto top-up on)
           </label>
           <div className="dialog-actions">
             <Dialog.Close className="button button-secondary">Cancel</Dialog.Close>
             <button type="button" className="button button-primary" onClick={onConfirm}>
-              Continue to payment: {formatUsd(bundle.priceCents)}
+              Continue to payment
             </button>
           </div>
         </Dialog.Content>

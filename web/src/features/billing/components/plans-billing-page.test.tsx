@@ -29,7 +29,8 @@ describe('Plans & Billing', () => {
     expect(open).toHaveTextContent('$48.00');
     await user.click(within(open).getByRole('button', { name: 'Pay invoice' }));
     const checkout = await screen.findByRole('dialog', { name: 'AI Credits Checkout' });
-    expect(within(checkout).getByText('$48.00 USD')).toBeInTheDocument();
+    // the $48.00 invoice + GST 18 % (CGST + SGST: no billing profile)
+    expect(within(checkout).getByText('$56.64 USD')).toBeInTheDocument();
     await user.click(within(checkout).getByRole('button', { name: 'Pay (success)' }));
     expect(await screen.findByText('Payment received. The invoice is paid.')).toBeInTheDocument();
     const refreshed = await screen.findByRole('table', { name: 'Overage invoices' });

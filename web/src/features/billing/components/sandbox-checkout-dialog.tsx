@@ -62,6 +62,11 @@ export function SandboxCheckoutDialog({
             <p className="billing-checkout-amount">
               {formatUsd(options.amount)} {options.currency}
             </p>
+            {options.tax.taxCents > 0 ? (
+              <p className="muted">
+                {formatUsd(options.tax.netCents)} + GST {formatUsd(options.tax.taxCents)}
+              </p>
+            ) : null}
             <p className="muted">
               Sandbox gateway: no real money moves. Order {options.orderId}
               {options.prefill.email ? ` · ${options.prefill.email}` : ''}
