@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { alertMessage, invitationEmail } from '../src/features/email/templates';
+import { accountExistsEmail, alertMessage, invitationEmail, passwordResetEmail, verifyEmailEmail } from '../src/features/email/templates';
 
-/** Every email text is in email/templates.ts (ADR 014); these pin the words of the alert and invitation emails. */
+/** Every email text is in email/templates.ts (ADR 014); these pin the words of the alert, invitation and account emails. */
 describe('email templates', () => {
   it('a project budget alert: the notification and the email say the same, used credits rounded up', () => {
     const message = alertMessage({
@@ -45,6 +45,45 @@ describe('email templates', () => {
         '',
         'The link expires on 2026-12-12 09:30 UTC.',
         'If you did not expect this invitation, ignore this email: nothing happens until the link is opened and accepted.',
+      ].join('\n'),
+    });
+  });
+
+  it('the account emails: a confirmation link, "you already have an account", a reset link', () => {
+    const link = { link: 'https://app.test/verify-email#token=t', expiresAt: new Date('2026-12-06T09:30:00Z') };
+    expect(verifyEmailEmail(link)).toEqual({
+      subject: 'Confirm your email address for AI Credits',
+      text: [
+        'Someone (we hope you) signed up for AI Credits with this email address.',
+        '',
+        'Open this link to confirm it is yours and sign in (it works once):',
+        'https://app.test/verify-email#token=t',
+        '',
+        'The link expires on 2026-12-06 09:30 UTC.',
+        'If you did not sign up, ignore this email: nothing is done with this address until the link is opened.',
+      ].join('\n'),
+    });
+    expect(accountExistsEmail({ publicUrl: 'https://app.test' })).toEqual({
+      subject: 'You already have an AI Credits account',
+      text: [
+        'Someone (we hope you) tried to sign up for AI Credits with this email address, which already has an account.',
+        '',
+        'Sign in: https://app.test/login',
+        'Forgot your password? Reset it: https://app.test/forgot-password',
+        '',
+        'If this was not you, ignore this email: nothing was changed.',
+      ].join('\n'),
+    });
+    expect(passwordResetEmail({ link: 'https://app.test/reset-password#token=r', expiresAt: new Date('2026-12-05T10:00:00Z') })).toEqual({
+      subject: 'Reset your AI Credits password',
+      text: [
+        'Someone (we hope you) asked to reset the password of the AI Credits account of this email address.',
+        '',
+        'Open this link to choose a new password (it works once):',
+        'https://app.test/reset-password#token=r',
+        '',
+        'The link expires on 2026-12-05 10:00 UTC.',
+        'If you did not ask for this, ignore this email: your password stays as it is.',
       ].join('\n'),
     });
   });

@@ -226,7 +226,7 @@ describe('metering API', () => {
     expect(tooBig.body.error.code).toBe('INSUFFICIENT_CREDITS');
     const unknown = await meter(meteringContract.reserve, token, { useCase: 'chat', model: 'gpt-9', estimateMc: 10 });
     expect(unknown.status).toBe(400);
-    expect(unknown.body.error.code).toBe('UNKNOWN_MODEL');
+    expect(unknown.body.error).toEqual({ code: 'UNKNOWN_MODEL', message: 'Unknown model "gpt-9"; the models and their rates are listed in Settings → Models and rates (/settings/models)' });
 
     await owner.call(creditsContract.setAiEnabled, { body: { enabled: false } });
     for (const [e, body] of [

@@ -26,6 +26,7 @@ describe('permissions are enforced by the BFF', () => {
       'apiKeys.list': 'owner admin',
       'apiKeys.create': 'owner admin',
       'apiKeys.revoke': 'owner admin',
+      'apiKeys.usage': 'owner admin',
       'billing.createPurchase': 'owner',
       'billing.payInvoice': 'owner',
       'billing.verifyPurchase': 'owner',

@@ -1,4 +1,4 @@
-import { MC_PER_CREDIT } from './catalog';
+import { BUNDLES, MC_PER_CREDIT, type Bundle } from './catalog';
 import type { CreditSummary } from './contracts/credits';
 
 /**
@@ -27,4 +27,27 @@ export function aiCreditState(s: SummaryFacts): AiCreditState {
   if (s.balanceMc < 0) return { kind: 'overage', roomMc };
   if (s.lowBalance) return { kind: 'low', roomMc };
   return { kind: 'ok', roomMc };
+}
+
+const DAY_MS = 86_400_000;
+
+/**
+ * Which bundle covers the forecast until the reset (issue 24: "the dialog recommends the smallest
+ * bundle that covers the forecast until the reset, or says none is needed"): the credits the
+ * burn rate uses from now to the period's end, less what is available, in integer millicredits.
+ * `bundle` is the smallest bundle that covers them, the largest when none does (`covers` false),
+ * null when nothing is needed.
+ */
+export function bundleForForecast(input: { burnRateMcPerDay: number; periodEnd: string; availableMc: number; now: number }): {
+  neededMc: number;
+  bundle: Bundle | null;
+  covers: boolean;
+} {
+  const msLeft = BigInt(Math.max(0, Date.parse(input.periodEnd) - input.now));
+  const use = (BigInt(input.burnRateMcPerDay) * msLeft + BigInt(DAY_MS - 1)) / BigInt(DAY_MS);
+  const needed = use - BigInt(input.availableMc);
+  if (needed <= 0n) return { neededMc: 0, bundle: null, covers: true };
+  const neededMc = Number(needed);
+  const fits = BUNDLES.find((b) => b.credits * MC_PER_CREDIT >= neededMc);
+  return { neededMc, bundle: fits ?? BUNDLES[BUNDLES.length - 1]!, covers: fits !== undefined };
 }

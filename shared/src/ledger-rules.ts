@@ -14,6 +14,9 @@ export interface Refusal {
 /** How long an unsettled reservation holds credits before it gives them back: the BFF's RESERVATION_TTL_SECONDS default, and the mock API's. */
 export const DEFAULT_RESERVATION_TTL_SECONDS = 300;
 
+/** The 400 UNKNOWN_MODEL words, pointing at the page that lists the models and their rates (issue 22). */
+export const unknownModelMessage = (id: string) => `Unknown model "${id}"; the models and their rates are listed in Settings → Models and rates (/settings/models)`;
+
 export const AI_DISABLED_REFUSAL: Refusal = {
   status: 403,
   code: 'AI_DISABLED',

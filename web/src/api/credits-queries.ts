@@ -1,4 +1,4 @@
-import { queryOptions } from '@tanstack/react-query';
+import { keepPreviousData, queryOptions } from '@tanstack/react-query';
 import { creditsContract, type UsageFilters, type UsageHistoryQuery } from '@ai-credits/shared/contracts/credits';
 import { apiFetch } from '@/lib/api-client';
 
@@ -24,5 +24,12 @@ export const creditsQueries = {
     queryOptions({
       queryKey: creditsKeys.summary(),
       queryFn: ({ signal }) => apiFetch(creditsContract.summary, { signal }),
+    }),
+  /** Charts, forecast included: the AI Credits page and the buy dialog's recommendation. */
+  charts: (range: ChartsRange) =>
+    queryOptions({
+      queryKey: creditsKeys.charts(range),
+      queryFn: ({ signal }) => apiFetch(creditsContract.charts, { query: range, signal }),
+      placeholderData: keepPreviousData,
     }),
 };

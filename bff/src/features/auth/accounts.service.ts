@@ -10,6 +10,7 @@ import { billingPeriodAt } from '@ai-credits/shared/billing-period';
 import type { LedgerService } from '../ledger/ledger.service';
 import { recordAudit } from '../audit/audit.service';
 import { queueAccountEmail, type EmailService } from '../email/email.service';
+import { accountExistsEmail, passwordResetEmail, verifyEmailEmail } from '../email/templates';
 import * as repo from './accounts.repository';
 import { DUMMY_HASH, hashPassword as hashWithCost, verifyPassword } from './password';
 
@@ -147,27 +148,8 @@ export function createAccountsService(deps: {
     return { link: `${publicUrl}/${page}#token=${token}`, expiresAt: new Date(t.now.getTime() + ttl) };
   }
 
-  const stamp = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} UTC`;
-
   async function mailVerification(trx: Transaction<Database>, to: string, link: { link: string; expiresAt: Date }, now: Date) {
-    await queueAccountEmail(
-      trx,
-      {
-        kind: 'verify_email',
-        to,
-        subject: 'Confirm your email address for AI Credits',
-        text: [
-          'Someone (we hope you) signed up for AI Credits with this email address.',
-          '',
-          'Open this link to confirm it is yours and sign in (it works once):',
-          link.link,
-          '',
-          `The link expires on ${stamp(link.expiresAt)}.`,
-          'If you did not sign up, ignore this email: nothing is done with this address until the link is opened.',
-        ].join('\n'),
-      },
-      now,
-    );
+    await queueAccountEmail(trx, { kind: 'verify_email', to, ...verifyEmailEmail(link) }, now);
   }
 
   /** Creates an organization with its owner (and its first 300 credits) in the caller's transaction. */
@@ -243,23 +225,7 @@ export function createAccountsService(deps: {
           const payload: PendingSignup = { orgName: input.orgName, name: input.name, passwordHash };
           await mailVerification(trx, input.email, await issueLink(trx, { purpose: 'claim_email', userId: null, email: input.email, payload, now }), now);
         } else {
-          await queueAccountEmail(
-            trx,
-            {
-              kind: 'account_exists',
-              to: input.email,
-              subject: 'You already have an AI Credits account',
-              text: [
-                'Someone (we hope you) tried to sign up for AI Credits with this email address, which already has an account.',
-                '',
-                `Sign in: ${publicUrl}/login`,
-                `Forgot your password? Reset it: ${publicUrl}/forgot-password`,
-                '',
-                'If this was not you, ignore this email: nothing was changed.',
-              ].join('\n'),
-            },
-            now,
-          );
+          await queueAccountEmail(trx, { kind: 'account_exists', to: input.email, ...accountExistsEmail({ publicUrl }) }, now);
         }
       });
       deps.email.kick();
@@ -325,24 +291,7 @@ export function createAccountsService(deps: {
         const holder = await repo.lockUserByEmail(trx, email);
         if (!holder) return;
         const link = await issueLink(trx, { purpose: 'reset_password', userId: holder.id, email, now });
-        await queueAccountEmail(
-          trx,
-          {
-            kind: 'password_reset',
-            to: email,
-            subject: 'Reset your AI Credits password',
-            text: [
-              'Someone (we hope you) asked to reset the password of the AI Credits account of this email address.',
-              '',
-              'Open this link to choose a new password (it works once):',
-              link.link,
-              '',
-              `The link expires on ${stamp(link.expiresAt)}.`,
-              'If you did not ask for this, ignore this email: your password stays as it is.',
-            ].join('\n'),
-          },
-          now,
-        );
+        await queueAccountEmail(trx, { kind: 'password_reset', to: email, ...passwordResetEmail(link) }, now);
       });
       deps.email.kick();
       return checkInbox;

@@ -6,7 +6,7 @@ import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
 import * as repo from './email.repository';
 
-/** What the product emails; each kind has its own template where it is sent. */
+/** What the product emails; every kind's words are in templates.ts (ADR 014). */
 export type EmailKind = 'invitation' | 'alert' | 'receipt' | 'overage_invoice' | 'auto_topup_failed';
 
 /** What the product emails to an address about its account (no organization: never under an org's Sent emails). */

@@ -122,3 +122,55 @@ export function autoTopUpFailedEmail(input: { orgName: string; reason: string; m
     ].join('\n'),
   };
 }
+
+/** A link of an account email (accounts.service issueLink): single use, in the URL fragment. */
+interface AccountLink {
+  link: string;
+  expiresAt: Date;
+}
+
+/** Sign-up: confirm the address (ADR 028). */
+export function verifyEmailEmail(input: AccountLink) {
+  return {
+    subject: 'Confirm your email address for AI Credits',
+    text: [
+      'Someone (we hope you) signed up for AI Credits with this email address.',
+      '',
+      'Open this link to confirm it is yours and sign in (it works once):',
+      input.link,
+      '',
+      `The link expires on ${stamp(input.expiresAt.toISOString())}.`,
+      'If you did not sign up, ignore this email: nothing is done with this address until the link is opened.',
+    ].join('\n'),
+  };
+}
+
+/** A sign-up with an address whose account is verified already: nothing is created, the holder is told. */
+export function accountExistsEmail(input: { publicUrl: string }) {
+  return {
+    subject: 'You already have an AI Credits account',
+    text: [
+      'Someone (we hope you) tried to sign up for AI Credits with this email address, which already has an account.',
+      '',
+      `Sign in: ${input.publicUrl}/login`,
+      `Forgot your password? Reset it: ${input.publicUrl}/forgot-password`,
+      '',
+      'If this was not you, ignore this email: nothing was changed.',
+    ].join('\n'),
+  };
+}
+
+export function passwordResetEmail(input: AccountLink) {
+  return {
+    subject: 'Reset your AI Credits password',
+    text: [
+      'Someone (we hope you) asked to reset the password of the AI Credits account of this email address.',
+      '',
+      'Open this link to choose a new password (it works once):',
+      input.link,
+      '',
+      `The link expires on ${stamp(input.expiresAt.toISOString())}.`,
+      'If you did not ask for this, ignore this email: your password stays as it is.',
+    ].join('\n'),
+  };
+}

@@ -3,7 +3,7 @@ import { costMc, findModel, type UseCase } from '@ai-credits/shared/catalog';
 import type { Reservation } from '@ai-credits/shared/contracts/credits';
 import type { MeteredUsage } from '@ai-credits/shared/contracts/metering';
 import { crossedThresholds, DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
-import { AI_DISABLED_REFUSAL, decideCoverage } from '@ai-credits/shared/ledger-rules';
+import { AI_DISABLED_REFUSAL, decideCoverage, unknownModelMessage } from '@ai-credits/shared/ledger-rules';
 import { HttpError } from '../../http/http-error';
 import { maxBig, minBig, toSafeNumber } from '../../lib/bigint';
 import { requestHash } from '../../lib/request-hash';
@@ -389,6 +389,6 @@ export function applyBatch(input: BatchInput): BatchResult {
 /** The catalog model a usage is priced at; a model the catalog does not have is refused (its usage could not be charged). */
 export function modelOrThrow(id: string) {
   const model = findModel(id);
-  if (!model) throw new HttpError(400, 'UNKNOWN_MODEL', `Unknown model "${id}"; see the model catalog`);
+  if (!model) throw new HttpError(400, 'UNKNOWN_MODEL', unknownModelMessage(id));
   return model;
 }

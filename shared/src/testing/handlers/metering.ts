@@ -2,7 +2,7 @@ import { http, HttpResponse, type HttpHandler } from 'msw';
 import { IDEMPOTENCY_KEY_MESSAGES, IdempotencyKeySchema } from '../../api';
 import { costMc, findModel, type UseCase } from '../../catalog';
 import { meteringContract, type MeteredUsage } from '../../contracts/metering';
-import { DEFAULT_RESERVATION_TTL_SECONDS } from '../../ledger-rules';
+import { DEFAULT_RESERVATION_TTL_SECONDS, unknownModelMessage } from '../../ledger-rules';
 import { apiError, bodyOf, json, refuse, url, validationFailed } from '../http';
 import { charge, refusalFor } from '../store/operations';
 import { summaryOf } from '../store/projections';
@@ -42,7 +42,7 @@ export function meteringHandlers(store: MockStore): HttpHandler[] {
     return res;
   }
 
-  const modelOrError = (id: string) => findModel(id) ?? apiError(400, 'UNKNOWN_MODEL', `Unknown model "${id}"; see the model catalog`);
+  const modelOrError = (id: string) => findModel(id) ?? apiError(400, 'UNKNOWN_MODEL', unknownModelMessage(id));
   const attributionError = (a: { projectId?: string | null; userId?: string | null }) => {
     const project = a.projectId ? store.projects.find((p) => p.id === a.projectId) : undefined;
     if (a.projectId && !project) return apiError(404, 'NOT_FOUND', 'Project not found');

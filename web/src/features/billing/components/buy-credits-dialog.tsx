@@ -5,6 +5,7 @@ import { BUNDLES, type BundleId } from '@ai-credits/shared/catalog';
 import { formatUsd } from '@ai-credits/shared/format';
 import { computeTax, GST_STATES, type TaxBreakdown } from '@ai-credits/shared/tax';
 import { formatBoundary } from '@/lib/dates';
+import { BuyRecommendation } from './buy-recommendation';
 import { billingQueries } from '../api/billing-queries';
 
 /** Why this tax: the place of supply in words (the same rule the BFF charges by, shared/tax.ts). */
@@ -108,6 +109,7 @@ export function BuyCreditsDialog({
               </label>
             ))}
           </fieldset>
+          <BuyRecommendation bundleId={bundleId} onBundleChange={onBundleChange} />
           <p className="billing-expiry-note">
             {periodEnd
               ? `Purchased credits expire with this billing month on ${formatBoundary(periodEnd)}.`

@@ -1,6 +1,6 @@
 import { keepPreviousData, mutationOptions, queryOptions } from '@tanstack/react-query';
 import { creditsContract, type UsageHistoryQuery } from '@ai-credits/shared/contracts/credits';
-import { creditsKeys, type ChartsRange } from '@/api/credits-queries';
+import { creditsKeys, creditsQueries } from '@/api/credits-queries';
 import { sessionKeys } from '@/api/session-queries';
 import { apiFetch } from '@/lib/api-client';
 
@@ -19,12 +19,7 @@ export const usageQueries = {
       queryFn: ({ signal }) => apiFetch(creditsContract.apiKeyOptions, { signal }),
       staleTime: 5 * 60_000,
     }),
-  charts: (range: ChartsRange) =>
-    queryOptions({
-      queryKey: creditsKeys.charts(range),
-      queryFn: ({ signal }) => apiFetch(creditsContract.charts, { query: range, signal }),
-      placeholderData: keepPreviousData,
-    }),
+  charts: creditsQueries.charts,
 };
 
 export const creditsMutations = {

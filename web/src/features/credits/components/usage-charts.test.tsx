@@ -5,7 +5,8 @@ import { renderApp } from '@/testing/test-utils';
 describe('usage charts', () => {
   it('gives every chart an accessible table with its numbers', async () => {
     renderApp('/settings/ai-credits');
-    const daily = await screen.findByRole('table', { name: 'Credits per day by use case' });
+    // The first render of the file loads the charts section, its filter bar and Recharts: generous on a busy machine.
+    const daily = await screen.findByRole('table', { name: 'Credits per day by use case' }, { timeout: 15_000 });
     const headers = within(daily).getAllByRole('columnheader').map((h) => h.textContent);
     expect(headers).toEqual(['Date', 'Test generation', 'AI chat', 'AI report', 'Total']);
     // One row per day of the period so far (Nov 15 – Nov 20).
