@@ -1,16 +1,18 @@
 import { test, expect, creditSummary, saveScreenshot, type Owner } from '../fixtures';
 
-async function openCheckout(owner: Owner, bundle: RegExp, price: string) {
+/** `total`: the price + GST 18 % (no billing profile: CGST 9 % + SGST 9 %), shown before payment and charged. */
+async function openCheckout(owner: Owner, bundle: RegExp, total: string) {
   const { page } = owner;
   await page.getByRole('button', { name: 'Buy Credits' }).first().click();
   const picker = page.getByRole('dialog', { name: 'Buy credits' });
   await expect(picker).toBeVisible();
   await picker.getByRole('radio', { name: bundle }).check();
-  await picker.getByRole('button', { name: `Continue to payment: ${price}` }).click();
+  await expect(picker.getByLabel('Price with tax')).toContainText(`Total charged${total} USD`);
+  await picker.getByRole('button', { name: 'Continue to payment' }).click();
   const checkout = page.getByRole('dialog', { name: /Checkout/ });
   await expect(checkout).toBeVisible();
   await expect(checkout).toContainText('Test mode');
-  await expect(checkout).toContainText(`${price} USD`);
+  await expect(checkout).toContainText(`${total} USD`);
   return checkout;
 }
 
@@ -40,10 +42,16 @@ test.describe('buying credits (sandbox Checkout)', () => {
     const endDay = new Date(period.end).toLocaleDateString('en-US', { month: 'short', day: 'numeric', year: 'numeric', timeZone: 'UTC' });
     await expect(picker).toContainText(`credits expire with this billing month on ${endDay}`);
     await saveScreenshot(page, testInfo, 'purchase-dialog-bundles', { fullPage: false });
-    await picker.getByRole('button', { name: 'Continue to payment: $50.00' }).click();
+    // Price, GST and the total charged, before any payment (no billing profile: CGST + SGST).
+    const tax = picker.getByLabel('Price with tax');
+    await expect(tax).toContainText('Price$50.00');
+    await expect(tax).toContainText('CGST 9%$4.50');
+    await expect(tax).toContainText('SGST 9%$4.50');
+    await expect(tax).toContainText('Total charged$59.00 USD');
+    await picker.getByRole('button', { name: 'Continue to payment' }).click();
 
     const checkout = page.getByRole('dialog', { name: /Checkout/ });
-    await expect(checkout).toContainText('$50.00 USD');
+    await expect(checkout).toContainText('$59.00 USD');
     await expect(checkout).toContainText('Test mode');
     await saveScreenshot(page, testInfo, 'purchase-dialog-sandbox-checkout', { fullPage: false });
     await checkout.getByRole('button', { name: 'Pay (success)' }).click();
@@ -60,7 +68,7 @@ test.describe('buying credits (sandbox Checkout)', () => {
     const purchases = page.getByRole('table', { name: 'Purchases' });
     const row = purchases.getByRole('row').filter({ hasText: 'Professional' });
     await expect(row).toHaveCount(1);
-    await expect(row).toContainText('$50.00');
+    await expect(row).toContainText('$59.00');
     await expect(row).toContainText('5,500');
     await expect(row).toContainText('Paid, credits added');
     await expect(row).toContainText(/order_\w+/);
@@ -69,10 +77,17 @@ test.describe('buying credits (sandbox Checkout)', () => {
     const [receipt] = await Promise.all([page.context().waitForEvent('page'), row.getByRole('link', { name: 'Receipt' }).click()]);
     await receipt.waitForLoadState();
     await expect(receipt.locator('body')).toContainText('Professional');
-    await expect(receipt.locator('body')).toContainText('$50.00');
+    await expect(receipt.locator('body')).toContainText('$59.00');
     await expect(receipt.locator('body')).toContainText('5,500');
     await saveScreenshot(receipt, testInfo, 'purchase-receipt');
     await receipt.close();
+
+    // The GST tax invoice, a PDF built by the BFF, downloads from the row.
+    const invoiceLink = row.getByRole('link', { name: /^Tax invoice AIC-\d{6,} \(PDF\)$/ });
+    const [download] = await Promise.all([page.waitForEvent('download'), invoiceLink.click()]);
+    expect(download.suggestedFilename()).toMatch(/^tax-invoice-AIC-\d{6,}\.pdf$/);
+    const bytes = await (await page.request.get((await invoiceLink.getAttribute('href'))!)).body();
+    expect(bytes.subarray(0, 5).toString()).toBe('%PDF-');
   });
 
   test('a failed and a dismissed payment add nothing and say so', async ({ signUp }) => {
@@ -80,13 +95,13 @@ test.describe('buying credits (sandbox Checkout)', () => {
     const { page } = owner;
     await expect(page.getByRole('region', { name: 'Available Credits' })).toContainText('300 credits');
 
-    const failing = await openCheckout(owner, /Starter/, '$10.00');
+    const failing = await openCheckout(owner, /Starter/, '$11.80');
     await failing.getByRole('button', { name: 'Fail payment' }).click();
     await expect(failing).toBeHidden();
     await expect(page.getByRole('alert').filter({ hasText: 'Payment failed' })).toContainText('No credits were added.');
     await expect(page.getByRole('region', { name: 'Available Credits' })).toContainText('300 credits');
 
-    const dismissed = await openCheckout(owner, /Enterprise/, '$250.00');
+    const dismissed = await openCheckout(owner, /Enterprise/, '$295.00');
     await dismissed.getByRole('button', { name: 'Close checkout' }).click();
     await expect(dismissed).toBeHidden();
     await expect(page.getByRole('alert').filter({ hasText: 'Payment cancelled' })).toContainText('No credits were added.');
