@@ -17,6 +17,8 @@ function toInput(p: BillingProfile | null): BillingProfileInput {
 /** Plans & Billing: the buyer on tax invoices (owner edits; admins read). */
 export function BillingProfileCard({ owner }: { owner: boolean }) {
   const profile = useQuery(billingQueries.profile());
+  // Held here, not in the form: a save changes `updatedAt`, which remounts the form with the saved values.
+  const [saved, setSaved] = useState(false);
   if (profile.isPending) return <Skeleton label="Loading the billing profile" height={120} />;
   if (profile.isError) return <ErrorState title="Couldn't load the billing profile" error={profile.error} onRetry={() => void profile.refetch()} />;
   const { profile: current, seller } = profile.data;
@@ -29,7 +31,7 @@ export function BillingProfileCard({ owner }: { owner: boolean }) {
         The buyer on your tax invoices. Seller: {seller.legalName}, GSTIN {seller.gstin}.
       </p>
       {owner ? (
-        <ProfileForm key={current?.updatedAt ?? 'new'} current={toInput(current)} />
+        <ProfileForm key={current?.updatedAt ?? 'new'} current={toInput(current)} saved={saved} setSaved={setSaved} />
       ) : current ? (
         <dl className="billing-profile-list">
           <dt>Legal name</dt>
@@ -48,11 +50,10 @@ export function BillingProfileCard({ owner }: { owner: boolean }) {
   );
 }
 
-function ProfileForm({ current }: { current: BillingProfileInput }) {
+function ProfileForm({ current, saved, setSaved }: { current: BillingProfileInput; saved: boolean; setSaved: (saved: boolean) => void }) {
   const mutation = useMutation(billingMutations.setProfile());
   const [form, setForm] = useState(current);
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
   const india = form.country === 'IN';
   const set = (field: keyof BillingProfileInput) => (e: { target: { value: string } }) => {
     setSaved(false);
