@@ -1,4 +1,4 @@
-import { formatCredits, formatCreditsAvailable, formatCreditsFixed2, formatCreditsUsed } from '@ai-credits/shared/format';
+import { creditsUnit, formatCredits, formatCreditsAvailable, formatCreditsFixed2, formatCreditsUsed, withCreditsUnit } from '@ai-credits/shared/format';
 import { test, expect, createProject, creditSummary } from '../fixtures';
 
 interface UsagePage {
@@ -37,7 +37,7 @@ test.describe('AI test case generation', () => {
     const row = usage.items[0]!;
     expect(row).toMatchObject({ useCase: 'test_generation', user: { id: member.userId, name: member.name }, project: { id: project.id, name: 'Payments' }, source: 'app' });
     expect(row.chargedMc).toBeGreaterThan(0);
-    await expect(summary).toContainText(`Used ${formatCredits(row.chargedMc)} credits`);
+    await expect(summary).toContainText(`Used ${withCreditsUnit(formatCredits(row.chargedMc))}`);
     await expect(summary).toContainText(`You have ${formatCredits(300_000 - row.chargedMc)} credits left`);
 
     // The balance dropped by exactly that amount; nothing is left reserved.
@@ -52,8 +52,8 @@ test.describe('AI test case generation', () => {
     const first = history.getByRole('table').locator('tbody tr').first();
     await expect(first.getByRole('cell')).toHaveText([/\d{2}:\d{2}/, 'Test generation', member.name, formatCreditsFixed2(row.chargedMc), 'Payments']);
     await expect(history.getByRole('table').locator('tbody tr')).toHaveCount(1);
-    await expect(page.getByRole('region', { name: 'Available Credits' })).toContainText(`${formatCreditsAvailable(after.balanceMc)} credits`);
-    await expect(page.getByRole('region', { name: 'This Month Usage' })).toContainText(`${formatCreditsUsed(row.chargedMc)} credits`);
+    await expect(page.getByRole('region', { name: 'Available Credits' })).toContainText(`${formatCreditsAvailable(after.balanceMc)} ${creditsUnit(formatCreditsAvailable(after.balanceMc))}`);
+    await expect(page.getByRole('region', { name: 'This Month Usage' })).toContainText(`${formatCreditsUsed(row.chargedMc)} ${creditsUnit(formatCreditsUsed(row.chargedMc))}`);
 
     // The generated test cases are saved to the project.
     await page.goto('/ai/test-generation');

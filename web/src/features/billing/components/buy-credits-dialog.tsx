@@ -23,7 +23,8 @@ function PriceWithTax({ priceCents }: { priceCents: number }) {
   const { profile, seller } = billing.data;
   const tax = computeTax(priceCents, seller, profile ? { country: profile.country, state: profile.state } : null);
   return (
-    <dl className="billing-tax-summary" aria-label="Price with tax">
+    <>
+      <dl className="billing-tax-summary" aria-label="Price with tax">
       <div>
         <dt>Price</dt>
         <dd>{formatUsd(tax.netCents)}</dd>
@@ -46,8 +47,9 @@ function PriceWithTax({ priceCents }: { priceCents: number }) {
         <dt>Total charged</dt>
         <dd>{formatUsd(tax.totalCents)} USD</dd>
       </div>
+      </dl>
       <p className="billing-tax-reason">{taxReason(tax, profile?.state ?? null)}</p>
-    </dl>
+    </>
   );
 }
 

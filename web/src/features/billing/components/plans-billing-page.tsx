@@ -137,7 +137,7 @@ function PurchasesTable({ purchases }: { purchases: Purchase[] }) {
                     {statusLabel(p)}
                     {p.status === 'failed' && p.failureReason ? <span className="cell-note">{p.failureReason}</span> : null}
                   </td>
-                  <td>
+                  <td className="billing-docs-cell">
                     {isPaid(p.status) ? <ReceiptLink purchaseId={p.id} /> : <span className="muted">—</span>}
                     {isPaid(p.status) && p.taxInvoiceNumber ? <TaxInvoiceLink purchaseId={p.id} number={p.taxInvoiceNumber} /> : null}
                   </td>
