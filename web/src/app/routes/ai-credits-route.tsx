@@ -8,10 +8,10 @@ import { ForecastPanel } from '@/features/credits/components/forecast-panel';
 import { TopSpenders } from '@/features/credits/components/top-spenders';
 import { SummaryCards } from '@/features/credits/components/summary-cards';
 import { orgQueries } from '@/api/org-queries';
-import { NextSteps } from '@/features/org/components/next-steps';
 import { Skeleton } from '@/components/ui/states';
 import { sessionQueries } from '@/api/session-queries';
 import { useTimeZoneChoice } from '@/lib/dates';
+import { SetupChecklist } from './setup-checklist';
 
 // Below the first screen (cards and forecast): the charts section and the history table (with
 // TanStack Table) load after it, while their data is already on its way (the route loader).
@@ -46,7 +46,7 @@ export function AiCreditsRoute() {
         </div>
         {buy ? <div className="page-actions">{buy}</div> : null}
       </div>
-      <NextSteps role={session.role} />
+      <SetupChecklist role={session.role} orgId={session.org.id} />
       <CreditBanners role={session.role} buyAction={buy} />
       <SummaryCards />
       {/* The answers first (issue 24): the forecast, who spent most, then the charts, then the history. */}

@@ -4,7 +4,7 @@ import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import { UsageFiltersSchema, type UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCredits, formatCreditsFixed2 } from '@ai-credits/shared/format';
-import { ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { usageQueries } from '../api/usage-queries';
 import { chartsQueryOf, FILTER_KEYS, PAGE_KEY, usageFiltersFromSearch, type FilterKey } from '../api/usage-search';
@@ -73,7 +73,7 @@ export function UsageChartsSection({ users, projects, apiKeys }: { users: Filter
       ) : charts.isError ? (
         <ErrorState title="Couldn't load usage charts" error={charts.error} onRetry={() => void charts.refetch()} />
       ) : (
-        <ChartsGrid data={charts.data} />
+        <ChartsGrid data={charts.data} filtered={filtered} />
       )}
     </section>
   );
@@ -93,8 +93,27 @@ function ChartFigure({ id, title, wide, children, fallback }: { id: string; titl
   );
 }
 
-function ChartsGrid({ data }: { data: UsageCharts }) {
+function ChartsGrid({ data, filtered }: { data: UsageCharts; filtered: boolean }) {
   const total = data.daily.reduce((sum, d) => sum + d.totalMc, 0);
+  // No usage in the range (a new organization): one compact line instead of four empty charts,
+  // and the balance chart only when something besides the monthly reset moved the balance.
+  if (total === 0) {
+    const moved = data.events.some((e) => e.kind !== 'reset');
+    return (
+      <div className="charts-empty">
+        <EmptyState title={filtered ? 'No usage matches these filters' : 'No AI usage in this range yet'}>
+          {filtered
+            ? 'Clear a filter or pick a longer period.'
+            : 'The charts by day, user, project and model appear with the first AI run: test generation, a chat, a report, or a call metered through an API key.'}
+        </EmptyState>
+        {moved ? (
+          <ChartFigure id="chart-balance" title="Balance this billing period (the organization's)" wide fallback={<BalanceFallback data={data} />}>
+            <BalanceChart balance={data.balance} events={data.events} forecast={data.forecast} />
+          </ChartFigure>
+        ) : null}
+      </div>
+    );
+  }
   return (
     <div className="charts-grid">
       <ChartFigure

@@ -88,20 +88,6 @@ describe('Audit log', () => {
 });
 
 describe('a new org', () => {
-  it('tells the owner the next step: create a project, invite the team', async () => {
-    const { user } = renderApp('/settings/ai-credits', { scenario: 'emptyOrg' });
-    const steps = await screen.findByRole('region', { name: 'Next steps' });
-    expect(steps).toHaveTextContent('Your organization has 300 credits. Before anyone can use AI features:');
-    expect(steps).toHaveTextContent('Invite your team');
-    await user.click(within(steps).getByRole('link', { name: 'Create a project' }));
-    await user.type(await screen.findByLabelText('Project name'), 'First project');
-    await user.click(screen.getByRole('button', { name: 'Create project' }));
-    await screen.findByText('Project “First project” created.');
-    await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'AI Credits' }));
-    await screen.findByRole('heading', { level: 1, name: 'AI Credits' });
-    expect(screen.queryByRole('region', { name: 'Next steps' })).not.toBeInTheDocument();
-  });
-
   it('points the owner from an AI page with no project to Settings -> Projects', async () => {
     renderApp('/ai/test-generation', { scenario: 'emptyOrg' });
     const banner = (await screen.findByText('No projects yet')).closest('.banner') as HTMLElement;
