@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { creditsContract } from '@ai-credits/shared/contracts/credits';
@@ -39,5 +40,31 @@ describe('balance chart', () => {
     expect(expected.map((e) => e.at.slice(0, 13))).toEqual(['2026-06-01T00', '2026-06-03T09', '2026-06-03T10', '2026-06-03T13', '2026-06-04T00']);
     expect(res.body.balance).toEqual(expected);
     expect(res.body.balance[1]).toMatchObject({ at: '2026-06-03T09:59:59.999Z' });
+  });
+
+  // Issue 24: a new org bought 5,500 credits and spent most of them within the hour; the last
+  // entry of the hour alone drew a chart whose y-axis stopped below the 5,800 the balance reached.
+  it('keeps the balance just before and just after every purchase, however many entries share its hour', async () => {
+    clock.set('2026-07-01T00:00:00Z');
+    const org = await createOrg(app);
+    const member = org.member.session!.user.id;
+    const spend = (at: string, outputTokens: number) => {
+      clock.set(at);
+      return app.services.ledger.record({ orgId: org.orgId, userId: member, projectId: null, apiKeyId: null, source: 'app', useCase: 'chat', model: 'demo-model', inputTokens: 0, outputTokens });
+    };
+    await spend('2026-07-01T09:05:00Z', 60_000); // 300 -> 210 (demo-model: 1.5 credits per 1,000 output tokens)
+    clock.set('2026-07-01T09:10:00Z');
+    await app.db.transaction().execute((trx) => app.services.ledger.grantInTransaction(trx, org.orgId, { source: 'purchase', amountMc: 5_500_000n, purchaseId: randomUUID() }));
+    await spend('2026-07-01T09:20:00Z', 2_000_000); // 5,710 -> 2,710
+    clock.set('2026-07-01T12:00:00Z');
+    const res = await org.member.call(creditsContract.charts);
+    expect(res.status).toBe(200);
+    const points = res.body.balance.map((p: { at: string; balanceMc: number }) => [p.at, p.balanceMc]);
+    expect(points).toEqual([
+      ['2026-07-01T00:00:00.000Z', 300_000],
+      ['2026-07-01T09:10:00.000Z', 210_000],
+      ['2026-07-01T09:10:00.000Z', 5_710_000],
+      ['2026-07-01T09:20:00.000Z', 2_710_000],
+    ]);
   });
 });

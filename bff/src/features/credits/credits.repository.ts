@@ -246,14 +246,14 @@ export async function chartRollup(db: Executor, orgId: string, fromDay: string, 
  * is its last one.
  */
 export async function balanceByHour(db: Executor, orgId: string, from: Date) {
-  const rows = await sql<{ created_at: Date; balance_after_mc: bigint }>`
-    select l.created_at, l.balance_after_mc
+  const rows = await sql<{ id: string; created_at: Date; balance_after_mc: bigint }>`
+    select l.id, l.created_at, l.balance_after_mc
     from generate_series(
       date_trunc('hour', ${from}::timestamptz),
       (select max(created_at) from ledger_entries where org_id = ${orgId}),
       interval '1 hour') h
     cross join lateral (
-      select created_at, balance_after_mc from ledger_entries
+      select id, created_at, balance_after_mc from ledger_entries
       where org_id = ${orgId} and created_at >= greatest(h, ${from}::timestamptz) and created_at < h + interval '1 hour'
       order by created_at desc, id desc
       limit 1) l
@@ -265,7 +265,7 @@ export function grantEvents(db: Executor, orgId: string, from: Date) {
   return db
     .selectFrom('ledger_entries as l')
     .innerJoin('grants as g', (j) => j.onRef('g.org_id', '=', 'l.org_id').onRef('g.id', '=', 'l.grant_id'))
-    .select(['l.created_at', 'l.amount_mc', 'g.source'])
+    .select(['l.id', 'l.created_at', 'l.amount_mc', 'l.balance_after_mc', 'g.source'])
     .where('l.org_id', '=', orgId)
     .where('l.entry_type', '=', 'grant')
     .where('l.created_at', '>=', from)

@@ -227,7 +227,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         byProject: toBreakdown(byProject),
         byModel: toBreakdown(byModel).map((m) => ({ ...m, label: findModel(m.id)?.label ?? m.id })),
         byApiKey: toBreakdown(byApiKey),
-        balance: balance.map((b) => ({ at: b.created_at.toISOString(), balanceMc: toSafeNumber(b.balance_after_mc) })),
+        balance: balancePoints(balance, events),
         events: events.map((e) => ({
           at: e.created_at.toISOString(),
           kind: e.source === 'monthly_allowance' ? ('reset' as const) : e.source === 'purchase' ? ('purchase' as const) : ('adjustment' as const),
@@ -257,3 +257,23 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
 }
 
 export type CreditsService = ReturnType<typeof createCreditsService>;
+
+/**
+ * The balance chart's points: the last balance of each hour, plus the balance just before and just
+ * after every purchase or adjustment (issue 24: a purchase spent within its hour drew no peak, and
+ * the chart's axis stopped below the balance reached). In ledger order; a point is never repeated.
+ */
+function balancePoints(
+  hourly: { id: string | number | bigint; created_at: Date; balance_after_mc: bigint }[],
+  grants: { id: string | number | bigint; created_at: Date; amount_mc: bigint; balance_after_mc: bigint; source: string }[],
+) {
+  const points = new Map<string, { order: [bigint, number]; at: Date; mc: bigint }>();
+  for (const h of hourly) points.set(`${h.id}`, { order: [BigInt(h.id), 1], at: h.created_at, mc: h.balance_after_mc });
+  for (const g of grants) {
+    if (g.source !== 'monthly_allowance') points.set(`${g.id}-before`, { order: [BigInt(g.id), 0], at: g.created_at, mc: g.balance_after_mc - g.amount_mc });
+    points.set(`${g.id}`, { order: [BigInt(g.id), 1], at: g.created_at, mc: g.balance_after_mc });
+  }
+  return [...points.values()]
+    .sort((a, b) => (a.order[0] === b.order[0] ? a.order[1] - b.order[1] : a.order[0] < b.order[0] ? -1 : 1))
+    .map((p) => ({ at: p.at.toISOString(), balanceMc: toSafeNumber(p.mc) }));
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { axisCredits, balanceMarkers } from './balance-markers';
+import { axisCredits, balanceMarkers, dayTicks, labelRows } from './balance-markers';
 
 describe('balance chart markers', () => {
   it('draws one marker per day, summing its purchases (labels never stack)', () => {
@@ -28,5 +28,42 @@ describe('balance chart markers', () => {
     expect(axisCredits(12000)).toBe('12,000');
     expect(axisCredits(-1500)).toBe('-1,500');
     expect(axisCredits(0)).toBe('0');
+  });
+
+  // Issue 24: a new org's first day: the reset, a purchase and the run-out day within a few pixels.
+  it("stacks labels that would overlap (a new org's reset, purchase and run-out) and keeps apart ones on one row", () => {
+    const day = 86_400_000;
+    const start = Date.parse('2026-12-05T00:00:00Z');
+    const domain: [number, number] = [start, start + 31 * day];
+    expect(
+      labelRows(
+        [
+          { t: start, label: 'Reset · +5,500' },
+          { t: start + day, label: 'Runs out' },
+        ],
+        domain,
+        800,
+      ),
+    ).toEqual([0, 1]);
+    expect(
+      labelRows(
+        [
+          { t: start, label: 'Reset' },
+          { t: start + 10 * day, label: '+5,500' },
+          { t: start + 11 * day, label: 'Runs out' },
+          { t: start + 20 * day, label: '+1,000' },
+        ],
+        domain,
+        800,
+      ),
+    ).toEqual([0, 0, 1, 0]);
+  });
+
+  it('ticks the x-axis on UTC days across the whole period, not only where there are points', () => {
+    const start = Date.parse('2026-12-05T07:00:00Z');
+    const ticks = dayTicks(start, Date.parse('2027-01-05T00:00:00Z'), 8);
+    expect(ticks[0]).toBe(Date.parse('2026-12-06T00:00:00Z'));
+    expect(ticks.length).toBeLessThanOrEqual(8);
+    expect(ticks.at(-1)).toBeGreaterThanOrEqual(Date.parse('2026-12-31T00:00:00Z'));
   });
 });

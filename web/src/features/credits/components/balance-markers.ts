@@ -47,3 +47,39 @@ export function balanceMarkers(events: UsageCharts['events']): BalanceMarker[] {
 const integer = new Intl.NumberFormat('en-US', { maximumFractionDigits: 0 });
 /** Axis ticks in whole credits with thousands separators: "12,000", never "12000". */
 export const axisCredits = (credits: number) => integer.format(credits);
+
+/** Approximate width of a marker label at the chart's 11 px font (average glyph ~6.5 px), with a gap. */
+const labelWidth = (label: string) => label.length * 6.5 + 10;
+/** Height of one row of marker labels above the plot. */
+export const LABEL_ROW_PX = 14;
+
+/**
+ * The row (0 = nearest the plot) of each marker label above the balance chart, so that no two
+ * overlap (issue 24: "Reset", "Runs out" and "+5,500" of a new org's first day sat on top of each
+ * other). Labels are centred on their line; each takes the lowest row where it clears every
+ * label already placed there. `plotWidth` is the plotting area in pixels over `domain` (epoch ms).
+ */
+export function labelRows(labels: { t: number; label: string }[], domain: [number, number], plotWidth: number): number[] {
+  const span = Math.max(1, domain[1] - domain[0]);
+  const placed: { left: number; right: number }[][] = [];
+  return labels.map(({ t, label }) => {
+    const centre = ((t - domain[0]) / span) * plotWidth;
+    const half = labelWidth(label) / 2;
+    const box = { left: centre - half, right: centre + half };
+    let row = 0;
+    while (placed[row]?.some((b) => b.left < box.right && box.left < b.right)) row += 1;
+    (placed[row] ??= []).push(box);
+    return row;
+  });
+}
+
+/** UTC midnights from `start` to `end` (the x-axis ticks: days even where there are no points). */
+export function dayTicks(start: number, end: number, maxTicks: number): number[] {
+  const DAY = 86_400_000;
+  const first = Math.ceil(start / DAY) * DAY;
+  const days = Math.max(1, Math.floor((end - first) / DAY) + 1);
+  const step = Math.max(1, Math.ceil(days / Math.max(1, maxTicks)));
+  const ticks: number[] = [];
+  for (let t = first; t <= end; t += step * DAY) ticks.push(t);
+  return ticks;
+}

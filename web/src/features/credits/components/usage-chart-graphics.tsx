@@ -15,7 +15,8 @@ import { MC_PER_CREDIT, USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/ca
 import type { UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCredits } from '@ai-credits/shared/format';
 import { formatDateTime, formatShortDate, timeZoneLabel } from '@/lib/dates';
-import { axisCredits, balanceMarkers } from './balance-markers';
+import { useState } from 'react';
+import { axisCredits, balanceMarkers, dayTicks, LABEL_ROW_PX, labelRows } from './balance-markers';
 
 // Loaded lazily (React.lazy): everything Recharts lives in this chunk.
 
@@ -29,6 +30,8 @@ const LEGEND_TEXT = '#334155';
 const toCredits = (mc: number) => mc / MC_PER_CREDIT;
 // A tooltip also asks about series that have no point at the hovered x (value undefined -> NaN).
 const creditsLabel = (credits: number) => (Number.isFinite(credits) ? `${formatCredits(Math.round(credits * MC_PER_CREDIT))} credits` : '—');
+const Y_AXIS_WIDTH = 64;
+const MARGIN = { top: 26, right: 16, bottom: 0, left: 0 };
 const tooltipStyle = { borderRadius: 8, border: '1px solid #d8dde6', boxShadow: '0 4px 16px rgb(15 23 42 / 0.12)', fontSize: 13 };
 
 export function DailyUsageChart({ daily }: { daily: UsageCharts['daily'] }) {
@@ -89,10 +92,23 @@ export function BalanceChart({ balance, events, forecast }: Pick<UsageCharts, 'b
   merged.sort((a, b) => a.t - b.t);
   const periodEnd = Date.parse(forecast.periodEnd);
   const start = merged[0]?.t ?? periodEnd;
+  // The labels of the markers (events and the run-out day) take rows above the plot so that
+  // none overlaps another; the rows depend on the chart's width in pixels.
+  const [width, setWidth] = useState(640);
+  const plotWidth = Math.max(120, width - Y_AXIS_WIDTH - MARGIN.right);
+  const markers = [
+    ...balanceMarkers(events).map((m) => ({ key: `${m.kind}-${m.t}`, t: m.t, label: m.label, stroke: m.kind === 'reset' ? '#64748b' : '#16a34a', fill: '#334155', dash: '4 3' })),
+    ...(runOut ? [{ key: 'runs-out', t: runOut, label: 'Runs out', stroke: '#dc2626', fill: '#b91c1c', dash: '2 2' }] : []),
+  ];
+  const rows = labelRows(markers, [start, periodEnd], plotWidth);
+  const top = MARGIN.top + Math.max(0, ...rows) * LABEL_ROW_PX;
+  const ticks = dayTicks(start, periodEnd, Math.max(2, Math.floor(plotWidth / 70)));
+  // The y-axis always reaches the highest balance of the period (and 0).
+  const highest = Math.max(0, ...data.map((d) => d.credits));
 
   return (
-    <ResponsiveContainer width="100%" height="100%">
-      <AreaChart accessibilityLayer={false} data={merged} margin={{ top: 20, right: 16, bottom: 0, left: 0 }}>
+    <ResponsiveContainer width="100%" height="100%" onResize={(w) => setWidth(w)}>
+      <AreaChart accessibilityLayer={false} data={merged} margin={{ ...MARGIN, top }}>
         <defs>
           <linearGradient id="balance-fill" x1="0" y1="0" x2="0" y2="1">
             <stop offset="0%" stopColor="#4f46e5" stopOpacity={0.25} />
@@ -105,29 +121,27 @@ export function BalanceChart({ balance, events, forecast }: Pick<UsageCharts, 'b
           type="number"
           scale="time"
           domain={[start, periodEnd]}
+          ticks={ticks}
           tickFormatter={(t: number) => formatShortDate(t)}
           tick={AXIS}
           minTickGap={24}
         />
-        <YAxis tick={AXIS} width={64} allowDecimals={false} tickFormatter={axisCredits} />
+        <YAxis tick={AXIS} width={Y_AXIS_WIDTH} allowDecimals={false} tickFormatter={axisCredits} domain={[(min: number) => Math.min(0, min), (max: number) => Math.max(max, highest)]} />
         <Tooltip
           contentStyle={tooltipStyle}
           labelFormatter={(t) => `${formatDateTime(Number(t))} ${timeZoneLabel(Number(t))}`}
           formatter={(value, name) => [creditsLabel(Number(value)), name === 'forecast' ? 'Forecast' : 'Balance']}
         />
         <ReferenceLine y={0} stroke="#94a3b8" />
-        {balanceMarkers(events).map((m) => (
+        {markers.map((m, i) => (
           <ReferenceLine
-            key={`${m.kind}-${m.t}`}
+            key={m.key}
             x={m.t}
-            stroke={m.kind === 'reset' ? '#64748b' : '#16a34a'}
-            strokeDasharray="4 3"
-            label={{ value: m.label, position: 'top', fontSize: 11, fill: '#334155' }}
+            stroke={m.stroke}
+            strokeDasharray={m.dash}
+            label={{ value: m.label, position: 'top', offset: 5 + (rows[i] ?? 0) * LABEL_ROW_PX, fontSize: 11, fill: m.fill }}
           />
         ))}
-        {runOut ? (
-          <ReferenceLine x={runOut} stroke="#dc2626" strokeDasharray="2 2" label={{ value: 'Runs out', position: 'top', fontSize: 11, fill: '#b91c1c' }} />
-        ) : null}
         <Area type="stepAfter" dataKey="credits" stroke="#4f46e5" strokeWidth={2} fill="url(#balance-fill)" connectNulls isAnimationActive={false} />
         <Area type="linear" dataKey="forecast" stroke="#dc2626" strokeDasharray="6 4" fill="none" connectNulls isAnimationActive={false} />
       </AreaChart>
