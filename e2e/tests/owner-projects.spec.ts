@@ -103,7 +103,7 @@ test.describe('owner runs projects', () => {
 
     await page.getByLabel('To', { exact: true }).fill('2020-01-01');
     await page.getByLabel('From', { exact: true }).fill('2020-02-01');
-    await expect(page.getByRole('alert')).toContainText('From must be on or before To.');
+    await expect(page.getByRole('alert')).toContainText('From must be on or before To: no dates apply until then.');
     await expect(page.getByText("Couldn't load usage history")).toHaveCount(0);
 
   });

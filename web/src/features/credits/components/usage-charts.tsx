@@ -8,7 +8,7 @@ import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDate, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { usageQueries } from '../api/usage-queries';
 import { chartsQueryOf, FILTER_KEYS, PAGE_KEY, usageFiltersFromSearch, type FilterKey } from '../api/usage-search';
-import { UsageFiltersBar, type FilterOption } from './usage-filters';
+import { UsageFiltersBar, type DateDraft, type FilterOption } from './usage-filters';
 
 // Recharts is only loaded with this chunk, never in the first load of the page.
 const DailyUsageChart = lazy(() => import('./usage-chart-graphics').then((m) => ({ default: m.DailyUsageChart })));
@@ -37,16 +37,28 @@ export function UsageChartsSection({ users, projects, apiKeys }: { users: Filter
       else next.delete(key);
       next.delete(PAGE_KEY);
     });
-  /** The contract's own rule (From on or before To), checked against the latest requested dates. */
-  const setDate = (key: 'from' | 'to', value: string) =>
+  /**
+   * Applies From/To (checked against the latest requested dates, or the pending reversed pair).
+   * A reversed range applies neither date (issue 24: it showed the error but still filtered by
+   * the other one) and returns the pair for the form to keep showing until it is fixed.
+   */
+  const setDate = (key: 'from' | 'to', value: string, pending: DateDraft | null): DateDraft | null => {
+    let rejected: DateDraft | null = null;
     updateSearchParams((next) => {
-      const dates = { from: next.get('from') ?? undefined, to: next.get('to') ?? undefined, [key]: value || undefined };
-      if (!UsageFiltersSchema.safeParse(dates).success) return false;
-      if (value) next.set(key, value);
-      else next.delete(key);
-      next.delete('period');
+      const dates: DateDraft = { from: pending ? pending.from : (next.get('from') ?? undefined), to: pending ? pending.to : (next.get('to') ?? undefined), [key]: value || undefined };
+      next.delete('from');
+      next.delete('to');
       next.delete(PAGE_KEY);
+      if (!UsageFiltersSchema.safeParse(dates).success) {
+        rejected = dates;
+        return;
+      }
+      if (dates.from) next.set('from', dates.from);
+      if (dates.to) next.set('to', dates.to);
+      next.delete('period');
     });
+    return rejected;
+  };
   const clearFilters = () =>
     updateSearchParams((next) => {
       for (const key of FILTER_KEYS) next.delete(key);

@@ -2,6 +2,12 @@ import { useState } from 'react';
 import { MODELS, USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import { PERIODS, type FilterKey, type PageFilters } from '../api/usage-search';
 
+/** From/To as typed, while they form a reversed range (applied to nothing). */
+export interface DateDraft {
+  from?: string | undefined;
+  to?: string | undefined;
+}
+
 export interface FilterOption {
   id: string;
   name: string;
@@ -13,30 +19,31 @@ interface UsageFiltersProps {
   projects: FilterOption[] | undefined;
   apiKeys: FilterOption[] | undefined;
   onChange: (key: FilterKey, value: string) => void;
-  /** Applies a date unless it would reverse the range (checked against the latest requested dates); returns whether it applied. */
-  onDateChange: (key: 'from' | 'to', value: string) => boolean;
+  /** Applies a date; a reversed range applies neither date and comes back to be shown until fixed. */
+  onDateChange: (key: 'from' | 'to', value: string, pending: DateDraft | null) => DateDraft | null;
   onClear: () => void;
 }
 
 /** The page's filters (charts and history); the values live in the URL search params. */
 export function UsageFiltersBar({ filters, users, projects, apiKeys, onChange, onDateChange, onClear }: UsageFiltersProps) {
   const active = Object.entries(filters).some(([k, v]) => (k === 'period' ? v !== 'current' : Boolean(v)));
-  // A date that would reverse the range stays in its field with a message and is not applied
+  // A reversed range stays in its fields with a message and filters nothing until it is fixed
   // (the contract's own rule, so the server is never asked a question it refuses).
-  const [draft, setDraft] = useState<{ key: 'from' | 'to'; value: string } | null>(null);
-  // Checked against the dates last requested, not the ones rendered: two quick edits (To, then
-  // From) must not pass because the first one has not reached the URL yet.
-  const changeDate = (key: 'from' | 'to', value: string) => setDraft(onDateChange(key, value) ? null : { key, value });
-  const dateError = draft ? (draft.key === 'from' ? 'From must be on or before To.' : 'To must be on or after From.') : null;
+  const [draft, setDraft] = useState<{ key: 'from' | 'to'; dates: DateDraft } | null>(null);
+  const changeDate = (key: 'from' | 'to', value: string) => {
+    const rejected = onDateChange(key, value, draft?.dates ?? null);
+    setDraft(rejected ? { key, dates: rejected } : null);
+  };
+  const dateError = draft ? (draft.key === 'from' ? 'From must be on or before To: no dates apply until then.' : 'To must be on or after From: no dates apply until then.') : null;
   const dateField = (key: 'from' | 'to', label: string) => (
     <div className="field field-compact">
       <label htmlFor={`filter-${key}`}>{label}</label>
       <input
         id={`filter-${key}`}
         type="date"
-        value={draft?.key === key ? draft.value : (filters[key] ?? '')}
-        max={key === 'from' ? filters.to : undefined}
-        min={key === 'to' ? filters.from : undefined}
+        value={draft ? (draft.dates[key] ?? '') : (filters[key] ?? '')}
+        max={key === 'from' && !draft ? filters.to : undefined}
+        min={key === 'to' && !draft ? filters.from : undefined}
         aria-invalid={draft?.key === key ? true : undefined}
         aria-describedby={draft?.key === key ? 'filter-date-error' : undefined}
         onChange={(e) => changeDate(key, e.target.value)}
@@ -53,7 +60,11 @@ export function UsageFiltersBar({ filters, users, projects, apiKeys, onChange, o
       <legend className="sr-only">Filter usage charts and history</legend>
       <div className="field field-compact">
         <label htmlFor="filter-period">Period</label>
-        <select id="filter-period" value={filters.period} onChange={(e) => onChange('period', e.target.value)}>
+        <select id="filter-period" value={filters.period} onChange={(e) => {
+            setDraft(null);
+            onChange('period', e.target.value);
+          }}
+        >
           {PERIODS.map((p) => (
             <option key={p.id} value={p.id}>
               {p.label}

@@ -146,10 +146,21 @@ describe('usage history basics (issue 11)', () => {
     await historyTable();
     const from = screen.getByLabelText('From');
     await user.type(from, '2026-11-18');
-    expect(await screen.findByRole('alert')).toHaveTextContent('From must be on or before To.');
+    expect(await screen.findByRole('alert')).toHaveTextContent('From must be on or before To: no dates apply until then.');
     expect(from).toHaveAttribute('aria-invalid', 'true');
     expect(new URLSearchParams(router.state.location.search).get('from')).toBeNull();
     expect(screen.queryByText("Couldn't load usage history")).not.toBeInTheDocument();
+    // Issue 24: a reversed range filters by neither date until it is fixed (it kept filtering by the other one).
+    await expect.poll(() => new URLSearchParams(router.state.location.search).get('to')).toBeNull();
+    await expect.poll(() => screen.getByText(/credits in total/).textContent).toMatch(/this billing period \(since Nov 15, 2026\)$/);
+    expect(screen.getByLabelText('To')).toHaveValue('2026-11-10');
+    expect(from).toHaveValue('2026-11-18');
+    // Fixed: both dates apply.
+    const to = screen.getByLabelText('To');
+    await user.clear(to);
+    await user.type(to, '2026-11-19');
+    await expect.poll(() => router.state.location.search).toBe('?from=2026-11-18&to=2026-11-19');
+    expect(screen.queryByRole('alert')).not.toBeInTheDocument();
   });
 
   it('drops the end of a reversed range in a hand-edited URL rather than answering with an error', async () => {
