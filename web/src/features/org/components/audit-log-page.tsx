@@ -5,52 +5,8 @@ import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { orgQueries } from '@/api/org-queries';
 import { orgAdminQueries } from '../api/org-admin-queries';
+import { actionLabel, describeAuditValue } from './audit-values';
 import './org.css';
-
-const ACTION_LABELS: Record<string, string> = {
-  'ai.toggled': 'AI turned on or off',
-  'overage_limit.changed': 'Overage limit changed',
-  'member.added': 'Member added',
-  'member.role_changed': 'Member role changed',
-  'member.removed': 'Member removed',
-  'project.created': 'Project created',
-  'project.renamed': 'Project renamed',
-  'project.archived': 'Project archived',
-  'project.restored': 'Project restored',
-  'api_key.created': 'API key created',
-  'api_key.revoked': 'API key revoked',
-  'budget.set': 'Budget set',
-  'budget.cleared': 'Budget cleared',
-  'alert_thresholds.changed': 'Alert thresholds changed',
-  'invitation.created': 'Invitation sent',
-  'invitation.revoked': 'Invitation withdrawn',
-  'invitation.resent': 'Invitation resent',
-  'invitation.accepted': 'Invitation accepted',
-  'account.email_verified': 'Email address confirmed',
-  'account.password_reset': 'Password reset',
-  'account.address_released': 'Unconfirmed account gave up its email address',
-  'purchase.paid': 'Credits bought',
-  'invoice.paid': 'Overage invoice paid',
-  'purchase.refunded': 'Purchase refunded',
-  'credits.granted': 'Monthly credits granted',
-  'credits.expired': 'Unused credits expired',
-  'overage.invoiced': 'Overage invoiced',
-};
-const actionLabel = (action: string) => ACTION_LABELS[action] ?? action;
-
-/** A from/to value in words: objects as "key: value" pairs; a member by name, other ids left out (names say more). */
-function describe(value: unknown, memberName: (id: string) => string | undefined): string {
-  if (value === null || value === undefined) return '—';
-  if (typeof value !== 'object') return String(value);
-  const parts = Object.entries(value as Record<string, unknown>)
-    .map(([key, v]): string | null => {
-      if (key === 'userId') return `member: ${memberName(String(v)) ?? 'former member'}`;
-      if (/Id$/.test(key)) return null;
-      return `${key}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`;
-    })
-    .filter((p): p is string => p !== null);
-  return parts.length ? parts.join(', ') : '—';
-}
 
 /** Settings -> Audit log (owner and admin; the BFF refuses everyone else): newest first, filterable by action. */
 export function AuditLogPage() {
@@ -129,8 +85,8 @@ function AuditTable({ entries, memberName }: { entries: AuditEntry[]; memberName
               </td>
               <td data-label="Who">{e.actor?.name ?? <span className="muted">System</span>}</td>
               <td data-label="Action">{actionLabel(e.action)}</td>
-              <td data-label="From">{describe(e.from, memberName)}</td>
-              <td data-label="To">{describe(e.to, memberName)}</td>
+              <td data-label="From">{describeAuditValue(e.from, memberName, e.action)}</td>
+              <td data-label="To">{describeAuditValue(e.to, memberName, e.action)}</td>
             </tr>
           ))}
         </tbody>
