@@ -32,7 +32,7 @@ describe('sign-up tells nobody whether an address has an account', () => {
     expect(a.text).toBe(b.text);
     expect(a.headers.get('set-cookie')).toBeNull();
     expect(b.headers.get('set-cookie')).toBeNull();
-    expect((await mailbox(fresh))[0]).toMatchObject({ kind: 'verify_email', subject: 'Confirm your email address for AI Credits' });
+    expect((await mailbox(fresh))[0]).toMatchObject({ kind: 'verify_email', subject: 'Confirm your email address for TestKase' });
     const notice = (await mailbox(taken))[0]!;
     expect(notice.kind).toBe('account_exists');
     expect(notice.text).toContain('/forgot-password');

@@ -36,7 +36,7 @@ describe('buying credits with the sandbox gateway', () => {
       keyId: 'rzp_test_sandbox',
       amount: 5_900,
       currency: 'USD',
-      name: 'AI Credits',
+      name: 'TestKase',
       description: 'Professional: 5,500 credits',
       prefill: { name: org.session.user.name, email: org.session.user.email },
       notes: { org_id: org.orgId, purchase_id: created.body.purchaseId },

@@ -36,9 +36,9 @@ describe('email templates', () => {
   it('an invitation names the inviter in quotes, the role, the link and its expiry', () => {
     const mail = invitationEmail({ inviterName: 'Olivia', orgName: 'Acme QA', role: 'admin', link: 'https://app.test/invitations/accept#token=t', expiresAt: new Date('2026-12-12T09:30:00Z') });
     expect(mail).toEqual({
-      subject: 'Olivia invited you to Acme QA on AI Credits',
+      subject: 'Olivia invited you to Acme QA on TestKase',
       text: [
-        '"Olivia" invited you to join the organization "Acme QA" on AI Credits as an admin.',
+        '"Olivia" invited you to join the organization "Acme QA" on TestKase as an admin.',
         '',
         'Open this link to accept (it works once):',
         'https://app.test/invitations/accept#token=t',
@@ -52,9 +52,9 @@ describe('email templates', () => {
   it('the account emails: a confirmation link, "you already have an account", a reset link', () => {
     const link = { link: 'https://app.test/verify-email#token=t', expiresAt: new Date('2026-12-06T09:30:00Z') };
     expect(verifyEmailEmail(link)).toEqual({
-      subject: 'Confirm your email address for AI Credits',
+      subject: 'Confirm your email address for TestKase',
       text: [
-        'Someone (we hope you) signed up for AI Credits with this email address.',
+        'Someone (we hope you) signed up for TestKase with this email address.',
         '',
         'Open this link to confirm it is yours and sign in (it works once):',
         'https://app.test/verify-email#token=t',
@@ -64,9 +64,9 @@ describe('email templates', () => {
       ].join('\n'),
     });
     expect(accountExistsEmail({ publicUrl: 'https://app.test' })).toEqual({
-      subject: 'You already have an AI Credits account',
+      subject: 'You already have a TestKase account',
       text: [
-        'Someone (we hope you) tried to sign up for AI Credits with this email address, which already has an account.',
+        'Someone (we hope you) tried to sign up for TestKase with this email address, which already has an account.',
         '',
         'Sign in: https://app.test/login',
         'Forgot your password? Reset it: https://app.test/forgot-password',
@@ -75,9 +75,9 @@ describe('email templates', () => {
       ].join('\n'),
     });
     expect(passwordResetEmail({ link: 'https://app.test/reset-password#token=r', expiresAt: new Date('2026-12-05T10:00:00Z') })).toEqual({
-      subject: 'Reset your AI Credits password',
+      subject: 'Reset your TestKase password',
       text: [
-        'Someone (we hope you) asked to reset the password of the AI Credits account of this email address.',
+        'Someone (we hope you) asked to reset the password of the TestKase account of this email address.',
         '',
         'Open this link to choose a new password (it works once):',
         'https://app.test/reset-password#token=r',

@@ -86,8 +86,8 @@ describe('emails go out over SMTP when SMTP_URL is set', () => {
     expect(created.status).toBe(201);
     const [mail] = await deliveredTo(email);
     expect(mail!.from).toBe('"AI Credits" <billing@example.test>');
-    expect(mail!.subject).toBe(`${session.user.name} invited you to ${session.org.name} on AI Credits`);
-    expect(mail!.text).toContain(`"${session.user.name}" invited you to join the organization "${session.org.name}" on AI Credits as a member`);
+    expect(mail!.subject).toBe(`${session.user.name} invited you to ${session.org.name} on TestKase`);
+    expect(mail!.text).toContain(`"${session.user.name}" invited you to join the organization "${session.org.name}" on TestKase as a member`);
     expect(mail!.text).toContain(`${PUBLIC_URL}/invitations/accept#token=${created.body.acceptToken}`);
 
     const rows = await app.db.selectFrom('email_outbox').selectAll().where('org_id', '=', session.org.id).where('to_address', '=', email).execute();
@@ -146,7 +146,7 @@ describe('emails go out over SMTP when SMTP_URL is set', () => {
     const res = await new Client(app.baseUrl).call(authContract.signup, { body: { orgName: 'Mail Org', name: 'Mo', email, password: 'password123' } });
     expect(res.status).toBe(202);
     const [mail] = await deliveredTo(email);
-    expect(mail!.subject).toBe('Confirm your email address for AI Credits');
+    expect(mail!.subject).toBe('Confirm your email address for TestKase');
     expect(mail!.text).toMatch(new RegExp(`^${PUBLIC_URL}/verify-email#token=[A-Za-z0-9_-]{43}$`, 'm'));
     await waitFor('marked sent', async () => (await app.db.selectFrom('account_email_outbox').select('sent_at').where('to_address', '=', email).executeTakeFirstOrThrow()).sent_at !== null);
     expect(await app.db.selectFrom('email_outbox').select('id').where('to_address', '=', email).execute()).toEqual([]);

@@ -50,8 +50,8 @@ describe('names and texts that reach an email refuse control characters', () => 
     const email = `${uniq('quoted-')}@example.test`;
     expect((await owner.call(orgContract.createInvitation, { body: { email, role: 'member' } })).status).toBe(201);
     const [mail] = await queued(email);
-    expect(mail!.subject).toBe(`Mallory Your account is locked invited you to ${owner.session!.org.name} on AI Credits`);
-    expect(mail!.body_text.split('\n')[0]).toBe(`"Mallory Your account is locked" invited you to join the organization "${owner.session!.org.name}" on AI Credits as a member.`);
+    expect(mail!.subject).toBe(`Mallory Your account is locked invited you to ${owner.session!.org.name} on TestKase`);
+    expect(mail!.body_text.split('\n')[0]).toBe(`"Mallory Your account is locked" invited you to join the organization "${owner.session!.org.name}" on TestKase as a member.`);
     expect(mail!.body_text).not.toMatch(/\r/);
   });
 

@@ -17,7 +17,7 @@ test.describe('sign up', () => {
     expect((await page.request.get('/api/auth/session')).status()).toBe(401);
     // No SMTP in e2e: the email is in the test mailbox, with the link.
     await page.getByRole('link', { name: 'Open the test mailbox' }).click();
-    const mail = page.getByRole('article', { name: 'Confirm your email address for AI Credits' });
+    const mail = page.getByRole('article', { name: 'Confirm your email address for TestKase' });
     await expect(mail).toBeVisible();
     await expectNoSeriousA11yViolations(page, testInfo, 'dev-mailbox');
     await mail.getByRole('link').click();
@@ -41,7 +41,7 @@ test.describe('sign up', () => {
     await expect(page.getByRole('banner')).toContainText(`Signup Org ${suffix}`);
   });
 
-  test('sign in with the new account lands on AI Credits; a wrong password is refused with a message', async ({ signUp, newPage }) => {
+  test('sign in with the new account lands on TestKase; a wrong password is refused with a message', async ({ signUp, newPage }) => {
     const owner = await signUp({ landOn: null });
     const page = await newPage();
     await page.goto('/login');
@@ -68,7 +68,7 @@ test.describe('sign up', () => {
     await page.getByRole('button', { name: 'Create organization' }).click();
     await expect(page.getByRole('heading', { name: 'Check your inbox' })).toBeVisible();
     await page.getByRole('link', { name: 'Open the test mailbox' }).click();
-    await expect(page.getByRole('article', { name: 'You already have an AI Credits account' })).toBeVisible();
+    await expect(page.getByRole('article', { name: 'You already have a TestKase account' })).toBeVisible();
   });
 
   test('forgot password: the emailed reset link sets a new password, the old one stops working, and sign in works with the new one', async ({ signUp, newPage }, testInfo) => {

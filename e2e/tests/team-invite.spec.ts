@@ -45,7 +45,7 @@ test('the owner invites a member who accepts from the emailed link and runs a te
   await nav.getByRole('link', { name: 'Sent emails' }).click();
   await expect(page.getByRole('heading', { level: 1, name: 'Sent emails (test mode)' })).toBeVisible();
   const mail = page.getByRole('article').filter({ hasText: email });
-  await expect(mail).toContainText(`invited you to ${owner.orgName} on AI Credits`);
+  await expect(mail).toContainText(`invited you to ${owner.orgName} on TestKase`);
   const body = (await mail.locator('pre').textContent()) ?? '';
   const link = /https?:\/\/\S+\/invitations\/accept#token=[A-Za-z0-9_-]+/.exec(body)?.[0];
   expect(link, body).toBeTruthy();

@@ -53,7 +53,7 @@ describe('sign in, sign up, sign out', () => {
     expect(await screen.findByRole('heading', { name: 'Check your inbox' })).toBeInTheDocument();
     expect(screen.getByRole('status')).toHaveTextContent('We sent an email to hank@globex.test with the next step.');
     await user.click(screen.getByRole('link', { name: 'Open the test mailbox' }));
-    const mail = await screen.findByRole('article', { name: 'Confirm your email address for AI Credits' });
+    const mail = await screen.findByRole('article', { name: 'Confirm your email address for TestKase' });
     const link = new URL(within(mail).getByRole('link').getAttribute('href')!);
     expect(link.pathname).toBe('/verify-email');
     await router.navigate(link.pathname + link.hash);
@@ -74,7 +74,7 @@ describe('sign in, sign up, sign out', () => {
     await user.type(screen.getByLabelText('Email'), 'olivia@acme.test');
     await user.click(screen.getByRole('button', { name: 'Email me a reset link' }));
     await user.click(await screen.findByRole('link', { name: 'Open the test mailbox' }));
-    const mail = await screen.findByRole('article', { name: 'Reset your AI Credits password' });
+    const mail = await screen.findByRole('article', { name: 'Reset your TestKase password' });
     const link = new URL(within(mail).getByRole('link').getAttribute('href')!);
     await router.navigate(link.pathname + link.hash);
 
@@ -98,7 +98,7 @@ describe('sign in, sign up, sign out', () => {
     await user.click(within(banner).getByRole('button', { name: 'Send a new link' }));
     expect(await within(banner).findByText(/A new link is on its way/)).toBeInTheDocument();
     await user.click(within(banner).getByRole('link', { name: 'Open the test mailbox' }));
-    const mail = await screen.findByRole('article', { name: 'Confirm your email address for AI Credits' });
+    const mail = await screen.findByRole('article', { name: 'Confirm your email address for TestKase' });
     const link = new URL(within(mail).getByRole('link').getAttribute('href')!);
     await router.navigate(link.pathname + link.hash);
     await expect.poll(() => router.state.location.pathname).toBe('/settings/ai-credits');

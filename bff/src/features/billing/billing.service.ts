@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { Transaction } from 'kysely';
 import { z } from 'zod';
-import { findBundle, MC_PER_CREDIT, OVERAGE_CENTS_PER_CREDIT, type BundleId } from '@ai-credits/shared/catalog';
+import { findBundle, MC_PER_CREDIT, OVERAGE_CENTS_PER_CREDIT, SELLER, type BundleId } from '@ai-credits/shared/catalog';
 import type { BillingHistory, CheckoutCallback, CheckoutOptions, Invoice, Purchase, PurchaseStatus, Seller } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
 import { computeTax, EXPORT_NOTE, GST_RATE_BP, HALF_GST_RATE_BP, taxInvoiceNumber, type TaxBreakdown, type TaxLine } from '@ai-credits/shared/tax';
@@ -38,7 +38,8 @@ export interface BillingDeps {
   reconcileAfterSeconds: number;
 }
 
-const CHECKOUT_NAME = 'AI Credits';
+/** Checkout shows the product the buyer is in (TestKase), not the feature's name (issue 24). */
+const CHECKOUT_NAME = SELLER.name;
 const CURRENCY = 'USD';
 const HISTORY_LIMIT = 200;
 

@@ -57,9 +57,9 @@ export function overageInvoiceEmail(input: { orgName: string; periodStart: Date;
  */
 export function invitationEmail(input: { inviterName: string | null; orgName: string; role: 'admin' | 'member'; link: string; expiresAt: Date }) {
   return {
-    subject: `${input.inviterName ?? 'Someone'} invited you to ${input.orgName} on AI Credits`,
+    subject: `${input.inviterName ?? 'Someone'} invited you to ${input.orgName} on ${SELLER.name}`,
     text: [
-      `${input.inviterName === null ? 'Someone' : `"${input.inviterName}"`} invited you to join the organization "${input.orgName}" on AI Credits as ${input.role === 'admin' ? 'an admin' : 'a member'}.`,
+      `${input.inviterName === null ? 'Someone' : `"${input.inviterName}"`} invited you to join the organization "${input.orgName}" on ${SELLER.name} as ${input.role === 'admin' ? 'an admin' : 'a member'}.`,
       '',
       'Open this link to accept (it works once):',
       input.link,
@@ -132,9 +132,9 @@ interface AccountLink {
 /** Sign-up: confirm the address (ADR 028). */
 export function verifyEmailEmail(input: AccountLink) {
   return {
-    subject: 'Confirm your email address for AI Credits',
+    subject: `Confirm your email address for ${SELLER.name}`,
     text: [
-      'Someone (we hope you) signed up for AI Credits with this email address.',
+      `Someone (we hope you) signed up for ${SELLER.name} with this email address.`,
       '',
       'Open this link to confirm it is yours and sign in (it works once):',
       input.link,
@@ -148,9 +148,9 @@ export function verifyEmailEmail(input: AccountLink) {
 /** A sign-up with an address whose account is verified already: nothing is created, the holder is told. */
 export function accountExistsEmail(input: { publicUrl: string }) {
   return {
-    subject: 'You already have an AI Credits account',
+    subject: `You already have a ${SELLER.name} account`,
     text: [
-      'Someone (we hope you) tried to sign up for AI Credits with this email address, which already has an account.',
+      `Someone (we hope you) tried to sign up for ${SELLER.name} with this email address, which already has an account.`,
       '',
       `Sign in: ${input.publicUrl}/login`,
       `Forgot your password? Reset it: ${input.publicUrl}/forgot-password`,
@@ -162,9 +162,9 @@ export function accountExistsEmail(input: { publicUrl: string }) {
 
 export function passwordResetEmail(input: AccountLink) {
   return {
-    subject: 'Reset your AI Credits password',
+    subject: `Reset your ${SELLER.name} password`,
     text: [
-      'Someone (we hope you) asked to reset the password of the AI Credits account of this email address.',
+      `Someone (we hope you) asked to reset the password of the ${SELLER.name} account of this email address.`,
       '',
       'Open this link to choose a new password (it works once):',
       input.link,

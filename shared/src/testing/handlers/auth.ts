@@ -1,4 +1,5 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
+import { SELLER } from '../../catalog';
 import { authContract } from '../../contracts/auth';
 import { apiError, bodyOf, cookieOf, json, requireSession, SESSION_COOKIE, url, validationFailed } from '../http';
 import { createMockStore } from '../store/fixtures';
@@ -42,11 +43,11 @@ export function authHandlers(db: MockStore): HttpHandler[] {
       if (!parsed.success) return validationFailed(parsed.error);
       const { email } = parsed.data;
       if (db.members.some((m) => m.email === email)) {
-        mailAccount(db, 'account_exists', email, 'You already have an AI Credits account', `Sign in: ${origin()}/login\nForgot your password? Reset it: ${origin()}/forgot-password`);
+        mailAccount(db, 'account_exists', email, `You already have a ${SELLER.name} account`, `Sign in: ${origin()}/login\nForgot your password? Reset it: ${origin()}/forgot-password`);
       } else {
         const token = `mock-link-${nextId()}`;
         db.accountLinks.set(token, { purpose: 'signup', email, signup: { orgName: parsed.data.orgName, name: parsed.data.name, password: parsed.data.password } });
-        mailAccount(db, 'verify_email', email, 'Confirm your email address for AI Credits', `Open this link to confirm it is yours and sign in (it works once):\n${origin()}/verify-email#token=${token}`);
+        mailAccount(db, 'verify_email', email, `Confirm your email address for ${SELLER.name}`, `Open this link to confirm it is yours and sign in (it works once):\n${origin()}/verify-email#token=${token}`);
       }
       return json(authContract.signup, { devMailbox: true }, 202);
     }),
@@ -87,7 +88,7 @@ export function authHandlers(db: MockStore): HttpHandler[] {
       if (member && db.unverified.has(member.userId)) {
         const token = `mock-link-${nextId()}`;
         db.accountLinks.set(token, { purpose: 'verify', email: member.email });
-        mailAccount(db, 'verify_email', member.email, 'Confirm your email address for AI Credits', `Open this link to confirm it is yours and sign in (it works once):\n${origin()}/verify-email#token=${token}`);
+        mailAccount(db, 'verify_email', member.email, `Confirm your email address for ${SELLER.name}`, `Open this link to confirm it is yours and sign in (it works once):\n${origin()}/verify-email#token=${token}`);
       }
       return json(authContract.resendVerification, { devMailbox: true }, 202);
     }),
@@ -98,7 +99,7 @@ export function authHandlers(db: MockStore): HttpHandler[] {
       if (db.passwords.has(email)) {
         const token = `mock-link-${nextId()}`;
         db.accountLinks.set(token, { purpose: 'reset_password', email });
-        mailAccount(db, 'password_reset', email, 'Reset your AI Credits password', `Open this link to choose a new password (it works once):\n${origin()}/reset-password#token=${token}`);
+        mailAccount(db, 'password_reset', email, `Reset your ${SELLER.name} password`, `Open this link to choose a new password (it works once):\n${origin()}/reset-password#token=${token}`);
       }
       return json(authContract.forgotPassword, { devMailbox: true }, 202);
     }),

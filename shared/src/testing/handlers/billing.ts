@@ -1,5 +1,5 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
-import { findBundle } from '../../catalog';
+import { findBundle, SELLER } from '../../catalog';
 import { billingContract, type AutoTopUpState, type BillingProfile, type CheckoutOptions, type Purchase } from '../../contracts/billing';
 import { formatUsd } from '../../format';
 import { DEMO_SELLER, GST_STATES } from '../../tax';
@@ -36,7 +36,7 @@ function checkout(store: MockStore, purchase: Purchase, description: string): Ch
     orderId: purchase.razorpayOrderId!,
     amount: purchase.amountCents,
     currency: 'USD',
-    name: 'AI Credits',
+    name: SELLER.name,
     description,
     prefill: { name: me.name, email: me.email },
     notes: { org_id: store.org.id, purchase_id: purchase.id },
@@ -255,7 +255,7 @@ export function billingHandlers(store: MockStore): HttpHandler[] {
       if (!purchase) return apiError(404, 'NOT_FOUND', 'Purchase not found');
       if (purchase.status !== 'paid' && purchase.status !== 'granted') return apiError(409, 'CONFLICT', 'A receipt is available once the payment is complete');
       return HttpResponse.html(
-        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Receipt ${purchase.id}</title></head><body><h1>AI Credits: payment receipt</h1><p>Test mode (sandbox): no real money was charged.</p><p>${purchase.bundleName ?? 'Overage invoice'}: $${(purchase.amountCents / 100).toFixed(2)} USD</p><p>${purchase.razorpayOrderId} / ${purchase.razorpayPaymentId}</p></body></html>`,
+        `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Receipt ${purchase.id}</title></head><body><h1>${SELLER.name} AI Credits: payment receipt</h1><p>Test mode (sandbox): no real money was charged.</p><p>${purchase.bundleName ?? 'Overage invoice'}: $${(purchase.amountCents / 100).toFixed(2)} USD</p><p>${purchase.razorpayOrderId} / ${purchase.razorpayPaymentId}</p></body></html>`,
       );
     }),
   ];

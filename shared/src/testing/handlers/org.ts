@@ -1,4 +1,5 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
+import { SELLER } from '../../catalog';
 import { INVITATION_TTL_MS, orgContract, type Invitation } from '../../contracts/org';
 import { apiError, bodyOf, json, queryObject, requireSession, url, validationFailed } from '../http';
 import { sessionOf } from '../store/projections';
@@ -14,7 +15,7 @@ function mailInvitation(db: MockStore, invitation: Invitation, token: string) {
     id: nextId(),
     kind: 'invitation',
     to: invitation.email,
-    subject: `You are invited to ${db.org.name} on AI Credits`,
+    subject: `You are invited to ${db.org.name} on ${SELLER.name}`,
     text: `Open this link to accept (it works once):\n${(globalThis as { location?: { origin: string } }).location?.origin ?? ''}/invitations/accept#token=${token}`,
     createdAt: nowIso(db),
     sentAt: null,

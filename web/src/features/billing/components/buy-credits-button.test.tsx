@@ -87,7 +87,7 @@ async function openAndChoose(user: ReturnType<typeof userEvent.setup>, bundle: R
   const dialog = await screen.findByRole('dialog', { name: 'Buy credits' });
   await user.click(within(dialog).getByRole('radio', { name: bundle }));
   await user.click(within(dialog).getByRole('button', { name: /Continue to payment/ }));
-  return screen.findByRole('dialog', { name: 'AI Credits Checkout' });
+  return screen.findByRole('dialog', { name: 'TestKase Checkout' });
 }
 
 describe('Buy Credits', () => {
@@ -215,7 +215,7 @@ describe('Buy Credits with live Razorpay Checkout', () => {
             orderId: 'order_LiveOrder12345',
             amount: 1_180,
             currency: 'USD',
-            name: 'AI Credits',
+            name: 'TestKase',
             description: 'Starter: 1,000 credits',
             prefill: { name: 'Olivia Owner', email: 'owner@acme.test' },
             notes: { purchase_id: '2f0f3a8e-7a55-4c1e-9a52-3b0d7a1c9e01' },

@@ -28,7 +28,7 @@ describe('Plans & Billing', () => {
     const open = within(invoices).getAllByRole('row').find((r) => r.textContent?.includes('Open'))!;
     expect(open).toHaveTextContent('$48.00');
     await user.click(within(open).getByRole('button', { name: 'Pay invoice' }));
-    const checkout = await screen.findByRole('dialog', { name: 'AI Credits Checkout' });
+    const checkout = await screen.findByRole('dialog', { name: 'TestKase Checkout' });
     // the $48.00 invoice + GST 18 % (CGST + SGST: no billing profile)
     expect(within(checkout).getByText('$56.64 USD')).toBeInTheDocument();
     await user.click(within(checkout).getByRole('button', { name: 'Pay (success)' }));
@@ -94,7 +94,7 @@ describe('Plans & Billing: auto top-up', () => {
     const dialog = await screen.findByRole('dialog', { name: 'Buy credits' });
     await user.click(within(dialog).getByRole('checkbox', { name: /Save this card for auto top-up/ }));
     await user.click(within(dialog).getByRole('button', { name: /Continue to payment/ }));
-    const checkout = await screen.findByRole('dialog', { name: 'AI Credits Checkout' });
+    const checkout = await screen.findByRole('dialog', { name: 'TestKase Checkout' });
     expect(within(checkout).getByLabelText('Card to save for auto top-up')).toHaveValue('approves');
     await user.click(within(checkout).getByRole('button', { name: 'Pay (success)' }));
     expect(await within(card).findByText(/Visa ending 1111/)).toBeInTheDocument();
