@@ -103,8 +103,13 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('read summary', creditsContract.summary);
 
   // Team: invite someone, see the invitation and its email (test-mode mailbox).
-  await step('invite a member', orgContract.createInvitation, { body: { email: `${uniq('invitee-')}@example.test`, role: 'member' } });
+  const invited = await step('invite a member', orgContract.createInvitation, { body: { email: `${uniq('invitee-')}@example.test`, role: 'member' } });
   await step('pending invitations', orgContract.listInvitations);
+  const acceptToken = (invited.body as { acceptToken: string }).acceptToken;
+  const signedInAs = (res: CallResult) => (res.body as { signedInAs: string | null }).signedInAs;
+  // The invitation page asks the lookup who is signed in (no session call, no 401 for a visitor).
+  expect(signedInAs(await step('look up the invitation, signed in', orgContract.lookupInvitation, { body: { token: acceptToken } }))).toBe(email);
+  expect(signedInAs(await step('look up the invitation, signed out', orgContract.lookupInvitation, { body: { token: acceptToken } }, new Client(baseUrl)))).toBeNull();
   await step('members', orgContract.listMembers);
 
   // Set up: a project and an API key.

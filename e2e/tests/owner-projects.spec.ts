@@ -19,8 +19,9 @@ test.describe('owner runs projects', () => {
   test('a new owner is told the next step, creates, renames and archives a project; the audit log shows each change', async ({ signUp }, testInfo) => {
     const owner = await signUp();
     const { page } = owner;
-    const steps = page.getByRole('region', { name: 'Next steps' });
-    await expect(steps).toContainText('Invite your team');
+    const steps = page.getByRole('region', { name: 'Set up AI credits' });
+    await expect(steps).toContainText('0 of 6 steps done.');
+    await expect(steps).toContainText('Invite a member');
     await steps.getByRole('link', { name: 'Create a project' }).click();
     await expect(page.getByRole('heading', { level: 1, name: 'Projects' })).toBeVisible();
     await settle(page);
@@ -252,11 +253,11 @@ test.describe('screenshots of the owner pages', () => {
     for (const width of [1280, 390] as const) {
       await page.setViewportSize({ width, height: 844 });
       await page.goto('/settings/ai-credits');
-      await expect(page.getByRole('region', { name: 'Next steps' })).toBeVisible();
+      await expect(page.getByRole('region', { name: 'Set up AI credits' })).toBeVisible();
       await settle(page);
       await shoot(page, testInfo, `new-org-${width}`);
     }
-    await expectNoSeriousA11yViolations(page, testInfo, 'new-org-next-steps');
+    await expectNoSeriousA11yViolations(page, testInfo, 'new-org-setup-checklist');
     await createProject(owner, 'Saved work');
     await owner.api.put('/api/credits/ai', { enabled: false });
     for (const width of [1280, 390] as const) {

@@ -25,7 +25,7 @@ test('the owner invites a member who accepts from the emailed link and runs a te
   const { page } = owner;
   const nav = page.getByRole('navigation', { name: 'Main' });
 
-  await page.getByRole('region', { name: 'Next steps' }).getByRole('link', { name: 'Create a project' }).click();
+  await page.getByRole('region', { name: 'Set up AI credits' }).getByRole('link', { name: 'Create a project' }).click();
   await page.getByLabel('Project name').fill('Payments');
   await page.getByRole('button', { name: 'Create project' }).click();
   await expect(page.getByRole('table', { name: 'Active projects' }).getByText('Payments')).toBeVisible();

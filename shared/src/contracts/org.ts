@@ -168,10 +168,17 @@ export const orgContract = {
   lookupInvitation: endpoint({
     method: 'POST',
     path: '/api/invitations/lookup',
-    summary: 'What an invitation link offers (organization, email, role); never whether that email has an account',
+    summary: 'What an invitation link offers (organization, email, role) and who the caller is signed in as, if anyone; never whether that email has an account',
     auth: 'none',
     body: z.strictObject({ token: InvitationTokenSchema }),
-    response: z.object({ orgName: z.string(), email: z.string(), role: InvitableRoleSchema, expiresAt: IsoDateTimeSchema }),
+    response: z.object({
+      orgName: z.string(),
+      email: z.string(),
+      role: InvitableRoleSchema,
+      expiresAt: IsoDateTimeSchema,
+      /** The email of the caller's own session, null when signed out: the page needs no /api/auth/session call, whose 401 a signed-out visitor's console showed (issue 24). */
+      signedInAs: z.nullable(z.string()),
+    }),
   }),
   acceptInvitation: endpoint({
     method: 'POST',

@@ -149,13 +149,14 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     },
 
     /** What a link offers, for the accept page; the same refusals as accepting it. Never whether the address has an account (issue 20). */
-    async lookup(token: string) {
+    async lookup(token: string, signedInAs: string | null) {
       const found = await usableOrThrow(token);
       return {
         orgName: found.org_name,
         email: found.email,
         role: found.role,
         expiresAt: found.expires_at.toISOString(),
+        signedInAs,
       };
     },
 

@@ -10,7 +10,7 @@ export function orgRouter({ org, invitations, email, audit }: Services): Router 
   mount(router, orgContract.listInvitations, async ({ actor }) => ({ invitations: await invitations.listPending(actor.orgId) }));
   mount(router, orgContract.revokeInvitation, ({ actor, params }) => invitations.revoke(actor, params.invitationId));
   mount(router, orgContract.resendInvitation, ({ actor, params }) => invitations.resend(actor, params.invitationId));
-  mount(router, orgContract.lookupInvitation, ({ body }) => invitations.lookup(body.token));
+  mount(router, orgContract.lookupInvitation, ({ body, session }) => invitations.lookup(body.token, session?.info.user.email ?? null));
   mount(router, orgContract.changeRole, ({ actor, params, body }) => org.changeRole(actor.orgId, actor.userId, params.userId, body.role));
   mount(router, orgContract.offboardingPreview, ({ actor, params }) => org.offboardingPreview(actor.orgId, params.userId));
   mount(router, orgContract.removeMember, ({ actor, params }) => org.removeMember(actor.orgId, actor.userId, params.userId));

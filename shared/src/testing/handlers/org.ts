@@ -1,7 +1,7 @@
 import { http, HttpResponse, type HttpHandler } from 'msw';
 import { SELLER } from '../../catalog';
 import { INVITATION_TTL_MS, orgContract, type Invitation } from '../../contracts/org';
-import { apiError, bodyOf, json, queryObject, requireSession, url, validationFailed } from '../http';
+import { apiError, bodyOf, cookieOf, json, queryObject, requireSession, url, validationFailed } from '../http';
 import { sessionOf } from '../store/projections';
 import { mockId, nextId, nowIso, type MockStore } from '../store/state';
 
@@ -10,6 +10,12 @@ function invitationOfToken(db: MockStore, token: string): Invitation | undefined
 }
 
 /** The mock has no SMTP: invitations land in the test-mode mailbox, as in the BFF without SMTP_URL. */
+/** Who the caller is signed in as (the lookup says it, as the BFF's does), or null. */
+function signedInEmail(db: MockStore, request: Request): string | null {
+  const userId = db.cookieSessions ? db.sessions.get(cookieOf(request) ?? '') : db.signedIn ? db.userId : undefined;
+  return db.members.find((m) => m.userId === userId)?.email ?? null;
+}
+
 function mailInvitation(db: MockStore, invitation: Invitation, token: string) {
   db.emails.unshift({
     id: nextId(),
@@ -90,6 +96,7 @@ export function orgHandlers(db: MockStore): HttpHandler[] {
         email: invitation.email,
         role: invitation.role,
         expiresAt: invitation.expiresAt,
+        signedInAs: signedInEmail(db, request),
       });
     }),
     http.post(url(orgContract.acceptInvitation), async ({ request }) => {

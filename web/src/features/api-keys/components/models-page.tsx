@@ -25,7 +25,7 @@ export function ModelsPage() {
         <h2 id="models-title" className="section-title">
           Model catalog
         </h2>
-        <div className="table-scroll" role="region" aria-label="Model catalog" tabIndex={0}>
+        <div className="table-scroll" role="group" aria-label="Model catalog" tabIndex={0}>
           <table className="table">
             <thead>
               <tr>

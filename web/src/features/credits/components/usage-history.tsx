@@ -185,7 +185,7 @@ export function UsageHistory() {
           )}
         </EmptyState>
       ) : (
-        <div className="table-scroll" role="region" aria-labelledby="usage-history-title" tabIndex={0}>
+        <div className="table-scroll" role="group" aria-labelledby="usage-history-title" tabIndex={0}>
           <table className="table table-stack usage-table" aria-busy={loading} aria-describedby="usage-page-status">
             <caption className="sr-only">Usage history, newest first</caption>
             <thead>

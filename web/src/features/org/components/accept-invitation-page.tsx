@@ -7,7 +7,7 @@ import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout } from '@/components/layouts/auth-layout';
 import { isApiError } from '@/lib/api-client';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
-import { sessionKeys, sessionQueries } from '@/api/session-queries';
+import { sessionKeys } from '@/api/session-queries';
 import { orgAdminQueries, orgMutations } from '../api/org-admin-queries';
 
 /** The token travels in the URL fragment (`#token=...`): never sent to a server, never in a log. */
@@ -43,11 +43,11 @@ export function AcceptInvitationPage() {
 }
 
 function AcceptInvitation({ token }: { token: string }) {
+  // The lookup also says who is signed in, if anyone: a signed-out visitor's browser makes no
+  // request that answers 401 (issue 24: /api/auth/session's 401 showed in the console).
   const lookup = useQuery(orgAdminQueries.invitationLookup(token));
-  // Signed in or not: a 401 here only means "not signed in" (this page never redirects to sign-in).
-  const session = useQuery({ ...sessionQueries.current(), retry: false });
 
-  if (lookup.isPending || session.isPending) {
+  if (lookup.isPending) {
     return (
       <AuthLayout title="Join an organization" subtitle="Checking your invitation…" footer={null}>
         <p role="status" className="muted">
@@ -66,7 +66,7 @@ function AcceptInvitation({ token }: { token: string }) {
     );
   }
   const invitation = lookup.data;
-  const signedIn = session.data ?? null;
+  const signedIn = invitation.signedInAs;
   return (
     <AuthLayout
       title={`Join ${invitation.orgName}`}
@@ -77,8 +77,8 @@ function AcceptInvitation({ token }: { token: string }) {
         </>
       }
     >
-      {signedIn && signedIn.user.email !== invitation.email ? (
-        <SignedInAsSomeoneElse current={signedIn.user.email} invited={invitation.email} />
+      {signedIn !== null && signedIn !== invitation.email ? (
+        <SignedInAsSomeoneElse token={token} current={signedIn} invited={invitation.email} />
       ) : (
         <AcceptChoice token={token} email={invitation.email} signedIn={signedIn !== null} />
       )}
@@ -106,7 +106,7 @@ function AcceptChoice({ token, email, signedIn }: { token: string; email: string
   );
 }
 
-function SignedInAsSomeoneElse({ current, invited }: { current: string; invited: string }) {
+function SignedInAsSomeoneElse({ token, current, invited }: { token: string; current: string; invited: string }) {
   const queryClient = useQueryClient();
   const logout = useMutation(authMutations.logout());
   return (
@@ -118,7 +118,14 @@ function SignedInAsSomeoneElse({ current, invited }: { current: string; invited:
         type="button"
         className="button button-primary button-block"
         disabled={logout.isPending}
-        onClick={() => logout.mutate(undefined, { onSettled: () => void queryClient.resetQueries({ queryKey: sessionKeys.all }) })}
+        onClick={() =>
+          logout.mutate(undefined, {
+            onSettled: () => {
+              queryClient.removeQueries({ queryKey: sessionKeys.all });
+              void queryClient.resetQueries({ queryKey: orgAdminQueries.invitationLookup(token).queryKey });
+            },
+          })
+        }
       >
         Sign out
       </button>

@@ -65,7 +65,7 @@ export function AuditLogPage() {
 
 function AuditTable({ entries, memberName }: { entries: AuditEntry[]; memberName: (id: string) => string | undefined }) {
   return (
-    <div className="table-scroll" role="region" aria-labelledby="audit-title" tabIndex={0}>
+    <div className="table-scroll" role="group" aria-labelledby="audit-title" tabIndex={0}>
       <table className="table table-stack org-audit-table">
         <caption className="sr-only">Audit log, newest first</caption>
         <thead>

@@ -160,7 +160,7 @@ function IssuedLink({ issued, verb }: { issued: IssuedInvitation; verb: string }
 
 function MembersTable({ members, owner, me }: { members: Member[]; owner: boolean; me: string }) {
   return (
-    <div className="table-scroll" role="region" aria-label="Members" tabIndex={0}>
+    <div className="table-scroll" role="group" aria-label="Members" tabIndex={0}>
       <table className="table table-stack">
         <caption className="sr-only">Members</caption>
         <thead>
@@ -302,7 +302,7 @@ function PendingInvitations({ role }: { role: Role }) {
       {invitations.isError ? <ErrorState title="Couldn't load invitations" error={invitations.error} onRetry={() => void invitations.refetch()} /> : null}
       {invitations.data && invitations.data.invitations.length === 0 ? <EmptyState title="No pending invitations">Invitations waiting for an answer show here.</EmptyState> : null}
       {invitations.data && invitations.data.invitations.length > 0 ? (
-        <div className="table-scroll" role="region" aria-label="Pending invitations" tabIndex={0}>
+        <div className="table-scroll" role="group" aria-label="Pending invitations" tabIndex={0}>
           <table className="table table-stack">
             <caption className="sr-only">Pending invitations</caption>
             <thead>

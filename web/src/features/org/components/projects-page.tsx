@@ -136,7 +136,7 @@ function CreateProjectForm() {
 
 function ProjectTable({ projects, manager, caption }: { projects: Project[]; manager: boolean; caption: string }) {
   return (
-    <div className="table-scroll" role="region" aria-label={caption} tabIndex={0}>
+    <div className="table-scroll" role="group" aria-label={caption} tabIndex={0}>
       <table className="table table-stack">
         <caption className="sr-only">{caption}</caption>
         <thead>
