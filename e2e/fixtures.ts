@@ -299,7 +299,10 @@ export async function expectNoSeriousA11yViolations(page: Page, testInfo: TestIn
   for (const selector of options.exclude ?? []) builder.exclude(selector);
   const results = await builder.analyze();
   await testInfo.attach(`axe-${name}.json`, { body: JSON.stringify(results.violations, null, 2), contentType: 'application/json' });
-  const serious = results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  // Landmarks with the same role and name (axe best practice, moderate): a screen reader's landmark
+  // list could not tell them apart (issue 24 found 4 pages with them): checked on every page too.
+  const landmarks = await new AxeBuilder({ page }).withRules(['landmark-unique']).analyze();
+  const serious = [...results.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical'), ...landmarks.violations];
   const report = serious.map((v) => `${v.impact} ${v.id}: ${v.help}\n${v.nodes.map((n) => `    ${n.target.join(' ')} — ${n.failureSummary ?? ''}`).join('\n')}`);
   // Soft: every page of a test is checked and reported, not just the first that fails.
   expect.soft(report, `${name}: serious or critical accessibility violations`).toEqual([]);

@@ -84,7 +84,8 @@ function Snippet({ title, code }: { title: string; code: string }) {
         </figcaption>
         <CopyButton value={code} label={`Copy the ${title} example`} />
       </div>
-      <pre className="code-block">
+      {/* Scrolls sideways: reachable by keyboard (axe scrollable-region-focusable). */}
+      <pre className="code-block" tabIndex={0} role="group" aria-labelledby={id}>
         <code>{code}</code>
       </pre>
     </figure>
