@@ -67,8 +67,8 @@ test.describe('owner runs projects', () => {
     await page.getByLabel('Action').selectOption({ label: 'Project renamed' });
     await expect(page).toHaveURL(/action=project\.renamed/);
     await expect(log.getByRole('row')).toHaveCount(2);
-    await expect(log).toContainText('name: Checkout revamp');
-    await expect(log).toContainText('name: Checkout web');
+    await expect(log).toContainText('Name: Checkout revamp');
+    await expect(log).toContainText('Name: Checkout web');
   });
 
   test('history basics: totals, page in the URL, reversed range prevented, API key attribution', async ({ signUp, request }) => {

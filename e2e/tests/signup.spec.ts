@@ -41,7 +41,7 @@ test.describe('sign up', () => {
     await expect(page.getByRole('banner')).toContainText(`Signup Org ${suffix}`);
   });
 
-  test('sign in with the new account lands on TestKase; a wrong password is refused with a message', async ({ signUp, newPage }) => {
+  test('sign in with the new account lands on AI Credits; a wrong password is refused with a message', async ({ signUp, newPage }) => {
     const owner = await signUp({ landOn: null });
     const page = await newPage();
     await page.goto('/login');
