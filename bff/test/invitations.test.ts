@@ -49,7 +49,17 @@ describe('invite, then accept', () => {
     expect((await owner.call(orgContract.listInvitations)).body.invitations.map((i: { email: string }) => i.email)).toEqual([email]);
 
     const looked = await new Client(app.baseUrl).call(orgContract.lookupInvitation, { body: { token: created.body.acceptToken } });
-    expect(looked.body).toEqual({ email, role: 'admin', orgName: owner.session!.org.name, expiresAt: expect.any(String) });
+    expect(looked.body).toEqual({ email, role: 'admin', orgName: owner.session!.org.name, expiresAt: expect.any(String), signedInAs: null });
+    // Signed in, the lookup names the caller's own address (the page needs no session call: issue 24).
+    const asOwner = await owner.call(orgContract.lookupInvitation, { body: { token: created.body.acceptToken } });
+    expect(asOwner.body).toMatchObject({ email, signedInAs: owner.session!.user.email });
+    // The page asks it before it has a CSRF token (it reads nothing else first): a lookup changes nothing, it needs none.
+    const noToken = await fetch(`${app.baseUrl}${orgContract.lookupInvitation.path}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', cookie: owner.cookie },
+      body: JSON.stringify({ token: created.body.acceptToken }),
+    });
+    expect(noToken.status).toBe(200);
 
     const { res, client } = await accept(created.body.acceptToken, { name: 'Ivy Invitee', password: 'my-own-password' });
     expect(res.status).toBe(200);

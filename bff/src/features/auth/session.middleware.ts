@@ -44,7 +44,9 @@ export function sessionMiddleware(services: Pick<Services, 'accounts'>): Request
 }
 
 const SAFE_METHODS = new Set(['GET', 'HEAD', 'OPTIONS']);
-const CSRF_EXEMPT = new Set(['/api/auth/login', '/api/auth/signup', '/api/auth/verify-email', '/api/auth/resend-verification', '/api/auth/forgot-password', '/api/auth/reset-password']);
+// The invitation lookup is a POST only to keep its token out of URLs; it changes nothing, and the
+// invitation page asks it before it has read the session (and its token).
+const CSRF_EXEMPT = new Set(['/api/auth/login', '/api/auth/signup', '/api/auth/verify-email', '/api/auth/resend-verification', '/api/auth/forgot-password', '/api/auth/reset-password', '/api/invitations/lookup']);
 
 /**
  * Every state-changing request made with the session cookie must echo the session's CSRF token

@@ -7,7 +7,7 @@ import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout } from '@/components/layouts/auth-layout';
 import { isApiError } from '@/lib/api-client';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
-import { sessionKeys } from '@/api/session-queries';
+import { sessionKeys, sessionQueries } from '@/api/session-queries';
 import { orgAdminQueries, orgMutations } from '../api/org-admin-queries';
 
 /** The token travels in the URL fragment (`#token=...`): never sent to a server, never in a log. */
@@ -46,8 +46,10 @@ function AcceptInvitation({ token }: { token: string }) {
   // The lookup also says who is signed in, if anyone: a signed-out visitor's browser makes no
   // request that answers 401 (issue 24: /api/auth/session's 401 showed in the console).
   const lookup = useQuery(orgAdminQueries.invitationLookup(token));
+  // Signed in: the session (and its CSRF token) is needed to accept or to sign out.
+  const session = useQuery({ ...sessionQueries.current(), enabled: Boolean(lookup.data?.signedInAs), retry: false });
 
-  if (lookup.isPending) {
+  if (lookup.isPending || (lookup.data?.signedInAs && session.isPending)) {
     return (
       <AuthLayout title="Join an organization" subtitle="Checking your invitation…" footer={null}>
         <p role="status" className="muted">
