@@ -21,7 +21,10 @@ beforeAll(async () => {
   clock.set('2026-03-10T09:00:00.000Z');
   app = await startApp({ clock, env: { SESSION_TTL_HOURS: '2160' } });
 });
-afterAll(() => app?.close());
+afterAll(async () => {
+  await app?.services.autoTopUp.idle();
+  await app?.close();
+});
 
 async function meter(token: string, useCase: 'chat' | 'report' | 'test_generation', inputTokens: number, outputTokens: number) {
   const res = await fetch(`${app.baseUrl}${meteringContract.record.path}`, {
@@ -32,8 +35,8 @@ async function meter(token: string, useCase: 'chat' | 'report' | 'test_generatio
   expect(res.status, await res.clone().text()).toBe(200);
 }
 
-async function buyStarter(owner: Client) {
-  const order = await owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } });
+async function buyStarter(owner: Client, saveCard = false) {
+  const order = await owner.call(billingContract.createPurchase, { body: { bundleId: 'starter', saveCard } });
   const paid = await owner.call(billingContract.sandboxPay, { body: { purchaseId: order.body.purchaseId, outcome: 'success' } });
   const verified = await owner.call(billingContract.verifyPurchase, { params: { purchaseId: order.body.purchaseId }, body: paid.body });
   expect(verified.status, verified.text).toBe(200);
@@ -112,9 +115,14 @@ describe('monthly statements', () => {
     await meter(key, 'chat', 2_345, 77);
     await meter(key, 'report', 4_000, 900);
     clock.set('2026-03-20T15:30:00.000Z');
-    const purchase = await buyStarter(owner);
+    const purchase = await buyStarter(owner, true);
+    // Auto top-up below 1,250 credits (ADR 025): the next metering call crosses it.
+    expect((await owner.call(billingContract.setAutoTopUp, { body: { enabled: true, thresholdCredits: 1_250, bundleId: 'starter', capKind: 'count', capValue: 1 } })).status).toBe(200);
     clock.set('2026-03-25T08:00:00.000Z');
-    await meter(key, 'test_generation', 3_000, 1_500);
+    await meter(key, 'test_generation', 90_000, 30_000);
+    await app.services.autoTopUp.process();
+    const topUp = (await owner.call(billingContract.history)).data.purchases.find((p) => p.source === 'auto_topup')!;
+    expect(topUp).toMatchObject({ status: 'granted', credits: 1_000 });
 
     const list = await admin.call(billingContract.statements);
     expect(list.status, list.text).toBe(200);
@@ -125,7 +133,7 @@ describe('monthly statements', () => {
     expectStatementIsTheLedger(sofar, await ledgerOf(orgId, sofar.period.start, sofar.period.end));
     const balance = (await owner.call(creditsContract.summary)).data.balanceMc;
     expect(sofar.closingMc).toBe(balance);
-    expect(sofar).toMatchObject({ openingMc: 0, allowanceMc: 300_000, purchasesMc: 1_000_000, expiredMc: 0, overageInvoicedMc: 0, overageInvoice: null });
+    expect(sofar).toMatchObject({ openingMc: 0, allowanceMc: 300_000, purchasesMc: 2_000_000, expiredMc: 0, overageInvoicedMc: 0, overageInvoice: null });
     expect(sofar.usageByUseCase.map((u) => [u.useCase, u.calls])).toEqual([
       ['chat', 2],
       ['report', 1],
@@ -133,6 +141,7 @@ describe('monthly statements', () => {
     ]);
     expect(sofar.credits).toEqual([
       { at: '2026-03-20T15:30:00.000Z', kind: 'purchase', description: 'Starter bundle: 1,000 credits', mc: 1_000_000, purchaseId: purchase.id, amountCents: 1_180, taxInvoiceNumber: purchase.taxInvoiceNumber },
+      { at: '2026-03-25T08:00:00.000Z', kind: 'auto_topup', description: 'Starter bundle: 1,000 credits', mc: 1_000_000, purchaseId: topUp.id, amountCents: 1_180, taxInvoiceNumber: topUp.taxInvoiceNumber },
     ]);
 
     // The reset: a month later the period closes (the first read after it rolls the ledger over).
@@ -146,7 +155,7 @@ describe('monthly statements', () => {
     const march = (await owner.call(billingContract.statement, { params: { period: '2026-03-10' } })).data;
     expectStatementIsTheLedger(march, await ledgerOf(orgId, march.period.start, march.period.end));
     // Everything left at the reset expired; the figures of the month itself did not change.
-    expect(march).toMatchObject({ openingMc: 0, allowanceMc: 300_000, purchasesMc: 1_000_000, usageMc: sofar.usageMc, expiredMc: sofar.closingMc, closingMc: 0 });
+    expect(march).toMatchObject({ openingMc: 0, allowanceMc: 300_000, purchasesMc: 2_000_000, usageMc: sofar.usageMc, expiredMc: sofar.closingMc, closingMc: 0 });
     const april = (await owner.call(billingContract.statement, { params: { period: '2026-04-10' } })).data;
     expectStatementIsTheLedger(april, await ledgerOf(orgId, april.period.start, april.period.end));
     expect(april.openingMc).toBe(march.closingMc);
@@ -162,6 +171,8 @@ describe('monthly statements', () => {
     expect(text).toContain('Monthly allowance +300 credits');
     expect(text).toContain(`Starter bundle: 1,000 credits +1,000 credits`);
     expect(text).toContain(`Tax invoice ${purchase.taxInvoiceNumber}, $11.80 USD`);
+    expect(text).toContain(`Auto top-up 2026-03-25 08:00 UTC: Starter bundle: 1,000 credits +1,000 credits Tax invoice ${topUp.taxInvoiceNumber}`);
+    expect(text).toContain('Purchases and top-ups total +2,000 credits');
     expect(text).toContain(`Usage total ${formatCredits(-march.usageMc)} credits`);
     expect(text).toContain(`Expired at the reset ${formatCredits(-march.expiredMc)} credits`);
     expect(text).toContain('Closing balance 0 credits');
@@ -173,6 +184,7 @@ describe('monthly statements', () => {
     expect(csv[1]).toBe('Period,2026-03-10T00:00:00.000Z,Billing period 2026-03-10T00:00:00.000Z to 2026-04-10T00:00:00.000Z (UTC),,,');
     expect(csv).toContain('Monthly allowance,2026-03-10T00:00:00.000Z,Credits included in the plan this month,300,300000,');
     expect(csv).toContain(`Purchase,2026-03-20T15:30:00.000Z,"Starter bundle: 1,000 credits (tax invoice ${purchase.taxInvoiceNumber})",1000,1000000,1180`);
+    expect(csv).toContain(`Auto top-up,2026-03-25T08:00:00.000Z,"Starter bundle: 1,000 credits (tax invoice ${topUp.taxInvoiceNumber})",1000,1000000,1180`);
     expect(csv.find((l) => l.startsWith('Closing balance,'))).toBe('Closing balance,2026-04-10T00:00:00.000Z,Balance at the end of the period,0,0,');
 
     // Members are refused by the server, on every statement endpoint.
