@@ -34,7 +34,13 @@ export function renderStatementPdf(s: Statement, options: { testMode: boolean })
     ['Billing period', `${time(s.period.start)} to ${time(s.period.end)}`],
     ['Status', s.period.current ? `Open period: so far, as of ${time(s.asOf)}` : 'Closed at the reset'],
   ];
-  for (const [label, value] of facts) pdf.font('Helvetica-Bold').text(`${label}: `, { continued: true }).font('Helvetica').text(value);
+  // Label and value in their own columns (a `continued` run overlaps in viewers that substitute Helvetica).
+  for (const [label, value] of facts) {
+    const y = pdf.y;
+    pdf.font('Helvetica-Bold').text(`${label}:`, left, y, { width: 95 });
+    pdf.font('Helvetica').text(value, left + 100, y, { width: width - 100 });
+    pdf.x = left;
+  }
   pdf.moveDown(1);
 
   const row = (label: string, mc: number | null, opts: { bold?: boolean; note?: string } = {}) => {
