@@ -214,4 +214,20 @@ describe('monthly statements', () => {
     const csv = await csvOf(owner, '2026-05-03');
     expect(csv.find((l) => l.startsWith('Overage invoiced,'))).toBe(`Overage invoiced,2026-06-03T00:00:00.000Z,Overage moved to an invoice: ${Math.ceil(-used / 1000)} credits (open),${formatCredits(-used).replace(',', '')},${-used},${Math.ceil(-used / 1000) * 40}`);
   });
+
+  it('the open period adds up while metering goes on: each statement is one snapshot of the ledger', async () => {
+    clock.set('2026-07-01T09:00:00.000Z');
+    const { owner } = await createOrg(app);
+    const key = (await owner.call(apiKeysContract.create, { body: { name: 'busy-key' } })).data.token;
+    const metering = Promise.all(Array.from({ length: 60 }, (_, i) => meter(key, i % 2 ? 'chat' : 'report', 1_000 + i, 200)));
+    const reads = await Promise.all(Array.from({ length: 15 }, () => owner.call(billingContract.statement, { params: { period: '2026-07-01' } })));
+    await metering;
+    for (const { data: st } of reads) {
+      expect(st.openingMc + st.allowanceMc + st.purchasesMc - st.usageMc - st.expiredMc + st.overageInvoicedMc).toBe(st.closingMc);
+      expect(st.usageByUseCase.reduce((a, u) => a + u.mc, 0)).toBe(st.usageMc);
+    }
+    const last = (await owner.call(billingContract.statement, { params: { period: '2026-07-01' } })).data;
+    expect(last.usageByUseCase.reduce((a, u) => a + u.calls, 0)).toBe(60);
+    expect(last.closingMc).toBe((await owner.call(creditsContract.summary)).data.balanceMc);
+  });
 });
