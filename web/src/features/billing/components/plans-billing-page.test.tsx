@@ -1,5 +1,7 @@
 import { screen, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { server } from '@/testing/server';
 
 import { renderApp, serveScenario } from '@/testing/test-utils';
 
@@ -20,6 +22,26 @@ describe('Plans & Billing', () => {
     expect(failed).toHaveTextContent('Failed');
     expect(within(failed).queryByRole('link', { name: 'Receipt' })).not.toBeInTheDocument();
     expect(screen.getByRole('note')).toHaveTextContent('Test mode');
+  });
+
+  it('shows the plan first: allowance, next reset, the overage rule and limit, and what expires', async () => {
+    renderApp('/settings/billing', { scenario: 'inOverage' });
+    const plan = await screen.findByRole('region', { name: 'Your plan' });
+    expect(plan).toHaveTextContent('Monthly allowance300 credits, granted at every reset');
+    expect(plan).toHaveTextContent(/Next reset.*Dec 15, 2026/);
+    expect(plan).toHaveTextContent('Overage$0.40 per credit past the balance, up to the monthly overage limit of 500 credits ($200.00)');
+    expect(plan).toHaveTextContent('Unused allowance and purchased credits expire at the reset');
+    // The owner changes the limit where AI is switched on and off.
+    expect(within(plan).getByRole('link', { name: 'Change the overage limit' })).toHaveAttribute('href', '/settings/ai-credits#overage-limit');
+    // The plan comes before the payment history.
+    const purchases = screen.getByRole('table', { name: 'Purchases' });
+    expect(plan.compareDocumentPosition(purchases) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it('says when no overage is allowed', async () => {
+    renderApp('/settings/billing');
+    const plan = await screen.findByRole('region', { name: 'Your plan' });
+    expect(plan).toHaveTextContent('OverageOff: the monthly overage limit is 0, so AI stops when the balance reaches 0');
   });
 
   it('lets the owner pay an open overage invoice through the test-mode Checkout', async () => {
@@ -112,5 +134,66 @@ describe('Plans & Billing: auto top-up', () => {
     renderApp('/settings/billing');
     const card = await screen.findByRole('region', { name: 'Auto top-up' });
     expect(await within(card).findByRole('alert')).toHaveTextContent('Auto top-up is paused: The card was declined.');
+  });
+});
+
+describe('Plans & Billing: monthly statements', () => {
+  it('lists each billing month, newest first, with PDF and CSV downloads; the open one is "so far"', async () => {
+    serveScenario('owner', { now: new Date('2026-05-20T12:00:00Z') });
+    renderApp('/settings/billing');
+    const card = await screen.findByRole('region', { name: 'Monthly statements' });
+    expect(within(card).getByText('Loading statements')).toBeInTheDocument();
+    const items = await within(card).findAllByRole('listitem');
+    expect(items.map((li) => li.textContent)).toEqual(['May 15, 2026 – Jun 15, 2026So farPDFCSV', 'Apr 15, 2026 – May 15, 2026PDFCSV', 'Mar 15, 2026 – Apr 15, 2026PDFCSV']);
+    const pdf = within(card).getByRole('link', { name: 'Statement Apr 15, 2026 – May 15, 2026 (PDF)' });
+    expect(pdf).toHaveAttribute('href', '/api/billing/statements/2026-04-15/pdf');
+    expect(pdf).toHaveAttribute('download', 'statement-2026-04-15.pdf');
+    const csv = within(card).getByRole('link', { name: 'Statement Apr 15, 2026 – May 15, 2026 (CSV)' });
+    expect(csv).toHaveAttribute('href', '/api/billing/statements/2026-04-15/csv');
+    expect(csv).toHaveAttribute('download', 'statement-2026-04-15.csv');
+    expect(card).toHaveTextContent('Dates and times are UTC.');
+  });
+
+  it('says when there is none yet, and offers a retry when the list fails', async () => {
+    server.use(http.get('*/api/billing/statements', () => HttpResponse.json({ periods: [] })));
+    const first = renderApp('/settings/billing');
+    expect(await screen.findByText('No statements yet')).toBeInTheDocument();
+    first.unmount();
+
+    serveScenario('owner', { failEndpoint: 'GET /api/billing/statements' });
+    renderApp('/settings/billing');
+    const card = await screen.findByRole('region', { name: 'Monthly statements' });
+    expect(await within(card).findByText("Couldn't load statements")).toBeInTheDocument();
+    expect(within(card).getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+
+  it('is not shown to a member (the BFF refuses them too)', async () => {
+    serveScenario('owner', { role: 'member' });
+    renderApp('/settings/billing');
+    expect(await screen.findByText('Only the owner and admins see payments')).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Monthly statements' })).not.toBeInTheDocument();
+  });
+});
+
+describe('Sent emails: the receipt carries its tax invoice', () => {
+  it('names the attached PDF and its size', async () => {
+    serveScenario('owner', {
+      seed: (store) =>
+        store.emails.unshift({
+          id: '00000000-0000-4000-8000-00000000e001',
+          kind: 'receipt',
+          to: 'owner@example.com',
+          subject: 'Your TestKase AI Credits receipt AIC-20260520-ABCDEF01',
+          text: 'The GST tax invoice AIC-000007 is attached (PDF).',
+          createdAt: '2026-05-20T12:00:00.000Z',
+          sentAt: null,
+          attempts: 0,
+          lastError: null,
+          attachments: [{ filename: 'tax-invoice-AIC-000007.pdf', contentType: 'application/pdf', sizeBytes: 2_662 }],
+        }),
+    });
+    renderApp('/settings/emails');
+    const email = await screen.findByRole('article', { name: 'Your TestKase AI Credits receipt AIC-20260520-ABCDEF01' });
+    expect(email).toHaveTextContent('Attachedtax-invoice-AIC-000007.pdf (2.6 KB)');
   });
 });
