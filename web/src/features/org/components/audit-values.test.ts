@@ -19,9 +19,9 @@ describe('audit log values in words', () => {
     expect(describeAuditValue({ enabled: true, thresholdCredits: 100 }, names, 'auto_topup.changed')).toBe('Auto top-up: on, below: 100 credits');
     expect(describeAuditValue({ invitationId: 'i-1', userId: 'u-1', email: 'mia@acme.test', role: 'admin' }, names)).toBe('Member: Mia Member, email: mia@acme.test, role: Admin');
     expect(describeAuditValue({ purchaseId: 'p-1', amountCents: 5000, currency: 'USD', kind: 'bundle', bundleId: 'professional', credits: 5500 }, names)).toBe(
-      'Amount: $50.00, currency: USD, kind: Bundle, bundle: Professional, credits: 5,500',
+      'Amount: $50.00, currency: USD, bundle: Professional, credits: 5,500',
     );
-    expect(describeAuditValue({ source: 'monthly_allowance', amountMc: 300_000 }, names)).toBe('Source: Monthly allowance, credits: 300 credits');
+    expect(describeAuditValue({ source: 'monthly_allowance', amountMc: 300_000 }, names)).toBe('Source: Monthly allowance, amount: 300 credits');
     expect(describeAuditValue(null, names)).toBe('—');
   });
 });

@@ -60,7 +60,7 @@ const KEYS: Record<string, { label: string; format?: Format }> = {
   limitCredits: { label: 'limit', format: wholeCredits },
   creditPercents: { label: 'alerts at', format: percents },
   budgetPercents: { label: 'budget alerts at', format: percents },
-  amountMc: { label: 'credits', format: millicredits },
+  amountMc: { label: 'amount', format: millicredits },
   overageMc: { label: 'overage', format: millicredits },
   credits: { label: 'credits', format: (v) => (typeof v === 'number' ? formatCredits(v * 1000) : String(v)) },
   amountCents: { label: 'amount', format: cents },
@@ -70,7 +70,6 @@ const KEYS: Record<string, { label: string; format?: Format }> = {
   archived: { label: 'archived', format: yesNo },
   cardRemoved: { label: 'card removed', format: yesNo },
   source: { label: 'source', format: words },
-  kind: { label: 'kind', format: words },
   bundleId: { label: 'bundle', format: bundle },
   invitedBy: { label: 'invited by', format: person },
   createdBy: { label: 'created by', format: person },
@@ -84,7 +83,8 @@ export function describeAuditValue(value: unknown, memberName: (id: string) => s
   const parts = Object.entries(value as Record<string, unknown>)
     .map(([key, v]): string | null => {
       const known = KEYS[key];
-      if (!known && /Id$/.test(key)) return null;
+      // Ids say nothing to a reader (names do); a purchase's kind is always a bundle.
+      if ((!known && /Id$/.test(key)) || key === 'kind') return null;
       if (v === null || v === undefined) return null;
       const label = key === 'enabled' && action === 'ai.toggled' ? 'AI' : key === 'enabled' && action.startsWith('auto_topup.') ? 'auto top-up' : known?.label ?? sentence(key.replace(/([a-z])([A-Z])/g, '$1 $2')).toLowerCase();
       return `${label}: ${known?.format ? known.format(v, memberName) : plain(v)}`;
