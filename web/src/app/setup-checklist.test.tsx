@@ -1,11 +1,14 @@
 import { screen, within } from '@testing-library/react';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { renderApp } from '@/testing/test-utils';
 
 const checklist = () => screen.findByRole('region', { name: 'Set up AI credits' });
 const step = (list: HTMLElement, name: string) => within(list).getByRole('link', { name: new RegExp(`^${name}`) }).closest('li') as HTMLElement;
 
 beforeEach(() => window.localStorage.clear());
+afterEach(() => {
+  delete (Element.prototype as { scrollIntoView?: unknown }).scrollIntoView;
+});
 
 // Issue 24, item 8: a new owner's first screen.
 describe('setup checklist', () => {
@@ -86,5 +89,17 @@ describe('setup checklist', () => {
     const charts = await screen.findByRole('region', { name: 'Usage charts' });
     expect(await within(charts).findByText('No AI usage in this range yet')).toBeInTheDocument();
     expect(within(charts).queryByRole('figure')).not.toBeInTheDocument();
+  });
+
+  it('opens Budgets at the alert thresholds from their step', async () => {
+    // jsdom does not scroll: record which element was asked to.
+    const scrolled: Element[] = [];
+    Element.prototype.scrollIntoView = vi.fn(function (this: Element) {
+      scrolled.push(this);
+    });
+    const { user } = renderApp('/settings/ai-credits', { scenario: 'emptyOrg' });
+    await user.click(within(await checklist()).getByRole('link', { name: /^Choose alert thresholds/ }));
+    const heading = await screen.findByRole('heading', { level: 2, name: 'Alert thresholds' });
+    await expect.poll(() => scrolled).toContain(heading);
   });
 });

@@ -6,6 +6,7 @@ import { formatCreditsAvailable } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { orgQueries } from '@/api/org-queries';
 import { sessionQueries } from '@/api/session-queries';
+import { useScrollToHash } from '@/lib/use-scroll-to-hash';
 import { budgetsMutations, budgetsQueries } from '../api/budgets-queries';
 import { BudgetBar } from './budget-bars';
 import './budgets.css';
@@ -198,6 +199,8 @@ function thresholdsError(credit: string, budget: string): string | null {
 
 function AlertThresholdsCard({ owner }: { owner: boolean }) {
   const thresholds = useQuery(budgetsQueries.thresholds());
+  // The setup checklist links here (#thresholds-title).
+  useScrollToHash(thresholds.isSuccess);
   // Here, not in the form: the saved thresholds come back from the server and remount the form
   // (its key), and the confirmation must outlive that.
   const [saved, setSaved] = useState(false);
