@@ -103,8 +103,6 @@ export function BalanceChart({ balance, events, forecast }: Pick<UsageCharts, 'b
   const rows = labelRows(markers, [start, periodEnd], plotWidth);
   const top = MARGIN.top + Math.max(0, ...rows) * LABEL_ROW_PX;
   const ticks = dayTicks(start, periodEnd, Math.max(2, Math.floor(plotWidth / 70)));
-  // The y-axis always reaches the highest balance of the period (and 0).
-  const highest = Math.max(0, ...data.map((d) => d.credits));
 
   return (
     <ResponsiveContainer width="100%" height="100%" onResize={(w) => setWidth(w)}>
@@ -126,7 +124,7 @@ export function BalanceChart({ balance, events, forecast }: Pick<UsageCharts, 'b
           tick={AXIS}
           minTickGap={24}
         />
-        <YAxis tick={AXIS} width={Y_AXIS_WIDTH} allowDecimals={false} tickFormatter={axisCredits} domain={[(min: number) => Math.min(0, min), (max: number) => Math.max(max, highest)]} />
+        <YAxis tick={AXIS} width={Y_AXIS_WIDTH} allowDecimals={false} tickFormatter={axisCredits} />
         <Tooltip
           contentStyle={tooltipStyle}
           labelFormatter={(t) => `${formatDateTime(Number(t))} ${timeZoneLabel(Number(t))}`}
