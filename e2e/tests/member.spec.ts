@@ -11,7 +11,9 @@ test.describe('member role', () => {
     await expect(page.getByRole('region', { name: 'This Month Usage' })).toContainText('0 credits');
     await expect(page.getByRole('region', { name: 'Usage history' })).toBeVisible();
     await expect(page.getByRole('region', { name: 'Usage charts' })).toBeVisible();
-    await expect(page.getByRole('figure', { name: 'Credits per day by use case' })).toBeVisible();
+    // No usage yet: one compact note instead of empty charts (issue 24).
+    await expect(page.getByRole('region', { name: 'Usage charts' }).getByText('No AI usage in this range yet')).toBeVisible();
+    await expect(page.getByRole('figure', { name: 'Credits per day by use case' })).toHaveCount(0);
     await expect(page.getByRole('banner')).toContainText('Member');
 
     // No purchase entry point anywhere on the page.
