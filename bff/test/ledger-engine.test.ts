@@ -106,7 +106,7 @@ describe('ledger engine (no database)', () => {
     expect(r.changed).toBe(false);
   });
 
-  it('a member budget is enforced with the balance, and its refusal fires its thresholds', () => {
+  it('a member budget is enforced with the balance, and its refusal fires its thresholds and "AI stopped"', () => {
     const budget = { type: 'user' as const, id: USER, name: 'Mia Member', limitMc: 30_000n, usedMc: 20_000n };
     const r = run([record(4_000), record(4_000)], org(), read({ budgets: [budget] })); // 10,000 mc each: 30,000 then 40,000
     expect(r.outcomes.map(codeOf)).toEqual(['ok', 'BUDGET_REACHED']);
@@ -114,7 +114,18 @@ describe('ledger engine (no database)', () => {
     expect(r.crossings).toEqual([
       { subject: `user:${USER}`, threshold: 90, usedMc: 30_000n, totalMc: 30_000n, refused: true },
       { subject: `user:${USER}`, threshold: 100, usedMc: 30_000n, totalMc: 30_000n, refused: true },
+      { subject: `stopped:user:${USER}`, threshold: 100, usedMc: 30_000n, totalMc: 30_000n, refused: true, stopped: 'member_budget' },
     ]);
+  });
+
+  it('a refusal with a credit or more left is no "AI stopped": one oversized request does not stop AI', () => {
+    const budget = { type: 'user' as const, id: USER, name: 'Mia Member', limitMc: 30_000n, usedMc: 20_000n };
+    const r = run([record(8_000)], org(), read({ budgets: [budget] })); // 20,000 mc > the 10,000 left
+    expect(r.outcomes.map(codeOf)).toEqual(['BUDGET_REACHED']);
+    expect(r.crossings.map((c) => c.subject)).toEqual([`user:${USER}`, `user:${USER}`]);
+    const broke = run([record(8_000)], org({ balanceMc: 500n })); // half a credit left, no overage: out of credits
+    expect(broke.outcomes.map(codeOf)).toEqual(['INSUFFICIENT_CREDITS']);
+    expect(broke.crossings.filter((c) => c.stopped)).toEqual([expect.objectContaining({ subject: 'stopped:balance', stopped: 'balance' })]);
   });
 
   it("the month's credit thresholds crossed by the batch, once each", () => {
