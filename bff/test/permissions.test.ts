@@ -41,6 +41,7 @@ describe('permissions are enforced by the BFF', () => {
       'billing.removePaymentMethod': 'owner',
       'budgets.set': 'owner',
       'budgets.setThresholds': 'owner',
+      'budgets.askForMore': 'admin member',
       'credits.setAiEnabled': 'owner',
       'credits.setOverageLimit': 'owner',
       'org.createInvitation': 'owner admin',
