@@ -74,7 +74,9 @@ describe('budgets under concurrency', () => {
     expect(tally(results)).toEqual({ OK: 50, BUDGET_REACHED: 150 });
     const refused = results.find((r) => r.status === 402)!;
     expect(refused.body.error.message).toContain(`project "${project.name}"`);
-    expect(refused.body.error.message).toContain('owner can raise the budget');
+    // The owner who can raise it is named (issue 24).
+    const ownerName = (await owner.call(orgContract.listMembers)).body.members.find((m: any) => m.role === 'owner').name;
+    expect(refused.body.error.message).toContain(`${ownerName} (the owner) can raise the budget in Settings → Budgets.`);
     const list = (await owner.call(budgetsContract.list)).body;
     expect(list.budgets).toEqual([{ subjectType: 'project', subjectId: project.id, name: project.name, limitMc: 50_000, usedMc: 50_000 }]);
     await expectLedgerConsistent(app.db, orgId, clock.now());
@@ -330,7 +332,7 @@ describe('the AI features surface BUDGET_REACHED', () => {
     });
     expect(res.status).toBe(402);
     expect(res.body.error.code).toBe('BUDGET_REACHED');
-    expect(res.body.error.message).toMatch(/^Not enough credits left for this request: it needs at least [\d.]+ credits and the monthly budget of the member .+ has 0.5 of 1 credits left\. The organization owner can raise the budget/);
+    expect(res.body.error.message).toMatch(/^Not enough credits left for this request: it needs at least [\d.]+ credits and the monthly budget of the member .+ has 0.5 of 1 credits left\. .+ \(the owner\) can raise the budget/);
   });
 
   it('a run that fits at least its minimum runs with a hold capped at what is left (issue 24): the bar never passes the budget', async () => {

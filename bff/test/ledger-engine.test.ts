@@ -26,6 +26,7 @@ function org(over: Partial<OrgState> = {}): OrgState {
 function read(over: Partial<BatchInput['read']> = {}): BatchInput['read'] {
   return {
     org: null,
+    ownerName: null,
     budgets: [],
     month: { grantedMc: 300_000n, remainingMc: 300_000n },
     alertSettings: null,
@@ -116,6 +117,13 @@ describe('ledger engine (no database)', () => {
       { subject: `user:${USER}`, threshold: 100, usedMc: 30_000n, totalMc: 30_000n, refused: true },
       { subject: `stopped:user:${USER}`, threshold: 100, usedMc: 30_000n, totalMc: 30_000n, refused: true, stopped: 'member_budget' },
     ]);
+  });
+
+  it('the refusal names the owner who can raise the limit (issue 24)', () => {
+    const budget = { type: 'user' as const, id: USER, name: 'Mia Member', limitMc: 2_000n, usedMc: 2_000n };
+    const r = run([record(100)], org(), read({ budgets: [budget], ownerName: 'Olivia Owens' }));
+    const error = (r.outcomes[0] as { error: Error }).error;
+    expect(error.message).toMatch(/ Olivia Owens \(the owner\) can raise the budget in Settings → Budgets\.$/);
   });
 
   it('a refusal with a credit or more left is no "AI stopped": one oversized request does not stop AI', () => {

@@ -147,9 +147,26 @@ function assertAiEnabled(org: OrgState) {
  * (docs/product.md "Consumption"; budgets, ADR "budgets and alerts"): the lowest limit wins and the
  * refusal names it. The rule and its words are shared (shared/budgets.ts, ledger-rules.ts).
  */
-function assertCanCover(org: OrgState, held: bigint, cost: bigint, project: BudgetState | null, member: BudgetState | null, orgStops: Set<'balance' | 'overage_limit'>, minCost?: bigint): bigint {
+function assertCanCover(
+  org: OrgState,
+  held: bigint,
+  cost: bigint,
+  project: BudgetState | null,
+  member: BudgetState | null,
+  stops: { org: Set<'balance' | 'overage_limit'>; ownerName: string | null },
+  minCost?: bigint,
+): bigint {
   const budget = (b: BudgetState | null) => (b ? { leftMc: b.limitMc - b.usedMc, limitMc: b.limitMc, name: b.name } : null);
-  const { holdMc, refusal } = decideCoverage({ availableMc: org.balanceMc - held, overageLimitMc: org.overageLimitMc, costMc: cost, minCostMc: minCost, projectBudget: budget(project), memberBudget: budget(member) });
+  const { holdMc, refusal } = decideCoverage({
+    availableMc: org.balanceMc - held,
+    overageLimitMc: org.overageLimitMc,
+    costMc: cost,
+    minCostMc: minCost,
+    projectBudget: budget(project),
+    memberBudget: budget(member),
+    ownerName: stops.ownerName,
+  });
+  const orgStops = stops.org;
   if (!refusal) return holdMc;
   // "AI stopped" only when no AI feature's minimum fits any more (less than a credit of room, as
   // the AI Credits page shows it), not when one oversized request does not fit.
@@ -207,6 +224,7 @@ export function applyBatch(input: BatchInput): BatchResult {
   let held = read.held;
   // Org-wide limits that refused an operation of this batch ("AI stopped" alerts).
   const orgStops = new Set<'balance' | 'overage_limit'>();
+  const stops = { org: orgStops, ownerName: read.ownerName ?? null };
   const grants = read.grants;
   const reservations = new Map(read.reservations.map((r) => [r.id, r]));
   const idempotency = new Map(read.idempotency.map((r) => [r.key, r]));
@@ -284,7 +302,7 @@ export function applyBatch(input: BatchInput): BatchResult {
       case 'reserve': {
         const input = op.input;
         assertAiEnabled(org);
-        const holdMc = assertCanCover(org, held, input.estimateMc, budgetOf('project', input.projectId), budgetOf('user', input.userId), orgStops, input.minEstimateMc);
+        const holdMc = assertCanCover(org, held, input.estimateMc, budgetOf('project', input.projectId), budgetOf('user', input.userId), stops, input.minEstimateMc);
         const row: repo.ReservationRow = {
           org_id: org.id,
           id: randomUUID(),
@@ -334,7 +352,7 @@ export function applyBatch(input: BatchInput): BatchResult {
         const model = modelOrThrow(input.model);
         assertAiEnabled(org);
         const cost = costMc(model, input.inputTokens, input.outputTokens);
-        assertCanCover(org, held, cost, budgetOf('project', input.projectId), budgetOf('user', input.userId), orgStops);
+        assertCanCover(org, held, cost, budgetOf('project', input.projectId), budgetOf('user', input.userId), stops);
         addToBudgets({ project_id: input.projectId, user_id: input.userId }, cost);
         const who = { user_id: input.userId, project_id: input.projectId, api_key_id: input.apiKeyId, source: input.source, use_case: input.useCase };
         const usage = consume(cost, usageRow(who, model, input, { reservation_id: null, idempotency_key: input.idempotencyKey ?? null }));

@@ -173,6 +173,7 @@ export function refusalFor(store: MockStore, costMc: number, who: { projectId?: 
     overageLimitMc: BigInt(store.overageLimitMc),
     costMc: BigInt(costMc),
     minCostMc: minCostMc === undefined ? undefined : BigInt(minCostMc),
+    ownerName: store.members.find((m) => m.role === 'owner')?.name ?? null,
     projectBudget: room('project', who.projectId),
     memberBudget: room('user', who.userId),
   });

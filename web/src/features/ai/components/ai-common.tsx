@@ -187,8 +187,10 @@ export function AiErrorBanner({ error }: { error: unknown }) {
   const isOwner = session?.role === 'owner';
   const owner = ownerName ? `${ownerName} (the owner)` : 'The organization owner';
   const raw = error instanceof Error ? error.message : 'Something went wrong.';
-  // The engine's words say "The organization owner can ...": name them, or say "You" to the owner.
-  const message = raw.replace(/The (?:organization )?owner can/, isOwner ? 'You can' : `${owner} can`);
+  // The engine names the owner ("Olivia Owens (the owner) can ...", or "The organization owner can"
+  // where it could not): the owner reads "You can".
+  let message = raw.replace(/The (?:organization )?owner can/, isOwner ? 'You can' : `${owner} can`);
+  if (isOwner && ownerName) message = message.split(`${ownerName} (the owner) can`).join('You can');
   const limit = code === 'INSUFFICIENT_CREDITS' || code === 'OVERAGE_LIMIT_REACHED';
   const hint =
     code === 'AI_DISABLED'

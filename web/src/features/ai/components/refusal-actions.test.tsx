@@ -79,4 +79,14 @@ describe('refusals with a way out', () => {
     expect(within(alert).getByRole('link', { name: 'Raise the limit' })).toHaveAttribute('href', '/settings/ai-credits#overage-limit');
     expect(within(alert).queryByRole('button', { name: 'Ask for more' })).not.toBeInTheDocument();
   });
+
+  it('the owner reads "You can" where the server named her', async () => {
+    serveScenario('owner');
+    refuse('BUDGET_REACHED', MEMBER_BUDGET.replace('The organization owner can', 'Olivia Owens (the owner) can'));
+    const { user } = renderApp('/ai/test-generation');
+    const alert = await generate(user);
+    await expect.poll(() => alert.textContent).toContain('You can raise the budget in Settings → Budgets.');
+    expect(alert).not.toHaveTextContent('(the owner)');
+    expect(within(alert).getByRole('link', { name: 'Raise the budget' })).toHaveAttribute('href', '/settings/budgets');
+  });
 });
