@@ -4,10 +4,16 @@ import { endpoint, IdSchema, IsoDateTimeSchema, ROLES, SingleLineTextSchema } fr
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
-export const EmailSchema = z.pipe(z.email().check(z.maxLength(254)), z.transform((e) => e.toLowerCase()));
-export const PasswordSchema = z.string().check(z.minLength(8, 'at least 8 characters'), z.maxLength(200));
+/** Input limits the forms read too (maxLength and their messages), so the page and the server agree. */
+export const EMAIL_MAX_CHARS = 254;
+export const NAME_MAX_CHARS = 100;
+export const PASSWORD_MAX_CHARS = 200;
+export const NAME_TOO_LONG = `Use at most ${NAME_MAX_CHARS} characters.`;
+
+export const EmailSchema = z.pipe(z.email().check(z.maxLength(EMAIL_MAX_CHARS)), z.transform((e) => e.toLowerCase()));
+export const PasswordSchema = z.string().check(z.minLength(8, 'at least 8 characters'), z.maxLength(PASSWORD_MAX_CHARS));
 /** Names of people, organizations, projects and API keys: one line (they reach emails). */
-export const NameSchema = SingleLineTextSchema.check(z.trim(), z.minLength(1), z.maxLength(100));
+export const NameSchema = SingleLineTextSchema.check(z.trim(), z.minLength(1), z.maxLength(NAME_MAX_CHARS));
 
 export const SessionInfoSchema = z.object({
   /** emailVerified: false until the emailed link is opened; such a user may look but not spend or send mail. */

@@ -2,6 +2,7 @@ import { z } from 'zod/mini';
 import { BUNDLE_IDS } from '../catalog';
 import { CentsSchema, endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, OWNER_ONLY, OWNER_OR_ADMIN, TextSchema } from '../api';
 import { GST_STATES, gstinProblem } from '../tax';
+import { EMAIL_MAX_CHARS } from './auth';
 
 export const BundleIdSchema = z.enum(BUNDLE_IDS);
 
@@ -206,7 +207,7 @@ export const BillingProfileInputSchema = z
     country: TextSchema.check(z.regex(/^[A-Z]{2}$/, 'a two-letter country code such as IN or US')),
     state: optionalLine(100),
     taxId: optionalLine(40),
-    invoiceEmail: z.email().check(z.maxLength(254)),
+    invoiceEmail: z.email().check(z.maxLength(EMAIL_MAX_CHARS)),
   })
   .check(
     z.refine((p) => p.country !== 'IN' || (p.state !== null && p.state in GST_STATES), { message: 'for India, the GST state code (e.g. 29 for Karnataka)', path: ['state'] }),
