@@ -90,3 +90,19 @@ describe('refusals with a way out', () => {
     expect(within(alert).getByRole('link', { name: 'Raise the budget' })).toHaveAttribute('href', '/settings/budgets');
   });
 });
+
+describe('the estimate says up front who can raise the budget', () => {
+  it('a member whose budget is used up reads the owner\'s name before she runs anything', async () => {
+    serveScenario('member', {
+      seed: (db) => {
+        const maya = db.members.find((m) => m.name === 'Maya Lopez')!;
+        db.budgets = [{ subjectType: 'user', subjectId: maya.userId, limitMc: 1 }];
+      },
+    });
+    const { user } = renderApp('/ai/test-generation');
+    const box = await screen.findByRole('textbox', { name: 'Requirement or user story' });
+    await user.click(box);
+    await user.paste('Users can reset their password by email. The reset link expires after 30 minutes.');
+    expect(await screen.findByText('This would pass your monthly budget. Olivia Owens (the owner) can raise it in Settings → Budgets.')).toBeInTheDocument();
+  });
+});
