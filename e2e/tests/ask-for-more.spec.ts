@@ -44,7 +44,7 @@ test.describe('refusals with a way out', () => {
     await expectNoSeriousA11yViolations(page, testInfo, 'refusal-member');
     await saveScreenshot(page, testInfo, 'refusal-ask-for-more-member-1280', { fullPage: false });
     await refusal.getByRole('button', { name: 'Ask for more' }).click();
-    await expect(refusal).toContainText(/Request sent to Olivia Owner \(the owner\) \(.+ UTC\)\. They get a notification and an email\./);
+    await expect(refusal).toContainText(/Request sent to Olivia Owner \(the owner\) on .+ UTC\. They get a notification and an email\./);
     await expect(refusal.getByRole('button', { name: 'Asked for more' })).toBeDisabled();
     // Once a day: the server says so to a second request.
     const again = await member.api.post('/api/notifications/ask-for-more', { limit: 'member_budget' });

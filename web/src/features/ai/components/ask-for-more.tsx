@@ -16,8 +16,8 @@ function recipients(notified: AskForMoreResult['notified']): string {
 export function askedText(result: AskForMoreResult): string {
   const when = `${formatDateTime(result.sentAt)} ${timeZoneLabel(result.sentAt)}`;
   return result.status === 'sent'
-    ? `Request sent to ${recipients(result.notified)} (${when}). They get a notification and an email.`
-    : `You already asked today (${when}); ${recipients(result.notified)} got it. You can ask again tomorrow.`;
+    ? `Request sent to ${recipients(result.notified)} on ${when}. They get a notification and an email.`
+    : `You already asked today, on ${when}; ${recipients(result.notified)} got it. You can ask again tomorrow.`;
 }
 
 /**
