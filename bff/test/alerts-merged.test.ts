@@ -144,6 +144,49 @@ describe('alerts that fire together', () => {
   });
 });
 
+describe('the email of merged alerts', () => {
+  it('an email already sent is not rewritten: the later alerts of the window go in a second email, with only them', async () => {
+    const { owner, orgId, token, olivia, mia } = await setup();
+    await owner.call(budgetsContract.set, { body: { subjectType: 'user', subjectId: mia.userId, limitCredits: 10 } });
+    await meter(app.baseUrl, meteringContract.record, token, record(mia.userId, 9));
+    // The dispatcher sent the 90 % emails (as with SMTP_URL).
+    await app.db.updateTable('email_outbox').set({ sent_at: clock.now(), attempts: 1 }).where('org_id', '=', orgId).where('kind', '=', 'alert').execute();
+    await meter(app.baseUrl, meteringContract.record, token, record(mia.userId, 1));
+    const toOlivia = (await alertEmails(orgId)).filter((e) => e.to_address === olivia.email);
+    // (The test clock stands still: both were queued at the same instant, so their order is not asserted.)
+    expect(toOlivia.map((e) => e.subject).sort()).toEqual([`AI Credits: ${mia.name} has used 100% of their monthly budget`, `AI Credits: ${mia.name} has used 90% of their monthly budget`]);
+    expect(toOlivia.find((e) => e.subject.includes('100%'))!.body_text).not.toContain('90%');
+    // The notification, unread, lists both.
+    expect((await owner.call(budgetsContract.notifications)).body.notifications.map((n: any) => n.title)).toEqual([`${mia.name} has used 100% of their monthly budget (+1 more)`]);
+  });
+
+  it('an email a dispatcher holds (sending it) is skipped, never waited for: the batch queues another and commits', async () => {
+    const { owner, orgId, token, olivia, mia } = await setup();
+    await owner.call(budgetsContract.set, { body: { subjectType: 'user', subjectId: mia.userId, limitCredits: 10 } });
+    await meter(app.baseUrl, meteringContract.record, token, record(mia.userId, 9));
+    const first = await app.db.selectFrom('email_outbox').select('id').where('org_id', '=', orgId).where('to_address', '=', olivia.email).where('kind', '=', 'alert').executeTakeFirstOrThrow();
+    // A dispatcher's transaction holds the row (FOR UPDATE) for as long as its SMTP send takes.
+    let release!: () => void;
+    const held = new Promise<void>((r) => (release = r));
+    let locked!: () => void;
+    const isLocked = new Promise<void>((r) => (locked = r));
+    const dispatcher = app.db.transaction().execute(async (trx) => {
+      await trx.selectFrom('email_outbox').select('id').where('org_id', '=', orgId).where('id', '=', first.id).forUpdate().execute();
+      locked();
+      await held;
+    });
+    await isLocked;
+    try {
+      expect((await meter(app.baseUrl, meteringContract.record, token, record(mia.userId, 1))).status).toBe(200);
+    } finally {
+      release();
+      await dispatcher;
+    }
+    const toOlivia = (await alertEmails(orgId)).filter((e) => e.to_address === olivia.email);
+    expect(toOlivia.map((e) => e.subject).sort()).toEqual([`AI Credits: ${mia.name} has used 100% of their monthly budget`, `AI Credits: ${mia.name} has used 90% of their monthly budget`]);
+  });
+});
+
 describe('Ask for more', () => {
   it('20 concurrent clicks: one request (a notification and an email for the owner and the admin), the others answer already_sent', async () => {
     const { owner, admin, member, orgId, mia, olivia, adam } = await setup();
