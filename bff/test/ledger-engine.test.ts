@@ -134,6 +134,10 @@ describe('ledger engine (no database)', () => {
     const broke = run([record(8_000)], org({ balanceMc: 500n })); // half a credit left, no overage: out of credits
     expect(broke.outcomes.map(codeOf)).toEqual(['INSUFFICIENT_CREDITS']);
     expect(broke.crossings.filter((c) => c.stopped)).toEqual([expect.objectContaining({ subject: 'stopped:balance', stopped: 'balance' })]);
+    // In overage: half a credit left under the 150-credit limit.
+    const capped = run([record(8_000)], org({ balanceMc: -149_500n, overageLimitMc: 150_000n }));
+    expect(capped.outcomes.map(codeOf)).toEqual(['OVERAGE_LIMIT_REACHED']);
+    expect(capped.crossings.filter((c) => c.stopped)).toEqual([{ subject: 'stopped:overage_limit', threshold: 100, usedMc: 149_500n, totalMc: 150_000n, stopped: 'overage_limit' }]);
   });
 
   it("the month's credit thresholds crossed by the batch, once each", () => {
