@@ -38,6 +38,10 @@ export type CheckInbox = z.infer<typeof CheckInboxSchema>;
 const EmailBody = z.strictObject({ email: EmailSchema });
 
 /** An email the product sent (or, without SMTP, kept in the outbox: "test mode"). */
+/** A file an email carries (the tax invoice PDF of a receipt): what it is, not its bytes. */
+export const EmailAttachmentSchema = z.object({ filename: z.string(), contentType: z.string(), sizeBytes: z.int() });
+export type EmailAttachment = z.infer<typeof EmailAttachmentSchema>;
+
 export const OutboxEmailSchema = z.object({
   id: IdSchema,
   kind: z.string(),
@@ -49,6 +53,8 @@ export const OutboxEmailSchema = z.object({
   sentAt: z.nullable(IsoDateTimeSchema),
   attempts: z.int(),
   lastError: z.nullable(z.string()),
+  /** Files sent with it, in order (none for most emails). */
+  attachments: z.array(EmailAttachmentSchema),
 });
 export type OutboxEmail = z.infer<typeof OutboxEmailSchema>;
 

@@ -68,7 +68,7 @@ export function budgetsHandlers(db: MockStore): HttpHandler[] {
       const requester = db.members.find((m) => m.userId === db.userId)?.name ?? 'A member';
       const what = limit === 'member_budget' ? 'their monthly budget is reached' : limit === 'project_budget' ? `the budget of project "${projectName}" is reached` : "the organization's credits are used up";
       for (const m of managers) {
-        db.emails.unshift({ id: nextId(), kind: 'more_request', to: m.email, subject: `AI Credits: ${requester} asks for more credits`, text: `${requester}'s AI requests are refused: ${what}.`, createdAt: sentAt, sentAt: null, attempts: 0, lastError: null });
+        db.emails.unshift({ id: nextId(), kind: 'more_request', to: m.email, subject: `AI Credits: ${requester} asks for more credits`, text: `${requester}'s AI requests are refused: ${what}.`, createdAt: sentAt, sentAt: null, attempts: 0, lastError: null, attachments: [] });
       }
       return json(budgetsContract.askForMore, { status: 'sent', sentAt, notified });
     }),
