@@ -194,6 +194,8 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('budgets', budgetsContract.list);
   await step('clear project budget', budgetsContract.set, { body: { subjectType: 'project', subjectId: project.body.id, limitCredits: null } });
   await step('notifications', budgetsContract.notifications);
+  // "Ask for more" is for members and admins; the owner raises limits herself.
+  await step('ask for more as the owner', budgetsContract.askForMore, { body: { limit: 'credits' } });
 
   // Read back: history, charts, CSV.
   await step('usage history', creditsContract.usage, { query: { limit: 10 } });

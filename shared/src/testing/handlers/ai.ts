@@ -3,7 +3,7 @@ import type { Endpoint } from '../../api';
 import { costMc, findModel, MAX_OUTPUT_TOKENS, MIN_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS, type UseCase } from '../../catalog';
 import { aiContract, type AiRun, type ChatMessage, type TestCaseGeneration, type Report } from '../../contracts/ai';
 import { apiError, json, refuse, requireSession, sseResponse, url, validationFailed } from '../http';
-import { charge, refusalFor, testCasesFor } from '../store/operations';
+import { charge, noteAiStopped, refusalFor, testCasesFor } from '../store/operations';
 import { summaryOf } from '../store/projections';
 import { mockId, nextId, nowIso, type MockStore } from '../store/state';
 
@@ -21,6 +21,7 @@ const bytes = (text: string) => new TextEncoder().encode(text).length;
 /** The ledger's refusals, in the same words as the BFF (budgets of the project and the member too). */
 function refusal(store: MockStore, maxMc: number, projectId: string, minMc?: number): Response | null {
   const denied = refusalFor(store, maxMc, { projectId, userId: store.userId }, minMc);
+  if (denied) noteAiStopped(store, denied, { projectId, userId: store.userId });
   return denied ? refuse(denied) : null;
 }
 

@@ -361,6 +361,8 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     unverified: new Set(),
     budgets: [],
     notifications: [],
+    moreRequests: new Map(),
+    stoppedAlerts: new Set(),
     generations: [],
     reports: [],
     conversations: [],
