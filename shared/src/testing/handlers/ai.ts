@@ -143,7 +143,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
         const generationId = id(0x7a);
         const at = nowIso(store);
         const testCases = testCasesFor(parsed.data.requirement, parsed.data.projectId, generationId, at);
-        const generation: TestCaseGeneration = { id: generationId, projectId: parsed.data.projectId, requirement: parsed.data.requirement, model: demo.id, createdAt: at, testCases };
+        const generation: TestCaseGeneration = { id: generationId, projectId: parsed.data.projectId, requirement: parsed.data.requirement, model: demo.id, stopped: false, createdAt: at, testCases };
         generations.unshift(generation);
         const run = runOf(store, 'test_generation', parsed.data.projectId, tokens(parsed.data.requirement) + 90, tokens(JSON.stringify(testCases)));
         return json(aiContract.generateTestCases, { generation, run }, 201);
@@ -258,6 +258,7 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
           summary: `${cases.length} test cases across ${coverage.length} areas. ${gaps.length} gaps found.`,
           coverage,
           gaps,
+          stopped: false,
           createdAt: nowIso(store),
         };
         reports.unshift(report);
