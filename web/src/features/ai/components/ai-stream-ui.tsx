@@ -27,8 +27,8 @@ export function useStopper() {
 /** The live credit meter of a streamed run (credits so far, the hold) and its Stop button; the same on every AI page. */
 export function StreamMeter({ label, chargedMc, holdMc, onStop }: { label: string; chargedMc: number; holdMc: number | null; onStop: () => void }) {
   return (
-    <div className="ai-stream-bar">
-      <p className="ai-meter" aria-label={label}>
+    <div className="ai-stream-bar" role="group" aria-label={label}>
+      <p className="ai-meter">
         <span>
           Credits so far: <strong>{credits(chargedMc)}</strong>
         </span>

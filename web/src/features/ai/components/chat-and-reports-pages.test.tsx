@@ -69,7 +69,10 @@ describe('AI reports page, streamed reports (issue 22)', () => {
     // Slow enough to press Stop midway.
     serveScenario('owner', { seed: (store) => void (store.streamDelayMs = 150) });
     const { user } = renderApp('/ai/reports');
-    await user.click(await screen.findByRole('button', { name: 'Write report' }));
+    const write = await screen.findByRole('button', { name: 'Write report' });
+    // Enabled once the project's test cases are known to be there.
+    await waitFor(() => expect(write).toBeEnabled());
+    await user.click(write);
 
     const meter = await screen.findByLabelText('Credits for this report');
     expect(await within(meter).findByText(/held until it finishes/)).toBeInTheDocument();

@@ -25,12 +25,12 @@ export function ReportsPage() {
   const create = useMutation(aiMutations.createReport());
   const reports = useQuery({ ...aiQueries.reports(projectId ?? ''), enabled: projectId !== null });
   // A report reads the project's test cases: with none there is nothing to report on (issue 24: it was a 409).
-  const caseCount = useQuery({
+  const cases = useQuery({
     ...aiQueries.testCases(projectId ?? ''),
     enabled: projectId !== null && canRun,
     select: (d) => d.generations.reduce((n, g) => n + g.testCases.length, 0),
-  }).data;
-  const noCases = caseCount === 0;
+  });
+  const noCases = cases.data === 0;
   const [live, setLive] = useState<Live | null>(null);
   const [stoppedEarly, setStoppedEarly] = useState(false);
   const stopper = useStopper();
@@ -84,29 +84,31 @@ export function ReportsPage() {
           <h2 id="new-report-title" className="section-title">
             New report
           </h2>
-          <ProjectPicker choice={choice} />
-          {noCases ? (
-            <p className="field-hint" id="no-test-cases">
-              This project has no test cases yet, so there is nothing to report on. <Link to="/ai/test-generation">Generate test cases</Link> first.
-            </p>
-          ) : (
-            <CostEstimate body={projectId ? { useCase: 'report', projectId } : null} />
-          )}
-          <div>
-            <button
-              type="button"
-              className="button button-primary"
-              disabled={!projectId || create.isPending || noCases}
-              aria-describedby={noCases ? 'no-test-cases' : undefined}
-              onClick={write}
-            >
-              {create.isPending ? 'Writing the report…' : 'Write report'}
-            </button>
+          <div className="form">
+            <ProjectPicker choice={choice} />
+            {noCases ? (
+              <p className="field-hint" id="no-test-cases">
+                This project has no test cases yet, so there is nothing to report on. <Link to="/ai/test-generation">Generate test cases</Link> first.
+              </p>
+            ) : (
+              <CostEstimate body={projectId ? { useCase: 'report', projectId } : null} />
+            )}
+            <div>
+              <button
+                type="button"
+                className="button button-primary"
+                disabled={!projectId || create.isPending || cases.isPending || noCases}
+                aria-describedby={noCases ? 'no-test-cases' : undefined}
+                onClick={write}
+              >
+                {create.isPending ? 'Writing the report…' : 'Write report'}
+              </button>
+            </div>
           </div>
           {live ? (
             <>
               {/* Not a live region: screen readers get the finished report once (below), not every word. */}
-              <div className="ai-live" aria-busy="true" aria-label="Report being written">
+              <div className="ai-live" role="group" aria-busy="true" aria-label="Report being written">
                 {live.text || <span className="muted">The model is starting…</span>}
               </div>
               <StreamMeter label="Credits for this report" chargedMc={live.chargedMc} holdMc={live.holdMc} onStop={stopper.stop} />

@@ -112,7 +112,7 @@ export function TestGenerationPage() {
           {live ? (
             <>
               {/* Progress, not a live region: the finished result is announced once (below). */}
-              <div className="ai-live" aria-busy="true" aria-label="Test cases being written">
+              <div className="ai-live" role="group" aria-busy="true" aria-label="Test cases being written">
                 <p className="ai-empty-note">
                   {live.titles.length === 0 && live.outputTokens === 0
                     ? 'The model is starting…'
