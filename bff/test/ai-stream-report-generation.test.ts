@@ -276,3 +276,23 @@ describe('streamed test generation (progress)', () => {
     await expectOrgInvariants(gptApp.db, orgId, gptApp.clock.now());
   });
 });
+
+describe('shutdown', () => {
+  it('stops a running report and a running generation: each is settled for what it produced, and its client gets done', async () => {
+    const { member, orgId, project } = await setup(demoApp);
+    await readAll((await openStream(member, GENERATE, { projectId: project.id, requirement: REQUIREMENT }, uniq('key-'))).events!);
+    const report = await openStream(member, REPORT, { projectId: project.id }, uniq('key-'));
+    const generation = await openStream(member, GENERATE, { projectId: project.id, requirement: `${REQUIREMENT} Refunds go to the card.` }, uniq('key-'));
+    await report.events!.next();
+    await generation.events!.next();
+    await demoApp.services.ai.drainStreams(50);
+    const [reportRest, generationRest] = await Promise.all([readAll(report.events!), readAll(generation.events!)]);
+    expect(reportRest.at(-1)!.event).toBe('done');
+    expect(reportRest.at(-1)!.data.report).toMatchObject({ stopped: true, summary: texts(reportRest).trim() });
+    expect(generationRest.at(-1)!.event).toBe('done');
+    expect(generationRest.at(-1)!.data.generation.stopped).toBe(true);
+    expect(await usageRows(demoApp, orgId)).toHaveLength(3);
+    expect(await openReservations(demoApp, orgId)).toEqual([]);
+    await expectOrgInvariants(demoApp.db, orgId, demoApp.clock.now());
+  });
+});

@@ -121,6 +121,8 @@ describe('Test generation page', () => {
     expect(within(results).getAllByRole('heading', { level: 3 }).map((h) => h.textContent)).toEqual(['Generated test cases (1) (stopped)', 'Verify users can reset their password by email']);
     expect(screen.getByText(/^Used [\d.,]+ credits \(/)).toBeInTheDocument();
     expect(screen.queryByRole('button', { name: 'Stop' })).not.toBeInTheDocument();
+    // Announced once, finished: not each case as it was written.
+    expect(screen.getAllByRole('status').filter((s) => s.textContent === '1 test case generated (stopped).')).toHaveLength(1);
   });
 
   it('a project with no saved test cases shows one compact line, not an empty "Saved test cases" card (issue 24)', async () => {

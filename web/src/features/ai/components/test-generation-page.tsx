@@ -131,15 +131,14 @@ export function TestGenerationPage() {
           ) : null}
           {aborted && stoppedEarly ? <p className="muted">Stopped before any test case was written; nothing was charged.</p> : null}
           {aborted ? null : <AiErrorBanner error={generate.error} />}
+          {/* The finished result, announced once (not each case as it is written). */}
+          <p className="sr-only" role="status">
+            {done ? `${keptCases(done.generation.testCases.length)}${done.generation.stopped ? ' (stopped)' : ''}.` : ''}
+          </p>
           {done ? (
-            <div className="ai-results" aria-live="polite">
+            <div className="ai-results">
               <RunSummary run={done.run} />
-              {done.generation.stopped ? (
-                <p className="muted">
-                  Stopped: {done.generation.testCases.length === 1 ? 'the 1 whole test case' : `the ${done.generation.testCases.length} whole test cases`} written by then{' '}
-                  {done.generation.testCases.length === 1 ? 'was' : 'were'} kept; you were charged for what was written.
-                </p>
-              ) : null}
+              {done.generation.stopped ? <p className="muted">{stoppedNote(done.generation.testCases.length)}</p> : null}
               {done.generation.testCases.length ? <GenerationView generation={done.generation} heading="Generated test cases" /> : null}
             </div>
           ) : null}
@@ -151,11 +150,21 @@ export function TestGenerationPage() {
   );
 }
 
+const keptCases = (n: number) => (n === 1 ? '1 test case generated' : `${n.toLocaleString('en-US')} test cases generated`);
+
+/** What a stopped generation kept: only whole test cases; everything written was charged. */
+function stoppedNote(n: number): string {
+  if (n === 0) return 'Stopped before a whole test case was written: none was kept; you were charged for what was written.';
+  return `Stopped: ${n === 1 ? 'the 1 whole test case written by then was' : `the ${n} whole test cases written by then were`} kept; you were charged for what was written.`;
+}
+
 /** Everything generated for the project; readable even while AI is turned off. None: one compact line, not an empty card (issue 24). */
 function SavedTestCases({ projectId, hideId }: { projectId: string; hideId?: string }) {
   const saved = useQuery(aiQueries.testCases(projectId));
-  const shown = saved.data?.generations.filter((g) => g.id !== hideId && g.testCases.length > 0);
-  if (saved.data && saved.data.generations.length === 0) return <p className="muted ai-empty-note">No saved test cases in this project yet.</p>;
+  const withCases = saved.data?.generations.filter((g) => g.testCases.length > 0);
+  const shown = withCases?.filter((g) => g.id !== hideId);
+  if (withCases && withCases.length === 0) return <p className="muted ai-empty-note">No saved test cases in this project yet.</p>;
+  // Only the generation just shown above: nothing more to list.
   if (shown && shown.length === 0) return null;
   return (
     <section className="card" aria-labelledby="saved-title">
