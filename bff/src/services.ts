@@ -18,6 +18,7 @@ import { createBillingService } from './features/billing/billing.service';
 import { createBillingProfileService } from './features/billing/billing-profile.service';
 import { createAutoTopUpService, type AutoTopUpService } from './features/billing/auto-topup.service';
 import { sellerFrom } from './features/billing/seller';
+import { createStatementService } from './features/billing/statement.service';
 import { createBudgetsService } from './features/budgets/budgets.service';
 import type { PaymentGateway } from './features/billing/payment-gateway';
 import { createPaymentGateway } from './features/billing/payment-gateway.factory';
@@ -126,7 +127,8 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, seller, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
   const billingProfile = createBillingProfileService({ db, clock, seller });
   const autoTopUp = (late.autoTopUp = createAutoTopUpService({ db, clock, logger, billing, mode: paymentGateway.mode, email }));
-  return { env, db, clock, logger, metrics, reads, readGate, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, autoTopUp, email, budgets, audit };
+  const statements = createStatementService({ db, clock, ledger, credits, testMode: paymentGateway.mode === 'sandbox' });
+  return { env, db, clock, logger, metrics, reads, readGate, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, autoTopUp, statements, email, budgets, audit };
 }
 
 export type Services = ReturnType<typeof createServices>;

@@ -20,6 +20,7 @@ interface Delivered {
   from: string;
   subject: string;
   text: string;
+  attachments: { filename: string; contentType: string; content: Buffer }[];
 }
 
 // A real SMTP server in this process: the BFF delivers to it over TCP through nodemailer.
@@ -42,6 +43,7 @@ const smtp = new SMTPServer({
           from: mail.from?.text ?? '',
           subject: mail.subject ?? '',
           text: mail.text ?? '',
+          attachments: mail.attachments.map((a) => ({ filename: a.filename ?? '', contentType: a.contentType, content: a.content })),
         });
         callback();
       })
@@ -183,6 +185,45 @@ describe('emails go out over SMTP when SMTP_URL is set', () => {
     expect(mail!.text).toContain(`Billed to: ${org.session.org.name}`);
     expect(mail!.text).toContain('Test mode (sandbox): no real money was charged.');
     expect(mail!.text).toContain(`Razorpay payment: ${paymentId}`);
+  });
+
+  it('the receipt carries the tax invoice PDF: stored with the outbox row, sent again whole after a refused attempt, listed under Sent emails', async () => {
+    clock.follow(new Date());
+    const org = await createOrg(app);
+    const owner = org.session.user.email;
+    const order = await org.owner.call(billingContract.createPurchase, { body: { bundleId: 'starter' } });
+    const paid = await org.owner.call(billingContract.sandboxPay, { body: { purchaseId: order.body.purchaseId, outcome: 'success' } });
+    // The first delivery attempt of the receipt is refused (451): the retry must send the same file.
+    refuseOnce.add(owner);
+    const verified = await org.owner.call(billingContract.verifyPurchase, { params: { purchaseId: order.body.purchaseId }, body: paid.body });
+    const number = verified.data.purchase.taxInvoiceNumber!;
+    expect(number).toMatch(/^AIC-\d{6,}$/);
+
+    const [row] = await app.db.selectFrom('email_outbox').select(['id', 'body_text']).where('org_id', '=', org.orgId).where('kind', '=', 'receipt').execute();
+    const stored = await app.db.selectFrom('email_attachments').selectAll().where('org_id', '=', org.orgId).where('email_id', '=', row!.id).execute();
+    expect(stored.map((a) => [a.filename, a.content_type])).toEqual([[`tax-invoice-${number}.pdf`, 'application/pdf']]);
+    expect(row!.body_text).toContain(`The GST tax invoice ${number} is attached (PDF)`);
+
+    await waitFor('a refused attempt', async () => {
+      await app.services.email.dispatch();
+      return (await app.db.selectFrom('email_outbox').select('attempts').where('org_id', '=', org.orgId).where('id', '=', row!.id).executeTakeFirstOrThrow()).attempts >= 1;
+    });
+    const mails = (await deliveredTo(owner)).filter((m) => m.subject.includes('receipt'));
+    expect(mails).toHaveLength(1);
+    const [pdf] = mails[0]!.attachments;
+    expect(pdf).toMatchObject({ filename: `tax-invoice-${number}.pdf`, contentType: 'application/pdf' });
+    expect(pdf!.content.subarray(0, 5).toString()).toBe('%PDF-');
+    expect(Buffer.compare(pdf!.content, Buffer.from(stored[0]!.content))).toBe(0);
+    const { extractText, getDocumentProxy } = await import('unpdf');
+    const { text } = await extractText(await getDocumentProxy(new Uint8Array(pdf!.content)), { mergePages: true });
+    expect(text.replace(/\s+/g, ' ')).toContain(`Invoice number: ${number}`);
+
+    // Sent emails (owner or admin) says the file is there, without its bytes.
+    const outbox = await org.admin.call(orgContract.listEmails);
+    const listed = outbox.data.emails.find((e) => e.kind === 'receipt')!;
+    expect(listed.sentAt).not.toBeNull();
+    expect(listed.attachments).toEqual([{ filename: `tax-invoice-${number}.pdf`, contentType: 'application/pdf', sizeBytes: stored[0]!.content.length }]);
+    expect(outbox.data.emails.filter((e) => e.kind !== 'receipt').every((e) => e.attachments.length === 0)).toBe(true);
   });
 
   it('a credit alert crossed by a metering call goes out when its batch commits, not at the next outbox sweep (issue 23)', async () => {

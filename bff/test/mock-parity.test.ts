@@ -233,6 +233,14 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('charts of one project and use case', creditsContract.charts, { query: { projectId: project.body.id, useCase: 'chat' } });
   await step('charts, reversed dates', creditsContract.charts, { query: { from: '2026-12-05', to: '2026-12-01' } });
   await step('export CSV', creditsContract.usageCsv);
+  // Monthly statements (ADR 035): the periods, this one so far as JSON, PDF and CSV.
+  const statements = await step('statements: periods', billingContract.statements);
+  const period = { params: { period: statements.body.periods[0]?.id ?? 'none' } };
+  await step('statement so far', billingContract.statement, period);
+  await step('statement PDF', billingContract.statementPdf, period);
+  await step('statement CSV', billingContract.statementCsv, period);
+  await step('statement of a period before the org', billingContract.statement, { params: { period: '1999-01-01' } });
+  await step('statement of a malformed period', billingContract.statementCsv, { params: { period: 'last-month' } });
   await step('write without CSRF token', creditsContract.setAiEnabled, { body: { enabled: true }, headers: { 'x-csrf-token': 'wrong' } });
 
   // Forgot password: a reset link, used once; it ends the session.

@@ -22,6 +22,7 @@ const COLUMNS = {
   sandbox_tokens: { org_id: true, token_id: true, customer_id: true, last4: true, declines: true, created_at: true },
   billing_profiles: { org_id: true, legal_name: true, address_line1: true, address_line2: true, city: true, postal_code: true, country: true, state: true, tax_id: true, invoice_email: true, updated_by: true, updated_at: true },
   billing_webhook_events: { org_id: true, event_id: true, event_type: true, purchase_id: true, received_at: true },
+  email_attachments: { org_id: true, email_id: true, position: true, filename: true, content_type: true, content: true },
   email_outbox: { org_id: true, id: true, kind: true, to_address: true, subject: true, body_text: true, created_at: true, attempts: true, last_error: true, sent_at: true },
   budgets: { org_id: true, subject_type: true, subject_id: true, limit_mc: true, updated_at: true },
   alert_settings: { org_id: true, credit_percents: true, budget_percents: true, updated_at: true },

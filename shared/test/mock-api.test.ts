@@ -191,3 +191,25 @@ describe('budgetReached', () => {
     expect((await call('POST', aiContract.chat.path, { projectId: other!.id, message: 'Hello there' }, { 'idempotency-key': 'budget-chat-02' })).status).toBe(201);
   });
 });
+
+describe('monthly statements and the emailed tax invoice (ADR 035)', () => {
+  it('a purchase shows on this month’s statement, whose figures add up to the balance; the receipt email carries the tax invoice PDF', async () => {
+    server.resetHandlers(...createHandlers('owner', { now: NOW }));
+    const bought = await buy('starter');
+    const number = bought.body.purchase.taxInvoiceNumber as string;
+    const { periods } = billingContract.statements.response.parse((await call('GET', billingContract.statements.path)).body);
+    expect(periods[0]).toMatchObject({ id: '2026-11-15', current: true });
+    const s = billingContract.statement.response.parse((await call('GET', '/api/billing/statements/2026-11-15')).body);
+    expect(s.credits.at(-1)).toMatchObject({ kind: 'purchase', mc: 1_000_000, amountCents: 1_180, taxInvoiceNumber: number });
+    expect(s.openingMc + s.allowanceMc + s.purchasesMc - s.usageMc - s.expiredMc + s.overageInvoicedMc).toBe(s.closingMc);
+    expect(s.closingMc).toBe((await summary()).balanceMc);
+    const closed = billingContract.statement.response.parse((await call('GET', '/api/billing/statements/2026-10-15')).body);
+    expect(closed.openingMc + closed.allowanceMc + closed.purchasesMc - closed.usageMc - closed.expiredMc + closed.overageInvoicedMc).toBe(closed.closingMc);
+    const csv = (await call('GET', '/api/billing/statements/2026-11-15/csv')).body as string;
+    expect(csv.split('\r\n')[0]).toBe('Line,Time (UTC),Description,Credits,Millicredits,Amount (USD cents)');
+    expect((await call('GET', '/api/billing/statements/2026-11-15/pdf')).body).toMatch(/^%PDF-/);
+
+    const emails = (await call('GET', '/api/org/emails')).body.emails as { kind: string; attachments: unknown[] }[];
+    expect(emails.find((e) => e.kind === 'receipt')?.attachments).toEqual([{ filename: `tax-invoice-${number}.pdf`, contentType: 'application/pdf', sizeBytes: 2_700 }]);
+  });
+});

@@ -4,10 +4,16 @@ import { endpoint, IdSchema, IsoDateTimeSchema, ROLES, SingleLineTextSchema } fr
 export const RoleSchema = z.enum(ROLES);
 export type Role = z.infer<typeof RoleSchema>;
 
-export const EmailSchema = z.pipe(z.email().check(z.maxLength(254)), z.transform((e) => e.toLowerCase()));
-export const PasswordSchema = z.string().check(z.minLength(8, 'at least 8 characters'), z.maxLength(200));
+/** Input limits the forms read too (maxLength and their messages), so the page and the server agree. */
+export const EMAIL_MAX_CHARS = 254;
+export const NAME_MAX_CHARS = 100;
+export const PASSWORD_MAX_CHARS = 200;
+export const NAME_TOO_LONG = `Use at most ${NAME_MAX_CHARS} characters.`;
+
+export const EmailSchema = z.pipe(z.email().check(z.maxLength(EMAIL_MAX_CHARS)), z.transform((e) => e.toLowerCase()));
+export const PasswordSchema = z.string().check(z.minLength(8, 'at least 8 characters'), z.maxLength(PASSWORD_MAX_CHARS));
 /** Names of people, organizations, projects and API keys: one line (they reach emails). */
-export const NameSchema = SingleLineTextSchema.check(z.trim(), z.minLength(1), z.maxLength(100));
+export const NameSchema = SingleLineTextSchema.check(z.trim(), z.minLength(1), z.maxLength(NAME_MAX_CHARS));
 
 export const SessionInfoSchema = z.object({
   /** emailVerified: false until the emailed link is opened; such a user may look but not spend or send mail. */
@@ -32,6 +38,10 @@ export type CheckInbox = z.infer<typeof CheckInboxSchema>;
 const EmailBody = z.strictObject({ email: EmailSchema });
 
 /** An email the product sent (or, without SMTP, kept in the outbox: "test mode"). */
+/** A file an email carries (the tax invoice PDF of a receipt): what it is, not its bytes. */
+export const EmailAttachmentSchema = z.object({ filename: z.string(), contentType: z.string(), sizeBytes: z.int() });
+export type EmailAttachment = z.infer<typeof EmailAttachmentSchema>;
+
 export const OutboxEmailSchema = z.object({
   id: IdSchema,
   kind: z.string(),
@@ -43,6 +53,8 @@ export const OutboxEmailSchema = z.object({
   sentAt: z.nullable(IsoDateTimeSchema),
   attempts: z.int(),
   lastError: z.nullable(z.string()),
+  /** Files sent with it, in order (none for most emails). */
+  attachments: z.array(EmailAttachmentSchema),
 });
 export type OutboxEmail = z.infer<typeof OutboxEmailSchema>;
 

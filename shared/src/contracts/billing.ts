@@ -2,6 +2,7 @@ import { z } from 'zod/mini';
 import { BUNDLE_IDS } from '../catalog';
 import { CentsSchema, endpoint, IdSchema, IsoDateTimeSchema, MillicreditsSchema, OWNER_ONLY, OWNER_OR_ADMIN, TextSchema } from '../api';
 import { GST_STATES, gstinProblem } from '../tax';
+import { EMAIL_MAX_CHARS } from './auth';
 
 export const BundleIdSchema = z.enum(BUNDLE_IDS);
 
@@ -206,7 +207,7 @@ export const BillingProfileInputSchema = z
     country: TextSchema.check(z.regex(/^[A-Z]{2}$/, 'a two-letter country code such as IN or US')),
     state: optionalLine(100),
     taxId: optionalLine(40),
-    invoiceEmail: z.email().check(z.maxLength(254)),
+    invoiceEmail: z.email().check(z.maxLength(EMAIL_MAX_CHARS)),
   })
   .check(
     z.refine((p) => p.country !== 'IN' || (p.state !== null && p.state in GST_STATES), { message: 'for India, the GST state code (e.g. 29 for Karnataka)', path: ['state'] }),
@@ -243,6 +244,62 @@ export type Seller = z.infer<typeof SellerSchema>;
 
 export const BillingProfileResponseSchema = z.object({ profile: z.nullable(BillingProfileSchema), seller: SellerSchema });
 export type BillingProfileResponse = z.infer<typeof BillingProfileResponseSchema>;
+
+/** A statement's id in URLs: its period's first day, 'YYYY-MM-DD' (periods start at 00:00 UTC). */
+export const StatementPeriodIdSchema = TextSchema.check(z.regex(/^\d{4}-\d{2}-\d{2}$/, 'a period start date such as 2026-11-05'));
+
+/** One billing period of the org that has (or will have) a statement. */
+export const StatementPeriodSchema = z.object({
+  id: z.string(),
+  start: IsoDateTimeSchema,
+  end: IsoDateTimeSchema,
+  /** The open period: its statement is "so far" (no reset yet). */
+  current: z.boolean(),
+});
+export type StatementPeriod = z.infer<typeof StatementPeriodSchema>;
+
+export const StatementListSchema = z.object({ periods: z.array(StatementPeriodSchema) });
+export type StatementList = z.infer<typeof StatementListSchema>;
+
+/** A credit added during the period: a purchase, an auto top-up or an adjustment (one line each). */
+export const StatementCreditLineSchema = z.object({
+  at: IsoDateTimeSchema,
+  kind: z.enum(['purchase', 'auto_topup', 'adjustment']),
+  description: z.string(),
+  mc: MillicreditsSchema,
+  purchaseId: z.nullable(IdSchema),
+  /** What was charged (with tax), cents; null for an adjustment. */
+  amountCents: z.nullable(CentsSchema),
+  taxInvoiceNumber: z.nullable(z.string()),
+});
+export type StatementCreditLine = z.infer<typeof StatementCreditLineSchema>;
+
+/**
+ * The monthly statement (ADR 035), every figure read from the ledger, in millicredits:
+ * closingMc = openingMc + allowanceMc + purchasesMc − usageMc − expiredMc + overageInvoicedMc.
+ */
+export const StatementSchema = z.object({
+  period: StatementPeriodSchema,
+  orgName: z.string(),
+  /** When this statement was read (the "so far" moment of the open period). */
+  asOf: IsoDateTimeSchema,
+  openingMc: MillicreditsSchema,
+  allowanceMc: MillicreditsSchema,
+  /** Purchases, auto top-ups and adjustments together (the sum of `credits`). */
+  purchasesMc: MillicreditsSchema,
+  credits: z.array(StatementCreditLineSchema),
+  usageMc: MillicreditsSchema,
+  usageByUseCase: z.array(z.object({ useCase: z.string(), calls: z.int(), mc: MillicreditsSchema })),
+  /** Credits left unused at the reset (the grants that expired at the period's end). */
+  expiredMc: MillicreditsSchema,
+  /** Overage (negative balance) at the reset, moved to an overage invoice: it brings the balance back to 0. */
+  overageInvoicedMc: MillicreditsSchema,
+  overageInvoice: z.nullable(z.object({ id: IdSchema, credits: z.int(), amountCents: CentsSchema, status: z.enum(['open', 'paid']) })),
+  closingMc: MillicreditsSchema,
+});
+export type Statement = z.infer<typeof StatementSchema>;
+
+const StatementParams = z.strictObject({ period: StatementPeriodIdSchema });
 
 export const billingContract = {
   createPurchase: endpoint({
@@ -363,5 +420,42 @@ export const billingContract = {
     params: PurchaseParams,
     response: null,
     produces: 'application/pdf',
+  }),
+  statements: endpoint({
+    method: 'GET',
+    path: '/api/billing/statements',
+    summary: 'The billing periods of the organization with a monthly statement, newest first; the open one is "so far" (owner or admin)',
+    auth: 'session',
+    roles: OWNER_OR_ADMIN,
+    response: StatementListSchema,
+  }),
+  statement: endpoint({
+    method: 'GET',
+    path: '/api/billing/statements/:period',
+    summary: 'The monthly statement of a billing period from the ledger: opening, allowance, purchases, usage by use case, expired, overage, closing (owner or admin)',
+    auth: 'session',
+    roles: OWNER_OR_ADMIN,
+    params: StatementParams,
+    response: StatementSchema,
+  }),
+  statementPdf: endpoint({
+    method: 'GET',
+    path: '/api/billing/statements/:period/pdf',
+    summary: 'The monthly statement of a billing period as a PDF (owner or admin)',
+    auth: 'session',
+    roles: OWNER_OR_ADMIN,
+    params: StatementParams,
+    response: null,
+    produces: 'application/pdf',
+  }),
+  statementCsv: endpoint({
+    method: 'GET',
+    path: '/api/billing/statements/:period/csv',
+    summary: 'The monthly statement of a billing period as CSV, times in UTC (owner or admin)',
+    auth: 'session',
+    roles: OWNER_OR_ADMIN,
+    params: StatementParams,
+    response: null,
+    produces: 'text/csv',
   }),
 };

@@ -8,6 +8,7 @@ import { budgetsHandlers } from './handlers/budgets';
 import { creditsHandlers } from './handlers/credits';
 import { meteringHandlers } from './handlers/metering';
 import { orgHandlers } from './handlers/org';
+import { statementHandlers } from './handlers/statements';
 import type { ScenarioName } from './scenarios';
 import { createMockStore } from './store/fixtures';
 import type { MockStore, ScenarioOptions } from './store/state';
@@ -22,6 +23,7 @@ export const HANDLER_GROUPS: ((store: MockStore) => HttpHandler[])[] = [
   creditsHandlers,
   budgetsHandlers,
   billingHandlers,
+  statementHandlers,
   aiHandlers,
   apiKeysHandlers,
   meteringHandlers,

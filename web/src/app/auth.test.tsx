@@ -35,6 +35,19 @@ describe('sign in, sign up, sign out', () => {
     expect(router.state.location.search).toContain('next=');
   });
 
+  it('sign-up names follow the contract: the inputs stop at 100 characters and a name only of spaces is required', async () => {
+    const { user } = renderApp('/settings/ai-credits');
+    await user.click(await screen.findByRole('button', { name: 'Sign out' }));
+    await user.click(await screen.findByRole('link', { name: 'Create an organization' }));
+    const orgName = await screen.findByLabelText('Organization name');
+    expect(orgName).toHaveAttribute('maxLength', '100');
+    expect(screen.getByLabelText('Your name')).toHaveAttribute('maxLength', '100');
+    expect(screen.getByLabelText('Email')).toHaveAttribute('maxLength', '254');
+    await user.type(screen.getByLabelText('Your name'), '   ');
+    await user.click(screen.getByRole('button', { name: 'Create organization' }));
+    expect(screen.getByLabelText('Your name')).toHaveAccessibleDescription('Required');
+  });
+
   it('creates an organization whose creator is the owner with 300 credits, once the emailed link confirms the address', async () => {
     const { user, router } = renderApp('/settings/ai-credits');
     await user.click(await screen.findByRole('button', { name: 'Sign out' }));

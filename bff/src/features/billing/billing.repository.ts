@@ -308,3 +308,14 @@ export async function insertTaxInvoice(trx: Transaction<Database>, row: Insertab
 export function findTaxInvoice(db: Executor, orgId: string, purchaseId: string) {
   return db.selectFrom('tax_invoices').selectAll().where('org_id', '=', orgId).where('purchase_id', '=', purchaseId).executeTakeFirst();
 }
+
+/** The purchases a statement lists (its purchase and auto top-up lines). */
+export function findPurchasesByIds(db: Executor, orgId: string, ids: string[]) {
+  if (ids.length === 0) return Promise.resolve([]);
+  return db.selectFrom('purchases').select(['id', 'kind', 'bundle_id', 'source', 'amount_cents', 'tax_invoice_number', 'credits']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
+}
+
+/** The overage invoice of the period that starts at `periodStart` (one per org and period). */
+export function findInvoiceOfPeriod(db: Executor, orgId: string, periodStart: Date) {
+  return db.selectFrom('overage_invoices').select(['id', 'credits', 'amount_cents', 'status']).where('org_id', '=', orgId).where('period_start', '=', periodStart).executeTakeFirst();
+}

@@ -13,8 +13,8 @@ function eventCreatedAt(rawBody: Buffer | undefined): number | undefined {
   }
 }
 
-export function billingRouter(services: Pick<Services, 'billing' | 'billingProfile' | 'autoTopUp' | 'metrics' | 'clock'>): Router {
-  const { billing, billingProfile, autoTopUp, metrics, clock } = services;
+export function billingRouter(services: Pick<Services, 'billing' | 'billingProfile' | 'autoTopUp' | 'statements' | 'metrics' | 'clock'>): Router {
+  const { billing, billingProfile, autoTopUp, statements, metrics, clock } = services;
   const router = Router();
 
   mount(router, billingContract.createPurchase, ({ actor, body }) => billing.createBundlePurchase(actor, body.bundleId, { saveCard: body.saveCard }));
@@ -35,6 +35,10 @@ export function billingRouter(services: Pick<Services, 'billing' | 'billingProfi
   mount(router, billingContract.setAutoTopUp, ({ actor, body }) => autoTopUp.set(actor, body));
   mount(router, billingContract.removePaymentMethod, ({ actor }) => autoTopUp.removePaymentMethod(actor));
   mount(router, billingContract.taxInvoice, ({ actor, params }) => billing.taxInvoicePdf(actor.orgId, params.purchaseId));
+  mount(router, billingContract.statements, ({ actor }) => statements.list(actor.orgId));
+  mount(router, billingContract.statement, ({ actor, params }) => statements.statement(actor.orgId, params.period));
+  mount(router, billingContract.statementPdf, ({ actor, params }) => statements.pdf(actor.orgId, params.period));
+  mount(router, billingContract.statementCsv, ({ actor, params }) => statements.csv(actor.orgId, params.period));
   mount(router, billingContract.receipt, ({ actor, params }) => billing.receipt(actor.orgId, params.purchaseId));
   return router;
 }

@@ -6,7 +6,7 @@ import type { BillingHistory, CheckoutCallback, CheckoutOptions, Invoice, Purcha
 import { formatUsd } from '@ai-credits/shared/format';
 import { computeTax, EXPORT_NOTE, GST_RATE_BP, HALF_GST_RATE_BP, taxInvoiceNumber, type TaxBreakdown, type TaxLine } from '@ai-credits/shared/tax';
 import type { Database } from '../../db/database';
-import type { Db } from '../../db/db';
+import type { Db, Executor } from '../../db/db';
 import type { SessionActor } from '../../http/endpoint';
 import { HttpError, notFound } from '../../http/http-error';
 import { toSafeNumber } from '../../lib/bigint';
@@ -193,6 +193,34 @@ export function createBillingService(deps: BillingDeps) {
     return number;
   }
 
+  /** The tax invoice of a purchase as a PDF, rendered from the row frozen when it was issued (undefined: none was issued). */
+  async function taxInvoicePdfOf(dbOrTrx: Executor, orgId: string, purchaseId: string): Promise<{ number: string; bytes: Buffer } | undefined> {
+    const invoice = await repo.findTaxInvoice(dbOrTrx, orgId, purchaseId);
+    if (!invoice) return undefined;
+    const org = await repo.findOrgName(dbOrTrx, orgId);
+    const bytes = await renderTaxInvoicePdf({
+      number: invoice.number,
+      issuedAt: invoice.issued_at,
+      seller: invoice.seller as Seller,
+      buyer: invoice.buyer as InvoiceBuyer | null,
+      orgName: org?.name ?? '',
+      description: invoice.description,
+      sac: invoice.sac,
+      currency: invoice.currency,
+      netCents: toSafeNumber(invoice.net_cents),
+      treatment: invoice.tax_treatment,
+      rateBp: invoice.tax_rate_bp,
+      cgstCents: toSafeNumber(invoice.cgst_cents),
+      sgstCents: toSafeNumber(invoice.sgst_cents),
+      igstCents: toSafeNumber(invoice.igst_cents),
+      totalCents: toSafeNumber(invoice.total_cents),
+      note: invoice.note,
+      paymentReference: invoice.payment_reference,
+      testMode: gateway.mode === 'sandbox',
+    });
+    return { number: invoice.number, bytes };
+  }
+
   /**
    * The receipt email, in the transaction that turns the payment into credits (or a paid
    * invoice): applyPaid gets there once per purchase, so one receipt however many callbacks,
@@ -204,7 +232,10 @@ export function createBillingService(deps: BillingDeps) {
     if (!to) return;
     const invoice = p.invoice_id ? await repo.findInvoice(trx, p.org_id, p.invoice_id) : undefined;
     const message = receiptEmail({ orgName, purchase: toPurchaseDto(p), invoicePeriod: invoice ? { start: invoice.period_start, end: invoice.period_end } : null, mode: gateway.mode });
-    await queueEmail(trx, { orgId: p.org_id, kind: 'receipt', to, ...message }, clock.now());
+    // The GST tax invoice travels with it as a PDF, stored with the outbox row (ADR 035).
+    const pdf = p.tax_invoice_number ? await taxInvoicePdfOf(trx, p.org_id, p.id) : undefined;
+    const attachments = pdf ? [{ filename: `tax-invoice-${pdf.number}.pdf`, contentType: 'application/pdf', content: pdf.bytes }] : [];
+    await queueEmail(trx, { orgId: p.org_id, kind: 'receipt', to, ...message, attachments }, clock.now());
   }
 
   async function checkoutOptions(actor: SessionActor, p: repo.PurchaseRow, description: string): Promise<CheckoutOptions> {
@@ -626,29 +657,9 @@ export function createBillingService(deps: BillingDeps) {
       const p = await repo.findPurchase(db, orgId, purchaseId);
       if (!p) throw notFound('Purchase');
       if (!isSettled(p.status)) throw new HttpError(409, 'CONFLICT', 'A tax invoice is issued once the payment is complete');
-      const invoice = await repo.findTaxInvoice(db, orgId, purchaseId);
-      if (!invoice) throw new HttpError(404, 'NOT_FOUND', 'This purchase was paid before tax invoices were issued; its receipt is its record');
-      const org = await repo.findOrgName(db, orgId);
-      return renderTaxInvoicePdf({
-        number: invoice.number,
-        issuedAt: invoice.issued_at,
-        seller: invoice.seller as Seller,
-        buyer: invoice.buyer as InvoiceBuyer | null,
-        orgName: org?.name ?? '',
-        description: invoice.description,
-        sac: invoice.sac,
-        currency: invoice.currency,
-        netCents: toSafeNumber(invoice.net_cents),
-        treatment: invoice.tax_treatment,
-        rateBp: invoice.tax_rate_bp,
-        cgstCents: toSafeNumber(invoice.cgst_cents),
-        sgstCents: toSafeNumber(invoice.sgst_cents),
-        igstCents: toSafeNumber(invoice.igst_cents),
-        totalCents: toSafeNumber(invoice.total_cents),
-        note: invoice.note,
-        paymentReference: invoice.payment_reference,
-        testMode: gateway.mode === 'sandbox',
-      });
+      const pdf = await taxInvoicePdfOf(db, orgId, purchaseId);
+      if (!pdf) throw new HttpError(404, 'NOT_FOUND', 'This purchase was paid before tax invoices were issued; its receipt is its record');
+      return pdf.bytes;
     },
 
     async receipt(orgId: string, purchaseId: string): Promise<string> {

@@ -104,7 +104,11 @@ export function renderTaxInvoicePdf(doc: TaxInvoiceDocument): Promise<Buffer> {
     ['Place of supply', placeOfSupply(doc)],
     ['Reverse charge', 'No'],
   ] as const) {
-    pdf.font('Helvetica-Bold').text(`${label}: `, { continued: true }).font('Helvetica').text(value);
+    // Label and value in their own columns: a `continued` run overlaps in viewers that substitute Helvetica.
+    const y = pdf.y;
+    pdf.font('Helvetica-Bold').text(`${label}:`, left, y, { width: 110 });
+    pdf.font('Helvetica').text(value, left + 115, y, { width: width - 115 });
+    pdf.x = left;
   }
 
   // Seller and buyer side by side.

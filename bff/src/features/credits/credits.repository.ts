@@ -272,3 +272,60 @@ export function grantEvents(db: Executor, orgId: string, from: Date) {
     .orderBy('l.id')
     .execute();
 }
+
+/**
+ * The entries of one billing period [start, end) for its statement (ADR 035). The rollover writes
+ * the closing entries of a period (expire, overage_invoiced) at the instant the period ends, the
+ * same instant as the next period's allowance: a closing entry belongs to the period it closes
+ * ((start, end]), every other entry to the period its time falls in ([start, end)).
+ */
+function inPeriod(start: Date, end: Date) {
+  return sql<boolean>`((l.entry_type in ('expire', 'overage_invoiced') and l.created_at > ${start} and l.created_at <= ${end})
+    or (l.entry_type not in ('expire', 'overage_invoiced') and l.created_at >= ${start} and l.created_at < ${end}))`;
+}
+
+/** The balance after the last entry before the period (0 before the first entry); ledger order is id order within an org (appended under its lock). */
+export async function balanceBefore(db: Executor, orgId: string, start: Date): Promise<bigint> {
+  const row = await sql<{ balance_after_mc: bigint }>`
+    select l.balance_after_mc from ledger_entries l
+    where l.org_id = ${orgId} and (l.created_at < ${start} or (l.created_at = ${start} and l.entry_type in ('expire', 'overage_invoiced')))
+    order by l.id desc limit 1`.execute(db);
+  return row.rows[0] ? BigInt(row.rows[0].balance_after_mc) : 0n;
+}
+
+/** The balance after the period's last entry (undefined: no entry in the period). */
+export async function balanceAtPeriodEnd(db: Executor, orgId: string, start: Date, end: Date): Promise<bigint | undefined> {
+  const row = await sql<{ balance_after_mc: bigint }>`
+    select l.balance_after_mc from ledger_entries l where l.org_id = ${orgId} and ${inPeriod(start, end)} order by l.id desc limit 1`.execute(db);
+  return row.rows[0] ? BigInt(row.rows[0].balance_after_mc) : undefined;
+}
+
+/** The period's entries summed by type (and by grant source for grants). */
+export async function periodTotals(db: Executor, orgId: string, start: Date, end: Date) {
+  const rows = await sql<{ entry_type: string; source: string | null; mc: bigint }>`
+    select l.entry_type, g.source, sum(l.amount_mc)::bigint as mc
+    from ledger_entries l left join grants g on g.org_id = l.org_id and g.id = l.grant_id and l.entry_type = 'grant'
+    where l.org_id = ${orgId} and ${inPeriod(start, end)}
+    group by l.entry_type, g.source`.execute(db);
+  return rows.rows.map((r) => ({ type: r.entry_type, source: r.source, mc: BigInt(r.mc) }));
+}
+
+/** Each purchase and adjustment granted in the period, in ledger order. */
+export async function periodGrants(db: Executor, orgId: string, start: Date, end: Date) {
+  const rows = await sql<{ created_at: Date; amount_mc: bigint; source: 'purchase' | 'adjustment'; purchase_id: string | null; note: string | null }>`
+    select l.created_at, l.amount_mc, g.source, g.purchase_id, g.note
+    from ledger_entries l join grants g on g.org_id = l.org_id and g.id = l.grant_id
+    where l.org_id = ${orgId} and l.entry_type = 'grant' and g.source <> 'monthly_allowance' and ${inPeriod(start, end)}
+    order by l.id`.execute(db);
+  return rows.rows.map((r) => ({ ...r, amount_mc: BigInt(r.amount_mc) }));
+}
+
+/** The period's consumption by use case: what the consume entries took, and how many. */
+export async function periodUsageByUseCase(db: Executor, orgId: string, start: Date, end: Date) {
+  const rows = await sql<{ use_case: string; calls: bigint; mc: bigint }>`
+    select u.use_case, count(*)::bigint as calls, (-sum(l.amount_mc))::bigint as mc
+    from ledger_entries l join usage_records u on u.org_id = l.org_id and u.id = l.usage_id
+    where l.org_id = ${orgId} and l.entry_type = 'consume' and ${inPeriod(start, end)}
+    group by u.use_case order by u.use_case`.execute(db);
+  return rows.rows.map((r) => ({ useCase: r.use_case, calls: BigInt(r.calls), mc: BigInt(r.mc) }));
+}

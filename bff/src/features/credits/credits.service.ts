@@ -244,6 +244,38 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       };
     },
 
+    /**
+     * One billing period of the ledger for its statement (ADR 035), read in one snapshot on the
+     * primary (repeatable read), so the figures of an open period add up while usage goes on.
+     * `closingMc` is the balance after the period's last entry (the opening when it has none).
+     */
+    async periodLedger(orgId: string, start: Date, end: Date) {
+      return db
+        .transaction()
+        .setIsolationLevel('repeatable read')
+        .execute(async (trx) => {
+          const openingMc = await repo.balanceBefore(trx, orgId, start);
+          const [last, totals, grants, usage] = await Promise.all([
+            repo.balanceAtPeriodEnd(trx, orgId, start, end),
+            repo.periodTotals(trx, orgId, start, end),
+            repo.periodGrants(trx, orgId, start, end),
+            repo.periodUsageByUseCase(trx, orgId, start, end),
+          ]);
+          const sum = (type: string, source?: (s: string | null) => boolean) => totals.filter((t) => t.type === type && (!source || source(t.source))).reduce((a, t) => a + t.mc, 0n);
+          return {
+            openingMc,
+            allowanceMc: sum('grant', (s) => s === 'monthly_allowance'),
+            grantedMc: sum('grant', (s) => s !== 'monthly_allowance'),
+            grants,
+            usageMc: -sum('consume'),
+            usageByUseCase: usage,
+            expiredMc: -sum('expire'),
+            overageInvoicedMc: sum('overage_invoiced'),
+            closingMc: last ?? openingMc,
+          };
+        });
+    },
+
     async setAiEnabled(orgId: string, actorUserId: string, enabled: boolean) {
       await ledger.setAiEnabled(orgId, actorUserId, enabled);
       return summary(orgId);

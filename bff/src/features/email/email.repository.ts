@@ -1,10 +1,33 @@
 import { sql, type Insertable, type Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
-import type { AccountEmailOutboxTable, EmailOutboxTable } from './email.tables';
+import type { AccountEmailOutboxTable, EmailAttachmentsTable, EmailOutboxTable } from './email.tables';
 
 export async function insertEmail(db: Executor, row: Insertable<EmailOutboxTable>): Promise<{ id: string }> {
   return db.insertInto('email_outbox').values(row).returning('id').executeTakeFirstOrThrow();
+}
+
+export async function insertAttachments(db: Executor, rows: Insertable<EmailAttachmentsTable>[]) {
+  if (rows.length) await db.insertInto('email_attachments').values(rows).execute();
+}
+
+/** The files of the given emails (with their bytes: the dispatcher sends them), in order. */
+export function attachmentsOf(db: Executor, orgId: string, emailIds: string[]) {
+  if (emailIds.length === 0) return Promise.resolve([]);
+  return db.selectFrom('email_attachments').selectAll().where('org_id', '=', orgId).where('email_id', 'in', emailIds).orderBy('email_id').orderBy('position').execute();
+}
+
+/** What the given emails carry, without the bytes (the Sent emails list). */
+export function attachmentInfoOf(db: Executor, orgId: string, emailIds: string[]) {
+  if (emailIds.length === 0) return Promise.resolve([]);
+  return db
+    .selectFrom('email_attachments')
+    .select(['email_id', 'filename', 'content_type', sql<number>`octet_length(content)`.as('size_bytes')])
+    .where('org_id', '=', orgId)
+    .where('email_id', 'in', emailIds)
+    .orderBy('email_id')
+    .orderBy('position')
+    .execute();
 }
 
 /**

@@ -1,4 +1,5 @@
 import nodemailer from 'nodemailer';
+import type { EmailAttachment } from '@ai-credits/shared/contracts/auth';
 import type { EmailMode, OutboxEmail } from '@ai-credits/shared/contracts/org';
 import type { Executor } from '../../db/db';
 import type { Db } from '../../db/db';
@@ -12,12 +13,21 @@ export type EmailKind = 'invitation' | 'alert' | 'receipt' | 'overage_invoice' |
 /** What the product emails to an address about its account (no organization: never under an org's Sent emails). */
 export type AccountEmailKind = 'verify_email' | 'password_reset' | 'account_exists';
 
+/** A file sent with an email, stored with its outbox row (ADR 035). */
+export interface OutgoingAttachment {
+  filename: string;
+  contentType: string;
+  content: Uint8Array;
+}
+
 export interface OutgoingEmail {
   orgId: string;
   kind: EmailKind;
   to: string;
   subject: string;
   text: string;
+  /** Stored in the same transaction as the row: every delivery attempt sends the same bytes. */
+  attachments?: OutgoingAttachment[];
 }
 
 /** One line of user text (a name) in an email: control characters and line breaks become spaces, so it cannot add lines that look like ours. */
@@ -29,8 +39,8 @@ export const oneLine = (text: string) => text.replace(/[\u0000-\u001f\u007f-\u00
  * it reports commits, and it is never lost once that has committed. Delivery is the
  * dispatcher's job (SMTP when configured; otherwise the outbox is the "test mode" mailbox).
  */
-export function queueEmail(trx: Executor, email: OutgoingEmail, now: Date): Promise<{ id: string }> {
-  return repo.insertEmail(trx, {
+export async function queueEmail(trx: Executor, email: OutgoingEmail, now: Date): Promise<{ id: string }> {
+  const row = await repo.insertEmail(trx, {
     org_id: email.orgId,
     kind: email.kind,
     to_address: email.to.toLowerCase(),
@@ -39,6 +49,11 @@ export function queueEmail(trx: Executor, email: OutgoingEmail, now: Date): Prom
     body_text: email.text,
     created_at: now,
   });
+  await repo.insertAttachments(
+    trx,
+    (email.attachments ?? []).map((a, position) => ({ org_id: email.orgId, email_id: row.id, position, filename: oneLine(a.filename), content_type: a.contentType, content: a.content })),
+  );
+  return row;
 }
 
 /** Queues an account email in the caller's transaction (same guarantees as queueEmail). */
@@ -59,7 +74,7 @@ export function names(trx: Executor, orgId: string, userId: string | null): Prom
 
 /** Sends one message; nodemailer over SMTP in production, replaceable in tests. */
 export interface MailTransport {
-  send(message: { from: string; to: string; subject: string; text: string }): Promise<void>;
+  send(message: { from: string; to: string; subject: string; text: string; attachments?: { filename: string; contentType: string; content: Buffer }[] }): Promise<void>;
   close(): void;
 }
 
@@ -121,11 +136,13 @@ export function createEmailService(deps: { db: Db; clock: Clock; logger: Logger;
   async function dispatchOrgBatch(transport: MailTransport): Promise<{ sent: number; failed: number; claimed: number }> {
     return db.transaction().execute(async (trx) => {
       const rows = await repo.claimUnsent(trx, BATCH, MAX_ATTEMPTS);
+      const files = await filesOf(trx, rows);
       let sent = 0;
       let failed = 0;
       for (const row of rows) {
         try {
-          await transport.send({ from, to: row.to_address, subject: row.subject, text: row.body_text });
+          const attachments = files.get(row.id);
+          await transport.send({ from, to: row.to_address, subject: row.subject, text: row.body_text, ...(attachments ? { attachments } : {}) });
           await repo.markSent(trx, row.org_id, row.id, clock.now());
           sent++;
         } catch (err) {
@@ -136,6 +153,17 @@ export function createEmailService(deps: { db: Db; clock: Clock; logger: Logger;
       }
       return { sent, failed, claimed: rows.length };
     });
+  }
+
+  /** The stored files of claimed rows, by email id (nodemailer attachments: filename, content, contentType). */
+  async function filesOf(trx: Executor, rows: { org_id: string; id: string }[]) {
+    const files = new Map<string, { filename: string; contentType: string; content: Buffer }[]>();
+    for (const orgId of new Set(rows.map((r) => r.org_id))) {
+      for (const a of await repo.attachmentsOf(trx, orgId, rows.filter((r) => r.org_id === orgId).map((r) => r.id))) {
+        files.set(a.email_id, [...(files.get(a.email_id) ?? []), { filename: a.filename, contentType: a.content_type, content: Buffer.from(a.content) }]);
+      }
+    }
+    return files;
   }
 
   /** One pass over the queue: full batches are followed by the next; a failure waits for the next pass. */
@@ -196,11 +224,16 @@ export function createEmailService(deps: { db: Db; clock: Clock; logger: Logger;
         sentAt: r.sent_at ? r.sent_at.toISOString() : null,
         attempts: r.attempts,
         lastError: r.last_error,
+        attachments: [],
       }));
     },
 
     async outbox(orgId: string): Promise<{ mode: EmailMode; emails: OutboxEmail[] }> {
       const rows = await repo.listForOrg(db, orgId, OUTBOX_PAGE);
+      const files = new Map<string, EmailAttachment[]>();
+      for (const a of await repo.attachmentInfoOf(db, orgId, rows.map((r) => r.id))) {
+        files.set(a.email_id, [...(files.get(a.email_id) ?? []), { filename: a.filename, contentType: a.content_type, sizeBytes: Number(a.size_bytes) }]);
+      }
       return {
         mode,
         emails: rows.map((r) => ({
@@ -213,6 +246,7 @@ export function createEmailService(deps: { db: Db; clock: Clock; logger: Logger;
           sentAt: r.sent_at ? r.sent_at.toISOString() : null,
           attempts: r.attempts,
           lastError: r.last_error,
+          attachments: files.get(r.id) ?? [],
         })),
       };
     },

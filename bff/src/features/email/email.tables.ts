@@ -9,6 +9,17 @@ import type { Timestamp } from '../../db/columns';
 export interface EmailTables {
   email_outbox: EmailOutboxTable;
   account_email_outbox: AccountEmailOutboxTable;
+  email_attachments: EmailAttachmentsTable;
+}
+
+/** Files an org email carries, stored with it (ADR 035): the dispatcher sends the same bytes on every attempt. */
+export interface EmailAttachmentsTable {
+  org_id: string;
+  email_id: string;
+  position: number;
+  filename: string;
+  content_type: string;
+  content: Uint8Array;
 }
 
 /** Account emails (verification, reset, sign-up notices): no organization (ADR 028). */

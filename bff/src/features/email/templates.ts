@@ -32,6 +32,7 @@ export function receiptEmail(input: { orgName: string; purchase: Purchase; invoi
       `Razorpay order: ${p.razorpayOrderId ?? '-'}`,
       `Razorpay payment: ${p.razorpayPaymentId ?? '-'}`,
       '',
+      ...(p.taxInvoiceNumber ? [`The GST tax invoice ${p.taxInvoiceNumber} is attached (PDF).`] : []),
       'The printable receipt is in the app under Plans & Billing.',
     ].join('\n'),
   };

@@ -20,7 +20,7 @@ const origin = () => (globalThis as { location?: { origin: string } }).location?
 
 /** The mock has no SMTP: account emails land in the dev mailbox, as in the BFF in test mode. */
 function mailAccount(db: MockStore, kind: string, to: string, subject: string, text: string) {
-  db.accountMail.unshift({ id: nextId(), kind, to, subject, text, createdAt: nowIso(db), sentAt: null, attempts: 0, lastError: null });
+  db.accountMail.unshift({ id: nextId(), kind, to, subject, text, createdAt: nowIso(db), sentAt: null, attempts: 0, lastError: null, attachments: [] });
 }
 
 /** Sign-up (with its emailed link), sign-in, sign-out, password reset and the session. */

@@ -20,6 +20,7 @@ function mailInvitation(db: MockStore, invitation: Invitation, token: string) {
     sentAt: null,
     attempts: 0,
     lastError: null,
+    attachments: [],
   });
 }
 

@@ -104,7 +104,7 @@ export function autoTopUpOnCharge(store: MockStore, beforeMc: number, afterMc: n
     store.autoTopUp.settings = { ...settings, pausedAt: now, pausedReason: SANDBOX_DECLINE_MESSAGE };
     const owner = store.members.find((m) => m.role === 'owner');
     if (owner) {
-      store.emails.unshift({ id: nextId(), kind: 'auto_topup_failed', to: owner.email, subject: `Auto top-up failed for ${store.org.name}: it is paused`, text: SANDBOX_DECLINE_MESSAGE, createdAt: now, sentAt: null, attempts: 0, lastError: null });
+      store.emails.unshift({ id: nextId(), kind: 'auto_topup_failed', to: owner.email, subject: `Auto top-up failed for ${store.org.name}: it is paused`, text: SANDBOX_DECLINE_MESSAGE, createdAt: now, sentAt: null, attempts: 0, lastError: null, attachments: [] });
     }
   } else store.balanceMc += bundle.credits * MC_PER_CREDIT;
 }
@@ -144,6 +144,22 @@ export function completePurchase(store: MockStore, purchaseId: string, paymentId
   }
   // Money moved: in the audit log, as the BFF writes it (issue 20).
   const buyer = store.members.find((m) => m.userId === store.userId);
+  // The receipt, with the tax invoice PDF attached (the BFF's test-mode mailbox; ADR 035).
+  if (buyer) {
+    const number = purchase.taxInvoiceNumber;
+    store.emails.unshift({
+      id: nextId(),
+      kind: 'receipt',
+      to: buyer.email,
+      subject: `Your TestKase AI Credits receipt for ${purchase.bundleName ?? 'an overage invoice'}`,
+      text: `Thank you: your payment of $${(purchase.amountCents / 100).toFixed(2)} USD was received.${number ? `\n\nThe GST tax invoice ${number} is attached (PDF).` : ''}`,
+      createdAt: now,
+      sentAt: null,
+      attempts: 0,
+      lastError: null,
+      attachments: number ? [{ filename: `tax-invoice-${number}.pdf`, contentType: 'application/pdf', sizeBytes: 2_700 }] : [],
+    });
+  }
   const money = { purchaseId: purchase.id, amountCents: purchase.amountCents, currency: purchase.currency, razorpayPaymentId: paymentId };
   store.audit.unshift({
     id: nextId(),

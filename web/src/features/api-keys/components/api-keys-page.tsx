@@ -3,6 +3,7 @@ import { Dialog } from 'radix-ui';
 import { useId, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
+import { NAME_MAX_CHARS } from '@ai-credits/shared/contracts/auth';
 import { formatCredits, withCreditsUnit } from '@ai-credits/shared/format';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
@@ -170,7 +171,7 @@ function CreateKeyDialog() {
               <Dialog.Description className="dialog-description">Name the service that will use it, e.g. “CI test runner”.</Dialog.Description>
               <div className="field">
                 <label htmlFor={nameId}>Name</label>
-                <input id={nameId} value={name} maxLength={100} onChange={(e) => setName(e.target.value)} />
+                <input id={nameId} value={name} maxLength={NAME_MAX_CHARS} onChange={(e) => setName(e.target.value)} />
               </div>
               {create.error ? <p className="form-error">{create.error.message}</p> : null}
               <div className="dialog-actions">

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { MONTHLY_ALLOWANCE_MC } from '@ai-credits/shared/catalog';
-import { authContract } from '@ai-credits/shared/contracts/auth';
+import { authContract, EMAIL_MAX_CHARS, NAME_MAX_CHARS, PASSWORD_MAX_CHARS } from '@ai-credits/shared/contracts/auth';
 import { formatCredits } from '@ai-credits/shared/format';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout, useForgetPreviousSession } from '@/components/layouts/auth-layout';
@@ -10,6 +10,8 @@ import { CheckInbox } from './check-inbox';
 
 type Field = 'orgName' | 'name' | 'email' | 'password';
 const LABELS: Record<Field, string> = { orgName: 'Organization name', name: 'Your name', email: 'Email', password: 'Password' };
+/** The contract's limits (shared/contracts/auth.ts): the browser stops typing where the server would refuse. */
+const MAX_CHARS: Record<Field, number> = { orgName: NAME_MAX_CHARS, name: NAME_MAX_CHARS, email: EMAIL_MAX_CHARS, password: PASSWORD_MAX_CHARS };
 
 export function SignupPage() {
   const signup = useMutation(authMutations.signup());
@@ -42,6 +44,7 @@ export function SignupPage() {
         id={`signup-${name}`}
         type={type}
         autoComplete={autoComplete}
+        maxLength={MAX_CHARS[name]}
         required
         value={values[name]}
         aria-invalid={errors[name] ? true : undefined}

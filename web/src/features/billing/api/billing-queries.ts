@@ -13,6 +13,7 @@ export const billingKeys = {
   history: () => [...billingKeys.all, 'history'] as const,
   profile: () => [...billingKeys.all, 'profile'] as const,
   autoTopUp: () => [...billingKeys.all, 'auto-topup'] as const,
+  statements: () => [...billingKeys.all, 'statements'] as const,
 };
 
 export const billingQueries = {
@@ -30,6 +31,11 @@ export const billingQueries = {
     queryOptions({
       queryKey: billingKeys.profile(),
       queryFn: ({ signal }) => apiFetch(billingContract.profile, { signal }),
+    }),
+  statements: () =>
+    queryOptions({
+      queryKey: billingKeys.statements(),
+      queryFn: ({ signal }) => apiFetch(billingContract.statements, { signal }),
     }),
 };
 
@@ -83,3 +89,5 @@ export const billingMutations = {
 
 export const receiptUrl = (purchaseId: string) => apiUrl(billingContract.receipt, { params: { purchaseId } });
 export const taxInvoiceUrl = (purchaseId: string) => apiUrl(billingContract.taxInvoice, { params: { purchaseId } });
+export const statementPdfUrl = (period: string) => apiUrl(billingContract.statementPdf, { params: { period } });
+export const statementCsvUrl = (period: string) => apiUrl(billingContract.statementCsv, { params: { period } });

@@ -23,33 +23,34 @@ function PriceWithTax({ priceCents }: { priceCents: number }) {
   const { profile, seller } = billing.data;
   const tax = computeTax(priceCents, seller, profile ? { country: profile.country, state: profile.state } : null);
   return (
-    <>
-      <dl className="billing-tax-summary" aria-label="Price with tax">
-      <div>
-        <dt>Price</dt>
-        <dd>{formatUsd(tax.netCents)}</dd>
-      </div>
-      {tax.lines.map((line) => (
-        <div key={line.name}>
-          <dt>
-            {line.name} {line.rateBp / 100}%
-          </dt>
-          <dd>{formatUsd(line.cents)}</dd>
-        </div>
-      ))}
-      {tax.lines.length === 0 ? (
+    // The group holds the figures and why this tax (a <dl> may hold only its dt/dd groups: axe).
+    <div role="group" aria-label="Price with tax">
+      <dl className="billing-tax-summary">
         <div>
-          <dt>GST</dt>
-          <dd>{formatUsd(0)}</dd>
+          <dt>Price</dt>
+          <dd>{formatUsd(tax.netCents)}</dd>
         </div>
-      ) : null}
-      <div className="billing-tax-total">
-        <dt>Total charged</dt>
-        <dd>{formatUsd(tax.totalCents)} USD</dd>
-      </div>
+        {tax.lines.map((line) => (
+          <div key={line.name}>
+            <dt>
+              {line.name} {line.rateBp / 100}%
+            </dt>
+            <dd>{formatUsd(line.cents)}</dd>
+          </div>
+        ))}
+        {tax.lines.length === 0 ? (
+          <div>
+            <dt>GST</dt>
+            <dd>{formatUsd(0)}</dd>
+          </div>
+        ) : null}
+        <div className="billing-tax-total">
+          <dt>Total charged</dt>
+          <dd>{formatUsd(tax.totalCents)} USD</dd>
+        </div>
       </dl>
       <p className="billing-tax-reason">{taxReason(tax, profile?.state ?? null)}</p>
-    </>
+    </div>
   );
 }
 

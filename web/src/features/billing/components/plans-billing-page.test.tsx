@@ -1,5 +1,7 @@
 import { screen, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { server } from '@/testing/server';
 
 import { renderApp, serveScenario } from '@/testing/test-utils';
 
@@ -112,5 +114,66 @@ describe('Plans & Billing: auto top-up', () => {
     renderApp('/settings/billing');
     const card = await screen.findByRole('region', { name: 'Auto top-up' });
     expect(await within(card).findByRole('alert')).toHaveTextContent('Auto top-up is paused: The card was declined.');
+  });
+});
+
+describe('Plans & Billing: monthly statements', () => {
+  it('lists each billing month, newest first, with PDF and CSV downloads; the open one is "so far"', async () => {
+    serveScenario('owner', { now: new Date('2026-05-20T12:00:00Z') });
+    renderApp('/settings/billing');
+    const card = await screen.findByRole('region', { name: 'Monthly statements' });
+    expect(within(card).getByText('Loading statements')).toBeInTheDocument();
+    const items = await within(card).findAllByRole('listitem');
+    expect(items.map((li) => li.textContent)).toEqual(['15 May 2026 – 15 Jun 2026So farPDFCSV', '15 Apr 2026 – 15 May 2026PDFCSV', '15 Mar 2026 – 15 Apr 2026PDFCSV']);
+    const pdf = within(card).getByRole('link', { name: 'Statement 15 Apr 2026 – 15 May 2026 (PDF)' });
+    expect(pdf).toHaveAttribute('href', '/api/billing/statements/2026-04-15/pdf');
+    expect(pdf).toHaveAttribute('download', 'statement-2026-04-15.pdf');
+    const csv = within(card).getByRole('link', { name: 'Statement 15 Apr 2026 – 15 May 2026 (CSV)' });
+    expect(csv).toHaveAttribute('href', '/api/billing/statements/2026-04-15/csv');
+    expect(csv).toHaveAttribute('download', 'statement-2026-04-15.csv');
+    expect(card).toHaveTextContent('Dates and times are UTC.');
+  });
+
+  it('says when there is none yet, and offers a retry when the list fails', async () => {
+    server.use(http.get('*/api/billing/statements', () => HttpResponse.json({ periods: [] })));
+    const first = renderApp('/settings/billing');
+    expect(await screen.findByText('No statements yet')).toBeInTheDocument();
+    first.unmount();
+
+    serveScenario('owner', { failEndpoint: 'GET /api/billing/statements' });
+    renderApp('/settings/billing');
+    const card = await screen.findByRole('region', { name: 'Monthly statements' });
+    expect(await within(card).findByText("Couldn't load statements")).toBeInTheDocument();
+    expect(within(card).getByRole('button', { name: 'Try again' })).toBeInTheDocument();
+  });
+
+  it('is not shown to a member (the BFF refuses them too)', async () => {
+    serveScenario('owner', { role: 'member' });
+    renderApp('/settings/billing');
+    expect(await screen.findByText('Only the owner and admins see payments')).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Monthly statements' })).not.toBeInTheDocument();
+  });
+});
+
+describe('Sent emails: the receipt carries its tax invoice', () => {
+  it('names the attached PDF and its size', async () => {
+    serveScenario('owner', {
+      seed: (store) =>
+        store.emails.unshift({
+          id: '00000000-0000-4000-8000-00000000e001',
+          kind: 'receipt',
+          to: 'owner@example.com',
+          subject: 'Your TestKase AI Credits receipt AIC-20260520-ABCDEF01',
+          text: 'The GST tax invoice AIC-000007 is attached (PDF).',
+          createdAt: '2026-05-20T12:00:00.000Z',
+          sentAt: null,
+          attempts: 0,
+          lastError: null,
+          attachments: [{ filename: 'tax-invoice-AIC-000007.pdf', contentType: 'application/pdf', sizeBytes: 2_662 }],
+        }),
+    });
+    renderApp('/settings/emails');
+    const email = await screen.findByRole('article', { name: 'Your TestKase AI Credits receipt AIC-20260520-ABCDEF01' });
+    expect(email).toHaveTextContent('Attachedtax-invoice-AIC-000007.pdf (2.6 KB)');
   });
 });

@@ -11,6 +11,7 @@ import { BillingProfileCard } from './billing-profile-card';
 import { BuyCreditsButton } from './buy-credits-button';
 import { CheckoutResult } from './checkout-result';
 import { SandboxCheckout } from './sandbox-checkout-dialog';
+import { StatementsCard } from './statements-card';
 import { useCheckout } from './use-checkout';
 import './billing.css';
 
@@ -94,6 +95,7 @@ export function PlansBillingPage() {
           <BillingProfileCard owner={owner} />
           <InvoicesTable invoices={history.data.invoices} owner={owner} />
           <PurchasesTable purchases={history.data.purchases} />
+          <StatementsCard />
         </>
       )}
     </div>

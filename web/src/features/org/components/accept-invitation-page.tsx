@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { NameSchema, PasswordSchema } from '@ai-credits/shared/contracts/auth';
+import { NAME_MAX_CHARS, NAME_TOO_LONG, NameSchema, PasswordSchema } from '@ai-credits/shared/contracts/auth';
 import { InvitationTokenSchema } from '@ai-credits/shared/contracts/org';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout } from '@/components/layouts/auth-layout';
@@ -138,7 +138,7 @@ function AcceptForm({ token, email, mode }: { token: string; email: string; mode
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     const next: typeof errors = {};
-    if (mode === 'new' && !NameSchema.safeParse(name).success) next.name = name.trim() ? 'Use at most 100 characters.' : 'Enter your name.';
+    if (mode === 'new' && !NameSchema.safeParse(name).success) next.name = name.trim() ? NAME_TOO_LONG : 'Enter your name.';
     if (mode === 'new' && !PasswordSchema.safeParse(password).success) next.password = 'Choose a password of at least 8 characters.';
     if (mode === 'password' && !password) next.password = 'Enter your password.';
     setErrors(next);
@@ -180,7 +180,7 @@ function AcceptForm({ token, email, mode }: { token: string; email: string; mode
               id={`${id}-name`}
               autoComplete="name"
               value={name}
-              maxLength={120}
+              maxLength={NAME_MAX_CHARS}
               aria-invalid={errors.name ? true : undefined}
               aria-describedby={errors.name ? `${id}-name-error` : undefined}
               onChange={(e) => setName(e.target.value)}

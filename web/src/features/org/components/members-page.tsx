@@ -1,7 +1,7 @@
 import { useMutation, useQuery, useSuspenseQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { EmailSchema, type Role } from '@ai-credits/shared/contracts/auth';
+import { EMAIL_MAX_CHARS, EmailSchema, type Role } from '@ai-credits/shared/contracts/auth';
 import type { Invitation, IssuedInvitation, Member } from '@ai-credits/shared/contracts/org';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
@@ -102,7 +102,7 @@ function InviteForm({ inviterRole }: { inviterRole: Role }) {
             type="email"
             autoComplete="off"
             value={email}
-            maxLength={254}
+            maxLength={EMAIL_MAX_CHARS}
             aria-invalid={error ? true : undefined}
             aria-describedby={error ? `${id}-error` : undefined}
             onChange={(e) => {

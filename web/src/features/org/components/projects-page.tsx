@@ -1,6 +1,6 @@
 import { useMutation, useQuery, useSuspenseQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import { NameSchema } from '@ai-credits/shared/contracts/auth';
+import { NAME_MAX_CHARS, NAME_TOO_LONG, NameSchema } from '@ai-credits/shared/contracts/auth';
 import type { Project } from '@ai-credits/shared/contracts/org';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { CopyButton } from '@/components/ui/copy-button';
@@ -14,7 +14,7 @@ import './org.css';
 /** The contract's own rule, so the form says what the server would refuse. */
 function nameError(value: string): string | null {
   if (!value.trim()) return 'Enter a project name.';
-  return NameSchema.safeParse(value).success ? null : 'Use at most 100 characters.';
+  return NameSchema.safeParse(value).success ? null : NAME_TOO_LONG;
 }
 
 /**
@@ -101,7 +101,7 @@ function CreateProjectForm() {
           <input
             id={id}
             value={name}
-            maxLength={120}
+            maxLength={NAME_MAX_CHARS}
             aria-invalid={error ? true : undefined}
             aria-describedby={error ? `${id}-error` : undefined}
             onChange={(e) => {
@@ -185,7 +185,7 @@ function ProjectRow({ project, manager }: { project: Project; manager: boolean }
             <input
               id={id}
               value={name}
-              maxLength={120}
+              maxLength={NAME_MAX_CHARS}
               aria-invalid={error ? true : undefined}
               aria-describedby={error || update.isError ? `${id}-error` : undefined}
               onChange={(e) => {

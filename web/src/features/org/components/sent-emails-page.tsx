@@ -14,6 +14,9 @@ function status(email: OutboxEmail, testMode: boolean): { text: string; tone: st
   return { text: 'Queued', tone: 'badge' };
 }
 
+/** "2.6 KB" (one decimal; bytes below 1 KB). */
+const fileSize = (bytes: number) => (bytes < 1024 ? `${bytes} bytes` : `${(bytes / 1024).toFixed(1)} KB`);
+
 /**
  * Settings -> Sent emails (owner/admin; the BFF refuses others): the organization's emails,
  * newest first, with their text. Without SMTP_URL nothing leaves the server and this page is the
@@ -72,6 +75,12 @@ export function SentEmailsPage() {
                           <span className={s.tone}>{s.text}</span>
                         </dd>
                       </div>
+                      {e.attachments.length > 0 ? (
+                        <div>
+                          <dt>Attached</dt>
+                          <dd>{e.attachments.map((a) => `${a.filename} (${fileSize(a.sizeBytes)})`).join(', ')}</dd>
+                        </div>
+                      ) : null}
                     </dl>
                     {e.lastError && !e.sentAt ? <p className="field-error">Last error: {e.lastError}</p> : null}
                     <pre className="org-email-body">{e.text}</pre>

@@ -1,0 +1,57 @@
+import { useQuery } from '@tanstack/react-query';
+import type { StatementPeriod } from '@ai-credits/shared/contracts/billing';
+import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { billingQueries, statementCsvUrl, statementPdfUrl } from '../api/billing-queries';
+
+/** "5 Mar 2026" of a UTC instant: periods start and end at 00:00 UTC, so the UTC day is the period's day. */
+const utcDay = (iso: string) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+function periodLabel(p: StatementPeriod) {
+  return `${utcDay(p.start)} – ${utcDay(p.end)}`;
+}
+
+/**
+ * Plans & Billing -> Monthly statements (owner and admins; the BFF refuses members): one per
+ * billing period, as PDF and CSV, built by the BFF from the credit ledger (ADR 035). The open
+ * period's statement is "so far".
+ */
+export function StatementsCard() {
+  const statements = useQuery(billingQueries.statements());
+  return (
+    <section className="card" aria-labelledby="statements-title">
+      <h2 id="statements-title" className="section-title">
+        Monthly statements
+      </h2>
+      <p className="muted billing-statements-intro">
+        Each billing month: opening balance, allowance, purchases and top-ups, usage by use case, expired credits, overage invoiced and closing balance, from the credit ledger. Dates
+        and times are UTC.
+      </p>
+      {statements.isPending ? (
+        <Skeleton label="Loading statements" height={96} />
+      ) : statements.isError ? (
+        <ErrorState title="Couldn't load statements" error={statements.error} onRetry={() => void statements.refetch()} />
+      ) : statements.data.periods.length === 0 ? (
+        <EmptyState title="No statements yet">The first statement covers your first billing month.</EmptyState>
+      ) : (
+        <ul className="billing-statements" aria-labelledby="statements-title">
+          {statements.data.periods.map((p) => (
+            <li key={p.id} className="billing-statement">
+              <span className="billing-statement-period">
+                {periodLabel(p)}
+                {p.current ? <span className="badge">So far</span> : null}
+              </span>
+              <span className="billing-statement-links">
+                <a href={statementPdfUrl(p.id)} download={`statement-${p.id}.pdf`} aria-label={`Statement ${periodLabel(p)} (PDF)`}>
+                  PDF
+                </a>
+                <a href={statementCsvUrl(p.id)} download={`statement-${p.id}.csv`} aria-label={`Statement ${periodLabel(p)} (CSV)`}>
+                  CSV
+                </a>
+              </span>
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}
