@@ -112,7 +112,10 @@ try {
   // Reports: the same provider, over the project's test cases.
   const generated = await member.call(aiContract.generateTestCases, { body: { projectId: project.id, requirement: 'A shopper can apply one coupon per order.' }, headers: { 'idempotency-key': uniq('bench-') } });
   if (generated.status !== 201) throw new Error(`generate: ${generated.status} ${generated.text}`);
-  const [rStart, rFirst, rDone, rWhole] = [[], [], [], []] as number[][];
+  const rStart: number[] = [];
+  const rFirst: number[] = [];
+  const rDone: number[] = [];
+  const rWhole: number[] = [];
   for (let run = 0; run < RUNS + 2; run++) {
     const t = performance.now();
     const stream = await openStream(member, aiContract.createReportStream.path, { projectId: project.id }, uniq('bench-'));
