@@ -24,6 +24,26 @@ describe('Plans & Billing', () => {
     expect(screen.getByRole('note')).toHaveTextContent('Test mode');
   });
 
+  it('shows the plan first: allowance, next reset, the overage rule and limit, and what expires', async () => {
+    renderApp('/settings/billing', { scenario: 'inOverage' });
+    const plan = await screen.findByRole('region', { name: 'Your plan' });
+    expect(plan).toHaveTextContent('Monthly allowance300 credits, granted at every reset');
+    expect(plan).toHaveTextContent(/Next reset.*Dec 15, 2026/);
+    expect(plan).toHaveTextContent('Overage$0.40 per credit past the balance, up to the monthly overage limit of 500 credits ($200.00)');
+    expect(plan).toHaveTextContent('Unused allowance and purchased credits expire at the reset');
+    // The owner changes the limit where AI is switched on and off.
+    expect(within(plan).getByRole('link', { name: 'Change the overage limit' })).toHaveAttribute('href', '/settings/ai-credits#overage-limit');
+    // The plan comes before the payment history.
+    const purchases = screen.getByRole('table', { name: 'Purchases' });
+    expect(plan.compareDocumentPosition(purchases) & Node.DOCUMENT_POSITION_FOLLOWING).toBeTruthy();
+  });
+
+  it('says when no overage is allowed', async () => {
+    renderApp('/settings/billing');
+    const plan = await screen.findByRole('region', { name: 'Your plan' });
+    expect(plan).toHaveTextContent('OverageOff: the monthly overage limit is 0, so AI stops when the balance reaches 0');
+  });
+
   it('lets the owner pay an open overage invoice through the test-mode Checkout', async () => {
     const { user } = renderApp('/settings/billing', { scenario: 'inOverage' });
     const invoices = await screen.findByRole('table', { name: 'Overage invoices' });
@@ -124,11 +144,11 @@ describe('Plans & Billing: monthly statements', () => {
     const card = await screen.findByRole('region', { name: 'Monthly statements' });
     expect(within(card).getByText('Loading statements')).toBeInTheDocument();
     const items = await within(card).findAllByRole('listitem');
-    expect(items.map((li) => li.textContent)).toEqual(['15 May 2026 – 15 Jun 2026So farPDFCSV', '15 Apr 2026 – 15 May 2026PDFCSV', '15 Mar 2026 – 15 Apr 2026PDFCSV']);
-    const pdf = within(card).getByRole('link', { name: 'Statement 15 Apr 2026 – 15 May 2026 (PDF)' });
+    expect(items.map((li) => li.textContent)).toEqual(['May 15, 2026 – Jun 15, 2026So farPDFCSV', 'Apr 15, 2026 – May 15, 2026PDFCSV', 'Mar 15, 2026 – Apr 15, 2026PDFCSV']);
+    const pdf = within(card).getByRole('link', { name: 'Statement Apr 15, 2026 – May 15, 2026 (PDF)' });
     expect(pdf).toHaveAttribute('href', '/api/billing/statements/2026-04-15/pdf');
     expect(pdf).toHaveAttribute('download', 'statement-2026-04-15.pdf');
-    const csv = within(card).getByRole('link', { name: 'Statement 15 Apr 2026 – 15 May 2026 (CSV)' });
+    const csv = within(card).getByRole('link', { name: 'Statement Apr 15, 2026 – May 15, 2026 (CSV)' });
     expect(csv).toHaveAttribute('href', '/api/billing/statements/2026-04-15/csv');
     expect(csv).toHaveAttribute('download', 'statement-2026-04-15.csv');
     expect(card).toHaveTextContent('Dates and times are UTC.');

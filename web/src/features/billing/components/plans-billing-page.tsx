@@ -11,6 +11,7 @@ import { BillingProfileCard } from './billing-profile-card';
 import { BuyCreditsButton } from './buy-credits-button';
 import { CheckoutResult } from './checkout-result';
 import { SandboxCheckout } from './sandbox-checkout-dialog';
+import { PlanCard } from './plan-card';
 import { StatementsCard } from './statements-card';
 import { useCheckout } from './use-checkout';
 import './billing.css';
@@ -91,6 +92,7 @@ export function PlansBillingPage() {
               Test mode: payments go through the local sandbox gateway; no real money is charged.
             </p>
           ) : null}
+          <PlanCard />
           <AutoTopUpCard owner={owner} />
           <BillingProfileCard owner={owner} />
           <InvoicesTable invoices={history.data.invoices} owner={owner} />

@@ -1,10 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import type { StatementPeriod } from '@ai-credits/shared/contracts/billing';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { formatDate } from '@/lib/dates';
 import { billingQueries, statementCsvUrl, statementPdfUrl } from '../api/billing-queries';
 
-/** "5 Mar 2026" of a UTC instant: periods start and end at 00:00 UTC, so the UTC day is the period's day. */
-const utcDay = (iso: string) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+/** "Mar 5, 2026" of a UTC instant, as every date of the page reads: periods start and end at 00:00 UTC, so the UTC day is the period's day. */
+const utcDay = (iso: string) => formatDate(iso.slice(0, 10));
 
 function periodLabel(p: StatementPeriod) {
   return `${utcDay(p.start)} – ${utcDay(p.end)}`;
