@@ -11,7 +11,7 @@ import { startApp, type TestApp } from './support/harness';
 const COLUMNS = {
   ai_conversations: { org_id: true, id: true, project_id: true, user_id: true, title: true, created_at: true, updated_at: true },
   ai_messages: { org_id: true, id: true, conversation_id: true, seq: true, role: true, content: true, model: true, usage_id: true, stopped: true, created_at: true },
-  ai_reports: { org_id: true, id: true, project_id: true, user_id: true, model: true, usage_id: true, test_case_count: true, summary: true, coverage: true, gaps: true, created_at: true },
+  ai_reports: { org_id: true, id: true, project_id: true, user_id: true, model: true, usage_id: true, test_case_count: true, summary: true, coverage: true, gaps: true, stopped: true, created_at: true },
   ai_requests: { org_id: true, idempotency_key: true, operation: true, request_hash: true, status: true, response: true, created_at: true },
   api_keys: { org_id: true, id: true, name: true, token_prefix: true, token_hash: true, created_by: true, created_at: true, last_used_at: true, revoked_at: true },
   audit_log: { org_id: true, id: true, actor_user_id: true, action: true, from_value: true, to_value: true, created_at: true },
@@ -45,7 +45,7 @@ const COLUMNS = {
   reservations: { org_id: true, id: true, status: true, user_id: true, project_id: true, api_key_id: true, source: true, use_case: true, model: true, estimate_mc: true, usage_id: true, created_at: true, expires_at: true, closed_at: true },
   sandbox_payments: { org_id: true, id: true, order_id: true, amount_cents: true, currency: true, status: true, method: true, error_description: true, created_at: true },
   sessions: { id: true, user_id: true, org_id: true, csrf_token: true, created_at: true, expires_at: true },
-  test_case_generations: { org_id: true, id: true, project_id: true, user_id: true, requirement: true, model: true, usage_id: true, created_at: true },
+  test_case_generations: { org_id: true, id: true, project_id: true, user_id: true, requirement: true, model: true, usage_id: true, stopped: true, created_at: true },
   test_cases: { org_id: true, id: true, project_id: true, generation_id: true, position: true, area: true, title: true, preconditions: true, steps: true, expected_result: true, created_at: true },
   usage_daily: { org_id: true, day: true, use_case: true, model: true, user_id: true, project_id: true, charged_mc: true, calls: true },
   usage_records: { org_id: true, id: true, occurred_at: true, user_id: true, project_id: true, api_key_id: true, source: true, use_case: true, model: true, rate_version: true, input_mc_per_1k: true, output_mc_per_1k: true, input_tokens: true, output_tokens: true, charged_mc: true, overage_mc: true, allocations: true, reservation_id: true, idempotency_key: true },

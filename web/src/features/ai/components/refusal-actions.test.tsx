@@ -17,7 +17,7 @@ afterAll(() => {
 });
 
 const MEMBER_BUDGET = 'Not enough credits left for this request: it needs at least 0.3 credits and the monthly budget of the member Maya Lopez has 0.1 of 2 credits left. The organization owner can raise the budget in Settings → Budgets.';
-const refuse = (code: string, message: string) => server.use(http.post(`*${aiContract.generateTestCases.path}`, () => HttpResponse.json({ error: { code, message } }, { status: 402 })));
+const refuse = (code: string, message: string) => server.use(http.post(`*${aiContract.generateTestCasesStream.path}`, () => HttpResponse.json({ error: { code, message } }, { status: 402 })));
 
 async function generate(user: ReturnType<typeof renderApp>['user']) {
   const box = await screen.findByRole('textbox', { name: 'Requirement or user story' });
