@@ -1,6 +1,6 @@
 /**
  * `pnpm --filter @ai-credits/bff bench:first-token`: time to the first streamed token
- * of a chat answer against the time to the whole answer (ADR 026, issue 22), end to end: the
+ * of a chat answer and of a report against the time to the whole answer (ADR 026, issue 22), end to end: the
  * built BFF as its own process, a local OpenAI-compatible provider over real HTTP that waits
  * FIRST_MS before its first token and then writes TOKENS tokens GAP_MS apart, a member's session,
  * RUNS answers one after another (streamed: time to `start`, to the first `delta`, to `done`;
@@ -16,7 +16,7 @@ import { createPostgresDb, migrateToLatest } from '../src/db/db';
 import { buildBff, startBff } from '../test/support/bff-process';
 import { startFakeOpenAi } from '../test/support/fake-openai';
 import { createOrg, uniq, type TestApp } from '../test/support/harness';
-import { openChatStream } from '../test/support/sse';
+import { openChatStream, openStream } from '../test/support/sse';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 20);
 const FIRST_MS = 300;
@@ -31,7 +31,13 @@ const encoder = new TextEncoder();
 const frame = (data: unknown) => encoder.encode(`data: ${JSON.stringify(data)}\n\n`);
 
 const fake = await startFakeOpenAi(async (body) => {
-  if (!(body as { stream?: boolean }).stream) {
+  const request = body as { stream?: boolean; messages: { content: string }[] };
+  // The test generation that gives the reports something to read: whole, at once.
+  if (request.messages.some((m) => m.content.includes('Requirement:'))) {
+    const testCases = ['Valid coupon', 'Expired coupon', 'Sign in'].map((title) => ({ area: 'Checkout', title, preconditions: 'None', steps: ['Do it'], expectedResult: 'Done' }));
+    return Response.json({ id: 'g', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: JSON.stringify({ testCases }) }, finish_reason: 'stop' }], usage });
+  }
+  if (!request.stream) {
     await sleep(FIRST_MS + TOKENS * GAP_MS);
     return Response.json({ id: 'c', object: 'chat.completion', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, message: { role: 'assistant', content: words.join('') }, finish_reason: 'stop' }], usage });
   }
@@ -100,8 +106,41 @@ try {
     whole.push(wholeMs);
   }
   console.log(`provider: first token after ${FIRST_MS} ms, then ${TOKENS} tokens ${GAP_MS} ms apart (${FIRST_MS + TOKENS * GAP_MS} ms of provider time); ${RUNS} runs each`);
-  console.log(`streamed: 'start' (hold made) ${stats(start)}; first token ${stats(first)}; 'done' ${stats(done)}`);
-  console.log(`not streamed (POST /api/ai/chat): whole answer ${stats(whole)}`);
+  console.log(`chat streamed: 'start' (hold made) ${stats(start)}; first token ${stats(first)}; 'done' ${stats(done)}`);
+  console.log(`chat not streamed (POST /api/ai/chat): whole answer ${stats(whole)}`);
+
+  // Reports: the same provider, over the project's test cases.
+  const generated = await member.call(aiContract.generateTestCases, { body: { projectId: project.id, requirement: 'A shopper can apply one coupon per order.' }, headers: { 'idempotency-key': uniq('bench-') } });
+  if (generated.status !== 201) throw new Error(`generate: ${generated.status} ${generated.text}`);
+  const rStart: number[] = [];
+  const rFirst: number[] = [];
+  const rDone: number[] = [];
+  const rWhole: number[] = [];
+  for (let run = 0; run < RUNS + 2; run++) {
+    const t = performance.now();
+    const stream = await openStream(member, aiContract.createReportStream.path, { projectId: project.id }, uniq('bench-'));
+    if (!stream.events) throw new Error(`not a stream: ${stream.status} ${JSON.stringify(stream.json)}`);
+    let sawStart = 0;
+    let sawFirst = 0;
+    for await (const e of stream.events) {
+      const at = performance.now() - t;
+      if (e.event === 'start') sawStart = at;
+      if (e.event === 'delta' && !sawFirst) sawFirst = at;
+      if (e.event === 'error') throw new Error(JSON.stringify(e.data));
+    }
+    const end = performance.now() - t;
+    const t2 = performance.now();
+    const res = await member.call(aiContract.createReport, { body: { projectId: project.id }, headers: { 'idempotency-key': uniq('bench-') } });
+    if (res.status !== 201) throw new Error(`report: ${res.status} ${res.text}`);
+    const wholeMs = performance.now() - t2;
+    if (run < 2) continue; // warm-up
+    rStart.push(sawStart);
+    rFirst.push(sawFirst);
+    rDone.push(end);
+    rWhole.push(wholeMs);
+  }
+  console.log(`report streamed: 'start' (hold made) ${stats(rStart)}; first token ${stats(rFirst)}; 'done' ${stats(rDone)}`);
+  console.log(`report not streamed (POST /api/ai/reports): whole report ${stats(rWhole)}`);
 } finally {
   bff.signal('SIGTERM');
   await fake.close();

@@ -118,7 +118,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const credits = createCreditsService({ db, clock, ledger, reads });
   // Refuses to start when the configured model is not in the catalog (its calls could not be charged).
   const modelProvider = deps.overrides?.modelProvider ?? createModelProvider(env);
-  const budgets = createBudgetsService({ db, clock, ledger, org, accounts });
+  const budgets = createBudgetsService({ db, clock, ledger, org, accounts, email });
   const ai = createAiService({ db, clock, logger, ledger, credits, org, budgets, provider: modelProvider, staleClaimMs: env.RESERVATION_TTL_SECONDS * 1000 });
   const metering = createMeteringService({ db, ledger, org });
   const openApi = createOpenApiService();

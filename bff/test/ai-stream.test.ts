@@ -11,6 +11,7 @@ import { waitFor } from './support/fault-helpers';
 import { createOrg, startApp, uniq, type Client, type TestApp } from './support/harness';
 import { startFakeOpenAi } from './support/fake-openai';
 import { expectOrgInvariants } from './support/ledger-assertions';
+import { streamOf, type Part } from './support/provider-stream';
 import { openChatStream, parseSse, readAll, type SseEvent } from './support/sse';
 
 /**
@@ -20,38 +21,6 @@ import { openChatStream, parseSse, readAll, type SseEvent } from './support/sse'
  */
 const BASE_URL = 'https://llm-stream.test/v1';
 const gpt = findModel('gpt-4o-mini')!;
-
-type Part = string | { wait: number } | { usage: [number, number] } | 'hang' | 'error' | { raw: string };
-
-const chunk = (content: string) =>
-  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [{ index: 0, delta: { content }, finish_reason: null }] })}\n\n`;
-const usageChunk = (prompt: number, completion: number) =>
-  `data: ${JSON.stringify({ id: 'chatcmpl-1', object: 'chat.completion.chunk', created: 1, model: 'gpt-4o-mini', choices: [], usage: { prompt_tokens: prompt, completion_tokens: completion, total_tokens: prompt + completion } })}\n\n`;
-
-/** The provider's answer, part by part: text chunks, pauses, the usage chunk, a hang or a broken connection. Pulled: written as fast as it is read. */
-function streamOf(parts: Iterable<Part>): Response {
-  const encoder = new TextEncoder();
-  const iterator = parts[Symbol.iterator]();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      for (;;) {
-        const next = iterator.next();
-        if (next.done) {
-          controller.enqueue(encoder.encode('data: [DONE]\n\n'));
-          return controller.close();
-        }
-        const part = next.value;
-        if (part === 'hang') return new Promise<void>(() => {});
-        if (part === 'error') return controller.error(new Error('connection reset'));
-        if (typeof part === 'string') return controller.enqueue(encoder.encode(chunk(part)));
-        if ('wait' in part) await new Promise((resolve) => setTimeout(resolve, part.wait));
-        else if ('usage' in part) return controller.enqueue(encoder.encode(usageChunk(...part.usage)));
-        else return controller.enqueue(encoder.encode(part.raw));
-      }
-    },
-  });
-  return new HttpResponse(body, { headers: { 'content-type': 'text/event-stream' } });
-}
 
 function* flood(piece: string, count: number): Generator<Part> {
   for (let i = 0; i < count; i += 1) yield piece;

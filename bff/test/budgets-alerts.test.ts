@@ -74,7 +74,9 @@ describe('budgets under concurrency', () => {
     expect(tally(results)).toEqual({ OK: 50, BUDGET_REACHED: 150 });
     const refused = results.find((r) => r.status === 402)!;
     expect(refused.body.error.message).toContain(`project "${project.name}"`);
-    expect(refused.body.error.message).toContain('owner can raise the budget');
+    // The owner who can raise it is named (issue 24).
+    const ownerName = (await owner.call(orgContract.listMembers)).body.members.find((m: any) => m.role === 'owner').name;
+    expect(refused.body.error.message).toContain(`${ownerName} (the owner) can raise the budget in Settings → Budgets.`);
     const list = (await owner.call(budgetsContract.list)).body;
     expect(list.budgets).toEqual([{ subjectType: 'project', subjectId: project.id, name: project.name, limitMc: 50_000, usedMc: 50_000 }]);
     await expectLedgerConsistent(app.db, orgId, clock.now());
@@ -141,10 +143,12 @@ describe('budgets under concurrency', () => {
     expect(sizes.slice(0, 2)).toEqual([1, 5]);
     expect(results.map((r) => (r.status === 200 ? 'OK' : r.body.error.code))).toEqual(['OK', 'OK', 'BUDGET_REACHED', 'OK', 'OK', 'BUDGET_REACHED']);
     // The refusal by the budget marks it reached: its 90 % and 100 % alerts fired in that batch.
-    const alerts = await app.db.selectFrom('alerts').select(['subject', 'threshold']).where('org_id', '=', orgId).orderBy('threshold').execute();
+    // The last refusal left nothing of it: AI is stopped by it ("AI stopped" alert, ADR 037); the one before left a credit.
+    const alerts = await app.db.selectFrom('alerts').select(['subject', 'threshold']).where('org_id', '=', orgId).orderBy('threshold').orderBy('subject').execute();
     expect(alerts).toEqual([
       { subject: `project:${project.id}`, threshold: 90 },
       { subject: `project:${project.id}`, threshold: 100 },
+      { subject: `stopped:project:${project.id}`, threshold: 100 },
     ]);
   });
 });
@@ -185,40 +189,46 @@ describe('alerts fire once per threshold per period', () => {
       { subject: 'credits', threshold: 75 },
       { subject: 'credits', threshold: 90 },
       { subject: 'credits', threshold: 100 },
+      { subject: `stopped:user:${memberId}`, threshold: 100 },
       { subject: `user:${memberId}`, threshold: 90 },
       { subject: `user:${memberId}`, threshold: 100 },
     ]);
     // Credit alerts go to the owner and the admin; the member's budget alerts also to the member.
+    // Alerts that fire together (these batches, minutes apart at most) are one notification and one email per reader (ADR 037).
     const owners = members.filter((m) => m.role !== 'member');
     const notes = await app.db.selectFrom('notifications').select(['user_id', 'title']).where('org_id', '=', orgId).execute();
-    expect(notes).toHaveLength(4 * owners.length + 2 * (owners.length + 1));
-    const emails = await app.db.selectFrom('email_outbox').select(['to_address', 'subject']).where('org_id', '=', orgId).where('kind', '=', 'alert').execute();
+    expect(notes.map((n) => n.user_id).sort()).toEqual([...owners.map((o) => o.userId), memberId].sort());
+    const emails = await app.db.selectFrom('email_outbox').select(['to_address', 'subject', 'body_text']).where('org_id', '=', orgId).where('kind', '=', 'alert').execute();
     expect(emails).toHaveLength(notes.length);
-    expect(new Set(emails.map((e) => `${e.to_address} ${e.subject}`)).size).toBe(emails.length);
-    expect(emails.map((e) => e.subject)).toContain("AI Credits: 90% of this month's credits used");
+    expect(new Set(emails.map((e) => e.to_address)).size).toBe(emails.length);
+    expect(emails.find((e) => e.to_address === owners[0]!.email)!.body_text).toContain("- 90% of this month's credits used (");
 
     // The bell: each person reads their own list; mark one, then all.
     const memberBell = (await member.call(budgetsContract.notifications)).body;
-    expect(memberBell.unread).toBe(2);
+    expect(memberBell.unread).toBe(1);
     // The member reads about herself in the second person (issue 24); the managers read her name.
-    expect(memberBell.notifications.map((n: any) => n.title).sort()).toEqual(['You are at 100% of your budget', 'You are at 90% of your budget']);
-    expect(memberBell.notifications.map((n: any) => n.body).join(' ')).toMatch(/^You have used /);
-    const memberEmails = await app.db.selectFrom('email_outbox').select(['subject']).where('org_id', '=', orgId).where('kind', '=', 'alert').where('subject', 'like', '%your budget%').execute();
-    expect(memberEmails).toHaveLength(2);
+    expect(memberBell.notifications.map((n: any) => n.title)).toEqual(['AI stopped for you: your monthly budget is reached (+2 more)']);
+    expect(memberBell.notifications[0].body.split('\n').slice(0, 3)).toEqual([
+      'AI stopped for you: your monthly budget is reached (100 of 100 credits used, settled and in progress).',
+      'You have used 100% of your monthly budget (100 of 100 credits, settled and in progress).',
+      'You have used 90% of your monthly budget (100 of 100 credits, settled and in progress).',
+    ]);
+    const memberEmails = await app.db.selectFrom('email_outbox').select(['subject']).where('org_id', '=', orgId).where('kind', '=', 'alert').where('subject', 'like', '%your monthly budget%').execute();
+    expect(memberEmails).toHaveLength(1);
     const adminBell = (await admin.call(budgetsContract.notifications)).body;
-    expect(adminBell.notifications.map((n: any) => n.title)).toEqual(expect.arrayContaining([expect.stringMatching(/^.+ is at 100% of their budget$/)]));
-    expect(adminBell.unread).toBe(6);
-    const one = await admin.call(budgetsContract.markRead, { body: { ids: [adminBell.notifications[0].id] } });
-    expect(one.body.unread).toBe(5);
+    expect(adminBell.notifications.map((n: any) => n.title)).toEqual([expect.stringMatching(/^AI stopped for .+: member budget reached \(\+6 more\)$/)]);
+    expect(adminBell.unread).toBe(1);
     // Someone else's notification id changes nothing.
-    expect((await member.call(budgetsContract.markRead, { body: { ids: [adminBell.notifications[1].id] } })).body.unread).toBe(2);
-    expect((await admin.call(budgetsContract.notifications)).body.unread).toBe(5);
+    expect((await member.call(budgetsContract.markRead, { body: { ids: [adminBell.notifications[0].id] } })).body.unread).toBe(1);
+    expect((await admin.call(budgetsContract.notifications)).body.unread).toBe(1);
+    const one = await admin.call(budgetsContract.markRead, { body: { ids: [adminBell.notifications[0].id] } });
+    expect(one.body.unread).toBe(0);
     expect((await admin.call(budgetsContract.markRead, { body: { all: true } })).body.unread).toBe(0);
-    expect((await owner.call(budgetsContract.notifications)).body.unread).toBe(6);
+    expect((await owner.call(budgetsContract.notifications)).body.unread).toBe(1);
 
     // More usage in the same period fires nothing again.
     await meter(second.baseUrl, meteringContract.record, token, recordBody({}, 1));
-    expect(await app.db.selectFrom('alerts').select('threshold').where('org_id', '=', orgId).execute()).toHaveLength(6);
+    expect(await app.db.selectFrom('alerts').select('threshold').where('org_id', '=', orgId).execute()).toHaveLength(7);
     await expectLedgerConsistent(app.db, orgId, clock.now());
   });
 
@@ -233,7 +243,7 @@ describe('alerts fire once per threshold per period', () => {
     const alerts = await app.db.selectFrom('alerts').select(['subject', 'threshold']).where('org_id', '=', orgId).execute();
     expect(alerts).toEqual([{ subject: `project:${project.id}`, threshold: 90 }]);
     const notes = await app.db.selectFrom('notifications').select('title').where('org_id', '=', orgId).execute();
-    expect(notes.map((n) => n.title)).toEqual([`Project "${project.name}" is at 90% of its budget`, `Project "${project.name}" is at 90% of its budget`]);
+    expect(notes.map((n) => n.title)).toEqual([`Project "${project.name}" has used 90% of its monthly budget`, `Project "${project.name}" has used 90% of its monthly budget`]);
   });
 
   it('the owner chooses the thresholds: only those fire', async () => {
@@ -322,7 +332,7 @@ describe('the AI features surface BUDGET_REACHED', () => {
     });
     expect(res.status).toBe(402);
     expect(res.body.error.code).toBe('BUDGET_REACHED');
-    expect(res.body.error.message).toMatch(/^Not enough credits left for this request: it needs at least [\d.]+ credits and the monthly budget of the member .+ has 0.5 of 1 credits left\. The organization owner can raise the budget/);
+    expect(res.body.error.message).toMatch(/^Not enough credits left for this request: it needs at least [\d.]+ credits and the monthly budget of the member .+ has 0.5 of 1 credits left\. .+ \(the owner\) can raise the budget/);
   });
 
   it('a run that fits at least its minimum runs with a hold capped at what is left (issue 24): the bar never passes the budget', async () => {

@@ -1,36 +1,78 @@
 import { describe, expect, it } from 'vitest';
-import { accountExistsEmail, alertMessage, invitationEmail, passwordResetEmail, verifyEmailEmail } from '../src/features/email/templates';
+import { accountExistsEmail, alertDigest, invitationEmail, moreRequestMessage, passwordResetEmail, verifyEmailEmail, type AlertItem } from '../src/features/email/templates';
 
 /** Every email text is in email/templates.ts (ADR 014); these pin the words of the alert, invitation and account emails. */
 describe('email templates', () => {
-  it('a project budget alert: the notification and the email say the same, used credits rounded up', () => {
-    const message = alertMessage({
-      about: { kind: 'project', id: 'p1', name: 'Checkout' },
-      threshold: 90,
-      usedMc: 90_001n,
-      totalMc: 100_000n,
-      refused: false,
-      resetOn: new Date('2026-12-01T00:00:00Z'),
-    });
+  const resetsAt = new Date('2026-12-01T00:00:00Z');
+  const at = '2026-11-20T10:00:00.000Z';
+  const mia = (threshold: number, extra: Partial<AlertItem> = {}): AlertItem => ({ kind: 'member', id: 'u-mia', name: 'Mia', threshold, stopped: null, usedMc: '1800', totalMc: '2000', at, ...extra });
+  const owner = { id: 'u-olivia', role: 'owner' } as const;
+  const admin = { id: 'u-adam', role: 'admin' } as const;
+
+  it('alerts that fire together are one message, most severe first, with the numbers; the email says when in UTC', () => {
+    const items = [mia(50), mia(90), { kind: 'credits', id: null, name: null, threshold: 75, stopped: null, usedMc: '975001', totalMc: '1300000', at } satisfies AlertItem, mia(75)];
+    const message = alertDigest({ items, reader: owner, ownerName: 'Olivia Owens', resetsAt });
     expect(message).toEqual({
-      title: 'Project "Checkout" is at 90% of its budget',
-      body: 'Project "Checkout" has used 91 of 100 credits of its monthly budget (settled and in progress). AI work in it stops at the budget until the owner raises it or the budget resets on 2026-12-01.',
-      link: '/settings/ai-credits?projectId=p1',
+      title: 'Mia has used 90% of their monthly budget (+3 more)',
+      body: [
+        'Mia has used 90% of their monthly budget (2 of 2 credits, settled and in progress).',
+        "75% of this month's credits used (976 of 1,300 credits, allowance and purchases).",
+        'Mia has used 75% of their monthly budget (2 of 2 credits, settled and in progress).',
+        'Mia has used 50% of their monthly budget (2 of 2 credits, settled and in progress).',
+      ].join('\n'),
+      link: '/settings/ai-credits?userId=u-mia',
       email: {
-        subject: 'AI Credits: Project "Checkout" is at 90% of its budget',
-        text: 'Project "Checkout" has used 91 of 100 credits of its monthly budget (settled and in progress). AI work in it stops at the budget until the owner raises it or the budget resets on 2026-12-01.\n',
+        subject: 'AI Credits: Mia has used 90% of their monthly budget (+3 more)',
+        text: [
+          '- Mia has used 90% of their monthly budget (2 of 2 credits, settled and in progress).',
+          "- 75% of this month's credits used (976 of 1,300 credits, allowance and purchases).",
+          '- Mia has used 75% of their monthly budget (2 of 2 credits, settled and in progress).',
+          '- Mia has used 50% of their monthly budget (2 of 2 credits, settled and in progress).',
+          '',
+          "Budgets and this month's credits reset on 2026-12-01 00:00 UTC.",
+          '',
+        ].join('\n'),
       },
     });
   });
 
-  it('a member budget reached with a refusal, and the credits alert', () => {
-    const member = alertMessage({ about: { kind: 'member', id: 'u1', name: 'Maya' }, threshold: 100, usedMc: 2_000n, totalMc: 2_000n, refused: true, resetOn: new Date('2026-12-01T00:00:00Z') });
-    expect(member.body).toBe(
-      'Maya has used 2 of 2 credits of their monthly budget (settled and in progress). An AI request was refused because it would have passed the budget. Further AI work is refused until the owner raises it or the budget resets on 2026-12-01.',
+  it('"you" when the alert is about the reader: Mia reads her own budget in the second person, the owner reads her name', () => {
+    const items = [mia(90), mia(100), mia(100, { stopped: 'member_budget', usedMc: '2000' })];
+    const toMia = alertDigest({ items, reader: { id: 'u-mia', role: 'member' }, ownerName: 'Olivia Owens', resetsAt });
+    expect(toMia.title).toBe('AI stopped for you: your monthly budget is reached (+2 more)');
+    expect(toMia.body.split('\n')).toEqual([
+      'AI stopped for you: your monthly budget is reached (2 of 2 credits used, settled and in progress).',
+      'You have used 100% of your monthly budget (2 of 2 credits, settled and in progress).',
+      'You have used 90% of your monthly budget (2 of 2 credits, settled and in progress).',
+      'AI requests stay refused until Olivia Owens (the owner) raises the limit or it resets with the billing month.',
+    ]);
+    const toOwner = alertDigest({ items, reader: owner, ownerName: 'Olivia Owens', resetsAt });
+    expect(toOwner.title).toBe('AI stopped for Mia: member budget reached (+2 more)');
+    expect(toOwner.body).toContain('Mia has used 100% of their monthly budget');
+    expect(toOwner.body).toContain('AI requests stay refused until you raise the limit');
+    expect(alertDigest({ items, reader: admin, ownerName: 'Olivia Owens', resetsAt }).body).toContain('until Olivia Owens (the owner) raises the limit');
+  });
+
+  it('AI stopped by the org: out of credits, the overage limit; a project budget', () => {
+    const org = (stopped: 'balance' | 'overage_limit'): AlertItem => ({ kind: 'org', id: null, name: null, threshold: 100, stopped, usedMc: '150000', totalMc: '150000', at });
+    expect(alertDigest({ items: [org('overage_limit')], reader: admin, ownerName: null, resetsAt }).title).toBe('AI stopped: overage limit reached');
+    expect(alertDigest({ items: [org('balance')], reader: admin, ownerName: null, resetsAt }).title).toBe('AI stopped: out of credits');
+    const project: AlertItem = { kind: 'project', id: 'p1', name: 'Checkout', threshold: 100, stopped: 'project_budget', usedMc: '50000', totalMc: '50000', at };
+    const message = alertDigest({ items: [project], reader: owner, ownerName: 'Olivia', resetsAt });
+    expect([message.title, message.link]).toEqual(['AI stopped in project "Checkout": project budget reached', '/settings/ai-credits?projectId=p1']);
+  });
+
+  it('"Ask for more": the owner reads "You can", an admin reads the owner\'s name', () => {
+    const input = { requesterName: 'Mia', limit: 'member_budget', projectName: null, ownerName: 'Olivia Owens', sentAt: new Date('2026-11-20T10:00:00Z') } as const;
+    expect(moreRequestMessage({ ...input, reader: owner })).toEqual({
+      title: 'Mia asks for more credits',
+      body: "Mia's AI requests are refused: their monthly budget is reached. You can raise the budget in Settings → Budgets.",
+      link: '/settings/budgets',
+      email: { subject: 'AI Credits: Mia asks for more credits', text: "Mia's AI requests are refused: their monthly budget is reached. You can raise the budget in Settings → Budgets.\n\nAsked on 2026-11-20 10:00 UTC.\n" },
+    });
+    expect(moreRequestMessage({ ...input, limit: 'credits', reader: admin }).body).toBe(
+      "Mia's AI requests are refused: the organization's credits are used up. Olivia Owens (the owner) can buy credits or raise the overage limit in Settings → AI Credits.",
     );
-    expect(member.link).toBe('/settings/ai-credits?userId=u1');
-    const org = alertMessage({ about: { kind: 'credits' }, threshold: 50, usedMc: 650_000n, totalMc: 1_300_000n, refused: false, resetOn: new Date('2026-12-01T00:00:00Z') });
-    expect([org.title, org.body]).toEqual(["50% of this month's credits used", 'The organization has used 650 of 1,300 credits this month (allowance and purchases). Credits reset on 2026-12-01.']);
   });
 
   it('an invitation names the inviter in quotes, the role, the link and its expiry', () => {

@@ -26,6 +26,7 @@ function org(over: Partial<OrgState> = {}): OrgState {
 function read(over: Partial<BatchInput['read']> = {}): BatchInput['read'] {
   return {
     org: null,
+    ownerName: null,
     budgets: [],
     month: { grantedMc: 300_000n, remainingMc: 300_000n },
     alertSettings: null,
@@ -106,7 +107,7 @@ describe('ledger engine (no database)', () => {
     expect(r.changed).toBe(false);
   });
 
-  it('a member budget is enforced with the balance, and its refusal fires its thresholds', () => {
+  it('a member budget is enforced with the balance, and its refusal fires its thresholds and "AI stopped"', () => {
     const budget = { type: 'user' as const, id: USER, name: 'Mia Member', limitMc: 30_000n, usedMc: 20_000n };
     const r = run([record(4_000), record(4_000)], org(), read({ budgets: [budget] })); // 10,000 mc each: 30,000 then 40,000
     expect(r.outcomes.map(codeOf)).toEqual(['ok', 'BUDGET_REACHED']);
@@ -114,7 +115,29 @@ describe('ledger engine (no database)', () => {
     expect(r.crossings).toEqual([
       { subject: `user:${USER}`, threshold: 90, usedMc: 30_000n, totalMc: 30_000n, refused: true },
       { subject: `user:${USER}`, threshold: 100, usedMc: 30_000n, totalMc: 30_000n, refused: true },
+      { subject: `stopped:user:${USER}`, threshold: 100, usedMc: 30_000n, totalMc: 30_000n, refused: true, stopped: 'member_budget' },
     ]);
+  });
+
+  it('the refusal names the owner who can raise the limit (issue 24)', () => {
+    const budget = { type: 'user' as const, id: USER, name: 'Mia Member', limitMc: 2_000n, usedMc: 2_000n };
+    const r = run([record(100)], org(), read({ budgets: [budget], ownerName: 'Olivia Owens' }));
+    const error = (r.outcomes[0] as { error: Error }).error;
+    expect(error.message).toMatch(/ Olivia Owens \(the owner\) can raise the budget in Settings → Budgets\.$/);
+  });
+
+  it('a refusal with a credit or more left is no "AI stopped": one oversized request does not stop AI', () => {
+    const budget = { type: 'user' as const, id: USER, name: 'Mia Member', limitMc: 30_000n, usedMc: 20_000n };
+    const r = run([record(8_000)], org(), read({ budgets: [budget] })); // 20,000 mc > the 10,000 left
+    expect(r.outcomes.map(codeOf)).toEqual(['BUDGET_REACHED']);
+    expect(r.crossings.map((c) => c.subject)).toEqual([`user:${USER}`, `user:${USER}`]);
+    const broke = run([record(8_000)], org({ balanceMc: 500n })); // half a credit left, no overage: out of credits
+    expect(broke.outcomes.map(codeOf)).toEqual(['INSUFFICIENT_CREDITS']);
+    expect(broke.crossings.filter((c) => c.stopped)).toEqual([expect.objectContaining({ subject: 'stopped:balance', stopped: 'balance' })]);
+    // In overage: half a credit left under the 150-credit limit.
+    const capped = run([record(8_000)], org({ balanceMc: -149_500n, overageLimitMc: 150_000n }));
+    expect(capped.outcomes.map(codeOf)).toEqual(['OVERAGE_LIMIT_REACHED']);
+    expect(capped.crossings.filter((c) => c.stopped)).toEqual([{ subject: 'stopped:overage_limit', threshold: 100, usedMc: 149_500n, totalMc: 150_000n, stopped: 'overage_limit' }]);
   });
 
   it("the month's credit thresholds crossed by the batch, once each", () => {

@@ -42,15 +42,25 @@ function shapeOf(value: unknown): unknown {
   return typeof value;
 }
 
+/** The body of `done` of each streamed endpoint: the unstreamed endpoint's response. */
+const DONE_OF = new Map<Endpoint, Endpoint>([
+  [aiContract.chatStream, aiContract.chat],
+  [aiContract.createReportStream, aiContract.createReport],
+  [aiContract.generateTestCasesStream, aiContract.generateTestCases],
+]);
+
 /**
- * A Server-Sent Events body (the streamed chat, ADR 026): the order of its events (a run of
- * deltas as one), and the shape of the first event of each name; `done` must parse as the chat response.
+ * A Server-Sent Events body (the streamed chat, report and test generation, ADR 026): the order
+ * of its events (a run of deltas as one), and the shape of the first event of each name; `done`
+ * must parse as the unstreamed endpoint's response.
  */
-function sseShape(baseUrl: string, step: string, text: string): unknown {
+function sseShape(baseUrl: string, step: string, endpoint: Endpoint | null, text: string): unknown {
   const events = parseSse(text);
   const order = events.map((e) => e.event).filter((name, i, all) => name !== all[i - 1]);
   const done = events.find((e) => e.event === 'done');
-  if (done) expect(aiContract.chat.response.safeParse(done.data).success, `${baseUrl} ${step}: done event`).toBe(true);
+  const response = endpoint ? DONE_OF.get(endpoint)?.response : undefined;
+  expect(!done || response, `${baseUrl} ${step}: a done event from an endpoint without a done body`).toBeTruthy();
+  if (done && response) expect(response.safeParse(done.data).success, `${baseUrl} ${step}: done event`).toBe(true);
   const first = Object.fromEntries([...new Set(order)].map((name) => [name, shapeOf(events.find((e) => e.event === name)!.data)]));
   return { order, ...first };
 }
@@ -75,7 +85,7 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
       status: res.status,
       code: error.success ? error.data.error.code : null,
       ...(error.success && SAME_WORDS.has(error.data.error.code) ? { message: error.data.error.message } : {}),
-      shape: csv ? 'csv' : pdf ? (res.text.startsWith('%PDF-') ? 'pdf' : 'not a pdf') : sse ? sseShape(baseUrl, step, res.text) : shapeOf(res.body),
+      shape: csv ? 'csv' : pdf ? (res.text.startsWith('%PDF-') ? 'pdf' : 'not a pdf') : sse ? sseShape(baseUrl, step, endpoint, res.text) : shapeOf(res.body),
       ...(csv ? { csvHeader: res.text.split('\r\n')[0] } : {}),
       ...tax,
     });
@@ -186,11 +196,24 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('stream a chat answer', aiContract.chatStream, { body: ask, headers: { 'idempotency-key': 'parity-stream-1' } });
   await step('stream: same key again', aiContract.chatStream, { body: ask, headers: { 'idempotency-key': 'parity-stream-1' } });
   await step('stream: empty message', aiContract.chatStream, { body: { ...ask, message: ' ' }, headers: { 'idempotency-key': 'parity-stream-2' } });
+  // A report needs test cases: refused with the reason first; then a generation with progress and a streamed report.
+  const onProject = { projectId: project.body.id };
+  await step('stream a report: no test cases yet', aiContract.createReportStream, { body: onProject, headers: { 'idempotency-key': 'parity-report-0' } });
+  const requirement = { ...onProject, requirement: 'As a shopper, I want to apply a coupon at checkout. Expired coupons are rejected.' };
+  await step('stream a test generation', aiContract.generateTestCasesStream, { body: requirement, headers: { 'idempotency-key': 'parity-generate-1' } });
+  await step('stream a test generation: same key again', aiContract.generateTestCasesStream, { body: requirement, headers: { 'idempotency-key': 'parity-generate-1' } });
+  await step('stream a test generation: requirement too short', aiContract.generateTestCasesStream, { body: { ...onProject, requirement: 'short' }, headers: { 'idempotency-key': 'parity-generate-2' } });
+  await step('stream a report', aiContract.createReportStream, { body: onProject, headers: { 'idempotency-key': 'parity-report-1' } });
+  await step('stream a report: same key again', aiContract.createReportStream, { body: onProject, headers: { 'idempotency-key': 'parity-report-1' } });
+  await step('saved test cases', aiContract.listTestCases, { query: onProject });
+  await step('saved reports', aiContract.listReports, { query: onProject });
 
   // Toggle AI.
   await step('turn AI off', creditsContract.setAiEnabled, { body: { enabled: false } });
   await step('meter with AI off', meteringContract.record, { body: usage, headers: meter('parity-off-1') });
   await step('stream with AI off', aiContract.chatStream, { body: ask, headers: { 'idempotency-key': 'parity-stream-3' } });
+  await step('stream a report with AI off', aiContract.createReportStream, { body: onProject, headers: { 'idempotency-key': 'parity-report-2' } });
+  await step('stream a test generation with AI off', aiContract.generateTestCasesStream, { body: requirement, headers: { 'idempotency-key': 'parity-generate-3' } });
   await step('turn AI on', creditsContract.setAiEnabled, { body: { enabled: true } });
 
   // A project budget: metering on the project stops at it, and says so.
@@ -199,6 +222,8 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('budgets', budgetsContract.list);
   await step('clear project budget', budgetsContract.set, { body: { subjectType: 'project', subjectId: project.body.id, limitCredits: null } });
   await step('notifications', budgetsContract.notifications);
+  // "Ask for more" is for members and admins; the owner raises limits herself.
+  await step('ask for more as the owner', budgetsContract.askForMore, { body: { limit: 'credits' } });
 
   // Read back: history, charts, CSV.
   await step('usage history', creditsContract.usage, { query: { limit: 10 } });

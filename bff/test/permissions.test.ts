@@ -45,6 +45,7 @@ describe('permissions are enforced by the BFF', () => {
       'billing.statementCsv': 'owner admin',
       'budgets.set': 'owner',
       'budgets.setThresholds': 'owner',
+      'budgets.askForMore': 'admin member',
       'credits.setAiEnabled': 'owner',
       'credits.setOverageLimit': 'owner',
       'org.createInvitation': 'owner admin',

@@ -21,7 +21,8 @@ const EXCEPTIONS: Record<string, string> = {
   'ledger -> alert_settings': 'the batch read takes the thresholds under the org lock',
   'ledger -> overage_invoices': 'rollover writes the period’s overage invoice in its transaction',
   'ledger -> projects': 'budget names in refusals (batch read)',
-  'ledger -> users': 'budget names in refusals (batch read)',
+  'ledger -> users': 'budget and owner names in refusals (batch read)',
+  'ledger -> memberships': 'the owner named in refusals as the one who can raise a limit (batch read, issue 24)',
   // Credits is the ledger's read side (summary, history, charts, CSV): it reads the ledger's tables.
   'credits -> grants': 'read side of the ledger (summary, balance chart)',
   'credits -> ledger_entries': 'read side of the ledger (balance chart)',

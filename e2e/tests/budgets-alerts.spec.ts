@@ -67,8 +67,9 @@ test.describe('budgets and alerts', () => {
     await expect(bell).toBeVisible();
     await bell.click();
     const panel = page.getByRole('dialog', { name: 'Notifications' });
-    await expect(panel.getByText('Maya Member is at 100% of their budget')).toBeVisible();
-    await expect(panel.getByText('Maya Member is at 90% of their budget')).toBeVisible();
+    // Alerts that fire together are one notification, a line each (ADR 037).
+    await expect(panel.getByRole('listitem').filter({ hasText: 'Maya Member has used 100% of their monthly budget' })).toHaveCount(1);
+    await expect(panel.getByRole('listitem').filter({ hasText: 'Maya Member has used 90% of their monthly budget' })).toHaveCount(1);
     await expectNoSeriousA11yViolations(page, testInfo, 'notifications');
     await saveScreenshot(page, testInfo, 'bell-owner-desktop-1280', { fullPage: false });
     await panel.getByRole('button', { name: 'Mark all read' }).click();
@@ -78,7 +79,7 @@ test.describe('budgets and alerts', () => {
     await page.goto('/settings/emails');
     await expect(page.getByRole('heading', { level: 1, name: 'Sent emails (test mode)' })).toBeVisible();
     for (const percent of [90, 100]) {
-      await expect(page.getByRole('article').filter({ hasText: `Maya Member is at ${percent}% of their budget` }).first()).toBeVisible();
+      await expect(page.getByRole('article').filter({ hasText: `Maya Member has used ${percent}% of their monthly budget` }).first()).toBeVisible();
     }
     await page.goto('/settings/ai-credits');
 
@@ -101,7 +102,7 @@ test.describe('budgets and alerts', () => {
     await saveScreenshot(page, testInfo, 'bell-owner-mobile-390', { fullPage: false });
 
     // The member was told too (budget alerts go to the member concerned).
-    const memberNotes = await member.api.json<{ unread: number; notifications: { title: string }[] }>('/api/notifications');
-    expect(memberNotes.notifications.map((n) => n.title)).toEqual(expect.arrayContaining(['You are at 100% of your budget']));
+    const memberNotes = await member.api.json<{ unread: number; notifications: { title: string; body: string }[] }>('/api/notifications');
+    expect(memberNotes.notifications.map((n) => n.body).join('\n')).toContain('You have used 100% of your monthly budget');
   });
 });

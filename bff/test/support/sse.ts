@@ -21,8 +21,13 @@ export function parseSse(text: string): SseEvent[] {
  * `events` (an async iterator) are there at once; `abort()` closes the connection (the Stop button).
  */
 export async function openChatStream(client: Client, body: { projectId: string; message: string; conversationId?: string | null }, key: string) {
+  return openStream(client, aiContract.chatStream.path, body, key);
+}
+
+/** Any of the streamed AI endpoints (chat, report, test generation), as `openChatStream`. */
+export async function openStream(client: Client, path: string, body: unknown, key: string) {
   const controller = new AbortController();
-  const res = await fetch(client.baseUrl + aiContract.chatStream.path, {
+  const res = await fetch(client.baseUrl + path, {
     method: 'POST',
     headers: { 'content-type': 'application/json', cookie: client.cookie, 'x-csrf-token': client.csrfToken, 'idempotency-key': key },
     body: JSON.stringify(body),

@@ -45,6 +45,8 @@ export const TestCaseGenerationSchema = z.object({
   requirement: z.string(),
   model: z.string(),
   createdAt: IsoDateTimeSchema,
+  /** A streamed generation cut short (stopped, connection lost, provider failed midway): only the whole cases written by then are kept. */
+  stopped: z.boolean(),
   testCases: z.array(TestCaseSchema),
 });
 export type TestCaseGeneration = z.infer<typeof TestCaseGenerationSchema>;
@@ -85,6 +87,8 @@ export const ReportSchema = z.object({
   summary: z.string(),
   coverage: z.array(CoverageAreaSchema),
   gaps: z.array(z.string()),
+  /** A streamed report cut short (stopped, connection lost, provider failed midway): what was written, charged as such. */
+  stopped: z.boolean(),
   createdAt: IsoDateTimeSchema,
 });
 export type Report = z.infer<typeof ReportSchema>;
@@ -165,6 +169,33 @@ export type ChatStreamDelta = z.infer<typeof ChatStreamDeltaSchema>;
 export const CHAT_STREAM_EVENTS = ['start', 'delta', 'done', 'error'] as const;
 export type ChatStreamEventName = (typeof CHAT_STREAM_EVENTS)[number];
 
+/**
+ * A streamed report (`POST /api/ai/reports/stream`) has the chat's events: `start`, `delta`
+ * (the report's text as written: the summary, then "Gaps:" and one "- " line per gap), `done`
+ * with the body of `POST /api/ai/reports` (`report.stopped` when cut short), or `error`.
+ *
+ * A streamed test generation (`POST /api/ai/test-cases/generate/stream`) sends progress rather
+ * than text (its answer is JSON, usable only by whole cases): `start`, a `delta` per piece with
+ * the meter and the whole test cases written so far (`testCaseCount`, the titles of the new ones),
+ * then `done` with the body of `POST /api/ai/test-cases/generate` (a stopped generation keeps
+ * only its whole cases, `generation.stopped`), or `error`.
+ */
+export const GenerationStreamDeltaSchema = z.object({
+  outputTokens: z.int(),
+  chargedMc: MillicreditsSchema,
+  /** Whole test cases written so far. */
+  testCaseCount: z.int(),
+  /** The cases completed by this piece (usually none). */
+  newCases: z.array(z.object({ area: z.string(), title: z.string() })),
+});
+export type GenerationStreamDelta = z.infer<typeof GenerationStreamDeltaSchema>;
+
+const GenerateBodySchema = z.strictObject({ projectId: IdSchema, requirement: TextSchema.check(z.trim(), z.minLength(10), z.maxLength(REQUIREMENT_MAX_CHARS)) });
+export const GenerationResponseSchema = z.object({ generation: TestCaseGenerationSchema, run: AiRunSchema });
+export type GenerationResponse = z.infer<typeof GenerationResponseSchema>;
+export const ReportResponseSchema = z.object({ report: ReportSchema, run: AiRunSchema });
+export type ReportResponse = z.infer<typeof ReportResponseSchema>;
+
 export const aiContract = {
   estimate: endpoint({
     method: 'POST',
@@ -181,9 +212,21 @@ export const aiContract = {
     summary: 'Generate test cases from a requirement and save them to the project (spends credits)',
     auth: 'session',
     idempotencyKey: 'optional',
-    body: z.strictObject({ projectId: IdSchema, requirement: TextSchema.check(z.trim(), z.minLength(10), z.maxLength(REQUIREMENT_MAX_CHARS)) }),
-    response: z.object({ generation: TestCaseGenerationSchema, run: AiRunSchema }),
+    body: GenerateBodySchema,
+    response: GenerationResponseSchema,
     status: 201,
+  }),
+  generateTestCasesStream: endpoint({
+    method: 'POST',
+    path: '/api/ai/test-cases/generate/stream',
+    verifiedEmail: 'required',
+    summary:
+      'Generate test cases with progress as Server-Sent Events (start, delta with the whole cases so far, done | error); closing the connection stops it, keeps the whole cases and charges what was produced (spends credits)',
+    auth: 'session',
+    idempotencyKey: 'optional',
+    body: GenerateBodySchema,
+    response: null,
+    produces: 'text/event-stream',
   }),
   listTestCases: endpoint({
     method: 'GET',
@@ -223,6 +266,7 @@ export const aiContract = {
   chatStream: endpoint({
     method: 'POST',
     path: '/api/ai/chat/stream',
+    verifiedEmail: 'required',
     summary:
       'Send a message to the AI assistant and receive the answer as Server-Sent Events (start, delta, done | error); closing the connection stops it and charges what was produced (spends credits)',
     auth: 'session',
@@ -247,7 +291,19 @@ export const aiContract = {
     auth: 'session',
     idempotencyKey: 'optional',
     body: z.strictObject({ projectId: IdSchema }),
-    response: z.object({ report: ReportSchema, run: AiRunSchema }),
+    response: ReportResponseSchema,
     status: 201,
+  }),
+  createReportStream: endpoint({
+    method: 'POST',
+    path: '/api/ai/reports/stream',
+    verifiedEmail: 'required',
+    summary:
+      "Write a report over the project's test cases as Server-Sent Events (start, delta, done | error); closing the connection stops it and charges what was produced (spends credits)",
+    auth: 'session',
+    idempotencyKey: 'optional',
+    body: z.strictObject({ projectId: IdSchema }),
+    response: null,
+    produces: 'text/event-stream',
   }),
 };

@@ -49,6 +49,10 @@ export const NotificationSchema = z.object({
   link: z.nullable(z.string()),
   createdAt: IsoDateTimeSchema,
   readAt: z.nullable(IsoDateTimeSchema),
+  /** 'alert': thresholds and "AI stopped" (alerts that fire together are one notification); 'more_request': a member's "Ask for more". */
+  kind: z.enum(['alert', 'more_request']),
+  /** When the limits it is about reset (the SPA shows it in the reader's time zone), or null. */
+  resetsAt: z.nullable(IsoDateTimeSchema),
 });
 export type Notification = z.infer<typeof NotificationSchema>;
 
@@ -56,6 +60,27 @@ export const NotificationListSchema = z.object({ unread: z.int().check(z.gte(0))
 export type NotificationList = z.infer<typeof NotificationListSchema>;
 
 export const MarkReadBodySchema = z.union([z.strictObject({ ids: z.array(IdSchema).check(z.minLength(1), z.maxLength(100)) }), z.strictObject({ all: z.literal(true) })]);
+
+/** What stopped a member's AI requests, as "Ask for more" names it: the member's budget, a project's, or the org's credits (balance or overage limit). */
+export const MoreRequestLimitSchema = z.enum(['member_budget', 'project_budget', 'credits']);
+export type MoreRequestLimit = z.infer<typeof MoreRequestLimitSchema>;
+
+export const AskForMoreBodySchema = z.strictObject({
+  limit: MoreRequestLimitSchema,
+  /** The project whose budget stopped the request (project_budget only). */
+  projectId: z.optional(IdSchema),
+});
+export type AskForMoreBody = z.infer<typeof AskForMoreBodySchema>;
+
+export const AskForMoreResultSchema = z.object({
+  /** 'already_sent': this member asked about this limit today (UTC) already; nothing was sent again. */
+  status: z.enum(['sent', 'already_sent']),
+  /** When the request was sent (the first time today). */
+  sentAt: IsoDateTimeSchema,
+  /** Who received it: the owner first, then the admins. */
+  notified: z.array(z.object({ name: z.string(), role: z.enum(['owner', 'admin']) })),
+});
+export type AskForMoreResult = z.infer<typeof AskForMoreResultSchema>;
 
 export const budgetsContract = {
   list: endpoint({
@@ -104,5 +129,15 @@ export const budgetsContract = {
     auth: 'session',
     body: MarkReadBodySchema,
     response: NotificationListSchema,
+  }),
+  askForMore: endpoint({
+    method: 'POST',
+    path: '/api/notifications/ask-for-more',
+    summary: 'A member or admin refused by a limit asks the owner and admins for more (a notification and an email each; once per limit per member per UTC day)',
+    auth: 'session',
+    roles: ['admin', 'member'],
+    verifiedEmail: 'required',
+    body: AskForMoreBodySchema,
+    response: AskForMoreResultSchema,
   }),
 };

@@ -15,6 +15,8 @@ import * as stoppedAnswers from './2026_12_05_0500_stopped_answers';
 import * as accountOwnership from './2026_12_05_0600_account_ownership';
 import * as taxInvoices from './2026_12_05_0700_tax_invoices';
 import * as emailAttachments from './2026_12_05_0810_email_attachments';
+import * as stoppedReportsGenerations from './2026_12_05_0900_stopped_reports_generations';
+import * as mergedAlerts from './2026_12_05_0950_merged_alerts';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -37,4 +39,6 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0600_account_ownership': accountOwnership,
   '2026_12_05_0700_tax_invoices': taxInvoices,
   '2026_12_05_0810_email_attachments': emailAttachments,
+  '2026_12_05_0900_stopped_reports_generations': stoppedReportsGenerations,
+  '2026_12_05_0950_merged_alerts': mergedAlerts,
 };

@@ -53,13 +53,15 @@ export function insertGeneration(
   db: Executor,
   g: Insertable<TestCaseGenerationsTable>,
 ) {
-  return db.insertInto('test_case_generations').values(g).returning(['id', 'project_id', 'requirement', 'model', 'created_at']).executeTakeFirstOrThrow();
+  return db.insertInto('test_case_generations').values(g).returning(['id', 'project_id', 'requirement', 'model', 'stopped', 'created_at']).executeTakeFirstOrThrow();
 }
 
-export function insertTestCases(
+export async function insertTestCases(
   db: Executor,
   rows: Insertable<TestCasesTable>[],
 ) {
+  // A stopped generation may have no whole case to keep.
+  if (rows.length === 0) return [];
   return db
     .insertInto('test_cases')
     .values(rows)
@@ -70,7 +72,7 @@ export function insertTestCases(
 export function listGenerations(db: Executor, orgId: string, projectId: string, limit: number) {
   return db
     .selectFrom('test_case_generations')
-    .select(['id', 'project_id', 'requirement', 'model', 'created_at'])
+    .select(['id', 'project_id', 'requirement', 'model', 'stopped', 'created_at'])
     .where('org_id', '=', orgId)
     .where('project_id', '=', projectId)
     .orderBy('created_at', 'desc')
@@ -175,7 +177,7 @@ export function insertMessage(
 
 // Reports -------------------------------------------------------------------------------------
 
-const reportColumns = ['id', 'project_id', 'model', 'test_case_count', 'summary', 'coverage', 'gaps', 'created_at'] as const;
+const reportColumns = ['id', 'project_id', 'model', 'test_case_count', 'summary', 'coverage', 'gaps', 'stopped', 'created_at'] as const;
 
 export function insertReport(
   db: Executor,

@@ -10,6 +10,7 @@ export function aiRouter({ ai }: Services): Router {
 
   mount(router, aiContract.estimate, ({ actor, body }) => ai.estimate({ orgId: actor.orgId, userId: actor.userId }, body));
   mount(router, aiContract.generateTestCases, (input) => ai.generateTestCases(caller(input), input.body));
+  mount(router, aiContract.generateTestCasesStream, (input) => ai.generateTestCasesStream(caller(input), input.body, input.signal));
   mount(router, aiContract.listTestCases, async ({ actor, query }) => ({ generations: await ai.listTestCases(actor.orgId, query.projectId) }));
   mount(router, aiContract.listConversations, async ({ actor, query }) => ({
     conversations: await ai.listConversations(actor.orgId, actor.userId, query.projectId),
@@ -20,5 +21,6 @@ export function aiRouter({ ai }: Services): Router {
   mount(router, aiContract.chatStream, (input) => ai.chatStream(caller(input), input.body, input.signal));
   mount(router, aiContract.listReports, async ({ actor, query }) => ({ reports: await ai.listReports(actor.orgId, query.projectId) }));
   mount(router, aiContract.createReport, (input) => ai.createReport(caller(input), input.body));
+  mount(router, aiContract.createReportStream, (input) => ai.createReportStream(caller(input), input.body, input.signal));
   return router;
 }

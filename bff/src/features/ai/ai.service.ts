@@ -1,7 +1,7 @@
 import { checkCoverage } from '@ai-credits/shared/budgets';
 import { costMc, MIN_OUTPUT_TOKENS, outputTokensWithin, type UseCase } from '@ai-credits/shared/catalog';
 import type { MeteredUsage } from '@ai-credits/shared/contracts/metering';
-import type { AiRun, ChatMessage, ChatResponse, ChatStreamDelta, ChatStreamEventName, ChatStreamStart, Conversation, EstimateBody, Estimate, Report, TestCase, TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
+import type { AiRun, ChatMessage, ChatStreamDelta, ChatStreamEventName, ChatStreamStart, Conversation, EstimateBody, Estimate, GenerationStreamDelta, Report, TestCase, TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
@@ -40,6 +40,7 @@ export interface AiCaller {
 }
 
 type ChatInput = { projectId: string; conversationId?: string | null; message: string };
+type GenerationInput = { projectId: string; requirement: string };
 
 /** Records a click's response in the transaction that saves its answer (see `idempotent`). */
 type CompleteRequest = (trx: Transaction<Database>, result: unknown) => Promise<void>;
@@ -106,6 +107,7 @@ const toReport = (r: {
   summary: string;
   coverage: unknown;
   gaps: unknown;
+  stopped: boolean;
   created_at: Date;
 }): Report => ({
   id: r.id,
@@ -115,6 +117,7 @@ const toReport = (r: {
   summary: r.summary,
   coverage: r.coverage as Report['coverage'],
   gaps: r.gaps as string[],
+  stopped: r.stopped,
   createdAt: r.created_at.toISOString(),
 });
 
@@ -316,6 +319,77 @@ export function createAiService(deps: AiDeps) {
     }
   }
 
+  /** A generation and its test cases (a stopped one: the whole cases written by then, maybe none). */
+  async function saveGeneration(trx: Transaction<Database>, caller: AiCaller, input: GenerationInput, cases: prompts.GeneratedTestCase[], usage: MeteredUsage, stopped: boolean) {
+    const now = clock.now();
+    const generation = await repo.insertGeneration(trx, {
+      org_id: caller.orgId,
+      project_id: input.projectId,
+      user_id: caller.userId,
+      requirement: input.requirement,
+      model: model.id,
+      usage_id: usage.id,
+      stopped,
+      created_at: now,
+    });
+    const rows = await repo.insertTestCases(
+      trx,
+      cases.map((c, position) => ({
+        org_id: caller.orgId,
+        project_id: input.projectId,
+        generation_id: generation.id,
+        position,
+        area: c.area,
+        title: c.title,
+        preconditions: c.preconditions,
+        steps: JSON.stringify(c.steps),
+        expected_result: c.expectedResult,
+        created_at: now,
+      })),
+    );
+    const dto: TestCaseGeneration = {
+      id: generation.id,
+      projectId: generation.project_id,
+      requirement: generation.requirement,
+      model: generation.model,
+      stopped: generation.stopped,
+      createdAt: generation.created_at.toISOString(),
+      testCases: rows.sort((a, b) => a.position - b.position).map(toTestCase),
+    };
+    return { generation: dto };
+  }
+
+  /** What a report is over: the project's test cases by area. None: 409 before anything is held. */
+  async function reportBasis(caller: AiCaller, projectId: string) {
+    const project = await deps.org.projectOrThrow(caller.orgId, projectId);
+    const areas = await repo.countByArea(db, caller.orgId, project.id);
+    const total = areas.reduce((sum, a) => sum + Number(a.n), 0);
+    if (total === 0) throw new HttpError(409, 'CONFLICT', 'This project has no test cases yet; generate some first');
+    const messages = await promptFor(caller.orgId, caller.userId, { useCase: 'report', projectId: project.id });
+    const coverage = areas
+      .map((a) => ({ area: a.area, testCaseCount: Number(a.n), percent: Math.round((Number(a.n) * 100) / total) }))
+      .sort((a, b) => b.testCaseCount - a.testCaseCount || a.area.localeCompare(b.area));
+    return { projectId: project.id, total, coverage, messages };
+  }
+  type ReportBasis = Awaited<ReturnType<typeof reportBasis>>;
+
+  async function saveReport(trx: Transaction<Database>, caller: AiCaller, basis: ReportBasis, written: { summary: string; gaps: string[] }, usage: MeteredUsage, stopped: boolean) {
+    const row = await repo.insertReport(trx, {
+      org_id: caller.orgId,
+      project_id: basis.projectId,
+      user_id: caller.userId,
+      model: model.id,
+      usage_id: usage.id,
+      test_case_count: basis.total,
+      summary: written.summary,
+      coverage: JSON.stringify(basis.coverage),
+      gaps: JSON.stringify(written.gaps),
+      stopped,
+      created_at: clock.now(),
+    });
+    return { report: toReport(row) };
+  }
+
   // Streamed answers (ADR 026) -------------------------------------------------------------
 
   /** Streams in flight: shutdown stops them (they settle what they produced) and waits for them. */
@@ -329,22 +403,75 @@ export function createAiService(deps: AiDeps) {
   }
 
   /**
+   * What differs between the streamed features (chat, report, test generation); the rules of a
+   * streamed run — hold first, settle once, charge what was produced — are `openStream`'s.
+   */
+  interface StreamSpec<P, R extends object> {
+    caller: AiCaller;
+    /** The use case charged, also the Idempotency-Key's operation (shared with the unstreamed endpoint). */
+    useCase: UseCase;
+    /** The request the key is bound to. */
+    request: unknown;
+    /** Everything that refuses the call before the hold (throws HttpError); the project and the prompt. */
+    prepare(): Promise<{ projectId: string; messages: ProviderMessage[] }>;
+    /** The `delta` event of a piece of text: the meter, and what the client is shown of it. */
+    delta(piece: string, produced: string, meter: { outputTokens: number; chargedMc: number }): unknown;
+    /** What is kept of the text produced, whole (`stopped` false) or cut short; throws ProviderError when nothing is usable. */
+    parse(produced: string, stopped: boolean): P;
+    /** Saves it in the settle's transaction; the `done` body is this and the run. */
+    save(trx: Transaction<Database>, parsed: P, stopped: boolean, usage: MeteredUsage): Promise<R>;
+  }
+
+  /**
+   * A streamed run (ADR 026). Everything that can refuse it (the key, the project, AI off,
+   * coverage) does so before the first byte, as an ordinary error; the hold is made before the
+   * first token; then the events of `streamRun`.
+   */
+  async function openStream<P, R extends object>(spec: StreamSpec<P, R>, clientGone: AbortSignal): Promise<AsyncIterable<string>> {
+    const { caller, useCase } = spec;
+    const replay = await claim(caller, useCase, spec.request);
+    if (replay) return replayed(replay.response);
+    try {
+      const { projectId, messages } = await spec.prepare();
+      await deps.org.projectForUsageOrThrow(caller.orgId, projectId);
+      const { reservation } = await ledger.reserve({
+        orgId: caller.orgId,
+        userId: caller.userId,
+        projectId,
+        apiKeyId: null,
+        source: 'app',
+        useCase,
+        model: model.id,
+        estimateMc: maxCostMc(messages, useCase),
+        minEstimateMc: minCostMc(messages, useCase),
+      });
+      // The hold may be capped at what is left (issue 24): the model writes only what it covers.
+      const holdMc = BigInt(reservation.estimateMc);
+      const maxOutput = outputTokensWithin(model, inputTokensUpperBound(messages), holdMc, prompts.MAX_OUTPUT_TOKENS[useCase]);
+      return streamRun(spec, messages, reservation, holdMc, maxOutput, clientGone);
+    } catch (error) {
+      await dropKey(caller);
+      throw error;
+    }
+  }
+
+  /**
    * The answer as it is written, after the hold (`reservation`) was made: `start`, `delta`s,
    * then `done` (settled and saved) or `error` (released: nothing to keep). Whatever ends it —
    * the model finishing, the client closing the connection or reading nothing (`clientGone`), the
    * provider failing midway, a shutdown — it settles exactly once: the provider's reported usage
    * when it finished, else the prompt and what was produced counted by the tokenizer, and saves
-   * the partial answer marked stopped. Nothing produced: released.
+   * what can be kept of it marked stopped. Nothing produced: released.
    */
-  async function* streamChat(
-    caller: AiCaller,
-    input: ChatInput,
+  async function* streamRun<P, R extends object>(
+    spec: StreamSpec<P, R>,
     messages: ProviderMessage[],
     reservation: { id: string },
     holdMc: bigint,
     maxOutput: number,
     clientGone: AbortSignal,
   ): AsyncGenerator<string> {
+    const { caller } = spec;
     const stop = new AbortController();
     const onGone = () => stop.abort(clientGone.reason);
     clientGone.addEventListener('abort', onGone, { once: true });
@@ -357,18 +484,18 @@ export function createAiService(deps: AiDeps) {
     let produced = '';
     let reported: { inputTokens: number; outputTokens: number } | null = null;
     let failure: ProviderError | null = null;
-    let outcome: { response: ChatResponse } | { error: string } | null = null;
+    let outcome: { response: R & { run: AiRun } } | { error: string } | null = null;
     /** The response was closed under us (client gone or cut off for not reading) before the answer ended. */
     let abandoned = false;
     const outputSoFar = () => Math.min(countTokens(produced), maxOutput);
 
     /** Settle (or release) once, and save; never throws. */
-    const finish = async (): Promise<{ response: ChatResponse } | { error: string }> => {
+    const finish = async (): Promise<{ response: R & { run: AiRun } } | { error: string }> => {
       if (outcome) return outcome;
       const stopped = stop.signal.aborted || failure !== null || abandoned;
       try {
         if (stopped && !produced.trim()) throw failure ?? new ProviderError('The answer was stopped before it started');
-        const reply = stopped ? produced : prompts.parseChatReply(produced);
+        const kept = spec.parse(produced, stopped);
         const usage = reported && !stopped ? reported : { inputTokens: reported?.inputTokens ?? promptTokens, outputTokens: reported?.outputTokens ?? outputSoFar() };
         const settleInput = {
           orgId: caller.orgId,
@@ -378,8 +505,8 @@ export function createAiService(deps: AiDeps) {
           usageKey: caller.idempotencyKey ? `app:${caller.idempotencyKey}` : undefined,
         };
         const response = await ledger.settleAnd(settleInput, async (trx, settled) => {
-          const saved = await saveChat(trx, caller, input, reply, settled.usage, stopped);
-          const result: ChatResponse = { ...saved, run: runOf(settled) };
+          const saved = await spec.save(trx, kept, stopped, settled.usage);
+          const result = { ...saved, run: runOf(settled) };
           await completer(caller)(trx, result);
           return result;
         });
@@ -397,7 +524,7 @@ export function createAiService(deps: AiDeps) {
     try {
       yield sse('start', { model: model.id, modelLabel: model.label, demo: model.demo, holdMc: toSafeNumber(holdMc) } satisfies ChatStreamStart);
       try {
-        for await (const part of provider.stream({ task: 'chat', messages, maxOutputTokens: maxOutput }, stop.signal)) {
+        for await (const part of provider.stream({ task: spec.useCase, messages, maxOutputTokens: maxOutput }, stop.signal)) {
           if (part.type === 'usage') {
             reported = { inputTokens: part.inputTokens, outputTokens: part.outputTokens };
             continue;
@@ -406,8 +533,7 @@ export function createAiService(deps: AiDeps) {
           const text = part.text.replaceAll('\u0000', '');
           if (!text) continue;
           produced += text;
-          const delta: ChatStreamDelta = { text, outputTokens: outputSoFar(), chargedMc: toSafeNumber(costMc(model, promptTokens, outputSoFar())) };
-          yield sse('delta', delta);
+          yield sse('delta', spec.delta(text, produced, { outputTokens: outputSoFar(), chargedMc: toSafeNumber(costMc(model, promptTokens, outputSoFar())) }));
         }
       } catch (error) {
         if (!stop.signal.aborted) {
@@ -491,56 +617,43 @@ export function createAiService(deps: AiDeps) {
       };
     },
 
-    generateTestCases(caller: AiCaller, input: { projectId: string; requirement: string }) {
+    generateTestCases(caller: AiCaller, input: GenerationInput) {
       assertStorable({ requirement: input.requirement });
       return idempotent(caller, 'test_generation', input, async (complete) => {
         const project = await deps.org.projectOrThrow(caller.orgId, input.projectId);
         const messages = prompts.testGenerationPrompt(project.name, input.requirement);
-        return metered(
-          caller,
-          project.id,
-          'test_generation',
-          messages,
-          prompts.parseTestCases,
-          async (trx, cases, usage) => {
-            const now = clock.now();
-            const generation = await repo.insertGeneration(trx, {
-              org_id: caller.orgId,
-              project_id: project.id,
-              user_id: caller.userId,
-              requirement: input.requirement,
-              model: model.id,
-              usage_id: usage.id,
-              created_at: now,
-            });
-            const rows = await repo.insertTestCases(
-              trx,
-              cases.map((c, position) => ({
-                org_id: caller.orgId,
-                project_id: project.id,
-                generation_id: generation.id,
-                position,
-                area: c.area,
-                title: c.title,
-                preconditions: c.preconditions,
-                steps: JSON.stringify(c.steps),
-                expected_result: c.expectedResult,
-                created_at: now,
-              })),
-            );
-            const dto: TestCaseGeneration = {
-              id: generation.id,
-              projectId: generation.project_id,
-              requirement: generation.requirement,
-              model: generation.model,
-              createdAt: generation.created_at.toISOString(),
-              testCases: rows.sort((a, b) => a.position - b.position).map(toTestCase),
-            };
-            return { generation: dto };
-          },
-          complete,
-        );
+        return metered(caller, project.id, 'test_generation', messages, prompts.parseTestCases, (trx, cases, usage) => saveGeneration(trx, caller, input, cases, usage, false), complete);
       });
+    },
+
+    /**
+     * Test generation with progress as Server-Sent Events (ADR 026): the meter and the whole
+     * cases written so far; cut short, only the whole cases are kept, and what was produced is charged.
+     */
+    async generateTestCasesStream(caller: AiCaller, input: GenerationInput, clientGone: AbortSignal): Promise<AsyncIterable<string>> {
+      assertStorable({ requirement: input.requirement });
+      let whole = 0;
+      return openStream(
+        {
+          caller,
+          useCase: 'test_generation',
+          request: input,
+          prepare: async () => {
+            const project = await deps.org.projectOrThrow(caller.orgId, input.projectId);
+            return { projectId: project.id, messages: prompts.testGenerationPrompt(project.name, input.requirement) };
+          },
+          delta: (piece, produced, meter): GenerationStreamDelta => {
+            // A case ends with a closing brace: only then can the count change.
+            const cases = piece.includes('}') ? prompts.wholeTestCases(produced) : null;
+            const newCases = cases ? cases.slice(whole).map((c) => ({ area: c.area, title: c.title })) : [];
+            if (cases) whole = Math.max(whole, cases.length);
+            return { ...meter, testCaseCount: whole, newCases };
+          },
+          parse: (produced, stopped) => (stopped ? prompts.wholeTestCases(produced) : prompts.parseTestCases(produced)),
+          save: (trx, cases, stopped, usage) => saveGeneration(trx, caller, input, cases, usage, stopped),
+        },
+        clientGone,
+      );
     },
 
     async listTestCases(orgId: string, projectId: string): Promise<TestCaseGeneration[]> {
@@ -556,6 +669,7 @@ export function createAiService(deps: AiDeps) {
         projectId: g.project_id,
         requirement: g.requirement,
         model: g.model,
+        stopped: g.stopped,
         createdAt: g.created_at.toISOString(),
         testCases: cases.filter((c) => c.generation_id === g.id).map(toTestCase),
       }));
@@ -595,30 +709,19 @@ export function createAiService(deps: AiDeps) {
      */
     async chatStream(caller: AiCaller, input: ChatInput, clientGone: AbortSignal): Promise<AsyncIterable<string>> {
       assertStorable({ message: input.message });
-      const replay = await claim(caller, 'chat', input);
-      if (replay) return replayed(replay.response);
-      try {
-        const messages = await promptFor(caller.orgId, caller.userId, { useCase: 'chat', ...input });
-        await deps.org.projectForUsageOrThrow(caller.orgId, input.projectId);
-        const { reservation } = await ledger.reserve({
-          orgId: caller.orgId,
-          userId: caller.userId,
-          projectId: input.projectId,
-          apiKeyId: null,
-          source: 'app',
+      return openStream(
+        {
+          caller,
           useCase: 'chat',
-          model: model.id,
-          estimateMc: maxCostMc(messages, 'chat'),
-          minEstimateMc: minCostMc(messages, 'chat'),
-        });
-        // The hold may be capped at what is left (issue 24): the model writes only what it covers.
-        const holdMc = BigInt(reservation.estimateMc);
-        const maxOutput = outputTokensWithin(model, inputTokensUpperBound(messages), holdMc, prompts.MAX_OUTPUT_TOKENS.chat);
-        return streamChat(caller, input, messages, reservation, holdMc, maxOutput, clientGone);
-      } catch (error) {
-        await dropKey(caller);
-        throw error;
-      }
+          request: input,
+          prepare: async () => ({ projectId: input.projectId, messages: await promptFor(caller.orgId, caller.userId, { useCase: 'chat', ...input }) }),
+          delta: (text, _produced, meter): ChatStreamDelta => ({ text, ...meter }),
+          // Cut short: what was written, as it is.
+          parse: (produced, stopped) => (stopped ? produced : prompts.parseChatReply(produced)),
+          save: (trx, reply, stopped, usage) => saveChat(trx, caller, input, reply, usage, stopped),
+        },
+        clientGone,
+      );
     },
 
     /**
@@ -643,31 +746,26 @@ export function createAiService(deps: AiDeps) {
 
     createReport(caller: AiCaller, input: { projectId: string }) {
       return idempotent(caller, 'report', input, async (complete) => {
-        const project = await deps.org.projectOrThrow(caller.orgId, input.projectId);
-        const areas = await repo.countByArea(db, caller.orgId, project.id);
-        const total = areas.reduce((sum, a) => sum + Number(a.n), 0);
-        // Nothing to review: refuse before anything is reserved.
-        if (total === 0) throw new HttpError(409, 'CONFLICT', 'This project has no test cases yet; generate some first');
-        const messages = await promptFor(caller.orgId, caller.userId, { useCase: 'report', projectId: project.id });
-        const coverage = areas
-          .map((a) => ({ area: a.area, testCaseCount: Number(a.n), percent: Math.round((Number(a.n) * 100) / total) }))
-          .sort((a, b) => b.testCaseCount - a.testCaseCount || a.area.localeCompare(b.area));
-        return metered(caller, project.id, 'report', messages, prompts.parseReport, async (trx, written, usage) => {
-          const row = await repo.insertReport(trx, {
-            org_id: caller.orgId,
-            project_id: project.id,
-            user_id: caller.userId,
-            model: model.id,
-            usage_id: usage.id,
-            test_case_count: total,
-            summary: written.summary,
-            coverage: JSON.stringify(coverage),
-            gaps: JSON.stringify(written.gaps),
-            created_at: clock.now(),
-          });
-          return { report: toReport(row) };
-        }, complete);
+        const basis = await reportBasis(caller, input.projectId);
+        return metered(caller, basis.projectId, 'report', basis.messages, prompts.parseReport, (trx, written, usage) => saveReport(trx, caller, basis, written, usage, false), complete);
       });
+    },
+
+    /** The report streamed as Server-Sent Events (ADR 026): its text as written; cut short, what was written is kept and charged. */
+    async createReportStream(caller: AiCaller, input: { projectId: string }, clientGone: AbortSignal): Promise<AsyncIterable<string>> {
+      let basis: ReportBasis | null = null;
+      return openStream(
+        {
+          caller,
+          useCase: 'report',
+          request: input,
+          prepare: async () => (basis = await reportBasis(caller, input.projectId)),
+          delta: (text, _produced, meter): ChatStreamDelta => ({ text, ...meter }),
+          parse: (produced) => prompts.parseReport(produced),
+          save: (trx, written, stopped, usage) => saveReport(trx, caller, basis!, written, usage, stopped),
+        },
+        clientGone,
+      );
     },
   };
 }

@@ -33,6 +33,8 @@ export interface TestCaseGenerationsTable {
   requirement: string;
   model: string;
   usage_id: string | null;
+  /** A streamed generation cut short: only its whole test cases were kept, what was produced was charged. */
+  stopped: Generated<boolean>;
   created_at: Timestamp;
 }
 
@@ -85,5 +87,7 @@ export interface AiReportsTable {
   summary: string;
   coverage: Json;
   gaps: Json;
+  /** A streamed report cut short: what was written, charged as such. */
+  stopped: Generated<boolean>;
   created_at: Timestamp;
 }

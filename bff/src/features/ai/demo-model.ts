@@ -1,7 +1,7 @@
 import type { ModelRate } from '@ai-credits/shared/catalog';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Completion, CompletionRequest, ModelProvider, ProviderMessage, StreamPart } from './model-provider';
-import { REQUIREMENT_MARKER, TEST_CASES_MARKER, type GeneratedTestCase } from './prompts';
+import { reportText, REQUIREMENT_MARKER, TEST_CASES_MARKER, type GeneratedTestCase } from './prompts';
 import { countPromptTokens, countTokens } from './tokenizer';
 
 /**
@@ -213,8 +213,15 @@ function fitJson<T>(items: T[], maxTokens: number, wrap: (items: T[]) => unknown
   return countTokens(text) > maxTokens ? fitText(text, maxTokens) : text;
 }
 
+/** The report as text (prompts.reportText), with as many gaps as fit. */
 function fitReport(report: { summary: string; gaps: string[] }, maxTokens: number): string {
-  return fitJson(report.gaps, maxTokens, (gaps) => ({ summary: report.summary, gaps }));
+  let n = report.gaps.length;
+  let text = reportText(report);
+  while (n > 0 && countTokens(text) > maxTokens) {
+    n -= 1;
+    text = reportText({ summary: report.summary, gaps: report.gaps.slice(0, n) });
+  }
+  return fitText(text, maxTokens);
 }
 
 function fitText(text: string, maxTokens: number): string {

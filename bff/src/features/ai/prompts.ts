@@ -14,6 +14,8 @@ export const REPORT_MAX_TEST_CASES = 150;
 
 export const REQUIREMENT_MARKER = 'Requirement:';
 export const TEST_CASES_MARKER = 'Test cases:';
+/** The line that ends a report's summary and starts its list of gaps (the report is read as it streams). */
+export const GAPS_MARKER = 'Gaps:';
 
 export function testGenerationPrompt(projectName: string, requirement: string): ProviderMessage[] {
   return [
@@ -53,7 +55,8 @@ export function reportPrompt(projectName: string, testCases: readonly { area: st
       role: 'system',
       content:
         'You are a QA lead reviewing the test suite of a project. Assess its coverage by functional area and name the gaps ' +
-        '(missing areas, missing negative or boundary cases, thin areas). Answer with JSON only: {"summary":string,"gaps":[string]}.',
+        '(missing areas, missing negative or boundary cases, thin areas). Answer in plain text, no Markdown headings: a short summary paragraph, ' +
+        `then a line "${GAPS_MARKER}" and one line per gap starting with "- ".`,
     },
     { role: 'user', content: `Project: ${projectName}\n${TEST_CASES_MARKER} ${testCases.length}\n${lines}` },
   ];
@@ -97,15 +100,79 @@ export function parseTestCases(text: string): GeneratedTestCase[] {
   return cases.slice(0, 30);
 }
 
+/**
+ * A report: the summary, then a "Gaps:" line and a "- " line per gap (reportPrompt). Read the
+ * same way when it was cut short (what was written so far). A model that answered with JSON
+ * ({"summary", "gaps"}) or in prose only is read too.
+ */
 export function parseReport(text: string): { summary: string; gaps: string[] } {
   const parsed = z
     .object({ summary: z.string().trim().min(1), gaps: z.array(z.string().trim().min(1)).catch([]) })
     .safeParse(extractJson(text));
   if (parsed.success) return { summary: parsed.data.summary.slice(0, 4000), gaps: parsed.data.gaps.slice(0, 20).map((g) => g.slice(0, 500)) };
-  // A model that answered in prose still wrote a useful summary.
-  const summary = text.trim();
-  if (!summary) throw new ProviderError('The model answered with an empty report');
-  return { summary: summary.slice(0, 4000), gaps: [] };
+  const marker = new RegExp(`^[ \\t*#]*${GAPS_MARKER}[ \\t*]*$`, 'mi').exec(text);
+  const summary = (marker ? text.slice(0, marker.index) : text).trim();
+  const gaps = marker
+    ? text
+        .slice(marker.index + marker[0].length)
+        .split('\n')
+        .map((l) => /^\s*[-*•]\s+(.*\S)/.exec(l)?.[1])
+        .filter((g): g is string => g !== undefined)
+    : [];
+  if (!summary && gaps.length === 0) throw new ProviderError('The model answered with an empty report');
+  return { summary: summary.slice(0, 4000), gaps: gaps.slice(0, 20).map((g) => g.slice(0, 500)) };
+}
+
+/** The report as text, as the model is asked to write it (the demo model writes it so). */
+export function reportText(report: { summary: string; gaps: readonly string[] }): string {
+  return report.gaps.length ? `${report.summary}\n\n${GAPS_MARKER}\n${report.gaps.map((g) => `- ${g}`).join('\n')}` : report.summary;
+}
+
+/**
+ * The whole test cases in a generation's text so far (a streamed answer, or one cut short): each
+ * complete object of the "testCases" array that reads as a test case. A case still being written
+ * is not one; the cases of a finished answer are parseTestCases'.
+ */
+export function wholeTestCases(text: string): GeneratedTestCase[] {
+  const key = text.indexOf('"testCases"');
+  const open = key < 0 ? -1 : text.indexOf('[', key);
+  if (open < 0) return [];
+  const cases: GeneratedTestCase[] = [];
+  let depth = 0;
+  let inString = false;
+  let escaped = false;
+  let objectStart = -1;
+  for (let i = open + 1; i < text.length; i += 1) {
+    const ch = text[i];
+    if (inString) {
+      if (escaped) escaped = false;
+      else if (ch === '\\') escaped = true;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') {
+      if (depth === 0 && ch === '{') objectStart = i;
+      depth += 1;
+    } else if (ch === '}' || ch === ']') {
+      if (depth === 0) break; // the end of the array
+      depth -= 1;
+      if (depth === 0 && ch === '}' && objectStart >= 0) {
+        const one = GeneratedTestCaseSchema.safeParse(parseOrUndefined(text.slice(objectStart, i + 1)));
+        if (one.success) cases.push(one.data);
+        objectStart = -1;
+      }
+    }
+  }
+  return cases.slice(0, 30);
+}
+
+function parseOrUndefined(json: string): unknown {
+  try {
+    return JSON.parse(json);
+  } catch {
+    return undefined;
+  }
 }
 
 export function parseChatReply(text: string): string {

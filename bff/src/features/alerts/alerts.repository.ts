@@ -22,14 +22,16 @@ export async function insertAlerts(trx: Executor, orgId: string, periodStart: Da
   return rows;
 }
 
-/** Owner and admins, who get every alert. */
+/** Owner and admins, who get every alert: the owner first. */
 export function managers(trx: Executor, orgId: string) {
   return trx
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id', 'users.email', 'users.name'])
+    .select(['users.id', 'users.email', 'users.name', 'memberships.role'])
     .where('memberships.org_id', '=', orgId)
     .where('memberships.role', 'in', ['owner', 'admin'])
+    .orderBy(sql`memberships.role = 'owner'`, 'desc')
+    .orderBy('users.name')
     .execute();
 }
 
@@ -38,7 +40,7 @@ export function membersByIds(trx: Executor, orgId: string, ids: string[]) {
   return trx
     .selectFrom('memberships')
     .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id', 'users.email', 'users.name'])
+    .select(['users.id', 'users.email', 'users.name', 'memberships.role'])
     .where('memberships.org_id', '=', orgId)
     .where('users.id', 'in', ids)
     .execute();
@@ -49,11 +51,62 @@ export function projectNames(trx: Executor, orgId: string, ids: string[]) {
   return trx.selectFrom('projects').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
 }
 
-export async function insertNotifications(
-  trx: Executor,
-  rows: { org_id: string; user_id: string; title: string; body: string; link: string | null; created_at: Date }[],
-) {
+export interface NotificationRow {
+  org_id: string;
+  user_id: string;
+  kind: 'alert' | 'more_request';
+  title: string;
+  body: string;
+  link: string | null;
+  items: string | null;
+  resets_at: Date | null;
+  email_id: string | null;
+  created_at: Date;
+}
+
+export async function insertNotifications(trx: Executor, rows: NotificationRow[]) {
   if (rows.length) await trx.insertInto('notifications').values(rows).execute();
+}
+
+/**
+ * Each recipient's newest unread alert notification since `since` about the same period (its
+ * limits reset at `resetsAt`): alerts that fire together merge into it (ADR 037). The batch holds
+ * the org lock, so no other batch of the org merges at the same time.
+ */
+export function mergeTargets(trx: Executor, orgId: string, userIds: string[], since: Date, resetsAt: Date) {
+  if (!userIds.length) return Promise.resolve([]);
+  return trx
+    .selectFrom('notifications')
+    .select(['id', 'user_id', 'items', 'email_id'])
+    .distinctOn('user_id')
+    .where('org_id', '=', orgId)
+    .where('user_id', 'in', userIds)
+    .where('kind', '=', 'alert')
+    .where('read_at', 'is', null)
+    .where('created_at', '>=', since)
+    .where('resets_at', '=', resetsAt)
+    .orderBy('user_id')
+    .orderBy('created_at', 'desc')
+    .execute();
+}
+
+export async function updateNotification(trx: Executor, orgId: string, id: string, row: Pick<NotificationRow, 'title' | 'body' | 'link' | 'items' | 'email_id' | 'created_at'>) {
+  await trx.updateTable('notifications').set(row).where('org_id', '=', orgId).where('id', '=', id).execute();
+}
+
+/** "Ask for more": the first request of the day for this limit inserts; the others find it (the key decides, under any concurrency). */
+export async function insertMoreRequest(trx: Executor, row: { org_id: string; user_id: string; limit_key: string; day: string; created_at: Date }) {
+  const inserted = await trx.insertInto('more_requests').values(row).onConflict((oc) => oc.doNothing()).returning('created_at').executeTakeFirst();
+  if (inserted) return { created: true, at: inserted.created_at };
+  const existing = await trx
+    .selectFrom('more_requests')
+    .select('created_at')
+    .where('org_id', '=', row.org_id)
+    .where('user_id', '=', row.user_id)
+    .where('limit_key', '=', row.limit_key)
+    .where('day', '=', row.day)
+    .executeTakeFirstOrThrow();
+  return { created: false, at: existing.created_at };
 }
 
 export function findSettings(db: Executor, orgId: string) {
@@ -71,7 +124,7 @@ export async function upsertSettings(trx: Executor, orgId: string, creditPercent
 export function listNotifications(db: Executor, orgId: string, userId: string, limit: number) {
   return db
     .selectFrom('notifications')
-    .select(['id', 'title', 'body', 'link', 'created_at', 'read_at'])
+    .select(['id', 'kind', 'title', 'body', 'link', 'resets_at', 'created_at', 'read_at'])
     .where('org_id', '=', orgId)
     .where('user_id', '=', userId)
     .orderBy('created_at', 'desc')

@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { Timestamp } from '../../db/columns';
+import type { Json, Timestamp } from '../../db/columns';
 
 /**
  * The tables the alerts feature owns: only its repository reads or writes them; other features
@@ -10,6 +10,7 @@ export interface AlertsTables {
   alert_settings: AlertSettingsTable;
   alerts: AlertsTable;
   notifications: NotificationsTable;
+  more_requests: MoreRequestsTable;
 }
 
 export interface AlertSettingsTable {
@@ -36,4 +37,19 @@ export interface NotificationsTable {
   link: string | null;
   created_at: Timestamp;
   read_at: Timestamp | null;
+  kind: Generated<'alert' | 'more_request'>;
+  /** The alerts an 'alert' notification lists (AlertItem[]), merged while it is unread (ADR 037). */
+  items: Json | null;
+  resets_at: Timestamp | null;
+  /** Its email in the outbox, revised with the notification while unsent. */
+  email_id: string | null;
+}
+
+/** "Ask for more": one row per member, limit and UTC day (the key is the once-a-day rule). */
+export interface MoreRequestsTable {
+  org_id: string;
+  user_id: string;
+  limit_key: string;
+  day: string;
+  created_at: Timestamp;
 }

@@ -11,5 +11,6 @@ export function budgetsRouter({ budgets }: Services): Router {
   mount(router, budgetsContract.setThresholds, ({ actor, body }) => budgets.setThresholds(actor.orgId, actor.userId, body));
   mount(router, budgetsContract.notifications, ({ actor }) => budgets.notifications(actor.orgId, actor.userId));
   mount(router, budgetsContract.markRead, ({ actor, body }) => budgets.markRead(actor.orgId, actor.userId, body));
+  mount(router, budgetsContract.askForMore, ({ actor, body }) => budgets.askForMore(actor.orgId, actor.userId, body));
   return router;
 }

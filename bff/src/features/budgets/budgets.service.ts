@@ -1,10 +1,11 @@
-import type { AlertThresholds, BudgetList, NotificationList, SetBudgetBody } from '@ai-credits/shared/contracts/budgets';
+import type { AlertThresholds, AskForMoreBody, AskForMoreResult, BudgetList, NotificationList, SetBudgetBody } from '@ai-credits/shared/contracts/budgets';
 import type { Db } from '../../db/db';
 import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import * as alerts from '../alerts/alerts.service';
 import { recordAudit } from '../audit/audit.service';
 import type { AccountsService } from '../auth/accounts.service';
+import type { EmailService } from '../email/email.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import type { OrgService } from '../org/org.service';
 import * as repo from './budgets.repository';
@@ -19,8 +20,8 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
  * The engine enforces budgets and fires alerts (ledger.service applyOps); this service is
  * what the owner sets and what everyone reads.
  */
-export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: LedgerService; org: OrgService; accounts: AccountsService }) {
-  const { db, clock, ledger, org: orgs, accounts } = deps;
+export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: LedgerService; org: OrgService; accounts: AccountsService; email: Pick<EmailService, 'kick'> }) {
+  const { db, clock, ledger, org: orgs, accounts, email } = deps;
 
   async function list(orgId: string): Promise<BudgetList> {
     const org = await ledger.ensureCurrentPeriod(orgId);
@@ -104,6 +105,15 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
     },
 
     notifications,
+
+    /** A member or admin asks the owner and admins for more (the route allows admin and member): once per limit per day. */
+    async askForMore(orgId: string, userId: string, body: AskForMoreBody): Promise<AskForMoreResult> {
+      const org = await ledger.ensureCurrentPeriod(orgId);
+      const now = clock.now();
+      const result = await db.transaction().execute((trx) => alerts.askForMore(trx, { orgId, userId, limit: body.limit, projectId: body.projectId, now, resetsAt: org.periodEnd }));
+      if (result.status === 'sent') email.kick();
+      return result;
+    },
 
     async markRead(orgId: string, userId: string, body: { ids: string[] } | { all: true }): Promise<NotificationList> {
       await alerts.markRead(db, orgId, userId, 'all' in body ? 'all' : body.ids, clock.now());

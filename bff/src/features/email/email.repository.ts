@@ -7,6 +7,16 @@ export async function insertEmail(db: Executor, row: Insertable<EmailOutboxTable
   return db.insertInto('email_outbox').values(row).returning('id').executeTakeFirstOrThrow();
 }
 
+/** Revises an unsent row, unless a dispatcher holds it (SKIP LOCKED: never waits for an SMTP send). */
+export async function reviseUnsent(db: Executor, orgId: string, id: string, subject: string, text: string): Promise<boolean> {
+  const { rows } = await sql<{ id: string }>`
+    update email_outbox set subject = ${subject}, body_text = ${text}
+    where org_id = ${orgId} and id = (
+      select id from email_outbox where org_id = ${orgId} and id = ${id} and sent_at is null and attempts = 0 for update skip locked)
+    returning id`.execute(db);
+  return rows.length > 0;
+}
+
 export async function insertAttachments(db: Executor, rows: Insertable<EmailAttachmentsTable>[]) {
   if (rows.length) await db.insertInto('email_attachments').values(rows).execute();
 }

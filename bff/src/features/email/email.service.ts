@@ -8,7 +8,7 @@ import type { Logger } from '../../lib/logger';
 import * as repo from './email.repository';
 
 /** What the product emails; every kind's words are in templates.ts (ADR 014). */
-export type EmailKind = 'invitation' | 'alert' | 'receipt' | 'overage_invoice' | 'auto_topup_failed';
+export type EmailKind = 'invitation' | 'alert' | 'more_request' | 'receipt' | 'overage_invoice' | 'auto_topup_failed';
 
 /** What the product emails to an address about its account (no organization: never under an org's Sent emails). */
 export type AccountEmailKind = 'verify_email' | 'password_reset' | 'account_exists';
@@ -54,6 +54,14 @@ export async function queueEmail(trx: Executor, email: OutgoingEmail, now: Date)
     (email.attachments ?? []).map((a, position) => ({ org_id: email.orgId, email_id: row.id, position, filename: oneLine(a.filename), content_type: a.contentType, content: a.content })),
   );
   return row;
+}
+
+/**
+ * Rewrites a queued email that no dispatcher has sent or taken yet (merged alerts, ADR 037): true
+ * when it was revised; false when it is sent or being sent (the caller queues another).
+ */
+export function reviseUnsentEmail(trx: Executor, orgId: string, id: string, email: { subject: string; text: string }): Promise<boolean> {
+  return repo.reviseUnsent(trx, orgId, id, oneLine(email.subject), email.text);
 }
 
 /** Queues an account email in the caller's transaction (same guarantees as queueEmail). */

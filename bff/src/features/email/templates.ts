@@ -74,41 +74,102 @@ export function invitationEmail(input: { inviterName: string | null; orgName: st
 /** Whole credits; what was used is rounded up (never understated), the total is whole already. */
 const wholeCredits = (mc: bigint) => ((mc + 999n) / 1000n).toLocaleString('en-US');
 
-/** What an alert is about: the org's credits, a project's budget or a member's budget. */
-export type AlertAbout = { kind: 'credits' } | { kind: 'project'; id: string; name: string } | { kind: 'member'; id: string; name: string };
+/** Which limit stopped AI requests ("AI stopped" alerts, "Ask for more"). */
+export type StoppedBy = 'member_budget' | 'project_budget' | 'balance' | 'overage_limit';
 
 /**
- * A threshold crossing, as the in-app notification (title, body, link) and the email sent to
- * each recipient (subject `AI Credits: <title>`, the body as text).
+ * One alert a notification lists (stored with it as JSON, so later alerts merge into it while it
+ * is unread, ADR 037): a threshold crossed, or AI requests refused by a limit (`stopped`).
  */
-/** `toSubject`: the member the alert is about reads it, in the second person (issue 24). */
-export function alertMessage(input: { about: AlertAbout; threshold: number; usedMc: bigint; totalMc: bigint; refused: boolean; resetOn: Date; toSubject?: boolean }) {
-  const { about, threshold } = input;
-  const used = `${wholeCredits(input.usedMc)} of ${wholeCredits(input.totalMc)} credits`;
-  const resetOn = day(input.resetOn);
-  const refusal = input.refused ? ' An AI request was refused because it would have passed the budget.' : '';
-  let title: string;
-  let body: string;
-  let link: string;
-  if (about.kind === 'credits') {
-    title = `${threshold}% of this month's credits used`;
-    body = `The organization has used ${used} this month (allowance and purchases). Credits reset on ${resetOn}.`;
-    link = '/settings/ai-credits';
-  } else if (about.kind === 'project') {
-    title = `Project "${about.name}" is at ${threshold}% of its budget`;
-    body = `Project "${about.name}" has used ${used} of its monthly budget (settled and in progress).${refusal} ${threshold >= 100 ? 'Further AI work in it is refused' : 'AI work in it stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
-    link = `/settings/ai-credits?projectId=${about.id}`;
-  } else if (input.toSubject) {
-    title = `You are at ${threshold}% of your budget`;
-    body = `You have used ${used} of your monthly budget (settled and in progress).${refusal} ${threshold >= 100 ? 'Further AI work is refused' : 'AI work stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
-    link = `/settings/ai-credits?userId=${about.id}`;
-  } else {
-    title = `${about.name} is at ${threshold}% of their budget`;
-    body = `${about.name} has used ${used} of their monthly budget (settled and in progress).${refusal} ${threshold >= 100 ? 'Further AI work is refused' : 'AI work stops at the budget'} until the owner raises it or the budget resets on ${resetOn}.`;
-    link = `/settings/ai-credits?userId=${about.id}`;
-  }
-  return { title, body, link, email: { subject: `AI Credits: ${title}`, text: `${body}\n` } };
+export interface AlertItem {
+  kind: 'credits' | 'project' | 'member' | 'org';
+  /** The project or member it is about. */
+  id: string | null;
+  name: string | null;
+  threshold: number;
+  stopped: StoppedBy | null;
+  usedMc: string;
+  totalMc: string;
+  at: string;
 }
+
+/** Who reads a notification or an email: "you" when it is about them (issue 24). */
+export interface Reader {
+  id: string;
+  role: 'owner' | 'admin' | 'member';
+}
+
+/** Stopped first, then the highest threshold, then the newest: the most severe leads. */
+export function sortAlertItems(items: AlertItem[]): AlertItem[] {
+  return [...items].sort((a, b) => Number(b.stopped !== null) - Number(a.stopped !== null) || b.threshold - a.threshold || (a.at < b.at ? 1 : a.at > b.at ? -1 : 0));
+}
+
+function alertLine(item: AlertItem, reader: Reader): { headline: string; detail: string } {
+  const used = `${wholeCredits(BigInt(item.usedMc))} of ${wholeCredits(BigInt(item.totalMc))} credits`;
+  const you = item.kind === 'member' && item.id === reader.id;
+  const name = item.name ?? (item.kind === 'project' ? 'a project' : 'a member');
+  if (item.stopped === 'member_budget') {
+    return you ? { headline: 'AI stopped for you: your monthly budget is reached', detail: `${used} used, settled and in progress` } : { headline: `AI stopped for ${name}: member budget reached`, detail: `${used} used, settled and in progress` };
+  }
+  if (item.stopped === 'project_budget') return { headline: `AI stopped in project "${name}": project budget reached`, detail: `${used} used, settled and in progress` };
+  if (item.stopped === 'balance') return { headline: 'AI stopped: out of credits', detail: `${used} of this month used, none left` };
+  if (item.stopped === 'overage_limit') return { headline: 'AI stopped: overage limit reached', detail: `${used} of the monthly overage limit used` };
+  if (item.kind === 'credits') return { headline: `${item.threshold}% of this month's credits used`, detail: `${used}, allowance and purchases` };
+  if (item.kind === 'project') return { headline: `Project "${name}" has used ${item.threshold}% of its monthly budget`, detail: `${used}, settled and in progress` };
+  return you
+    ? { headline: `You have used ${item.threshold}% of your monthly budget`, detail: `${used}, settled and in progress` }
+    : { headline: `${name} has used ${item.threshold}% of their monthly budget`, detail: `${used}, settled and in progress` };
+}
+
+function alertLink(item: AlertItem): string {
+  if (item.kind === 'member') return `/settings/ai-credits?userId=${item.id}`;
+  if (item.kind === 'project') return `/settings/ai-credits?projectId=${item.id}`;
+  return '/settings/ai-credits';
+}
+
+/**
+ * Alerts that fired together, as one in-app notification (title, body, link) and one email for
+ * one reader: most severe first, "you" when an alert is about the reader, the owner named (or
+ * "you" to the owner) where a limit stops AI. The notification carries no date (the SPA shows
+ * `resetsAt` in the reader's zone); the email says when in UTC.
+ */
+export function alertDigest(input: { items: AlertItem[]; reader: Reader; ownerName: string | null; resetsAt: Date }) {
+  const items = sortAlertItems(input.items);
+  const lines = items.map((i) => alertLine(i, input.reader));
+  const first = lines[0]!;
+  const title = lines.length > 1 ? `${first.headline} (+${lines.length - 1} more)` : first.headline;
+  const who = input.reader.role === 'owner' ? 'You' : input.ownerName ? `${input.ownerName} (the owner)` : 'The owner';
+  const stopped = items.some((i) => i.stopped !== null);
+  const closing = stopped ? `AI requests stay refused until ${who === 'You' ? 'you raise' : `${who} raises`} the limit or it resets with the billing month.` : null;
+  const body = [...lines.map((l) => `${l.headline} (${l.detail}).`), ...(closing ? [closing] : [])].join('\n');
+  const text = [
+    ...lines.map((l) => `- ${l.headline} (${l.detail}).`),
+    '',
+    ...(closing ? [closing] : []),
+    `Budgets and this month's credits reset on ${stamp(input.resetsAt.toISOString())}.`,
+    '',
+  ].join('\n');
+  return { title, body, link: alertLink(items[0]!), email: { subject: `AI Credits: ${title}`, text } };
+}
+
+/** "Ask for more": a member's request to the owner and admins, for one reader of them. */
+export function moreRequestMessage(input: { requesterName: string; limit: 'member_budget' | 'project_budget' | 'credits'; projectName: string | null; reader: Reader; ownerName: string | null; sentAt: Date }) {
+  const who = input.requesterName;
+  const what =
+    input.limit === 'member_budget' ? 'their monthly budget is reached' : input.limit === 'project_budget' ? `the budget of project "${input.projectName ?? 'a project'}" is reached` : "the organization's credits are used up";
+  const can = input.reader.role === 'owner' ? 'You can' : input.ownerName ? `${input.ownerName} (the owner) can` : 'The owner can';
+  const action =
+    input.limit === 'credits' ? `${can} buy credits or raise the overage limit in Settings → AI Credits.` : `${can} raise the budget in Settings → Budgets.`;
+  const title = `${who} asks for more credits`;
+  const body = `${who}'s AI requests are refused: ${what}. ${action}`;
+  return {
+    title,
+    body,
+    link: input.limit === 'credits' ? '/settings/ai-credits' : '/settings/budgets',
+    email: { subject: `AI Credits: ${title}`, text: `${body}\n\nAsked on ${stamp(input.sentAt.toISOString())}.\n` },
+  };
+}
+
 export function autoTopUpFailedEmail(input: { orgName: string; reason: string; mode: GatewayMode }) {
   return {
     subject: `Auto top-up failed for ${input.orgName}: it is paused`,

@@ -3,6 +3,7 @@ import { costMc, findModel, type UseCase } from '@ai-credits/shared/catalog';
 import type { Reservation } from '@ai-credits/shared/contracts/credits';
 import type { MeteredUsage } from '@ai-credits/shared/contracts/metering';
 import { crossedThresholds, DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
+import { AI_STOPPED_BELOW_MC } from '@ai-credits/shared/credits-advice';
 import { AI_DISABLED_REFUSAL, decideCoverage, unknownModelMessage } from '@ai-credits/shared/ledger-rules';
 import { HttpError } from '../../http/http-error';
 import { maxBig, minBig, toSafeNumber } from '../../lib/bigint';
@@ -92,6 +93,8 @@ interface BudgetState {
   startMc: bigint;
   /** An operation of this batch was refused by this budget. */
   refused: boolean;
+  /** ... and less than a credit of it is left: AI is stopped by it. */
+  stopped: boolean;
 }
 
 
@@ -144,12 +147,36 @@ function assertAiEnabled(org: OrgState) {
  * (docs/product.md "Consumption"; budgets, ADR "budgets and alerts"): the lowest limit wins and the
  * refusal names it. The rule and its words are shared (shared/budgets.ts, ledger-rules.ts).
  */
-function assertCanCover(org: OrgState, held: bigint, cost: bigint, project: BudgetState | null = null, member: BudgetState | null = null, minCost?: bigint): bigint {
+function assertCanCover(
+  org: OrgState,
+  held: bigint,
+  cost: bigint,
+  project: BudgetState | null,
+  member: BudgetState | null,
+  stops: { org: Set<'balance' | 'overage_limit'>; ownerName: string | null },
+  minCost?: bigint,
+): bigint {
   const budget = (b: BudgetState | null) => (b ? { leftMc: b.limitMc - b.usedMc, limitMc: b.limitMc, name: b.name } : null);
-  const { holdMc, refusal } = decideCoverage({ availableMc: org.balanceMc - held, overageLimitMc: org.overageLimitMc, costMc: cost, minCostMc: minCost, projectBudget: budget(project), memberBudget: budget(member) });
+  const { holdMc, refusal } = decideCoverage({
+    availableMc: org.balanceMc - held,
+    overageLimitMc: org.overageLimitMc,
+    costMc: cost,
+    minCostMc: minCost,
+    projectBudget: budget(project),
+    memberBudget: budget(member),
+    ownerName: stops.ownerName,
+  });
+  const orgStops = stops.org;
   if (!refusal) return holdMc;
-  if (refusal.stoppedBy === 'project_budget') project!.refused = true;
-  if (refusal.stoppedBy === 'member_budget') member!.refused = true;
+  // "AI stopped" only when no AI feature's minimum fits any more (less than a credit of room, as
+  // the AI Credits page shows it), not when one oversized request does not fit.
+  const stoppedAt = (room: bigint) => room < BigInt(AI_STOPPED_BELOW_MC);
+  for (const b of refusal.stoppedBy === 'project_budget' ? [project!] : refusal.stoppedBy === 'member_budget' ? [member!] : []) {
+    b.refused = true;
+    if (stoppedAt(b.limitMc - b.usedMc)) b.stopped = true;
+  }
+  if (refusal.stoppedBy === 'balance' && stoppedAt(org.balanceMc - held)) orgStops.add('balance');
+  if (refusal.stoppedBy === 'overage_limit' && stoppedAt(org.balanceMc - held + org.overageLimitMc)) orgStops.add('overage_limit');
   throw new HttpError(refusal.status, refusal.code, refusal.message);
 }
 
@@ -186,7 +213,7 @@ export function applyBatch(input: BatchInput): BatchResult {
   const { org, now, read, ops, reservationTtlSeconds } = input;
   let changed = false;
   // Budget use (settled + open reservations this period), kept current op by op like `held`.
-  const budgets = new Map<string, BudgetState>(read.budgets.map((b) => [`${b.type}:${b.id}`, { ...b, startMc: b.usedMc, refused: false }]));
+  const budgets = new Map<string, BudgetState>(read.budgets.map((b) => [`${b.type}:${b.id}`, { ...b, startMc: b.usedMc, refused: false, stopped: false }]));
   const budgetOf = (type: 'project' | 'user', id: string | null) => (id ? (budgets.get(`${type}:${id}`) ?? null) : null);
   /** Adds `delta` to the budgets a reservation or usage counts against (no user: the project's only). */
   const addToBudgets = (who: { project_id: string | null; user_id: string | null }, delta: bigint) => {
@@ -195,6 +222,9 @@ export function applyBatch(input: BatchInput): BatchResult {
   const debtAtStart = org.balanceMc < 0n ? -org.balanceMc : 0n;
   let consumedInBatch = 0n;
   let held = read.held;
+  // Org-wide limits that refused an operation of this batch ("AI stopped" alerts).
+  const orgStops = new Set<'balance' | 'overage_limit'>();
+  const stops = { org: orgStops, ownerName: read.ownerName ?? null };
   const grants = read.grants;
   const reservations = new Map(read.reservations.map((r) => [r.id, r]));
   const idempotency = new Map(read.idempotency.map((r) => [r.key, r]));
@@ -272,7 +302,7 @@ export function applyBatch(input: BatchInput): BatchResult {
       case 'reserve': {
         const input = op.input;
         assertAiEnabled(org);
-        const holdMc = assertCanCover(org, held, input.estimateMc, budgetOf('project', input.projectId), budgetOf('user', input.userId), input.minEstimateMc);
+        const holdMc = assertCanCover(org, held, input.estimateMc, budgetOf('project', input.projectId), budgetOf('user', input.userId), stops, input.minEstimateMc);
         const row: repo.ReservationRow = {
           org_id: org.id,
           id: randomUUID(),
@@ -322,7 +352,7 @@ export function applyBatch(input: BatchInput): BatchResult {
         const model = modelOrThrow(input.model);
         assertAiEnabled(org);
         const cost = costMc(model, input.inputTokens, input.outputTokens);
-        assertCanCover(org, held, cost, budgetOf('project', input.projectId), budgetOf('user', input.userId));
+        assertCanCover(org, held, cost, budgetOf('project', input.projectId), budgetOf('user', input.userId), stops);
         addToBudgets({ project_id: input.projectId, user_id: input.userId }, cost);
         const who = { user_id: input.userId, project_id: input.projectId, api_key_id: input.apiKeyId, source: input.source, use_case: input.useCase };
         const usage = consume(cost, usageRow(who, model, input, { reservation_id: null, idempotency_key: input.idempotencyKey ?? null }));
@@ -368,7 +398,12 @@ export function applyBatch(input: BatchInput): BatchResult {
     for (const threshold of crossedThresholds(read.alertSettings?.budget ?? DEFAULT_BUDGET_ALERT_PERCENTS, b.limitMc, b.startMc, after)) {
       crossings.push({ subject, threshold, usedMc: b.usedMc, totalMc: b.limitMc, refused: b.refused });
     }
+    // Requests began to be refused by this budget: "AI stopped", once per period (the alert's key).
+    if (b.stopped) crossings.push({ subject: `stopped:${subject}`, threshold: 100, usedMc: b.usedMc, totalMc: b.limitMc, refused: true, stopped: b.type === 'project' ? 'project_budget' : 'member_budget' });
   }
+  const debtNow = org.balanceMc < 0n ? -org.balanceMc : 0n;
+  if (orgStops.has('balance')) crossings.push({ subject: 'stopped:balance', threshold: 100, usedMc: usedBefore + consumedInBatch, totalMc: monthMc, stopped: 'balance' });
+  if (orgStops.has('overage_limit')) crossings.push({ subject: 'stopped:overage_limit', threshold: 100, usedMc: debtNow, totalMc: org.overageLimitMc, stopped: 'overage_limit' });
   return {
     outcomes,
     writes: {

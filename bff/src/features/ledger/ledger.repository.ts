@@ -243,6 +243,7 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
  */
 interface BatchStateRow {
   org: Record<string, string | boolean> | null;
+  owner_name: string | null;
   held: string;
   grants: { id: string; remaining: string }[];
   idem: { key: string; operation: string; request_hash: string; response: unknown }[];
@@ -278,6 +279,9 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
       (select json_build_object('id', id, 'created_at', created_at, 'period_start', period_start, 'period_end', period_end,
           'balance_mc', balance_mc::text, 'ai_enabled', ai_enabled, 'overage_limit_mc', overage_limit_mc::text)
         from organizations where id = s.org_id) as org,
+      -- Who can raise a limit, named in a refusal (issue 24): one index lookup per org of the batch.
+      (select u.name from memberships m join users u on u.id = m.user_id
+        where m.org_id = s.org_id and m.role = 'owner' limit 1) as owner_name,
       -- Budgets of the projects and members this batch meters, with this period's use of each:
       -- settled usage (the daily rollup; periods start at 00:00 UTC) plus open reservations.
       -- Nothing is summed for subjects without a budget, so orgs without budgets pay ~nothing.
@@ -323,6 +327,7 @@ function toBatchState(row: BatchStateRow) {
       ai_enabled: org.ai_enabled as boolean,
       overage_limit_mc: BigInt(org.overage_limit_mc as string),
     },
+    ownerName: row.owner_name,
     budgets: row.budgets.map((b) => ({ type: b.type, id: b.id, name: b.name, limitMc: BigInt(b.limit), usedMc: BigInt(b.used) })),
     month: { grantedMc: BigInt(row.month.granted), remainingMc: BigInt(row.month.remaining) },
     alertSettings: row.alert_settings,

@@ -3,7 +3,7 @@ import type { Endpoint } from '../../api';
 import { costMc, findModel, MAX_OUTPUT_TOKENS, MIN_OUTPUT_TOKENS, TYPICAL_OUTPUT_TOKENS, type UseCase } from '../../catalog';
 import { aiContract, type AiRun, type ChatMessage, type TestCaseGeneration, type Report } from '../../contracts/ai';
 import { apiError, json, refuse, requireSession, sseResponse, url, validationFailed } from '../http';
-import { charge, refusalFor, testCasesFor } from '../store/operations';
+import { charge, noteAiStopped, refusalFor, testCasesFor } from '../store/operations';
 import { summaryOf } from '../store/projections';
 import { mockId, nextId, nowIso, type MockStore } from '../store/state';
 
@@ -21,6 +21,7 @@ const bytes = (text: string) => new TextEncoder().encode(text).length;
 /** The ledger's refusals, in the same words as the BFF (budgets of the project and the member too). */
 function refusal(store: MockStore, maxMc: number, projectId: string, minMc?: number): Response | null {
   const denied = refusalFor(store, maxMc, { projectId, userId: store.userId }, minMc);
+  if (denied) noteAiStopped(store, denied, { projectId, userId: store.userId });
   return denied ? refuse(denied) : null;
 }
 
@@ -42,6 +43,14 @@ function runOf(store: MockStore, useCase: UseCase, projectId: string, inputToken
 const maxMcOf = (prompt: string, useCase: UseCase) => Number(costMc(demo, bytes(prompt) + 40, MAX_OUTPUT_TOKENS[useCase]));
 /** The least a run is worth (input and MIN_OUTPUT_TOKENS): it is refused only when even this does not fit. */
 const minMcOf = (prompt: string, useCase: UseCase) => Number(costMc(demo, bytes(prompt) + 40, MIN_OUTPUT_TOKENS[useCase]));
+
+/** A report as the model writes it (bff prompts.reportText): the summary, then "Gaps:" and a line per gap. */
+const reportTextOf = (r: { summary: string; gaps: readonly string[] }) => (r.gaps.length ? `${r.summary}\n\nGaps:\n${r.gaps.map((g) => `- ${g}`).join('\n')}` : r.summary);
+/** What a report cut short says: its summary so far, and the gaps written whole. */
+function readReport(text: string): { summary: string; gaps: string[] } {
+  const [summary = '', rest] = text.split(/^Gaps:$/m);
+  return { summary: summary.trim(), gaps: (rest ?? '').split('\n').flatMap((l) => /^- (.*\S)/.exec(l)?.[1] ?? []) };
+}
 
 export function aiHandlers(store: MockStore): HttpHandler[] {
   const id = (prefix: number) => (prefix === 0x7a ? mockId(0x7a, parseInt(nextId().slice(-4), 16)) : nextId());
@@ -104,6 +113,110 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
     return { conversation: dto, userMessage, reply, run: runOf(store, 'chat', input.projectId, tokens(input.message) + 60, tokens(replyText)) };
   }
 
+  /**
+   * A streamed run as the BFF sends it (ADR 026): `start` with the hold, a `delta` per piece,
+   * then `done` with what `finish` saved. Cancelling the body (the client stops or leaves) saves
+   * what was sent, marked stopped, and charges it. The same key afterwards answers `done` (see
+   * `alreadyStreamed`).
+   */
+  function streamed(key: string | null, holdMc: number, pieces: readonly string[], delta: (piece: string, index: number) => unknown, finish: (sentCount: number, stopped: boolean) => unknown): Response {
+    const encoder = new TextEncoder();
+    let sentCount = 0;
+    let finished = false;
+    if (key) streaming.add(key);
+    const end = (stopped: boolean) => {
+      if (finished) return null;
+      finished = true;
+      if (key) streaming.delete(key);
+      const body = finish(sentCount, stopped);
+      if (key) done.set(key, { body, status: 200 });
+      return body;
+    };
+    const stream = new ReadableStream<Uint8Array>({
+      async start(controller) {
+        const send = (name: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`));
+        send('start', { model: demo.id, modelLabel: demo.label, demo: true, holdMc });
+        for (const [i, piece] of pieces.entries()) {
+          if (finished) return;
+          sentCount = i + 1;
+          send('delta', delta(piece, i));
+          await new Promise((resolve) => setTimeout(resolve, store.streamDelayMs));
+        }
+        const body = end(false);
+        if (!body) return;
+        send('done', body);
+        controller.close();
+      },
+      cancel() {
+        end(true);
+      },
+    });
+    return new HttpResponse(stream, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' } });
+  }
+
+  /** Before a streamed run: the session, a key already answered (its `done`) or still running (409). */
+  function alreadyStreamed(request: Request, endpoint: Endpoint): Response | null {
+    const denied = requireSession(store, request, endpoint);
+    if (denied) return denied;
+    const key = request.headers.get('idempotency-key');
+    const seen = key ? done.get(key) : undefined;
+    if (seen) return sseResponse([['done', seen.body]]);
+    if (key && streaming.has(key)) return apiError(409, 'CONFLICT', 'This request is already running; wait for its result');
+    return null;
+  }
+
+  /** What a report is over (409 with the reason when the project has no test cases), and the report the demo model writes. */
+  function reportBasis(projectId: string): Response | { prompt: string; coverage: Report['coverage']; total: number; summary: string; gaps: string[] } {
+    const cases = generations.filter((g) => g.projectId === projectId).flatMap((g) => g.testCases);
+    if (cases.length === 0) return apiError(409, 'CONFLICT', 'This project has no test cases yet; generate some first');
+    const prompt = cases.map((c) => `- [${c.area}] ${c.title}`).join('\n');
+    const unusable = activeProject(projectId);
+    if (unusable) return unusable;
+    const denied = refusal(store, maxMcOf(prompt, 'report'), projectId, minMcOf(prompt, 'report'));
+    if (denied) return denied;
+    const byArea = new Map<string, number>();
+    for (const c of cases) byArea.set(c.area, (byArea.get(c.area) ?? 0) + 1);
+    const coverage = [...byArea.entries()]
+      .map(([area, n]) => ({ area, testCaseCount: n, percent: Math.round((n * 100) / cases.length) }))
+      .sort((a, b) => b.testCaseCount - a.testCaseCount);
+    const gaps = coverage.filter((c) => c.testCaseCount === 1).map((c) => `${c.area} has a single test case; add negative and boundary cases.`);
+    return { prompt, coverage, total: cases.length, summary: `${cases.length} test cases across ${coverage.length} areas. ${gaps.length} gaps found.`, gaps };
+  }
+
+  function saveReport(projectId: string, basis: Exclude<ReturnType<typeof reportBasis>, Response>, written: { summary: string; gaps: string[] }, outputTokens: number, stopped: boolean) {
+    const report: Report = {
+      id: id(0x7b),
+      projectId,
+      model: demo.id,
+      testCaseCount: basis.total,
+      summary: written.summary,
+      coverage: basis.coverage,
+      gaps: written.gaps,
+      stopped,
+      createdAt: nowIso(store),
+    };
+    reports.unshift(report);
+    return { report, run: runOf(store, 'report', projectId, tokens(basis.prompt) + 80, outputTokens) };
+  }
+
+  /** What refuses a test generation before anything is held. */
+  function generationRefusal(input: { projectId: string; requirement: string }): Response | null {
+    return activeProject(input.projectId) ?? refusal(store, maxMcOf(input.requirement, 'test_generation'), input.projectId, minMcOf(input.requirement, 'test_generation'));
+  }
+
+  /** The cases as the model writes them (no ids yet). */
+  const writtenCases = (input: { projectId: string; requirement: string }) =>
+    testCasesFor(input.requirement, input.projectId, mockId(0x7a, 0), nowIso(store)).map(({ area, title, preconditions, steps, expectedResult }) => ({ area, title, preconditions, steps, expectedResult }));
+
+  function saveGeneration(input: { projectId: string; requirement: string }, keep: number | null, outputTokens: number, stopped: boolean) {
+    const generationId = id(0x7a);
+    const at = nowIso(store);
+    const testCases = testCasesFor(input.requirement, input.projectId, generationId, at).slice(0, keep ?? undefined);
+    const generation: TestCaseGeneration = { id: generationId, projectId: input.projectId, requirement: input.requirement, model: demo.id, stopped, createdAt: at, testCases };
+    generations.unshift(generation);
+    return { generation, run: runOf(store, 'test_generation', input.projectId, tokens(input.requirement) + 90, outputTokens) };
+  }
+
   return [
     http.post(url(aiContract.estimate), async ({ request }) => {
       const denied = requireSession(store, request, aiContract.estimate);
@@ -136,19 +249,41 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
       once(request, aiContract.generateTestCases, async () => {
         const parsed = aiContract.generateTestCases.body.safeParse(await bodyOf(request));
         if (!parsed.success) return validationFailed(parsed.error);
-        const unusable = activeProject(parsed.data.projectId);
-        if (unusable) return unusable;
-        const denied = refusal(store, maxMcOf(parsed.data.requirement, 'test_generation'), parsed.data.projectId, minMcOf(parsed.data.requirement, 'test_generation'));
-        if (denied) return denied;
-        const generationId = id(0x7a);
-        const at = nowIso(store);
-        const testCases = testCasesFor(parsed.data.requirement, parsed.data.projectId, generationId, at);
-        const generation: TestCaseGeneration = { id: generationId, projectId: parsed.data.projectId, requirement: parsed.data.requirement, model: demo.id, createdAt: at, testCases };
-        generations.unshift(generation);
-        const run = runOf(store, 'test_generation', parsed.data.projectId, tokens(parsed.data.requirement) + 90, tokens(JSON.stringify(testCases)));
-        return json(aiContract.generateTestCases, { generation, run }, 201);
+        const refused = generationRefusal(parsed.data);
+        if (refused) return refused;
+        return json(aiContract.generateTestCases, saveGeneration(parsed.data, null, tokens(JSON.stringify({ testCases: writtenCases(parsed.data) })), false), 201);
       }),
     ),
+
+    // Progress (ADR 026): a delta per whole case written, with the meter; stopped, only the cases sent are kept.
+    http.post(url(aiContract.generateTestCasesStream), async ({ request }) => {
+      const before = alreadyStreamed(request, aiContract.generateTestCasesStream);
+      if (before) return before;
+      const parsed = aiContract.generateTestCasesStream.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const refused = generationRefusal(parsed.data);
+      if (refused) return refused;
+      const input = parsed.data;
+      const cases = writtenCases(input);
+      // The JSON as the model writes it: the opening, a piece per case, the closing.
+      const pieces = ['{"testCases":[', ...cases.map((c, i) => `${i === 0 ? '' : ','}${JSON.stringify(c)}`), ']}'];
+      const inputTokens = tokens(input.requirement) + 90;
+      const tokensAfter = (n: number) => tokens(pieces.slice(0, n).join(''));
+      /** Whole cases once `n` pieces were sent. */
+      const wholeAfter = (n: number) => Math.min(Math.max(n - 1, 0), cases.length);
+      return streamed(
+        request.headers.get('idempotency-key'),
+        maxMcOf(input.requirement, 'test_generation'),
+        pieces,
+        (_piece, i) => ({
+          outputTokens: tokensAfter(i + 1),
+          chargedMc: Number(costMc(demo, inputTokens, tokensAfter(i + 1))),
+          testCaseCount: wholeAfter(i + 1),
+          newCases: cases.slice(wholeAfter(i), wholeAfter(i + 1)).map(({ area, title }) => ({ area, title })),
+        }),
+        (sent, stopped) => saveGeneration(input, stopped ? wholeAfter(sent) : null, tokensAfter(sent), stopped),
+      );
+    }),
 
     http.get(url(aiContract.listTestCases), ({ request }) =>
       requireSession(store, request, aiContract.listTestCases) ??
@@ -184,12 +319,8 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
     // The same answer as Server-Sent Events (ADR 026): start, a delta per word, done. Cancelling
     // the body (the client stops) saves what was sent, marked stopped, and charges it.
     http.post(url(aiContract.chatStream), async ({ request }) => {
-      const denied = requireSession(store, request, aiContract.chatStream);
-      if (denied) return denied;
-      const key = request.headers.get('idempotency-key');
-      const seen = key ? done.get(key) : undefined;
-      if (seen) return sseResponse([['done', seen.body]]);
-      if (key && streaming.has(key)) return apiError(409, 'CONFLICT', 'This request is already running; wait for its result');
+      const before = alreadyStreamed(request, aiContract.chatStream);
+      if (before) return before;
       const parsed = aiContract.chatStream.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
       const refused = chatRefusal(parsed.data);
@@ -197,38 +328,14 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
       const input = parsed.data;
       const words = chatReplyFor(input.message).match(/\S+\s*|\s+/g) ?? [];
       const inputTokens = tokens(input.message) + 60;
-      const encoder = new TextEncoder();
-      let sent = '';
-      let finished = false;
-      if (key) streaming.add(key);
-      const finish = (stopped: boolean) => {
-        if (finished) return null;
-        finished = true;
-        if (key) streaming.delete(key);
-        const body = saveChat(input, sent, stopped);
-        if (key) done.set(key, { body, status: 200 });
-        return body;
-      };
-      const stream = new ReadableStream<Uint8Array>({
-        async start(controller) {
-          const send = (name: string, data: unknown) => controller.enqueue(encoder.encode(`event: ${name}\ndata: ${JSON.stringify(data)}\n\n`));
-          send('start', { model: demo.id, modelLabel: demo.label, demo: true, holdMc: maxMcOf(input.message, 'chat') });
-          for (const word of words) {
-            if (finished) return;
-            sent += word;
-            send('delta', { text: word, outputTokens: tokens(sent), chargedMc: Number(costMc(demo, inputTokens, tokens(sent))) });
-            await new Promise((resolve) => setTimeout(resolve, store.streamDelayMs));
-          }
-          const body = finish(false);
-          if (!body) return;
-          send('done', body);
-          controller.close();
-        },
-        cancel() {
-          finish(true);
-        },
-      });
-      return new HttpResponse(stream, { status: 200, headers: { 'content-type': 'text/event-stream', 'cache-control': 'no-cache, no-transform' } });
+      const sentText = (n: number) => words.slice(0, n).join('');
+      return streamed(
+        request.headers.get('idempotency-key'),
+        maxMcOf(input.message, 'chat'),
+        words,
+        (word, i) => ({ text: word, outputTokens: tokens(sentText(i + 1)), chargedMc: Number(costMc(demo, inputTokens, tokens(sentText(i + 1)))) }),
+        (sent, stopped) => saveChat(input, sentText(sent), stopped),
+      );
     }),
 
     http.get(url(aiContract.listReports), ({ request }) => requireSession(store, request, aiContract.listReports) ?? json(aiContract.listReports, { reports: reports.filter((r) => r.projectId === projectQuery(request)) })),
@@ -237,34 +344,31 @@ export function aiHandlers(store: MockStore): HttpHandler[] {
       once(request, aiContract.createReport, async () => {
         const parsed = aiContract.createReport.body.safeParse(await bodyOf(request));
         if (!parsed.success) return validationFailed(parsed.error);
-        const cases = generations.filter((g) => g.projectId === parsed.data.projectId).flatMap((g) => g.testCases);
-        if (cases.length === 0) return apiError(409, 'CONFLICT', 'This project has no test cases yet; generate some first');
-        const prompt = cases.map((c) => `- [${c.area}] ${c.title}`).join('\n');
-        const unusable = activeProject(parsed.data.projectId);
-        if (unusable) return unusable;
-        const denied = refusal(store, maxMcOf(prompt, 'report'), parsed.data.projectId, minMcOf(prompt, 'report'));
-        if (denied) return denied;
-        const byArea = new Map<string, number>();
-        for (const c of cases) byArea.set(c.area, (byArea.get(c.area) ?? 0) + 1);
-        const coverage = [...byArea.entries()]
-          .map(([area, n]) => ({ area, testCaseCount: n, percent: Math.round((n * 100) / cases.length) }))
-          .sort((a, b) => b.testCaseCount - a.testCaseCount);
-        const gaps = coverage.filter((c) => c.testCaseCount === 1).map((c) => `${c.area} has a single test case; add negative and boundary cases.`);
-        const report: Report = {
-          id: id(0x7b),
-          projectId: parsed.data.projectId,
-          model: demo.id,
-          testCaseCount: cases.length,
-          summary: `${cases.length} test cases across ${coverage.length} areas. ${gaps.length} gaps found.`,
-          coverage,
-          gaps,
-          createdAt: nowIso(store),
-        };
-        reports.unshift(report);
-        return json(aiContract.createReport, { report, run: runOf(store, 'report', parsed.data.projectId, tokens(prompt) + 80, tokens(JSON.stringify({ summary: report.summary, gaps }))) }, 201);
+        const basis = reportBasis(parsed.data.projectId);
+        if (basis instanceof Response) return basis;
+        return json(aiContract.createReport, saveReport(parsed.data.projectId, basis, basis, tokens(reportTextOf(basis)), false), 201);
       }),
     ),
 
+    // The report as it is written (ADR 026): its text a word at a time; stopped, what was sent is kept.
+    http.post(url(aiContract.createReportStream), async ({ request }) => {
+      const before = alreadyStreamed(request, aiContract.createReportStream);
+      if (before) return before;
+      const parsed = aiContract.createReportStream.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const basis = reportBasis(parsed.data.projectId);
+      if (basis instanceof Response) return basis;
+      const words = reportTextOf(basis).match(/\S+\s*|\s+/g) ?? [];
+      const inputTokens = tokens(basis.prompt) + 80;
+      const sentText = (n: number) => words.slice(0, n).join('');
+      return streamed(
+        request.headers.get('idempotency-key'),
+        maxMcOf(basis.prompt, 'report'),
+        words,
+        (word, i) => ({ text: word, outputTokens: tokens(sentText(i + 1)), chargedMc: Number(costMc(demo, inputTokens, tokens(sentText(i + 1)))) }),
+        (sent, stopped) => saveReport(parsed.data.projectId, basis, stopped ? readReport(sentText(sent)) : basis, tokens(sentText(sent)), stopped),
+      );
+    }),
   ];
 }
 

@@ -2,9 +2,9 @@ import { http, type HttpHandler } from 'msw';
 import { DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '../../budgets';
 import { MC_PER_CREDIT } from '../../catalog';
 import { budgetsContract } from '../../contracts/budgets';
-import { json, bodyOf, requireSession, url, validationFailed } from '../http';
+import { apiError, json, bodyOf, requireSession, url, validationFailed } from '../http';
 import { budgetUsedMc } from '../store/projections';
-import { nowIso, type MockStore } from '../store/state';
+import { nextId, nowIso, type MockStore } from '../store/state';
 import { audit } from './org';
 
 /** Budgets of projects and members (the AI and metering refusals read them too), alert thresholds, notifications. */
@@ -44,6 +44,34 @@ export function budgetsHandlers(db: MockStore): HttpHandler[] {
       return json(budgetsContract.setThresholds, db.alertThresholds);
     }),
     http.get(url(budgetsContract.notifications), ({ request }) => requireSession(db, request, budgetsContract.notifications) ?? json(budgetsContract.notifications, notificationsOf())),
+    http.post(url(budgetsContract.askForMore), async ({ request }) => {
+      const denied = requireSession(db, request, budgetsContract.askForMore);
+      if (denied) return denied;
+      const parsed = budgetsContract.askForMore.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      const { limit, projectId } = parsed.data;
+      let projectName: string | null = null;
+      if (limit === 'project_budget') {
+        if (!projectId) return apiError(400, 'VALIDATION_FAILED', 'projectId: the project whose budget was reached');
+        const project = db.projects.find((p) => p.id === projectId);
+        if (!project) return apiError(404, 'NOT_FOUND', 'Project not found');
+        projectName = project.name;
+      }
+      // The owner first, then the admins by name (as the BFF lists them).
+      const managers = db.members.filter((m) => m.role !== 'member' && m.userId !== db.userId).sort((a, b) => Number(b.role === 'owner') - Number(a.role === 'owner') || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+      const notified = managers.map((m) => ({ name: m.name, role: m.role as 'owner' | 'admin' }));
+      const key = `${db.userId}|${limit === 'project_budget' ? `project_budget:${projectId}` : limit}|${nowIso(db).slice(0, 10)}`;
+      const first = db.moreRequests.get(key);
+      if (first) return json(budgetsContract.askForMore, { status: 'already_sent', sentAt: first, notified });
+      const sentAt = nowIso(db);
+      db.moreRequests.set(key, sentAt);
+      const requester = db.members.find((m) => m.userId === db.userId)?.name ?? 'A member';
+      const what = limit === 'member_budget' ? 'their monthly budget is reached' : limit === 'project_budget' ? `the budget of project "${projectName}" is reached` : "the organization's credits are used up";
+      for (const m of managers) {
+        db.emails.unshift({ id: nextId(), kind: 'more_request', to: m.email, subject: `AI Credits: ${requester} asks for more credits`, text: `${requester}'s AI requests are refused: ${what}.`, createdAt: sentAt, sentAt: null, attempts: 0, lastError: null, attachments: [] });
+      }
+      return json(budgetsContract.askForMore, { status: 'sent', sentAt, notified });
+    }),
     http.post(url(budgetsContract.markRead), async ({ request }) => {
       const denied = requireSession(db, request, budgetsContract.markRead);
       if (denied) return denied;

@@ -4,7 +4,7 @@ import { costMc, findModel, type UseCase } from '../../catalog';
 import { meteringContract, type MeteredUsage } from '../../contracts/metering';
 import { DEFAULT_RESERVATION_TTL_SECONDS, unknownModelMessage } from '../../ledger-rules';
 import { apiError, bodyOf, json, refuse, url, validationFailed } from '../http';
-import { charge, refusalFor } from '../store/operations';
+import { charge, noteAiStopped, refusalFor } from '../store/operations';
 import { summaryOf } from '../store/projections';
 import { nextId, nowIso, type MockStore } from '../store/state';
 
@@ -52,6 +52,7 @@ export function meteringHandlers(store: MockStore): HttpHandler[] {
   };
   const refused = (cost: bigint, who: { projectId?: string | null; userId?: string | null }) => {
     const denied = refusalFor(store, Number(cost), who);
+    if (denied) noteAiStopped(store, denied, who);
     return denied ? refuse(denied) : null;
   };
   const balance = () => {

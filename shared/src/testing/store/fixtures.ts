@@ -361,6 +361,8 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     unverified: new Set(),
     budgets: [],
     notifications: [],
+    moreRequests: new Map(),
+    stoppedAlerts: new Set(),
     generations: [],
     reports: [],
     conversations: [],
@@ -407,9 +409,10 @@ function seedAiWork(store: MockStore, projectId: string) {
   });
   const requirement = 'As a shopper, I want to save my cart so that I can finish the purchase later. Guests cannot apply a coupon at checkout.';
   const generationId = mockId(0x7a, 9000);
-  store.generations.push({ id: generationId, projectId, requirement, model: demo.id, createdAt: at, testCases: testCasesFor(requirement, projectId, generationId, at) });
+  store.generations.push({ id: generationId, projectId, requirement, model: demo.id, stopped: false, createdAt: at, testCases: testCasesFor(requirement, projectId, generationId, at) });
   store.reports.push({
     id: mockId(0x7b, 9000),
+    stopped: false,
     projectId,
     model: demo.id,
     testCaseCount: 3,

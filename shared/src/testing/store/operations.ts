@@ -189,9 +189,48 @@ export function refusalFor(store: MockStore, costMc: number, who: { projectId?: 
     overageLimitMc: BigInt(store.overageLimitMc),
     costMc: BigInt(costMc),
     minCostMc: minCostMc === undefined ? undefined : BigInt(minCostMc),
+    ownerName: store.members.find((m) => m.role === 'owner')?.name ?? null,
     projectBudget: room('project', who.projectId),
     memberBudget: room('user', who.userId),
   });
+}
+
+/**
+ * A refusal that leaves less than a credit under its limit stops AI: the BFF's "AI stopped" alert
+ * (ADR 037), once per limit and billing period. The mock keeps the signed-in user's notifications
+ * only, so it adds the alert as that reader reads it when they are the owner or an admin (or the
+ * member whose budget it is).
+ */
+export function noteAiStopped(store: MockStore, refusal: Refusal, who: { projectId?: string | null; userId?: string | null }): void {
+  const stoppedBy = (refusal as Refusal & { stoppedBy?: string }).stoppedBy;
+  if (!stoppedBy) return;
+  const available = store.balanceMc - reservedMcOf(store);
+  const left = (type: 'project' | 'user', id: string | null | undefined) => {
+    const budget = id ? store.budgets.find((b) => b.subjectType === type && b.subjectId === id) : undefined;
+    return budget ? budget.limitMc - budgetUsedMc(store, type, id!) : Infinity;
+  };
+  const room = stoppedBy === 'project_budget' ? left('project', who.projectId) : stoppedBy === 'member_budget' ? left('user', who.userId) : stoppedBy === 'balance' ? available : available + store.overageLimitMc;
+  if (room >= MC_PER_CREDIT) return;
+  const subject = stoppedBy === 'project_budget' ? `project:${who.projectId}` : stoppedBy === 'member_budget' ? `user:${who.userId}` : stoppedBy;
+  const key = `stopped:${subject}:${store.period.start.toISOString()}`;
+  if (store.stoppedAlerts.has(key)) return;
+  store.stoppedAlerts.add(key);
+  const reader = store.members.find((m) => m.userId === store.userId);
+  const aboutReader = stoppedBy === 'member_budget' && who.userId === store.userId;
+  if (!reader || (reader.role === 'member' && !aboutReader)) return;
+  const memberName = store.members.find((m) => m.userId === who.userId)?.name ?? 'a member';
+  const title =
+    stoppedBy === 'project_budget'
+      ? `AI stopped in project "${store.projects.find((p) => p.id === who.projectId)?.name ?? 'a project'}": project budget reached`
+      : stoppedBy === 'member_budget'
+        ? aboutReader
+          ? 'AI stopped for you: your monthly budget is reached'
+          : `AI stopped for ${memberName}: member budget reached`
+        : stoppedBy === 'balance'
+          ? 'AI stopped: out of credits'
+          : 'AI stopped: overage limit reached';
+  const link = stoppedBy === 'project_budget' ? `/settings/ai-credits?projectId=${who.projectId}` : stoppedBy === 'member_budget' ? `/settings/ai-credits?userId=${who.userId}` : '/settings/ai-credits';
+  store.notifications.unshift({ id: nextId(), kind: 'alert', title, body: `${title}.`, link, resetsAt: store.period.end.toISOString(), createdAt: nowIso(store), readAt: null });
 }
 
 export function testCasesFor(requirement: string, projectId: string, generationId: string, at: string): TestCaseGeneration['testCases'] {

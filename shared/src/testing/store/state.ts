@@ -60,6 +60,10 @@ export interface MockStore {
   alertThresholds?: AlertThresholds;
   /** The signed-in user's notifications, newest first. */
   notifications: Notification[];
+  /** "Ask for more" requests sent: `${userId}|${limit}|${UTC day}` -> when (once per limit per member per day, as the BFF). */
+  moreRequests: Map<string, string>;
+  /** "AI stopped" alerts fired: `stopped:<limit>:<period start>` (once per limit and period, as the BFF). */
+  stoppedAlerts: Set<string>;
   generations: TestCaseGeneration[];
   reports: Report[];
   conversations: (Conversation & { messages: ChatMessage[] })[];

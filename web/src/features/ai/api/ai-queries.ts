@@ -2,7 +2,7 @@ import { mutationOptions, queryOptions } from '@tanstack/react-query';
 import { aiContract, type EstimateBody } from '@ai-credits/shared/contracts/ai';
 import { creditsKeys } from '@/api/credits-queries';
 import { apiFetch } from '@/lib/api-client';
-import { streamChat, type ChatStreamHandlers, type ChatStreamInput } from './chat-stream';
+import { streamChat, streamGeneration, streamReport, type ChatStreamHandlers, type ChatStreamInput, type GenerationStreamHandlers, type ReportStreamHandlers } from './ai-stream';
 
 export const aiKeys = {
   all: ['ai'] as const,
@@ -50,25 +50,26 @@ export const aiQueries = {
 };
 
 export const aiMutations = {
+  /** Test generation with progress (ai-stream.ts); `signal` is the Stop button. */
   generateTestCases: () =>
     mutationOptions({
       mutationKey: [...aiKeys.all, 'generate'],
-      mutationFn: ({ idempotencyKey, ...body }: { projectId: string; requirement: string; idempotencyKey: string }) =>
-        apiFetch(aiContract.generateTestCases, { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+      mutationFn: ({ signal, handlers, ...input }: { projectId: string; requirement: string; idempotencyKey: string; signal: AbortSignal; handlers: GenerationStreamHandlers }) =>
+        streamGeneration(input, signal, handlers),
       meta: { invalidates: AFTER_AI_CALL },
     }),
-  /** The chat answer as it is written (chat-stream.ts); `signal` is the Stop button. */
+  /** The chat answer as it is written (ai-stream.ts); `signal` is the Stop button. */
   chat: () =>
     mutationOptions({
       mutationKey: [...aiKeys.all, 'chat'],
       mutationFn: ({ signal, handlers, ...input }: ChatStreamInput & { signal: AbortSignal; handlers: ChatStreamHandlers }) => streamChat(input, signal, handlers),
       meta: { invalidates: AFTER_AI_CALL },
     }),
+  /** The report as it is written (ai-stream.ts); `signal` is the Stop button. */
   createReport: () =>
     mutationOptions({
       mutationKey: [...aiKeys.all, 'report'],
-      mutationFn: ({ idempotencyKey, ...body }: { projectId: string; idempotencyKey: string }) =>
-        apiFetch(aiContract.createReport, { body, headers: { 'Idempotency-Key': idempotencyKey } }),
+      mutationFn: ({ signal, handlers, ...input }: { projectId: string; idempotencyKey: string; signal: AbortSignal; handlers: ReportStreamHandlers }) => streamReport(input, signal, handlers),
       meta: { invalidates: AFTER_AI_CALL },
     }),
 };

@@ -3,12 +3,14 @@ import { Select } from 'radix-ui';
 import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import type { AiRun, Estimate, EstimateBody } from '@ai-credits/shared/contracts/ai';
+import type { AskForMoreBody } from '@ai-credits/shared/contracts/budgets';
 import { formatCredits, withCreditsUnit } from '@ai-credits/shared/format';
 import { orgQueries } from '@/api/org-queries';
 import { Banner } from '@/components/ui/banner';
 import { isApiError } from '@/lib/api-client';
 import { sessionQueries } from '@/api/session-queries';
 import { aiQueries } from '../api/ai-queries';
+import { useAskForMore } from './ask-for-more';
 import './ai.css';
 
 /** The value, once it has stopped changing for `ms` (no estimate request per keystroke). */
@@ -118,6 +120,9 @@ export function ModelBadge({ model }: { model: Pick<Estimate, 'demo' | 'modelLab
 /** "About N credits; you have M", shown before the user runs the action. */
 export function CostEstimate({ body }: { body: EstimateBody | null }) {
   const debounced = useDebounced(body);
+  const { data: session } = useQuery(sessionQueries.current());
+  const ownerName = useQuery({ ...orgQueries.members(), select: (d) => d.members.find((m) => m.role === 'owner')?.name ?? null }).data;
+  const raiser = session?.role === 'owner' ? 'You can' : ownerName ? `${ownerName} (the owner) can` : 'The organization owner can';
   const estimate = useQuery({ ...aiQueries.estimate(debounced!), enabled: debounced !== null });
   if (!body) return <p className="ai-estimate muted">The cost estimate appears here.</p>;
   if (estimate.isPending) return <p className="ai-estimate muted" role="status">Estimating cost…</p>;
@@ -136,9 +141,9 @@ export function CostEstimate({ body }: { body: EstimateBody | null }) {
       {e.aiEnabled && !e.canRun ? (
         <p className="field-error">
           {e.limitedBy === 'member_budget'
-            ? 'This would pass your monthly budget. The organization owner can raise it in Settings → Budgets.'
+            ? `This would pass your monthly budget. ${raiser} raise it in Settings → Budgets.`
             : e.limitedBy === 'project_budget'
-              ? "This would pass the project's monthly budget. The organization owner can raise it in Settings → Budgets."
+              ? `This would pass the project's monthly budget. ${raiser} raise it in Settings → Budgets.`
               : 'Not enough credits for this request.'}
         </p>
       ) : null}
@@ -155,20 +160,37 @@ const ERROR_TITLES: Record<string, string> = {
   IDEMPOTENCY_KEY_REUSED: 'This request was already sent',
 };
 
+/** Which limit a refusal names, as "Ask for more" asks about it; null when it is no limit. */
+function refusedLimit(code: string, message: string, projects: { id: string; name: string }[] | undefined): AskForMoreBody | null {
+  if (code === 'INSUFFICIENT_CREDITS' || code === 'OVERAGE_LIMIT_REACHED') return { limit: 'credits' };
+  if (code !== 'BUDGET_REACHED') return null;
+  // The engine names the budget: 'the monthly budget of project "Checkout"' or '… of the member Mia'.
+  const project = /budget of project "(.*)" has/.exec(message)?.[1];
+  if (project === undefined) return { limit: 'member_budget' };
+  const id = projects?.find((p) => p.name === project)?.id;
+  return id ? { limit: 'project_budget', projectId: id } : null;
+}
+
 /**
  * The refusals a user can act on, spelled out (docs/product.md: "refused with a clear error"). The
- * person who can raise a limit is named (issue 24); the owner reads "you" and gets the actions.
+ * person who can raise a limit is named (issue 24); the owner reads "you" and gets the actions
+ * (Buy credits, Raise the limit / the budget); anyone else can "Ask for more", which notifies the
+ * owner and the admins.
  */
 export function AiErrorBanner({ error }: { error: unknown }) {
   const { data: session } = useQuery(sessionQueries.current());
   const ownerName = useQuery({ ...orgQueries.members(), select: (d) => d.members.find((m) => m.role === 'owner')?.name ?? null }).data;
+  const projects = useQuery(orgQueries.projects()).data?.projects;
+  const ask = useAskForMore(error);
   if (!error) return null;
   const code = isApiError(error) ? error.code : 'INTERNAL';
   const isOwner = session?.role === 'owner';
   const owner = ownerName ? `${ownerName} (the owner)` : 'The organization owner';
   const raw = error instanceof Error ? error.message : 'Something went wrong.';
-  // The engine's words say "The organization owner can ...": name them, or say "You" to the owner.
-  const message = raw.replace(/The (?:organization )?owner can/, isOwner ? 'You can' : `${owner} can`);
+  // The engine names the owner ("Olivia Owens (the owner) can ...", or "The organization owner can"
+  // where it could not): the owner reads "You can".
+  let message = raw.replace(/The (?:organization )?owner can/, isOwner ? 'You can' : `${owner} can`);
+  if (isOwner && ownerName) message = message.split(`${ownerName} (the owner) can`).join('You can');
   const limit = code === 'INSUFFICIENT_CREDITS' || code === 'OVERAGE_LIMIT_REACHED';
   const hint =
     code === 'AI_DISABLED'
@@ -176,9 +198,12 @@ export function AiErrorBanner({ error }: { error: unknown }) {
       : limit
         ? isOwner
           ? 'You can buy credits or raise the monthly overage limit.'
-          : `${owner} can buy credits or raise the monthly overage limit in Settings → AI Credits.`
+          : `${owner} can buy credits or raise the monthly overage limit.`
         : null;
-  const actions = !isOwner ? null : limit ? (
+  const askAbout = isOwner || !session ? null : refusedLimit(code, raw, projects);
+  const actions = askAbout ? (
+    ask.button(askAbout)
+  ) : !isOwner ? null : limit ? (
     <>
       <Link className="button button-primary" to="/settings/ai-credits">
         Buy credits
@@ -196,6 +221,7 @@ export function AiErrorBanner({ error }: { error: unknown }) {
     <Banner tone="danger" role="alert" title={ERROR_TITLES[code] ?? 'The request failed'} actions={actions}>
       <p>{message}</p>
       {hint ? <p>{hint}</p> : null}
+      {askAbout ? ask.outcome : null}
     </Banner>
   );
 }

@@ -1,7 +1,10 @@
-import { screen, within } from '@testing-library/react';
+import { screen, waitFor, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { aiContract } from '@ai-credits/shared/contracts/ai';
 
-import { renderApp } from '@/testing/test-utils';
+import { server } from '@/testing/server';
+import { renderApp, serveScenario } from '@/testing/test-utils';
 
 describe('AI chat page', () => {
   it('starts a conversation: estimate first, then the reply from the demo model', async () => {
@@ -58,5 +61,45 @@ describe('AI chat page, streamed answers', () => {
     // Announced once, finished: not the words as they came.
     const statuses = screen.getAllByRole('status').map((s) => s.textContent ?? '');
     expect(statuses.filter((t) => t.startsWith('Assistant (stopped): Here is how I would approach'))).toHaveLength(1);
+  });
+});
+
+describe('AI reports page, streamed reports (issue 22)', () => {
+  it('shows the report as it is written with a live meter; Stop keeps what was written, charged, marked stopped, announced once', async () => {
+    // Slow enough to press Stop midway.
+    serveScenario('owner', { seed: (store) => void (store.streamDelayMs = 150) });
+    const { user } = renderApp('/ai/reports');
+    const write = await screen.findByRole('button', { name: 'Write report' });
+    // Enabled once the project's test cases are known to be there.
+    await waitFor(() => expect(write).toBeEnabled());
+    await user.click(write);
+
+    const meter = await screen.findByLabelText('Credits for this report');
+    expect(await within(meter).findByText(/held until it finishes/)).toBeInTheDocument();
+    const writing = screen.getByLabelText('Report being written');
+    expect(writing).toHaveAttribute('aria-busy', 'true');
+    // Part of the report is on screen before it is finished.
+    await waitFor(() => expect(writing).toHaveTextContent(/^3 test cases/));
+    expect(meter).toHaveTextContent(/Credits so far: [\d.,]+/);
+    await user.click(screen.getByRole('button', { name: 'Stop' }));
+
+    expect(await screen.findByText('The report was stopped; you were charged for what was written. It is saved below.')).toBeInTheDocument();
+    expect(screen.getByText(/^Used [\d.,]+ credits/)).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Stop' })).not.toBeInTheDocument();
+    const list = screen.getByRole('region', { name: 'Reports' });
+    expect(await within(list).findByText('(stopped)')).toBeInTheDocument();
+    // Announced once, finished: not the words as they came.
+    const statuses = screen.getAllByRole('status').map((s) => s.textContent ?? '');
+    expect(statuses.filter((t) => t.startsWith('Report written (stopped): 3 test cases'))).toHaveLength(1);
+  });
+
+  it('a project with no test cases: Write report is disabled up front and says why (issue 24: it answered 409 "The request failed")', async () => {
+    server.use(http.get(`*${aiContract.listTestCases.path}`, () => HttpResponse.json({ generations: [] })));
+    renderApp('/ai/reports');
+    const reason = await screen.findByText(/This project has no test cases yet, so there is nothing to report on/);
+    expect(within(reason).getByRole('link', { name: 'Generate test cases' })).toHaveAttribute('href', '/ai/test-generation');
+    const write = screen.getByRole('button', { name: 'Write report' });
+    expect(write).toBeDisabled();
+    expect(write).toHaveAccessibleDescription(/no test cases yet/);
   });
 });

@@ -1,9 +1,10 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { useId, useState, type FormEvent } from 'react';
 import { CHAT_MESSAGE_MAX_CHARS, type ChatMessage } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
-import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, credits, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
+import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
+import { isStopped, StreamMeter, useStopper } from './ai-stream-ui';
 
 /** AI -> Chat: the testing assistant; conversations are per user and project and stay readable. */
 export function ChatPage() {
@@ -113,18 +114,14 @@ function Conversation({
   const [message, setMessage] = useState('');
   const [live, setLive] = useState<Live | null>(null);
   const [stoppedEarly, setStoppedEarly] = useState(false);
-  const stop = useRef<AbortController | null>(null);
+  const stopper = useStopper();
   const inputId = useId();
   const text = message.trim();
-
-  // Leaving the page stops a running answer (it is settled for what was written).
-  useEffect(() => () => stop.current?.abort(), []);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     if (!text || send.isPending) return;
-    const controller = new AbortController();
-    stop.current = controller;
+    const signal = stopper.start();
     setStoppedEarly(false);
     setLive({ message: text, text: '', holdMc: null, chargedMc: 0, outputTokens: 0 });
     // The message moves into the conversation at once; it comes back to the box if nothing was kept.
@@ -135,7 +132,7 @@ function Conversation({
         conversationId,
         message: text,
         idempotencyKey: newIdempotencyKey(),
-        signal: controller.signal,
+        signal,
         handlers: {
           onStart: (start) => setLive((l) => (l ? { ...l, holdMc: start.holdMc } : l)),
           onDelta: (delta) => setLive((l) => (l ? { ...l, text: l.text + delta.text, chargedMc: delta.chargedMc, outputTokens: delta.outputTokens } : l)),
@@ -147,12 +144,12 @@ function Conversation({
         },
         onError: (error) => {
           // Refused, failed, or stopped before any text arrived: nothing was charged; the message is back in the box.
-          if (error instanceof DOMException && error.name === 'AbortError') setStoppedEarly(true);
+          if (isStopped(error)) setStoppedEarly(true);
           setMessage((current) => current || text);
         },
         onSettled: () => {
           setLive(null);
-          stop.current = null;
+          stopper.done();
         },
       },
     );
@@ -161,7 +158,7 @@ function Conversation({
   const saved: ChatMessage[] = history.data?.messages ?? (send.data ? [send.data.userMessage, send.data.reply] : []);
   // The exchange just finished may not be in the refetched history yet: show it until it is.
   const messages = send.data && !saved.some((m) => m.id === send.data.reply.id) ? [...saved, send.data.userMessage, send.data.reply] : saved;
-  const aborted = send.error instanceof DOMException && send.error.name === 'AbortError';
+  const aborted = isStopped(send.error);
   return (
     <section className="card" aria-label="Conversation">
       {conversationId && history.isPending ? <Skeleton label="Loading messages" /> : null}
@@ -195,19 +192,7 @@ function Conversation({
       <p className="sr-only" role="status">
         {send.data ? `Assistant${send.data.reply.stopped ? ' (stopped)' : ''}: ${send.data.reply.content}` : ''}
       </p>
-      {live ? (
-        <div className="ai-stream-bar">
-          <p className="ai-meter" aria-label="Credits for this answer">
-            <span>
-              Credits so far: <strong>{credits(live.chargedMc)}</strong>
-            </span>
-            {live.holdMc !== null ? <span className="muted"> · {credits(live.holdMc)} held until it finishes</span> : null}
-          </p>
-          <button type="button" className="button button-secondary" onClick={() => stop.current?.abort()}>
-            Stop
-          </button>
-        </div>
-      ) : null}
+      {live ? <StreamMeter label="Credits for this answer" chargedMc={live.chargedMc} holdMc={live.holdMc} onStop={stopper.stop} /> : null}
       {send.data ? <RunSummary run={send.data.run} /> : null}
       {send.data?.reply.stopped ? <p className="muted">The answer was stopped; you were charged for what was written.</p> : null}
       {aborted && stoppedEarly ? <p className="muted">Stopped before the answer started; nothing was charged.</p> : null}

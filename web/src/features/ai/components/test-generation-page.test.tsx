@@ -47,7 +47,7 @@ describe('Test generation page', () => {
 
   it('says clearly when AI was turned off, and keeps the form', async () => {
     server.use(
-      http.post(`*${aiContract.generateTestCases.path}`, () =>
+      http.post(`*${aiContract.generateTestCasesStream.path}`, () =>
         HttpResponse.json({ error: { code: 'AI_DISABLED', message: 'AI features are turned off for this organization by its owner' } }, { status: 403 }),
       ),
     );
@@ -65,7 +65,7 @@ describe('Test generation page', () => {
     ['INSUFFICIENT_CREDITS', 'Not enough credits'],
     ['OVERAGE_LIMIT_REACHED', 'Monthly overage limit reached'],
   ])('explains %s', async (code, title) => {
-    server.use(http.post(`*${aiContract.generateTestCases.path}`, () => HttpResponse.json({ error: { code, message: 'This needs up to 2.4 credits.' } }, { status: 402 })));
+    server.use(http.post(`*${aiContract.generateTestCasesStream.path}`, () => HttpResponse.json({ error: { code, message: 'This needs up to 2.4 credits.' } }, { status: 402 })));
     const { user } = renderApp('/ai/test-generation');
     await fillRequirement(user);
     await user.click(await screen.findByRole('button', { name: 'Generate test cases' }));
@@ -80,7 +80,7 @@ describe('Test generation page', () => {
   it('names the owner to a member refused by a budget, and gives the owner the way out (issue 24)', async () => {
     const message = 'Not enough credits left for this request: it needs at least 0.9 credits and the monthly budget of the member Maya has 0.1 of 2 credits left. The organization owner can raise the budget in Settings → Budgets.';
     serveScenario('member');
-    server.use(http.post(`*${aiContract.generateTestCases.path}`, () => HttpResponse.json({ error: { code: 'BUDGET_REACHED', message } }, { status: 402 })));
+    server.use(http.post(`*${aiContract.generateTestCasesStream.path}`, () => HttpResponse.json({ error: { code: 'BUDGET_REACHED', message } }, { status: 402 })));
     const { user } = renderApp('/ai/test-generation');
     await fillRequirement(user);
     await user.click(await screen.findByRole('button', { name: 'Generate test cases' }));
@@ -91,12 +91,44 @@ describe('Test generation page', () => {
 
   it('tells the owner refused by a budget that they can raise it, with the button', async () => {
     const message = 'Not enough credits left for this request: it needs at least 0.9 credits and the monthly budget of project "Payments" has 0.1 of 2 credits left. The organization owner can raise the budget in Settings → Budgets.';
-    server.use(http.post(`*${aiContract.generateTestCases.path}`, () => HttpResponse.json({ error: { code: 'BUDGET_REACHED', message } }, { status: 402 })));
+    server.use(http.post(`*${aiContract.generateTestCasesStream.path}`, () => HttpResponse.json({ error: { code: 'BUDGET_REACHED', message } }, { status: 402 })));
     const { user } = renderApp('/ai/test-generation');
     await fillRequirement(user);
     await user.click(await screen.findByRole('button', { name: 'Generate test cases' }));
     const alert = await screen.findByRole('alert');
     expect(alert).toHaveTextContent('You can raise the budget in Settings → Budgets.');
     expect(within(alert).getByRole('link', { name: 'Raise the budget' })).toHaveAttribute('href', '/settings/budgets');
+  });
+
+  it('shows progress while it runs (the meter, each test case as it is written); Stop keeps the whole ones (issue 22)', async () => {
+    // Slow enough to press Stop between two test cases.
+    serveScenario('owner', { seed: (store) => void (store.streamDelayMs = 400) });
+    const { user } = renderApp('/ai/test-generation');
+    await fillRequirement(user);
+    await user.click(await screen.findByRole('button', { name: 'Generate test cases' }));
+
+    const meter = await screen.findByLabelText('Credits for this generation');
+    expect(await within(meter).findByText(/held until it finishes/)).toBeInTheDocument();
+    const progress = screen.getByLabelText('Test cases being written');
+    expect(progress).toHaveAttribute('aria-busy', 'true');
+    const written = await within(progress).findByRole('list', { name: 'Test cases written so far' });
+    expect(within(written).getByText('Verify users can reset their password by email')).toBeInTheDocument();
+    expect(progress).toHaveTextContent(/Writing test cases: 1 done so far \([\d,]+ tokens written\)/);
+    await user.click(screen.getByRole('button', { name: 'Stop' }));
+
+    expect(await screen.findByText(/^Stopped: the 1 whole test case written by then was kept; you were charged for what was written\./)).toBeInTheDocument();
+    const results = screen.getByRole('article', { name: 'Generated test cases' });
+    expect(within(results).getAllByRole('heading', { level: 3 }).map((h) => h.textContent)).toEqual(['Generated test cases (1) (stopped)', 'Verify users can reset their password by email']);
+    expect(screen.getByText(/^Used [\d.,]+ credits \(/)).toBeInTheDocument();
+    expect(screen.queryByRole('button', { name: 'Stop' })).not.toBeInTheDocument();
+    // Announced once, finished: not each case as it was written.
+    expect(screen.getAllByRole('status').filter((s) => s.textContent === '1 test case generated (stopped).')).toHaveLength(1);
+  });
+
+  it('a project with no saved test cases shows one compact line, not an empty "Saved test cases" card (issue 24)', async () => {
+    server.use(http.get(`*${aiContract.listTestCases.path}`, () => HttpResponse.json({ generations: [] })));
+    renderApp('/ai/test-generation');
+    expect(await screen.findByText('No saved test cases in this project yet.')).toBeInTheDocument();
+    expect(screen.queryByRole('region', { name: 'Saved test cases' })).not.toBeInTheDocument();
   });
 });

@@ -1,12 +1,13 @@
-import { useMutation, useQuery } from '@tanstack/react-query';
-import { useState, type FormEvent } from 'react';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { BUNDLES, findBundle } from '@ai-credits/shared/catalog';
 import { AutoTopUpInputSchema, type AutoTopUpInput, type AutoTopUpState } from '@ai-credits/shared/contracts/billing';
 import { describeZodError } from '@ai-credits/shared/errors';
 import { formatUsd } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { formatDateTime } from '@/lib/dates';
-import { billingMutations, billingQueries } from '../api/billing-queries';
+import { creditsKeys } from '@/api/credits-queries';
+import { billingKeys, billingMutations, billingQueries } from '../api/billing-queries';
 
 const DEFAULTS: AutoTopUpInput = { enabled: true, thresholdCredits: 100, bundleId: 'starter', capKind: 'count', capValue: 3 };
 const STATUS: Record<AutoTopUpState['topUps'][number]['status'], string> = { pending: 'Starting', charging: 'Charging', succeeded: 'Credits added', failed: 'Failed' };
@@ -18,6 +19,9 @@ export function AutoTopUpCard({ owner }: { owner: boolean }) {
     refetchInterval: (q) => (q.state.data?.topUps.some((t) => t.status === 'pending' || t.status === 'charging') ? 2_000 : 15_000),
   });
   const remove = useMutation(billingMutations.removePaymentMethod());
+  // Held here, not in the form: a save changes `updatedAt`, which remounts the form with the saved values.
+  const [saved, setSaved] = useState(false);
+  useRefreshWhenATopUpLands(state.data?.topUps);
   if (state.isPending) return <Skeleton label="Loading auto top-up" height={120} />;
   if (state.isError) return <ErrorState title="Couldn't load auto top-up" error={state.error} onRetry={() => void state.refetch()} />;
   const { settings, paymentMethod, usedThisPeriod, topUps } = state.data;
@@ -34,7 +38,7 @@ export function AutoTopUpCard({ owner }: { owner: boolean }) {
       ) : null}
       <p className="section-subtitle">
         When the balance drops below the threshold, the bundle is bought with the saved card, at most up to the monthly cap. This month:{' '}
-        {usedThisPeriod.count} top-up{usedThisPeriod.count === 1 ? '' : 's'}, {formatUsd(usedThisPeriod.amountCents)}.
+        {usedThisPeriod.count} top-up{usedThisPeriod.count === 1 ? '' : 's'}, {formatUsd(usedThisPeriod.amountCents)} before GST (the cap counts bundle prices; Purchases shows each total charged).
       </p>
       <p>
         Saved card:{' '}
@@ -53,7 +57,7 @@ export function AutoTopUpCard({ owner }: { owner: boolean }) {
         )}
       </p>
       {owner ? (
-        <AutoTopUpForm key={settings?.updatedAt ?? 'new'} current={settings ? { enabled: settings.enabled, thresholdCredits: settings.thresholdCredits, bundleId: settings.bundleId, capKind: settings.capKind, capValue: settings.capValue } : DEFAULTS} />
+        <AutoTopUpForm key={settings?.updatedAt ?? 'new'} saved={saved} setSaved={setSaved} current={settings ? { enabled: settings.enabled, thresholdCredits: settings.thresholdCredits, bundleId: settings.bundleId, capKind: settings.capKind, capValue: settings.capValue } : DEFAULTS} />
       ) : settings ? (
         <p>
           {settings.enabled ? 'On' : 'Off'}: below {settings.thresholdCredits.toLocaleString('en-US')} credits, buy {findBundle(settings.bundleId)?.name}; at most{' '}
@@ -64,7 +68,7 @@ export function AutoTopUpCard({ owner }: { owner: boolean }) {
         <ul className="billing-topups" aria-label="Recent top-ups">
           {topUps.map((t) => (
             <li key={t.id}>
-              {formatDateTime(t.createdAt)}: {findBundle(t.bundleId)?.name} ({formatUsd(t.amountCents)}), {STATUS[t.status]}
+              {formatDateTime(t.createdAt)}: {findBundle(t.bundleId)?.name} ({formatUsd(t.amountCents)} before GST), {STATUS[t.status]}
               {t.failureReason ? `: ${t.failureReason}` : ''}
             </li>
           ))}
@@ -74,11 +78,25 @@ export function AutoTopUpCard({ owner }: { owner: boolean }) {
   );
 }
 
-function AutoTopUpForm({ current }: { current: AutoTopUpInput }) {
+/** A top-up that lands (started by metering, elsewhere) shows in the purchases and the balance without a reload. */
+function useRefreshWhenATopUpLands(topUps: AutoTopUpState['topUps'] | undefined) {
+  const queryClient = useQueryClient();
+  const landed = topUps?.filter((t) => t.status === 'succeeded').map((t) => t.id).join(',');
+  const seen = useRef<string | undefined>(undefined);
+  useEffect(() => {
+    if (landed === undefined) return;
+    if (seen.current !== undefined && seen.current !== landed) {
+      void queryClient.invalidateQueries({ queryKey: billingKeys.history() });
+      void queryClient.invalidateQueries({ queryKey: creditsKeys.summary() });
+    }
+    seen.current = landed;
+  }, [landed, queryClient]);
+}
+
+function AutoTopUpForm({ current, saved, setSaved }: { current: AutoTopUpInput; saved: boolean; setSaved: (saved: boolean) => void }) {
   const mutation = useMutation(billingMutations.setAutoTopUp());
   const [form, setForm] = useState({ ...current, thresholdCredits: String(current.thresholdCredits), capValue: String(current.capKind === 'amount' ? current.capValue / 100 : current.capValue) });
   const [error, setError] = useState<string | null>(null);
-  const [saved, setSaved] = useState(false);
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();

@@ -99,6 +99,8 @@ describe('the notification bell', () => {
     link: '/settings/ai-credits',
     createdAt: `2026-11-20T1${n}:00:00.000Z`,
     readAt: read ? '2026-11-20T11:30:00.000Z' : null,
+    kind: 'alert' as const,
+    resetsAt: null,
   });
 
   it('shows the unread count, lists notifications, marks one and then all read', async () => {

@@ -2,7 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { Popover } from 'radix-ui';
 import { useState } from 'react';
 import { Link } from 'react-router';
-import { formatDateTime } from '@/lib/dates';
+import { formatBoundary, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { budgetsMutations, budgetsQueries } from '../api/budgets-queries';
 import './budgets.css';
 
@@ -47,7 +47,7 @@ export function NotificationBell() {
               {markRead.error.message}
             </p>
           ) : null}
-          {list.data && items.length === 0 ? <p className="muted">No notifications yet. Alerts about credits and budgets appear here.</p> : null}
+          {list.data && items.length === 0 ? <p className="muted">No notifications yet. Alerts about credits and budgets, and requests for more credits, appear here.</p> : null}
           {items.length ? (
             <ul className="bell-list">
               {items.map((n) => (
@@ -56,9 +56,17 @@ export function NotificationBell() {
                     {n.readAt ? null : <span className="sr-only">Unread: </span>}
                     {n.title}
                   </p>
+                  {/* Alerts that fired together: one line each, most severe first (ADR 037). */}
                   <p className="bell-item-body">{n.body}</p>
+                  {n.resetsAt && n.kind === 'alert' ? (
+                    <p className="bell-item-reset muted">
+                      Limits reset <time dateTime={n.resetsAt}>{formatBoundary(n.resetsAt)}</time>
+                    </p>
+                  ) : null}
                   <div className="bell-item-actions">
-                    <time dateTime={n.createdAt}>{formatDateTime(n.createdAt)}</time>
+                    <time dateTime={n.createdAt}>
+                      {formatDateTime(n.createdAt)} {timeZoneLabel(n.createdAt)}
+                    </time>
                     {n.link ? (
                       <Link
                         to={n.link}
@@ -67,7 +75,7 @@ export function NotificationBell() {
                           setOpen(false);
                         }}
                       >
-                        View usage
+                        {n.kind === 'more_request' ? 'Review limits' : 'View usage'}
                       </Link>
                     ) : null}
                     {n.readAt ? null : (
