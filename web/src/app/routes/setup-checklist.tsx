@@ -46,17 +46,19 @@ function store(key: string, orgId: string, value: boolean): void {
  */
 export function SetupChecklist({ role, orgId }: { role: Role; orgId: string }) {
   const owner = role === 'owner';
-  const staff = role !== 'member';
+  const [collapsed, setCollapsed] = useState(() => stored(COLLAPSED_KEY, orgId));
+  const [dismissed, setDismissed] = useState(() => stored(DISMISSED_KEY, orgId));
+  // Dismissed, it reads nothing (the invitations and the audit log are reads of its own).
+  const staff = role !== 'member' && !dismissed;
+  const ownerReads = owner && staff;
   const projects = useQuery({ ...orgQueries.projects(), enabled: staff, select: (d) => d.projects.some((p) => p.archivedAt === null) });
   const members = useQuery({ ...orgQueries.members(), enabled: staff, select: (d) => d.members.length > 1 });
   const invitations = useQuery({ ...orgAdminQueries.invitations(), enabled: staff, select: (d) => d.invitations.length > 0 });
   const apiKeys = useQuery({ ...usageQueries.apiKeyOptions(), enabled: staff, select: (d) => d.apiKeys.length > 0 });
-  const budgets = useQuery({ ...budgetsQueries.list(), enabled: owner, select: (d) => d.budgets.length > 0 });
-  const thresholds = useQuery({ ...orgAdminQueries.audit('alert_thresholds.changed'), enabled: owner, select: (d) => d.entries.length > 0 });
-  const overage = useQuery({ ...creditsQueries.summary(), enabled: owner, select: (d) => d.overage.limitMc > 0 });
-  const [collapsed, setCollapsed] = useState(() => stored(COLLAPSED_KEY, orgId));
-  const [dismissed, setDismissed] = useState(() => stored(DISMISSED_KEY, orgId));
-  if (!staff || dismissed) return null;
+  const budgets = useQuery({ ...budgetsQueries.list(), enabled: ownerReads, select: (d) => d.budgets.length > 0 });
+  const thresholds = useQuery({ ...orgAdminQueries.audit('alert_thresholds.changed'), enabled: ownerReads, select: (d) => d.entries.length > 0 });
+  const overage = useQuery({ ...creditsQueries.summary(), enabled: ownerReads, select: (d) => d.overage.limitMc > 0 });
+  if (!staff) return null;
 
   const invited = members.data === true || invitations.data === true ? true : members.data === false && invitations.data === false ? false : undefined;
   const steps: Step[] = [
