@@ -1,0 +1,20 @@
+import type { UseQueryResult } from '@tanstack/react-query';
+import type { ReactNode } from 'react';
+import { ErrorState, Skeleton } from './states';
+
+interface QuerySectionProps<T> {
+  query: UseQueryResult<T>;
+  /** What the skeleton announces while the query is pending ("Loading members"). */
+  loadingLabel: string;
+  loadingHeight?: number;
+  /** The error's title ("Could not load members"); the message and a retry button follow. */
+  errorTitle: string;
+  children: (data: T) => ReactNode;
+}
+
+/** A query's three states: a skeleton while pending, an error with "Try again", then the data. */
+export function QuerySection<T>({ query, loadingLabel, loadingHeight, errorTitle, children }: QuerySectionProps<T>) {
+  if (query.isPending) return <Skeleton label={loadingLabel} height={loadingHeight} />;
+  if (query.isError) return <ErrorState title={errorTitle} error={query.error} onRetry={() => void query.refetch()} />;
+  return <>{children(query.data)}</>;
+}
