@@ -9,6 +9,7 @@ import { TopSpenders } from '@/features/credits/components/top-spenders';
 import { SummaryCards } from '@/features/credits/components/summary-cards';
 import { orgQueries } from '@/api/org-queries';
 import { Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { sessionQueries } from '@/api/session-queries';
 import { useTimeZoneChoice } from '@/lib/dates';
 import { SetupChecklist } from './setup-checklist';
@@ -34,18 +35,17 @@ export function AiCreditsRoute() {
   return (
     // Every date on the page is in the viewer's zone or UTC (their choice): the page redraws on a change.
     <div className="page" key={timeZone}>
-      <div className="page-header">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1>AI Credits</h1>
-          <p className="page-description">
-            {owner
-              ? 'Manage your AI credit balance, purchase credit bundles, and control AI features for your organization.'
-              : "Your organization's AI credits: what is left, what is forecast, and who used what."}
-          </p>
-        </div>
-        {buy ? <div className="page-actions">{buy}</div> : null}
-      </div>
+      <PageHeader
+        as="div"
+        breadcrumb="Settings"
+        title="AI Credits"
+        description={
+          owner
+            ? 'Manage your AI credit balance, purchase credit bundles, and control AI features for your organization.'
+            : "Your organization's AI credits: what is left, what is forecast, and who used what."
+        }
+        actions={buy}
+      />
       <SetupChecklist role={session.role} orgId={session.org.id} />
       <CreditBanners role={session.role} buyAction={buy} />
       <SummaryCards />

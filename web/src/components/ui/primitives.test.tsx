@@ -52,6 +52,13 @@ describe('PageHeader', () => {
   it('leaves out the actions wrapper when there are none', () => {
     const { container } = render(<PageHeader breadcrumb="Settings" title="Audit log" description="Who changed what." />);
     expect(container.querySelector('.page-actions')).toBeNull();
+    expect(container.firstElementChild?.tagName).toBe('HEADER');
+  });
+
+  it('can be a plain div', () => {
+    const { container } = render(<PageHeader as="div" breadcrumb="Settings" title="AI Credits" description="Your credits." />);
+    expect(container.firstElementChild?.tagName).toBe('DIV');
+    expect(container.firstElementChild).toHaveClass('page-header');
   });
 });
 

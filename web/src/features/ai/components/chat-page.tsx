@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { CHAT_MESSAGE_MAX_CHARS, type ChatMessage } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
 import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 import { isStopped, StreamMeter, useStopper } from './ai-stream-ui';
@@ -19,17 +20,15 @@ export function ChatPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">AI features</p>
-          <h1>AI chat</h1>
-          <p className="page-description">
-            {aiEnabled
-              ? 'Ask the testing assistant about test design, test data, bug reports and coverage. Each answer spends credits.'
-              : 'Earlier conversations with the testing assistant, read-only while AI is off.'}
-          </p>
-        </div>
-      </header>
+      <PageHeader
+        breadcrumb="AI features"
+        title="AI chat"
+        description={
+          aiEnabled
+            ? 'Ask the testing assistant about test design, test data, bug reports and coverage. Each answer spends credits.'
+            : 'Earlier conversations with the testing assistant, read-only while AI is off.'
+        }
+      />
       {aiEnabled ? null : <AiOffNote what="Conversations" />}
       <ProjectPicker choice={choice} />
       {aiEnabled && choice.archived ? <ArchivedProjectNote /> : null}

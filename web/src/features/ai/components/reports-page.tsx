@@ -3,6 +3,7 @@ import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Report } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
 import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
@@ -66,13 +67,11 @@ export function ReportsPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">AI features</p>
-          <h1>AI reports</h1>
-          <p className="page-description">A report over the project’s test cases: coverage by functional area and the gaps to close.</p>
-        </div>
-      </header>
+      <PageHeader
+        breadcrumb="AI features"
+        title="AI reports"
+        description="A report over the project’s test cases: coverage by functional area and the gaps to close."
+      />
       {canRun ? null : (
         <>
           {aiEnabled ? <ArchivedProjectNote /> : <AiOffNote what="Reports" />}

@@ -2,6 +2,7 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { REQUIREMENT_MAX_CHARS, type TestCase, type TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import { ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
 import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 import { isStopped, StreamMeter, useStopper } from './ai-stream-ui';
@@ -65,13 +66,11 @@ export function TestGenerationPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">AI features</p>
-          <h1>Test generation</h1>
-          <p className="page-description">Paste a requirement or user story; AI writes test cases (steps and expected results) and saves them to the project.</p>
-        </div>
-      </header>
+      <PageHeader
+        breadcrumb="AI features"
+        title="Test generation"
+        description="Paste a requirement or user story; AI writes test cases (steps and expected results) and saves them to the project."
+      />
 
       {canRun ? null : (
         <>

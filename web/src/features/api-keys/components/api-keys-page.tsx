@@ -7,6 +7,7 @@ import { NAME_MAX_CHARS } from '@ai-credits/shared/contracts/auth';
 import { formatCredits, withCreditsUnit } from '@ai-credits/shared/format';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { Quickstart } from './quickstart';
 import { apiKeysMutations, apiKeysQueries } from '../api/api-keys-queries';
@@ -25,19 +26,17 @@ export function ApiKeysPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1>API keys</h1>
-          <p className="page-description">
+      <PageHeader
+        breadcrumb="Settings"
+        title="API keys"
+        description={
+          <>
             Other services of the platform meter their AI calls against your credits with these keys: <code>Authorization: Bearer &lt;key&gt;</code> on{' '}
             <code>/api/v1/metering/*</code> (see <a href="/api/docs">the API reference</a>, <a href="/api/openapi.json">the OpenAPI document</a> and <Link to="/settings/models">models and rates</Link>).
-          </p>
-        </div>
-        <div className="page-actions">
-          <CreateKeyDialog />
-        </div>
-      </header>
+          </>
+        }
+        actions={<CreateKeyDialog />}
+      />
       <section className="card" aria-labelledby="keys-title">
         <h2 id="keys-title" className="section-title">
           Keys

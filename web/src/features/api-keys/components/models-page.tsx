@@ -1,5 +1,6 @@
 import { costMc, MODELS } from '@ai-credits/shared/catalog';
 import { formatCredits } from '@ai-credits/shared/format';
+import { PageHeader } from '@/components/ui/page-header';
 
 /** A typical metered call, for the "what a call costs" column. */
 const TYPICAL = { inputTokens: 1_000, outputTokens: 500 };
@@ -11,16 +12,16 @@ const TYPICAL = { inputTokens: 1_000, outputTokens: 500 };
 export function ModelsPage() {
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1>Models and rates</h1>
-          <p className="page-description">
+      <PageHeader
+        breadcrumb="Settings"
+        title="Models and rates"
+        description={
+          <>
             What each model costs in credits. Send its id as <code>model</code> to the metering API; any other id is refused with <code>UNKNOWN_MODEL</code>. Each side is rounded up
             to a whole millicredit.
-          </p>
-        </div>
-      </header>
+          </>
+        }
+      />
       <section className="card" aria-labelledby="models-title">
         <h2 id="models-title" className="section-title">
           Model catalog

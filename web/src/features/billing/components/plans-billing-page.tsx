@@ -3,6 +3,7 @@ import { overagePriceText } from '@ai-credits/shared/catalog';
 import type { Invoice, Purchase } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { formatDate, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { billingMutations, billingQueries, receiptUrl, taxInvoiceUrl } from '../api/billing-queries';
@@ -67,18 +68,17 @@ export function PlansBillingPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1 id="plans-billing-title">Plans &amp; Billing</h1>
-          <p className="page-description">Credit bundle purchases and overage invoices of {session.org.name}, paid through Razorpay.</p>
-        </div>
-        {owner ? (
-          <div className="page-actions">
-            <BuyCreditsButton />
-          </div>
-        ) : null}
-      </header>
+      <PageHeader
+        breadcrumb="Settings"
+        title="Plans & Billing"
+        titleId="plans-billing-title"
+        description={
+          <>
+            Credit bundle purchases and overage invoices of {session.org.name}, paid through Razorpay.
+          </>
+        }
+        actions={owner ? <BuyCreditsButton /> : null}
+      />
       {session.role === 'member' ? (
         <EmptyState title="Only the owner and admins see payments">Ask your organization owner for receipts.</EmptyState>
       ) : history.isPending ? (

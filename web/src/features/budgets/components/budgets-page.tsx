@@ -4,6 +4,7 @@ import { AlertThresholdsSchema, SetBudgetBodySchema, type AlertThresholds, type 
 import { MC_PER_CREDIT } from '@ai-credits/shared/catalog';
 import { formatCreditsAvailable } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { orgQueries } from '@/api/org-queries';
 import { sessionQueries } from '@/api/session-queries';
 import { useScrollToHash } from '@/lib/use-scroll-to-hash';
@@ -26,16 +27,11 @@ export function BudgetsPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1>Budgets and alerts</h1>
-          <p className="page-description">
-            Monthly credit budgets per project and per member reset with the billing month. AI work that would pass a budget is refused; usage through
-            an API key without a member counts only against its project's budget.
-          </p>
-        </div>
-      </header>
+      <PageHeader
+        breadcrumb="Settings"
+        title="Budgets and alerts"
+        description="Monthly credit budgets per project and per member reset with the billing month. AI work that would pass a budget is refused; usage through an API key without a member counts only against its project's budget."
+      />
       {!owner ? (
         <p className="muted" role="note">
           Only the organization owner can set budgets and alert thresholds.

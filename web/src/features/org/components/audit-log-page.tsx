@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { AuditActionSchema, type AuditEntry } from '@ai-credits/shared/contracts/org';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { orgQueries } from '@/api/org-queries';
@@ -21,13 +22,15 @@ export function AuditLogPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1>Audit log</h1>
-          <p className="page-description">Who changed what in your organization: AI on or off, the overage limit, members, projects, API keys, accounts and payments. Newest first, times in {timeZoneLabel()}.</p>
-        </div>
-      </header>
+      <PageHeader
+        breadcrumb="Settings"
+        title="Audit log"
+        description={
+          <>
+            Who changed what in your organization: AI on or off, the overage limit, members, projects, API keys, accounts and payments. Newest first, times in {timeZoneLabel()}.
+          </>
+        }
+      />
       <section className="card" aria-labelledby="audit-title">
         <div className="section-header">
           <h2 id="audit-title" className="section-title">

@@ -5,6 +5,7 @@ import { EMAIL_MAX_CHARS, EmailSchema, type Role } from '@ai-credits/shared/cont
 import type { Invitation, IssuedInvitation, Member } from '@ai-credits/shared/contracts/org';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { orgQueries } from '@/api/org-queries';
@@ -33,13 +34,15 @@ export function MembersPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1>Members</h1>
-          <p className="page-description">Everyone in {session.org.name}. Each person&apos;s AI usage shows up in the history and the charts by user.</p>
-        </div>
-      </header>
+      <PageHeader
+        breadcrumb="Settings"
+        title="Members"
+        description={
+          <>
+            Everyone in {session.org.name}. Each person&apos;s AI usage shows up in the history and the charts by user.
+          </>
+        }
+      />
       {manager ? (
         <InviteForm inviterRole={session.role} />
       ) : (

@@ -5,6 +5,7 @@ import type { Project } from '@ai-credits/shared/contracts/org';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { orgQueries } from '@/api/org-queries';
@@ -31,15 +32,11 @@ export function ProjectsPage() {
 
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1>Projects</h1>
-          <p className="page-description">
-            AI results (test cases, chats, reports) and credit usage belong to a project. Archived projects keep their history but take no new AI usage.
-          </p>
-        </div>
-      </header>
+      <PageHeader
+        breadcrumb="Settings"
+        title="Projects"
+        description="AI results (test cases, chats, reports) and credit usage belong to a project. Archived projects keep their history but take no new AI usage."
+      />
       {manager ? (
         <CreateProjectForm />
       ) : (

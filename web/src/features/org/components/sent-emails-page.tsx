@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { OutboxEmail } from '@ai-credits/shared/contracts/org';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { PageHeader } from '@/components/ui/page-header';
 import { formatDateTime } from '@/lib/dates';
 import { orgAdminQueries } from '../api/org-admin-queries';
 import './org.css';
@@ -27,13 +28,11 @@ export function SentEmailsPage() {
   const testMode = emails.data?.mode === 'outbox';
   return (
     <div className="page">
-      <header className="page-header">
-        <div>
-          <p className="breadcrumb">Settings</p>
-          <h1>Sent emails{testMode ? ' (test mode)' : ''}</h1>
-          <p className="page-description">Invitations, receipts, overage invoices and alerts emailed for your organization, newest first.</p>
-        </div>
-      </header>
+      <PageHeader
+        breadcrumb="Settings"
+        title={`Sent emails${testMode ? ' (test mode)' : ''}`}
+        description="Invitations, receipts, overage invoices and alerts emailed for your organization, newest first."
+      />
       {testMode ? (
         <p className="muted" role="note">
           <span className="badge org-test-mode">Test mode</span> No mail server is configured (SMTP_URL), so emails are not delivered: they are kept here instead.
