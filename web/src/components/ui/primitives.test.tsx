@@ -71,8 +71,7 @@ function Probe({ fn }: { fn: () => Promise<{ names: string[] }> }) {
   );
 }
 
-function renderProbe(fn: () => Promise<{ names: string[] }>) {
-  const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+function renderProbe(fn: () => Promise<{ names: string[] }>, client = new QueryClient({ defaultOptions: { queries: { retry: false } } })) {
   return render(
     <QueryClientProvider client={client}>
       <Probe fn={fn} />
@@ -103,5 +102,19 @@ describe('QuerySection', () => {
     await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
     expect(await screen.findByText('Asha')).toBeInTheDocument();
     expect(calls).toBe(2);
+  });
+
+  it('keeps showing the data it has under the error when a refetch fails', async () => {
+    const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
+    let calls = 0;
+    renderProbe(async () => {
+      calls += 1;
+      if (calls === 2) throw new Error('The server is down.');
+      return { names: ['Asha'] };
+    }, client);
+    expect(await screen.findByText('Asha')).toBeInTheDocument();
+    await client.refetchQueries({ queryKey: ['probe'] });
+    expect(await screen.findByRole('alert')).toHaveTextContent('The server is down.');
+    expect(screen.getByText('Asha')).toBeInTheDocument();
   });
 });

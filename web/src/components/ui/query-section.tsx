@@ -12,9 +12,19 @@ interface QuerySectionProps<T> {
   children: (data: T) => ReactNode;
 }
 
-/** A query's three states: a skeleton while pending, an error with "Try again", then the data. */
+/**
+ * A query's three states: a skeleton while pending, an error with "Try again", then the data. A
+ * failed background refetch shows the error above the data it still has.
+ */
 export function QuerySection<T>({ query, loadingLabel, loadingHeight, errorTitle, children }: QuerySectionProps<T>) {
   if (query.isPending) return <Skeleton label={loadingLabel} height={loadingHeight} />;
-  if (query.isError) return <ErrorState title={errorTitle} error={query.error} onRetry={() => void query.refetch()} />;
+  if (query.isError) {
+    return (
+      <>
+        <ErrorState title={errorTitle} error={query.error} onRetry={() => void query.refetch()} />
+        {query.data === undefined ? null : children(query.data)}
+      </>
+    );
+  }
   return <>{children(query.data)}</>;
 }

@@ -2,8 +2,9 @@ import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
 import { Link } from 'react-router';
 import type { Report } from '@ai-credits/shared/contracts/ai';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
 import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
@@ -126,12 +127,11 @@ export function ReportsPage() {
         <h2 id="reports-title" className="section-title">
           Reports
         </h2>
-        {reports.isPending && projectId ? <Skeleton label="Loading reports" /> : null}
-        {reports.isError ? <ErrorState title="Could not load reports" error={reports.error} onRetry={() => void reports.refetch()} /> : null}
-        {reports.data && reports.data.reports.length === 0 ? <EmptyState title="No reports for this project yet" /> : null}
-        {reports.data?.reports.map((r) => (
-          <ReportView key={r.id} report={r} />
-        ))}
+        {projectId ? (
+          <QuerySection query={reports} loadingLabel="Loading reports" errorTitle="Could not load reports">
+            {(data) => (data.reports.length === 0 ? <EmptyState title="No reports for this project yet" /> : data.reports.map((r) => <ReportView key={r.id} report={r} />))}
+          </QuerySection>
+        ) : null}
       </section>
     </div>
   );

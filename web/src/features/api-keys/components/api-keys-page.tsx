@@ -6,8 +6,9 @@ import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
 import { NAME_MAX_CHARS } from '@ai-credits/shared/contracts/auth';
 import { formatCredits, withCreditsUnit } from '@ai-credits/shared/format';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { Quickstart } from './quickstart';
 import { apiKeysMutations, apiKeysQueries } from '../api/api-keys-queries';
@@ -41,54 +42,57 @@ export function ApiKeysPage() {
         <h2 id="keys-title" className="section-title">
           Keys
         </h2>
-        {keys.isPending ? <Skeleton label="Loading API keys" /> : null}
-        {keys.isError ? <ErrorState title="Could not load API keys" error={keys.error} onRetry={() => void keys.refetch()} /> : null}
-        {keys.data && keys.data.apiKeys.length === 0 ? <EmptyState title="No API keys yet">Create one for each service that meters AI usage.</EmptyState> : null}
-        {keys.data && keys.data.apiKeys.length > 0 ? (
-          <div className="table-scroll">
-            <table className="table">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Key</th>
-                  <th scope="col">Created</th>
-                  <th scope="col">Last used</th>
-                  <th scope="col">{periodStart ? `Usage since ${periodStart}` : 'Usage this period'}</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">
-                    <span className="sr-only">Actions</span>
-                  </th>
-                </tr>
-              </thead>
-              <tbody>
-                {keys.data.apiKeys.map((k) => (
-                  <tr key={k.id}>
-                    <td>{k.name}</td>
-                    <td>
-                      <code>{k.prefix}</code>
-                    </td>
-                    <td>
-                      {when(k.createdAt)}
-                      {k.createdBy ? <span className="cell-note"> by {k.createdBy.name}</span> : null}
-                    </td>
-                    <td>{when(k.lastUsedAt)}</td>
-                    <td>
-                      <KeyUsage usage={usageOf.get(k.id)} />
-                    </td>
-                    <td>{k.revokedAt ? <span className="badge badge-danger">Revoked {when(k.revokedAt)}</span> : <span className="badge">Active</span>}</td>
-                    <td>
-                      {!k.revokedAt ? (
-                        <button type="button" className="button button-ghost" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
-                          Revoke
-                        </button>
-                      ) : null}
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
-        ) : null}
+        <QuerySection query={keys} loadingLabel="Loading API keys" errorTitle="Could not load API keys">
+          {(data) =>
+            data.apiKeys.length === 0 ? (
+              <EmptyState title="No API keys yet">Create one for each service that meters AI usage.</EmptyState>
+            ) : (
+              <div className="table-scroll">
+                <table className="table">
+                  <thead>
+                    <tr>
+                      <th scope="col">Name</th>
+                      <th scope="col">Key</th>
+                      <th scope="col">Created</th>
+                      <th scope="col">Last used</th>
+                      <th scope="col">{periodStart ? `Usage since ${periodStart}` : 'Usage this period'}</th>
+                      <th scope="col">Status</th>
+                      <th scope="col">
+                        <span className="sr-only">Actions</span>
+                      </th>
+                    </tr>
+                  </thead>
+                  <tbody>
+                    {data.apiKeys.map((k) => (
+                      <tr key={k.id}>
+                        <td>{k.name}</td>
+                        <td>
+                          <code>{k.prefix}</code>
+                        </td>
+                        <td>
+                          {when(k.createdAt)}
+                          {k.createdBy ? <span className="cell-note"> by {k.createdBy.name}</span> : null}
+                        </td>
+                        <td>{when(k.lastUsedAt)}</td>
+                        <td>
+                          <KeyUsage usage={usageOf.get(k.id)} />
+                        </td>
+                        <td>{k.revokedAt ? <span className="badge badge-danger">Revoked {when(k.revokedAt)}</span> : <span className="badge">Active</span>}</td>
+                        <td>
+                          {!k.revokedAt ? (
+                            <button type="button" className="button button-ghost" onClick={() => setRevoking(k)} aria-label={`Revoke ${k.name}`}>
+                              Revoke
+                            </button>
+                          ) : null}
+                        </td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </div>
+            )
+          }
+        </QuerySection>
       </section>
       {keys.data ? <Quickstart keys={keys.data.apiKeys.filter((k) => !k.revokedAt)} /> : null}
       <ConfirmDialog

@@ -2,8 +2,9 @@ import { useMutation, useQuery, useSuspenseQuery } from '@tanstack/react-query';
 import { overagePriceText } from '@ai-credits/shared/catalog';
 import type { Invoice, Purchase } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDate, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { billingMutations, billingQueries, receiptUrl, taxInvoiceUrl } from '../api/billing-queries';
@@ -81,24 +82,24 @@ export function PlansBillingPage() {
       />
       {session.role === 'member' ? (
         <EmptyState title="Only the owner and admins see payments">Ask your organization owner for receipts.</EmptyState>
-      ) : history.isPending ? (
-        <Skeleton label="Loading payments" height={200} />
-      ) : history.isError ? (
-        <ErrorState title="Couldn't load payments" error={history.error} onRetry={() => void history.refetch()} />
       ) : (
-        <>
-          {history.data.mode === 'sandbox' ? (
-            <p className="muted" role="note">
-              Test mode: payments go through the local sandbox gateway; no real money is charged.
-            </p>
-          ) : null}
-          <PlanCard />
-          <AutoTopUpCard owner={owner} />
-          <BillingProfileCard owner={owner} />
-          <InvoicesTable invoices={history.data.invoices} owner={owner} />
-          <PurchasesTable purchases={history.data.purchases} />
-          <StatementsCard />
-        </>
+        <QuerySection query={history} loadingLabel="Loading payments" loadingHeight={200} errorTitle="Couldn't load payments">
+          {(data) => (
+            <>
+              {data.mode === 'sandbox' ? (
+                <p className="muted" role="note">
+                  Test mode: payments go through the local sandbox gateway; no real money is charged.
+                </p>
+              ) : null}
+              <PlanCard />
+              <AutoTopUpCard owner={owner} />
+              <BillingProfileCard owner={owner} />
+              <InvoicesTable invoices={data.invoices} owner={owner} />
+              <PurchasesTable purchases={data.purchases} />
+              <StatementsCard />
+            </>
+          )}
+        </QuerySection>
       )}
     </div>
   );

@@ -1,6 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import type { StatementPeriod } from '@ai-credits/shared/contracts/billing';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDate } from '@/lib/dates';
 import { billingQueries, statementCsvUrl, statementPdfUrl } from '../api/billing-queries';
 
@@ -27,32 +28,32 @@ export function StatementsCard() {
         Each billing month: opening balance, allowance, purchases and top-ups, usage by use case, expired credits, overage invoiced and closing balance, from the credit ledger. Dates
         and times are UTC.
       </p>
-      {statements.isPending ? (
-        <Skeleton label="Loading statements" height={96} />
-      ) : statements.isError ? (
-        <ErrorState title="Couldn't load statements" error={statements.error} onRetry={() => void statements.refetch()} />
-      ) : statements.data.periods.length === 0 ? (
-        <EmptyState title="No statements yet">The first statement covers your first billing month.</EmptyState>
-      ) : (
-        <ul className="billing-statements" aria-labelledby="statements-title">
-          {statements.data.periods.map((p) => (
-            <li key={p.id} className="billing-statement">
-              <span className="billing-statement-period">
-                {periodLabel(p)}
-                {p.current ? <span className="badge">So far</span> : null}
-              </span>
-              <span className="billing-statement-links">
-                <a href={statementPdfUrl(p.id)} download={`statement-${p.id}.pdf`} aria-label={`Statement ${periodLabel(p)} (PDF)`}>
-                  PDF
-                </a>
-                <a href={statementCsvUrl(p.id)} download={`statement-${p.id}.csv`} aria-label={`Statement ${periodLabel(p)} (CSV)`}>
-                  CSV
-                </a>
-              </span>
-            </li>
-          ))}
-        </ul>
-      )}
+      <QuerySection query={statements} loadingLabel="Loading statements" loadingHeight={96} errorTitle="Couldn't load statements">
+        {(data) =>
+          data.periods.length === 0 ? (
+            <EmptyState title="No statements yet">The first statement covers your first billing month.</EmptyState>
+          ) : (
+            <ul className="billing-statements" aria-labelledby="statements-title">
+              {data.periods.map((p) => (
+                <li key={p.id} className="billing-statement">
+                  <span className="billing-statement-period">
+                    {periodLabel(p)}
+                    {p.current ? <span className="badge">So far</span> : null}
+                  </span>
+                  <span className="billing-statement-links">
+                    <a href={statementPdfUrl(p.id)} download={`statement-${p.id}.pdf`} aria-label={`Statement ${periodLabel(p)} (PDF)`}>
+                      PDF
+                    </a>
+                    <a href={statementCsvUrl(p.id)} download={`statement-${p.id}.csv`} aria-label={`Statement ${periodLabel(p)} (CSV)`}>
+                      CSV
+                    </a>
+                  </span>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </QuerySection>
     </section>
   );
 }

@@ -5,6 +5,7 @@ import { MC_PER_CREDIT } from '@ai-credits/shared/catalog';
 import { formatCreditsAvailable } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { QuerySection } from '@/components/ui/query-section';
 import { orgQueries } from '@/api/org-queries';
 import { sessionQueries } from '@/api/session-queries';
 import { useScrollToHash } from '@/lib/use-scroll-to-hash';
@@ -200,9 +201,11 @@ function AlertThresholdsCard({ owner }: { owner: boolean }) {
   // Here, not in the form: the saved thresholds come back from the server and remount the form
   // (its key), and the confirmation must outlive that.
   const [saved, setSaved] = useState(false);
-  if (thresholds.isPending) return <Skeleton label="Loading alert thresholds" />;
-  if (thresholds.isError) return <ErrorState title="Couldn't load alert thresholds" error={thresholds.error} onRetry={() => void thresholds.refetch()} />;
-  return <ThresholdsForm key={JSON.stringify(thresholds.data)} current={thresholds.data} owner={owner} saved={saved} setSaved={setSaved} />;
+  return (
+    <QuerySection query={thresholds} loadingLabel="Loading alert thresholds" errorTitle="Couldn't load alert thresholds">
+      {(current) => <ThresholdsForm key={JSON.stringify(current)} current={current} owner={owner} saved={saved} setSaved={setSaved} />}
+    </QuerySection>
+  );
 }
 
 function ThresholdsForm({ current, owner, saved, setSaved }: { current: AlertThresholds; owner: boolean; saved: boolean; setSaved: (saved: boolean) => void }) {

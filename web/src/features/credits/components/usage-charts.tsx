@@ -4,7 +4,8 @@ import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import { UsageFiltersSchema, type UsageCharts } from '@ai-credits/shared/contracts/credits';
 import { formatCredits, formatCreditsFixed2 } from '@ai-credits/shared/format';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDate, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { usageQueries } from '../api/usage-queries';
 import { chartsQueryOf, FILTER_KEYS, PAGE_KEY, usageFiltersFromSearch, type FilterKey } from '../api/usage-search';
@@ -80,13 +81,9 @@ export function UsageChartsSection({ users, projects, apiKeys }: { users: Filter
         </div>
       </div>
       <UsageFiltersBar filters={filters} users={users} projects={projects} apiKeys={apiKeys} onChange={setFilter} onDateChange={setDate} onClear={clearFilters} />
-      {charts.isPending ? (
-        <Skeleton label="Loading charts" height={280} />
-      ) : charts.isError ? (
-        <ErrorState title="Couldn't load usage charts" error={charts.error} onRetry={() => void charts.refetch()} />
-      ) : (
-        <ChartsGrid data={charts.data} filtered={filtered} />
-      )}
+      <QuerySection query={charts} loadingLabel="Loading charts" loadingHeight={280} errorTitle="Couldn't load usage charts">
+        {(data) => <ChartsGrid data={data} filtered={filtered} />}
+      </QuerySection>
     </section>
   );
 }

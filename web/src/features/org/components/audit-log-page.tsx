@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import { AuditActionSchema, type AuditEntry } from '@ai-credits/shared/contracts/org';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { orgQueries } from '@/api/org-queries';
@@ -57,10 +58,15 @@ export function AuditLogPage() {
             </select>
           </div>
         </div>
-        {audit.isPending ? <Skeleton label="Loading the audit log" height={160} /> : null}
-        {audit.isError ? <ErrorState title="Couldn't load the audit log" error={audit.error} onRetry={() => void audit.refetch()} /> : null}
-        {audit.data && audit.data.entries.length === 0 ? <EmptyState title={action ? 'No changes of this kind yet' : 'No changes yet'} /> : null}
-        {audit.data && audit.data.entries.length > 0 ? <AuditTable entries={audit.data.entries} memberName={memberName} /> : null}
+        <QuerySection query={audit} loadingLabel="Loading the audit log" loadingHeight={160} errorTitle="Couldn't load the audit log">
+          {(data) =>
+            data.entries.length === 0 ? (
+              <EmptyState title={action ? 'No changes of this kind yet' : 'No changes yet'} />
+            ) : (
+              <AuditTable entries={data.entries} memberName={memberName} />
+            )
+          }
+        </QuerySection>
       </section>
     </div>
   );

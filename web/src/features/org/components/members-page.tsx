@@ -4,8 +4,9 @@ import { Link } from 'react-router';
 import { EMAIL_MAX_CHARS, EmailSchema, type Role } from '@ai-credits/shared/contracts/auth';
 import type { Invitation, IssuedInvitation, Member } from '@ai-credits/shared/contracts/org';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { orgQueries } from '@/api/org-queries';
@@ -54,9 +55,9 @@ export function MembersPage() {
         <h2 id="members-title" className="section-title">
           Members
         </h2>
-        {members.isPending ? <Skeleton label="Loading members" /> : null}
-        {members.isError ? <ErrorState title="Couldn't load members" error={members.error} onRetry={() => void members.refetch()} /> : null}
-        {members.data ? <MembersTable members={members.data.members} owner={session.role === 'owner'} me={session.user.id} /> : null}
+        <QuerySection query={members} loadingLabel="Loading members" errorTitle="Couldn't load members">
+          {(data) => <MembersTable members={data.members} owner={session.role === 'owner'} me={session.user.id} />}
+        </QuerySection>
         {session.role === 'admin' ? <p className="section-subtitle">Only the owner changes roles or removes members.</p> : null}
       </section>
       {manager ? <PendingInvitations role={session.role} /> : null}
@@ -301,30 +302,33 @@ function PendingInvitations({ role }: { role: Role }) {
       <h2 id="invitations-title" className="section-title">
         Pending invitations
       </h2>
-      {invitations.isPending ? <Skeleton label="Loading invitations" /> : null}
-      {invitations.isError ? <ErrorState title="Couldn't load invitations" error={invitations.error} onRetry={() => void invitations.refetch()} /> : null}
-      {invitations.data && invitations.data.invitations.length === 0 ? <EmptyState title="No pending invitations">Invitations waiting for an answer show here.</EmptyState> : null}
-      {invitations.data && invitations.data.invitations.length > 0 ? (
-        <div className="table-scroll" role="group" aria-label="Pending invitations" tabIndex={0}>
-          <table className="table table-stack">
-            <caption className="sr-only">Pending invitations</caption>
-            <thead>
-              <tr>
-                <th scope="col">Email</th>
-                <th scope="col">Role</th>
-                <th scope="col">Invited by</th>
-                <th scope="col">Expires</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {invitations.data.invitations.map((i) => (
-                <InvitationRow key={i.id} invitation={i} mayHandle={role === 'owner' || i.role === 'member'} />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
+      <QuerySection query={invitations} loadingLabel="Loading invitations" errorTitle="Couldn't load invitations">
+        {(data) =>
+          data.invitations.length === 0 ? (
+            <EmptyState title="No pending invitations">Invitations waiting for an answer show here.</EmptyState>
+          ) : (
+            <div className="table-scroll" role="group" aria-label="Pending invitations" tabIndex={0}>
+              <table className="table table-stack">
+                <caption className="sr-only">Pending invitations</caption>
+                <thead>
+                  <tr>
+                    <th scope="col">Email</th>
+                    <th scope="col">Role</th>
+                    <th scope="col">Invited by</th>
+                    <th scope="col">Expires</th>
+                    <th scope="col">Actions</th>
+                  </tr>
+                </thead>
+                <tbody>
+                  {data.invitations.map((i) => (
+                    <InvitationRow key={i.id} invitation={i} mayHandle={role === 'owner' || i.role === 'member'} />
+                  ))}
+                </tbody>
+              </table>
+            </div>
+          )
+        }
+      </QuerySection>
     </section>
   );
 }

@@ -4,8 +4,9 @@ import { NAME_MAX_CHARS, NAME_TOO_LONG, NameSchema } from '@ai-credits/shared/co
 import type { Project } from '@ai-credits/shared/contracts/org';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { CopyButton } from '@/components/ui/copy-button';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { orgQueries } from '@/api/org-queries';
@@ -48,12 +49,15 @@ export function ProjectsPage() {
         <h2 id="projects-title" className="section-title">
           Active projects
         </h2>
-        {projects.isPending ? <Skeleton label="Loading projects" /> : null}
-        {projects.isError ? <ErrorState title="Couldn't load projects" error={projects.error} onRetry={() => void projects.refetch()} /> : null}
-        {projects.data && active.length === 0 ? (
-          <EmptyState title="No active projects">{manager ? 'Create one above to start using AI features.' : 'Ask an owner or admin to create one.'}</EmptyState>
-        ) : null}
-        {active.length > 0 ? <ProjectTable projects={active} manager={manager} caption="Active projects" /> : null}
+        <QuerySection query={projects} loadingLabel="Loading projects" errorTitle="Couldn't load projects">
+          {() =>
+            active.length === 0 ? (
+              <EmptyState title="No active projects">{manager ? 'Create one above to start using AI features.' : 'Ask an owner or admin to create one.'}</EmptyState>
+            ) : (
+              <ProjectTable projects={active} manager={manager} caption="Active projects" />
+            )
+          }
+        </QuerySection>
       </section>
       {archived.length > 0 ? (
         <section className="card" aria-labelledby="archived-title">

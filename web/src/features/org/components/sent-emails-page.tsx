@@ -1,7 +1,8 @@
 import { useQuery } from '@tanstack/react-query';
 import type { OutboxEmail } from '@ai-credits/shared/contracts/org';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDateTime } from '@/lib/dates';
 import { orgAdminQueries } from '../api/org-admin-queries';
 import './org.css';
@@ -42,53 +43,56 @@ export function SentEmailsPage() {
         <h2 id="emails-title" className="section-title">
           Emails
         </h2>
-        {emails.isPending ? <Skeleton label="Loading emails" height={200} /> : null}
-        {emails.isError ? <ErrorState title="Couldn't load emails" error={emails.error} onRetry={() => void emails.refetch()} /> : null}
-        {emails.data && emails.data.emails.length === 0 ? <EmptyState title="No emails yet">Invite someone from Members to send the first one.</EmptyState> : null}
-        {emails.data && emails.data.emails.length > 0 ? (
-          <ol className="org-emails">
-            {emails.data.emails.map((e) => {
-              const s = status(e, testMode);
-              return (
-                <li key={e.id} className="org-email">
-                  <article aria-labelledby={`email-${e.id}`}>
-                    <h3 id={`email-${e.id}`} className="org-email-subject">
-                      {e.subject}
-                    </h3>
-                    <dl className="org-email-meta">
-                      <div>
-                        <dt>To</dt>
-                        <dd>{e.to}</dd>
-                      </div>
-                      <div>
-                        <dt>Kind</dt>
-                        <dd>{KIND_LABEL[e.kind] ?? e.kind}</dd>
-                      </div>
-                      <div>
-                        <dt>Written</dt>
-                        <dd>{formatDateTime(e.createdAt)}</dd>
-                      </div>
-                      <div>
-                        <dt>Status</dt>
-                        <dd>
-                          <span className={s.tone}>{s.text}</span>
-                        </dd>
-                      </div>
-                      {e.attachments.length > 0 ? (
-                        <div>
-                          <dt>Attached</dt>
-                          <dd>{e.attachments.map((a) => `${a.filename} (${fileSize(a.sizeBytes)})`).join(', ')}</dd>
-                        </div>
-                      ) : null}
-                    </dl>
-                    {e.lastError && !e.sentAt ? <p className="field-error">Last error: {e.lastError}</p> : null}
-                    <pre className="org-email-body">{e.text}</pre>
-                  </article>
-                </li>
-              );
-            })}
-          </ol>
-        ) : null}
+        <QuerySection query={emails} loadingLabel="Loading emails" loadingHeight={200} errorTitle="Couldn't load emails">
+          {(data) =>
+            data.emails.length === 0 ? (
+              <EmptyState title="No emails yet">Invite someone from Members to send the first one.</EmptyState>
+            ) : (
+              <ol className="org-emails">
+                {data.emails.map((e) => {
+                  const s = status(e, testMode);
+                  return (
+                    <li key={e.id} className="org-email">
+                      <article aria-labelledby={`email-${e.id}`}>
+                        <h3 id={`email-${e.id}`} className="org-email-subject">
+                          {e.subject}
+                        </h3>
+                        <dl className="org-email-meta">
+                          <div>
+                            <dt>To</dt>
+                            <dd>{e.to}</dd>
+                          </div>
+                          <div>
+                            <dt>Kind</dt>
+                            <dd>{KIND_LABEL[e.kind] ?? e.kind}</dd>
+                          </div>
+                          <div>
+                            <dt>Written</dt>
+                            <dd>{formatDateTime(e.createdAt)}</dd>
+                          </div>
+                          <div>
+                            <dt>Status</dt>
+                            <dd>
+                              <span className={s.tone}>{s.text}</span>
+                            </dd>
+                          </div>
+                          {e.attachments.length > 0 ? (
+                            <div>
+                              <dt>Attached</dt>
+                              <dd>{e.attachments.map((a) => `${a.filename} (${fileSize(a.sizeBytes)})`).join(', ')}</dd>
+                            </div>
+                          ) : null}
+                        </dl>
+                        {e.lastError && !e.sentAt ? <p className="field-error">Last error: {e.lastError}</p> : null}
+                        <pre className="org-email-body">{e.text}</pre>
+                      </article>
+                    </li>
+                  );
+                })}
+              </ol>
+            )
+          }
+        </QuerySection>
       </section>
     </div>
   );
