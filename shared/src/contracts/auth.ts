@@ -116,7 +116,7 @@ export const authContract = {
     path: '/api/auth/login',
     summary: 'Sign in with email and password',
     auth: 'none',
-    body: z.strictObject({ email: EmailSchema, password: z.string().check(z.minLength(1), z.maxLength(200)) }),
+    body: z.strictObject({ email: EmailSchema, password: z.string().check(z.minLength(1), z.maxLength(PASSWORD_MAX_CHARS)) }),
     response: SessionInfoSchema,
   }),
   logout: endpoint({

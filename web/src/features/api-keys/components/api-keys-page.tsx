@@ -9,6 +9,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { QuerySection } from '@/components/ui/query-section';
+import { Field } from '@/components/ui/field';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { Quickstart } from './quickstart';
 import { apiKeysMutations, apiKeysQueries } from '../api/api-keys-queries';
@@ -172,10 +173,9 @@ function CreateKeyDialog() {
           ) : (
             <form className="form" onSubmit={onSubmit} noValidate>
               <Dialog.Description className="dialog-description">Name the service that will use it, e.g. “CI test runner”.</Dialog.Description>
-              <div className="field">
-                <label htmlFor={nameId}>Name</label>
-                <input id={nameId} value={name} maxLength={NAME_MAX_CHARS} onChange={(e) => setName(e.target.value)} />
-              </div>
+              <Field id={nameId} label="Name">
+                {(control) => <input {...control} value={name} maxLength={NAME_MAX_CHARS} onChange={(e) => setName(e.target.value)} />}
+              </Field>
               {create.error ? <p className="form-error">{create.error.message}</p> : null}
               <div className="dialog-actions">
                 <Dialog.Close className="button button-secondary">Cancel</Dialog.Close>

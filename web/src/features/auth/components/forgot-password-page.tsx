@@ -1,7 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
-import { EmailSchema } from '@ai-credits/shared/contracts/auth';
+import { EMAIL_MAX_CHARS, EmailSchema } from '@ai-credits/shared/contracts/auth';
+import { Field } from '@/components/ui/field';
 import { AuthLayout } from '@/components/layouts/auth-layout';
 import { accountMutations } from '../api/account-queries';
 import { CheckInbox } from './check-inbox';
@@ -34,24 +35,9 @@ export function ForgotPasswordPage() {
               {forgot.error.message}
             </p>
           ) : null}
-          <div className="field">
-            <label htmlFor="forgot-email">Email</label>
-            <input
-              id="forgot-email"
-              type="email"
-              autoComplete="email"
-              required
-              value={email}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error ? 'forgot-email-error' : undefined}
-              onChange={(e) => setEmail(e.target.value)}
-            />
-            {error ? (
-              <p className="field-error" id="forgot-email-error">
-                {error}
-              </p>
-            ) : null}
-          </div>
+          <Field id="forgot-email" label="Email" error={error}>
+            {(control) => <input {...control} type="email" autoComplete="email" maxLength={EMAIL_MAX_CHARS} required value={email} onChange={(e) => setEmail(e.target.value)} />}
+          </Field>
           <button type="submit" className="button button-primary button-block" disabled={forgot.isPending}>
             {forgot.isPending ? 'Sending…' : 'Email me a reset link'}
           </button>

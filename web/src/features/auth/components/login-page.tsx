@@ -1,9 +1,11 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
+import { EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS } from '@ai-credits/shared/contracts/auth';
 import { sessionKeys } from '@/api/session-queries';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout, useForgetPreviousSession } from '@/components/layouts/auth-layout';
+import { Field } from '@/components/ui/field';
 
 /** Only same-app paths are followed after sign-in (no open redirect). */
 export function safeNext(next: string | null): string {
@@ -50,21 +52,14 @@ export function LoginPage() {
             {login.error.message}
           </p>
         ) : null}
-        <div className="field">
-          <label htmlFor="login-email">Email</label>
-          <input id="login-email" type="email" autoComplete="email" required value={email} onChange={(e) => setEmail(e.target.value)} />
-        </div>
-        <div className="field">
-          <label htmlFor="login-password">Password</label>
-          <input
-            id="login-password"
-            type="password"
-            autoComplete="current-password"
-            required
-            value={password}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-        </div>
+        <Field id="login-email" label="Email">
+          {(control) => <input {...control} type="email" autoComplete="email" maxLength={EMAIL_MAX_CHARS} required value={email} onChange={(e) => setEmail(e.target.value)} />}
+        </Field>
+        <Field id="login-password" label="Password">
+          {(control) => (
+            <input {...control} type="password" autoComplete="current-password" maxLength={PASSWORD_MAX_CHARS} required value={password} onChange={(e) => setPassword(e.target.value)} />
+          )}
+        </Field>
         <p className="field-hint">
           <Link to="/forgot-password">Forgot your password?</Link>
         </p>

@@ -1,7 +1,8 @@
 import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'react-router';
-import { PasswordSchema } from '@ai-credits/shared/contracts/auth';
+import { PASSWORD_MAX_CHARS, PasswordSchema } from '@ai-credits/shared/contracts/auth';
+import { Field } from '@/components/ui/field';
 import { AuthLayout } from '@/components/layouts/auth-layout';
 import { accountMutations, linkTokenFrom } from '../api/account-queries';
 
@@ -53,22 +54,11 @@ export function ResetPasswordPage() {
             {reset.error.message} <Link to="/forgot-password">Ask for a new link</Link>
           </p>
         ) : null}
-        <div className="field">
-          <label htmlFor="reset-password">New password</label>
-          <input
-            id="reset-password"
-            type="password"
-            autoComplete="new-password"
-            required
-            value={password}
-            aria-invalid={error ? true : undefined}
-            aria-describedby="reset-password-note"
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          <p className={error ? 'field-error' : 'field-hint'} id="reset-password-note">
-            {error ?? 'At least 8 characters'}
-          </p>
-        </div>
+        <Field id="reset-password" label="New password" error={error} hint="At least 8 characters">
+          {(control) => (
+            <input {...control} type="password" autoComplete="new-password" maxLength={PASSWORD_MAX_CHARS} required value={password} onChange={(e) => setPassword(e.target.value)} />
+          )}
+        </Field>
         <button type="submit" className="button button-primary button-block" disabled={reset.isPending}>
           {reset.isPending ? 'Saving…' : 'Set new password'}
         </button>

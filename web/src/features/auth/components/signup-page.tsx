@@ -4,29 +4,30 @@ import { Link } from 'react-router';
 import { MONTHLY_ALLOWANCE_MC } from '@ai-credits/shared/catalog';
 import { authContract, EMAIL_MAX_CHARS, NAME_MAX_CHARS, PASSWORD_MAX_CHARS } from '@ai-credits/shared/contracts/auth';
 import { formatCredits } from '@ai-credits/shared/format';
+import { Field } from '@/components/ui/field';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout, useForgetPreviousSession } from '@/components/layouts/auth-layout';
 import { CheckInbox } from './check-inbox';
 
-type Field = 'orgName' | 'name' | 'email' | 'password';
-const LABELS: Record<Field, string> = { orgName: 'Organization name', name: 'Your name', email: 'Email', password: 'Password' };
+type FieldName = 'orgName' | 'name' | 'email' | 'password';
+const LABELS: Record<FieldName, string> = { orgName: 'Organization name', name: 'Your name', email: 'Email', password: 'Password' };
 /** The contract's limits (shared/contracts/auth.ts): the browser stops typing where the server would refuse. */
-const MAX_CHARS: Record<Field, number> = { orgName: NAME_MAX_CHARS, name: NAME_MAX_CHARS, email: EMAIL_MAX_CHARS, password: PASSWORD_MAX_CHARS };
+const MAX_CHARS: Record<FieldName, number> = { orgName: NAME_MAX_CHARS, name: NAME_MAX_CHARS, email: EMAIL_MAX_CHARS, password: PASSWORD_MAX_CHARS };
 
 export function SignupPage() {
   const signup = useMutation(authMutations.signup());
-  const [values, setValues] = useState<Record<Field, string>>({ orgName: '', name: '', email: '', password: '' });
+  const [values, setValues] = useState<Record<FieldName, string>>({ orgName: '', name: '', email: '', password: '' });
   useForgetPreviousSession();
-  const [errors, setErrors] = useState<Partial<Record<Field, string>>>({});
+  const [errors, setErrors] = useState<Partial<Record<FieldName, string>>>({});
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
     // The same schema the BFF parses the body with.
     const parsed = authContract.signup.body.safeParse(values);
     if (!parsed.success) {
-      const next: Partial<Record<Field, string>> = {};
+      const next: Partial<Record<FieldName, string>> = {};
       for (const issue of parsed.error.issues) {
-        const field = issue.path[0] as Field;
+        const field = issue.path[0] as FieldName;
         next[field] ??= field === 'email' ? 'Enter a valid email address' : field === 'password' ? 'Use at least 8 characters' : 'Required';
       }
       setErrors(next);
@@ -37,30 +38,20 @@ export function SignupPage() {
     signup.mutate(parsed.data);
   };
 
-  const field = (name: Field, type: string, autoComplete: string, hint?: string) => (
-    <div className="field">
-      <label htmlFor={`signup-${name}`}>{LABELS[name]}</label>
-      <input
-        id={`signup-${name}`}
-        type={type}
-        autoComplete={autoComplete}
-        maxLength={MAX_CHARS[name]}
-        required
-        value={values[name]}
-        aria-invalid={errors[name] ? true : undefined}
-        aria-describedby={errors[name] || hint ? `signup-${name}-note` : undefined}
-        onChange={(e) => setValues((v) => ({ ...v, [name]: e.target.value }))}
-      />
-      {errors[name] ? (
-        <p className="field-error" id={`signup-${name}-note`}>
-          {errors[name]}
-        </p>
-      ) : hint ? (
-        <p className="field-hint" id={`signup-${name}-note`}>
-          {hint}
-        </p>
-      ) : null}
-    </div>
+  const field = (name: FieldName, type: string, autoComplete: string, hint?: string) => (
+    <Field id={`signup-${name}`} label={LABELS[name]} error={errors[name]} hint={hint}>
+      {(control) => (
+        <input
+          {...control}
+          type={type}
+          autoComplete={autoComplete}
+          maxLength={MAX_CHARS[name]}
+          required
+          value={values[name]}
+          onChange={(e) => setValues((v) => ({ ...v, [name]: e.target.value }))}
+        />
+      )}
+    </Field>
   );
 
   if (signup.isSuccess) {

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { MODELS, USE_CASES, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
+import { Field } from '@/components/ui/field';
 import { PERIODS, type FilterKey, type PageFilters } from '../api/usage-search';
 
 /** From/To as typed, while they form a reversed range (applied to nothing). */
@@ -58,78 +59,87 @@ export function UsageFiltersBar({ filters, users, projects, apiKeys, onChange, o
   return (
     <fieldset className="filters">
       <legend className="sr-only">Filter usage charts and history</legend>
-      <div className="field field-compact">
-        <label htmlFor="filter-period">Period</label>
-        <select id="filter-period" value={filters.period} onChange={(e) => {
-            setDraft(null);
-            onChange('period', e.target.value);
-          }}
-        >
-          {PERIODS.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.label}
-            </option>
-          ))}
-          {filters.period === 'custom' ? <option value="custom">Dates below</option> : null}
-        </select>
-      </div>
+      <Field id="filter-period" label="Period" className="field-compact">
+        {(control) => (
+          <select
+            {...control}
+            value={filters.period}
+            onChange={(e) => {
+              setDraft(null);
+              onChange('period', e.target.value);
+            }}
+          >
+            {PERIODS.map((p) => (
+              <option key={p.id} value={p.id}>
+                {p.label}
+              </option>
+            ))}
+            {filters.period === 'custom' ? <option value="custom">Dates below</option> : null}
+          </select>
+        )}
+      </Field>
       {dateField('from', 'From')}
       {dateField('to', 'To')}
-      <div className="field field-compact">
-        <label htmlFor="filter-use-case">Use case</label>
-        <select id="filter-use-case" value={filters.useCase ?? ''} onChange={(e) => onChange('useCase', e.target.value)}>
-          <option value="">All use cases</option>
-          {USE_CASES.map((u) => (
-            <option key={u} value={u}>
-              {USE_CASE_LABELS[u]}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field field-compact">
-        <label htmlFor="filter-user">User</label>
-        <select id="filter-user" value={filters.userId ?? ''} onChange={(e) => onChange('userId', e.target.value)}>
-          <option value="">All users</option>
-          {users?.map((u) => (
-            <option key={u.id} value={u.id}>
-              {u.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field field-compact">
-        <label htmlFor="filter-project">Project</label>
-        <select id="filter-project" value={filters.projectId ?? ''} onChange={(e) => onChange('projectId', e.target.value)}>
-          <option value="">All projects</option>
-          {projects?.map((p) => (
-            <option key={p.id} value={p.id}>
-              {p.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field field-compact">
-        <label htmlFor="filter-api-key">API key</label>
-        <select id="filter-api-key" value={filters.apiKeyId ?? ''} onChange={(e) => onChange('apiKeyId', e.target.value)}>
-          <option value="">All API keys</option>
-          {apiKeys?.map((k) => (
-            <option key={k.id} value={k.id}>
-              {k.name}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field field-compact">
-        <label htmlFor="filter-model">Model</label>
-        <select id="filter-model" value={filters.model ?? ''} onChange={(e) => onChange('model', e.target.value)}>
-          <option value="">All models</option>
-          {MODELS.map((m) => (
-            <option key={m.id} value={m.id}>
-              {m.label}
-            </option>
-          ))}
-        </select>
-      </div>
+      <Field id="filter-use-case" label="Use case" className="field-compact">
+        {(control) => (
+          <select {...control} value={filters.useCase ?? ''} onChange={(e) => onChange('useCase', e.target.value)}>
+              <option value="">All use cases</option>
+              {USE_CASES.map((u) => (
+                <option key={u} value={u}>
+                  {USE_CASE_LABELS[u]}
+                </option>
+              ))}
+          </select>
+        )}
+      </Field>
+      <Field id="filter-user" label="User" className="field-compact">
+        {(control) => (
+          <select {...control} value={filters.userId ?? ''} onChange={(e) => onChange('userId', e.target.value)}>
+              <option value="">All users</option>
+              {users?.map((u) => (
+                <option key={u.id} value={u.id}>
+                  {u.name}
+                </option>
+              ))}
+          </select>
+        )}
+      </Field>
+      <Field id="filter-project" label="Project" className="field-compact">
+        {(control) => (
+          <select {...control} value={filters.projectId ?? ''} onChange={(e) => onChange('projectId', e.target.value)}>
+              <option value="">All projects</option>
+              {projects?.map((p) => (
+                <option key={p.id} value={p.id}>
+                  {p.name}
+                </option>
+              ))}
+          </select>
+        )}
+      </Field>
+      <Field id="filter-api-key" label="API key" className="field-compact">
+        {(control) => (
+          <select {...control} value={filters.apiKeyId ?? ''} onChange={(e) => onChange('apiKeyId', e.target.value)}>
+              <option value="">All API keys</option>
+              {apiKeys?.map((k) => (
+                <option key={k.id} value={k.id}>
+                  {k.name}
+                </option>
+              ))}
+          </select>
+        )}
+      </Field>
+      <Field id="filter-model" label="Model" className="field-compact">
+        {(control) => (
+          <select {...control} value={filters.model ?? ''} onChange={(e) => onChange('model', e.target.value)}>
+              <option value="">All models</option>
+              {MODELS.map((m) => (
+                <option key={m.id} value={m.id}>
+                  {m.label}
+                </option>
+              ))}
+          </select>
+        )}
+      </Field>
       <div className="filters-actions">
         <button
           type="button"

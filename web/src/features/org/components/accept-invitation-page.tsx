@@ -1,10 +1,11 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { Link, useLocation, useNavigate } from 'react-router';
-import { NAME_MAX_CHARS, NAME_TOO_LONG, NameSchema, PasswordSchema } from '@ai-credits/shared/contracts/auth';
+import { NAME_MAX_CHARS, NAME_TOO_LONG, NameSchema, PASSWORD_MAX_CHARS, PasswordSchema } from '@ai-credits/shared/contracts/auth';
 import { InvitationTokenSchema } from '@ai-credits/shared/contracts/org';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout } from '@/components/layouts/auth-layout';
+import { Field } from '@/components/ui/field';
 import { isApiError } from '@/lib/api-client';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { sessionKeys, sessionQueries } from '@/api/session-queries';
@@ -179,47 +180,27 @@ function AcceptForm({ token, email, mode }: { token: string; email: string; mode
       ) : null}
       {mode === 'new' ? (
         <>
-          <div className="field">
-            <label htmlFor={`${id}-email`}>Email</label>
-            <input id={`${id}-email`} type="email" value={email} readOnly autoComplete="username" />
-          </div>
-          <div className="field">
-            <label htmlFor={`${id}-name`}>Your name</label>
-            <input
-              id={`${id}-name`}
-              autoComplete="name"
-              value={name}
-              maxLength={NAME_MAX_CHARS}
-              aria-invalid={errors.name ? true : undefined}
-              aria-describedby={errors.name ? `${id}-name-error` : undefined}
-              onChange={(e) => setName(e.target.value)}
-            />
-            {errors.name ? (
-              <p id={`${id}-name-error`} className="field-error">
-                {errors.name}
-              </p>
-            ) : null}
-          </div>
+          <Field id={`${id}-email`} label="Email">
+            {(control) => <input {...control} type="email" value={email} readOnly autoComplete="username" />}
+          </Field>
+          <Field id={`${id}-name`} label="Your name" error={errors.name}>
+            {(control) => <input {...control} autoComplete="name" value={name} maxLength={NAME_MAX_CHARS} onChange={(e) => setName(e.target.value)} />}
+          </Field>
         </>
       ) : null}
       {mode !== 'session' ? (
-        <div className="field">
-          <label htmlFor={`${id}-password`}>{mode === 'new' ? 'Choose a password' : 'Password'}</label>
-          <input
-            id={`${id}-password`}
-            type="password"
-            autoComplete={mode === 'new' ? 'new-password' : 'current-password'}
-            value={password}
-            aria-invalid={errors.password ? true : undefined}
-            aria-describedby={errors.password ? `${id}-password-error` : undefined}
-            onChange={(e) => setPassword(e.target.value)}
-          />
-          {errors.password ? (
-            <p id={`${id}-password-error`} className="field-error">
-              {errors.password}
-            </p>
-          ) : null}
-        </div>
+        <Field id={`${id}-password`} label={mode === 'new' ? 'Choose a password' : 'Password'} error={errors.password}>
+          {(control) => (
+            <input
+              {...control}
+              type="password"
+              autoComplete={mode === 'new' ? 'new-password' : 'current-password'}
+              maxLength={PASSWORD_MAX_CHARS}
+              value={password}
+              onChange={(e) => setPassword(e.target.value)}
+            />
+          )}
+        </Field>
       ) : null}
       <button type="submit" className="button button-primary button-block" disabled={accept.isPending}>
         {accept.isPending ? 'Joining…' : mode === 'new' ? 'Create account and join' : 'Accept and join'}

@@ -7,6 +7,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { QuerySection } from '@/components/ui/query-section';
+import { Field } from '@/components/ui/field';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { orgQueries } from '@/api/org-queries';
@@ -99,38 +100,33 @@ function InviteForm({ inviterRole }: { inviterRole: Role }) {
         {inviterRole === 'admin' ? ' Admins invite members; the owner invites admins.' : ''}
       </p>
       <form className="org-inline-form" onSubmit={onSubmit} noValidate>
-        <div className="field">
-          <label htmlFor={`${id}-email`}>Email</label>
-          <input
-            id={`${id}-email`}
-            type="email"
-            autoComplete="off"
-            value={email}
-            maxLength={EMAIL_MAX_CHARS}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? `${id}-error` : undefined}
-            onChange={(e) => {
-              setEmail(e.target.value);
-              invite.reset();
-            }}
-            onBlur={() => setTouched(email.length > 0)}
-          />
-          {error ? (
-            <p id={`${id}-error`} className="field-error">
-              {error}
-            </p>
-          ) : null}
-        </div>
-        <div className="field org-role-field">
-          <label htmlFor={`${id}-role`}>Role</label>
-          <select id={`${id}-role`} value={role} onChange={(e) => setRole(e.target.value as 'admin' | 'member')}>
-            {roles.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_LABEL[r]}
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field id={`${id}-email`} label="Email" error={error}>
+          {(control) => (
+            <input
+              {...control}
+              type="email"
+              autoComplete="off"
+              value={email}
+              maxLength={EMAIL_MAX_CHARS}
+              onChange={(e) => {
+                setEmail(e.target.value);
+                invite.reset();
+              }}
+              onBlur={() => setTouched(email.length > 0)}
+            />
+          )}
+        </Field>
+        <Field id={`${id}-role`} label="Role" className="org-role-field">
+          {(control) => (
+            <select {...control} value={role} onChange={(e) => setRole(e.target.value as 'admin' | 'member')}>
+              {roles.map((r) => (
+                <option key={r} value={r}>
+                  {ROLE_LABEL[r]}
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
         <button type="submit" className="button button-primary" disabled={invite.isPending}>
           {invite.isPending ? 'Inviting…' : 'Send invitation'}
         </button>

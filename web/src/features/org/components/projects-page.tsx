@@ -7,6 +7,7 @@ import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { QuerySection } from '@/components/ui/query-section';
+import { Field } from '@/components/ui/field';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { orgQueries } from '@/api/org-queries';
@@ -97,26 +98,20 @@ function CreateProjectForm() {
         New project
       </h2>
       <form className="org-inline-form" onSubmit={onSubmit} noValidate>
-        <div className="field">
-          <label htmlFor={id}>Project name</label>
-          <input
-            id={id}
-            value={name}
-            maxLength={NAME_MAX_CHARS}
-            aria-invalid={error ? true : undefined}
-            aria-describedby={error ? `${id}-error` : undefined}
-            onChange={(e) => {
-              setName(e.target.value);
-              create.reset();
-            }}
-            onBlur={() => setTouched(name.length > 0)}
-          />
-          {error ? (
-            <p id={`${id}-error`} className="field-error">
-              {error}
-            </p>
-          ) : null}
-        </div>
+        <Field id={id} label="Project name" error={error}>
+          {(control) => (
+            <input
+              {...control}
+              value={name}
+              maxLength={NAME_MAX_CHARS}
+              onChange={(e) => {
+                setName(e.target.value);
+                create.reset();
+              }}
+              onBlur={() => setTouched(name.length > 0)}
+            />
+          )}
+        </Field>
         <button type="submit" className="button button-primary" disabled={create.isPending}>
           {create.isPending ? 'Creating…' : 'Create project'}
         </button>
