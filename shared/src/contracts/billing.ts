@@ -188,6 +188,19 @@ export const AutoTopUpStateSchema = z.object({
 });
 export type AutoTopUpState = z.infer<typeof AutoTopUpStateSchema>;
 
+/** The longest each billing-profile text field may be (the form stops typing there; the country is a pattern). */
+export const BILLING_PROFILE_MAX_CHARS = {
+  legalName: 200,
+  addressLine1: 200,
+  addressLine2: 200,
+  city: 100,
+  postalCode: 20,
+  state: 100,
+  taxId: 40,
+  invoiceEmail: EMAIL_MAX_CHARS,
+} as const;
+const MAX = BILLING_PROFILE_MAX_CHARS;
+
 const line = (max: number) => TextSchema.check(z.trim(), z.minLength(1, 'required'), z.maxLength(max));
 const optionalLine = (max: number) => z.nullable(TextSchema.check(z.trim(), z.maxLength(max)));
 
@@ -198,16 +211,16 @@ const optionalLine = (max: number) => z.nullable(TextSchema.check(z.trim(), z.ma
  */
 export const BillingProfileInputSchema = z
   .strictObject({
-    legalName: line(200),
-    addressLine1: line(200),
-    addressLine2: optionalLine(200),
-    city: line(100),
-    postalCode: line(20),
+    legalName: line(MAX.legalName),
+    addressLine1: line(MAX.addressLine1),
+    addressLine2: optionalLine(MAX.addressLine2),
+    city: line(MAX.city),
+    postalCode: line(MAX.postalCode),
     /** ISO 3166-1 alpha-2, upper case ('IN', 'US'). */
     country: TextSchema.check(z.regex(/^[A-Z]{2}$/, 'a two-letter country code such as IN or US')),
-    state: optionalLine(100),
-    taxId: optionalLine(40),
-    invoiceEmail: z.email().check(z.maxLength(EMAIL_MAX_CHARS)),
+    state: optionalLine(MAX.state),
+    taxId: optionalLine(MAX.taxId),
+    invoiceEmail: z.email().check(z.maxLength(MAX.invoiceEmail)),
   })
   .check(
     z.refine((p) => p.country !== 'IN' || (p.state !== null && p.state in GST_STATES), { message: 'for India, the GST state code (e.g. 29 for Karnataka)', path: ['state'] }),

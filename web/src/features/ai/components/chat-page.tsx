@@ -3,6 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { CHAT_MESSAGE_MAX_CHARS, type ChatMessage } from '@ai-credits/shared/contracts/ai';
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { Field } from '@/components/ui/field';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
 import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 import { isStopped, StreamMeter, useStopper } from './ai-stream-ui';
@@ -198,27 +199,24 @@ function Conversation({
       {aborted ? null : <AiErrorBanner error={send.error} />}
       {aiEnabled ? (
         <form className="form" onSubmit={onSubmit} noValidate>
-          <div className="field">
-            <label htmlFor={inputId}>Your message</label>
-            <textarea
-              id={inputId}
-              className="ai-textarea"
-              value={message}
-              maxLength={CHAT_MESSAGE_MAX_CHARS}
-              aria-describedby={`${inputId}-hint`}
-              onChange={(e) => setMessage(e.target.value)}
-              onKeyDown={(e) => {
-                // Enter sends (as in every chat); Shift+Enter adds a line; not while an IME composes.
-                if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
-                  e.preventDefault();
-                  e.currentTarget.form?.requestSubmit();
-                }
-              }}
-            />
-            <p id={`${inputId}-hint`} className="field-hint">
-              Enter sends; Shift+Enter starts a new line.
-            </p>
-          </div>
+          <Field id={inputId} label="Your message" hint="Enter sends; Shift+Enter starts a new line.">
+            {(control) => (
+              <textarea
+                {...control}
+                className="ai-textarea"
+                value={message}
+                maxLength={CHAT_MESSAGE_MAX_CHARS}
+                onChange={(e) => setMessage(e.target.value)}
+                onKeyDown={(e) => {
+                  // Enter sends (as in every chat); Shift+Enter adds a line; not while an IME composes.
+                  if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+                    e.preventDefault();
+                    e.currentTarget.form?.requestSubmit();
+                  }
+                }}
+              />
+            )}
+          </Field>
           <CostEstimate body={text ? { useCase: 'chat', projectId, conversationId, message: text } : null} />
           <div>
             <button type="submit" className="button button-primary" disabled={!text || send.isPending}>

@@ -3,6 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { REQUIREMENT_MAX_CHARS, type TestCase, type TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
 import { ErrorState, Skeleton } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
+import { Field } from '@/components/ui/field';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
 import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 import { isStopped, StreamMeter, useStopper } from './ai-stream-ui';
@@ -86,21 +87,26 @@ export function TestGenerationPage() {
           </h2>
           <form className="form" onSubmit={onSubmit} noValidate>
             <ProjectPicker choice={choice} />
-            <div className="field">
-              <label htmlFor={textId}>Requirement or user story</label>
-              <textarea
-                id={textId}
-                className="ai-textarea"
-                value={requirement}
-                maxLength={REQUIREMENT_MAX_CHARS}
-                placeholder="As a shopper, I want to save my cart so that I can finish the purchase later."
-                onChange={(e) => setRequirement(e.target.value)}
-                aria-describedby={`${textId}-hint`}
-              />
-              <p id={`${textId}-hint`} className="field-hint">
-                {requirement.length.toLocaleString('en-US')} / {REQUIREMENT_MAX_CHARS.toLocaleString('en-US')} characters. Each sentence becomes at least one test case.
-              </p>
-            </div>
+            <Field
+              id={textId}
+              label="Requirement or user story"
+              hint={
+                <>
+                  {requirement.length.toLocaleString('en-US')} / {REQUIREMENT_MAX_CHARS.toLocaleString('en-US')} characters. Each sentence becomes at least one test case.
+                </>
+              }
+            >
+              {(control) => (
+                <textarea
+                  {...control}
+                  className="ai-textarea"
+                  value={requirement}
+                  maxLength={REQUIREMENT_MAX_CHARS}
+                  placeholder="As a shopper, I want to save my cart so that I can finish the purchase later."
+                  onChange={(e) => setRequirement(e.target.value)}
+                />
+              )}
+            </Field>
             <CostEstimate body={ready ? { useCase: 'test_generation', projectId, requirement: requirement.trim() } : null} />
             <div>
               <button type="submit" className="button button-primary" disabled={!ready || generate.isPending}>

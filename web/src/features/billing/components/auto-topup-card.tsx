@@ -5,6 +5,7 @@ import { AutoTopUpInputSchema, type AutoTopUpInput, type AutoTopUpState } from '
 import { describeZodError } from '@ai-credits/shared/errors';
 import { formatUsd } from '@ai-credits/shared/format';
 import { ErrorState, Skeleton } from '@/components/ui/states';
+import { Field } from '@/components/ui/field';
 import { formatDateTime } from '@/lib/dates';
 import { creditsKeys } from '@/api/credits-queries';
 import { billingKeys, billingMutations, billingQueries } from '../api/billing-queries';
@@ -113,31 +114,31 @@ function AutoTopUpForm({ current, saved, setSaved }: { current: AutoTopUpInput; 
       <label className="billing-save-card">
         <input type="checkbox" checked={form.enabled} onChange={(e) => setForm((f) => ({ ...f, enabled: e.target.checked }))} /> Auto top-up on
       </label>
-      <div className="field">
-        <label htmlFor="topup-threshold">When the balance drops below (credits)</label>
-        <input id="topup-threshold" inputMode="numeric" value={form.thresholdCredits} onChange={(e) => setForm((f) => ({ ...f, thresholdCredits: e.target.value }))} />
-      </div>
-      <div className="field">
-        <label htmlFor="topup-bundle">Buy</label>
-        <select id="topup-bundle" value={form.bundleId} onChange={(e) => setForm((f) => ({ ...f, bundleId: e.target.value as AutoTopUpInput['bundleId'] }))}>
-          {BUNDLES.map((b) => (
-            <option key={b.id} value={b.id}>
-              {b.name}: {b.credits.toLocaleString('en-US')} credits for {formatUsd(b.priceCents)}
-            </option>
-          ))}
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="topup-cap-kind">Monthly cap</label>
-        <select id="topup-cap-kind" value={form.capKind} onChange={(e) => setForm((f) => ({ ...f, capKind: e.target.value as AutoTopUpInput['capKind'] }))}>
-          <option value="count">Number of top-ups</option>
-          <option value="amount">Amount (USD)</option>
-        </select>
-      </div>
-      <div className="field">
-        <label htmlFor="topup-cap-value">{form.capKind === 'count' ? 'Top-ups per month' : 'USD per month'}</label>
-        <input id="topup-cap-value" inputMode="decimal" value={form.capValue} onChange={(e) => setForm((f) => ({ ...f, capValue: e.target.value }))} />
-      </div>
+      <Field id="topup-threshold" label="When the balance drops below (credits)">
+        {(control) => <input {...control} inputMode="numeric" value={form.thresholdCredits} onChange={(e) => setForm((f) => ({ ...f, thresholdCredits: e.target.value }))} />}
+      </Field>
+      <Field id="topup-bundle" label="Buy">
+        {(control) => (
+          <select {...control} value={form.bundleId} onChange={(e) => setForm((f) => ({ ...f, bundleId: e.target.value as AutoTopUpInput['bundleId'] }))}>
+            {BUNDLES.map((b) => (
+              <option key={b.id} value={b.id}>
+                {b.name}: {b.credits.toLocaleString('en-US')} credits for {formatUsd(b.priceCents)}
+              </option>
+            ))}
+          </select>
+        )}
+      </Field>
+      <Field id="topup-cap-kind" label="Monthly cap">
+        {(control) => (
+          <select {...control} value={form.capKind} onChange={(e) => setForm((f) => ({ ...f, capKind: e.target.value as AutoTopUpInput['capKind'] }))}>
+            <option value="count">Number of top-ups</option>
+            <option value="amount">Amount (USD)</option>
+          </select>
+        )}
+      </Field>
+      <Field id="topup-cap-value" label={form.capKind === 'count' ? 'Top-ups per month' : 'USD per month'}>
+        {(control) => <input {...control} inputMode="decimal" value={form.capValue} onChange={(e) => setForm((f) => ({ ...f, capValue: e.target.value }))} />}
+      </Field>
       {error || mutation.isError ? (
         <p className="field-error" role="alert">
           {error ?? mutation.error?.message}

@@ -1,12 +1,16 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
-import { BillingProfileInputSchema, type BillingProfile, type BillingProfileInput } from '@ai-credits/shared/contracts/billing';
+import { BILLING_PROFILE_MAX_CHARS, BillingProfileInputSchema, type BillingProfile, type BillingProfileInput } from '@ai-credits/shared/contracts/billing';
 import { describeZodError } from '@ai-credits/shared/errors';
 import { GST_STATES } from '@ai-credits/shared/tax';
 import { ErrorState, Skeleton } from '@/components/ui/states';
+import { Field } from '@/components/ui/field';
 import { billingMutations, billingQueries } from '../api/billing-queries';
 
 const EMPTY: BillingProfileInput = { legalName: '', addressLine1: '', addressLine2: null, city: '', postalCode: '', country: 'IN', state: null, taxId: null, invoiceEmail: '' };
+
+/** The contract's limits: the browser stops typing where the server would refuse. */
+const MAX_CHARS: Partial<Record<keyof BillingProfileInput, number>> = BILLING_PROFILE_MAX_CHARS;
 
 function toInput(p: BillingProfile | null): BillingProfileInput {
   if (!p) return EMPTY;
@@ -72,10 +76,9 @@ function ProfileForm({ current, saved, setSaved }: { current: BillingProfileInpu
   };
 
   const field = (id: keyof BillingProfileInput, label: string, extra: { type?: string; autoComplete?: string } = {}) => (
-    <div className="field">
-      <label htmlFor={`billing-${id}`}>{label}</label>
-      <input id={`billing-${id}`} value={form[id] ?? ''} onChange={set(id)} {...extra} />
-    </div>
+    <Field id={`billing-${id}`} label={label}>
+      {(control) => <input {...control} value={form[id] ?? ''} maxLength={MAX_CHARS[id]} onChange={set(id)} {...extra} />}
+    </Field>
   );
 
   return (
@@ -87,17 +90,18 @@ function ProfileForm({ current, saved, setSaved }: { current: BillingProfileInpu
       {field('postalCode', 'Postal code', { autoComplete: 'postal-code' })}
       {field('country', 'Country (two letters, e.g. IN)', { autoComplete: 'country' })}
       {india ? (
-        <div className="field">
-          <label htmlFor="billing-state">State</label>
-          <select id="billing-state" value={form.state ?? ''} onChange={set('state')}>
-            <option value="">Choose a state</option>
-            {Object.entries(GST_STATES).map(([code, name]) => (
-              <option key={code} value={code}>
-                {name} ({code})
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field id="billing-state" label="State">
+          {(control) => (
+            <select {...control} value={form.state ?? ''} onChange={set('state')}>
+              <option value="">Choose a state</option>
+              {Object.entries(GST_STATES).map(([code, name]) => (
+                <option key={code} value={code}>
+                  {name} ({code})
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
       ) : (
         field('state', 'State or region (optional)')
       )}
