@@ -1,9 +1,9 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { REQUIREMENT_MAX_CHARS, type TestCase, type TestCaseGeneration } from '@ai-credits/shared/contracts/ai';
-import { ErrorState, Skeleton } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { Field } from '@/components/ui/field';
+import { QuerySection } from '@/components/ui/query-section';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
 import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 import { isStopped, StreamMeter, useStopper } from './ai-stream-ui';
@@ -176,11 +176,13 @@ function SavedTestCases({ projectId, hideId }: { projectId: string; hideId?: str
       <h2 id="saved-title" className="section-title">
         Saved test cases
       </h2>
-      {saved.isPending ? <Skeleton label="Loading saved test cases" /> : null}
-      {saved.isError ? <ErrorState title="Could not load saved test cases" error={saved.error} onRetry={() => void saved.refetch()} /> : null}
-      {shown?.map((g) => (
-        <GenerationView key={g.id} generation={g} heading={`From: “${g.requirement.slice(0, 80)}${g.requirement.length > 80 ? '…' : ''}”`} />
-      ))}
+      <QuerySection query={saved} loadingLabel="Loading saved test cases" errorTitle="Could not load saved test cases">
+        {() =>
+          shown?.map((g) => (
+            <GenerationView key={g.id} generation={g} heading={`From: “${g.requirement.slice(0, 80)}${g.requirement.length > 80 ? '…' : ''}”`} />
+          ))
+        }
+      </QuerySection>
     </section>
   );
 }

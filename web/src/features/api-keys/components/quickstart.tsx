@@ -5,6 +5,7 @@ import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
 import { meteringContract } from '@ai-credits/shared/contracts/metering';
 import { orgQueries } from '@/api/org-queries';
 import { CopyButton } from '@/components/ui/copy-button';
+import { Field } from '@/components/ui/field';
 
 /** The curl and TypeScript to meter a first call, with this org's address, a project and the chosen key. */
 export function Quickstart({ keys }: { keys: ApiKey[] }) {
@@ -57,16 +58,17 @@ export function Quickstart({ keys }: { keys: ApiKey[] }) {
         ) : null}
       </p>
       {keys.length > 1 ? (
-        <div className="field">
-          <label htmlFor={selectId}>Key</label>
-          <select id={selectId} value={key?.id ?? ''} onChange={(e) => setKeyId(e.target.value)}>
-            {keys.map((k) => (
-              <option key={k.id} value={k.id}>
-                {k.name} ({k.prefix})
-              </option>
-            ))}
-          </select>
-        </div>
+        <Field id={selectId} label="Key">
+          {(control) => (
+            <select {...control} value={key?.id ?? ''} onChange={(e) => setKeyId(e.target.value)}>
+              {keys.map((k) => (
+                <option key={k.id} value={k.id}>
+                  {k.name} ({k.prefix})
+                </option>
+              ))}
+            </select>
+          )}
+        </Field>
       ) : null}
       <Snippet title="curl" code={curl} />
       <Snippet title="TypeScript (Node 18+, fetch)" code={typescript} />

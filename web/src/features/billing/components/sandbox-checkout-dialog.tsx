@@ -2,6 +2,7 @@ import { Dialog, Tabs } from 'radix-ui';
 import { useState } from 'react';
 import type { CheckoutOptions } from '@ai-credits/shared/contracts/billing';
 import { formatUsd } from '@ai-credits/shared/format';
+import { Field } from '@/components/ui/field';
 import type { SandboxCard } from '../api/billing-queries';
 import type { PaymentMethod, useCheckout } from './use-checkout';
 
@@ -87,13 +88,14 @@ export function SandboxCheckoutDialog({
             ))}
           </Tabs.Root>
           {saving ? (
-            <div className="field">
-              <label htmlFor="sandbox-card">Card to save for auto top-up</label>
-              <select id="sandbox-card" value={card} onChange={(e) => setCard(e.target.value as SandboxCard)}>
-                <option value="approves">Visa ending 1111 (approves every top-up)</option>
-                <option value="declines_off_session">Visa ending 0002 (declines auto top-ups)</option>
-              </select>
-            </div>
+            <Field id="sandbox-card" label="Card to save for auto top-up">
+              {(control) => (
+                <select {...control} value={card} onChange={(e) => setCard(e.target.value as SandboxCard)}>
+                  <option value="approves">Visa ending 1111 (approves every top-up)</option>
+                  <option value="declines_off_session">Visa ending 0002 (declines auto top-ups)</option>
+                </select>
+              )}
+            </Field>
           ) : null}
           <div className="dialog-actions">
             <button type="button" className="button button-danger" disabled={pending} onClick={() => onPay('failure', method, saving ? card : undefined)}>

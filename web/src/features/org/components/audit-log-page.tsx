@@ -3,6 +3,7 @@ import { AuditActionSchema, type AuditEntry } from '@ai-credits/shared/contracts
 import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { QuerySection } from '@/components/ui/query-section';
+import { Field } from '@/components/ui/field';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { orgQueries } from '@/api/org-queries';
@@ -37,26 +38,27 @@ export function AuditLogPage() {
           <h2 id="audit-title" className="section-title">
             Changes
           </h2>
-          <div className="field field-inline">
-            <label htmlFor="audit-action">Action</label>
-            <select
-              id="audit-action"
-              value={action ?? ''}
-              onChange={(e) =>
-                updateSearchParams((next) => {
-                  if (e.target.value) next.set('action', e.target.value);
-                  else next.delete('action');
-                })
-              }
-            >
-              <option value="">All actions</option>
-              {[...new Set([...actions, ...(action ? [action] : [])])].map((a) => (
-                <option key={a} value={a}>
-                  {actionLabel(a)}
-                </option>
-              ))}
-            </select>
-          </div>
+          <Field id="audit-action" label="Action" className="field-inline">
+            {(control) => (
+              <select
+                {...control}
+                value={action ?? ''}
+                onChange={(e) =>
+                  updateSearchParams((next) => {
+                    if (e.target.value) next.set('action', e.target.value);
+                    else next.delete('action');
+                  })
+                }
+              >
+                <option value="">All actions</option>
+                {[...new Set([...actions, ...(action ? [action] : [])])].map((a) => (
+                  <option key={a} value={a}>
+                    {actionLabel(a)}
+                  </option>
+                ))}
+              </select>
+            )}
+          </Field>
         </div>
         <QuerySection query={audit} loadingLabel="Loading the audit log" loadingHeight={160} errorTitle="Couldn't load the audit log">
           {(data) =>
