@@ -66,7 +66,16 @@ function Probe({ fn }: { fn: () => Promise<{ names: string[] }> }) {
   const query = useQuery({ queryKey: ['probe'], queryFn: fn, retry: false });
   return (
     <QuerySection query={query} loadingLabel="Loading names" errorTitle="Couldn't load names">
-      {(data) => <ul>{data.names.map((n) => <li key={n}>{n}</li>)}</ul>}
+      {(data) => (
+        <>
+          <ul>
+            {data.names.map((n) => (
+              <li key={n}>{n}</li>
+            ))}
+          </ul>
+          <input aria-label="Note" />
+        </>
+      )}
     </QuerySection>
   );
 }
@@ -104,7 +113,7 @@ describe('QuerySection', () => {
     expect(calls).toBe(2);
   });
 
-  it('keeps showing the data it has under the error when a refetch fails', async () => {
+  it('keeps showing the data it has, without remounting it, under the error when a refetch fails', async () => {
     const client = new QueryClient({ defaultOptions: { queries: { retry: false } } });
     let calls = 0;
     renderProbe(async () => {
@@ -113,8 +122,10 @@ describe('QuerySection', () => {
       return { names: ['Asha'] };
     }, client);
     expect(await screen.findByText('Asha')).toBeInTheDocument();
+    await userEvent.type(screen.getByRole('textbox', { name: 'Note' }), 'half-typed');
     await client.refetchQueries({ queryKey: ['probe'] });
     expect(await screen.findByRole('alert')).toHaveTextContent('The server is down.');
     expect(screen.getByText('Asha')).toBeInTheDocument();
+    expect(screen.getByRole('textbox', { name: 'Note' })).toHaveValue('half-typed');
   });
 });

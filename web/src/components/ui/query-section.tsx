@@ -18,13 +18,11 @@ interface QuerySectionProps<T> {
  */
 export function QuerySection<T>({ query, loadingLabel, loadingHeight, errorTitle, children }: QuerySectionProps<T>) {
   if (query.isPending) return <Skeleton label={loadingLabel} height={loadingHeight} />;
-  if (query.isError) {
-    return (
-      <>
-        <ErrorState title={errorTitle} error={query.error} onRetry={() => void query.refetch()} />
-        {query.data === undefined ? null : children(query.data)}
-      </>
-    );
-  }
-  return <>{children(query.data)}</>;
+  // The error and the data keep their places, so a failed refetch does not remount what is shown.
+  return (
+    <>
+      {query.isError ? <ErrorState title={errorTitle} error={query.error} onRetry={() => void query.refetch()} /> : null}
+      {query.data === undefined ? null : children(query.data)}
+    </>
+  );
 }

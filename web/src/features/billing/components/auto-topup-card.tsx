@@ -4,8 +4,8 @@ import { BUNDLES, findBundle } from '@ai-credits/shared/catalog';
 import { AutoTopUpInputSchema, type AutoTopUpInput, type AutoTopUpState } from '@ai-credits/shared/contracts/billing';
 import { describeZodError } from '@ai-credits/shared/errors';
 import { formatUsd } from '@ai-credits/shared/format';
-import { ErrorState, Skeleton } from '@/components/ui/states';
 import { Field } from '@/components/ui/field';
+import { QuerySection } from '@/components/ui/query-section';
 import { formatDateTime } from '@/lib/dates';
 import { creditsKeys } from '@/api/credits-queries';
 import { billingKeys, billingMutations, billingQueries } from '../api/billing-queries';
@@ -23,59 +23,60 @@ export function AutoTopUpCard({ owner }: { owner: boolean }) {
   // Held here, not in the form: a save changes `updatedAt`, which remounts the form with the saved values.
   const [saved, setSaved] = useState(false);
   useRefreshWhenATopUpLands(state.data?.topUps);
-  if (state.isPending) return <Skeleton label="Loading auto top-up" height={120} />;
-  if (state.isError) return <ErrorState title="Couldn't load auto top-up" error={state.error} onRetry={() => void state.refetch()} />;
-  const { settings, paymentMethod, usedThisPeriod, topUps } = state.data;
   return (
-    <section className="card" aria-labelledby="auto-topup-title">
-      <h2 id="auto-topup-title" className="section-title">
-        Auto top-up
-      </h2>
-      {settings?.pausedAt ? (
-        <div className="banner banner-danger" role="alert">
-          Auto top-up is paused: {settings.pausedReason}{' '}
-          {owner ? 'Save a working card (buy a bundle with "Save this card for auto top-up") and save the settings to resume.' : 'The owner can resume it.'}
-        </div>
-      ) : null}
-      <p className="section-subtitle">
-        When the balance drops below the threshold, the bundle is bought with the saved card, at most up to the monthly cap. This month:{' '}
-        {usedThisPeriod.count} top-up{usedThisPeriod.count === 1 ? '' : 's'}, {formatUsd(usedThisPeriod.amountCents)} before GST (the cap counts bundle prices; Purchases shows each total charged).
-      </p>
-      <p>
-        Saved card:{' '}
-        {paymentMethod ? (
-          <>
-            {paymentMethod.brand} ending {paymentMethod.last4}
-            {paymentMethod.expMonth && paymentMethod.expYear ? `, expires ${String(paymentMethod.expMonth).padStart(2, '0')}/${paymentMethod.expYear}` : ''}{' '}
-            {owner ? (
-              <button type="button" className="button button-secondary" disabled={remove.isPending} onClick={() => remove.mutate()}>
-                Remove card
-              </button>
-            ) : null}
-          </>
-        ) : (
-          <span className="muted">none (tick "Save this card for auto top-up" when you buy credits)</span>
-        )}
-      </p>
-      {owner ? (
-        <AutoTopUpForm key={settings?.updatedAt ?? 'new'} saved={saved} setSaved={setSaved} current={settings ? { enabled: settings.enabled, thresholdCredits: settings.thresholdCredits, bundleId: settings.bundleId, capKind: settings.capKind, capValue: settings.capValue } : DEFAULTS} />
-      ) : settings ? (
-        <p>
-          {settings.enabled ? 'On' : 'Off'}: below {settings.thresholdCredits.toLocaleString('en-US')} credits, buy {findBundle(settings.bundleId)?.name}; at most{' '}
-          {settings.capKind === 'count' ? `${settings.capValue} top-ups` : formatUsd(settings.capValue)} a month.
-        </p>
-      ) : null}
-      {topUps.length ? (
-        <ul className="billing-topups" aria-label="Recent top-ups">
-          {topUps.map((t) => (
-            <li key={t.id}>
-              {formatDateTime(t.createdAt)}: {findBundle(t.bundleId)?.name} ({formatUsd(t.amountCents)} before GST), {STATUS[t.status]}
-              {t.failureReason ? `: ${t.failureReason}` : ''}
-            </li>
-          ))}
-        </ul>
-      ) : null}
-    </section>
+    <QuerySection query={state} loadingLabel="Loading auto top-up" loadingHeight={120} errorTitle="Couldn't load auto top-up">
+      {({ settings, paymentMethod, usedThisPeriod, topUps }) => (
+        <section className="card" aria-labelledby="auto-topup-title">
+          <h2 id="auto-topup-title" className="section-title">
+            Auto top-up
+          </h2>
+          {settings?.pausedAt ? (
+            <div className="banner banner-danger" role="alert">
+              Auto top-up is paused: {settings.pausedReason}{' '}
+              {owner ? 'Save a working card (buy a bundle with "Save this card for auto top-up") and save the settings to resume.' : 'The owner can resume it.'}
+            </div>
+          ) : null}
+          <p className="section-subtitle">
+            When the balance drops below the threshold, the bundle is bought with the saved card, at most up to the monthly cap. This month:{' '}
+            {usedThisPeriod.count} top-up{usedThisPeriod.count === 1 ? '' : 's'}, {formatUsd(usedThisPeriod.amountCents)} before GST (the cap counts bundle prices; Purchases shows each total charged).
+          </p>
+          <p>
+            Saved card:{' '}
+            {paymentMethod ? (
+              <>
+                {paymentMethod.brand} ending {paymentMethod.last4}
+                {paymentMethod.expMonth && paymentMethod.expYear ? `, expires ${String(paymentMethod.expMonth).padStart(2, '0')}/${paymentMethod.expYear}` : ''}{' '}
+                {owner ? (
+                  <button type="button" className="button button-secondary" disabled={remove.isPending} onClick={() => remove.mutate()}>
+                    Remove card
+                  </button>
+                ) : null}
+              </>
+            ) : (
+              <span className="muted">none (tick "Save this card for auto top-up" when you buy credits)</span>
+            )}
+          </p>
+          {owner ? (
+            <AutoTopUpForm key={settings?.updatedAt ?? 'new'} saved={saved} setSaved={setSaved} current={settings ? { enabled: settings.enabled, thresholdCredits: settings.thresholdCredits, bundleId: settings.bundleId, capKind: settings.capKind, capValue: settings.capValue } : DEFAULTS} />
+          ) : settings ? (
+            <p>
+              {settings.enabled ? 'On' : 'Off'}: below {settings.thresholdCredits.toLocaleString('en-US')} credits, buy {findBundle(settings.bundleId)?.name}; at most{' '}
+              {settings.capKind === 'count' ? `${settings.capValue} top-ups` : formatUsd(settings.capValue)} a month.
+            </p>
+          ) : null}
+          {topUps.length ? (
+            <ul className="billing-topups" aria-label="Recent top-ups">
+              {topUps.map((t) => (
+                <li key={t.id}>
+                  {formatDateTime(t.createdAt)}: {findBundle(t.bundleId)?.name} ({formatUsd(t.amountCents)} before GST), {STATUS[t.status]}
+                  {t.failureReason ? `: ${t.failureReason}` : ''}
+                </li>
+              ))}
+            </ul>
+          ) : null}
+        </section>
+      )}
+    </QuerySection>
   );
 }
 

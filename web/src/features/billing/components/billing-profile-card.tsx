@@ -3,8 +3,8 @@ import { useState, type FormEvent } from 'react';
 import { BILLING_PROFILE_MAX_CHARS, BillingProfileInputSchema, type BillingProfile, type BillingProfileInput } from '@ai-credits/shared/contracts/billing';
 import { describeZodError } from '@ai-credits/shared/errors';
 import { GST_STATES } from '@ai-credits/shared/tax';
-import { ErrorState, Skeleton } from '@/components/ui/states';
 import { Field } from '@/components/ui/field';
+import { QuerySection } from '@/components/ui/query-section';
 import { billingMutations, billingQueries } from '../api/billing-queries';
 
 const EMPTY: BillingProfileInput = { legalName: '', addressLine1: '', addressLine2: null, city: '', postalCode: '', country: 'IN', state: null, taxId: null, invoiceEmail: '' };
@@ -23,34 +23,35 @@ export function BillingProfileCard({ owner }: { owner: boolean }) {
   const profile = useQuery(billingQueries.profile());
   // Held here, not in the form: a save changes `updatedAt`, which remounts the form with the saved values.
   const [saved, setSaved] = useState(false);
-  if (profile.isPending) return <Skeleton label="Loading the billing profile" height={120} />;
-  if (profile.isError) return <ErrorState title="Couldn't load the billing profile" error={profile.error} onRetry={() => void profile.refetch()} />;
-  const { profile: current, seller } = profile.data;
   return (
-    <section className="card" aria-labelledby="billing-profile-title">
-      <h2 id="billing-profile-title" className="section-title">
-        Billing profile
-      </h2>
-      <p className="section-subtitle">
-        The buyer on your tax invoices. Seller: {seller.legalName}, GSTIN {seller.gstin}.
-      </p>
-      {owner ? (
-        <ProfileForm key={current?.updatedAt ?? 'new'} current={toInput(current)} saved={saved} setSaved={setSaved} />
-      ) : current ? (
-        <dl className="billing-profile-list">
-          <dt>Legal name</dt>
-          <dd>{current.legalName}</dd>
-          <dt>Address</dt>
-          <dd>{[current.addressLine1, current.addressLine2, `${current.city} ${current.postalCode}`, current.state && (current.country === 'IN' ? GST_STATES[current.state] : current.state), current.country].filter(Boolean).join(', ')}</dd>
-          <dt>Tax ID</dt>
-          <dd>{current.taxId ?? '—'}</dd>
-          <dt>Invoices to</dt>
-          <dd>{current.invoiceEmail}</dd>
-        </dl>
-      ) : (
-        <p className="muted">Not set yet; the owner sets it.</p>
+    <QuerySection query={profile} loadingLabel="Loading the billing profile" loadingHeight={120} errorTitle="Couldn't load the billing profile">
+      {({ profile: current, seller }) => (
+        <section className="card" aria-labelledby="billing-profile-title">
+          <h2 id="billing-profile-title" className="section-title">
+            Billing profile
+          </h2>
+          <p className="section-subtitle">
+            The buyer on your tax invoices. Seller: {seller.legalName}, GSTIN {seller.gstin}.
+          </p>
+          {owner ? (
+            <ProfileForm key={current?.updatedAt ?? 'new'} current={toInput(current)} saved={saved} setSaved={setSaved} />
+          ) : current ? (
+            <dl className="billing-profile-list">
+              <dt>Legal name</dt>
+              <dd>{current.legalName}</dd>
+              <dt>Address</dt>
+              <dd>{[current.addressLine1, current.addressLine2, `${current.city} ${current.postalCode}`, current.state && (current.country === 'IN' ? GST_STATES[current.state] : current.state), current.country].filter(Boolean).join(', ')}</dd>
+              <dt>Tax ID</dt>
+              <dd>{current.taxId ?? '—'}</dd>
+              <dt>Invoices to</dt>
+              <dd>{current.invoiceEmail}</dd>
+            </dl>
+          ) : (
+            <p className="muted">Not set yet; the owner sets it.</p>
+          )}
+        </section>
       )}
-    </section>
+    </QuerySection>
   );
 }
 

@@ -2,7 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Link } from 'react-router';
 import type { Budget } from '@ai-credits/shared/contracts/budgets';
 import { formatCreditsAvailable, formatCreditsExact, formatCreditsUsed, withCreditsUnit } from '@ai-credits/shared/format';
-import { ErrorState, Skeleton } from '@/components/ui/states';
+import { QuerySection } from '@/components/ui/query-section';
 import { budgetsQueries } from '../api/budgets-queries';
 import './budgets.css';
 
@@ -20,30 +20,32 @@ export function budgetHistoryLink(b: Pick<Budget, 'subjectType' | 'subjectId'>):
 /** AI Credits page: each budget's use this month as a bar, linking to its history. */
 export function BudgetBars({ owner }: { owner: boolean }) {
   const budgets = useQuery(budgetsQueries.list());
-  if (budgets.isPending) return <Skeleton label="Loading budgets" height={120} />;
-  if (budgets.isError) return <ErrorState title="Couldn't load budgets" error={budgets.error} onRetry={() => void budgets.refetch()} />;
-  const list = budgets.data.budgets;
-  if (list.length === 0 && !owner) return null;
   return (
-    <section className="card" aria-labelledby="budget-bars-title">
-      <div className="section-header">
-        <h2 id="budget-bars-title" className="section-title">
-          Budgets this month
-        </h2>
-        <Link to="/settings/budgets" className="button button-secondary">
-          {owner ? 'Manage budgets' : 'View budgets'}
-        </Link>
-      </div>
-      {list.length === 0 ? (
-        <p className="muted">No project or member budgets are set. Set one to cap what a project or a person can use each month.</p>
-      ) : (
-        <ul className="budget-list">
-          {list.map((b) => (
-            <BudgetBar key={`${b.subjectType}:${b.subjectId}`} budget={b} />
-          ))}
-        </ul>
-      )}
-    </section>
+    <QuerySection query={budgets} loadingLabel="Loading budgets" loadingHeight={120} errorTitle="Couldn't load budgets">
+      {({ budgets: list }) =>
+        list.length === 0 && !owner ? null : (
+          <section className="card" aria-labelledby="budget-bars-title">
+            <div className="section-header">
+              <h2 id="budget-bars-title" className="section-title">
+                Budgets this month
+              </h2>
+              <Link to="/settings/budgets" className="button button-secondary">
+                {owner ? 'Manage budgets' : 'View budgets'}
+              </Link>
+            </div>
+            {list.length === 0 ? (
+              <p className="muted">No project or member budgets are set. Set one to cap what a project or a person can use each month.</p>
+            ) : (
+              <ul className="budget-list">
+                {list.map((b) => (
+                  <BudgetBar key={`${b.subjectType}:${b.subjectId}`} budget={b} />
+                ))}
+              </ul>
+            )}
+          </section>
+        )
+      }
+    </QuerySection>
   );
 }
 

@@ -5,7 +5,7 @@ import type { Role } from '@ai-credits/shared/contracts/auth';
 import { MC_PER_CREDIT, OVERAGE_CENTS_PER_CREDIT, overagePriceText } from '@ai-credits/shared/catalog';
 import { formatCredits, formatUsd } from '@ai-credits/shared/format';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
-import { ErrorState, Skeleton } from '@/components/ui/states';
+import { QuerySection } from '@/components/ui/query-section';
 import { creditsQueries } from '@/api/credits-queries';
 import { creditsMutations } from '../api/usage-queries';
 
@@ -17,17 +17,19 @@ export function overageCostCents(credits: number): number {
 /** The Enable AI switch and the monthly overage limit: owner-only controls, read-only for everyone else. */
 export function AiSettings({ role, orgName }: { role: Role; orgName: string }) {
   const summary = useQuery(creditsQueries.summary());
-  if (summary.isPending) return <Skeleton label="Loading AI settings" height={180} />;
-  if (summary.isError) return <ErrorState title="Couldn't load AI settings" error={summary.error} onRetry={() => void summary.refetch()} />;
   const owner = role === 'owner';
   return (
-    <section className="card settings-card" aria-labelledby="ai-settings-title">
-      <h2 id="ai-settings-title" className="section-title">
-        AI settings
-      </h2>
-      <AiToggle enabled={summary.data.aiEnabled} owner={owner} orgName={orgName} />
-      <OverageLimit limitMc={summary.data.overage.limitMc} owner={owner} />
-    </section>
+    <QuerySection query={summary} loadingLabel="Loading AI settings" loadingHeight={180} errorTitle="Couldn't load AI settings">
+      {(data) => (
+        <section className="card settings-card" aria-labelledby="ai-settings-title">
+          <h2 id="ai-settings-title" className="section-title">
+            AI settings
+          </h2>
+          <AiToggle enabled={data.aiEnabled} owner={owner} orgName={orgName} />
+          <OverageLimit limitMc={data.overage.limitMc} owner={owner} />
+        </section>
+      )}
+    </QuerySection>
   );
 }
 
