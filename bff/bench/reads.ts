@@ -130,6 +130,8 @@ try {
     ['model (API calls on a second model)', { limit: 25, model: 'claude-sonnet' }],
     ['API key', { limit: 25, apiKeyId }],
     ['date range (30 days, 60 days back)', { limit: 25, from: day(today - 90 * DAY_MS), to: day(today - 61 * DAY_MS) }],
+    // The page's default since issue 24: the current billing period so far, resolved on the server.
+    ['this billing period (period=current, the page default)', { limit: 25, period: 'current' }],
   ];
 
   await measure('summary', () => s.credits.summary(org));
@@ -160,6 +162,12 @@ try {
   await measure('  by API key', () => repo.byApiKey(db, org, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)));
   await measure('  balance by hour (billing period)', () => repo.balanceByHour(db, org, period));
   await measure('  grant events (billing period)', () => repo.grantEvents(db, org, period));
+  // Issue 24: the page's default charts call (this billing period, no from/to; the forecast and the
+  // top spenders list read this answer) and the charts following the history's filters.
+  await measure('charts, this billing period (the page default; forecast and top spenders)', () => s.credits.charts(org, {}));
+  await measure('charts, 90 days, filtered by project', () => s.credits.charts(org, { ...range, projectId }));
+  await measure('charts, 90 days, filtered by user', () => s.credits.charts(org, { ...range, userId }));
+  await measure('charts, 90 days, filtered by API key (usage rows, not the rollup)', () => s.credits.charts(org, { ...range, apiKeyId }));
 
   // CSV: the whole big org, streamed; RSS sampled while it runs.
   global.gc?.();

@@ -76,7 +76,7 @@ describe('alerts that fire together', () => {
     const emails = await alertEmails(orgId);
     expect(emails.map((e) => [e.kind, e.to_address]).sort()).toEqual([mia.email, olivia.email, (await admin.call(orgContract.listMembers)).body.members.find((m: any) => m.role === 'admin').email].sort().map((to) => ['alert', to]));
     const toMia = emails.find((e) => e.to_address === mia.email)!;
-    expect(toMia.subject).toBe('AI Credits: You have used 90% of your monthly budget (+2 more)');
+    expect(toMia.subject).toBe('TestKase AI credits: You have used 90% of your monthly budget (+2 more)');
     expect(toMia.body_text).toContain("Budgets and this month's credits reset on 2026-04-10 00:00 UTC.");
   });
 
@@ -154,7 +154,7 @@ describe('the email of merged alerts', () => {
     await meter(app.baseUrl, meteringContract.record, token, record(mia.userId, 1));
     const toOlivia = (await alertEmails(orgId)).filter((e) => e.to_address === olivia.email);
     // (The test clock stands still: both were queued at the same instant, so their order is not asserted.)
-    expect(toOlivia.map((e) => e.subject).sort()).toEqual([`AI Credits: ${mia.name} has used 100% of their monthly budget`, `AI Credits: ${mia.name} has used 90% of their monthly budget`]);
+    expect(toOlivia.map((e) => e.subject).sort()).toEqual([`TestKase AI credits: ${mia.name} has used 100% of their monthly budget`, `TestKase AI credits: ${mia.name} has used 90% of their monthly budget`]);
     expect(toOlivia.find((e) => e.subject.includes('100%'))!.body_text).not.toContain('90%');
     // The notification, unread, lists both.
     expect((await owner.call(budgetsContract.notifications)).body.notifications.map((n: any) => n.title)).toEqual([`${mia.name} has used 100% of their monthly budget (+1 more)`]);
@@ -183,7 +183,7 @@ describe('the email of merged alerts', () => {
       await dispatcher;
     }
     const toOlivia = (await alertEmails(orgId)).filter((e) => e.to_address === olivia.email);
-    expect(toOlivia.map((e) => e.subject).sort()).toEqual([`AI Credits: ${mia.name} has used 100% of their monthly budget`, `AI Credits: ${mia.name} has used 90% of their monthly budget`]);
+    expect(toOlivia.map((e) => e.subject).sort()).toEqual([`TestKase AI credits: ${mia.name} has used 100% of their monthly budget`, `TestKase AI credits: ${mia.name} has used 90% of their monthly budget`]);
   });
 });
 
@@ -204,7 +204,7 @@ describe('Ask for more', () => {
     expect((await admin.call(budgetsContract.notifications)).body.notifications[0].body).toContain(`${olivia.name} (the owner) can raise the budget`);
     expect((await member.call(budgetsContract.notifications)).body.notifications).toEqual([]);
     const emails = await alertEmails(orgId);
-    expect(emails.map((e) => [e.kind, e.to_address, e.subject]).sort()).toEqual([olivia.email, adam.email].sort().map((to) => ['more_request', to, `AI Credits: ${mia.name} asks for more credits`]));
+    expect(emails.map((e) => [e.kind, e.to_address, e.subject]).sort()).toEqual([olivia.email, adam.email].sort().map((to) => ['more_request', to, `TestKase AI credits: ${mia.name} asks for more credits`]));
 
     // Another limit is another request; the next UTC day asks again.
     expect((await member.call(budgetsContract.askForMore, { body: { limit: 'credits' } })).body.status).toBe('sent');

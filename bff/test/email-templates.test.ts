@@ -22,7 +22,7 @@ describe('email templates', () => {
       ].join('\n'),
       link: '/settings/ai-credits?userId=u-mia',
       email: {
-        subject: 'AI Credits: Mia has used 90% of their monthly budget (+3 more)',
+        subject: 'TestKase AI credits: Mia has used 90% of their monthly budget (+3 more)',
         text: [
           '- Mia has used 90% of their monthly budget (2 of 2 credits, settled and in progress).',
           "- 75% of this month's credits used (976 of 1,300 credits, allowance and purchases).",
@@ -68,7 +68,7 @@ describe('email templates', () => {
       title: 'Mia asks for more credits',
       body: "Mia's AI requests are refused: their monthly budget is reached. You can raise the budget in Settings → Budgets.",
       link: '/settings/budgets',
-      email: { subject: 'AI Credits: Mia asks for more credits', text: "Mia's AI requests are refused: their monthly budget is reached. You can raise the budget in Settings → Budgets.\n\nAsked on 2026-11-20 10:00 UTC.\n" },
+      email: { subject: 'TestKase AI credits: Mia asks for more credits', text: "Mia's AI requests are refused: their monthly budget is reached. You can raise the budget in Settings → Budgets.\n\nAsked on 2026-11-20 10:00 UTC.\n" },
     });
     expect(moreRequestMessage({ ...input, limit: 'credits', reader: admin }).body).toBe(
       "Mia's AI requests are refused: the organization's credits are used up. Olivia Owens (the owner) can buy credits or raise the overage limit in Settings → AI Credits.",

@@ -149,7 +149,7 @@ export function alertDigest(input: { items: AlertItem[]; reader: Reader; ownerNa
     `Budgets and this month's credits reset on ${stamp(input.resetsAt.toISOString())}.`,
     '',
   ].join('\n');
-  return { title, body, link: alertLink(items[0]!), email: { subject: `AI Credits: ${title}`, text } };
+  return { title, body, link: alertLink(items[0]!), email: { subject: `${SELLER.name} AI credits: ${title}`, text } };
 }
 
 /** "Ask for more": a member's request to the owner and admins, for one reader of them. */
@@ -166,7 +166,7 @@ export function moreRequestMessage(input: { requesterName: string; limit: 'membe
     title,
     body,
     link: input.limit === 'credits' ? '/settings/ai-credits' : '/settings/budgets',
-    email: { subject: `AI Credits: ${title}`, text: `${body}\n\nAsked on ${stamp(input.sentAt.toISOString())}.\n` },
+    email: { subject: `${SELLER.name} AI credits: ${title}`, text: `${body}\n\nAsked on ${stamp(input.sentAt.toISOString())}.\n` },
   };
 }
 

@@ -1,6 +1,6 @@
 import { http, type HttpHandler } from 'msw';
 import { DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '../../budgets';
-import { MC_PER_CREDIT } from '../../catalog';
+import { MC_PER_CREDIT, SELLER } from '../../catalog';
 import { budgetsContract } from '../../contracts/budgets';
 import { apiError, json, bodyOf, requireSession, url, validationFailed } from '../http';
 import { budgetUsedMc } from '../store/projections';
@@ -68,7 +68,7 @@ export function budgetsHandlers(db: MockStore): HttpHandler[] {
       const requester = db.members.find((m) => m.userId === db.userId)?.name ?? 'A member';
       const what = limit === 'member_budget' ? 'their monthly budget is reached' : limit === 'project_budget' ? `the budget of project "${projectName}" is reached` : "the organization's credits are used up";
       for (const m of managers) {
-        db.emails.unshift({ id: nextId(), kind: 'more_request', to: m.email, subject: `AI Credits: ${requester} asks for more credits`, text: `${requester}'s AI requests are refused: ${what}.`, createdAt: sentAt, sentAt: null, attempts: 0, lastError: null, attachments: [] });
+        db.emails.unshift({ id: nextId(), kind: 'more_request', to: m.email, subject: `${SELLER.name} AI credits: ${requester} asks for more credits`, text: `${requester}'s AI requests are refused: ${what}.`, createdAt: sentAt, sentAt: null, attempts: 0, lastError: null, attachments: [] });
       }
       return json(budgetsContract.askForMore, { status: 'sent', sentAt, notified });
     }),
