@@ -210,22 +210,8 @@ export function createAiService(deps: AiDeps) {
     save: (trx: Transaction<Database>, parsed: P, usage: MeteredUsage) => Promise<R>,
     complete: CompleteRequest,
   ): Promise<R & { run: AiRun }> {
-    // An archived project keeps its history but takes no new usage (checked before anything is reserved).
-    await deps.org.projectForUsageOrThrow(caller.orgId, projectId);
-    const { reservation } = await ledger.reserve({
-      orgId: caller.orgId,
-      userId: caller.userId,
-      projectId,
-      apiKeyId: null,
-      source: 'app',
-      useCase,
-      model: model.id,
-      estimateMc: maxCostMc(messages, useCase),
-      minEstimateMc: minCostMc(messages, useCase),
-    });
+    const { reservation, maxOutputTokens } = await hold(caller, projectId, useCase, messages);
     try {
-      // The hold may be capped at what is left (never below the minimum): the model writes only what it covers.
-      const maxOutputTokens = outputTokensWithin(model, inputTokensUpperBound(messages), BigInt(reservation.estimateMc), prompts.MAX_OUTPUT_TOKENS[useCase]);
       const completion = await provider.complete({ task: useCase, messages, maxOutputTokens });
       // PostgreSQL text and jsonb cannot hold NUL: a model that writes one (raw, or as a JSON
       // \u0000 escape) still gets its answer saved.
@@ -423,6 +409,30 @@ export function createAiService(deps: AiDeps) {
   }
 
   /**
+   * The hold of an app run (streamed or not): the project must take usage (an archived one keeps
+   * its history but takes no new usage), then the reservation of what the run may cost, capped at
+   * what is left but never below its useful minimum (issue 24); the model writes only what the
+   * hold covers.
+   */
+  async function hold(caller: AiCaller, projectId: string, useCase: UseCase, messages: ProviderMessage[]) {
+    await deps.org.projectForUsageOrThrow(caller.orgId, projectId);
+    const { reservation } = await ledger.reserve({
+      orgId: caller.orgId,
+      userId: caller.userId,
+      projectId,
+      apiKeyId: null,
+      source: 'app',
+      useCase,
+      model: model.id,
+      estimateMc: maxCostMc(messages, useCase),
+      minEstimateMc: minCostMc(messages, useCase),
+    });
+    const holdMc = BigInt(reservation.estimateMc);
+    const maxOutputTokens = outputTokensWithin(model, inputTokensUpperBound(messages), holdMc, prompts.MAX_OUTPUT_TOKENS[useCase]);
+    return { reservation, holdMc, maxOutputTokens };
+  }
+
+  /**
    * A streamed run (ADR 026). Everything that can refuse it (the key, the project, AI off,
    * coverage) does so before the first byte, as an ordinary error; the hold is made before the
    * first token; then the events of `streamRun`.
@@ -433,22 +443,8 @@ export function createAiService(deps: AiDeps) {
     if (replay) return replayed(replay.response);
     try {
       const { projectId, messages } = await spec.prepare();
-      await deps.org.projectForUsageOrThrow(caller.orgId, projectId);
-      const { reservation } = await ledger.reserve({
-        orgId: caller.orgId,
-        userId: caller.userId,
-        projectId,
-        apiKeyId: null,
-        source: 'app',
-        useCase,
-        model: model.id,
-        estimateMc: maxCostMc(messages, useCase),
-        minEstimateMc: minCostMc(messages, useCase),
-      });
-      // The hold may be capped at what is left (issue 24): the model writes only what it covers.
-      const holdMc = BigInt(reservation.estimateMc);
-      const maxOutput = outputTokensWithin(model, inputTokensUpperBound(messages), holdMc, prompts.MAX_OUTPUT_TOKENS[useCase]);
-      return streamRun(spec, messages, reservation, holdMc, maxOutput, clientGone);
+      const { reservation, holdMc, maxOutputTokens } = await hold(caller, projectId, useCase, messages);
+      return streamRun(spec, messages, reservation, holdMc, maxOutputTokens, clientGone);
     } catch (error) {
       await dropKey(caller);
       throw error;

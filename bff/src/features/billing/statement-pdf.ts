@@ -2,6 +2,7 @@ import PDFDocument from 'pdfkit';
 import type { Statement } from '@ai-credits/shared/contracts/billing';
 import { formatCredits, formatUsd } from '@ai-credits/shared/format';
 import { useCaseLabel } from '@ai-credits/shared/statement-csv';
+import { pdfBytes } from './tax-invoice-pdf';
 
 const day = (iso: string) => iso.slice(0, 10);
 const time = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
@@ -16,12 +17,7 @@ const KIND = { purchase: 'Purchase', auto_topup: 'Auto top-up', adjustment: 'Adj
 export function renderStatementPdf(s: Statement, options: { testMode: boolean }): Promise<Buffer> {
   const title = `Statement ${day(s.period.start)} to ${day(s.period.end)}`;
   const pdf = new PDFDocument({ size: 'A4', margin: 50, info: { Title: title, Subject: `AI credits statement of ${s.orgName}`, CreationDate: new Date(s.asOf) } });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
-    pdf.on('end', () => resolve(Buffer.concat(chunks)));
-    pdf.on('error', reject);
-  });
+  const done = pdfBytes(pdf);
   const left = 50;
   const width = pdf.page.width - 100;
   const amountX = left + width - 120;

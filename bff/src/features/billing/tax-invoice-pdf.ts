@@ -79,18 +79,23 @@ function taxRows(doc: TaxInvoiceDocument): [string, number][] {
  * Rule 46 of the CGST Rules: number, date, seller and buyer with GSTIN, place of supply, SAC,
  * taxable value, rate and amount of each tax, total, reverse charge.
  */
+/** The document's bytes once it is ended (pdfkit streams them as it writes). */
+export function pdfBytes(pdf: PDFKit.PDFDocument): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  return new Promise<Buffer>((resolve, reject) => {
+    pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
+    pdf.on('end', () => resolve(Buffer.concat(chunks)));
+    pdf.on('error', reject);
+  });
+}
+
 export function renderTaxInvoicePdf(doc: TaxInvoiceDocument): Promise<Buffer> {
   const pdf = new PDFDocument({
     size: 'A4',
     margin: 50,
     info: { Title: `Tax invoice ${doc.number}`, Author: doc.seller.legalName, Subject: doc.description, CreationDate: doc.issuedAt },
   });
-  const chunks: Buffer[] = [];
-  const done = new Promise<Buffer>((resolve, reject) => {
-    pdf.on('data', (chunk: Buffer) => chunks.push(chunk));
-    pdf.on('end', () => resolve(Buffer.concat(chunks)));
-    pdf.on('error', reject);
-  });
+  const done = pdfBytes(pdf);
   const left = 50;
   const width = pdf.page.width - 100;
   const money = (cents: number) => `${formatUsd(cents)} ${doc.currency}`;
