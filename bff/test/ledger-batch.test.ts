@@ -256,3 +256,70 @@ describe('group commit of one org', () => {
     expect(await expectLedgerConsistent(app.db, orgId, app.clock.now())).toBe(290_000n);
   });
 });
+
+describe('org settings under load (issue 23: the AI switch and the overage limit)', () => {
+  it('toggles and limit changes among concurrent reserves: every change audited once, from the value before it; AI off leaves nothing open', async () => {
+    const { orgId, session } = await orgWithKey();
+    const { ledger, credits } = app.services;
+    const owner = session.user.id;
+    const ctx = { orgId, userId: owner, projectId: null, apiKeyId: null, source: 'app' as const };
+    const reserve = () => ledger.reserve({ ...ctx, useCase: 'chat', model: 'gpt-4o', estimateMc: 1_000n }).then(() => 'OK', (e: { code?: string }) => e.code ?? 'ERROR');
+    // 60 reserves, 12 switches (on and off in turn) and 6 limits, all at once.
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < 60; i++) {
+      calls.push(reserve());
+      if (i % 5 === 4) calls.push(credits.setAiEnabled(orgId, owner, (i / 5) % 2 === 1));
+      if (i % 10 === 9) calls.push(credits.setOverageLimit(orgId, owner, i));
+    }
+    const results = await Promise.all(calls);
+    expect([...new Set(results.filter((r) => typeof r === 'string'))].every((c) => c === 'OK' || c === 'AI_DISABLED')).toBe(true);
+    await credits.setAiEnabled(orgId, owner, false);
+
+    // audit_log ids are UUIDs: the order is the chain each entry's `from` makes with the one before.
+    const audit = await app.db.selectFrom('audit_log').select(['action', 'from_value', 'to_value']).where('org_id', '=', orgId).where('action', 'in', ['ai.toggled', 'overage_limit.changed']).execute();
+    const toggles = audit.filter((a) => a.action === 'ai.toggled') as unknown as { from_value: { enabled: boolean }; to_value: { enabled: boolean } }[];
+    expect(toggles.every((t) => t.from_value.enabled === !t.to_value.enabled)).toBe(true);
+    // From on to off, alternating: one more "off" than "on".
+    const offs = toggles.filter((t) => !t.to_value.enabled).length;
+    expect(offs).toBeGreaterThan(0);
+    expect(toggles.length - offs).toBe(offs - 1);
+    const limits = audit.filter((a) => a.action === 'overage_limit.changed') as unknown as { from_value: { limitCredits: number }; to_value: { limitCredits: number } }[];
+    expect(limits).toHaveLength(6);
+    // One chain from 0 through all six values (each distinct): no change read a stale "from".
+    const byFrom = new Map(limits.map((l) => [l.from_value.limitCredits, l.to_value.limitCredits]));
+    const chain = [0];
+    while (byFrom.has(chain.at(-1)!)) chain.push(byFrom.get(chain.at(-1)!)!);
+    expect(chain.slice(1).sort((a, b) => a - b)).toEqual([9, 19, 29, 39, 49, 59]);
+    const org = await app.db.selectFrom('organizations').select(['ai_enabled', 'overage_limit_mc']).where('id', '=', orgId).executeTakeFirstOrThrow();
+    expect(org).toEqual({ ai_enabled: false, overage_limit_mc: BigInt(chain.at(-1)!) * 1000n });
+    const open = await app.db.selectFrom('reservations').select('id').where('org_id', '=', orgId).where('status', '=', 'open').execute();
+    expect(open).toEqual([]);
+    expect(await expectLedgerConsistent(app.db, orgId, app.clock.now())).toBe(300_000n);
+  });
+
+  it("the AI switch is an operation of the org's batches: off releases what is open, in arrival order with the rest", async () => {
+    const { orgId, session } = await orgWithKey();
+    const { ledger, credits } = app.services;
+    const ctx = { orgId, userId: session.user.id, projectId: null, apiKeyId: null, source: 'app' as const };
+    const open = await ledger.reserve({ ...ctx, useCase: 'chat', model: 'gpt-4o', estimateMc: 5_000n });
+    const { release, lineUp, sizes } = holdFirstBatch(orgId);
+    const first = ledger.record({ ...ctx, useCase: 'chat', model: 'gpt-4o', inputTokens: 1_000, outputTokens: 0 });
+    await until(() => sizes.length === 1);
+    const [before, off, after, settle] = await lineUp<unknown>([
+      () => ledger.reserve({ ...ctx, useCase: 'chat', model: 'gpt-4o', estimateMc: 5_000n }),
+      () => credits.setAiEnabled(orgId, session.user.id, false),
+      () => ledger.reserve({ ...ctx, useCase: 'chat', model: 'gpt-4o', estimateMc: 5_000n }),
+      () => ledger.settle({ orgId, reservationId: open.reservation.id, inputTokens: 1_000, outputTokens: 0 }),
+    ]);
+    release();
+    await first;
+    expect(await before).toMatchObject({ reservation: { status: 'open' } });
+    expect(await off).toMatchObject({ aiEnabled: false, reservedMc: 0, balanceMc: 297_500 });
+    await expect(after).rejects.toMatchObject({ code: 'AI_DISABLED' });
+    await expect(settle).rejects.toMatchObject({ code: 'RESERVATION_NOT_OPEN' });
+    expect(sizes).toEqual([1, 4]);
+    const statuses = await app.db.selectFrom('reservations').select('status').where('org_id', '=', orgId).execute();
+    expect(statuses.map((s) => s.status)).toEqual(['released', 'released']);
+    expect(await expectLedgerConsistent(app.db, orgId, app.clock.now())).toBe(297_500n);
+  });
+});

@@ -170,4 +170,37 @@ describe('ledger engine (no database)', () => {
     expect((released.outcomes[0] as { value: { balance: unknown } }).value.balance).toEqual({ balanceMc: 300_000, availableMc: 300_000 });
     expect(released.writes.usages).toEqual([]);
   });
+
+  it('configure (the owner\'s settings): AI off releases every open reservation the batch read and refuses what follows; returns from and to', () => {
+    const open = (id: string, expiresAt: string) => ({
+      org_id: ORG, id, status: 'open' as const, user_id: USER, project_id: null, api_key_id: null, source: 'app' as const, use_case: 'chat', model: 'gpt-4o',
+      estimate_mc: 10_000n, usage_id: null, created_at: NOW, expires_at: new Date(expiresAt), closed_at: null,
+    });
+    const reserve: LedgerOp = { kind: 'reserve', input: { orgId: ORG, userId: USER, projectId: null, apiKeyId: null, source: 'api', useCase: 'chat', model: 'gpt-4o', estimateMc: 1_000n } };
+    const off: LedgerOp = { kind: 'configure', input: { orgId: ORG, aiEnabled: false } };
+    const r = run([reserve, off, reserve, { kind: 'settle', input: { orgId: ORG, reservationId: 'a', inputTokens: 1, outputTokens: 0 } }], org(), read({
+      held: 10_000n,
+      // one open and held, one open past its expiry (released too, as before: it holds nothing)
+      reservations: [open('a', '2026-12-05T12:03:00Z'), open('b', '2026-12-05T11:00:00Z')],
+    }));
+    expect(r.outcomes.map(codeOf)).toEqual(['ok', 'ok', 'AI_DISABLED', 'RESERVATION_NOT_OPEN']);
+    expect((r.outcomes[1] as { value: unknown }).value).toEqual({ from: { aiEnabled: true, overageLimitMc: 0n }, to: { aiEnabled: false, overageLimitMc: 0n } });
+    expect(r.state.aiEnabled).toBe(false);
+    expect(r.changed).toBe(true);
+    expect(r.writes.closedReservations.map((c) => [c.id, c.status])).toEqual([['a', 'released'], ['b', 'released']]);
+    // the reserve before the switch was new in this batch: written as released
+    expect(r.writes.newReservations.map((c) => c.status)).toEqual(['released']);
+    expect(r.consumedMc).toBe(0n);
+
+    const limit = run([{ kind: 'configure', input: { orgId: ORG, overageLimitMc: 10_000n } }, record(130_000)]); // 325,000 mc: 25,000 over
+    expect(limit.outcomes.map(codeOf)).toEqual(['ok', 'OVERAGE_LIMIT_REACHED']);
+    const limit2 = run([{ kind: 'configure', input: { orgId: ORG, overageLimitMc: 30_000n } }, record(130_000)]);
+    expect(limit2.outcomes.map(codeOf)).toEqual(['ok', 'ok']);
+    expect(limit2.state).toMatchObject({ balanceMc: -25_000n, overageLimitMc: 30_000n, aiEnabled: true });
+
+    // Nothing to change: no write of the org row.
+    const same = run([{ kind: 'configure', input: { orgId: ORG, aiEnabled: true, overageLimitMc: 0n } }]);
+    expect((same.outcomes[0] as { value: unknown }).value).toEqual({ from: { aiEnabled: true, overageLimitMc: 0n }, to: { aiEnabled: true, overageLimitMc: 0n } });
+    expect(same.changed).toBe(false);
+  });
 });
