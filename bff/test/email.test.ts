@@ -246,7 +246,7 @@ describe('emails go out over SMTP when SMTP_URL is set', () => {
     const session = await owner.signup();
     const orgId = session.org.id;
     const { ledger } = app.services;
-    await ledger.setOverageLimit(orgId, session.user.id, 50_000n);
+    await app.services.credits.setOverageLimit(orgId, session.user.id, 50);
     const ctx = { orgId, userId: null, projectId: null, apiKeyId: null, source: 'app' as const };
     await ledger.record({ ...ctx, useCase: 'report', model: 'llama-3-70b', inputTokens: 300 * 1250, outputTokens: 0 });
     await ledger.record({ ...ctx, useCase: 'report', model: 'llama-3-70b', inputTokens: 45_200 * 1.25, outputTokens: 0 }); // 45.2 credits of overage

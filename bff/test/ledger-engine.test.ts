@@ -184,7 +184,7 @@ describe('ledger engine (no database)', () => {
       reservations: [open('a', '2026-12-05T12:03:00Z'), open('b', '2026-12-05T11:00:00Z')],
     }));
     expect(r.outcomes.map(codeOf)).toEqual(['ok', 'ok', 'AI_DISABLED', 'RESERVATION_NOT_OPEN']);
-    expect((r.outcomes[1] as { value: unknown }).value).toEqual({ from: { aiEnabled: true, overageLimitMc: 0n }, to: { aiEnabled: false, overageLimitMc: 0n } });
+    expect((r.outcomes[1] as { value: unknown }).value).toEqual({ from: { aiEnabled: true, overageLimitMc: 0n }, to: { aiEnabled: false, overageLimitMc: 0n }, at: NOW });
     expect(r.state.aiEnabled).toBe(false);
     expect(r.changed).toBe(true);
     expect(r.writes.closedReservations.map((c) => [c.id, c.status])).toEqual([['a', 'released'], ['b', 'released']]);
@@ -200,7 +200,7 @@ describe('ledger engine (no database)', () => {
 
     // Nothing to change: no write of the org row.
     const same = run([{ kind: 'configure', input: { orgId: ORG, aiEnabled: true, overageLimitMc: 0n } }]);
-    expect((same.outcomes[0] as { value: unknown }).value).toEqual({ from: { aiEnabled: true, overageLimitMc: 0n }, to: { aiEnabled: true, overageLimitMc: 0n } });
+    expect((same.outcomes[0] as { value: unknown }).value).toEqual({ from: { aiEnabled: true, overageLimitMc: 0n }, to: { aiEnabled: true, overageLimitMc: 0n }, at: NOW });
     expect(same.changed).toBe(false);
   });
 });

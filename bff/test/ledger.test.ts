@@ -197,7 +197,7 @@ describe('credit ledger', () => {
   it('overage is rounded up to whole credits on the invoice', async () => {
     const { orgId } = await newOrg('2026-04-08T00:00:00Z');
     const { ledger } = app.services;
-    await ledger.setOverageLimit(orgId, (await app.db.selectFrom('memberships').select('user_id').where('org_id', '=', orgId).executeTakeFirstOrThrow()).user_id, 5_000n);
+    await app.services.credits.setOverageLimit(orgId, (await app.db.selectFrom('memberships').select('user_id').where('org_id', '=', orgId).executeTakeFirstOrThrow()).user_id, 5);
     await ledger.record({ ...ctx(orgId), useCase: 'chat', model: 'llama-3-70b', inputTokens: 375_001, outputTokens: 0 }); // 300.001 credits
     clock.set('2026-05-08T00:00:00Z');
     await app.services.ledger.ensureCurrentPeriod(orgId);
@@ -209,7 +209,7 @@ describe('credit ledger', () => {
     const { orgId } = await newOrg('2026-04-09T00:00:00Z');
     const { ledger } = app.services;
     const owner = await app.db.selectFrom('memberships').select('user_id').where('org_id', '=', orgId).executeTakeFirstOrThrow();
-    await ledger.setOverageLimit(orgId, owner.user_id, 50_000n);
+    await app.services.credits.setOverageLimit(orgId, owner.user_id, 50);
     await ledger.record({ ...ctx(orgId), useCase: 'chat', model: 'llama-3-70b', inputTokens: 400_000, outputTokens: 0 }); // 320 credits
     await app.db.transaction().execute((trx) => ledger.grantInTransaction(trx, orgId, { source: 'purchase', amountMc: 1_000_000n, purchaseId: crypto.randomUUID() }));
     expect(await expectLedgerConsistent(app.db, orgId, clock.now())).toBe(980_000n);

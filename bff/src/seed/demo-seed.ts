@@ -56,7 +56,7 @@ export async function seedDemo(base: Services, logger: Logger, now = new Date())
   }
   const projectIds: string[] = [];
   for (const name of PROJECTS) projectIds.push((await s.org.createProject(orgId, ownerId, name)).id);
-  await s.ledger.setOverageLimit(orgId, ownerId, 200_000n);
+  await s.credits.setOverageLimit(orgId, ownerId, 200);
 
   const models = MODELS.filter((m) => !m.demo).map((m) => [m.id, m.id === 'gpt-4o-mini' ? 55 : m.id === 'llama-3-70b' ? 20 : m.id === 'gpt-4o' ? 15 : 10] as const);
   const useCases = USE_CASES.map((u) => [u, u === 'test_generation' ? 40 : u === 'chat' ? 45 : 15] as const);

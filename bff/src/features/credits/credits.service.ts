@@ -10,6 +10,7 @@ import { primaryOnly, type ReadRouter } from '../../db/read-db';
 import { HttpError } from '../../http/http-error';
 import { maxBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
+import { recordAudit } from '../audit/audit.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './credits.repository';
 
@@ -276,13 +277,35 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         });
     },
 
+    /**
+     * The owner's settings are the ledger's (they decide every debit: ledger-engine.ts
+     * `configure`); what the owner did is written here, in the change's own transaction.
+     * Owner switch. Off: every open reservation is released; every AI call is refused.
+     */
     async setAiEnabled(orgId: string, actorUserId: string, enabled: boolean) {
-      await ledger.setAiEnabled(orgId, actorUserId, enabled);
+      await ledger.configure(
+        { orgId, aiEnabled: enabled },
+        {
+          afterApply: async (trx, { from, to, at }) => {
+            if (from.aiEnabled === to.aiEnabled) return;
+            await recordAudit(trx, { orgId, actorUserId, action: 'ai.toggled', from: { enabled: from.aiEnabled }, to: { enabled: to.aiEnabled }, at });
+          },
+        },
+      );
       return summary(orgId);
     },
 
     async setOverageLimit(orgId: string, actorUserId: string, limitCredits: number) {
-      await ledger.setOverageLimit(orgId, actorUserId, BigInt(limitCredits) * 1000n);
+      await ledger.configure(
+        { orgId, overageLimitMc: BigInt(limitCredits) * 1000n },
+        {
+          afterApply: async (trx, { from, to, at }) => {
+            if (from.overageLimitMc === to.overageLimitMc) return;
+            const credits = (mc: bigint) => ({ limitCredits: toSafeNumber(mc / 1000n) });
+            await recordAudit(trx, { orgId, actorUserId, action: 'overage_limit.changed', from: credits(from.overageLimitMc), to: credits(to.overageLimitMc), at });
+          },
+        },
+      );
       return summary(orgId);
     },
   };

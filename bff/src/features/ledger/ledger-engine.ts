@@ -61,11 +61,28 @@ export interface SettleResult {
 }
 export type ReleaseResult = ReserveResult;
 
+/** The owner's settings on the org row: the AI switch and the overage limit. */
+export interface OrgSettings {
+  aiEnabled: boolean;
+  overageLimitMc: bigint;
+}
+/** Change the owner's settings (absent: unchanged). AI off releases every open reservation. */
+export type ConfigureInput = { orgId: string; aiEnabled?: boolean; overageLimitMc?: bigint; idempotencyKey?: undefined };
+/** The settings before and after, for the audit log of the feature that asked. */
+export interface ConfigureResult {
+  from: OrgSettings;
+  to: OrgSettings;
+  /** The batch's time: when the change took effect. */
+  at: Date;
+}
+
 export type LedgerOp =
   | { kind: 'reserve'; input: ReserveInput }
   | { kind: 'settle'; input: SettleInput }
   | { kind: 'release'; input: ReleaseInput }
   | { kind: 'record'; input: RecordInput }
+  /** The owner's settings, under the same lock and in the same order as every other operation of the org. */
+  | { kind: 'configure'; input: ConfigureInput }
   /** Housekeeping: the rollover and the expiry of stale reservations (which every batch of the org does). */
   | { kind: 'sweep'; input: { orgId: string; idempotencyKey?: undefined } };
 
@@ -200,12 +217,12 @@ export interface BatchInput {
 export interface BatchResult {
   /** Each operation's own answer, in order. */
   outcomes: Outcome[];
-  writes: Omit<repo.BatchWrites, 'orgId' | 'expireStale' | 'balanceMc'>;
+  writes: Omit<repo.BatchWrites, 'orgId' | 'expireStale' | 'org'>;
   /** Alert thresholds this batch crossed (credits of the month, budgets). */
   crossings: Crossing[];
   /** Credits the batch consumed (the balance went down by this much). */
   consumedMc: bigint;
-  /** The org's balance changed (the org row must be written). */
+  /** The org's balance or settings changed (the org row must be written). */
   changed: boolean;
 }
 
@@ -347,6 +364,19 @@ export function applyBatch(input: BatchInput): BatchResult {
       }
       case 'sweep':
         return null;
+      case 'configure': {
+        const from: OrgSettings = { aiEnabled: org.aiEnabled, overageLimitMc: org.overageLimitMc };
+        const to: OrgSettings = { aiEnabled: op.input.aiEnabled ?? from.aiEnabled, overageLimitMc: op.input.overageLimitMc ?? from.overageLimitMc };
+        if (to.overageLimitMc < 0n) throw new HttpError(400, 'VALIDATION_FAILED', 'The overage limit cannot be negative');
+        // Off: every open reservation is given back (the batch read all of them: scope `openReservations`).
+        if (op.input.aiEnabled === false) for (const r of reservations.values()) if (r.status === 'open') close(r, 'released');
+        if (to.aiEnabled !== from.aiEnabled || to.overageLimitMc !== from.overageLimitMc) {
+          org.aiEnabled = to.aiEnabled;
+          org.overageLimitMc = to.overageLimitMc;
+          changed = true;
+        }
+        return { from, to, at: now } satisfies ConfigureResult;
+      }
       case 'record': {
         const input = op.input;
         const model = modelOrThrow(input.model);

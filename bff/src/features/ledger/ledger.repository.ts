@@ -78,14 +78,6 @@ export async function heldByOpenReservations(trx: Q, orgId: string, at: Date): P
   return BigInt(row.held);
 }
 
-export async function releaseOpenReservations(trx: Q, orgId: string, at: Date) {
-  await trx
-    .updateTable('reservations')
-    .set({ status: 'released', closed_at: at })
-    .where('org_id', '=', orgId)
-    .where('status', '=', 'open')
-    .execute();
-}
 export async function insertOverageInvoice(
   trx: Q,
   inv: { org_id: string; period_start: Date; period_end: Date; overage_mc: bigint; credits: bigint; amount_cents: bigint; created_at: Date },
@@ -153,8 +145,8 @@ export interface BatchWrites {
   /** In order: the identity column follows the order of balance_after_mc. */
   ledger: LedgerRow[];
   idempotency: IdempotencyRow[];
-  /** The org's new balance, or null when the caller writes the org row itself. */
-  balanceMc: bigint | null;
+  /** The org row's new balance and settings, or null when the caller writes the org row itself. */
+  org: { balance_mc: bigint; ai_enabled: boolean; overage_limit_mc: bigint } | null;
 }
 
 const toJson = (value: unknown) => JSON.stringify(value, (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v));
@@ -178,7 +170,7 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
   const j = toJson({
     at,
     expireStale: writes.filter((w) => w.expireStale).map((w) => w.orgId),
-    balances: writes.flatMap((w) => (w.balanceMc === null ? [] : [{ id: w.orgId, balance_mc: w.balanceMc }])),
+    orgs: writes.flatMap((w) => (w.org === null ? [] : [{ id: w.orgId, ...w.org }])),
     newReservations: all('newReservations'),
     closed: all('closedReservations'),
     usages: writes.flatMap((w) => w.usages.map((u) => ({ ...u, allocations: JSON.parse(u.allocations) as unknown }))),
@@ -230,8 +222,8 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
       select org_id, key, operation, request_hash, status_code, response, created_at
       from p, jsonb_populate_recordset(null::idempotency_keys, p.j->'idempotency')),
     org as (
-      update organizations o set balance_mc = v.balance_mc
-      from p, jsonb_populate_recordset(null::organizations, p.j->'balances') v
+      update organizations o set balance_mc = v.balance_mc, ai_enabled = v.ai_enabled, overage_limit_mc = v.overage_limit_mc
+      from p, jsonb_populate_recordset(null::organizations, p.j->'orgs') v
       where o.id = v.id)
     select 1${options.commit ? ';\n    commit' : ''}`;
   await sql.raw(text).execute(trx);
@@ -262,6 +254,8 @@ export interface BatchScope {
   periodStart: Date | null;
   projectIds: string[];
   userIds: string[];
+  /** Every open reservation of the org too (AI switched off releases them all). */
+  openReservations: boolean;
 }
 
 /**
@@ -271,7 +265,7 @@ export interface BatchScope {
  */
 export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
   const input = JSON.stringify(
-    scopes.map((s) => ({ org_id: s.orgId, keys: s.keys, reservation_ids: s.reservationIds, period_start: s.periodStart, project_ids: s.projectIds, user_ids: s.userIds })),
+    scopes.map((s) => ({ org_id: s.orgId, keys: s.keys, reservation_ids: s.reservationIds, period_start: s.periodStart, project_ids: s.projectIds, user_ids: s.userIds, open_reservations: s.openReservations })),
   );
   const { rows } = await sql<BatchStateRow & { org_id: string }>`
     select
@@ -306,9 +300,11 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
       (select coalesce(json_agg(json_build_object('org_id', org_id, 'id', id, 'status', status, 'user_id', user_id, 'project_id', project_id,
           'api_key_id', api_key_id, 'source', source, 'use_case', use_case, 'model', model, 'estimate_mc', estimate_mc::text, 'usage_id', usage_id,
           'created_at', created_at, 'expires_at', expires_at, 'closed_at', closed_at)), '[]')
-        from reservations where org_id = s.org_id and id = any(s.reservation_ids)) as res
+        from (select * from reservations where org_id = s.org_id and id = any(s.reservation_ids)
+              -- AI switched off: every open one too (a one-time filter: nothing is read otherwise).
+              union select * from reservations where s.open_reservations and org_id = s.org_id and status = 'open') r) as res
     from jsonb_to_recordset(${input}::jsonb)
-      as s (org_id uuid, keys text[], reservation_ids uuid[], period_start timestamptz, project_ids uuid[], user_ids uuid[])
+      as s (org_id uuid, keys text[], reservation_ids uuid[], period_start timestamptz, project_ids uuid[], user_ids uuid[], open_reservations boolean)
     cross join lateral (select coalesce(s.period_start, (select period_start from organizations where id = s.org_id)) as start) period`.execute(trx);
   return new Map(rows.filter((row) => row.org).map((row) => [row.org_id, toBatchState(row)]));
 }

@@ -6,7 +6,6 @@ import { HttpError, notFound } from '../../http/http-error';
 import { minBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import { fireAlerts } from '../alerts/alerts.service';
-import { recordAudit } from '../audit/audit.service';
 import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } from './group-commit';
 import * as repo from './ledger.repository';
 import { grantAllowance, LockedOrg, rollOver } from './rollover';
@@ -14,6 +13,8 @@ import { isStaleConnection, isStatementRefused } from '../../db/db-errors';
 import {
   applyBatch,
   modelOrThrow,
+  type ConfigureInput,
+  type ConfigureResult,
   type LedgerOp,
   type OrgState,
   type ReleaseInput,
@@ -26,7 +27,7 @@ import {
 } from './ledger-engine';
 
 export { modelOrThrow };
-export type { SettleResult };
+export type { ConfigureResult, SettleResult };
 
 /**
  * The credit engine. Every write to an org's credits runs in one transaction that holds the
@@ -127,7 +128,12 @@ export function createLedgerService(deps: LedgerDeps) {
     // The org row: written here with everything else, unless a rollover already made lockedIn write it.
     const writeOrg = !orgDirtyBefore && ctx.dirty;
     // Every batch closes the org's reservations past their expiry (ADR 020): no reservation stays open past it.
-    const writes: repo.BatchWrites = { ...result.writes, orgId: org.id, expireStale: true, balanceMc: writeOrg ? org.balanceMc : null };
+    const writes: repo.BatchWrites = {
+      ...result.writes,
+      orgId: org.id,
+      expireStale: true,
+      org: writeOrg ? { balance_mc: org.balanceMc, ai_enabled: org.aiEnabled, overage_limit_mc: org.overageLimitMc } : null,
+    };
     if (options.writes) options.writes.push(writes);
     else await repo.writeBatch(trx, now, [writes], { commit: false });
     if (writeOrg) ctx.dirty = false;
@@ -144,6 +150,7 @@ export function createLedgerService(deps: LedgerDeps) {
       periodStart,
       projectIds: [...new Set(metered.flatMap((i) => (i.projectId ? [i.projectId] : [])))],
       userIds: [...new Set(metered.flatMap((i) => (i.userId ? [i.userId] : [])))],
+      openReservations: ops.some((o) => o.kind === 'configure' && o.input.aiEnabled === false),
     };
   }
 
@@ -355,35 +362,14 @@ export function createLedgerService(deps: LedgerDeps) {
     /** Test seam: how many operations of an org wait for the next batch, and a hook before each batch commits. */
     batching: testing,
 
-    /** Owner switch. Off: every open reservation is released; every AI call is refused. */
-    setAiEnabled(orgId: string, actorUserId: string, enabled: boolean) {
-      return withOrgLock(orgId, async (ctx) => {
-        const from = ctx.org.aiEnabled;
-        if (!enabled) await repo.releaseOpenReservations(ctx.trx, orgId, ctx.now);
-        if (from !== enabled) {
-          ctx.org.aiEnabled = enabled;
-          ctx.dirty = true;
-          await recordAudit(ctx.trx, { orgId, actorUserId, action: 'ai.toggled', from: { enabled: from }, to: { enabled }, at: ctx.now });
-        }
-      });
-    },
-
-    setOverageLimit(orgId: string, actorUserId: string, limitMc: bigint) {
-      return withOrgLock(orgId, async (ctx) => {
-        const from = ctx.org.overageLimitMc;
-        if (from !== limitMc) {
-          ctx.org.overageLimitMc = limitMc;
-          ctx.dirty = true;
-          await recordAudit(ctx.trx, {
-            orgId: orgId,
-            actorUserId: actorUserId,
-            action: 'overage_limit.changed',
-            from: { limitCredits: toSafeNumber(from / 1000n) },
-            to: { limitCredits: toSafeNumber(limitMc / 1000n) },
-            at: ctx.now,
-          });
-        }
-      });
+    /**
+     * The owner's settings (the AI switch, the overage limit), an operation of the org's batches:
+     * under its lock, in arrival order with its other operations. AI off releases every open
+     * reservation. Returns the settings before and after; `afterApply` runs in the batch's
+     * transaction (the caller's audit record: committed with the change, or neither).
+     */
+    configure(input: ConfigureInput, options: { afterApply?: AfterApply<ConfigureResult> } = {}) {
+      return submit<ConfigureResult>({ kind: 'configure', input }, options.afterApply);
     },
 
     /** Credits held by the org's open reservations at `at` (reserved, not yet settled or released). */
