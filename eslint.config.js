@@ -26,8 +26,6 @@ const bffFeaturePublic = [
   featureFile('email/templates'),
   // Receipt number and page: pure, one definition for the receipt page and the receipt email.
   featureFile('billing/receipt'),
-  // "Budget use" (settled + open reservations) as one SQL expression: the budget list and the ledger's batch read embed it.
-  featureFile('budgets/budget-use'),
 ];
 
 // ---- web boundaries ----------------------------------------------------------------------

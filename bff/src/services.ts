@@ -83,7 +83,6 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const readGate = createReadGate({ perOrg: env.HEAVY_READS_PER_ORG, perInstance: env.HEAVY_READS_PER_INSTANCE, maxWaitMs: env.HEAVY_READS_MAX_WAIT_MS });
   const mailTransport = deps.overrides?.mailTransport !== undefined ? deps.overrides.mailTransport : env.SMTP_URL ? smtpTransport(env.SMTP_URL) : null;
   const email = createEmailService({ db, clock, logger, from: env.EMAIL_FROM, transport: mailTransport });
-  const audit = createAuditService({ db, reads });
   // Auto top-up decides in the ledger's transaction (ADR 025); it is built after billing, below.
   const late: { autoTopUp?: AutoTopUpService } = {};
   const ledger = createLedgerService({
@@ -112,8 +111,9 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
       accountEmailsPerIp: env.RATE_LIMIT_ACCOUNT_EMAILS_PER_IP,
     },
   });
+  const audit = createAuditService({ db, reads, accounts });
   const invitations = createInvitationsService({ db, clock, accounts, email, publicUrl: publicUrlOf(env) });
-  const apiKeys = createApiKeysService({ db, clock });
+  const apiKeys = createApiKeysService({ db, clock, accounts });
   const org = createOrgService({ db, clock, accounts, apiKeys, invitations });
   const credits = createCreditsService({ db, clock, ledger, reads });
   // Refuses to start when the configured model is not in the catalog (its calls could not be charged).

@@ -17,7 +17,7 @@ const EXCEPTIONS: Record<string, string> = {
   // The ledger (the lead's part of issue 23): the batch read joins the org row, budgets, alert
   // settings and names; rollover writes overage invoices and the sweep reads the owner's address.
   'ledger -> organizations': 'the balance, period and limits live on the org row the batch locks',
-  'ledger -> budgets': 'the batch read embeds budgets with their use (budget-use.ts) under the org lock',
+  'ledger -> budgets': 'budgets with their use (budget-use.ts), summed where the ledger keeps usage: in the batch read under the org lock, and in one statement for the budget list (ledger.budgetsWithUse)',
   'ledger -> alert_settings': 'the batch read takes the thresholds under the org lock',
   'ledger -> overage_invoices': 'rollover writes the period’s overage invoice in its transaction',
   'ledger -> projects': 'budget names in refusals (batch read)',
@@ -32,15 +32,10 @@ const EXCEPTIONS: Record<string, string> = {
   'credits -> projects': 'names joined into the usage history',
   'credits -> users': 'names joined into the usage history',
   'credits -> api_keys': 'key names joined into the usage history',
-  // Budgets' list of budgets with their use reads the ledger's rollup and holds (budget-use.ts).
-  'budgets -> usage_daily': 'budget use (budget-use.ts), to move under the ledger with its read',
-  'budgets -> reservations': 'budget use (budget-use.ts), to move under the ledger with its read',
   // Names and addresses joined into lists and emails, in the same statement.
   'alerts -> memberships': 'who is notified of an alert (owner and admins)',
   'alerts -> users': 'recipient addresses of alert emails',
   'alerts -> projects': 'project names in alert texts',
-  'api-keys -> users': 'creator names in the key list',
-  'audit -> users': 'actor names in the audit log',
   'billing -> organizations': 'the org name on receipts and invoices',
   'billing -> users': 'the owner’s address for receipts',
   'email -> memberships': 'the owner’s address (ownerOf)',

@@ -11,8 +11,7 @@ export function insertApiKey(db: Executor, k: Insertable<ApiKeysTable>) {
 export function listApiKeys(db: Executor, orgId: string) {
   return db
     .selectFrom('api_keys')
-    .leftJoin('users', 'users.id', 'api_keys.created_by')
-    .select([...columns, 'users.id as creator_id', 'users.name as creator_name'])
+    .select([...columns, 'api_keys.created_by as creator_id'])
     .where('api_keys.org_id', '=', orgId)
     .orderBy('api_keys.revoked_at', (ob) => ob.desc().nullsFirst())
     .orderBy('api_keys.created_at', 'desc')
@@ -22,8 +21,7 @@ export function listApiKeys(db: Executor, orgId: string) {
 export function findApiKey(db: Executor, orgId: string, id: string) {
   return db
     .selectFrom('api_keys')
-    .leftJoin('users', 'users.id', 'api_keys.created_by')
-    .select([...columns, 'users.id as creator_id', 'users.name as creator_name'])
+    .select([...columns, 'api_keys.created_by as creator_id'])
     .where('api_keys.org_id', '=', orgId)
     .where('api_keys.id', '=', id)
     .executeTakeFirst();

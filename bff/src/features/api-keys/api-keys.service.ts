@@ -6,6 +6,7 @@ import type { Db } from '../../db/db';
 import { notFound } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
 import { recordAudit } from '../audit/audit.service';
+import type { AccountsService } from '../auth/accounts.service';
 import * as repo from './api-keys.repository';
 
 /**
@@ -25,12 +26,13 @@ function orgIdOfToken(token: string): string | null {
 
 type Row = Awaited<ReturnType<typeof repo.listApiKeys>>[number];
 
-const toApiKey = (k: Row): ApiKey => ({
+/** `names`: the creators' names, from their owner (accounts.userNames). */
+const toApiKey = (k: Row, names: Map<string, string>): ApiKey => ({
   id: k.id,
   name: k.name,
   prefix: k.token_prefix,
   createdAt: k.created_at.toISOString(),
-  createdBy: k.creator_id && k.creator_name ? { id: k.creator_id, name: k.creator_name } : null,
+  createdBy: k.creator_id && names.has(k.creator_id) ? { id: k.creator_id, name: names.get(k.creator_id)! } : null,
   lastUsedAt: k.last_used_at?.toISOString() ?? null,
   revokedAt: k.revoked_at?.toISOString() ?? null,
 });
@@ -42,8 +44,13 @@ const toApiKey = (k: Row): ApiKey => ({
 export const API_KEY_CACHE_MS = 1000;
 const API_KEY_CACHE_MAX = 10_000;
 
-export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: number }) {
-  const { db, clock } = deps;
+export function createApiKeysService(deps: { db: Db; clock: Clock; accounts: Pick<AccountsService, 'userNames'>; cacheMs?: number }) {
+  const { db, clock, accounts } = deps;
+  /** Keys with their creators' names (two statements: the keys, then the names from accounts). */
+  async function withNames(rows: Row[]): Promise<ApiKey[]> {
+    const names = await accounts.userNames(rows.flatMap((k) => (k.creator_id ? [k.creator_id] : [])));
+    return rows.map((k) => toApiKey(k, names));
+  }
   const cacheMs = deps.cacheMs ?? API_KEY_CACHE_MS;
   // token hash -> key and when it was looked up (the injected clock's ms), for metering callers
   // that send a request every few milliseconds
@@ -72,13 +79,13 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
 
   return {
     async list(orgId: string) {
-      return (await repo.listApiKeys(db, orgId)).map(toApiKey);
+      return withNames(await repo.listApiKeys(db, orgId));
     },
 
     /** The token is returned here once and never again (only its hash is kept). */
     async create(orgId: string, actorUserId: string, name: string) {
       const token = `aic_${orgId.replaceAll('-', '')}_${randomBytes(32).toString('base64url')}`;
-      return db.transaction().execute(async (trx) => {
+      const created = await db.transaction().execute(async (trx) => {
         const now = clock.now();
         const row = await repo.insertApiKey(trx, {
           org_id: orgId,
@@ -89,9 +96,10 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
           created_at: now,
         });
         await recordAudit(trx, { orgId, actorUserId, action: 'api_key.created', from: null, to: { apiKeyId: row.id, name }, at: now });
-        const full = await repo.findApiKey(trx, orgId, row.id);
-        return { apiKey: toApiKey(full!), token };
+        return (await repo.findApiKey(trx, orgId, row.id))!;
       });
+      const [apiKey] = await withNames([created]);
+      return { apiKey: apiKey!, token };
     },
 
     /**
@@ -102,17 +110,18 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; cacheMs?: num
     async revoke(orgId: string, actorUserId: string, apiKeyId: string) {
       generation++;
       try {
-        return await db.transaction().execute(async (trx) => {
+        const key = await db.transaction().execute(async (trx) => {
           const key = await repo.findApiKey(trx, orgId, apiKeyId);
           if (!key) throw notFound('API key');
           if (!key.revoked_at) {
             const now = clock.now();
             await repo.revokeApiKey(trx, orgId, apiKeyId, now);
             await recordAudit(trx, { orgId, actorUserId, action: 'api_key.revoked', from: { apiKeyId, name: key.name }, to: null, at: now });
-            return toApiKey({ ...key, revoked_at: now });
+            return { ...key, revoked_at: now };
           }
-          return toApiKey(key);
+          return key;
         });
+        return (await withNames([key]))[0]!;
       } finally {
         evict([apiKeyId]);
       }

@@ -13,8 +13,7 @@ export function distinctAuditActions(db: Executor, orgId: string) {
 export function listAudit(db: Executor, orgId: string, limit: number, action?: string) {
   let q = db
     .selectFrom('audit_log')
-    .leftJoin('users', 'users.id', 'audit_log.actor_user_id')
-    .select(['audit_log.id', 'audit_log.created_at', 'audit_log.action', 'audit_log.from_value', 'audit_log.to_value', 'users.id as actor_id', 'users.name as actor_name'])
+    .select(['audit_log.id', 'audit_log.created_at', 'audit_log.action', 'audit_log.from_value', 'audit_log.to_value', 'audit_log.actor_user_id as actor_id'])
     .where('audit_log.org_id', '=', orgId);
   if (action) q = q.where('audit_log.action', '=', action);
   return q

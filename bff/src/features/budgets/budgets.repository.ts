@@ -1,17 +1,6 @@
-import { sql, type Insertable } from 'kysely';
+import type { Insertable } from 'kysely';
 import type { Executor } from '../../db/db';
-import { budgetUseSql } from './budget-use';
 import type { BudgetsTable } from './budgets.tables';
-
-/** Every budget of the org with this period's use (budget-use.ts), by subject type and id. */
-export async function listWithUse(db: Executor, orgId: string, periodStart: Date, at: Date) {
-  const periodDay = sql`${periodStart.toISOString().slice(0, 10)}::date`;
-  const { rows } = await sql<{ subject_type: 'project' | 'user'; subject_id: string; limit_mc: string; used_mc: string }>`
-    select b.subject_type, b.subject_id, b.limit_mc::text, ${budgetUseSql(periodDay, at)}::text as used_mc
-    from budgets b where b.org_id = ${orgId}
-    order by b.subject_type, b.subject_id`.execute(db);
-  return rows;
-}
 
 export function findBudget(db: Executor, orgId: string, subjectType: 'project' | 'user', subjectId: string) {
   return db

@@ -25,19 +25,19 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
 
   async function list(orgId: string): Promise<BudgetList> {
     const org = await ledger.ensureCurrentPeriod(orgId);
-    const rows = await repo.listWithUse(db, orgId, org.periodStart, clock.now());
+    const rows = await ledger.budgetsWithUse(orgId, org.periodStart);
     // Names from their owners (org: projects; accounts: users, also a member who has left).
     const [projects, users] = await Promise.all([
-      rows.some((r) => r.subject_type === 'project') ? orgs.listProjects(orgId) : [],
-      accounts.userNames(rows.filter((r) => r.subject_type === 'user').map((r) => r.subject_id)),
+      rows.some((r) => r.subjectType === 'project') ? orgs.listProjects(orgId) : [],
+      accounts.userNames(rows.filter((r) => r.subjectType === 'user').map((r) => r.subjectId)),
     ]);
     const projectNames = new Map(projects.map((p) => [p.id, p.name]));
     const named = rows.map((r) => ({
-      subjectType: r.subject_type,
-      subjectId: r.subject_id,
-      name: (r.subject_type === 'project' ? projectNames.get(r.subject_id) : users.get(r.subject_id)) ?? (r.subject_type === 'project' ? 'Deleted project' : 'Former member'),
-      limitMc: toSafeNumber(BigInt(r.limit_mc)),
-      usedMc: toSafeNumber(BigInt(r.used_mc)),
+      subjectType: r.subjectType,
+      subjectId: r.subjectId,
+      name: (r.subjectType === 'project' ? projectNames.get(r.subjectId) : users.get(r.subjectId)) ?? (r.subjectType === 'project' ? 'Deleted project' : 'Former member'),
+      limitMc: toSafeNumber(r.limitMc),
+      usedMc: toSafeNumber(r.usedMc),
     }));
     // Projects first, then members; by name within each (as the list always read).
     named.sort((a, b) => (a.subjectType !== b.subjectType ? (a.subjectType < b.subjectType ? -1 : 1) : compareText(a.name, b.name) || compareText(a.subjectId, b.subjectId)));
@@ -52,9 +52,8 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
     list,
 
     /** Each budget's limit and what it has used this period (the AI estimate applies the engine's rule with it). */
-    async withUse(orgId: string, periodStart: Date): Promise<{ subjectType: 'project' | 'user'; subjectId: string; limitMc: bigint; usedMc: bigint }[]> {
-      const rows = await repo.listWithUse(db, orgId, periodStart, clock.now());
-      return rows.map((r) => ({ subjectType: r.subject_type, subjectId: r.subject_id, limitMc: BigInt(r.limit_mc), usedMc: BigInt(r.used_mc) }));
+    withUse(orgId: string, periodStart: Date) {
+      return ledger.budgetsWithUse(orgId, periodStart);
     },
 
     /** Owner only (the route). The subject must be a project or a member of this org. */

@@ -3,7 +3,7 @@ import { escapeLiteral } from 'pg';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
 import { notFound } from '../../http/http-error';
-import { budgetUseSql } from '../budgets/budget-use';
+import { budgetUseSql } from './budget-use';
 import type { GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyTable, UsageRecordsTable } from './ledger.tables';
 
 type Q = Executor;
@@ -65,6 +65,16 @@ export function grantsToExpire(trx: Q, orgId: string, at: Date) {
 
 export async function appendLedgerEntry(trx: Q, entry: Insertable<LedgerEntriesTable>) {
   await trx.insertInto('ledger_entries').values(entry).execute();
+}
+
+/** Every budget of the org with this period's use (budget-use.ts), by subject type and id: one statement. */
+export async function budgetsWithUse(db: Q, orgId: string, periodStart: Date, at: Date) {
+  const periodDay = sql`${periodStart.toISOString().slice(0, 10)}::date`;
+  const { rows } = await sql<{ subject_type: 'project' | 'user'; subject_id: string; limit_mc: string; used_mc: string }>`
+    select b.subject_type, b.subject_id, b.limit_mc::text, ${budgetUseSql(periodDay, at)}::text as used_mc
+    from budgets b where b.org_id = ${orgId}
+    order by b.subject_type, b.subject_id`.execute(db);
+  return rows;
 }
 
 export async function heldByOpenReservations(trx: Q, orgId: string, at: Date): Promise<bigint> {

@@ -372,6 +372,16 @@ export function createLedgerService(deps: LedgerDeps) {
       return submit<ConfigureResult>({ kind: 'configure', input }, options.afterApply);
     },
 
+    /**
+     * Every budget of the org with what it has used this period: settled usage plus open
+     * reservations (budget-use.ts, the expression the engine enforces), in one statement. The
+     * budget list and the AI estimate read it here, where the summed tables live.
+     */
+    async budgetsWithUse(orgId: string, periodStart: Date): Promise<{ subjectType: 'project' | 'user'; subjectId: string; limitMc: bigint; usedMc: bigint }[]> {
+      const rows = await repo.budgetsWithUse(db, orgId, periodStart, clock.now());
+      return rows.map((r) => ({ subjectType: r.subject_type, subjectId: r.subject_id, limitMc: BigInt(r.limit_mc), usedMc: BigInt(r.used_mc) }));
+    },
+
     /** Credits held by the org's open reservations at `at` (reserved, not yet settled or released). */
     heldMc(orgId: string, at: Date): Promise<bigint> {
       return repo.heldByOpenReservations(db, orgId, at);

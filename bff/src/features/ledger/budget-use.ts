@@ -4,9 +4,10 @@ import { sql, type RawBuilder } from 'kysely';
  * "Budget use", written once: this period's settled usage of a budget's subject (the daily
  * rollup; periods start at 00:00 UTC) plus its open, unexpired reservations, in millicredits.
  * An SQL expression over a `budgets` row aliased `b`; `periodDay` is the period's first day
- * (a date expression) and `at` the moment open reservations are counted at. The budget list
- * (budgets.repository.ts) and the ledger's batch read both embed it, so the number the owner
- * sees is the number the engine enforces.
+ * (a date expression) and `at` the moment open reservations are counted at. The ledger owns the
+ * tables it sums (usage_daily, reservations): its batch read and its budgets-with-use read
+ * (ledger.service `budgetsWithUse`, which the budget list and the AI estimate call) both embed
+ * it, so the number the owner sees is the number the engine enforces.
  */
 export function budgetUseSql(periodDay: RawBuilder<unknown>, at: Date): RawBuilder<bigint> {
   return sql<bigint>`(
