@@ -14,8 +14,8 @@ import { describe, expect, it } from 'vitest';
  * is not listed, and on a listed exception that is no longer needed (delete the line then).
  */
 const EXCEPTIONS: Record<string, string> = {
-  // The ledger (the lead's part of issue 23): the batch read joins the org row, budgets, alert
-  // settings and names; rollover writes overage invoices and the sweep reads the owner's address.
+  // The ledger, under the org lock: the batch read joins the org row, budgets (with their use,
+  // budget-use.ts), alert settings and names; rollover writes billing's overage invoice.
   'ledger -> organizations': 'the balance, period and limits live on the org row the batch locks',
   'ledger -> budgets': 'budgets with their use (budget-use.ts), summed where the ledger keeps usage: in the batch read under the org lock, and in one statement for the budget list (ledger.budgetsWithUse)',
   'ledger -> alert_settings': 'the batch read takes the thresholds under the org lock',

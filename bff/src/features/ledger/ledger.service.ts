@@ -101,10 +101,6 @@ export function createLedgerService(deps: LedgerDeps) {
     return result;
   }
 
-  function withOrgLock<T>(orgId: string, fn: (ctx: LockedOrg) => Promise<T>): Promise<T> {
-    return db.transaction().execute((trx) => lockedIn(trx, orgId, fn));
-  }
-
   /**
    * Apply a batch of one org's operations under its row lock (ledger-engine.ts applyBatch: the
    * rules, no I/O), then the alerts it crossed and the auto top-up hook, in the same transaction.
@@ -274,7 +270,8 @@ export function createLedgerService(deps: LedgerDeps) {
       const org = await repo.findOrg(db, orgId);
       if (!org) throw new HttpError(404, 'NOT_FOUND', 'Organization not found');
       if (clock.now() < org.period_end) return toOrgState(org);
-      await withOrgLock(orgId, async () => undefined);
+      // The rollover alone, in a transaction of its own under the org lock.
+      await db.transaction().execute((trx) => lockedIn(trx, orgId, async () => undefined));
       const rolled = await repo.findOrg(db, orgId);
       if (!rolled) throw new HttpError(404, 'NOT_FOUND', 'Organization not found');
       return toOrgState(rolled);
