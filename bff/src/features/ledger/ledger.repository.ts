@@ -312,7 +312,7 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
           'created_at', created_at, 'expires_at', expires_at, 'closed_at', closed_at)), '[]')
         from (select * from reservations where org_id = s.org_id and id = any(s.reservation_ids)
               -- AI switched off: every open one too (a one-time filter: nothing is read otherwise).
-              union select * from reservations where s.open_reservations and org_id = s.org_id and status = 'open') r) as res
+              union all select * from reservations where s.open_reservations and org_id = s.org_id and status = 'open' and id <> all(s.reservation_ids)) r) as res
     from jsonb_to_recordset(${input}::jsonb)
       as s (org_id uuid, keys text[], reservation_ids uuid[], period_start timestamptz, project_ids uuid[], user_ids uuid[], open_reservations boolean)
     cross join lateral (select coalesce(s.period_start, (select period_start from organizations where id = s.org_id)) as start) period`.execute(trx);
