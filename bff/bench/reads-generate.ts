@@ -3,7 +3,7 @@
  * READS_ORGS organizations (default 1,000), READS_ROWS usage rows in all (default 10,000,000),
  * READS_BIG_ORG_ROWS of them in one organization (default 1,000,000), spread over READS_DAYS
  * days back from now (default 365). Everything the reads read is written consistently with it:
- * the `usage_daily` rollup is the exact aggregate of the usage rows, and the ledger holds a grant
+ * the `usage_daily` and `usage_daily_keys` rollups are exact aggregates of the usage rows, the ledger a grant
  * per org and month plus one consume entry per usage row of the last 90 days (the reads only
  * read the ledger from the billing period's start), balances as the running sum.
  *
@@ -28,7 +28,7 @@ export interface GenerateOptions {
   log: (line: string) => void;
 }
 
-const FILLED = ['usage_records', 'usage_daily', 'ledger_entries', 'grants'] as const;
+const FILLED = ['usage_records', 'usage_daily', 'usage_daily_keys', 'ledger_entries', 'grants'] as const;
 
 export async function generate(db: Kysely<Database>, o: GenerateOptions): Promise<{ bigOrgId: string; seconds: Record<string, number> }> {
   const seconds: Record<string, number> = {};
@@ -49,7 +49,7 @@ export async function generate(db: Kysely<Database>, o: GenerateOptions): Promis
 
     const indexes = await sql<{ name: string; def: string }>`
       select indexname as name, indexdef as def from pg_indexes
-      where schemaname = 'public' and tablename in ('usage_records', 'usage_daily', 'ledger_entries', 'grants')
+      where schemaname = 'public' and tablename in ('usage_records', 'usage_daily', 'usage_daily_keys', 'ledger_entries', 'grants')
         and indexname not in (select conname from pg_constraint)`.execute(c);
     await step('unlogged tables, indexes dropped', async () => {
       for (const t of FILLED) await sql`alter table ${sql.table(t)} set unlogged`.execute(c);
@@ -57,7 +57,7 @@ export async function generate(db: Kysely<Database>, o: GenerateOptions): Promis
       // primary keys and unique constraints go too (rebuilt below from the same definitions)
       const cons = await sql<{ t: string; name: string; def: string }>`
         select conrelid::regclass::text as t, conname as name, pg_get_constraintdef(oid) as def from pg_constraint
-        where conrelid::regclass::text in ('usage_records', 'usage_daily', 'ledger_entries', 'grants') and contype in ('p', 'u')`.execute(c);
+        where conrelid::regclass::text in ('usage_records', 'usage_daily', 'usage_daily_keys', 'ledger_entries', 'grants') and contype in ('p', 'u')`.execute(c);
       for (const k of cons.rows) await sql`alter table ${sql.table(k.t)} drop constraint ${sql.id(k.name)}`.execute(c);
       (indexes.rows as { name: string; def: string; t?: string }[]).push(...cons.rows.map((k) => ({ name: k.name, def: `alter table ${k.t} add constraint ${k.name} ${k.def}` })));
     });
@@ -139,6 +139,13 @@ export async function generate(db: Kysely<Database>, o: GenerateOptions): Promis
         insert into usage_daily (org_id, day, use_case, model, user_id, project_id, charged_mc, calls)
         select org_id, (occurred_at at time zone 'UTC')::date, use_case, model, user_id, project_id, sum(charged_mc), count(*)
         from usage_records group by 1, 2, 3, 4, 5, 6`.execute(c);
+    });
+
+    await step('usage_daily_keys rollup (ADR 039)', async () => {
+      await sql`
+        insert into usage_daily_keys (org_id, api_key_id, day, use_case, model, user_id, project_id, charged_mc, calls)
+        select org_id, api_key_id, (occurred_at at time zone 'UTC')::date, use_case, model, user_id, project_id, sum(charged_mc), count(*)
+        from usage_records where api_key_id is not null group by 1, 2, 3, 4, 5, 6, 7`.execute(c);
     });
 
     await step('grants and ledger (last 90 days)', async () => {

@@ -159,7 +159,7 @@ try {
   const period = (await s.ledger.ensureCurrentPeriod(org)).periodStart;
   await measure('charts, 90 days (the whole call)', () => s.credits.charts(org, range));
   await measure('  daily by use case, by user, by project, by model (one read of the rollup)', () => repo.chartRollup(db, org, fromDay, toDay));
-  await measure('  by API key', () => repo.byApiKey(db, org, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`)));
+  await measure('  by API key', () => repo.byApiKey(db, org, fromDay, toDay));
   await measure('  balance by hour (billing period)', () => repo.balanceByHour(db, org, period));
   await measure('  grant events (billing period)', () => repo.grantEvents(db, org, period));
   // Issue 24: the page's default charts call (this billing period, no from/to; the forecast and the
@@ -167,7 +167,7 @@ try {
   await measure('charts, this billing period (the page default; forecast and top spenders)', () => s.credits.charts(org, {}));
   await measure('charts, 90 days, filtered by project', () => s.credits.charts(org, { ...range, projectId }));
   await measure('charts, 90 days, filtered by user', () => s.credits.charts(org, { ...range, userId }));
-  await measure('charts, 90 days, filtered by API key (usage rows, not the rollup)', () => s.credits.charts(org, { ...range, apiKeyId }));
+  await measure('charts, 90 days, filtered by API key (the per-key rollup, ADR 039)', () => s.credits.charts(org, { ...range, apiKeyId }));
 
   // CSV: the whole big org, streamed; RSS sampled while it runs.
   global.gc?.();

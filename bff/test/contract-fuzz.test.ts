@@ -202,7 +202,7 @@ function urlFor(e: Contract, c: Case): string {
 // State --------------------------------------------------------------------------------------
 
 const ORG_TABLES = [
-  'memberships', 'projects', 'grants', 'ledger_entries', 'reservations', 'usage_records', 'usage_daily', 'idempotency_keys', 'overage_invoices',
+  'memberships', 'projects', 'grants', 'ledger_entries', 'reservations', 'usage_records', 'usage_daily', 'usage_daily_keys', 'idempotency_keys', 'overage_invoices',
   'audit_log', 'purchases', 'billing_webhook_events', 'sandbox_payments', 'api_keys', 'ai_requests', 'test_case_generations', 'test_cases',
   'ai_conversations', 'ai_messages', 'ai_reports', 'invitations',
 ] as const;

@@ -28,6 +28,7 @@ const EXCEPTIONS: Record<string, string> = {
   'credits -> ledger_entries': 'read side of the ledger (balance chart)',
   'credits -> usage_records': 'read side of the ledger (usage history, CSV)',
   'credits -> usage_daily': 'read side of the ledger (charts)',
+  'credits -> usage_daily_keys': 'read side of the ledger (charts by API key, ADR 039)',
   'credits -> overage_invoices': 'unpaid invoices in the summary',
   'credits -> projects': 'names joined into the usage history',
   'credits -> users': 'names joined into the usage history',

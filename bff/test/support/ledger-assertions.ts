@@ -32,6 +32,15 @@ export async function expectLedgerConsistent(db: Db, orgId: string, at: Date) {
       on r.day = d.day
     where r.mc is distinct from d.mc or r.calls is distinct from d.calls`.execute(db);
   expect(mismatched.rows).toEqual([]);
+  // the per-key rollup (ADR 039) agrees with the usage rows that carry a key, key by key and day by day
+  const keyMismatched = await sql<{ key: string }>`
+    select coalesce(r.key, d.key) as key from
+      (select api_key_id::text || ' ' || to_char(occurred_at at time zone 'UTC', 'YYYY-MM-DD') as key, sum(charged_mc) as mc, count(*) as calls
+         from usage_records where org_id = ${orgId} and api_key_id is not null group by 1) r
+      full join (select api_key_id::text || ' ' || day::text as key, sum(charged_mc) as mc, sum(calls) as calls from usage_daily_keys where org_id = ${orgId} group by 1) d
+      on r.key = d.key
+    where r.mc is distinct from d.mc or r.calls is distinct from d.calls`.execute(db);
+  expect(keyMismatched.rows).toEqual([]);
   const balance = BigInt(org.balance_mc);
   expect(BigInt(ledger.sum)).toBe(balance);
   expect(BigInt(last.balance_after_mc)).toBe(balance);

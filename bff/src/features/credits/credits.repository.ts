@@ -100,18 +100,16 @@ export function apiKeyNames(db: Executor, orgId: string) {
 }
 
 /**
- * Credits metered through each API key in [from, to) (usage rows: the daily rollup has no key).
- * Summed per key first (an index-only scan of usage_records_api_recent), names joined after: a
- * busy org has tens of thousands of API calls in a quarter and a handful of keys.
+ * Credits metered through each API key on days [fromDay, toDay) ('YYYY-MM-DD', UTC), from the
+ * per-key daily rollup (ADR 039), summed per key first and named after: a handful of keys.
  */
-export function byApiKey(db: Executor, orgId: string, from: Date, to: Date, f: ChartFilters = {}) {
+export function byApiKey(db: Executor, orgId: string, fromDay: string, toDay: string, f: ChartFilters = {}) {
   const perKey = db
-    .selectFrom('usage_records as u')
+    .selectFrom('usage_daily_keys as u')
     .select(['u.api_key_id', sql<bigint>`sum(u.charged_mc)::bigint`.as('mc')])
     .where('u.org_id', '=', orgId)
-    .where('u.api_key_id', 'is not', null)
-    .where('u.occurred_at', '>=', from)
-    .where('u.occurred_at', '<', to)
+    .where('u.day', '>=', fromDay)
+    .where('u.day', '<', toDay)
     .$if(!!f.apiKeyId, (q) => q.where('u.api_key_id', '=', f.apiKeyId!))
     .$if(!!f.useCase, (q) => q.where('u.use_case', '=', f.useCase!))
     .$if(!!f.userId, (q) => q.where('u.user_id', '=', f.userId!))
@@ -193,7 +191,7 @@ export async function sumDaily(db: Executor, orgId: string, fromDay: string, toD
  */
 export type ChartFilters = Pick<UsageQuery, 'useCase' | 'userId' | 'projectId' | 'apiKeyId' | 'model'>;
 
-/** The history's filters (but the dates) as SQL conditions on usage_daily or usage_records: the same columns. */
+/** The history's filters (but the dates and the key) as SQL conditions on usage_daily or usage_daily_keys: the same columns. */
 function chartConditions(f: ChartFilters) {
   const conditions = [];
   if (f.useCase) conditions.push(sql`use_case = ${f.useCase}`);
@@ -204,15 +202,13 @@ function chartConditions(f: ChartFilters) {
 }
 
 export async function chartRollup(db: Executor, orgId: string, fromDay: string, toDay: string, f: ChartFilters = {}) {
-  // The rollup has no API key: with that filter the same aggregates come from the key's usage rows
-  // (its own index, usage_records_api_key), whole UTC days as the rollup's.
-  const source = f.apiKeyId
-    ? sql`(select (occurred_at at time zone 'UTC')::date as day, use_case, user_id, project_id, model, charged_mc
-        from usage_records
-        where org_id = ${orgId} and api_key_id = ${f.apiKeyId}
-          and occurred_at >= ${`${fromDay}T00:00:00Z`}::timestamptz and occurred_at < ${`${toDay}T00:00:00Z`}::timestamptz) r`
-    : sql`usage_daily`;
-  const where = sql.join([sql`org_id = ${orgId}`, sql`day >= ${fromDay}`, sql`day < ${toDay}`, ...chartConditions(f)].slice(f.apiKeyId ? 1 : 0), sql` and `);
+  // usage_daily has no API key: with that filter the same aggregates come from the per-key rollup
+  // (ADR 039), the key's range of its unique index, read index-only.
+  const source = f.apiKeyId ? sql`usage_daily_keys` : sql`usage_daily`;
+  const where = sql.join(
+    [sql`org_id = ${orgId}`, ...(f.apiKeyId ? [sql`api_key_id = ${f.apiKeyId}`] : []), sql`day >= ${fromDay}`, sql`day < ${toDay}`, ...chartConditions(f)],
+    sql` and `,
+  );
   const { rows } = await sql<{ kind: 'daily' | 'user' | 'project' | 'model'; day: string | null; use_case: string | null; id: string | null; label: string | null; mc: bigint }>`
     with g as (
       select day::text as day, use_case, user_id, project_id, model, sum(charged_mc)::bigint as mc,

@@ -193,7 +193,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
         reads.read(orgId, (rdb) =>
           Promise.all([
             repo.chartRollup(rdb, orgId, fromDay, toDay, filters),
-            repo.byApiKey(rdb, orgId, new Date(`${fromDay}T00:00:00Z`), new Date(`${toDay}T00:00:00Z`), filters),
+            repo.byApiKey(rdb, orgId, fromDay, toDay, filters),
             repo.balanceByHour(rdb, orgId, org.periodStart),
             repo.grantEvents(rdb, orgId, org.periodStart),
             repo.sumDaily(rdb, orgId, dayOf(basisStart), dayOf(today)),

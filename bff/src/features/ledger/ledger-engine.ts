@@ -252,6 +252,7 @@ export function applyBatch(input: BatchInput): BatchResult {
     usages: [] as repo.UsageRow[],
     ledger: [] as repo.LedgerRow[],
     daily: new Map<string, repo.DailyRow>(),
+    dailyKeys: new Map<string, repo.DailyKeyRow>(),
     idempotency: [] as repo.IdempotencyRow[],
     grants: new Set<(typeof grants)[number]>(),
   };
@@ -280,6 +281,27 @@ export function applyBatch(input: BatchInput): BatchResult {
       rollup.calls += 1;
     } else {
       w.daily.set(rollupKey, { org_id: org.id, day, use_case: usage.use_case, model: usage.model, user_id: usage.user_id, project_id: usage.project_id, charged_mc: cost, calls: 1 });
+    }
+    // The per-key rollup (ADR 039): only usage that carries an API key.
+    if (usage.api_key_id) {
+      const keyRollupKey = JSON.stringify([usage.api_key_id, day, usage.use_case, usage.model, usage.user_id, usage.project_id]);
+      const keyRollup = w.dailyKeys.get(keyRollupKey);
+      if (keyRollup) {
+        keyRollup.charged_mc += cost;
+        keyRollup.calls += 1;
+      } else {
+        w.dailyKeys.set(keyRollupKey, {
+          org_id: org.id,
+          api_key_id: usage.api_key_id,
+          day,
+          use_case: usage.use_case,
+          model: usage.model,
+          user_id: usage.user_id,
+          project_id: usage.project_id,
+          charged_mc: cost,
+          calls: 1,
+        });
+      }
     }
     org.balanceMc -= cost;
     consumedInBatch += cost;
@@ -442,6 +464,7 @@ export function applyBatch(input: BatchInput): BatchResult {
       usages: w.usages,
       grants: [...w.grants].map((g) => ({ id: g.id, remaining_mc: g.remaining })),
       daily: [...w.daily.values()],
+      dailyKeys: [...w.dailyKeys.values()],
       ledger: w.ledger,
       idempotency: w.idempotency,
     },

@@ -4,7 +4,7 @@ import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
 import { notFound } from '../../http/http-error';
 import { budgetUseSql } from './budget-use';
-import type { GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyTable, UsageRecordsTable } from './ledger.tables';
+import type { GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyKeysTable, UsageDailyTable, UsageRecordsTable } from './ledger.tables';
 
 type Q = Executor;
 
@@ -138,6 +138,7 @@ export type ReservationRow = Awaited<ReturnType<typeof findReservations>>[number
 // absent key with NULL, not with the column's default. (Insertable<> would make defaulted columns optional.)
 export type UsageRow = Omit<Selectable<UsageRecordsTable>, 'allocations'> & { allocations: string };
 export type DailyRow = Selectable<UsageDailyTable>;
+export type DailyKeyRow = Selectable<UsageDailyKeysTable>;
 export type LedgerRow = Omit<Selectable<LedgerEntriesTable>, 'id'>;
 export type IdempotencyRow = Omit<Selectable<IdempotencyKeysTable>, 'response'> & { response: unknown };
 
@@ -152,6 +153,8 @@ export interface BatchWrites {
   usages: UsageRow[];
   grants: { id: string; remaining_mc: bigint }[];
   daily: DailyRow[];
+  /** The per-key rollup of the usages that carry an API key (ADR 039), summed per rollup key like `daily`; empty for app calls. */
+  dailyKeys: DailyKeyRow[];
   /** In order: the identity column follows the order of balance_after_mc. */
   ledger: LedgerRow[];
   idempotency: IdempotencyRow[];
@@ -177,6 +180,7 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
     return;
   }
   const all = <K extends keyof BatchWrites>(k: K) => writes.flatMap((w) => w[k] as unknown[]);
+  const dailyKeys = writes.some((w) => w.dailyKeys.length > 0);
   const j = toJson({
     at,
     expireStale: writes.filter((w) => w.expireStale).map((w) => w.orgId),
@@ -186,6 +190,7 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
     usages: writes.flatMap((w) => w.usages.map((u) => ({ ...u, allocations: JSON.parse(u.allocations) as unknown }))),
     grants: writes.flatMap((w) => w.grants.map((g) => ({ ...g, org_id: w.orgId }))),
     daily: all('daily'),
+    ...(dailyKeys ? { dailyKeys: all('dailyKeys') } : {}),
     ledger: all('ledger'),
     idempotency: all('idempotency'),
   });
@@ -221,7 +226,19 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
       select org_id, day, use_case, model, user_id, project_id, charged_mc, calls
       from p, jsonb_populate_recordset(null::usage_daily, p.j->'daily')
       on conflict (org_id, day, use_case, model, user_id, project_id)
-        do update set charged_mc = usage_daily.charged_mc + excluded.charged_mc, calls = usage_daily.calls + excluded.calls),
+        do update set charged_mc = usage_daily.charged_mc + excluded.charged_mc, calls = usage_daily.calls + excluded.calls),${
+    // Only batches that metered through an API key write the per-key rollup (ADR 039): an app
+    // call's batch sends the same statement as before it existed.
+    dailyKeys
+      ? `
+    daily_keys as (
+      insert into usage_daily_keys (org_id, api_key_id, day, use_case, model, user_id, project_id, charged_mc, calls)
+      select org_id, api_key_id, day, use_case, model, user_id, project_id, charged_mc, calls
+      from p, jsonb_populate_recordset(null::usage_daily_keys, p.j->'dailyKeys')
+      on conflict (org_id, api_key_id, day, use_case, model, user_id, project_id)
+        do update set charged_mc = usage_daily_keys.charged_mc + excluded.charged_mc, calls = usage_daily_keys.calls + excluded.calls),`
+      : ''
+  }
     ledger as (
       insert into ledger_entries (org_id, entry_type, amount_mc, balance_after_mc, grant_id, usage_id, invoice_id, created_at)
       select e.org_id, e.entry_type, e.amount_mc, e.balance_after_mc, e.grant_id, e.usage_id, e.invoice_id, e.created_at

@@ -12,6 +12,7 @@ export interface LedgerTables {
   reservations: ReservationsTable;
   usage_records: UsageRecordsTable;
   usage_daily: UsageDailyTable;
+  usage_daily_keys: UsageDailyKeysTable;
   idempotency_keys: IdempotencyKeysTable;
 }
 
@@ -97,6 +98,11 @@ export interface UsageDailyTable {
   project_id: string | null;
   charged_mc: BigIntCol;
   calls: number;
+}
+
+/** The daily rollup of the usage metered through API keys, per key (ADR 039): usage_daily's columns and the key. */
+export interface UsageDailyKeysTable extends UsageDailyTable {
+  api_key_id: string;
 }
 
 export interface IdempotencyKeysTable {
