@@ -17,6 +17,7 @@ import * as taxInvoices from './2026_12_05_0700_tax_invoices';
 import * as emailAttachments from './2026_12_05_0810_email_attachments';
 import * as stoppedReportsGenerations from './2026_12_05_0900_stopped_reports_generations';
 import * as mergedAlerts from './2026_12_05_0950_merged_alerts';
+import * as userPreferences from './2026_12_06_0100_user_preferences';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -41,4 +42,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0810_email_attachments': emailAttachments,
   '2026_12_05_0900_stopped_reports_generations': stoppedReportsGenerations,
   '2026_12_05_0950_merged_alerts': mergedAlerts,
+  '2026_12_06_0100_user_preferences': userPreferences,
 };
