@@ -250,13 +250,35 @@ describe('alerts fire once per threshold per period', () => {
     const { owner, orgId, token } = await setup();
     const set = await owner.call(budgetsContract.setThresholds, { body: { creditPercents: [20, 10], budgetPercents: [100] } });
     expect(set.status).toBe(200);
-    expect(set.body).toEqual({ creditPercents: [10, 20], budgetPercents: [100] });
+    expect(set.body).toEqual({ creditPercents: [10, 20], budgetPercents: [100], savedAt: clock.now().toISOString() });
     await Promise.all(Array.from({ length: 10 }, () => meter(app.baseUrl, meteringContract.record, token, recordBody({}, 7))));
     const alerts = await app.db.selectFrom('alerts').select(['subject', 'threshold']).where('org_id', '=', orgId).orderBy('threshold').execute();
     expect(alerts).toEqual([
       { subject: 'credits', threshold: 10 },
       { subject: 'credits', threshold: 20 },
     ]);
+  });
+});
+
+describe('when the thresholds were saved (the setup checklist ticks from it)', () => {
+  it('is null until the owner saves, then the time of the last save, even when the values did not change (not audited then)', async () => {
+    const { owner, admin, orgId } = await setup();
+    const defaults = { creditPercents: [50, 75, 90, 100], budgetPercents: [90, 100] };
+    expect((await owner.call(budgetsContract.thresholds)).body).toEqual({ ...defaults, savedAt: null });
+
+    const first = clock.now().toISOString();
+    const saved = await owner.call(budgetsContract.setThresholds, { body: defaults });
+    expect(saved.status).toBe(200);
+    expect(saved.body).toEqual({ ...defaults, savedAt: first });
+    // Every role reads it back (from the database, not the answer).
+    expect((await admin.call(budgetsContract.thresholds)).body).toEqual({ ...defaults, savedAt: first });
+    const audited = await app.db.selectFrom('audit_log').select('action').where('org_id', '=', orgId).where('action', '=', 'alert_thresholds.changed').execute();
+    expect(audited).toEqual([]);
+
+    clock.advance(60_000);
+    const again = await owner.call(budgetsContract.setThresholds, { body: { creditPercents: [100, 50, 75, 90], budgetPercents: [90, 100] } });
+    expect(again.body.savedAt).toBe(clock.now().toISOString());
+    expect((await owner.call(budgetsContract.thresholds)).body.savedAt).toBe(clock.now().toISOString());
   });
 });
 
@@ -276,7 +298,7 @@ describe('permissions and bad input', () => {
       expect(t.body.error.code).toBe('FORBIDDEN');
       // They can read both.
       expect((await who.call(budgetsContract.list)).body.budgets).toEqual([expect.objectContaining({ subjectId: project.id, limitMc: 10_000 })]);
-      expect((await who.call(budgetsContract.thresholds)).body).toEqual({ creditPercents: [50, 75, 90, 100], budgetPercents: [90, 100] });
+      expect((await who.call(budgetsContract.thresholds)).body).toEqual({ creditPercents: [50, 75, 90, 100], budgetPercents: [90, 100], savedAt: null });
     }
     expect(await app.db.selectFrom('budgets').select(['subject_id', 'limit_mc']).where('org_id', '=', orgId).execute()).toEqual([{ subject_id: project.id, limit_mc: 10_000n }]);
     expect(await app.db.selectFrom('alert_settings').select('org_id').where('org_id', '=', orgId).execute()).toEqual([]);

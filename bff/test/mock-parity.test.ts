@@ -108,6 +108,11 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('dev mailbox: you already have an account', authContract.devMailbox, { query: { email } }, new Client(baseUrl));
   await step('forgot password, unknown address', authContract.forgotPassword, { body: { email: `${uniq('nobody-')}@example.test` } }, new Client(baseUrl));
   await step('session', authContract.session);
+  // The user's own time zone choice (issue 24): saved, read back with the session; bad input refused.
+  await step('time zone: UTC', authContract.setPreferences, { body: { timeZone: 'utc' } });
+  await step('time zone: an IANA name is not a choice', authContract.setPreferences, { body: { timeZone: 'Asia/Kolkata' } });
+  await step('time zone: without a session', authContract.setPreferences, { body: { timeZone: 'utc' } }, new Client(baseUrl));
+  await step('session with the choice', authContract.session);
   await step('wrong password', authContract.login, { body: { email, password: 'not-the-password' } }, new Client(baseUrl));
   await step('summary without a session', creditsContract.summary, {}, new Client(baseUrl));
   await step('read summary', creditsContract.summary);
@@ -222,6 +227,11 @@ async function runScenarios(baseUrl: string): Promise<Observation[]> {
   await step('budgets', budgetsContract.list);
   await step('clear project budget', budgetsContract.set, { body: { subjectType: 'project', subjectId: project.body.id, limitCredits: null } });
   await step('notifications', budgetsContract.notifications);
+  // Alert thresholds: never saved (savedAt null), saved unchanged (savedAt set), bad input.
+  await step('alert thresholds: never saved', budgetsContract.thresholds);
+  await step('alert thresholds: save the defaults unchanged', budgetsContract.setThresholds, { body: { creditPercents: [50, 75, 90, 100], budgetPercents: [90, 100] } });
+  await step('alert thresholds: read back', budgetsContract.thresholds);
+  await step('alert thresholds: a threshold twice', budgetsContract.setThresholds, { body: { creditPercents: [50, 50], budgetPercents: [90] } });
   // "Ask for more" is for members and admins; the owner raises limits herself.
   await step('ask for more as the owner', budgetsContract.askForMore, { body: { limit: 'credits' } });
 

@@ -50,7 +50,7 @@ const COLUMNS = {
   usage_daily: { org_id: true, day: true, use_case: true, model: true, user_id: true, project_id: true, charged_mc: true, calls: true },
   usage_daily_keys: { org_id: true, api_key_id: true, day: true, use_case: true, model: true, user_id: true, project_id: true, charged_mc: true, calls: true },
   usage_records: { org_id: true, id: true, occurred_at: true, user_id: true, project_id: true, api_key_id: true, source: true, use_case: true, model: true, rate_version: true, input_mc_per_1k: true, output_mc_per_1k: true, input_tokens: true, output_tokens: true, charged_mc: true, overage_mc: true, allocations: true, reservation_id: true, idempotency_key: true },
-  users: { id: true, email: true, name: true, password_hash: true, created_at: true, email_verified_at: true },
+  users: { id: true, email: true, name: true, password_hash: true, created_at: true, email_verified_at: true, time_zone: true },
   account_tokens: { id: true, purpose: true, user_id: true, email: true, token_hash: true, payload: true, created_at: true, expires_at: true, used_at: true },
   account_email_outbox: { seq: true, id: true, kind: true, to_address: true, subject: true, body_text: true, created_at: true, attempts: true, last_error: true, sent_at: true },
 } satisfies { [T in keyof Database]: Record<keyof Database[T] & string, true> };

@@ -11,7 +11,7 @@ const UTC = new Intl.DateTimeFormat('en-US', { month: 'short', day: 'numeric', y
 test.describe('AI Credits page (issue 24)', () => {
   test.use({ timezoneId: 'Asia/Kolkata' });
 
-  test('answers first; one filter bar for charts and history; this billing period by default; local times, UTC on request, the CSV in UTC', async ({ signUp, request }) => {
+  test('answers first; one filter bar for charts and history; this billing period by default; local times, UTC on request, the CSV in UTC', async ({ signUp, addMember, request, browser, baseURL }) => {
     test.slow();
     const owner = await signUp({ landOn: null });
     const alpha = await createProject(owner, 'Alpha project');
@@ -73,14 +73,46 @@ test.describe('AI Credits page (issue 24)', () => {
     expect(csv).toHaveLength(1 + 2 + 1);
     expect(csv[1]!.split(',')[0]).toBe(at);
 
-    // UTC on request, remembered after a reload.
+    // UTC on request, remembered for the user (on the server), not the browser.
     await history.getByRole('checkbox', { name: 'Times in UTC' }).check();
     await expect(page.getByRole('table', { name: 'Usage history, newest first' }).getByRole('columnheader').first()).toHaveText('Date (UTC)');
     await expect(page.getByRole('table', { name: 'Usage history, newest first' }).locator('tbody tr').first().locator('time')).toHaveText(UTC.format(new Date(at)));
     await page.reload();
     await expect(page.getByRole('table', { name: 'Usage history, newest first' }).getByRole('columnheader').first()).toHaveText('Date (UTC)');
     await expect(page.getByRole('region', { name: 'This Month Usage' })).toContainText(/Resets [A-Z][a-z]{2} \d+, \d{4}, 00:00 UTC/);
-    await page.getByRole('region', { name: 'Usage history' }).first().getByRole('checkbox', { name: 'Times in UTC' }).uncheck();
+
+    // A fresh browser (no storage, also in India): the same owner signs in and sees her choice.
+    const member = await addMember('member', { owner, landOn: null });
+    const elsewhere = await browser.newContext({ baseURL, locale: 'en-US', timezoneId: 'Asia/Kolkata', viewport: { width: 1280, height: 800 } });
+    try {
+      const fresh = await elsewhere.newPage();
+      const signIn = async (who: { email: string; password: string }) => {
+        await fresh.goto('/login');
+        await fresh.getByLabel('Email').fill(who.email);
+        await fresh.getByLabel('Password').fill(who.password);
+        await fresh.getByRole('button', { name: 'Sign in' }).click();
+        await fresh.waitForURL(/\/settings\/ai-credits/);
+      };
+      const utcBox = () => fresh.getByRole('region', { name: 'Usage history' }).first().getByRole('checkbox', { name: 'Times in UTC' });
+      await signIn(owner);
+      await expect(utcBox()).toBeChecked();
+      await expect(fresh.getByRole('table', { name: 'Usage history, newest first' }).getByRole('columnheader').first()).toHaveText('Date (UTC)');
+      // Another person in the same browser keeps her own choice (local).
+      await fresh.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(member);
+      await expect(utcBox()).not.toBeChecked();
+      await expect(fresh.getByRole('region', { name: 'Usage history' }).first()).toBeVisible();
+      // And the owner back: still UTC; she turns it off here, and her first browser follows after a reload.
+      await fresh.getByRole('button', { name: 'Sign out' }).click();
+      await signIn(owner);
+      await expect(utcBox()).toBeChecked();
+      await utcBox().uncheck();
+      await expect(fresh.getByRole('table', { name: 'Usage history, newest first' }).getByRole('columnheader').first()).toHaveText('Date (GMT+5:30)');
+    } finally {
+      await elsewhere.close();
+    }
+    await page.reload();
     await expect(page.getByRole('table', { name: 'Usage history, newest first' }).getByRole('columnheader').first()).toHaveText('Date (GMT+5:30)');
+    await expect(page.getByRole('region', { name: 'Usage history' }).first().getByRole('checkbox', { name: 'Times in UTC' })).not.toBeChecked();
   });
 });

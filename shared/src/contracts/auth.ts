@@ -15,9 +15,24 @@ export const PasswordSchema = z.string().check(z.minLength(8, 'at least 8 charac
 /** Names of people, organizations, projects and API keys: one line (they reach emails). */
 export const NameSchema = SingleLineTextSchema.check(z.trim(), z.minLength(1), z.maxLength(NAME_MAX_CHARS));
 
+/**
+ * How the SPA shows times to this user (issue 24): 'local' in the browser's time zone, 'utc' in UTC.
+ * Kept per user on the server, so two people sharing a browser keep their own, and another browser
+ * shows the same. (The CSV is UTC whatever this says.)
+ */
+export const TimeZoneChoiceSchema = z.enum(['local', 'utc']);
+export type TimeZoneChoice = z.infer<typeof TimeZoneChoiceSchema>;
+
+/** The signed-in user's own display preferences. */
+export const PreferencesSchema = z.strictObject({ timeZone: TimeZoneChoiceSchema });
+export type Preferences = z.infer<typeof PreferencesSchema>;
+
 export const SessionInfoSchema = z.object({
-  /** emailVerified: false until the emailed link is opened; such a user may look but not spend or send mail. */
-  user: z.object({ id: IdSchema, email: z.string(), name: z.string(), emailVerified: z.boolean() }),
+  /**
+   * emailVerified: false until the emailed link is opened; such a user may look but not spend or send mail.
+   * preferences: the user's own (not the org's, not the browser's).
+   */
+  user: z.object({ id: IdSchema, email: z.string(), name: z.string(), emailVerified: z.boolean(), preferences: z.object({ timeZone: TimeZoneChoiceSchema }) }),
   org: z.object({ id: IdSchema, name: z.string(), aiEnabled: z.boolean() }),
   role: RoleSchema,
   /** Send back as `x-csrf-token` on every state-changing request. */
@@ -130,8 +145,16 @@ export const authContract = {
   session: endpoint({
     method: 'GET',
     path: '/api/auth/session',
-    summary: 'The signed-in user, their organization and role',
+    summary: 'The signed-in user (with their preferences), their organization and role',
     auth: 'session',
     response: SessionInfoSchema,
+  }),
+  setPreferences: endpoint({
+    method: 'PUT',
+    path: '/api/auth/preferences',
+    summary: "Save the signed-in user's own display preferences (any role, for themselves): times in the browser's time zone or in UTC",
+    auth: 'session',
+    body: PreferencesSchema,
+    response: PreferencesSchema,
   }),
 };

@@ -41,6 +41,14 @@ export const AlertThresholdsSchema = z.strictObject({
 });
 export type AlertThresholds = z.infer<typeof AlertThresholdsSchema>;
 
+/** The thresholds as read back: with when the owner last saved them (null: never, the defaults apply), changed or not. */
+export const AlertSettingsSchema = z.object({
+  creditPercents: PercentListSchema,
+  budgetPercents: PercentListSchema,
+  savedAt: z.nullable(IsoDateTimeSchema),
+});
+export type AlertSettings = z.infer<typeof AlertSettingsSchema>;
+
 export const NotificationSchema = z.object({
   id: IdSchema,
   title: z.string(),
@@ -102,18 +110,18 @@ export const budgetsContract = {
   thresholds: endpoint({
     method: 'GET',
     path: '/api/alerts/thresholds',
-    summary: 'Alert thresholds: percent of the month credits and of each budget',
+    summary: 'Alert thresholds: percent of the month credits and of each budget, and when the owner last saved them (null: never)',
     auth: 'session',
-    response: AlertThresholdsSchema,
+    response: AlertSettingsSchema,
   }),
   setThresholds: endpoint({
     method: 'PUT',
     path: '/api/alerts/thresholds',
-    summary: 'Set the alert thresholds (owner only)',
+    summary: 'Set the alert thresholds (owner only); saving them unchanged still records the save (savedAt)',
     auth: 'session',
     roles: OWNER_ONLY,
     body: AlertThresholdsSchema,
-    response: AlertThresholdsSchema,
+    response: AlertSettingsSchema,
   }),
   notifications: endpoint({
     method: 'GET',

@@ -2,6 +2,7 @@ import { createBrowserRouter, createMemoryRouter } from 'react-router';
 import { RouterProvider } from 'react-router/dom';
 import { createQueryClient } from '@/lib/query-client';
 import { setCsrfToken } from '@/lib/api-client';
+import { followSessionPreferences } from '@/api/session-queries';
 import { Providers } from './providers';
 import { createRoutes } from './router';
 
@@ -28,6 +29,8 @@ export function createApp(options: { initialEntries?: string[]; retry?: boolean 
         });
     },
   });
+  // The dates show in the signed-in user's time zone choice (saved with the user, read with the session).
+  followSessionPreferences(queryClient);
   const routes = createRoutes(queryClient);
   const router = options.initialEntries ? createMemoryRouter(routes, { initialEntries: options.initialEntries }) : createBrowserRouter(routes);
   ref.router = router;

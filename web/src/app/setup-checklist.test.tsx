@@ -53,6 +53,19 @@ describe('setup checklist', () => {
     expect(list).toHaveTextContent('2 of 6 steps done.');
   });
 
+  it('ticks "Choose alert thresholds" when the owner saves them, even unchanged (the defaults)', async () => {
+    Element.prototype.scrollIntoView = vi.fn(); // jsdom does not scroll
+    const { user } = renderApp('/settings/ai-credits', { scenario: 'emptyOrg' });
+    await user.click(within(await checklist()).getByRole('link', { name: /^Choose alert thresholds/ }));
+    await screen.findByRole('heading', { level: 2, name: 'Alert thresholds' });
+    await user.click(await screen.findByRole('button', { name: 'Save thresholds' }));
+    await screen.findByText('Thresholds saved.');
+    await user.click(within(screen.getByRole('navigation', { name: 'Main' })).getByRole('link', { name: 'AI Credits' }));
+    const list = await checklist();
+    await expect.poll(() => step(list, 'Choose alert thresholds').textContent).toContain('(done)');
+    expect(list).toHaveTextContent('1 of 6 steps done.');
+  });
+
   it('folds away and stays folded; admins get only the steps they can do, dismissible once done; members none', async () => {
     const first = renderApp('/settings/ai-credits', { scenario: 'emptyOrg' });
     const list = await checklist();

@@ -2,29 +2,25 @@ import { useSyncExternalStore } from 'react';
 
 /**
  * Dates and times in the viewer's time zone (issue 24: 17:22 UTC is 22:52 in India), or in UTC
- * when the viewer chose it (`setTimeZoneChoice`, remembered in this browser). Billing periods are
- * defined in UTC (docs/product.md): where a boundary is shown, its UTC time is said too. Calendar
- * days (`YYYY-MM-DD`, the charts' days) are days, shown as they are. The CSV stays UTC.
+ * when the signed-in user chose it. The choice is the user's, saved on the server (the session
+ * carries it, PUT /api/auth/preferences changes it): `followSessionPreferences` in
+ * api/session-queries.ts sets it here from the session, so two people sharing a browser keep
+ * their own and another browser shows the same. Signed out: local. Billing periods are defined in
+ * UTC (docs/product.md): where a boundary is shown, its UTC time is said too. Calendar days
+ * (`YYYY-MM-DD`, the charts' days) are days, shown as they are. The CSV stays UTC.
  */
-const CHOICE_KEY = 'ai-credits.time-zone';
 type TimeZoneChoice = 'local' | 'utc';
+let choice: TimeZoneChoice = 'local';
 const listeners = new Set<() => void>();
 
 export function timeZoneChoice(): TimeZoneChoice {
-  try {
-    return globalThis.localStorage?.getItem(CHOICE_KEY) === 'utc' ? 'utc' : 'local';
-  } catch {
-    return 'local';
-  }
+  return choice;
 }
 
-export function setTimeZoneChoice(choice: TimeZoneChoice): void {
-  try {
-    if (choice === 'utc') localStorage.setItem(CHOICE_KEY, 'utc');
-    else localStorage.removeItem(CHOICE_KEY);
-  } catch {
-    // storage refused (private mode): the choice lasts until the reload
-  }
+/** The choice the page shows from now on (from the session, or the toggle before the server answers). */
+export function setTimeZoneChoice(next: TimeZoneChoice): void {
+  if (next === choice) return;
+  choice = next;
   for (const listener of listeners) listener();
 }
 

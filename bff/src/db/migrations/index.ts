@@ -18,6 +18,7 @@ import * as emailAttachments from './2026_12_05_0810_email_attachments';
 import * as stoppedReportsGenerations from './2026_12_05_0900_stopped_reports_generations';
 import * as mergedAlerts from './2026_12_05_0950_merged_alerts';
 import * as usageDailyKeys from './2026_12_06_0100_usage_daily_keys';
+import * as userPreferences from './2026_12_06_0100_user_preferences';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -43,4 +44,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0900_stopped_reports_generations': stoppedReportsGenerations,
   '2026_12_05_0950_merged_alerts': mergedAlerts,
   '2026_12_06_0100_usage_daily_keys': usageDailyKeys,
+  '2026_12_06_0100_user_preferences': userPreferences,
 };

@@ -110,7 +110,7 @@ export async function insertMoreRequest(trx: Executor, row: { org_id: string; us
 }
 
 export function findSettings(db: Executor, orgId: string) {
-  return db.selectFrom('alert_settings').select(['credit_percents', 'budget_percents']).where('org_id', '=', orgId).executeTakeFirst();
+  return db.selectFrom('alert_settings').select(['credit_percents', 'budget_percents', 'updated_at']).where('org_id', '=', orgId).executeTakeFirst();
 }
 
 export async function upsertSettings(trx: Executor, orgId: string, creditPercents: number[], budgetPercents: number[], at: Date) {

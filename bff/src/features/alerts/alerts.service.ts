@@ -1,6 +1,6 @@
 import type { Transaction } from 'kysely';
 import { DEFAULT_BUDGET_ALERT_PERCENTS, DEFAULT_CREDIT_ALERT_PERCENTS } from '@ai-credits/shared/budgets';
-import type { AlertThresholds, AskForMoreResult, MoreRequestLimit, NotificationList } from '@ai-credits/shared/contracts/budgets';
+import type { AlertSettings, AlertThresholds, AskForMoreResult, MoreRequestLimit, NotificationList } from '@ai-credits/shared/contracts/budgets';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
@@ -8,10 +8,14 @@ import { queueEmail, reviseUnsentEmail } from '../email/email.service';
 import { alertDigest, moreRequestMessage, type AlertItem, type StoppedBy } from '../email/templates';
 import * as repo from './alerts.repository';
 
-/** The org's alert thresholds: its own, else the defaults. */
-export async function thresholds(q: Executor, orgId: string): Promise<AlertThresholds> {
+/** The org's alert thresholds: its own, else the defaults; with when the owner last saved them (null: never). */
+export async function thresholds(q: Executor, orgId: string): Promise<AlertSettings> {
   const row = await repo.findSettings(q, orgId);
-  return { creditPercents: row?.credit_percents ?? [...DEFAULT_CREDIT_ALERT_PERCENTS], budgetPercents: row?.budget_percents ?? [...DEFAULT_BUDGET_ALERT_PERCENTS] };
+  return {
+    creditPercents: row?.credit_percents ?? [...DEFAULT_CREDIT_ALERT_PERCENTS],
+    budgetPercents: row?.budget_percents ?? [...DEFAULT_BUDGET_ALERT_PERCENTS],
+    savedAt: row ? row.updated_at.toISOString() : null,
+  };
 }
 
 export async function saveThresholds(trx: Executor, orgId: string, next: AlertThresholds, at: Date): Promise<void> {

@@ -53,12 +53,18 @@ export function findSessionContext(db: Executor, sessionId: string, now: Date) {
       'users.email',
       'users.name',
       'users.email_verified_at',
+      'users.time_zone',
       'organizations.name as org_name',
       'organizations.ai_enabled',
     ])
     .where('sessions.id', '=', sessionId)
     .where('sessions.expires_at', '>', now)
     .executeTakeFirst();
+}
+
+/** The user's own display preference (issue 24). */
+export async function setUserTimeZone(db: Executor, userId: string, timeZone: 'local' | 'utc') {
+  await db.updateTable('users').set({ time_zone: timeZone }).where('id', '=', userId).execute();
 }
 
 export async function deleteSession(db: Executor, sessionId: string) {

@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Role } from '@ai-credits/shared/contracts/auth';
+import type { Preferences, Role } from '@ai-credits/shared/contracts/auth';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
@@ -83,7 +83,7 @@ export function createAccountsService(deps: {
       sessionId: row.id,
       csrfToken: row.csrf_token,
       info: {
-        user: { id: row.user_id, email: row.email, name: row.name, emailVerified: row.email_verified_at !== null },
+        user: { id: row.user_id, email: row.email, name: row.name, emailVerified: row.email_verified_at !== null, preferences: { timeZone: row.time_zone } },
         org: { id: row.org_id, name: row.org_name, aiEnabled: row.ai_enabled },
         role: row.role,
         csrfToken: row.csrf_token,
@@ -179,6 +179,12 @@ export function createAccountsService(deps: {
     readSession,
     startSession,
     checkCredentials,
+
+    /** The signed-in user's own preferences (any role, for themselves only: the route passes the session's user). */
+    async setPreferences(userId: string, preferences: Preferences): Promise<Preferences> {
+      await repo.setUserTimeZone(db, userId, preferences.timeZone);
+      return { timeZone: preferences.timeZone };
+    },
 
     /** Before an invitation email (new or resent): per organization, and per organization and address. */
     async limitInvitationEmail(orgId: string, email: string) {

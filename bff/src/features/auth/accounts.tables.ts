@@ -34,6 +34,8 @@ export interface UsersTable {
   created_at: Timestamp;
   /** Null until the owner of the address opened an emailed link (issue 20). */
   email_verified_at: Timestamp | null;
+  /** How the SPA shows this user's times: the browser's zone or UTC (issue 24; a per-user choice). */
+  time_zone: Generated<'local' | 'utc'>;
 }
 
 /** Emailed single-use links (ADR 028): only their SHA-256 is stored. */

@@ -53,5 +53,6 @@ export function authRouter(services: Services): Router {
   });
 
   mount(router, authContract.session, ({ session }) => session.info);
+  mount(router, authContract.setPreferences, ({ actor, body }) => services.accounts.setPreferences(actor.userId, body));
   return router;
 }

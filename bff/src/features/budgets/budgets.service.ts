@@ -1,4 +1,4 @@
-import type { AlertThresholds, AskForMoreBody, AskForMoreResult, BudgetList, NotificationList, SetBudgetBody } from '@ai-credits/shared/contracts/budgets';
+import type { AlertSettings, AlertThresholds, AskForMoreBody, AskForMoreResult, BudgetList, NotificationList, SetBudgetBody } from '@ai-credits/shared/contracts/budgets';
 import type { Db } from '../../db/db';
 import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
@@ -85,22 +85,26 @@ export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: Ledge
       return list(orgId);
     },
 
-    async thresholds(orgId: string): Promise<AlertThresholds> {
+    async thresholds(orgId: string): Promise<AlertSettings> {
       return alerts.thresholds(db, orgId);
     },
 
-    /** Owner only (the route). Takes effect for crossings from now on; alerts already fired stay fired. */
-    async setThresholds(orgId: string, actorUserId: string, body: AlertThresholds): Promise<AlertThresholds> {
+    /**
+     * Owner only (the route). Takes effect for crossings from now on; alerts already fired stay fired.
+     * Saving them unchanged is a save too (savedAt: the setup checklist's step), though not audited.
+     */
+    async setThresholds(orgId: string, actorUserId: string, body: AlertThresholds): Promise<AlertSettings> {
       const now = clock.now();
       const next = { creditPercents: [...body.creditPercents].sort((a, b) => a - b), budgetPercents: [...body.budgetPercents].sort((a, b) => a - b) };
       await db.transaction().execute(async (trx) => {
-        const from = await alerts.thresholds(trx, orgId);
+        const current = await alerts.thresholds(trx, orgId);
+        const from = { creditPercents: current.creditPercents, budgetPercents: current.budgetPercents };
         await alerts.saveThresholds(trx, orgId, next, now);
         if (JSON.stringify(from) !== JSON.stringify(next)) {
           await recordAudit(trx, { orgId, actorUserId, action: 'alert_thresholds.changed', from, to: next, at: now });
         }
       });
-      return next;
+      return { ...next, savedAt: now.toISOString() };
     },
 
     notifications,

@@ -28,6 +28,15 @@ function mailAccount(db: MockStore, kind: string, to: string, subject: string, t
 export function authHandlers(db: MockStore): HttpHandler[] {
   return [
     http.get(url(authContract.session), ({ request }) => requireSession(db, request, authContract.session) ?? json(authContract.session, sessionOf(db))),
+    // The signed-in user's own preferences (any role), as users.time_zone in the BFF.
+    http.put(url(authContract.setPreferences), async ({ request }) => {
+      const denied = requireSession(db, request, authContract.setPreferences);
+      if (denied) return denied;
+      const parsed = authContract.setPreferences.body.safeParse(await bodyOf(request));
+      if (!parsed.success) return validationFailed(parsed.error);
+      db.timeZones.set(db.userId, parsed.data.timeZone);
+      return json(authContract.setPreferences, { timeZone: parsed.data.timeZone });
+    }),
     http.post(url(authContract.login), async ({ request }) => {
       const parsed = authContract.login.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);

@@ -33,14 +33,15 @@ export function budgetsHandlers(db: MockStore): HttpHandler[] {
       return json(budgetsContract.set, listOf());
     }),
     http.get(url(budgetsContract.thresholds), ({ request }) =>
-      requireSession(db, request, budgetsContract.thresholds) ?? json(budgetsContract.thresholds, db.alertThresholds ?? { creditPercents: [...DEFAULT_CREDIT_ALERT_PERCENTS], budgetPercents: [...DEFAULT_BUDGET_ALERT_PERCENTS] }),
+      requireSession(db, request, budgetsContract.thresholds) ?? json(budgetsContract.thresholds, db.alertThresholds ?? { creditPercents: [...DEFAULT_CREDIT_ALERT_PERCENTS], budgetPercents: [...DEFAULT_BUDGET_ALERT_PERCENTS], savedAt: null }),
     ),
     http.put(url(budgetsContract.setThresholds), async ({ request }) => {
       const denied = requireSession(db, request, budgetsContract.setThresholds);
       if (denied) return denied;
       const parsed = budgetsContract.setThresholds.body.safeParse(await bodyOf(request));
       if (!parsed.success) return validationFailed(parsed.error);
-      db.alertThresholds = { creditPercents: [...parsed.data.creditPercents].sort((a, b) => a - b), budgetPercents: [...parsed.data.budgetPercents].sort((a, b) => a - b) };
+      // A save unchanged is a save too (savedAt), as in the BFF.
+      db.alertThresholds = { creditPercents: [...parsed.data.creditPercents].sort((a, b) => a - b), budgetPercents: [...parsed.data.budgetPercents].sort((a, b) => a - b), savedAt: nowIso(db) };
       return json(budgetsContract.setThresholds, db.alertThresholds);
     }),
     http.get(url(budgetsContract.notifications), ({ request }) => requireSession(db, request, budgetsContract.notifications) ?? json(budgetsContract.notifications, notificationsOf())),

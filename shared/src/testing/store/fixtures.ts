@@ -362,6 +362,7 @@ export function createMockStore(scenario: ScenarioName, options: ScenarioOptions
     budgets: [],
     notifications: [],
     moreRequests: new Map(),
+    timeZones: new Map(),
     stoppedAlerts: new Set(),
     generations: [],
     reports: [],

@@ -43,7 +43,7 @@ export function reservedMcOf(store: MockStore): number {
 export function sessionOf(db: MockStore): SessionInfo {
   const me = db.members.find((m) => m.userId === db.userId) ?? db.members[0]!;
   return {
-    user: { id: me.userId, email: me.email, name: me.name, emailVerified: !db.unverified.has(me.userId) },
+    user: { id: me.userId, email: me.email, name: me.name, emailVerified: !db.unverified.has(me.userId), preferences: { timeZone: db.timeZones.get(me.userId) ?? 'local' } },
     org: { id: db.org.id, name: db.org.name, aiEnabled: db.org.aiEnabled },
     role: me.role,
     csrfToken: db.csrfToken,

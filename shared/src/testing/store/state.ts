@@ -2,7 +2,8 @@ import type { ChatMessage, Conversation, Report, TestCaseGeneration } from '../.
 import type { ApiKey } from '../../contracts/api-keys';
 import type { AutoTopUp, AutoTopUpState, BillingProfile, Invoice, PaymentMethod, Purchase } from '../../contracts/billing';
 import type { Reservation, UsageRow } from '../../contracts/credits';
-import type { AlertThresholds, Notification } from '../../contracts/budgets';
+import type { TimeZoneChoice } from '../../contracts/auth';
+import type { AlertSettings, Notification } from '../../contracts/budgets';
 import type { AuditEntry, Invitation, Member, OutboxEmail, Project } from '../../contracts/org';
 import type { ScenarioName, ScenarioSettings } from '../scenarios';
 import type { TaxBreakdown } from '../../tax';
@@ -57,7 +58,10 @@ export interface MockStore {
   unverified: Set<string>;
   /** Monthly budgets of projects and members. */
   budgets: { subjectType: 'project' | 'user'; subjectId: string; limitMc: number }[];
-  alertThresholds?: AlertThresholds;
+  /** The owner's saved thresholds and when (absent: never saved, the defaults apply). */
+  alertThresholds?: AlertSettings;
+  /** Each user's own time zone choice (absent: 'local'), as users.time_zone in the BFF. */
+  timeZones: Map<string, TimeZoneChoice>;
   /** The signed-in user's notifications, newest first. */
   notifications: Notification[];
   /** "Ask for more" requests sent: `${userId}|${limit}|${UTC day}` -> when (once per limit per member per day, as the BFF). */

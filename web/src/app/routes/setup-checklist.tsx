@@ -41,14 +41,14 @@ function store(key: string, orgId: string, value: boolean): void {
  * A new organization's setup checklist (issue 24, first run), for the owner (all six steps) and
  * admins (the three they may do). Each step is ticked from what the server says exists, never
  * from a flag in the browser: a project, a second member or a pending invitation, a budget, alert
- * thresholds saved (the audit log has the change), an overage limit above zero, an API key. Only
+ * thresholds saved by the owner (savedAt, even unchanged), an overage limit above zero, an API key. Only
  * whether the list is folded, or dismissed once every step is done, is kept in the browser.
  */
 export function SetupChecklist({ role, orgId }: { role: Role; orgId: string }) {
   const owner = role === 'owner';
   const [collapsed, setCollapsed] = useState(() => stored(COLLAPSED_KEY, orgId));
   const [dismissed, setDismissed] = useState(() => stored(DISMISSED_KEY, orgId));
-  // Dismissed, it reads nothing (the invitations and the audit log are reads of its own).
+  // Dismissed, it reads nothing (the invitations are a read of its own).
   const staff = role !== 'member' && !dismissed;
   const ownerReads = owner && staff;
   const projects = useQuery({ ...orgQueries.projects(), enabled: staff, select: (d) => d.projects.some((p) => p.archivedAt === null) });
@@ -56,7 +56,8 @@ export function SetupChecklist({ role, orgId }: { role: Role; orgId: string }) {
   const invitations = useQuery({ ...orgAdminQueries.invitations(), enabled: staff, select: (d) => d.invitations.length > 0 });
   const apiKeys = useQuery({ ...usageQueries.apiKeyOptions(), enabled: staff, select: (d) => d.apiKeys.length > 0 });
   const budgets = useQuery({ ...budgetsQueries.list(), enabled: ownerReads, select: (d) => d.budgets.length > 0 });
-  const thresholds = useQuery({ ...orgAdminQueries.audit('alert_thresholds.changed'), enabled: ownerReads, select: (d) => d.entries.length > 0 });
+  // Saved at all, changed or not (the defaults saved as they are count): savedAt is null until then.
+  const thresholds = useQuery({ ...budgetsQueries.thresholds(), enabled: ownerReads, select: (d) => d.savedAt !== null });
   const overage = useQuery({ ...creditsQueries.summary(), enabled: ownerReads, select: (d) => d.overage.limitMc > 0 });
   if (!staff) return null;
 

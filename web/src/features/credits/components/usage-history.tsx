@@ -7,7 +7,8 @@ import { formatCreditsExact, formatCreditsFixed2 } from '@ai-credits/shared/form
 import { EmptyState, ErrorState } from '@/components/ui/states';
 import { apiUrl } from '@/lib/api-client';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
-import { formatDate, formatDateTime, setTimeZoneChoice, timeZoneLabel, useTimeZoneChoice } from '@/lib/dates';
+import { formatDate, formatDateTime, timeZoneLabel, useTimeZoneChoice } from '@/lib/dates';
+import { useSetTimeZone, useTimeZoneSaveError } from '@/api/session-queries';
 import { creditsQueries } from '@/api/credits-queries';
 import { usageQueries } from '../api/usage-queries';
 import { FILTER_KEYS, PAGE_KEY, PERIODS, pageCursorsFromSearch, usageFiltersFromSearch, usageQueryFromSearch, type PageFilters } from '../api/usage-search';
@@ -98,6 +99,8 @@ export function UsageHistory() {
   const cursors = pageCursorsFromSearch(searchParams);
   const [showModel, setShowModel] = useState(false);
   const timeZone = useTimeZoneChoice();
+  const saveTimeZone = useSetTimeZone();
+  const timeZoneError = useTimeZoneSaveError();
   const setCursors = (next: string[]) =>
     updateSearchParams((params) => {
       params.delete(PAGE_KEY);
@@ -141,7 +144,7 @@ export function UsageHistory() {
         </div>
         <div className="section-actions">
           <label className="checkbox">
-            <input type="checkbox" checked={timeZone === 'utc'} onChange={(e) => setTimeZoneChoice(e.target.checked ? 'utc' : 'local')} /> Times in UTC
+            <input type="checkbox" checked={timeZone === 'utc'} onChange={(e) => saveTimeZone.mutate(e.target.checked ? 'utc' : 'local')} /> Times in UTC
           </label>
           <label className="checkbox">
             <input type="checkbox" checked={showModel} onChange={(e) => setShowModel(e.target.checked)} /> Show model column
@@ -151,6 +154,11 @@ export function UsageHistory() {
           </a>
         </div>
       </div>
+      {timeZoneError ? (
+        <p className="field-error" role="alert">
+          Couldn't save your time zone choice: {timeZoneError.message}. Try again.
+        </p>
+      ) : null}
 
       <p className="usage-totals" aria-live="polite">
         {usage.data ? (
