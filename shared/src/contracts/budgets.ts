@@ -29,9 +29,11 @@ export const SetBudgetBodySchema = z.strictObject({
 });
 export type SetBudgetBody = z.infer<typeof SetBudgetBodySchema>;
 
+/** How many thresholds each list may have. */
+export const MAX_ALERT_THRESHOLDS = 10;
 /** 1 to 10 distinct whole percentages from 1 to 100. */
 export const PercentListSchema = z
-  .array(z.number().check(z.int('whole percentages'), z.gte(1, 'from 1 %'), z.lte(100, 'up to 100 %'))).check(z.minLength(1, 'at least one threshold'), z.maxLength(10, 'at most 10 thresholds'), z.refine((list) => new Set(list).size === list.length, 'each threshold once'));
+  .array(z.number().check(z.int('whole percentages'), z.gte(1, 'from 1 %'), z.lte(100, 'up to 100 %'))).check(z.minLength(1, 'at least one threshold'), z.maxLength(MAX_ALERT_THRESHOLDS, `at most ${MAX_ALERT_THRESHOLDS} thresholds`), z.refine((list) => new Set(list).size === list.length, 'each threshold once'));
 
 export const AlertThresholdsSchema = z.strictObject({
   /** Percent of the month's credits (allowance + purchases granted this period). */

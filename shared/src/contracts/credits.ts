@@ -134,7 +134,8 @@ export const UsageChartsSchema = z.object({
 export type UsageCharts = z.infer<typeof UsageChartsSchema>;
 
 /** Settings the owner controls. Credits are whole credits here: the owner types "500", not millicredits. */
-export const OverageLimitBodySchema = z.strictObject({ limitCredits: z.int().check(z.gte(0), z.lte(10_000_000)) });
+export const MAX_OVERAGE_LIMIT_CREDITS = 10_000_000;
+export const OverageLimitBodySchema = z.strictObject({ limitCredits: z.int().check(z.gte(0), z.lte(MAX_OVERAGE_LIMIT_CREDITS)) });
 
 export const creditsContract = {
   summary: endpoint({

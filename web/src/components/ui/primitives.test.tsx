@@ -2,9 +2,9 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { Field } from './field';
+import { Field, FieldNote } from './field';
 import { PageHeader } from './page-header';
-import { QuerySection } from './query-section';
+import { QueriesSection, QuerySection } from './query-section';
 
 describe('Field', () => {
   it('labels its control and describes it by the hint', () => {
@@ -36,6 +36,54 @@ describe('Field', () => {
     const select = screen.getByRole('combobox', { name: 'Role' });
     expect(select).not.toHaveAttribute('aria-describedby');
     expect(select).toHaveAccessibleDescription('');
+  });
+});
+
+describe('Field with its note apart', () => {
+  it('hides the label visually, and is described by a note the caller places after other controls', () => {
+    const { container } = render(
+      <form>
+        <Field id="f-budget" label="Budget for Asha" labelClassName="sr-only" error="at least 1 credit" noteId="f-budget-note">
+          {(control) => <input {...control} />}
+        </Field>
+        <button type="submit">Save</button>
+        <FieldNote id="f-budget-note" error="at least 1 credit" errorAlert />
+      </form>,
+    );
+    const input = screen.getByRole('textbox', { name: 'Budget for Asha' });
+    expect(screen.getByText('Budget for Asha')).toHaveClass('sr-only');
+    expect(input).toHaveAttribute('aria-invalid', 'true');
+    expect(input).toHaveAccessibleDescription('at least 1 credit');
+    // One note, after the button, not under the input.
+    expect(container.querySelectorAll('.field-error')).toHaveLength(1);
+    expect(screen.getByRole('alert').previousElementSibling).toBe(screen.getByRole('button', { name: 'Save' }));
+  });
+
+  it('lets two inputs share one hint, each invalid only for its own error', () => {
+    render(
+      <>
+        <Field id="f-a" label="A" hint="Whole percentages" error="A: up to 100 %" noteId="shared-hint">
+          {(control) => <input {...control} />}
+        </Field>
+        <Field id="f-b" label="B" hint="Whole percentages" noteId="shared-hint">
+          {(control) => <input {...control} />}
+        </Field>
+        <FieldNote id="shared-hint" hint="Whole percentages" />
+      </>,
+    );
+    expect(screen.getByRole('textbox', { name: 'A' })).toHaveAttribute('aria-invalid', 'true');
+    expect(screen.getByRole('textbox', { name: 'B' })).not.toHaveAttribute('aria-invalid');
+    expect(screen.getByRole('textbox', { name: 'B' })).toHaveAccessibleDescription('Whole percentages');
+    expect(screen.getAllByText('Whole percentages')).toHaveLength(1);
+  });
+
+  it('describes nothing when it has neither error nor hint', () => {
+    render(
+      <Field id="f-c" label="C" noteId="f-c-note">
+        {(control) => <input {...control} />}
+      </Field>,
+    );
+    expect(screen.getByRole('textbox', { name: 'C' })).not.toHaveAttribute('aria-describedby');
   });
 });
 
@@ -127,5 +175,102 @@ describe('QuerySection', () => {
     expect(await screen.findByRole('alert')).toHaveTextContent('The server is down.');
     expect(screen.getByText('Asha')).toBeInTheDocument();
     expect(screen.getByRole('textbox', { name: 'Note' })).toHaveValue('half-typed');
+  });
+});
+
+describe('QuerySection options', () => {
+  function Shaped({ fn }: { fn: () => Promise<string> }) {
+    const query = useQuery({ queryKey: ['shaped'], queryFn: fn, retry: false });
+    return (
+      <QuerySection
+        query={query}
+        loading={<p role="status">Two cards loading</p>}
+        errorTitle="Couldn't load"
+        errorMessage={(e) => (e.message === '404' ? 'There is no such thing here.' : e.message)}
+      >
+        {(text) => <p>{text}</p>}
+      </QuerySection>
+    );
+  }
+  const client = () => new QueryClient({ defaultOptions: { queries: { retry: false } } });
+
+  it('shows a placeholder of the data\'s own shape while pending', async () => {
+    let resolve: (v: string) => void = () => undefined;
+    render(
+      <QueryClientProvider client={client()}>
+        <Shaped fn={() => new Promise((r) => (resolve = r))} />
+      </QueryClientProvider>,
+    );
+    expect(screen.getByRole('status')).toHaveTextContent('Two cards loading');
+    resolve('Loaded');
+    expect(await screen.findByText('Loaded')).toBeInTheDocument();
+  });
+
+  it('words the error for the reader when told how', async () => {
+    render(
+      <QueryClientProvider client={client()}>
+        <Shaped fn={() => Promise.reject(new Error('404'))} />
+      </QueryClientProvider>,
+    );
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent('There is no such thing here.');
+    expect(alert).not.toHaveTextContent('404');
+  });
+});
+
+describe('QueriesSection', () => {
+  function Two({ a, b }: { a: () => Promise<string>; b: () => Promise<number> }) {
+    const qa = useQuery({ queryKey: ['a'], queryFn: a, retry: false });
+    const qb = useQuery({ queryKey: ['b'], queryFn: b, retry: false });
+    return (
+      <QueriesSection
+        queries={[
+          { query: qa, errorTitle: "Couldn't load names" },
+          { query: qb, errorTitle: "Couldn't load counts" },
+        ]}
+        loadingLabel="Loading both"
+      >
+        {(name, count) => <p>{`${name} has ${count.toFixed(0)}`}</p>}
+      </QueriesSection>
+    );
+  }
+  const renderTwo = (a: () => Promise<string>, b: () => Promise<number>) =>
+    render(
+      <QueryClientProvider client={new QueryClient({ defaultOptions: { queries: { retry: false } } })}>
+        <Two a={a} b={b} />
+      </QueryClientProvider>,
+    );
+
+  it('shows the skeleton until every query has its data, then both data', async () => {
+    let resolveB: (v: number) => void = () => undefined;
+    renderTwo(async () => 'Asha', () => new Promise((r) => (resolveB = r)));
+    await new Promise((r) => setTimeout(r, 10));
+    expect(screen.getByRole('status')).toHaveTextContent('Loading both');
+    resolveB(3);
+    expect(await screen.findByText('Asha has 3')).toBeInTheDocument();
+    expect(screen.queryByRole('status')).toBeNull();
+  });
+
+  it("shows the failed query's own error and retries only it", async () => {
+    let aCalls = 0;
+    let bCalls = 0;
+    renderTwo(
+      async () => {
+        aCalls += 1;
+        return 'Asha';
+      },
+      async () => {
+        bCalls += 1;
+        if (bCalls === 1) throw new Error('The server is down.');
+        return 3;
+      },
+    );
+    const alert = await screen.findByRole('alert');
+    expect(alert).toHaveTextContent("Couldn't load counts");
+    expect(screen.queryByText("Couldn't load names")).toBeNull();
+    expect(screen.queryByText(/has/)).toBeNull();
+    await userEvent.click(screen.getByRole('button', { name: 'Try again' }));
+    expect(await screen.findByText('Asha has 3')).toBeInTheDocument();
+    expect([aCalls, bCalls]).toEqual([1, 2]);
   });
 });

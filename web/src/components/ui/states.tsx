@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import { isApiError } from '@/lib/api-client';
 
-export function ErrorState({ title, error, onRetry }: { title: string; error: unknown; onRetry?: () => void }) {
-  const message = isApiError(error) || error instanceof Error ? error.message : 'Something went wrong.';
+export function ErrorState({ title, error, message: given, onRetry }: { title: string; error: unknown; message?: string | undefined; onRetry?: () => void }) {
+  const message = given ?? (isApiError(error) || error instanceof Error ? error.message : 'Something went wrong.');
   return (
     <div className="state state-error" role="alert">
       <p className="state-title">{title}</p>

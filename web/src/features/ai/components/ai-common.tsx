@@ -4,9 +4,12 @@ import { useEffect, useState } from 'react';
 import { Link } from 'react-router';
 import type { AiRun, Estimate, EstimateBody } from '@ai-credits/shared/contracts/ai';
 import type { AskForMoreBody } from '@ai-credits/shared/contracts/budgets';
+import type { Project } from '@ai-credits/shared/contracts/org';
 import { formatCredits, withCreditsUnit } from '@ai-credits/shared/format';
 import { orgQueries } from '@/api/org-queries';
 import { Banner } from '@/components/ui/banner';
+import { Field } from '@/components/ui/field';
+import { QuerySection } from '@/components/ui/query-section';
 import { isApiError } from '@/lib/api-client';
 import { sessionQueries } from '@/api/session-queries';
 import { aiQueries } from '../api/ai-queries';
@@ -69,42 +72,50 @@ export function ProjectPicker({ choice, id = 'ai-project' }: { choice: ReturnTyp
   const { projects, projectId, setProjectId } = choice;
   const { data: session } = useSuspenseQuery(sessionQueries.current());
   const manager = session.role === 'owner' || session.role === 'admin';
-  if (projects.isPending) return <p className="muted">Loading projects…</p>;
-  if (projects.isError) return <Banner tone="danger" title="Could not load projects">{projects.error.message}</Banner>;
-  if (projects.data.length === 0) {
-    return (
-      <Banner tone="info" title="No projects yet">
-        {manager ? (
-          <>
-            AI results are saved to a project. <Link to="/settings/projects">Create a project</Link> to start.
-          </>
-        ) : (
-          'An owner or admin creates projects; AI results are saved to one.'
-        )}
-      </Banner>
-    );
-  }
   return (
-    <div className="field ai-project-field">
-      <label htmlFor={id}>Project</label>
-      <Select.Root value={projectId ?? undefined} onValueChange={setProjectId}>
-        <Select.Trigger id={id} className="ai-select-trigger" aria-label="Project">
-          <Select.Value placeholder="Choose a project" />
-          <Select.Icon aria-hidden="true">▾</Select.Icon>
-        </Select.Trigger>
-        <Select.Portal>
-          <Select.Content className="ai-select-content" position="popper" sideOffset={4}>
-            <Select.Viewport>
-              {projects.data.map((p) => (
-                <Select.Item key={p.id} value={p.id} className="ai-select-item">
-                  <Select.ItemText>{p.archivedAt ? `${p.name} (archived)` : p.name}</Select.ItemText>
-                </Select.Item>
-              ))}
-            </Select.Viewport>
-          </Select.Content>
-        </Select.Portal>
-      </Select.Root>
-    </div>
+    <QuerySection query={projects} loadingLabel="Loading projects" loadingHeight={62} errorTitle="Could not load projects">
+      {(list) => (list.length === 0 ? <NoProjects manager={manager} /> : <ProjectSelect id={id} projects={list} projectId={projectId} setProjectId={setProjectId} />)}
+    </QuerySection>
+  );
+}
+
+function NoProjects({ manager }: { manager: boolean }) {
+  return (
+    <Banner tone="info" title="No projects yet">
+      {manager ? (
+        <>
+          AI results are saved to a project. <Link to="/settings/projects">Create a project</Link> to start.
+        </>
+      ) : (
+        'An owner or admin creates projects; AI results are saved to one.'
+      )}
+    </Banner>
+  );
+}
+
+function ProjectSelect({ id, projects, projectId, setProjectId }: { id: string; projects: Project[]; projectId: string | null; setProjectId: (id: string) => void }) {
+  return (
+    <Field id={id} label="Project" className="ai-project-field">
+      {(control) => (
+        <Select.Root value={projectId ?? undefined} onValueChange={setProjectId}>
+          <Select.Trigger {...control} className="ai-select-trigger" aria-label="Project">
+            <Select.Value placeholder="Choose a project" />
+            <Select.Icon aria-hidden="true">▾</Select.Icon>
+          </Select.Trigger>
+          <Select.Portal>
+            <Select.Content className="ai-select-content" position="popper" sideOffset={4}>
+              <Select.Viewport>
+                {projects.map((p) => (
+                  <Select.Item key={p.id} value={p.id} className="ai-select-item">
+                    <Select.ItemText>{p.archivedAt ? `${p.name} (archived)` : p.name}</Select.ItemText>
+                  </Select.Item>
+                ))}
+              </Select.Viewport>
+            </Select.Content>
+          </Select.Portal>
+        </Select.Root>
+      )}
+    </Field>
   );
 }
 

@@ -4,6 +4,7 @@ import { CHAT_MESSAGE_MAX_CHARS, type ChatMessage } from '@ai-credits/shared/con
 import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { Field } from '@/components/ui/field';
+import { QuerySection } from '@/components/ui/query-section';
 import { aiMutations, aiQueries, newIdempotencyKey } from '../api/ai-queries';
 import { AiErrorBanner, AiOffNote, ArchivedProjectNote, CostEstimate, ProjectPicker, RunSummary, useAiEnabled, useProjectChoice } from './ai-common';
 import { isStopped, StreamMeter, useStopper } from './ai-stream-ui';
@@ -73,18 +74,23 @@ function ConversationList({
           New conversation
         </button>
       ) : null}
-      {!aiEnabled && list.data?.conversations.length === 0 ? <p className="muted">No saved conversations in this project.</p> : null}
-      {list.isPending ? <Skeleton label="Loading conversations" height={48} /> : null}
-      {list.isError ? <ErrorState title="Could not load conversations" error={list.error} /> : null}
-      <ul className="ai-chat-list">
-        {list.data?.conversations.map((c) => (
-          <li key={c.id}>
-            <button type="button" className="button button-ghost" aria-pressed={c.id === selectedId} onClick={() => onSelect(c.id)}>
-              {c.title}
-            </button>
-          </li>
-        ))}
-      </ul>
+      <QuerySection query={list} loadingLabel="Loading conversations" loadingHeight={48} errorTitle="Could not load conversations">
+        {({ conversations }) =>
+          !aiEnabled && conversations.length === 0 ? (
+            <p className="muted">No saved conversations in this project.</p>
+          ) : (
+            <ul className="ai-chat-list">
+              {conversations.map((c) => (
+                <li key={c.id}>
+                  <button type="button" className="button button-ghost" aria-pressed={c.id === selectedId} onClick={() => onSelect(c.id)}>
+                    {c.title}
+                  </button>
+                </li>
+              ))}
+            </ul>
+          )
+        }
+      </QuerySection>
     </nav>
   );
 }

@@ -2,6 +2,7 @@ import { useQuery } from '@tanstack/react-query';
 import { Fragment } from 'react';
 import { Link, useSearchParams } from 'react-router';
 import { AuthLayout } from '@/components/layouts/auth-layout';
+import { QuerySection } from '@/components/ui/query-section';
 import { isApiError } from '@/lib/api-client';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { accountQueries } from '../api/account-queries';
@@ -35,30 +36,36 @@ export function DevMailboxPage() {
         <p className="form-error" role="alert">
           No address given.
         </p>
-      ) : box.isError ? (
-        <p className="form-error" role="alert">
-          {isApiError(box.error) && box.error.status === 404 ? 'This server has no test mailbox: its emails are delivered.' : box.error.message}
-        </p>
-      ) : box.isPending ? (
-        <p role="status" className="muted">
-          Loading…
-        </p>
-      ) : box.data.emails.length === 0 ? (
-        <p role="status" className="muted">
-          No emails to this address yet.
-        </p>
       ) : (
-        <ul className="mailbox" aria-label="Emails">
-          {box.data.emails.map((mail) => (
-            <li key={mail.id}>
-              <article aria-label={mail.subject}>
-                <h2>{mail.subject}</h2>
-                <p className="muted">{formatDateTime(mail.createdAt)} {timeZoneLabel(mail.createdAt)}</p>
-                <EmailText text={mail.text} />
-              </article>
-            </li>
-          ))}
-        </ul>
+        <QuerySection
+          query={box}
+          loadingLabel="Loading the emails"
+          loadingHeight={48}
+          errorTitle="Could not open the test mailbox"
+          errorMessage={(error) => (isApiError(error) && error.status === 404 ? 'This server has no test mailbox: its emails are delivered.' : error.message)}
+        >
+          {({ emails }) =>
+            emails.length === 0 ? (
+              <p role="status" className="muted">
+                No emails to this address yet.
+              </p>
+            ) : (
+              <ul className="mailbox" aria-label="Emails">
+                {emails.map((mail) => (
+                  <li key={mail.id}>
+                    <article aria-label={mail.subject}>
+                      <h2>{mail.subject}</h2>
+                      <p className="muted">
+                        {formatDateTime(mail.createdAt)} {timeZoneLabel(mail.createdAt)}
+                      </p>
+                      <EmailText text={mail.text} />
+                    </article>
+                  </li>
+                ))}
+              </ul>
+            )
+          }
+        </QuerySection>
       )}
     </AuthLayout>
   );

@@ -1,11 +1,11 @@
 import { useMutation, useQuery, useSuspenseQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
-import { AlertThresholdsSchema, SetBudgetBodySchema, type AlertThresholds, type Budget } from '@ai-credits/shared/contracts/budgets';
+import { AlertThresholdsSchema, MAX_ALERT_THRESHOLDS, SetBudgetBodySchema, type AlertThresholds, type Budget, type BudgetList } from '@ai-credits/shared/contracts/budgets';
 import { MC_PER_CREDIT } from '@ai-credits/shared/catalog';
 import { formatCreditsAvailable } from '@ai-credits/shared/format';
-import { ErrorState, Skeleton } from '@/components/ui/states';
+import { Field, FieldNote } from '@/components/ui/field';
 import { PageHeader } from '@/components/ui/page-header';
-import { QuerySection } from '@/components/ui/query-section';
+import { QueriesSection, QuerySection } from '@/components/ui/query-section';
 import { orgQueries } from '@/api/org-queries';
 import { sessionQueries } from '@/api/session-queries';
 import { useScrollToHash } from '@/lib/use-scroll-to-hash';
@@ -24,7 +24,6 @@ export function BudgetsPage() {
   const budgets = useQuery(budgetsQueries.list());
   const projects = useQuery(orgQueries.projects());
   const members = useQuery(orgQueries.members());
-  const byKey = new Map((budgets.data?.budgets ?? []).map((b) => [`${b.subjectType}:${b.subjectId}`, b]));
 
   return (
     <div className="page">
@@ -38,45 +37,62 @@ export function BudgetsPage() {
           Only the organization owner can set budgets and alert thresholds.
         </p>
       ) : null}
-      {budgets.isError ? <ErrorState title="Couldn't load budgets" error={budgets.error} onRetry={() => void budgets.refetch()} /> : null}
       <section className="card" aria-labelledby="project-budgets-title">
         <h2 id="project-budgets-title" className="section-title">
           Project budgets
         </h2>
-        {budgets.isPending || projects.isPending ? <Skeleton label="Loading project budgets" /> : null}
-        {projects.isError ? <ErrorState title="Couldn't load projects" error={projects.error} onRetry={() => void projects.refetch()} /> : null}
-        {budgets.data && projects.data ? (
-          projects.data.projects.filter((p) => p.archivedAt === null).length === 0 ? (
-            <p className="muted">No active projects.</p>
-          ) : (
-            <BudgetTable
-              caption="Project budgets"
-              owner={owner}
-              rows={projects.data.projects
-                .filter((p) => p.archivedAt === null)
-                .map((p) => ({ subjectType: 'project' as const, subjectId: p.id, name: p.name, budget: byKey.get(`project:${p.id}`) }))}
-            />
-          )
-        ) : null}
+        <QueriesSection
+          queries={[
+            { query: budgets, errorTitle: "Couldn't load budgets" },
+            { query: projects, errorTitle: "Couldn't load projects" },
+          ]}
+          loadingLabel="Loading project budgets"
+        >
+          {(list, { projects: all }) => {
+            const active = all.filter((p) => p.archivedAt === null);
+            const byKey = indexBudgets(list);
+            return active.length === 0 ? (
+              <p className="muted">No active projects.</p>
+            ) : (
+              <BudgetTable
+                caption="Project budgets"
+                owner={owner}
+                rows={active.map((p) => ({ subjectType: 'project' as const, subjectId: p.id, name: p.name, budget: byKey.get(`project:${p.id}`) }))}
+              />
+            );
+          }}
+        </QueriesSection>
       </section>
       <section className="card" aria-labelledby="member-budgets-title">
         <h2 id="member-budgets-title" className="section-title">
           Member budgets
         </h2>
-        {budgets.isPending || members.isPending ? <Skeleton label="Loading member budgets" /> : null}
-        {members.isError ? <ErrorState title="Couldn't load members" error={members.error} onRetry={() => void members.refetch()} /> : null}
-        {budgets.data && members.data ? (
-          <BudgetTable
-            caption="Member budgets"
-            owner={owner}
-            rows={members.data.members.map((m) => ({ subjectType: 'user' as const, subjectId: m.userId, name: m.name, budget: byKey.get(`user:${m.userId}`) }))}
-          />
-        ) : null}
+        <QueriesSection
+          queries={[
+            { query: budgets, errorTitle: "Couldn't load budgets" },
+            { query: members, errorTitle: "Couldn't load members" },
+          ]}
+          loadingLabel="Loading member budgets"
+        >
+          {(list, { members: all }) => {
+            const byKey = indexBudgets(list);
+            return (
+              <BudgetTable
+                caption="Member budgets"
+                owner={owner}
+                rows={all.map((m) => ({ subjectType: 'user' as const, subjectId: m.userId, name: m.name, budget: byKey.get(`user:${m.userId}`) }))}
+              />
+            );
+          }}
+        </QueriesSection>
       </section>
       <AlertThresholdsCard owner={owner} />
     </div>
   );
 }
+
+/** The budgets by subject, `${subjectType}:${subjectId}`. */
+const indexBudgets = (list: BudgetList) => new Map(list.budgets.map((b) => [`${b.subjectType}:${b.subjectId}`, b]));
 
 interface Row {
   subjectType: 'project' | 'user';
@@ -128,6 +144,7 @@ function BudgetForm({ row }: { row: Row }) {
   const id = useId();
   const text = draft ?? current;
   const error = touched ? budgetError(row.subjectType, row.subjectId, text) : null;
+  const problem = error ?? mutation.error?.message;
 
   const onSubmit = (event: FormEvent) => {
     event.preventDefault();
@@ -138,25 +155,22 @@ function BudgetForm({ row }: { row: Row }) {
 
   return (
     <form className="org-inline-form" onSubmit={onSubmit} noValidate>
-      <div className="field">
-        <label htmlFor={id} className="sr-only">
-          Monthly budget for {row.name}, in credits
-        </label>
-        <input
-          id={id}
-          className="budget-input"
-          inputMode="numeric"
-          value={text}
-          placeholder="No budget"
-          aria-invalid={error ? true : undefined}
-          aria-describedby={error || mutation.isError ? `${id}-error` : undefined}
-          onChange={(e) => {
-            setDraft(e.target.value);
-            setTouched(false);
-          }}
-          onBlur={() => setTouched(text !== '')}
-        />
-      </div>
+      <Field id={id} label={`Monthly budget for ${row.name}, in credits`} labelClassName="sr-only" error={problem} noteId={`${id}-note`}>
+        {(control) => (
+          <input
+            {...control}
+            className="budget-input"
+            inputMode="numeric"
+            value={text}
+            placeholder="No budget"
+            onChange={(e) => {
+              setDraft(e.target.value);
+              setTouched(false);
+            }}
+            onBlur={() => setTouched(text !== '')}
+          />
+        )}
+      </Field>
       <button type="submit" className="button button-primary" disabled={mutation.isPending}>
         Save
       </button>
@@ -170,11 +184,8 @@ function BudgetForm({ row }: { row: Row }) {
           Clear
         </button>
       ) : null}
-      {error || mutation.isError ? (
-        <p id={`${id}-error`} className="field-error" role="alert">
-          {error ?? mutation.error?.message}
-        </p>
-      ) : null}
+      {/* Below the buttons, as wide as the row. */}
+      <FieldNote id={`${id}-note`} error={problem} errorAlert />
     </form>
   );
 }
@@ -193,6 +204,8 @@ function thresholdsError(credit: string, budget: string): string | null {
   const which = issue.path[0] === 'creditPercents' ? "Month's credits" : 'Budgets';
   return `${which}: ${issue.message === 'Invalid input: expected number, received NaN' ? 'whole percentages separated by commas' : issue.message}.`;
 }
+
+const THRESHOLDS_HINT = `Whole percentages from 1 to 100, separated by commas, each once (at most ${MAX_ALERT_THRESHOLDS}).`;
 
 function AlertThresholdsCard({ owner }: { owner: boolean }) {
   const thresholds = useQuery(budgetsQueries.thresholds());
@@ -233,22 +246,21 @@ function ThresholdsForm({ current, owner, saved, setSaved }: { current: AlertThr
       </p>
       {owner ? (
         <form className="thresholds-form" onSubmit={onSubmit} noValidate>
-          <div className="field">
-            <label htmlFor="credit-thresholds">Percent of the month's credits (allowance + purchases)</label>
-            <input id="credit-thresholds" value={credit} onChange={(e) => setCredit(e.target.value)} aria-describedby="thresholds-hint" aria-invalid={error?.startsWith('Month') ? true : undefined} />
-          </div>
-          <div className="field">
-            <label htmlFor="budget-thresholds">Percent of each budget</label>
-            <input id="budget-thresholds" value={budget} onChange={(e) => setBudget(e.target.value)} aria-describedby="thresholds-hint" aria-invalid={error?.startsWith('Budgets') ? true : undefined} />
-          </div>
-          <p id="thresholds-hint" className="field-hint">
-            Whole percentages from 1 to 100, separated by commas, each once (at most 10).
-          </p>
-          {error || mutation.isError ? (
-            <p className="field-error" role="alert">
-              {error ?? mutation.error?.message}
-            </p>
-          ) : null}
+          <Field
+            id="credit-thresholds"
+            label="Percent of the month's credits (allowance + purchases)"
+            error={error?.startsWith('Month') ? error : undefined}
+            hint={THRESHOLDS_HINT}
+            noteId="thresholds-hint"
+          >
+            {(control) => <input {...control} value={credit} onChange={(e) => setCredit(e.target.value)} />}
+          </Field>
+          <Field id="budget-thresholds" label="Percent of each budget" error={error?.startsWith('Budgets') ? error : undefined} hint={THRESHOLDS_HINT} noteId="thresholds-hint">
+            {(control) => <input {...control} value={budget} onChange={(e) => setBudget(e.target.value)} />}
+          </Field>
+          {/* One hint for both inputs, and it stays while the error below says which one is wrong. */}
+          <FieldNote id="thresholds-hint" hint={THRESHOLDS_HINT} />
+          <FieldNote id="thresholds-error" error={error ?? mutation.error?.message} errorAlert />
           {saved ? (
             <p className="field-success" role="status">
               Thresholds saved.

@@ -4,7 +4,9 @@ import { useState, type FormEvent } from 'react';
 import type { Role } from '@ai-credits/shared/contracts/auth';
 import { MC_PER_CREDIT, OVERAGE_CENTS_PER_CREDIT, overagePriceText } from '@ai-credits/shared/catalog';
 import { formatCredits, formatUsd } from '@ai-credits/shared/format';
+import { OverageLimitBodySchema } from '@ai-credits/shared/contracts/credits';
 import { ConfirmDialog } from '@/components/ui/confirm-dialog';
+import { FieldNote } from '@/components/ui/field';
 import { QuerySection } from '@/components/ui/query-section';
 import { creditsQueries } from '@/api/credits-queries';
 import { creditsMutations } from '../api/usage-queries';
@@ -56,11 +58,7 @@ function AiToggle({ enabled, owner, orgName }: { enabled: boolean; owner: boolea
           credits are used. Nothing already generated is deleted.
         </p>
         {!owner ? <p className="setting-readonly">Only the organization owner can change this.</p> : null}
-        {mutation.isError ? (
-          <p className="field-error" role="alert">
-            {mutation.error.message}
-          </p>
-        ) : null}
+        <FieldNote id="enable-ai-error" error={mutation.error?.message} errorAlert />
       </div>
       <div className="setting-control">
         <Switch.Root
@@ -69,7 +67,7 @@ function AiToggle({ enabled, owner, orgName }: { enabled: boolean; owner: boolea
           checked={enabled}
           disabled={!owner || mutation.isPending}
           onCheckedChange={change}
-          aria-describedby="enable-ai-description"
+          aria-describedby={mutation.isError ? 'enable-ai-description enable-ai-error' : 'enable-ai-description'}
         >
           <Switch.Thumb className="switch-thumb" />
         </Switch.Root>
@@ -103,7 +101,8 @@ function OverageLimit({ limitMc, owner }: { limitMc: number; owner: boolean }) {
   const [saved, setSaved] = useState(false);
 
   const text = draft ?? String(currentCredits);
-  const valid = /^\d{1,8}$/.test(text.trim()) && Number(text) <= 10_000_000;
+  // The contract's own bounds (0 to MAX_OVERAGE_LIMIT_CREDITS), so the server is never sent a value it refuses.
+  const valid = /^\d+$/.test(text.trim()) && OverageLimitBodySchema.safeParse({ limitCredits: Number(text.trim()) }).success;
   const credits = valid ? Number(text.trim()) : null;
 
   const save = (value: number) =>
@@ -157,11 +156,7 @@ function OverageLimit({ limitMc, owner }: { limitMc: number; owner: boolean }) {
               ? 'No overage: $0.00 per month at most.'
               : `Up to ${formatUsd(overageCostCents(credits))} per billing month.`}
         </p>
-        {mutation.isError ? (
-          <p className="field-error" role="alert">
-            {mutation.error.message}
-          </p>
-        ) : null}
+        <FieldNote id="overage-limit-error" error={mutation.error?.message} errorAlert />
         {saved && !mutation.isPending ? (
           <p className="field-success" role="status">
             Overage limit saved.
@@ -176,7 +171,7 @@ function OverageLimit({ limitMc, owner }: { limitMc: number; owner: boolean }) {
             autoComplete="off"
             value={text}
             aria-invalid={credits === null ? true : undefined}
-            aria-describedby="overage-limit-help"
+            aria-describedby={mutation.isError ? 'overage-limit-help overage-limit-error' : 'overage-limit-help'}
             onChange={(e) => {
               setSaved(false);
               setDraft(e.target.value);

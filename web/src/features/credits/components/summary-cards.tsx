@@ -1,8 +1,10 @@
 import { useQuery } from '@tanstack/react-query';
 import { overageRuleText } from '@ai-credits/shared/catalog';
+import type { CreditSummary } from '@ai-credits/shared/contracts/credits';
 import { aiCreditState } from '@ai-credits/shared/credits-advice';
 import { creditsUnit, formatCredits, formatCreditsAvailable, formatCreditsExact, formatCreditsUsed, withCreditsUnit } from '@ai-credits/shared/format';
-import { ErrorState, Skeleton } from '@/components/ui/states';
+import { QuerySection } from '@/components/ui/query-section';
+import { Skeleton } from '@/components/ui/states';
 import { formatBoundary, formatDate } from '@/lib/dates';
 import { creditsQueries } from '@/api/credits-queries';
 
@@ -10,19 +12,23 @@ import { creditsQueries } from '@/api/credits-queries';
 export function SummaryCards() {
   const summary = useQuery(creditsQueries.summary());
 
-  if (summary.isPending) {
-    return (
-      <div className="cards">
-        <Skeleton label="Loading available credits" height={148} />
-        <Skeleton label="Loading this month usage" height={148} />
-      </div>
-    );
-  }
-  if (summary.isError) {
-    return <ErrorState title="Couldn't load your credit balance" error={summary.error} onRetry={() => void summary.refetch()} />;
-  }
+  return (
+    <QuerySection
+      query={summary}
+      loading={
+        <div className="cards">
+          <Skeleton label="Loading available credits" height={148} />
+          <Skeleton label="Loading this month usage" height={148} />
+        </div>
+      }
+      errorTitle="Couldn't load your credit balance"
+    >
+      {(s) => <Cards s={s} />}
+    </QuerySection>
+  );
+}
 
-  const s = summary.data;
+function Cards({ s }: { s: CreditSummary }) {
   const inOverage = s.balanceMc < 0;
   const stopped = aiCreditState(s).kind === 'stopped';
   return (

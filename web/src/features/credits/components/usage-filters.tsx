@@ -37,24 +37,18 @@ export function UsageFiltersBar({ filters, users, projects, apiKeys, onChange, o
   };
   const dateError = draft ? (draft.key === 'from' ? 'From must be on or before To: no dates apply until then.' : 'To must be on or after From: no dates apply until then.') : null;
   const dateField = (key: 'from' | 'to', label: string) => (
-    <div className="field field-compact">
-      <label htmlFor={`filter-${key}`}>{label}</label>
-      <input
-        id={`filter-${key}`}
-        type="date"
-        value={draft ? (draft.dates[key] ?? '') : (filters[key] ?? '')}
-        max={key === 'from' && !draft ? filters.to : undefined}
-        min={key === 'to' && !draft ? filters.from : undefined}
-        aria-invalid={draft?.key === key ? true : undefined}
-        aria-describedby={draft?.key === key ? 'filter-date-error' : undefined}
-        onChange={(e) => changeDate(key, e.target.value)}
-      />
-      {draft?.key === key ? (
-        <p id="filter-date-error" className="field-error-text" role="alert">
-          {dateError}
-        </p>
-      ) : null}
-    </div>
+    <Field id={`filter-${key}`} label={label} className="field-compact" error={draft?.key === key ? dateError : undefined} errorAlert>
+      {(control) => (
+        <input
+          {...control}
+          type="date"
+          value={draft ? (draft.dates[key] ?? '') : (filters[key] ?? '')}
+          max={key === 'from' && !draft ? filters.to : undefined}
+          min={key === 'to' && !draft ? filters.from : undefined}
+          onChange={(e) => changeDate(key, e.target.value)}
+        />
+      )}
+    </Field>
   );
   return (
     <fieldset className="filters">

@@ -1,10 +1,11 @@
 import { useQuery } from '@tanstack/react-query';
 import { createColumnHelper, flexRender, getCoreRowModel, useReactTable } from '@tanstack/react-table';
-import { useMemo, useState } from 'react';
+import { useMemo, useState, type ReactNode } from 'react';
 import { findModel, USE_CASE_LABELS } from '@ai-credits/shared/catalog';
 import { creditsContract, type UsageRow } from '@ai-credits/shared/contracts/credits';
 import { formatCreditsExact, formatCreditsFixed2 } from '@ai-credits/shared/format';
-import { EmptyState, ErrorState } from '@/components/ui/states';
+import { QuerySection } from '@/components/ui/query-section';
+import { EmptyState } from '@/components/ui/states';
 import { apiUrl } from '@/lib/api-client';
 import { useSearchParamsUpdater } from '@/lib/use-search-params-updater';
 import { formatDate, formatDateTime, timeZoneLabel, useTimeZoneChoice } from '@/lib/dates';
@@ -133,6 +134,64 @@ export function UsageHistory() {
   const hasFilters = Object.entries(filters).some(([k, v]) => (k === 'period' ? v !== 'current' : Boolean(v)));
   const loading = usage.isPending || (usage.isPlaceholderData && usage.isFetching);
 
+  // One table for the rows and for their placeholders, so the header stays while a page loads.
+  const usageTable = (body: ReactNode) => (
+    <div className="table-scroll" role="group" aria-labelledby="usage-history-title" tabIndex={0}>
+      <table className="table table-stack usage-table" aria-busy={loading} aria-describedby="usage-page-status">
+        <caption className="sr-only">Usage history, newest first</caption>
+        <thead>
+          {table.getHeaderGroups().map((group) => (
+            <tr key={group.id}>
+              {group.headers.map((header) => (
+                <th key={header.id} scope="col" className={header.column.columnDef.meta?.numeric ? 'num' : undefined}>
+                  {flexRender(header.column.columnDef.header, header.getContext())}
+                </th>
+              ))}
+            </tr>
+          ))}
+        </thead>
+        <tbody>{body}</tbody>
+      </table>
+    </div>
+  );
+  const skeletonRows = Array.from({ length: 5 }, (_, i) => (
+    <tr key={i} className="row-skeleton">
+      {table.getVisibleLeafColumns().map((c) => (
+        <td key={c.id}>
+          <span className="skeleton-line" />
+        </td>
+      ))}
+    </tr>
+  ));
+  const dataRows = () =>
+    table.getRowModel().rows.map((row) => (
+      <tr key={row.id}>
+        {row.getVisibleCells().map((cell) => (
+          <td
+            key={cell.id}
+            className={cell.column.columnDef.meta?.numeric ? 'num' : undefined}
+            // the column name, shown beside the value when rows stack on narrow screens
+            data-label={typeof cell.column.columnDef.header === 'string' ? cell.column.columnDef.header : cell.column.columnDef.meta?.label}
+            data-col={cell.column.id}
+          >
+            {/* one box per cell, so a stacked row (narrow screens) lays its label beside the whole value */}
+            <div className="cell-value">{flexRender(cell.column.columnDef.cell, cell.getContext())}</div>
+          </td>
+        ))}
+      </tr>
+    ));
+  const emptyState = (
+    <EmptyState title={hasFilters ? 'No usage matches these filters' : 'No AI usage yet'}>
+      {hasFilters ? (
+        <button type="button" className="button button-secondary" onClick={clearFilters}>
+          Clear filters
+        </button>
+      ) : (
+        'When someone in your organization uses an AI feature, it shows up here.'
+      )}
+    </EmptyState>
+  );
+
   return (
     <section className="card" aria-labelledby="usage-history-title">
       <div className="section-header">
@@ -180,64 +239,9 @@ export function UsageHistory() {
         </p>
       ) : null}
 
-      {usage.isError ? (
-        <ErrorState title="Couldn't load usage history" error={usage.error} onRetry={() => void usage.refetch()} />
-      ) : !usage.isPending && items.length === 0 ? (
-        <EmptyState title={hasFilters ? 'No usage matches these filters' : 'No AI usage yet'}>
-          {hasFilters ? (
-            <button type="button" className="button button-secondary" onClick={clearFilters}>
-              Clear filters
-            </button>
-          ) : (
-            'When someone in your organization uses an AI feature, it shows up here.'
-          )}
-        </EmptyState>
-      ) : (
-        <div className="table-scroll" role="group" aria-labelledby="usage-history-title" tabIndex={0}>
-          <table className="table table-stack usage-table" aria-busy={loading} aria-describedby="usage-page-status">
-            <caption className="sr-only">Usage history, newest first</caption>
-            <thead>
-              {table.getHeaderGroups().map((group) => (
-                <tr key={group.id}>
-                  {group.headers.map((header) => (
-                    <th key={header.id} scope="col" className={header.column.columnDef.meta?.numeric ? 'num' : undefined}>
-                      {flexRender(header.column.columnDef.header, header.getContext())}
-                    </th>
-                  ))}
-                </tr>
-              ))}
-            </thead>
-            <tbody>
-              {usage.isPending
-                ? Array.from({ length: 5 }, (_, i) => (
-                    <tr key={i} className="row-skeleton">
-                      {table.getVisibleLeafColumns().map((c) => (
-                        <td key={c.id}>
-                          <span className="skeleton-line" />
-                        </td>
-                      ))}
-                    </tr>
-                  ))
-                : table.getRowModel().rows.map((row) => (
-                    <tr key={row.id}>
-                      {row.getVisibleCells().map((cell) => (
-                        <td
-                          key={cell.id}
-                          className={cell.column.columnDef.meta?.numeric ? 'num' : undefined}
-                          // the column name, shown beside the value when rows stack on narrow screens
-                          data-label={typeof cell.column.columnDef.header === 'string' ? cell.column.columnDef.header : cell.column.columnDef.meta?.label}
-                          data-col={cell.column.id}
-                        >
-                          {/* one box per cell, so a stacked row (narrow screens) lays its label beside the whole value */}
-                          <div className="cell-value">{flexRender(cell.column.columnDef.cell, cell.getContext())}</div>
-                        </td>
-                      ))}
-                    </tr>
-                  ))}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <QuerySection query={usage} loading={usageTable(skeletonRows)} errorTitle="Couldn't load usage history">
+        {() => (items.length === 0 ? emptyState : usageTable(dataRows()))}
+      </QuerySection>
 
       <nav className="pagination" aria-label="Usage history pages">
         <p id="usage-page-status" className="muted" aria-live="polite">

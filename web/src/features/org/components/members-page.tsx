@@ -238,20 +238,19 @@ function MemberRow({ member, owner, me }: { member: Member; owner: boolean; me: 
       </td>
       <td data-label="Role">
         {owner && member.role !== 'owner' ? (
-          <>
-            <label htmlFor={`${id}-role`} className="sr-only">
-              Role of {member.name}
-            </label>
-            <select
-              id={`${id}-role`}
-              value={member.role}
-              disabled={changeRole.isPending}
-              onChange={(e) => changeRole.mutate({ userId: member.userId, role: e.target.value as 'admin' | 'member' })}
-            >
-              <option value="admin">Admin</option>
-              <option value="member">Member</option>
-            </select>
-          </>
+          <Field id={`${id}-role`} label={`Role of ${member.name}`} labelClassName="sr-only" className="org-role-cell">
+            {(control) => (
+              <select
+                {...control}
+                value={member.role}
+                disabled={changeRole.isPending}
+                onChange={(e) => changeRole.mutate({ userId: member.userId, role: e.target.value as 'admin' | 'member' })}
+              >
+                <option value="admin">Admin</option>
+                <option value="member">Member</option>
+              </select>
+            )}
+          </Field>
         ) : (
           <span className={member.role === 'owner' ? 'badge badge-success' : 'badge'}>{ROLE_LABEL[member.role]}</span>
         )}

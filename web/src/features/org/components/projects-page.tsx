@@ -7,7 +7,7 @@ import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { QuerySection } from '@/components/ui/query-section';
-import { Field } from '@/components/ui/field';
+import { Field, FieldNote } from '@/components/ui/field';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { orgQueries } from '@/api/org-queries';
@@ -162,6 +162,7 @@ function ProjectRow({ project, manager }: { project: Project; manager: boolean }
   const id = useId();
   const archived = project.archivedAt !== null;
   const error = editing ? nameError(name) : null;
+  const problem = error ?? update.error?.message;
 
   const saveName = (event: FormEvent) => {
     event.preventDefault();
@@ -175,20 +176,19 @@ function ProjectRow({ project, manager }: { project: Project; manager: boolean }
       <td data-label="Name">
         {editing ? (
           <form className="org-inline-form" onSubmit={saveName} noValidate>
-            <label htmlFor={id} className="sr-only">
-              New name for {project.name}
-            </label>
-            <input
-              id={id}
-              value={name}
-              maxLength={NAME_MAX_CHARS}
-              aria-invalid={error ? true : undefined}
-              aria-describedby={error || update.isError ? `${id}-error` : undefined}
-              onChange={(e) => {
-                setName(e.target.value);
-                update.reset();
-              }}
-            />
+            <Field id={id} label={`New name for ${project.name}`} labelClassName="sr-only" error={problem} noteId={`${id}-note`} className="org-rename-field">
+              {(control) => (
+                <input
+                  {...control}
+                  value={name}
+                  maxLength={NAME_MAX_CHARS}
+                  onChange={(e) => {
+                    setName(e.target.value);
+                    update.reset();
+                  }}
+                />
+              )}
+            </Field>
             <button type="submit" className="button button-primary" disabled={update.isPending}>
               Save
             </button>
@@ -203,11 +203,7 @@ function ProjectRow({ project, manager }: { project: Project; manager: boolean }
             >
               Cancel
             </button>
-            {error || update.isError ? (
-              <p id={`${id}-error`} className="field-error" role="alert">
-                {error ?? update.error?.message}
-              </p>
-            ) : null}
+            <FieldNote id={`${id}-note`} error={problem} errorAlert />
           </form>
         ) : (
           <span className="org-project-name">{project.name}</span>
