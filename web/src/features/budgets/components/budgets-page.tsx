@@ -154,7 +154,7 @@ function BudgetForm({ row }: { row: Row }) {
   };
 
   return (
-    <form className="org-inline-form" onSubmit={onSubmit} noValidate>
+    <form className="budget-form" onSubmit={onSubmit} noValidate>
       <Field id={id} label={`Monthly budget for ${row.name}, in credits`} labelClassName="sr-only" error={problem} noteId={`${id}-note`}>
         {(control) => (
           <input
