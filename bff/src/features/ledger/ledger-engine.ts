@@ -226,6 +226,17 @@ export interface BatchResult {
   changed: boolean;
 }
 
+/** One call added to a batch's rollup row: the batch sums its own calls, since one statement cannot upsert a row twice. */
+function addToRollup<R extends { charged_mc: bigint; calls: number }>(rows: Map<string, R>, key: string, row: R): void {
+  const summed = rows.get(key);
+  if (summed) {
+    summed.charged_mc += row.charged_mc;
+    summed.calls += row.calls;
+  } else {
+    rows.set(key, row);
+  }
+}
+
 export function applyBatch(input: BatchInput): BatchResult {
   const { org, now, read, ops, reservationTtlSeconds } = input;
   let changed = false;
@@ -274,34 +285,11 @@ export function applyBatch(input: BatchInput): BatchResult {
     const id = randomUUID();
     w.usages.push({ ...usage, id, org_id: org.id, occurred_at: now, charged_mc: cost, overage_mc: left, allocations: JSON.stringify(allocations) });
     const day = now.toISOString().slice(0, 10);
-    const rollupKey = JSON.stringify([day, usage.use_case, usage.model, usage.user_id, usage.project_id]);
-    const rollup = w.daily.get(rollupKey);
-    if (rollup) {
-      rollup.charged_mc += cost;
-      rollup.calls += 1;
-    } else {
-      w.daily.set(rollupKey, { org_id: org.id, day, use_case: usage.use_case, model: usage.model, user_id: usage.user_id, project_id: usage.project_id, charged_mc: cost, calls: 1 });
-    }
+    const daily: repo.DailyRow = { org_id: org.id, day, use_case: usage.use_case, model: usage.model, user_id: usage.user_id, project_id: usage.project_id, charged_mc: cost, calls: 1 };
+    addToRollup(w.daily, JSON.stringify([day, usage.use_case, usage.model, usage.user_id, usage.project_id]), daily);
     // The per-key rollup (ADR 039): only usage that carries an API key.
     if (usage.api_key_id) {
-      const keyRollupKey = JSON.stringify([usage.api_key_id, day, usage.use_case, usage.model, usage.user_id, usage.project_id]);
-      const keyRollup = w.dailyKeys.get(keyRollupKey);
-      if (keyRollup) {
-        keyRollup.charged_mc += cost;
-        keyRollup.calls += 1;
-      } else {
-        w.dailyKeys.set(keyRollupKey, {
-          org_id: org.id,
-          api_key_id: usage.api_key_id,
-          day,
-          use_case: usage.use_case,
-          model: usage.model,
-          user_id: usage.user_id,
-          project_id: usage.project_id,
-          charged_mc: cost,
-          calls: 1,
-        });
-      }
+      addToRollup(w.dailyKeys, JSON.stringify([usage.api_key_id, day, usage.use_case, usage.model, usage.user_id, usage.project_id]), { ...daily, api_key_id: usage.api_key_id });
     }
     org.balanceMc -= cost;
     consumedInBatch += cost;
