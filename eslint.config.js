@@ -26,6 +26,10 @@ const bffFeaturePublic = [
   featureFile('email/templates'),
   // Receipt number and page: pure, one definition for the receipt page and the receipt email.
   featureFile('billing/receipt'),
+  // SQL fragments an owner writes about its own tables (ADR 017 "Fragments"), composed into a
+  // statement that must stay one (the ledger's batch read under the org lock, its history and
+  // charts): pure RawBuilders, importing only kysely, so the table's name stays in its owner.
+  `${root}/bff/src/features/*/*.sql.ts`,
 ];
 
 // ---- web boundaries ----------------------------------------------------------------------

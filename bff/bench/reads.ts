@@ -25,7 +25,7 @@ import { loadEnv } from '../src/env';
 import { systemClock } from '../src/lib/clock';
 import { createLogger } from '../src/lib/logger';
 import { createServices } from '../src/services';
-import * as repo from '../src/features/credits/credits.repository';
+import * as repo from '../src/features/ledger/ledger.reads';
 import { generate } from './reads-generate';
 
 const num = (name: string, fallback: number) => Number(process.env[name] ?? fallback);

@@ -115,16 +115,17 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const invitations = createInvitationsService({ db, clock, accounts, email, publicUrl: publicUrlOf(env) });
   const apiKeys = createApiKeysService({ db, clock, accounts });
   const org = createOrgService({ db, clock, accounts, apiKeys, invitations });
-  const credits = createCreditsService({ db, clock, ledger, reads });
+  // The credits summary counts unpaid overage invoices (billing's), so billing comes first.
+  const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
+  const seller = sellerFrom(env);
+  const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, seller, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
+  const credits = createCreditsService({ db, clock, ledger, billing, apiKeys, reads });
   // Refuses to start when the configured model is not in the catalog (its calls could not be charged).
   const modelProvider = deps.overrides?.modelProvider ?? createModelProvider(env);
   const budgets = createBudgetsService({ db, clock, ledger, org, accounts, email });
   const ai = createAiService({ db, clock, logger, ledger, credits, org, budgets, provider: modelProvider, staleClaimMs: env.RESERVATION_TTL_SECONDS * 1000 });
   const metering = createMeteringService({ db, ledger, org });
   const openApi = createOpenApiService();
-  const paymentGateway = deps.overrides?.paymentGateway ?? createPaymentGateway(env, { db, clock, logger });
-  const seller = sellerFrom(env);
-  const billing = createBillingService({ db, clock, logger, ledger, email, gateway: paymentGateway, seller, reconcileAfterSeconds: env.BILLING_RECONCILE_AFTER_SECONDS });
   const billingProfile = createBillingProfileService({ db, clock, seller });
   const autoTopUp = (late.autoTopUp = createAutoTopUpService({ db, clock, logger, billing, mode: paymentGateway.mode, email }));
   const statements = createStatementService({ db, clock, ledger, credits, testMode: paymentGateway.mode === 'sandbox' });

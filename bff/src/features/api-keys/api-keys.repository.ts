@@ -8,6 +8,11 @@ export function insertApiKey(db: Executor, k: Insertable<ApiKeysTable>) {
   return db.insertInto('api_keys').values(k).returning(['id', 'name', 'token_prefix', 'created_at', 'last_used_at', 'revoked_at']).executeTakeFirstOrThrow();
 }
 
+/** The org's keys by name (no token prefix: every role may read it). */
+export function keyNames(db: Executor, orgId: string) {
+  return db.selectFrom('api_keys').select(['id', 'name', 'revoked_at']).where('org_id', '=', orgId).orderBy('name').orderBy('created_at').execute();
+}
+
 export function listApiKeys(db: Executor, orgId: string) {
   return db
     .selectFrom('api_keys')

@@ -130,6 +130,11 @@ export function createApiKeysService(deps: { db: Db; clock: Clock; accounts: Pic
     revokeCreatedBy,
     evict,
 
+    /** Every key of the org by name, revoked ones too (the usage history's filter: no token prefix, every role may read it). */
+    async names(orgId: string): Promise<{ id: string; name: string; revoked: boolean }[]> {
+      return (await repo.keyNames(db, orgId)).map((k) => ({ id: k.id, name: k.name, revoked: k.revoked_at !== null }));
+    },
+
     /** The active keys `userId` created: what removing them revokes (the remove dialog's preview). */
     async activeCreatedBy(orgId: string, userId: string) {
       return (await repo.listActiveCreatedBy(db, orgId, userId)).map((k) => ({ id: k.id, name: k.name, prefix: k.token_prefix }));

@@ -1,7 +1,7 @@
 import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
-import type { AutoTopUpSettingsTable, AutoTopUpsTable, BillingProfilesTable, PaymentMethodsTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable, SandboxTokensTable, TaxInvoicesTable } from './billing.tables';
+import type { AutoTopUpSettingsTable, AutoTopUpsTable, BillingProfilesTable, OverageInvoicesTable, PaymentMethodsTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable, SandboxTokensTable, TaxInvoicesTable } from './billing.tables';
 
 export type PurchaseRow = Selectable<PurchasesTable>;
 
@@ -220,7 +220,7 @@ export function armedAutoTopUps(trx: Transaction<Database>, orgIds: string[]) {
 export async function topUpsUsed(db: Executor, orgId: string, periodStart: Date) {
   const row = await db
     .selectFrom('auto_topups')
-    .select((eb) => [eb.fn.countAll<string>().as('count'), eb.fn.coalesce(eb.fn.sum<string>('amount_cents'), eb.lit(0)).as('amount')])
+    .select((eb) => [eb.fn.countAll<bigint>().as('count'), eb.fn.coalesce(eb.fn.sum<string>('amount_cents'), eb.lit(0)).as('amount')])
     .where('org_id', '=', orgId)
     .where('period_start', '=', periodStart)
     .where('status', '!=', 'failed')
@@ -318,4 +318,25 @@ export function findPurchasesByIds(db: Executor, orgId: string, ids: string[]) {
 /** The overage invoice of the period that starts at `periodStart` (one per org and period). */
 export function findInvoiceOfPeriod(db: Executor, orgId: string, periodStart: Date) {
   return db.selectFrom('overage_invoices').select(['id', 'credits', 'amount_cents', 'status']).where('org_id', '=', orgId).where('period_start', '=', periodStart).executeTakeFirst();
+}
+
+/** A period's overage invoice, opened by the rollover that closes the period; nothing (undefined) when that period's invoice exists (one per org and period). */
+export function insertOverageInvoice(trx: Executor, inv: Omit<Insertable<OverageInvoicesTable>, 'id' | 'status' | 'paid_at'>) {
+  return trx
+    .insertInto('overage_invoices')
+    .values({ ...inv, status: 'open' })
+    .onConflict((oc) => oc.doNothing())
+    .returning(['id'])
+    .executeTakeFirst();
+}
+
+/** How many overage invoices of the org are unpaid, and their sum (cents). */
+export async function unpaidInvoiceTotals(db: Executor, orgId: string) {
+  const row = await db
+    .selectFrom('overage_invoices')
+    .select((eb) => [eb.fn.countAll<bigint>().as('count'), eb.fn.sum<string | null>('amount_cents').as('cents')])
+    .where('org_id', '=', orgId)
+    .where('status', '=', 'open')
+    .executeTakeFirstOrThrow();
+  return { count: BigInt(row.count), cents: BigInt(row.cents ?? 0) };
 }

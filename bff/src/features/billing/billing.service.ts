@@ -132,6 +132,27 @@ export function taxOfPurchase(p: repo.PurchaseRow): Omit<TaxBreakdown, 'treatmen
   };
 }
 
+/**
+ * The overage invoice of the billing period a rollover closes (docs/product.md "No rollover"):
+ * billing's row, written in the ledger's transaction under the org lock (ledger/rollover.ts), so
+ * the invoice, its ledger entry and the new period commit together. Once per org and period:
+ * undefined when that period's invoice exists.
+ */
+export function openOverageInvoice(
+  trx: Executor,
+  inv: { orgId: string; periodStart: Date; periodEnd: Date; overageMc: bigint; credits: bigint; amountCents: bigint; at: Date },
+): Promise<{ id: string } | undefined> {
+  return repo.insertOverageInvoice(trx, {
+    org_id: inv.orgId,
+    period_start: inv.periodStart,
+    period_end: inv.periodEnd,
+    overage_mc: inv.overageMc,
+    credits: inv.credits,
+    amount_cents: inv.amountCents,
+    created_at: inv.at,
+  });
+}
+
 export function createBillingService(deps: BillingDeps) {
   const { db, clock, logger, ledger, gateway, email, seller } = deps;
 
@@ -669,6 +690,11 @@ export function createBillingService(deps: BillingDeps) {
       if (!isSettled(p.status)) throw new HttpError(409, 'CONFLICT', 'A receipt is available once the payment is complete');
       const [org, invoice] = await Promise.all([repo.findOrgName(db, orgId), p.invoice_id ? repo.findInvoice(db, orgId, p.invoice_id) : undefined]);
       return renderReceipt({ orgName: org?.name ?? '', purchase: toPurchaseDto(p), invoice: invoice ? { periodStart: invoice.period_start, periodEnd: invoice.period_end, credits: Number(invoice.credits) } : null, mode: gateway.mode });
+    },
+
+    /** How many overage invoices the org has not paid, and their sum in cents (the credits summary). */
+    unpaidOverageInvoices(orgId: string): Promise<{ count: bigint; cents: bigint }> {
+      return repo.unpaidInvoiceTotals(db, orgId);
     },
   };
 }

@@ -11,8 +11,9 @@ import { HttpError } from '../../http/http-error';
 import { maxBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import { recordAudit } from '../audit/audit.service';
-import type { LedgerService } from '../ledger/ledger.service';
-import * as repo from './credits.repository';
+import type { ApiKeysService } from '../api-keys/api-keys.service';
+import type { BillingService } from '../billing/billing.service';
+import { ledgerReads as repo, type LedgerService } from '../ledger/ledger.service';
 
 const DAY_MS = 86_400_000;
 const dayOf = (t: Date | number) => new Date(t).toISOString().slice(0, 10);
@@ -77,8 +78,15 @@ function toUsageRow(r: UsageDbRow): UsageRow {
   };
 }
 
-export function createCreditsService(deps: { db: Db; clock: Clock; ledger: LedgerService; reads?: ReadRouter }) {
-  const { db, clock, ledger } = deps;
+export function createCreditsService(deps: {
+  db: Db;
+  clock: Clock;
+  ledger: LedgerService;
+  billing: Pick<BillingService, 'unpaidOverageInvoices'>;
+  apiKeys: Pick<ApiKeysService, 'names'>;
+  reads?: ReadRouter;
+}) {
+  const { db, clock, ledger, billing, apiKeys } = deps;
   // History, CSV and charts may come from the read replica (ADR 023); balances and limits never do.
   const reads = deps.reads ?? primaryOnly(db);
 
@@ -91,7 +99,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
       ledger.heldMc(orgId, now),
       // billing periods start at 00:00 UTC, so the period is a whole number of rollup days
       repo.sumDaily(db, orgId, dayOf(org.periodStart)),
-      repo.unpaidInvoices(db, orgId),
+      billing.unpaidOverageInvoices(orgId),
     ]);
     const balance = org.balanceMc;
     const limit = org.overageLimitMc;
@@ -143,7 +151,7 @@ export function createCreditsService(deps: { db: Db; clock: Clock; ledger: Ledge
     },
 
     async apiKeyOptions(orgId: string) {
-      return { apiKeys: (await repo.apiKeyNames(db, orgId)).map((k) => ({ id: k.id, name: k.name, revoked: k.revoked_at !== null })) };
+      return { apiKeys: await apiKeys.names(orgId) };
     },
 
     /**

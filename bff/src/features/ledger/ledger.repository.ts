@@ -3,6 +3,10 @@ import { escapeLiteral } from 'pg';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
 import { notFound } from '../../http/http-error';
+import { alertThresholdsSql } from '../alerts/alerts.sql';
+import { ownerNameSql, userNameSql } from '../auth/accounts.sql';
+import { budgetRowsSql } from '../budgets/budgets.sql';
+import { projectNameSql } from '../org/org.sql';
 import { budgetUseSql } from './budget-use';
 import type { GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyKeysTable, UsageDailyTable, UsageRecordsTable } from './ledger.tables';
 
@@ -67,12 +71,12 @@ export async function appendLedgerEntry(trx: Q, entry: Insertable<LedgerEntriesT
   await trx.insertInto('ledger_entries').values(entry).execute();
 }
 
-/** Every budget of the org with this period's use (budget-use.ts), by subject type and id: one statement. */
+/** Every budget of the org (budgets' rows) with this period's use (budget-use.ts), by subject type and id: one statement. */
 export async function budgetsWithUse(db: Q, orgId: string, periodStart: Date, at: Date) {
   const periodDay = sql`${periodStart.toISOString().slice(0, 10)}::date`;
   const { rows } = await sql<{ subject_type: 'project' | 'user'; subject_id: string; limit_mc: string; used_mc: string }>`
     select b.subject_type, b.subject_id, b.limit_mc::text, ${budgetUseSql(periodDay, at)}::text as used_mc
-    from budgets b where b.org_id = ${orgId}
+    from ${budgetRowsSql(orgId)} b
     order by b.subject_type, b.subject_id`.execute(db);
   return rows;
 }
@@ -86,18 +90,6 @@ export async function heldByOpenReservations(trx: Q, orgId: string, at: Date): P
     .where('expires_at', '>', at)
     .executeTakeFirstOrThrow();
   return BigInt(row.held);
-}
-
-export async function insertOverageInvoice(
-  trx: Q,
-  inv: { org_id: string; period_start: Date; period_end: Date; overage_mc: bigint; credits: bigint; amount_cents: bigint; created_at: Date },
-) {
-  return trx
-    .insertInto('overage_invoices')
-    .values({ ...inv, status: 'open' })
-    .onConflict((oc) => oc.doNothing())
-    .returning(['id'])
-    .executeTakeFirst();
 }
 
 /**
@@ -301,21 +293,21 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
           'balance_mc', balance_mc::text, 'ai_enabled', ai_enabled, 'overage_limit_mc', overage_limit_mc::text)
         from organizations where id = s.org_id) as org,
       -- Who can raise a limit, named in a refusal (issue 24): one index lookup per org of the batch.
-      (select u.name from memberships m join users u on u.id = m.user_id
-        where m.org_id = s.org_id and m.role = 'owner' limit 1) as owner_name,
+      -- The SQL about another feature's table is its owner's (ADR 017 "Fragments"): names (auth,
+      -- org), budget rows (budgets), thresholds (alerts), composed here into this one statement.
+      ${ownerNameSql(sql.ref('s.org_id'))} as owner_name,
       -- Budgets of the projects and members this batch meters, with this period's use of each:
       -- settled usage (the daily rollup; periods start at 00:00 UTC) plus open reservations.
       -- Nothing is summed for subjects without a budget, so orgs without budgets pay ~nothing.
       (select coalesce(json_agg(json_build_object('type', b.subject_type, 'id', b.subject_id, 'limit', b.limit_mc::text,
-          'name', case b.subject_type when 'project' then (select name from projects where org_id = b.org_id and id = b.subject_id)
-                                      else (select name from users where id = b.subject_id) end,
+          'name', case b.subject_type when 'project' then ${projectNameSql(sql.ref('b.org_id'), sql.ref('b.subject_id'))}
+                                      else ${userNameSql(sql.ref('b.subject_id'))} end,
           'used', ${budgetUseSql(sql`(period.start at time zone 'UTC')::date`, at)}::text)), '[]')
-        from budgets b where b.org_id = s.org_id
-          and ((b.subject_type = 'project' and b.subject_id = any(s.project_ids)) or (b.subject_type = 'user' and b.subject_id = any(s.user_ids)))) as budgets,
+        from ${budgetRowsSql(sql.ref('s.org_id'), { projectIds: sql.ref('s.project_ids'), userIds: sql.ref('s.user_ids') })} b) as budgets,
       -- The month's credits (allowance + purchases + adjustments granted this period) and what is left of them.
       (select json_build_object('granted', coalesce(sum(amount_mc), 0)::text, 'remaining', coalesce(sum(remaining_mc), 0)::text)
         from grants where org_id = s.org_id and period_start = period.start) as month,
-      (select json_build_object('credit', credit_percents, 'budget', budget_percents) from alert_settings where org_id = s.org_id) as alert_settings,
+      ${alertThresholdsSql(sql.ref('s.org_id'))} as alert_settings,
       (select coalesce(sum(estimate_mc), 0) from reservations
         where org_id = s.org_id and status = 'open' and expires_at > ${at})::text as held,
       -- Spendable grants in burn order (docs/product.md): earliest expiry, allowance before purchases, oldest first.

@@ -28,6 +28,12 @@ import {
 
 export { modelOrThrow };
 export type { ConfigureResult, SettleResult };
+/**
+ * The ledger's read side (ledger.reads.ts, ADR 017): the credits summary, usage history, CSV,
+ * charts and statements read the ledger's tables through these, each on the executor its caller
+ * picks (the read replica, or a repeatable-read snapshot for a statement).
+ */
+export * as ledgerReads from './ledger.reads';
 
 /**
  * The credit engine. Every write to an org's credits runs in one transaction that holds the

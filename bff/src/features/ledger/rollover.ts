@@ -4,6 +4,7 @@ import { MONTHLY_ALLOWANCE_MC, overageInvoiceFor } from '@ai-credits/shared/cata
 import type { Database } from '../../db/database';
 import { toSafeNumber } from '../../lib/bigint';
 import { recordAudit } from '../audit/audit.service';
+import { openOverageInvoice } from '../billing/billing.service';
 import { ownerOf, queueEmail } from '../email/email.service';
 import { overageInvoiceEmail } from '../email/templates';
 import type { BalanceDto, OrgState } from './ledger-engine';
@@ -88,15 +89,8 @@ export async function rollOver(ctx: LockedOrg) {
   if (org.balanceMc < 0n) {
     const debt = -org.balanceMc;
     const { credits, amountCents } = overageInvoiceFor(debt);
-    const invoice = await repo.insertOverageInvoice(trx, {
-      org_id: org.id,
-      period_start: org.periodStart,
-      period_end: org.periodEnd,
-      overage_mc: debt,
-      credits,
-      amount_cents: amountCents,
-      created_at: closedAt,
-    });
+    // Billing's invoice, in this transaction: the invoice and its ledger entry commit together.
+    const invoice = await openOverageInvoice(trx, { orgId: org.id, periodStart: org.periodStart, periodEnd: org.periodEnd, overageMc: debt, credits, amountCents, at: closedAt });
     await ctx.append('overage_invoiced', debt, closedAt, { invoiceId: invoice?.id });
     if (invoice) await recordAudit(trx, { orgId: org.id, actorUserId: null, action: 'overage.invoiced', from: null, to: { invoiceId: invoice.id, overageMc: toSafeNumber(debt), credits: toSafeNumber(credits), amountCents: toSafeNumber(amountCents), ...closed }, at: closedAt });
     // Once per invoice: the (org, period) invoice row is new only in the rollover that closes the month.

@@ -10,7 +10,7 @@ export function apiKeysHandlers(store: MockStore): HttpHandler[] {
   return [
     http.get(url(apiKeysContract.list), ({ request }) => requireSession(store, request, apiKeysContract.list) ?? json(apiKeysContract.list, { apiKeys: store.apiKeys })),
 
-    // Before the `:apiKeyId` routes; what the BFF sums from usage rows (credits.repository usageByApiKey).
+    // Before the `:apiKeyId` routes; what the BFF sums from usage rows (ledger.reads usageByApiKey).
     http.get(url(apiKeysContract.usage), ({ request }) => requireSession(store, request, apiKeysContract.usage) ?? json(apiKeysContract.usage, apiKeyUsageOf(store))),
 
     http.post(url(apiKeysContract.create), async ({ request }) => {

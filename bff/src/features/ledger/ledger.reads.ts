@@ -1,6 +1,17 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Executor } from '../../db/db';
 import type { Database } from '../../db/database';
+import { apiKeyNameSql, orgApiKeysSql } from '../api-keys/api-keys.sql';
+import { userNameSql } from '../auth/accounts.sql';
+import { projectNameSql } from '../org/org.sql';
+
+/**
+ * The ledger's read side (ADR 017): what the credits summary, usage history, CSV, charts and
+ * statements read of the ledger's tables (grants, ledger_entries, usage_records and the daily
+ * rollups). Each function takes the executor the caller picks: the read replica (ADR 023) or a
+ * repeatable-read snapshot (a statement). Names of users, projects and API keys come from their
+ * owners' SQL fragments (*.sql.ts), in the same statement.
+ */
 
 export interface UsageQuery {
   from?: Date;
@@ -10,16 +21,6 @@ export interface UsageQuery {
   projectId?: string;
   apiKeyId?: string;
   model?: string;
-}
-
-export async function unpaidInvoices(db: Executor, orgId: string) {
-  const row = await db
-    .selectFrom('overage_invoices')
-    .select([sql<bigint>`count(*)`.as('count'), sql<bigint>`coalesce(sum(amount_cents), 0)::bigint`.as('cents')])
-    .where('org_id', '=', orgId)
-    .where('status', '=', 'open')
-    .executeTakeFirstOrThrow();
-  return { count: BigInt(row.count), cents: BigInt(row.cents) };
 }
 
 /** The history filters, one definition for the page, its totals and the CSV. */
@@ -33,15 +34,6 @@ function usageFilter(eb: ExpressionBuilder<{ u: Database['usage_records'] }, 'u'
   if (f.apiKeyId) conditions.push(eb('u.api_key_id', '=', f.apiKeyId));
   if (f.model) conditions.push(eb('u.model', '=', f.model));
   return eb.and(conditions);
-}
-
-function filtered(db: Executor, orgId: string, f: UsageQuery) {
-  return db
-    .selectFrom('usage_records as u')
-    .leftJoin('users', 'users.id', 'u.user_id')
-    .leftJoin('projects as p', (j) => j.onRef('p.org_id', '=', 'u.org_id').onRef('p.id', '=', 'u.project_id'))
-    .leftJoin('api_keys as k', (j) => j.onRef('k.org_id', '=', 'u.org_id').onRef('k.id', '=', 'u.api_key_id'))
-    .where((eb) => usageFilter(eb, orgId, f));
 }
 
 const DAY_MS = 86_400_000;
@@ -94,11 +86,6 @@ export async function usageTotals(db: Executor, orgId: string, f: UsageQuery) {
   return { count, chargedMc };
 }
 
-/** The org's API keys by name, for the history's filter (no token prefix: every role may read it). */
-export function apiKeyNames(db: Executor, orgId: string) {
-  return db.selectFrom('api_keys').select(['id', 'name', 'revoked_at']).where('org_id', '=', orgId).orderBy('name').orderBy('created_at').execute();
-}
-
 /**
  * Credits metered through each API key on days [fromDay, toDay) ('YYYY-MM-DD', UTC), from the
  * per-key daily rollup (ADR 039), summed per key first and named after: a handful of keys.
@@ -119,8 +106,7 @@ export function byApiKey(db: Executor, orgId: string, fromDay: string, toDay: st
     .as('s');
   return db
     .selectFrom(perKey)
-    .leftJoin('api_keys as k', (j) => j.on('k.org_id', '=', orgId).onRef('k.id', '=', 's.api_key_id'))
-    .select([sql<string>`s.api_key_id::text`.as('id'), sql<string>`coalesce(k.name, 'Deleted key')`.as('label'), 's.mc'])
+    .select([sql<string>`s.api_key_id::text`.as('id'), sql<string>`coalesce(${apiKeyNameSql(orgId, sql.ref('s.api_key_id'))}, 'Deleted key')`.as('label'), 's.mc'])
     .orderBy('s.mc', 'desc')
     .execute();
 }
@@ -141,18 +127,20 @@ export function usageByApiKey(db: Executor, orgId: string, from: Date, to: Date)
     .groupBy('u.api_key_id')
     .as('s');
   return db
-    .selectFrom('api_keys as k')
+    .selectFrom(orgApiKeysSql(orgId).as('k'))
     .leftJoin(perKey, 's.api_key_id', 'k.id')
     .select(['k.id', 'k.name', sql<bigint>`coalesce(s.calls, 0)`.as('calls'), sql<bigint>`coalesce(s.mc, 0)::bigint`.as('mc')])
-    .where('k.org_id', '=', orgId)
     .orderBy('k.revoked_at', (ob) => ob.desc().nullsFirst())
     .orderBy('k.created_at', 'desc')
     .execute();
 }
 
-/** Newest first, keyset on (occurred_at, id): stable under inserts, no OFFSET scans. */
+/** Newest first, keyset on (occurred_at, id): stable under inserts, no OFFSET scans. Named by each name's owner, for the page's rows only. */
 export function usagePage(db: Executor, orgId: string, f: UsageQuery, after: { at: Date; id: string } | null, limit: number) {
-  let q = filtered(db, orgId, f).select([
+  let q = db
+    .selectFrom('usage_records as u')
+    .where((eb) => usageFilter(eb, orgId, f))
+    .select([
     'u.id',
     'u.occurred_at',
     'u.use_case',
@@ -163,11 +151,11 @@ export function usagePage(db: Executor, orgId: string, f: UsageQuery, after: { a
     'u.overage_mc',
     'u.source',
     'u.user_id',
-    'users.name as user_name',
+    userNameSql(sql.ref('u.user_id')).as('user_name'),
     'u.project_id',
-    'p.name as project_name',
+    projectNameSql(sql.ref('u.org_id'), sql.ref('u.project_id')).as('project_name'),
     'u.api_key_id',
-    'k.name as api_key_name',
+    apiKeyNameSql(sql.ref('u.org_id'), sql.ref('u.api_key_id')).as('api_key_name'),
   ]);
   if (after) q = q.where((eb) => eb(eb.refTuple('u.occurred_at', 'u.id'), '<', eb.tuple(after.at, after.id)));
   return q.orderBy('u.occurred_at', 'desc').orderBy('u.id', 'desc').limit(limit).execute();
@@ -219,11 +207,10 @@ export async function chartRollup(db: Executor, orgId: string, fromDay: string, 
     )
     select g.kind, g.day, g.use_case,
       case g.kind when 'user' then coalesce(g.user_id::text, 'api') when 'project' then coalesce(g.project_id::text, 'none') when 'model' then g.model end as id,
-      case g.kind when 'user' then coalesce(users.name, 'API (service)') when 'project' then coalesce(p.name, 'No project') when 'model' then g.model end as label,
+      case g.kind when 'user' then coalesce(${userNameSql(sql.ref('g.user_id'))}, 'API (service)')
+        when 'project' then coalesce(${projectNameSql(orgId, sql.ref('g.project_id'))}, 'No project') when 'model' then g.model end as label,
       g.mc
     from g
-    left join users on g.kind = 'user' and users.id = g.user_id
-    left join projects p on g.kind = 'project' and p.org_id = ${orgId} and p.id = g.project_id
     order by g.mc desc`.execute(db);
   const pick = (kind: 'user' | 'project' | 'model') => rows.filter((r) => r.kind === kind).map((r) => ({ id: r.id!, label: r.label!, mc: r.mc }));
   return {
