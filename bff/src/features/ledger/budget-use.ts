@@ -3,7 +3,7 @@ import { sql, type RawBuilder } from 'kysely';
 /**
  * "Budget use", written once: this period's settled usage of a budget's subject (the daily
  * rollup; periods start at 00:00 UTC) plus its open, unexpired reservations, in millicredits.
- * An SQL expression over a `budgets` row aliased `b`; `periodDay` is the period's first day
+ * An SQL expression over a budget row aliased `b` (budgets' rows: budgets/budgets.sql.ts); `periodDay` is the period's first day
  * (a date expression) and `at` the moment open reservations are counted at. The ledger owns the
  * tables it sums (usage_daily, reservations): its batch read and its budgets-with-use read
  * (ledger.service `budgetsWithUse`, which the budget list and the AI estimate call) both embed
