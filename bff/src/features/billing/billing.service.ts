@@ -503,6 +503,11 @@ export function createBillingService(deps: BillingDeps) {
     gateway,
     handleWebhook,
 
+    /** How many overage invoices the org has not paid, and their sum in cents (the credits summary). */
+    unpaidOverageInvoices(orgId: string): Promise<{ count: bigint; cents: bigint }> {
+      return repo.unpaidInvoiceTotals(db, orgId);
+    },
+
     /**
      * Auto top-up (ADR 025): charge the saved card off-session for one decided top-up, outside
      * any lock. Its own order and purchase (source auto_topup); the outcome goes through the same
@@ -690,11 +695,6 @@ export function createBillingService(deps: BillingDeps) {
       if (!isSettled(p.status)) throw new HttpError(409, 'CONFLICT', 'A receipt is available once the payment is complete');
       const [org, invoice] = await Promise.all([repo.findOrgName(db, orgId), p.invoice_id ? repo.findInvoice(db, orgId, p.invoice_id) : undefined]);
       return renderReceipt({ orgName: org?.name ?? '', purchase: toPurchaseDto(p), invoice: invoice ? { periodStart: invoice.period_start, periodEnd: invoice.period_end, credits: Number(invoice.credits) } : null, mode: gateway.mode });
-    },
-
-    /** How many overage invoices the org has not paid, and their sum in cents (the credits summary). */
-    unpaidOverageInvoices(orgId: string): Promise<{ count: bigint; cents: bigint }> {
-      return repo.unpaidInvoiceTotals(db, orgId);
     },
   };
 }
