@@ -1,16 +1,17 @@
 import { sql, type Expression, type ExpressionBuilder, type SqlBool } from 'kysely';
 import type { Executor } from '../../db/db';
 import type { Database } from '../../db/database';
-import { apiKeyNameSql, orgApiKeysSql } from '../api-keys/api-keys.sql';
-import { userNameSql } from '../auth/accounts.sql';
-import { projectNameSql } from '../org/org.sql';
+import { orgApiKeysSql } from '../api-keys/api-keys.sql';
+import { userNamesSql } from '../auth/accounts.sql';
+import { projectNamesSql } from '../org/org.sql';
 
 /**
  * The ledger's read side (ADR 017): what the credits summary, usage history, CSV, charts and
  * statements read of the ledger's tables (grants, ledger_entries, usage_records and the daily
  * rollups). Each function takes the executor the caller picks: the read replica (ADR 023) or a
  * repeatable-read snapshot (a statement). Names of users, projects and API keys come from their
- * owners' SQL fragments (*.sql.ts), in the same statement.
+ * owners' SQL fragments (*.sql.ts): derived tables joined in the same statement, planned as the
+ * joins on the owners' tables they replaced.
  */
 
 export interface UsageQuery {
@@ -106,7 +107,8 @@ export function byApiKey(db: Executor, orgId: string, fromDay: string, toDay: st
     .as('s');
   return db
     .selectFrom(perKey)
-    .select([sql<string>`s.api_key_id::text`.as('id'), sql<string>`coalesce(${apiKeyNameSql(orgId, sql.ref('s.api_key_id'))}, 'Deleted key')`.as('label'), 's.mc'])
+    .leftJoin(orgApiKeysSql(orgId).as('k'), 'k.id', 's.api_key_id')
+    .select([sql<string>`s.api_key_id::text`.as('id'), sql<string>`coalesce(k.name, 'Deleted key')`.as('label'), 's.mc'])
     .orderBy('s.mc', 'desc')
     .execute();
 }
@@ -135,10 +137,13 @@ export function usageByApiKey(db: Executor, orgId: string, from: Date, to: Date)
     .execute();
 }
 
-/** Newest first, keyset on (occurred_at, id): stable under inserts, no OFFSET scans. Named by each name's owner, for the page's rows only. */
+/** Newest first, keyset on (occurred_at, id): stable under inserts, no OFFSET scans. */
 export function usagePage(db: Executor, orgId: string, f: UsageQuery, after: { at: Date; id: string } | null, limit: number) {
   let q = db
     .selectFrom('usage_records as u')
+    .leftJoin(userNamesSql().as('n'), 'n.id', 'u.user_id')
+    .leftJoin(projectNamesSql(orgId).as('p'), 'p.id', 'u.project_id')
+    .leftJoin(orgApiKeysSql(orgId).as('k'), 'k.id', 'u.api_key_id')
     .where((eb) => usageFilter(eb, orgId, f))
     .select([
     'u.id',
@@ -151,11 +156,11 @@ export function usagePage(db: Executor, orgId: string, f: UsageQuery, after: { a
     'u.overage_mc',
     'u.source',
     'u.user_id',
-    userNameSql(sql.ref('u.user_id')).as('user_name'),
+    'n.name as user_name',
     'u.project_id',
-    projectNameSql(sql.ref('u.org_id'), sql.ref('u.project_id')).as('project_name'),
+    'p.name as project_name',
     'u.api_key_id',
-    apiKeyNameSql(sql.ref('u.org_id'), sql.ref('u.api_key_id')).as('api_key_name'),
+    'k.name as api_key_name',
   ]);
   if (after) q = q.where((eb) => eb(eb.refTuple('u.occurred_at', 'u.id'), '<', eb.tuple(after.at, after.id)));
   return q.orderBy('u.occurred_at', 'desc').orderBy('u.id', 'desc').limit(limit).execute();
@@ -207,10 +212,11 @@ export async function chartRollup(db: Executor, orgId: string, fromDay: string, 
     )
     select g.kind, g.day, g.use_case,
       case g.kind when 'user' then coalesce(g.user_id::text, 'api') when 'project' then coalesce(g.project_id::text, 'none') when 'model' then g.model end as id,
-      case g.kind when 'user' then coalesce(${userNameSql(sql.ref('g.user_id'))}, 'API (service)')
-        when 'project' then coalesce(${projectNameSql(orgId, sql.ref('g.project_id'))}, 'No project') when 'model' then g.model end as label,
+      case g.kind when 'user' then coalesce(n.name, 'API (service)') when 'project' then coalesce(p.name, 'No project') when 'model' then g.model end as label,
       g.mc
     from g
+    left join ${userNamesSql()} n on g.kind = 'user' and n.id = g.user_id
+    left join ${projectNamesSql(orgId)} p on g.kind = 'project' and p.id = g.project_id
     order by g.mc desc`.execute(db);
   const pick = (kind: 'user' | 'project' | 'model') => rows.filter((r) => r.kind === kind).map((r) => ({ id: r.id!, label: r.label!, mc: r.mc }));
   return {
