@@ -134,4 +134,13 @@ describe('table ownership (ADR 017)', () => {
     const found = crossings();
     expect(Object.keys(EXCEPTIONS).filter((key) => !found.has(key))).toEqual([]);
   });
+
+  it('an owner’s SQL fragments (<feature>.sql.ts, which any feature may import) import nothing but kysely', () => {
+    const fragments = filesOf(FEATURES).filter((f) => f.endsWith('.sql.ts'));
+    expect(fragments.length).toBeGreaterThan(0);
+    const imports = fragments.flatMap((file) =>
+      parse(file).statements.flatMap((st) => (ts.isImportDeclaration(st) && ts.isStringLiteral(st.moduleSpecifier) ? [`${path.relative(FEATURES, file)}: ${st.moduleSpecifier.text}`] : [])),
+    );
+    expect(imports.filter((i) => !i.endsWith(': kysely'))).toEqual([]);
+  });
 });
