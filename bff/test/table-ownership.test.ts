@@ -33,18 +33,6 @@ const EXCEPTIONS: Record<string, string> = {
   'credits -> projects': 'names joined into the usage history',
   'credits -> users': 'names joined into the usage history',
   'credits -> api_keys': 'key names joined into the usage history',
-  // Names and addresses joined into lists and emails, in the same statement.
-  'alerts -> memberships': 'who is notified of an alert (owner and admins)',
-  'alerts -> users': 'recipient addresses of alert emails',
-  'alerts -> projects': 'project names in alert texts',
-  'billing -> organizations': 'the org name on receipts and invoices',
-  'billing -> users': 'the owner’s address for receipts',
-  'email -> memberships': 'the owner’s address (ownerOf)',
-  'email -> organizations': 'the org name in emails (names)',
-  'email -> users': 'addresses and names in emails (ownerOf, names)',
-  'org -> memberships': 'members are the org’s view of accounts’ memberships',
-  'org -> users': 'member names and emails in the member list',
-  'org -> organizations': 'the org name in invitation lookups',
 };
 
 const FEATURES = path.resolve(import.meta.dirname, '../src/features');
