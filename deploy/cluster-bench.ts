@@ -11,7 +11,7 @@
  */
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -100,19 +100,42 @@ async function measure(port: number, orgs: Org[], oneOrg: boolean, label: string
 }
 const line = (label: string, r: LoadResult, anchor: number) => [label, `${r.opsPerSecond.toFixed(0)} ops/s`, ms(r.p50), ms(r.p95), ms(r.p99), `${(r.opsPerSecond / anchor).toFixed(2)}×`];
 
-/** Readers page through usage history while writers meter: reads/s and p99 of each. */
-async function readsUnderLoad(readers: Browser[], orgs: Org[], label: string) {
+/** CPU time (ms) of a PostgreSQL server: its postmaster (postmaster.pid in its data directory) and every backend it forked. */
+function serverCpuMs(dataDir: string): number {
+  const postmaster = Number(readFileSync(path.join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
+  let total = 0;
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, 'utf8').split(') ')[1]!.split(' ');
+      // fields[1] is the parent's pid; utime and stime are fields[11] and [12], in ticks of 10 ms
+      if (Number(entry) === postmaster || Number(fields[1]) === postmaster) total += (Number(fields[11]) + Number(fields[12])) * 10;
+    } catch {
+      // the process ended while we read
+    }
+  }
+  return total;
+}
+const primaryCpuMs = () => serverCpuMs(path.join(c.dir, 'pg-primary'));
+
+/**
+ * Signed-in readers loop over `paths` (one GET after the other) while the other clients meter
+ * 20 orgs through nginx. Returns a table row: reads/s and their p50/p99, metering ops/s and p99,
+ * and the primary's CPU per read (what the replica takes off it, when it serves those reads).
+ */
+async function readsUnderLoad(readers: Browser[], orgs: Org[], paths: string[], label: string) {
   const latencies: number[] = [];
   let reads = 0;
   let failed = 0;
+  const cpu0 = primaryCpuMs();
   const started = Date.now();
   const until = started + SECONDS * 1000;
   const writing = meterLoad({ port: c.port, orgs, pickOrg: (w) => orgs[w % orgs.length]!, clients: CLIENTS - readers.length, seconds: SECONDS, run: `${run}-rw-${label.replace(/[^A-Za-z0-9]+/g, '-')}` });
   await Promise.all(
     readers.map(async (reader) => {
-      while (Date.now() < until) {
+      for (let i = 0; Date.now() < until; i++) {
         const t = performance.now();
-        const a = await reader.call('GET', '/api/credits/usage');
+        const a = await reader.call('GET', paths[i % paths.length]!);
         if (a.status !== 200) failed++;
         latencies.push(performance.now() - t);
         reads++;
@@ -120,11 +143,17 @@ async function readsUnderLoad(readers: Browser[], orgs: Org[], label: string) {
     }),
   );
   const w = await writing;
+  const primaryCpu = primaryCpuMs() - cpu0;
   const p = percentiles(latencies);
   log(`${label}: reads ${(reads / SECONDS).toFixed(0)}/s p99 ${ms(p.p99)}, metering ${w.opsPerSecond.toFixed(0)} ops/s p99 ${ms(w.p99)}`);
-  if (failed) throw new Error(`${label}: ${failed} history reads failed`);
-  return [label, `${(reads / SECONDS).toFixed(0)} reads/s`, ms(p.p50), ms(p.p99), `${w.opsPerSecond.toFixed(0)} ops/s`, ms(w.p99)];
+  if (failed) throw new Error(`${label}: ${failed} reads failed`);
+  if (w.failures) throw new Error(`${label}: ${w.failures} metering calls failed (${w.samples.join('; ')})`);
+  return [label, `${(reads / SECONDS).toFixed(0)} reads/s`, ms(p.p50), ms(p.p99), `${w.opsPerSecond.toFixed(0)} ops/s`, ms(w.p99), `${(primaryCpu / (reads + w.done)).toFixed(2)} ms`];
 }
+
+/** The AI Credits page's dashboard reads: the cards, the charts of the month, the first page of history. */
+const DASHBOARD = ['/api/credits/summary', '/api/credits/charts', '/api/credits/usage'];
+const HISTORY = ['/api/credits/usage'];
 
 let lone: ChildProcess | undefined;
 let failed = false;
@@ -154,10 +183,13 @@ try {
   await new Promise((r) => lone!.once('exit', r));
   lone = undefined;
 
+  const readers = orgs.slice(0, 10).map((o) => o.owner);
   const through: { n: number; twenty: LoadResult; one: LoadResult }[] = [];
+  const dashboards: string[][] = [];
   for (const n of [1, 2, 3]) {
     await cluster(c, ['scale', String(n)]);
     through.push({ n, twenty: await measure(c.port, orgs, false, `cluster${n}-20`), one: await measure(c.port, hot, true, `cluster${n}-1`) });
+    dashboards.push(await readsUnderLoad(readers, orgs, DASHBOARD, `${n} instance${n > 1 ? 's' : ''}`));
   }
 
   // the lone instance again: how much the machine drifted during the run
@@ -167,12 +199,11 @@ try {
   await new Promise((r) => lone!.once('exit', r));
   lone = undefined;
 
-  const readers = orgs.slice(0, 10).map((o) => o.owner);
-  const withReplica = await readsUnderLoad(readers, orgs, 'replica serving history');
+  const withReplica = await readsUnderLoad(readers, orgs, HISTORY, 'replica serving history');
   await cluster(c, ['replica-stop']);
   // one read per reader first: the instances notice the replica is gone (reads fall back to the primary)
   await Promise.all(readers.map((r) => r.call('GET', '/api/credits/usage')));
-  const withoutReplica = await readsUnderLoad(readers, orgs, 'replica stopped: history on the primary');
+  const withoutReplica = await readsUnderLoad(readers, orgs, HISTORY, 'replica stopped: history on the primary');
   await cluster(c, ['replica-start']);
 
   const problems = await ledgerProblems(c.pgPort);
@@ -189,8 +220,11 @@ try {
   console.log(`Before: ${before}\nAfter: ${after}\n`);
   console.log('| metering (record) | throughput | p50 | p95 | p99 | vs pgbench |\n|---|---|---|---|---|---|');
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);
+  console.log(`\nDashboard reads through nginx (${DASHBOARD.join(', ')}, in turn) by ${readers.length} signed-in owners while ${CLIENTS - readers.length} clients meter 20 orgs; history and charts from the replica:\n`);
+  console.log('| instances | reads | read p50 | read p99 | metering | metering p99 | primary CPU per request |\n|---|---|---|---|---|---|---|');
+  for (const d of dashboards) console.log(`| ${d.join(' | ')} |`);
   console.log(`\n3 instances; ${readers.length} readers page usage history while ${CLIENTS - readers.length} clients meter 20 orgs:\n`);
-  console.log('| history reads | reads | read p50 | read p99 | metering | metering p99 |\n|---|---|---|---|---|---|');
+  console.log('| history reads | reads | read p50 | read p99 | metering | metering p99 | primary CPU per request |\n|---|---|---|---|---|---|---|');
   console.log(`| ${withReplica.join(' | ')} |\n| ${withoutReplica.join(' | ')} |`);
   console.log(`\nchecks: ${problems.length ? `FAILED: ${problems.join('; ')}` : 'balance = Σ ledger for every org, no overdraft, no key charged twice'}`);
   if (problems.length) failed = true;

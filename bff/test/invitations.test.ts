@@ -42,11 +42,13 @@ describe('invite, then accept', () => {
     const created = await owner.call(orgContract.createInvitation, { body: { email, role: 'admin' } });
     expect(created.status).toBe(201);
     expect(created.body.acceptUrl).toBe(`/invitations/accept#token=${created.body.acceptToken}`);
-    expect(created.body.invitation).toMatchObject({ email, role: 'admin' });
+    // The inviter by name (from accounts: issue 23), in the answer and in the list.
+    const inviter = { id: owner.session!.user.id, name: owner.session!.user.name };
+    expect(created.body.invitation).toMatchObject({ email, role: 'admin', invitedBy: inviter });
     // Nobody joins without accepting; the email has no account yet (not squatted).
     expect((await membersOf(owner)).map((m) => m.email)).not.toContain(email);
     expect(await app.db.selectFrom('users').select('id').where('email', '=', email).execute()).toEqual([]);
-    expect((await owner.call(orgContract.listInvitations)).body.invitations.map((i: { email: string }) => i.email)).toEqual([email]);
+    expect((await owner.call(orgContract.listInvitations)).body.invitations.map((i: { email: string; invitedBy: unknown }) => [i.email, i.invitedBy])).toEqual([[email, inviter]]);
 
     const looked = await new Client(app.baseUrl).call(orgContract.lookupInvitation, { body: { token: created.body.acceptToken } });
     expect(looked.body).toEqual({ email, role: 'admin', orgName: owner.session!.org.name, expiresAt: expect.any(String), signedInAs: null });

@@ -17,18 +17,6 @@ const EXCEPTIONS: Record<string, string> = {
   // The ledger locks the org row; the batch read's other tables come from their owners' SQL
   // fragments (*.sql.ts), composed into its one statement.
   'ledger -> organizations': 'the balance, period and limits live on the org row the batch locks',
-  // Names and addresses joined into lists and emails, in the same statement.
-  'alerts -> memberships': 'who is notified of an alert (owner and admins)',
-  'alerts -> users': 'recipient addresses of alert emails',
-  'alerts -> projects': 'project names in alert texts',
-  'billing -> organizations': 'the org name on receipts and invoices',
-  'billing -> users': 'the owner’s address for receipts',
-  'email -> memberships': 'the owner’s address (ownerOf)',
-  'email -> organizations': 'the org name in emails (names)',
-  'email -> users': 'addresses and names in emails (ownerOf, names)',
-  'org -> memberships': 'members are the org’s view of accounts’ memberships',
-  'org -> users': 'member names and emails in the member list',
-  'org -> organizations': 'the org name in invitation lookups',
 };
 
 const FEATURES = path.resolve(import.meta.dirname, '../src/features');

@@ -53,3 +53,52 @@ export function crossedThresholds(percents: readonly number[], totalMc: bigint, 
     return beforeMc * 100n < mark && mark <= afterMc * 100n;
   });
 }
+
+/** A subject with a monthly budget: a project, or a member (by user id). */
+export interface BudgetSubject {
+  type: 'project' | 'user';
+  id: string;
+}
+
+/** A settled charge as budget use reads it: when, on which project and member, how much. */
+export interface BudgetCharge {
+  /** ISO-8601 instant. */
+  occurredAt: string;
+  projectId: string | null;
+  userId: string | null;
+  chargedMc: bigint;
+}
+
+/** A reservation as budget use reads it: open until settled, released or expired. */
+export interface BudgetHold {
+  status: 'open' | 'settled' | 'released' | 'expired';
+  /** ISO-8601 instant. */
+  expiresAt: string;
+  projectId: string | null;
+  userId: string | null;
+  estimateMc: bigint;
+}
+
+/**
+ * "Budget use", the rule: what counts against a project's or a member's monthly budget is the
+ * subject's settled charges since the period started (`occurredAt >= periodStart`; periods start
+ * at 00:00 UTC) plus its open reservations that have not expired at `at` (`expiresAt > at`).
+ * Settled, released and expired reservations, other subjects' rows and earlier periods' charges
+ * count nothing. The BFF computes the same rule in SQL over its daily rollup
+ * (bff/src/features/ledger/budget-use.ts); the mock API calls this function; shared/test/budgets.test.ts
+ * pins it with literal values.
+ */
+export function budgetUseMc(
+  subject: BudgetSubject,
+  period: { start: Date; at: Date },
+  charges: Iterable<BudgetCharge>,
+  holds: Iterable<BudgetHold>,
+): bigint {
+  const start = period.start.getTime();
+  const at = period.at.getTime();
+  const mine = (row: { projectId: string | null; userId: string | null }) => (subject.type === 'project' ? row.projectId : row.userId) === subject.id;
+  let used = 0n;
+  for (const c of charges) if (mine(c) && Date.parse(c.occurredAt) >= start) used += c.chargedMc;
+  for (const h of holds) if (mine(h) && h.status === 'open' && Date.parse(h.expiresAt) > at) used += h.estimateMc;
+  return used;
+}

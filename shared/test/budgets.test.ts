@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { checkCoverage, crossedThresholds } from '../src/budgets';
+import { budgetUseMc, checkCoverage, crossedThresholds, type BudgetCharge, type BudgetHold } from '../src/budgets';
 import { costMc, outputTokensWithin } from '../src/catalog';
 
 describe('checkCoverage: the lowest limit wins', () => {
@@ -80,5 +80,39 @@ describe('outputTokensWithin', () => {
     expect(costMc(rate, 1_000, 333)).toBeLessThanOrEqual(1_000n);
     expect(costMc(rate, 1_000, 334)).toBeGreaterThan(1_000n);
     expect(outputTokensWithin(rate, 1_000, 500n, 600)).toBe(0);
+  });
+});
+
+describe('budgetUseMc: settled charges of the period plus open, unexpired reservations', () => {
+  const P = 'project-a';
+  const U = 'user-a';
+  const period = { start: new Date('2026-12-01T00:00:00.000Z'), at: new Date('2026-12-06T12:00:00.000Z') };
+  const charges: BudgetCharge[] = [
+    { occurredAt: '2026-12-01T00:00:00.000Z', projectId: P, userId: U, chargedMc: 1_000n }, // the period's first instant counts
+    { occurredAt: '2026-12-05T09:30:00.000Z', projectId: P, userId: 'user-b', chargedMc: 2_500n },
+    { occurredAt: '2026-12-06T11:00:00.000Z', projectId: null, userId: U, chargedMc: 400n }, // no project
+    { occurredAt: '2026-11-30T23:59:59.999Z', projectId: P, userId: U, chargedMc: 70_000n }, // last period
+    { occurredAt: '2026-12-03T10:00:00.000Z', projectId: 'project-b', userId: 'user-b', chargedMc: 9_000n },
+  ];
+  const holds: BudgetHold[] = [
+    { status: 'open', expiresAt: '2026-12-06T12:05:00.000Z', projectId: P, userId: U, estimateMc: 300n },
+    { status: 'open', expiresAt: '2026-12-06T12:00:00.000Z', projectId: P, userId: U, estimateMc: 5_000n }, // expires at `at`: not held
+    { status: 'settled', expiresAt: '2026-12-06T12:05:00.000Z', projectId: P, userId: U, estimateMc: 6_000n },
+    { status: 'released', expiresAt: '2026-12-06T12:05:00.000Z', projectId: P, userId: U, estimateMc: 7_000n },
+    { status: 'open', expiresAt: '2026-12-06T13:00:00.000Z', projectId: null, userId: 'user-b', estimateMc: 800n },
+  ];
+
+  it('a project: its charges this period and its open holds, whoever made them', () => {
+    expect(budgetUseMc({ type: 'project', id: P }, period, charges, holds)).toBe(3_800n); // 1,000 + 2,500 + 300
+  });
+
+  it('a member: their charges on any project or none, and their open holds', () => {
+    expect(budgetUseMc({ type: 'user', id: U }, period, charges, holds)).toBe(1_700n); // 1,000 + 400 + 300
+    expect(budgetUseMc({ type: 'user', id: 'user-b' }, period, charges, holds)).toBe(12_300n); // 2,500 + 9,000 + 800
+  });
+
+  it('nothing for a subject without rows', () => {
+    expect(budgetUseMc({ type: 'project', id: 'project-c' }, period, charges, holds)).toBe(0n);
+    expect(budgetUseMc({ type: 'project', id: P }, period, [], [])).toBe(0n);
   });
 });

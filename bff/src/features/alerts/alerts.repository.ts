@@ -22,35 +22,6 @@ export async function insertAlerts(trx: Executor, orgId: string, periodStart: Da
   return rows;
 }
 
-/** Owner and admins, who get every alert: the owner first. */
-export function managers(trx: Executor, orgId: string) {
-  return trx
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id', 'users.email', 'users.name', 'memberships.role'])
-    .where('memberships.org_id', '=', orgId)
-    .where('memberships.role', 'in', ['owner', 'admin'])
-    .orderBy(sql`memberships.role = 'owner'`, 'desc')
-    .orderBy('users.name')
-    .execute();
-}
-
-export function membersByIds(trx: Executor, orgId: string, ids: string[]) {
-  if (!ids.length) return Promise.resolve([]);
-  return trx
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id', 'users.email', 'users.name', 'memberships.role'])
-    .where('memberships.org_id', '=', orgId)
-    .where('users.id', 'in', ids)
-    .execute();
-}
-
-export function projectNames(trx: Executor, orgId: string, ids: string[]) {
-  if (!ids.length) return Promise.resolve([]);
-  return trx.selectFrom('projects').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
-}
-
 export interface NotificationRow {
   org_id: string;
   user_id: string;

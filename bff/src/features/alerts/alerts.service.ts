@@ -4,8 +4,10 @@ import type { AlertSettings, AlertThresholds, AskForMoreResult, MoreRequestLimit
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
+import * as directory from '../auth/directory.service';
 import { queueEmail, reviseUnsentEmail } from '../email/email.service';
 import { alertDigest, moreRequestMessage, type AlertItem, type StoppedBy } from '../email/templates';
+import { projectNames } from '../org/org.service';
 import * as repo from './alerts.repository';
 
 /** The org's alert thresholds: its own, else the defaults; with when the owner last saved them (null: never). */
@@ -57,7 +59,7 @@ export interface Crossing extends repo.AlertCandidate {
 /** Alerts that fire within this time of an unread alert notification merge into it (ADR 037). */
 export const MERGE_WINDOW_MS = 5 * 60_000;
 
-type Person = { id: string; email: string; name: string; role: 'owner' | 'admin' | 'member' };
+type Person = directory.OrgMember;
 
 /**
  * Called by the ledger inside the batch transaction that crossed the thresholds: the alert rows,
@@ -78,7 +80,8 @@ export async function fireAlerts(trx: Transaction<Database>, orgId: string, peri
   const subjectId = (c: Crossing) => target(c).slice(target(c).indexOf(':') + 1);
   const userIds = [...new Set(fired.filter((c) => target(c).startsWith('user:')).map(subjectId))];
   const projectIds = [...new Set(fired.filter((c) => target(c).startsWith('project:')).map(subjectId))];
-  const [managers, members, projects] = await Promise.all([repo.managers(trx, orgId), repo.membersByIds(trx, orgId, userIds), repo.projectNames(trx, orgId, projectIds)]);
+  // Recipients and names from their owners (accounts, org), in this transaction: one statement each.
+  const [managers, members, projects] = await Promise.all([directory.orgManagers(trx, orgId), directory.orgMembersByIds(trx, orgId, userIds), projectNames(trx, orgId, projectIds)]);
   const ownerName = managers.find((m) => m.role === 'owner')?.name ?? null;
 
   // Each recipient's alerts of this batch.
@@ -93,7 +96,7 @@ export async function fireAlerts(trx: Transaction<Database>, orgId: string, peri
     let item: AlertItem;
     let member: Person | undefined;
     if (target(c).startsWith('project:')) {
-      item = { ...base, kind: 'project', id: subjectId(c), name: projects.find((p) => p.id === subjectId(c))?.name ?? null };
+      item = { ...base, kind: 'project', id: subjectId(c), name: projects.get(subjectId(c)) ?? null };
     } else if (target(c).startsWith('user:')) {
       member = members.find((m) => m.id === subjectId(c));
       item = { ...base, kind: 'member', id: subjectId(c), name: member?.name ?? null };
@@ -141,16 +144,15 @@ export async function askForMore(
   let projectName: string | null = null;
   if (limit === 'project_budget') {
     if (!input.projectId) throw new HttpError(400, 'VALIDATION_FAILED', 'projectId: the project whose budget was reached');
-    const [project] = await repo.projectNames(trx, orgId, [input.projectId]);
-    if (!project) throw notFound('Project');
-    projectName = project.name;
+    projectName = (await projectNames(trx, orgId, [input.projectId])).get(input.projectId) ?? null;
+    if (projectName === null) throw notFound('Project');
   }
   const limitKey = limit === 'project_budget' ? `project_budget:${input.projectId}` : limit;
   const request = await repo.insertMoreRequest(trx, { org_id: orgId, user_id: userId, limit_key: limitKey, day: now.toISOString().slice(0, 10), created_at: now });
-  const managers = await repo.managers(trx, orgId);
+  const managers = await directory.orgManagers(trx, orgId);
   const notified = managers.filter((m) => m.id !== userId).map((m) => ({ name: m.name, role: m.role as 'owner' | 'admin' }));
   if (!request.created) return { status: 'already_sent', sentAt: request.at.toISOString(), notified };
-  const [requester] = await repo.membersByIds(trx, orgId, [userId]);
+  const requester = await directory.orgMember(trx, orgId, userId);
   const ownerName = managers.find((m) => m.role === 'owner')?.name ?? null;
   const rows: repo.NotificationRow[] = [];
   for (const m of managers) {

@@ -1,4 +1,4 @@
-import { sql, type Insertable } from 'kysely';
+import { sql, type Insertable, type RawBuilder } from 'kysely';
 import type { Executor } from '../../db/db';
 import type { AccountTokensTable, MembershipsTable, OrganizationsTable, SessionsTable, UsersTable } from './accounts.tables';
 
@@ -176,4 +176,55 @@ export async function deleteSessionsInOrg(db: Executor, orgId: string, userId: s
 
 export async function deleteSessionsOfUser(db: Executor, userId: string) {
   await db.deleteFrom('sessions').where('user_id', '=', userId).execute();
+}
+
+// The directory (directory.service.ts): an org's people, names and addresses for other features (ADR 017).
+
+/** The org's members with their user row: owner, admins, members, each by name; narrowed to some roles or ids (non-empty). */
+export function orgMembers(db: Executor, orgId: string, only: { roles?: MembershipsTable['role'][]; userIds?: string[] } = {}) {
+  let q = db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .select(['users.id', 'users.email', 'users.name', 'memberships.role', 'memberships.created_at'])
+    .where('memberships.org_id', '=', orgId);
+  if (only.roles) q = q.where('memberships.role', 'in', only.roles);
+  if (only.userIds) q = q.where('memberships.user_id', 'in', only.userIds);
+  return q.orderBy(sql`case memberships.role when 'owner' then 0 when 'admin' then 1 else 2 end`).orderBy('users.name').execute();
+}
+
+export async function updateMemberRole(db: Executor, orgId: string, userId: string, role: MembershipsTable['role']) {
+  await db.updateTable('memberships').set({ role }).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+}
+
+export async function deleteMembership(db: Executor, orgId: string, userId: string) {
+  await db.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
+}
+
+/** The org's owner with the org's name: where the org's own emails go. */
+export function orgOwner(db: Executor, orgId: string) {
+  return db
+    .selectFrom('memberships')
+    .innerJoin('users', 'users.id', 'memberships.user_id')
+    .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
+    .select(['users.email', 'users.name', 'organizations.name as org_name'])
+    .where('memberships.org_id', '=', orgId)
+    .where('memberships.role', '=', 'owner')
+    .executeTakeFirst();
+}
+
+export function orgName(db: Executor, orgId: string) {
+  return db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirst();
+}
+
+export function userContacts(db: Executor, ids: string[]) {
+  return db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids).execute();
+}
+
+export function orgPeriodStart(db: Executor, orgId: string) {
+  return db.selectFrom('organizations').select('period_start').where('id', '=', orgId).executeTakeFirst();
+}
+
+/** The period start of the org whose id is the column `orgIdColumn` of the caller's statement. */
+export function orgPeriodStartSql(orgIdColumn: string): RawBuilder<Date> {
+  return sql<Date>`(select organizations.period_start from organizations where organizations.id = ${sql.ref(orgIdColumn)})`;
 }

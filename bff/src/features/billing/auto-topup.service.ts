@@ -10,6 +10,7 @@ import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
 import { recordAudit } from '../audit/audit.service';
+import * as directory from '../auth/directory.service';
 import type { EmailService } from '../email/email.service';
 import { topUpAbandoned } from './auto-topup-outcome';
 import type { BillingService } from './billing.service';
@@ -53,7 +54,7 @@ export function createAutoTopUpService(deps: { db: Db; clock: Clock; logger: Log
 
   async function state(orgId: string): Promise<AutoTopUpState> {
     const settings = await repo.findAutoTopUpSettings(db, orgId);
-    const [card, topUps, period] = await Promise.all([repo.activePaymentMethod(db, orgId), repo.recentTopUps(db, orgId, 20), repo.orgPeriodStart(db, orgId)]);
+    const [card, topUps, period] = await Promise.all([repo.activePaymentMethod(db, orgId), repo.recentTopUps(db, orgId, 20), directory.orgPeriodStart(db, orgId)]);
     const used = period ? await repo.topUpsUsed(db, orgId, period) : { count: 0, amountCents: 0n };
     return {
       settings: settings ? settingsDto(settings) : null,
@@ -150,7 +151,8 @@ export function createAutoTopUpService(deps: { db: Db; clock: Clock; logger: Log
     async onBalanceChange(trx: Transaction<Database>, changes: { orgId: string; beforeMc: bigint; afterMc: bigint }[]): Promise<void> {
       const dropped = changes.filter((c) => c.afterMc < c.beforeMc);
       if (!dropped.length) return;
-      const armed = await repo.armedAutoTopUps(trx, dropped.map((c) => c.orgId));
+      // The org's period from its owner (accounts), inside the same statement.
+      const armed = await repo.armedAutoTopUps(trx, dropped.map((c) => c.orgId), directory.orgPeriodStartSql);
       let started = false;
       for (const s of armed) {
         const change = dropped.find((c) => c.orgId === s.org_id)!;

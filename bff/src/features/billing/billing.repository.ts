@@ -1,4 +1,4 @@
-import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
+import type { Insertable, RawBuilder, Selectable, Transaction, Updateable } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
 import type { AutoTopUpSettingsTable, AutoTopUpsTable, BillingProfilesTable, OverageInvoicesTable, PaymentMethodsTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable, SandboxTokensTable, TaxInvoicesTable } from './billing.tables';
@@ -121,15 +121,6 @@ export function sandboxPaymentsOfOrder(db: Executor, orderId: string) {
   return db.selectFrom('sandbox_payments').selectAll().where('order_id', '=', orderId).orderBy('created_at').execute();
 }
 
-/** Checkout prefill: the paying user's name and email. */
-export function findUserContact(db: Executor, userId: string) {
-  return db.selectFrom('users').select(['name', 'email']).where('id', '=', userId).executeTakeFirst();
-}
-
-export function findOrgName(db: Executor, orgId: string) {
-  return db.selectFrom('organizations').select(['name']).where('id', '=', orgId).executeTakeFirst();
-}
-
 export function findBillingProfile(db: Executor, orgId: string) {
   return db.selectFrom('billing_profiles').selectAll().where('org_id', '=', orgId).executeTakeFirst();
 }
@@ -204,12 +195,14 @@ export async function pauseAutoTopUp(db: Executor, orgId: string, reason: string
   await db.updateTable('auto_topup_settings').set({ paused_at: at, paused_reason: reason, updated_at: at }).where('org_id', '=', orgId).execute();
 }
 
-/** Settings of these orgs that may start a top-up now (on, not paused), with each org's current period. */
-export function armedAutoTopUps(trx: Transaction<Database>, orgIds: string[]) {
+/**
+ * Settings of these orgs that may start a top-up now (on, not paused), with each org's current
+ * period: `periodStart` is the accounts feature's expression of it over `s.org_id`.
+ */
+export function armedAutoTopUps(trx: Transaction<Database>, orgIds: string[], periodStart: (orgIdColumn: string) => RawBuilder<Date>) {
   return trx
     .selectFrom('auto_topup_settings as s')
-    .innerJoin('organizations as o', 'o.id', 's.org_id')
-    .select(['s.org_id', 's.threshold_mc', 's.bundle_id', 's.cap_kind', 's.cap_value', 'o.period_start'])
+    .select(['s.org_id', 's.threshold_mc', 's.bundle_id', 's.cap_kind', 's.cap_value', periodStart('s.org_id').as('period_start')])
     .where('s.org_id', 'in', orgIds)
     .where('s.enabled', '=', true)
     .where('s.paused_at', 'is', null)
@@ -281,10 +274,6 @@ export function staleChargingTopUps(db: Executor, before: Date, limit: number) {
 
 export async function linkTopUpPurchase(db: Executor, orgId: string, topUpId: string, purchaseId: string, at: Date) {
   await db.updateTable('auto_topups').set({ purchase_id: purchaseId, updated_at: at }).where('org_id', '=', orgId).where('id', '=', topUpId).execute();
-}
-
-export async function orgPeriodStart(db: Executor, orgId: string): Promise<Date | undefined> {
-  return (await db.selectFrom('organizations').select('period_start').where('id', '=', orgId).executeTakeFirst())?.period_start;
 }
 
 /**

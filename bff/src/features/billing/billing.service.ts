@@ -13,6 +13,7 @@ import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
 import type { LedgerService } from '../ledger/ledger.service';
+import * as directory from '../auth/directory.service';
 import * as repo from './billing.repository';
 import type { PaymentGateway, SavedCard } from './payment-gateway';
 import { savedCardOf } from './razorpay-gateway';
@@ -219,13 +220,13 @@ export function createBillingService(deps: BillingDeps) {
   async function taxInvoicePdfOf(dbOrTrx: Executor, orgId: string, purchaseId: string): Promise<{ number: string; bytes: Buffer } | undefined> {
     const invoice = await repo.findTaxInvoice(dbOrTrx, orgId, purchaseId);
     if (!invoice) return undefined;
-    const org = await repo.findOrgName(dbOrTrx, orgId);
+    const orgName = await directory.orgName(dbOrTrx, orgId);
     const bytes = await renderTaxInvoicePdf({
       number: invoice.number,
       issuedAt: invoice.issued_at,
       seller: invoice.seller as Seller,
       buyer: invoice.buyer as InvoiceBuyer | null,
-      orgName: org?.name ?? '',
+      orgName: orgName ?? '',
       description: invoice.description,
       sac: invoice.sac,
       currency: invoice.currency,
@@ -250,7 +251,7 @@ export function createBillingService(deps: BillingDeps) {
    */
   async function queueReceipt(trx: Transaction<Database>, p: repo.PurchaseRow) {
     const { orgName } = await names(trx, p.org_id, null);
-    const to = (p.created_by ? await repo.findUserContact(trx, p.created_by) : undefined)?.email ?? (await ownerOf(trx, p.org_id))?.email;
+    const to = (p.created_by ? (await directory.userContacts(trx, [p.created_by])).get(p.created_by) : undefined)?.email ?? (await ownerOf(trx, p.org_id))?.email;
     if (!to) return;
     const invoice = p.invoice_id ? await repo.findInvoice(trx, p.org_id, p.invoice_id) : undefined;
     const message = receiptEmail({ orgName, purchase: toPurchaseDto(p), invoicePeriod: invoice ? { start: invoice.period_start, end: invoice.period_end } : null, mode: gateway.mode });
@@ -261,7 +262,7 @@ export function createBillingService(deps: BillingDeps) {
   }
 
   async function checkoutOptions(actor: SessionActor, p: repo.PurchaseRow, description: string): Promise<CheckoutOptions> {
-    const user = actor.userId ? await repo.findUserContact(db, actor.userId) : undefined;
+    const user = actor.userId ? (await directory.userContacts(db, [actor.userId])).get(actor.userId) : undefined;
     return {
       purchaseId: p.id,
       mode: gateway.mode,
@@ -494,8 +495,8 @@ export function createBillingService(deps: BillingDeps) {
   async function customerOf(actor: SessionActor): Promise<string> {
     const known = await repo.findCustomer(db, actor.orgId, gateway.name);
     if (known) return known.customer_id;
-    const [user, org] = await Promise.all([repo.findUserContact(db, actor.userId), repo.findOrgName(db, actor.orgId)]);
-    const id = await gateway.createCustomer({ orgId: actor.orgId, name: org?.name ?? 'Organization', email: user?.email ?? '' });
+    const [users, orgName] = await Promise.all([directory.userContacts(db, [actor.userId]), directory.orgName(db, actor.orgId)]);
+    const id = await gateway.createCustomer({ orgId: actor.orgId, name: orgName ?? 'Organization', email: users.get(actor.userId)?.email ?? '' });
     return repo.saveCustomer(db, { org_id: actor.orgId, gateway: gateway.name, customer_id: id, created_at: clock.now() });
   }
 
@@ -693,8 +694,8 @@ export function createBillingService(deps: BillingDeps) {
       const p = await repo.findPurchase(db, orgId, purchaseId);
       if (!p) throw notFound('Purchase');
       if (!isSettled(p.status)) throw new HttpError(409, 'CONFLICT', 'A receipt is available once the payment is complete');
-      const [org, invoice] = await Promise.all([repo.findOrgName(db, orgId), p.invoice_id ? repo.findInvoice(db, orgId, p.invoice_id) : undefined]);
-      return renderReceipt({ orgName: org?.name ?? '', purchase: toPurchaseDto(p), invoice: invoice ? { periodStart: invoice.period_start, periodEnd: invoice.period_end, credits: Number(invoice.credits) } : null, mode: gateway.mode });
+      const [orgName, invoice] = await Promise.all([directory.orgName(db, orgId), p.invoice_id ? repo.findInvoice(db, orgId, p.invoice_id) : undefined]);
+      return renderReceipt({ orgName: orgName ?? '', purchase: toPurchaseDto(p), invoice: invoice ? { periodStart: invoice.period_start, periodEnd: invoice.period_end, credits: Number(invoice.credits) } : null, mode: gateway.mode });
     },
   };
 }

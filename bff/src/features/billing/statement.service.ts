@@ -6,6 +6,7 @@ import type { Db } from '../../db/db';
 import { notFound } from '../../http/http-error';
 import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
+import * as directory from '../auth/directory.service';
 import type { CreditsService } from '../credits/credits.service';
 import type { LedgerService } from '../ledger/ledger.service';
 import * as repo from './billing.repository';
@@ -61,10 +62,10 @@ export function createStatementService(deps: { db: Db; clock: Clock; ledger: Pic
     const start = new Date(period.start);
     const end = new Date(period.end);
     const asOf = clock.now();
-    const [ledgerPart, invoice, org] = await Promise.all([credits.periodLedger(orgId, start, end), repo.findInvoiceOfPeriod(db, orgId, start), repo.findOrgName(db, orgId)]);
+    const [ledgerPart, invoice, org] = await Promise.all([credits.periodLedger(orgId, start, end), repo.findInvoiceOfPeriod(db, orgId, start), directory.orgName(db, orgId)]);
     return {
       period,
-      orgName: org?.name ?? '',
+      orgName: org ?? '',
       asOf: asOf.toISOString(),
       openingMc: toSafeNumber(ledgerPart.openingMc),
       allowanceMc: toSafeNumber(ledgerPart.allowanceMc),

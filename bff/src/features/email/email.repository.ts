@@ -76,25 +76,6 @@ export function listForOrg(db: Executor, orgId: string, limit: number) {
     .execute();
 }
 
-/** Where the organization's own emails go (receipts, invoices): its owner. */
-export function ownerOf(db: Executor, orgId: string) {
-  return db
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
-    .select(['users.email', 'users.name', 'organizations.name as org_name'])
-    .where('memberships.org_id', '=', orgId)
-    .where('memberships.role', '=', 'owner')
-    .executeTakeFirst();
-}
-
-/** The names an email speaks with: the organization's and (when given) a user's. */
-export async function names(db: Executor, orgId: string, userId: string | null) {
-  const org = await db.selectFrom('organizations').select('name').where('id', '=', orgId).executeTakeFirstOrThrow();
-  const user = userId ? await db.selectFrom('users').select('name').where('id', '=', userId).executeTakeFirst() : undefined;
-  return { orgName: org.name, userName: user?.name ?? null };
-}
-
 // Account emails (verification, password reset, sign-up notices): no organization (issue 20).
 
 export async function insertAccountEmail(db: Executor, row: Insertable<AccountEmailOutboxTable>): Promise<{ id: string }> {

@@ -5,6 +5,7 @@ import type { Executor } from '../../db/db';
 import type { Db } from '../../db/db';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
+import * as directory from '../auth/directory.service';
 import * as repo from './email.repository';
 
 /** What the product emails; every kind's words are in templates.ts (ADR 014). */
@@ -70,14 +71,16 @@ export function queueAccountEmail(trx: Executor, email: { kind: AccountEmailKind
 }
 
 /** Where the organization's own emails go (receipts, invoices): its owner's address and the org's name. */
-export async function ownerOf(trx: Executor, orgId: string): Promise<{ email: string; name: string; orgName: string } | undefined> {
-  const owner = await repo.ownerOf(trx, orgId);
-  return owner && { email: owner.email, name: owner.name, orgName: owner.org_name };
+export function ownerOf(trx: Executor, orgId: string): Promise<{ email: string; name: string; orgName: string } | undefined> {
+  return directory.orgOwner(trx, orgId);
 }
 
 /** The names an email speaks with: the organization's and (when given) a user's. */
-export function names(trx: Executor, orgId: string, userId: string | null): Promise<{ orgName: string; userName: string | null }> {
-  return repo.names(trx, orgId, userId).then((n) => ({ orgName: oneLine(n.orgName), userName: n.userName === null ? null : oneLine(n.userName) }));
+export async function names(trx: Executor, orgId: string, userId: string | null): Promise<{ orgName: string; userName: string | null }> {
+  const orgName = await directory.orgName(trx, orgId);
+  if (orgName === undefined) throw new Error(`no organization ${orgId}`);
+  const userName = userId ? ((await directory.userContacts(trx, [userId])).get(userId)?.name ?? null) : null;
+  return { orgName: oneLine(orgName), userName: userName === null ? null : oneLine(userName) };
 }
 
 /** Sends one message; nodemailer over SMTP in production, replaceable in tests. */

@@ -8,6 +8,9 @@ import { sql, type RawBuilder } from 'kysely';
  * tables it sums (usage_daily, reservations): its batch read and its budgets-with-use read
  * (ledger.service `budgetsWithUse`, which the budget list and the AI estimate call) both embed
  * it, so the number the owner sees is the number the engine enforces.
+ *
+ * The rule itself is shared/src/budgets.ts `budgetUseMc` (pure; the mock API computes budget use
+ * with it, and shared/test/budgets.test.ts pins it with literal values): change both together.
  */
 export function budgetUseSql(periodDay: RawBuilder<unknown>, at: Date): RawBuilder<bigint> {
   return sql<bigint>`(

@@ -14,8 +14,7 @@ const COLUMNS = [
 export function findOpenInvitation(db: Executor, orgId: string, id: string) {
   return db
     .selectFrom('invitations')
-    .leftJoin('users', 'users.id', 'invitations.invited_by')
-    .select([...COLUMNS, 'users.name as invited_by_name'])
+    .select(COLUMNS)
     .where('invitations.org_id', '=', orgId)
     .where('invitations.id', '=', id)
     .where('invitations.accepted_at', 'is', null)
@@ -26,8 +25,7 @@ export function findOpenInvitation(db: Executor, orgId: string, id: string) {
 export function listPending(db: Executor, orgId: string, now: Date) {
   return db
     .selectFrom('invitations')
-    .leftJoin('users', 'users.id', 'invitations.invited_by')
-    .select([...COLUMNS, 'users.name as invited_by_name'])
+    .select(COLUMNS)
     .where('invitations.org_id', '=', orgId)
     .where('invitations.accepted_at', 'is', null)
     .where('invitations.revoked_at', 'is', null)
@@ -95,13 +93,9 @@ export interface TokenRef {
   tokenHash: string;
 }
 
-/** The invitation a token names, with its org's name, whatever its state. */
+/** The invitation a token names, whatever its state. */
 export function findByToken(db: Executor, ref: TokenRef) {
-  let q = db
-    .selectFrom('invitations')
-    .innerJoin('organizations', 'organizations.id', 'invitations.org_id')
-    .select([...COLUMNS, 'invitations.accepted_at', 'invitations.revoked_at', 'organizations.name as org_name'])
-    .where('invitations.token_hash', '=', ref.tokenHash);
+  let q = db.selectFrom('invitations').select([...COLUMNS, 'invitations.accepted_at', 'invitations.revoked_at']).where('invitations.token_hash', '=', ref.tokenHash);
   if (ref.orgId) q = q.where('invitations.org_id', '=', ref.orgId);
   return q.executeTakeFirst();
 }
@@ -124,20 +118,6 @@ export function claim(db: Executor, ref: TokenRef, now: Date) {
 
 export async function setAcceptedBy(db: Executor, orgId: string, id: string, userId: string) {
   await db.updateTable('invitations').set({ accepted_by: userId }).where('org_id', '=', orgId).where('id', '=', id).execute();
-}
-
-/** Serialises everything that gives this user a membership (two accepts at once cannot both join). */
-export function lockUser(db: Executor, userId: string) {
-  return db.selectFrom('users').select(['id', 'email', 'name']).where('id', '=', userId).forUpdate().executeTakeFirst();
-}
-
-export function membershipOfUser(db: Executor, userId: string) {
-  return db
-    .selectFrom('memberships')
-    .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
-    .select(['memberships.org_id', 'organizations.name as org_name'])
-    .where('memberships.user_id', '=', userId)
-    .executeTakeFirst();
 }
 
 /** The pending invitations `userId` sent (offboarding: what removing them revokes). */

@@ -7,10 +7,10 @@ import type { SessionActor, SessionContext } from '../../http/endpoint';
 import { forbidden, HttpError, notFound } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
 import type { AccountsService } from '../auth/accounts.service';
+import * as directory from '../auth/directory.service';
 import { recordAudit } from '../audit/audit.service';
 import { names, queueEmail, type EmailService } from '../email/email.service';
 import { invitationEmail } from '../email/templates';
-import { findMember } from './org.repository';
 import * as repo from './invitations.repository';
 
 const hashToken = (token: string) => createHash('sha256').update(token).digest('hex');
@@ -25,13 +25,14 @@ function tokenRef(token: string): repo.TokenRef {
   return { orgId, tokenHash: hashToken(token) };
 }
 
-type Row = { id: string; email: string; role: 'admin' | 'member'; created_at: Date; expires_at: Date; invited_by: string | null; invited_by_name: string | null };
+type Row = { id: string; email: string; role: 'admin' | 'member'; created_at: Date; expires_at: Date; invited_by: string | null };
 
-const toInvitation = (r: Row): Invitation => ({
+/** `names`: the inviters' names, from their owner (accounts.userNames). */
+const toInvitation = (r: Row, names: Map<string, string>): Invitation => ({
   id: r.id,
   email: r.email,
   role: r.role,
-  invitedBy: r.invited_by && r.invited_by_name ? { id: r.invited_by, name: r.invited_by_name } : null,
+  invitedBy: r.invited_by && names.has(r.invited_by) ? { id: r.invited_by, name: names.get(r.invited_by)! } : null,
   createdAt: r.created_at.toISOString(),
   expiresAt: r.expires_at.toISOString(),
 });
@@ -66,10 +67,17 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     return { token, tokenHash: hashToken(token), acceptUrl: `/invitations/accept#token=${token}` };
   }
 
+  /** Invitations with their inviters' names (two statements: the invitations, then the names from accounts). */
+  async function withInviters(rows: Row[]): Promise<Invitation[]> {
+    const names = await accounts.userNames(rows.flatMap((r) => (r.invited_by ? [r.invited_by] : [])));
+    return rows.map((r) => toInvitation(r, names));
+  }
+
   async function issued(orgId: string, id: string, token: { token: string; acceptUrl: string }): Promise<IssuedInvitation> {
     const row = await repo.findOpenInvitation(db, orgId, id);
     if (!row) throw notFound('Invitation');
-    return { invitation: toInvitation(row), acceptToken: token.token, acceptUrl: token.acceptUrl };
+    const [invitation] = await withInviters([row]);
+    return { invitation: invitation!, acceptToken: token.token, acceptUrl: token.acceptUrl };
   }
 
   async function openOrThrow(actor: SessionActor, id: string) {
@@ -83,7 +91,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     async create(actor: SessionActor, input: { email: string; role: 'admin' | 'member' }): Promise<IssuedInvitation> {
       assertMayHandle(actor, input.role);
       const user = await accounts.findAccount(input.email);
-      if (user && (await findMember(db, actor.orgId, user.id))) throw new HttpError(409, 'CONFLICT', 'This person is already a member');
+      if (user && (await directory.orgMember(db, actor.orgId, user.id))) throw new HttpError(409, 'CONFLICT', 'This person is already a member');
       await accounts.limitInvitationEmail(actor.orgId, input.email);
       const token = issue(actor.orgId);
       const id = await db.transaction().execute(async (trx) => {
@@ -120,7 +128,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     },
 
     async listPending(orgId: string) {
-      return (await repo.listPending(db, orgId, clock.now())).map(toInvitation);
+      return withInviters(await repo.listPending(db, orgId, clock.now()));
     },
 
     async revoke(actor: SessionActor, id: string) {
@@ -152,7 +160,7 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
     async lookup(token: string, signedInAs: string | null) {
       const found = await usableOrThrow(token);
       return {
-        orgName: found.org_name,
+        orgName: (await directory.orgName(db, found.org_id)) ?? '',
         email: found.email,
         role: found.role,
         expiresAt: found.expires_at.toISOString(),
@@ -204,16 +212,16 @@ export function createInvitationsService(deps: { db: Db; clock: Clock; accounts:
           if (!user) throw new HttpError(409, 'EMAIL_TAKEN', 'An account with this email was just created; sign in and open the link again');
           userId = user.id;
         }
-        const user = await repo.lockUser(trx, userId!);
+        const user = await directory.lockUser(trx, userId!);
         if (!user) throw notFound('Account');
-        const current = await repo.membershipOfUser(trx, user.id);
+        const current = await directory.membershipOf(trx, user.id);
         if (current) {
           throw new HttpError(
             409,
             'CONFLICT',
-            current.org_id === claimed.org_id
+            current.orgId === claimed.org_id
               ? 'You are already a member of this organization'
-              : `You already belong to the organization ${current.org_name}. An account belongs to one organization: leave it first, or ask for an invitation to another email.`,
+              : `You already belong to the organization ${current.orgName}. An account belongs to one organization: leave it first, or ask for an invitation to another email.`,
           );
         }
         await accounts.addMember(trx, { orgId: claimed.org_id, userId: user.id, role: claimed.role, at: now });

@@ -1,35 +1,6 @@
-import { sql, type Insertable, type Updateable } from 'kysely';
+import type { Insertable, Updateable } from 'kysely';
 import type { Executor } from '../../db/db';
 import type { ProjectsTable } from './org.tables';
-
-export function listMembers(db: Executor, orgId: string) {
-  return db
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id as user_id', 'users.email', 'users.name', 'memberships.role', 'memberships.created_at'])
-    .where('memberships.org_id', '=', orgId)
-    .orderBy(sql`case memberships.role when 'owner' then 0 when 'admin' then 1 else 2 end`)
-    .orderBy('users.name')
-    .execute();
-}
-
-export function findMember(db: Executor, orgId: string, userId: string) {
-  return db
-    .selectFrom('memberships')
-    .innerJoin('users', 'users.id', 'memberships.user_id')
-    .select(['users.id as user_id', 'users.email', 'users.name', 'memberships.role', 'memberships.created_at'])
-    .where('memberships.org_id', '=', orgId)
-    .where('memberships.user_id', '=', userId)
-    .executeTakeFirst();
-}
-
-export async function updateRole(db: Executor, orgId: string, userId: string, role: 'admin' | 'member') {
-  await db.updateTable('memberships').set({ role }).where('org_id', '=', orgId).where('user_id', '=', userId).execute();
-}
-
-export async function deleteMembership(db: Executor, orgId: string, userId: string) {
-  await db.deleteFrom('memberships').where('org_id', '=', orgId).where('user_id', '=', userId).execute();
-}
 
 export function listProjects(db: Executor, orgId: string) {
   return db.selectFrom('projects').select(['id', 'name', 'created_at', 'archived_at']).where('org_id', '=', orgId).orderBy('name').execute();
@@ -62,4 +33,9 @@ export async function updateProject(db: Executor, orgId: string, projectId: stri
     if ((error as { code?: string }).code === '23505') return undefined;
     throw error;
   }
+}
+
+/** Names of the org's projects by id (archived ones too); ids of no project of the org are left out. */
+export function projectNames(db: Executor, orgId: string, ids: string[]) {
+  return db.selectFrom('projects').select(['id', 'name']).where('org_id', '=', orgId).where('id', 'in', ids).execute();
 }

@@ -1,19 +1,20 @@
 import type { AuditAction, Member, Project } from '@ai-credits/shared/contracts/org';
-import type { Db } from '../../db/db';
+import type { Db, Executor } from '../../db/db';
 import { HttpError, notFound } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
 import type { AccountsService } from '../auth/accounts.service';
+import * as directory from '../auth/directory.service';
 import type { ApiKeysService } from '../api-keys/api-keys.service';
 import type { InvitationsService } from './invitations.service';
 import { recordAudit } from '../audit/audit.service';
 import * as repo from './org.repository';
 
-const toMember = (m: { user_id: string; email: string; name: string; role: Member['role']; created_at: Date }): Member => ({
-  userId: m.user_id,
+const toMember = (m: directory.OrgMember): Member => ({
+  userId: m.id,
   email: m.email,
   name: m.name,
   role: m.role,
-  joinedAt: m.created_at.toISOString(),
+  joinedAt: m.joinedAt.toISOString(),
 });
 
 const toProject = (p: { id: string; name: string; created_at: Date; archived_at: Date | null }): Project => ({
@@ -22,6 +23,15 @@ const toProject = (p: { id: string; name: string; created_at: Date; archived_at:
   createdAt: p.created_at.toISOString(),
   archivedAt: p.archived_at?.toISOString() ?? null,
 });
+
+/**
+ * Project names by id, in the caller's executor (alerts name projects inside the ledger's batch):
+ * one statement for all the ids; ids of no project of the org are left out.
+ */
+export async function projectNames(q: Executor, orgId: string, projectIds: string[]): Promise<Map<string, string>> {
+  if (!projectIds.length) return new Map();
+  return new Map((await repo.projectNames(q, orgId, [...new Set(projectIds)])).map((p) => [p.id, p.name]));
+}
 
 export function createOrgService(deps: {
   db: Db;
@@ -33,7 +43,7 @@ export function createOrgService(deps: {
   const { db, clock, apiKeys, invitations } = deps;
 
   async function memberOrThrow(orgId: string, userId: string) {
-    const member = await repo.findMember(db, orgId, userId);
+    const member = await directory.orgMember(db, orgId, userId);
     if (!member) throw notFound('Member');
     return member;
   }
@@ -44,11 +54,11 @@ export function createOrgService(deps: {
 
     /** True when the user is a member of this org (metering's attribution check). */
     async hasMember(orgId: string, userId: string): Promise<boolean> {
-      return (await repo.findMember(db, orgId, userId)) !== undefined;
+      return (await directory.orgMember(db, orgId, userId)) !== undefined;
     },
 
     async listMembers(orgId: string) {
-      return (await repo.listMembers(db, orgId)).map(toMember);
+      return (await directory.orgMembers(db, orgId)).map(toMember);
     },
 
     async changeRole(orgId: string, actorUserId: string, userId: string, role: 'admin' | 'member') {
@@ -57,7 +67,7 @@ export function createOrgService(deps: {
       if (member.role !== role) {
         await db.transaction().execute(async (trx) => {
           const now = clock.now();
-          await repo.updateRole(trx, orgId, userId, role);
+          await directory.setMemberRole(trx, orgId, userId, role);
           await recordAudit(trx, { orgId, actorUserId, action: 'member.role_changed', from: { userId, role: member.role }, to: { userId, role }, at: now });
           // A member cannot invite: the invitations they sent as an admin stop working (their keys stay the org's).
           if (role === 'member') await invitations.revokeSentBy(trx, orgId, actorUserId, userId, now);
@@ -85,7 +95,7 @@ export function createOrgService(deps: {
       try {
         await db.transaction().execute(async (trx) => {
           const now = clock.now();
-          await repo.deleteMembership(trx, orgId, userId);
+          await directory.deleteMembership(trx, orgId, userId);
           await deps.accounts.endSessionsInOrg(trx, orgId, userId);
           revokedKeys = await apiKeys.revokeCreatedBy(trx, orgId, actorUserId, userId, now);
           await invitations.revokeSentBy(trx, orgId, actorUserId, userId, now);

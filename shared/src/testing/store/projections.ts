@@ -1,3 +1,4 @@
+import { budgetUseMc } from '../../budgets';
 import { LOW_BALANCE_MC, MC_PER_CREDIT, MODELS, MONTHLY_ALLOWANCE_MC, OVERAGE_CENTS_PER_CREDIT, overageInvoiceFor } from '../../catalog';
 import type { ApiKeyUsage } from '../../contracts/api-keys';
 import type { SessionInfo } from '../../contracts/auth';
@@ -7,17 +8,14 @@ import { DAY_MS, nowIso, type MockStore } from './state';
 
 /** What the API reads from the org, computed as the BFF computes it (credits.service.ts, shared/forecast.ts). */
 
-/** This period's use of a budget: its subject's charges since the period start, and its open reservations. */
+/**
+ * This period's use of a budget, by the one rule (shared/budgets.ts budgetUseMc) over the store's
+ * usage rows and reservations, in the store's number millicredits.
+ */
 export function budgetUsedMc(store: MockStore, subjectType: 'project' | 'user', subjectId: string): number {
-  const start = store.period.start.toISOString();
-  const charged = store.usage
-    .filter((r) => r.occurredAt >= start && (subjectType === 'project' ? r.project?.id : r.user?.id) === subjectId)
-    .reduce((sum, r) => sum + r.chargedMc, 0);
-  const now = nowIso(store);
-  const held = store.reservations
-    .filter((r) => r.status === 'open' && r.expiresAt > now && (subjectType === 'project' ? r.projectId : r.userId) === subjectId)
-    .reduce((sum, r) => sum + r.estimateMc, 0);
-  return charged + held;
+  const charges = store.usage.map((r) => ({ occurredAt: r.occurredAt, projectId: r.project?.id ?? null, userId: r.user?.id ?? null, chargedMc: BigInt(r.chargedMc) }));
+  const holds = store.reservations.map((r) => ({ status: r.status, expiresAt: r.expiresAt, projectId: r.projectId, userId: r.userId, estimateMc: BigInt(r.estimateMc) }));
+  return Number(budgetUseMc({ type: subjectType, id: subjectId }, { start: store.period.start, at: store.clock() }, charges, holds));
 }
 
 /** Calls and credits per API key this period, every key in the list's order (credits.service apiKeyUsage). */

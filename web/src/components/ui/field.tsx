@@ -71,3 +71,17 @@ export function Field({ id, label, labelClassName, error, hint, errorAlert, note
     </div>
   );
 }
+
+/**
+ * The error of a whole form or action, not of one of its fields: a refused save, a failed sign-in,
+ * a link that cannot be used. Announced at once (`role="alert"`). Boxed above or below a form;
+ * `inline` for a table row's or a panel's action, in the note style of a field. Renders nothing
+ * without a message, so `<FormError>{mutation.error?.message}</FormError>` needs no condition.
+ */
+export function FormError({ inline, children }: { inline?: boolean; children: ReactNode }) {
+  return shown(children) ? (
+    <p className={inline ? 'field-error' : 'form-error'} role="alert">
+      {children}
+    </p>
+  ) : null;
+}

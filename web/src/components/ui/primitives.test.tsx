@@ -2,7 +2,7 @@ import { QueryClient, QueryClientProvider, useQuery } from '@tanstack/react-quer
 import { render, screen } from '@testing-library/react';
 import userEvent from '@testing-library/user-event';
 import { describe, expect, it } from 'vitest';
-import { Field, FieldNote } from './field';
+import { Field, FieldNote, FormError } from './field';
 import { PageHeader } from './page-header';
 import { QueriesSection, QuerySection } from './query-section';
 
@@ -36,6 +36,29 @@ describe('Field', () => {
     const select = screen.getByRole('combobox', { name: 'Role' });
     expect(select).not.toHaveAttribute('aria-describedby');
     expect(select).toHaveAccessibleDescription('');
+  });
+});
+
+describe('FormError', () => {
+  it("announces a form's own error (not a field's) at once, boxed; inline in a row's note style", () => {
+    const { rerender } = render(<FormError>A project with this name already exists</FormError>);
+    expect(screen.getByRole('alert')).toHaveTextContent('A project with this name already exists');
+    expect(screen.getByRole('alert')).toHaveClass('form-error');
+    rerender(<FormError inline>Only the owner can remove members</FormError>);
+    expect(screen.getByRole('alert')).toHaveClass('field-error');
+    expect(screen.getByRole('alert')).not.toHaveClass('form-error');
+  });
+
+  it('renders nothing without a message, so a form can pass its mutation error as it is', () => {
+    const { container } = render(
+      <>
+        <FormError>{undefined}</FormError>
+        <FormError>{''}</FormError>
+        <FormError inline>{null}</FormError>
+      </>,
+    );
+    expect(screen.queryByRole('alert')).toBeNull();
+    expect(container).toBeEmptyDOMElement();
   });
 });
 

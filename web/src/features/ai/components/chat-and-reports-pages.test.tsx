@@ -24,6 +24,30 @@ describe('AI chat page', () => {
   });
 });
 
+describe('AI chat page, a saved conversation', () => {
+  it('shows the error with Try again (not "No messages yet") when the history fails, then the messages', async () => {
+    let fail = true;
+    server.use(
+      http.get(`*${aiContract.getConversation.path.replace(':conversationId', '*')}`, () =>
+        fail ? HttpResponse.json({ error: { code: 'INTERNAL', message: 'The server is down' } }, { status: 500 }) : undefined,
+      ),
+    );
+    const { user } = renderApp('/ai/chat');
+    const nav = await screen.findByRole('navigation', { name: 'Conversations' });
+    const saved = within((await within(nav).findAllByRole('listitem'))[0]!).getByRole('button');
+    await user.click(saved);
+    const conversation = screen.getByRole('region', { name: 'Conversation' });
+    expect(await within(conversation).findByText('Could not load the conversation')).toBeInTheDocument();
+    expect(within(conversation).queryByText('No messages yet')).not.toBeInTheDocument();
+
+    fail = false;
+    await user.click(within(conversation).getByRole('button', { name: 'Try again' }));
+    const messages = within(conversation).getByRole('list', { name: 'Messages' });
+    expect(await within(messages).findAllByRole('listitem')).not.toHaveLength(0);
+    expect(within(conversation).queryByText('Could not load the conversation')).not.toBeInTheDocument();
+  });
+});
+
 describe('AI reports page', () => {
   it('lists saved reports and writes a new one with coverage by area', async () => {
     const { user } = renderApp('/ai/reports');

@@ -1,7 +1,7 @@
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useId, useState, type FormEvent } from 'react';
 import { CHAT_MESSAGE_MAX_CHARS, type ChatMessage } from '@ai-credits/shared/contracts/ai';
-import { EmptyState, ErrorState, Skeleton } from '@/components/ui/states';
+import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { Field } from '@/components/ui/field';
 import { QuerySection } from '@/components/ui/query-section';
@@ -167,10 +167,13 @@ function Conversation({
   const aborted = isStopped(send.error);
   return (
     <section className="card" aria-label="Conversation">
-      {conversationId && history.isPending ? <Skeleton label="Loading messages" /> : null}
-      {history.isError ? <ErrorState title="Could not load the conversation" error={history.error} onRetry={() => void history.refetch()} /> : null}
-      {messages.length === 0 && !live && !history.isPending && conversationId ? <EmptyState title="No messages yet" /> : null}
-      {messages.length === 0 && !live && !conversationId ? (
+      {/* The saved history's states; its messages join this view's exchange and the live answer in the list below,
+          which stays mounted while a conversation just started gets its id and its history loads. */}
+      {conversationId ? (
+        <QuerySection query={history} loadingLabel="Loading messages" errorTitle="Could not load the conversation">
+          {() => (messages.length === 0 && !live ? <EmptyState title="No messages yet" /> : null)}
+        </QuerySection>
+      ) : messages.length === 0 && !live ? (
         <p className="muted">{aiEnabled ? 'Start a new conversation about this project.' : 'Pick a saved conversation to read it.'}</p>
       ) : null}
       <ol className="ai-messages" aria-label="Messages">

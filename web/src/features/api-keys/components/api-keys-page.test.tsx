@@ -1,6 +1,9 @@
 import { screen, waitFor, within } from '@testing-library/react';
+import { http, HttpResponse } from 'msw';
 import { describe, expect, it } from 'vitest';
+import { apiKeysContract } from '@ai-credits/shared/contracts/api-keys';
 
+import { server } from '@/testing/server';
 import { renderApp } from '@/testing/test-utils';
 
 describe('API keys page', () => {
@@ -23,6 +26,16 @@ describe('API keys page', () => {
     await user.click(within(confirm).getByRole('button', { name: 'Revoke key' }));
     const row = (await screen.findByRole('cell', { name: 'ci-runner' })).closest('tr')!;
     expect(await within(row).findByText(/^Revoked /)).toBeInTheDocument();
+  });
+
+  it('announces a refused create in the dialog, with the server’s words', async () => {
+    server.use(http.post(`*${apiKeysContract.create.path}`, () => HttpResponse.json({ error: { code: 'CONFLICT', message: 'A key with this name already exists' } }, { status: 409 })));
+    const { user } = renderApp('/settings/api-keys');
+    await user.click(await screen.findByRole('button', { name: 'Create API key' }));
+    const dialog = await screen.findByRole('dialog', { name: 'Create API key' });
+    await user.type(within(dialog).getByRole('textbox', { name: 'Name' }), 'ci-runner');
+    await user.click(within(dialog).getByRole('button', { name: 'Create key' }));
+    expect(await within(dialog).findByRole('alert')).toHaveTextContent('A key with this name already exists');
   });
 
   it('shows each key’s usage this billing period (issue 22)', async () => {

@@ -9,7 +9,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { QuerySection } from '@/components/ui/query-section';
-import { Field } from '@/components/ui/field';
+import { Field, FormError } from '@/components/ui/field';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { Quickstart } from './quickstart';
 import { apiKeysMutations, apiKeysQueries } from '../api/api-keys-queries';
@@ -106,7 +106,7 @@ export function ApiKeysPage() {
         onConfirm={() => revoking && revoke.mutate(revoking.id, { onSuccess: () => setRevoking(null) })}
       >
         <p>Services using this key stop working at once. This cannot be undone.</p>
-        {revoke.error ? <p className="form-error">{revoke.error.message}</p> : null}
+        <FormError>{revoke.error?.message}</FormError>
       </ConfirmDialog>
     </div>
   );
@@ -176,7 +176,7 @@ function CreateKeyDialog() {
               <Field id={nameId} label="Name">
                 {(control) => <input {...control} value={name} maxLength={NAME_MAX_CHARS} onChange={(e) => setName(e.target.value)} />}
               </Field>
-              {create.error ? <p className="form-error">{create.error.message}</p> : null}
+              <FormError>{create.error?.message}</FormError>
               <div className="dialog-actions">
                 <Dialog.Close className="button button-secondary">Cancel</Dialog.Close>
                 <button type="submit" className="button button-primary" disabled={!name.trim() || create.isPending}>

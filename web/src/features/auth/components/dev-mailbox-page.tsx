@@ -6,6 +6,7 @@ import { QuerySection } from '@/components/ui/query-section';
 import { isApiError } from '@/lib/api-client';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { accountQueries } from '../api/account-queries';
+import { FormError } from '@/components/ui/field';
 
 /** Lines of an email, with its links clickable (the emails are plain text). */
 function EmailText({ text }: { text: string }) {
@@ -33,9 +34,7 @@ export function DevMailboxPage() {
   return (
     <AuthLayout title="Test mailbox" subtitle={`Account emails to ${email || '…'} (test mode: nothing leaves this server).`} footer={<Link to="/login">Sign in</Link>}>
       {!email ? (
-        <p className="form-error" role="alert">
-          No address given.
-        </p>
+        <FormError>No address given.</FormError>
       ) : (
         <QuerySection
           query={box}

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 import { EMAIL_MAX_CHARS, EmailSchema } from '@ai-credits/shared/contracts/auth';
-import { Field } from '@/components/ui/field';
+import { Field, FormError } from '@/components/ui/field';
 import { AuthLayout } from '@/components/layouts/auth-layout';
 import { accountMutations } from '../api/account-queries';
 import { CheckInbox } from './check-inbox';
@@ -30,11 +30,7 @@ export function ForgotPasswordPage() {
         <CheckInbox email={forgot.variables.email} devMailbox={forgot.data.devMailbox} />
       ) : (
         <form className="form" onSubmit={onSubmit} noValidate>
-          {forgot.isError ? (
-            <p className="form-error" role="alert">
-              {forgot.error.message}
-            </p>
-          ) : null}
+          <FormError>{forgot.error?.message}</FormError>
           <Field id="forgot-email" label="Email" error={error}>
             {(control) => <input {...control} type="email" autoComplete="email" maxLength={EMAIL_MAX_CHARS} required value={email} onChange={(e) => setEmail(e.target.value)} />}
           </Field>

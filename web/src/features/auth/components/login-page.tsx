@@ -5,7 +5,7 @@ import { EMAIL_MAX_CHARS, PASSWORD_MAX_CHARS } from '@ai-credits/shared/contract
 import { sessionKeys } from '@/api/session-queries';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout, useForgetPreviousSession } from '@/components/layouts/auth-layout';
-import { Field } from '@/components/ui/field';
+import { Field, FormError } from '@/components/ui/field';
 
 /** Only same-app paths are followed after sign-in (no open redirect). */
 export function safeNext(next: string | null): string {
@@ -47,11 +47,7 @@ export function LoginPage() {
       }
     >
       <form className="form" onSubmit={onSubmit} noValidate>
-        {login.isError ? (
-          <p className="form-error" role="alert">
-            {login.error.message}
-          </p>
-        ) : null}
+        <FormError>{login.error?.message}</FormError>
         <Field id="login-email" label="Email">
           {(control) => <input {...control} type="email" autoComplete="email" maxLength={EMAIL_MAX_CHARS} required value={email} onChange={(e) => setEmail(e.target.value)} />}
         </Field>

@@ -2,7 +2,7 @@ import { useMutation } from '@tanstack/react-query';
 import { useState, type FormEvent } from 'react';
 import { Link, useLocation } from 'react-router';
 import { PASSWORD_MAX_CHARS, PasswordSchema } from '@ai-credits/shared/contracts/auth';
-import { Field } from '@/components/ui/field';
+import { Field, FormError } from '@/components/ui/field';
 import { AuthLayout } from '@/components/layouts/auth-layout';
 import { accountMutations, linkTokenFrom } from '../api/account-queries';
 
@@ -28,9 +28,7 @@ export function ResetPasswordPage() {
   if (!token) {
     return (
       <AuthLayout title="Reset your password" subtitle="" footer={<Link to="/forgot-password">Ask for a new link</Link>}>
-        <p className="form-error" role="alert">
-          This reset link is incomplete. Open the link from the email again, or copy all of it.
-        </p>
+        <FormError>This reset link is incomplete. Open the link from the email again, or copy all of it.</FormError>
       </AuthLayout>
     );
   }
@@ -50,9 +48,9 @@ export function ResetPasswordPage() {
     <AuthLayout title="Choose a new password" subtitle="The link works once." footer={<Link to="/login">Back to sign in</Link>}>
       <form className="form" onSubmit={onSubmit} noValidate>
         {reset.isError ? (
-          <p className="form-error" role="alert">
+          <FormError>
             {reset.error.message} <Link to="/forgot-password">Ask for a new link</Link>
-          </p>
+          </FormError>
         ) : null}
         <Field id="reset-password" label="New password" error={error} hint="At least 8 characters">
           {(control) => (

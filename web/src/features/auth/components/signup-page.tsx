@@ -4,7 +4,7 @@ import { Link } from 'react-router';
 import { MONTHLY_ALLOWANCE_MC } from '@ai-credits/shared/catalog';
 import { authContract, EMAIL_MAX_CHARS, NAME_MAX_CHARS, PASSWORD_MAX_CHARS } from '@ai-credits/shared/contracts/auth';
 import { formatCredits } from '@ai-credits/shared/format';
-import { Field } from '@/components/ui/field';
+import { Field, FormError } from '@/components/ui/field';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout, useForgetPreviousSession } from '@/components/layouts/auth-layout';
 import { CheckInbox } from './check-inbox';
@@ -73,11 +73,7 @@ export function SignupPage() {
       }
     >
       <form className="form" onSubmit={onSubmit} noValidate>
-        {signup.isError ? (
-          <p className="form-error" role="alert">
-            {signup.error.message}
-          </p>
-        ) : null}
+        <FormError>{signup.error?.message}</FormError>
         {field('orgName', 'text', 'organization')}
         {field('name', 'text', 'name')}
         {field('email', 'email', 'email')}

@@ -4,6 +4,7 @@ import { Link, useLocation, useNavigate } from 'react-router';
 import { sessionKeys } from '@/api/session-queries';
 import { AuthLayout } from '@/components/layouts/auth-layout';
 import { accountMutations, linkTokenFrom } from '../api/account-queries';
+import { FormError } from '@/components/ui/field';
 
 /** `/verify-email#token=...`: the emailed confirmation link. Opening it confirms the address and signs in. */
 export function VerifyEmailPage() {
@@ -30,9 +31,7 @@ export function VerifyEmailPage() {
   if (!token) {
     return (
       <AuthLayout title="Confirm your email" subtitle="" footer={<Link to="/login">Sign in</Link>}>
-        <p className="form-error" role="alert">
-          This confirmation link is incomplete. Open the link from the email again, or copy all of it.
-        </p>
+        <FormError>This confirmation link is incomplete. Open the link from the email again, or copy all of it.</FormError>
       </AuthLayout>
     );
   }
@@ -47,9 +46,7 @@ export function VerifyEmailPage() {
           </>
         }
       >
-        <p className="form-error" role="alert">
-          {verify.error.message}
-        </p>
+        <FormError>{verify.error.message}</FormError>
       </AuthLayout>
     );
   }

@@ -4,7 +4,7 @@ import { BUNDLES, findBundle } from '@ai-credits/shared/catalog';
 import { AutoTopUpInputSchema, type AutoTopUpInput, type AutoTopUpState } from '@ai-credits/shared/contracts/billing';
 import { describeZodError } from '@ai-credits/shared/errors';
 import { formatUsd } from '@ai-credits/shared/format';
-import { Field } from '@/components/ui/field';
+import { Field, FormError } from '@/components/ui/field';
 import { QuerySection } from '@/components/ui/query-section';
 import { formatDateTime } from '@/lib/dates';
 import { creditsKeys } from '@/api/credits-queries';
@@ -140,11 +140,7 @@ function AutoTopUpForm({ current, saved, setSaved }: { current: AutoTopUpInput; 
       <Field id="topup-cap-value" label={form.capKind === 'count' ? 'Top-ups per month' : 'USD per month'}>
         {(control) => <input {...control} inputMode="decimal" value={form.capValue} onChange={(e) => setForm((f) => ({ ...f, capValue: e.target.value }))} />}
       </Field>
-      {error || mutation.isError ? (
-        <p className="field-error" role="alert">
-          {error ?? mutation.error?.message}
-        </p>
-      ) : null}
+      <FormError inline>{error || mutation.error?.message}</FormError>
       {saved ? (
         <p className="field-success" role="status">
           Auto top-up saved.

@@ -3,7 +3,7 @@ import { useState, type FormEvent } from 'react';
 import { BILLING_PROFILE_MAX_CHARS, BillingProfileInputSchema, type BillingProfile, type BillingProfileInput } from '@ai-credits/shared/contracts/billing';
 import { describeZodError } from '@ai-credits/shared/errors';
 import { GST_STATES } from '@ai-credits/shared/tax';
-import { Field } from '@/components/ui/field';
+import { Field, FormError } from '@/components/ui/field';
 import { QuerySection } from '@/components/ui/query-section';
 import { billingMutations, billingQueries } from '../api/billing-queries';
 
@@ -108,11 +108,7 @@ function ProfileForm({ current, saved, setSaved }: { current: BillingProfileInpu
       )}
       {field('taxId', india ? 'GSTIN (optional)' : 'Tax ID (optional)')}
       {field('invoiceEmail', 'Email for invoices', { type: 'email', autoComplete: 'email' })}
-      {error || mutation.isError ? (
-        <p className="field-error" role="alert">
-          {error ?? mutation.error?.message}
-        </p>
-      ) : null}
+      <FormError inline>{error || mutation.error?.message}</FormError>
       {saved ? (
         <p className="field-success" role="status">
           Billing profile saved.

@@ -3,7 +3,7 @@ import { useId, useState, type FormEvent } from 'react';
 import { AlertThresholdsSchema, MAX_ALERT_THRESHOLDS, SetBudgetBodySchema, type AlertThresholds, type Budget, type BudgetList } from '@ai-credits/shared/contracts/budgets';
 import { MC_PER_CREDIT } from '@ai-credits/shared/catalog';
 import { formatCreditsAvailable } from '@ai-credits/shared/format';
-import { Field, FieldNote } from '@/components/ui/field';
+import { Field, FieldNote, FormError } from '@/components/ui/field';
 import { PageHeader } from '@/components/ui/page-header';
 import { QueriesSection, QuerySection } from '@/components/ui/query-section';
 import { orgQueries } from '@/api/org-queries';
@@ -260,7 +260,7 @@ function ThresholdsForm({ current, owner, saved, setSaved }: { current: AlertThr
           </Field>
           {/* One hint for both inputs, and it stays while the error below says which one is wrong. */}
           <FieldNote id="thresholds-hint" hint={THRESHOLDS_HINT} />
-          <FieldNote id="thresholds-error" error={error ?? mutation.error?.message} errorAlert />
+          <FormError inline>{error ?? mutation.error?.message}</FormError>
           {saved ? (
             <p className="field-success" role="status">
               Thresholds saved.

@@ -5,6 +5,7 @@ import { Link } from 'react-router';
 import { formatBoundary, formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { budgetsMutations, budgetsQueries } from '../api/budgets-queries';
 import './budgets.css';
+import { FormError } from '@/components/ui/field';
 
 /** The header bell: unread count, the newest notifications (alerts), mark one or all read. */
 export function NotificationBell() {
@@ -42,11 +43,7 @@ export function NotificationBell() {
               Couldn't load notifications.
             </p>
           ) : null}
-          {markRead.isError ? (
-            <p className="field-error" role="alert">
-              {markRead.error.message}
-            </p>
-          ) : null}
+          <FormError inline>{markRead.error?.message}</FormError>
           {list.data && items.length === 0 ? <p className="muted">No notifications yet. Alerts about credits and budgets, and requests for more credits, appear here.</p> : null}
           {items.length ? (
             <ul className="bell-list">

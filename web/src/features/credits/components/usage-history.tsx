@@ -13,6 +13,7 @@ import { useSetTimeZone, useTimeZoneSaveError } from '@/api/session-queries';
 import { creditsQueries } from '@/api/credits-queries';
 import { usageQueries } from '../api/usage-queries';
 import { FILTER_KEYS, PAGE_KEY, PERIODS, pageCursorsFromSearch, usageFiltersFromSearch, usageQueryFromSearch, type PageFilters } from '../api/usage-search';
+import { FormError } from '@/components/ui/field';
 
 const column = createColumnHelper<UsageRow>();
 
@@ -214,9 +215,7 @@ export function UsageHistory() {
         </div>
       </div>
       {timeZoneError ? (
-        <p className="field-error" role="alert">
-          Couldn't save your time zone choice: {timeZoneError.message}. Try again.
-        </p>
+        <FormError inline>Couldn't save your time zone choice: {timeZoneError.message}. Try again.</FormError>
       ) : null}
 
       <p className="usage-totals" aria-live="polite">

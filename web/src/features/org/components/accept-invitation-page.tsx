@@ -5,7 +5,7 @@ import { NAME_MAX_CHARS, NAME_TOO_LONG, NameSchema, PASSWORD_MAX_CHARS, Password
 import { InvitationTokenSchema } from '@ai-credits/shared/contracts/org';
 import { authMutations } from '@/api/auth-mutations';
 import { AuthLayout } from '@/components/layouts/auth-layout';
-import { Field } from '@/components/ui/field';
+import { Field, FormError } from '@/components/ui/field';
 import { isApiError } from '@/lib/api-client';
 import { formatDateTime, timeZoneLabel } from '@/lib/dates';
 import { sessionKeys, sessionQueries } from '@/api/session-queries';
@@ -34,9 +34,7 @@ export function AcceptInvitationPage() {
   if (!token) {
     return (
       <AuthLayout title="Join an organization" subtitle="" footer={<Link to="/login">Sign in</Link>}>
-        <p className="form-error" role="alert">
-          This invitation link is incomplete. Open the link from the invitation email again, or copy all of it.
-        </p>
+        <FormError>This invitation link is incomplete. Open the link from the invitation email again, or copy all of it.</FormError>
       </AuthLayout>
     );
   }
@@ -62,9 +60,7 @@ function AcceptInvitation({ token }: { token: string }) {
   if (lookup.isError) {
     return (
       <AuthLayout title="This invitation can't be used" subtitle="" footer={<Link to="/login">Go to sign in</Link>}>
-        <p className="form-error" role="alert">
-          {lookupProblem(lookup.error)}
-        </p>
+        <FormError>{lookupProblem(lookup.error)}</FormError>
       </AuthLayout>
     );
   }
@@ -114,9 +110,9 @@ function SignedInAsSomeoneElse({ token, current, invited }: { token: string; cur
   const logout = useMutation(authMutations.logout());
   return (
     <div className="form">
-      <p className="form-error" role="alert">
+      <FormError>
         You are signed in as {current}, but this invitation is for {invited}. Sign out, then accept it as {invited}.
-      </p>
+      </FormError>
       <button
         type="button"
         className="button button-primary button-block"
@@ -167,11 +163,7 @@ function AcceptForm({ token, email, mode }: { token: string; email: string; mode
 
   return (
     <form className="form" onSubmit={onSubmit} noValidate>
-      {accept.isError ? (
-        <p className="form-error" role="alert">
-          {accept.error.message}
-        </p>
-      ) : null}
+      <FormError>{accept.error?.message}</FormError>
       {mode === 'session' ? <p>You are signed in as {email}.</p> : null}
       {mode === 'password' ? (
         <p>

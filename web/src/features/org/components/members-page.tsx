@@ -7,7 +7,7 @@ import { ConfirmDialog } from '@/components/ui/confirm-dialog';
 import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { QuerySection } from '@/components/ui/query-section';
-import { Field } from '@/components/ui/field';
+import { Field, FormError } from '@/components/ui/field';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { orgQueries } from '@/api/org-queries';
@@ -131,11 +131,7 @@ function InviteForm({ inviterRole }: { inviterRole: Role }) {
           {invite.isPending ? 'Inviting…' : 'Send invitation'}
         </button>
       </form>
-      {invite.isError ? (
-        <p className="form-error" role="alert">
-          {invite.error.message}
-        </p>
-      ) : null}
+      <FormError>{invite.error?.message}</FormError>
       {invite.isSuccess ? <IssuedLink issued={invite.data} verb="Invitation sent" /> : null}
     </section>
   );
@@ -265,11 +261,7 @@ function MemberRow({ member, owner, me }: { member: Member; owner: boolean; me: 
               Remove
             </button>
           )}
-          {error ? (
-            <p className="field-error" role="alert">
-              {error.message}
-            </p>
-          ) : null}
+          <FormError inline>{error?.message}</FormError>
           <ConfirmDialog
             open={confirm}
             onOpenChange={setConfirm}
@@ -363,11 +355,7 @@ function InvitationRow({ invitation, mayHandle }: { invitation: Invitation; mayH
           <span className="muted">Owner only</span>
         )}
         {resend.isSuccess ? <IssuedLink issued={resend.data} verb="A new link was sent" /> : null}
-        {error ? (
-          <p className="field-error" role="alert">
-            {error.message}
-          </p>
-        ) : null}
+        <FormError inline>{error?.message}</FormError>
         <ConfirmDialog
           open={confirm}
           onOpenChange={setConfirm}

@@ -7,7 +7,7 @@ import { CopyButton } from '@/components/ui/copy-button';
 import { EmptyState } from '@/components/ui/states';
 import { PageHeader } from '@/components/ui/page-header';
 import { QuerySection } from '@/components/ui/query-section';
-import { Field, FieldNote } from '@/components/ui/field';
+import { Field, FieldNote, FormError } from '@/components/ui/field';
 import { formatDate } from '@/lib/dates';
 import { sessionQueries } from '@/api/session-queries';
 import { orgQueries } from '@/api/org-queries';
@@ -116,11 +116,7 @@ function CreateProjectForm() {
           {create.isPending ? 'Creating…' : 'Create project'}
         </button>
       </form>
-      {create.isError ? (
-        <p className="form-error" role="alert">
-          {create.error.message}
-        </p>
-      ) : null}
+      <FormError>{create.error?.message}</FormError>
       {create.isSuccess ? (
         <p className="field-success" role="status">
           Project “{create.data.name}” created.
@@ -243,11 +239,7 @@ function ProjectRow({ project, manager }: { project: Project; manager: boolean }
               </button>
             )}
           </div>
-          {!editing && update.isError ? (
-            <p className="field-error" role="alert">
-              {update.error.message}
-            </p>
-          ) : null}
+          {editing ? null : <FormError inline>{update.error?.message}</FormError>}
           <ConfirmDialog
             open={confirm}
             onOpenChange={setConfirm}
