@@ -1,4 +1,4 @@
-import { sql, type Insertable, type RawBuilder } from 'kysely';
+import { sql, type Insertable } from 'kysely';
 import type { Executor } from '../../db/db';
 import type { AccountTokensTable, MembershipsTable, OrganizationsTable, SessionsTable, UsersTable } from './accounts.tables';
 
@@ -222,9 +222,4 @@ export function userContacts(db: Executor, ids: string[]) {
 
 export function orgPeriodStart(db: Executor, orgId: string) {
   return db.selectFrom('organizations').select('period_start').where('id', '=', orgId).executeTakeFirst();
-}
-
-/** The period start of the org whose id is the column `orgIdColumn` of the caller's statement. */
-export function orgPeriodStartSql(orgIdColumn: string): RawBuilder<Date> {
-  return sql<Date>`(select organizations.period_start from organizations where organizations.id = ${sql.ref(orgIdColumn)})`;
 }

@@ -1,4 +1,3 @@
-import type { RawBuilder } from 'kysely';
 import type { Role } from '@ai-credits/shared/contracts/auth';
 import type { Executor } from '../../db/db';
 import * as repo from './accounts.repository';
@@ -88,12 +87,4 @@ export async function membershipOf(q: Executor, userId: string): Promise<{ orgId
 /** The start of the org's current billing period (as stored: the ledger moves it on at rollover). */
 export async function orgPeriodStart(q: Executor, orgId: string): Promise<Date | undefined> {
   return (await repo.orgPeriodStart(q, orgId))?.period_start;
-}
-
-/**
- * The same as an SQL expression, for a caller's single statement: the period start of the org
- * whose id is the column `orgIdColumn` (e.g. `s.org_id`) of that statement.
- */
-export function orgPeriodStartSql(orgIdColumn: string): RawBuilder<Date> {
-  return repo.orgPeriodStartSql(orgIdColumn);
 }

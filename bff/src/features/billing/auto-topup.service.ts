@@ -151,8 +151,7 @@ export function createAutoTopUpService(deps: { db: Db; clock: Clock; logger: Log
     async onBalanceChange(trx: Transaction<Database>, changes: { orgId: string; beforeMc: bigint; afterMc: bigint }[]): Promise<void> {
       const dropped = changes.filter((c) => c.afterMc < c.beforeMc);
       if (!dropped.length) return;
-      // The org's period from its owner (accounts), inside the same statement.
-      const armed = await repo.armedAutoTopUps(trx, dropped.map((c) => c.orgId), directory.orgPeriodStartSql);
+      const armed = await repo.armedAutoTopUps(trx, dropped.map((c) => c.orgId));
       let started = false;
       for (const s of armed) {
         const change = dropped.find((c) => c.orgId === s.org_id)!;

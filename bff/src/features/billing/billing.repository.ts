@@ -1,6 +1,7 @@
-import type { Insertable, RawBuilder, Selectable, Transaction, Updateable } from 'kysely';
+import { sql, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
+import { orgPeriodStartSql } from '../auth/accounts.sql';
 import type { AutoTopUpSettingsTable, AutoTopUpsTable, BillingProfilesTable, OverageInvoicesTable, PaymentMethodsTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable, SandboxTokensTable, TaxInvoicesTable } from './billing.tables';
 
 export type PurchaseRow = Selectable<PurchasesTable>;
@@ -197,12 +198,12 @@ export async function pauseAutoTopUp(db: Executor, orgId: string, reason: string
 
 /**
  * Settings of these orgs that may start a top-up now (on, not paused), with each org's current
- * period: `periodStart` is the accounts feature's expression of it over `s.org_id`.
+ * period (the accounts feature's SQL fragment, ADR 017), in one statement.
  */
-export function armedAutoTopUps(trx: Transaction<Database>, orgIds: string[], periodStart: (orgIdColumn: string) => RawBuilder<Date>) {
+export function armedAutoTopUps(trx: Transaction<Database>, orgIds: string[]) {
   return trx
     .selectFrom('auto_topup_settings as s')
-    .select(['s.org_id', 's.threshold_mc', 's.bundle_id', 's.cap_kind', 's.cap_value', periodStart('s.org_id').as('period_start')])
+    .select(['s.org_id', 's.threshold_mc', 's.bundle_id', 's.cap_kind', 's.cap_value', orgPeriodStartSql(sql.ref('s.org_id')).as('period_start')])
     .where('s.org_id', 'in', orgIds)
     .where('s.enabled', '=', true)
     .where('s.paused_at', 'is', null)
