@@ -121,12 +121,14 @@ export function createApp(deps: AppDeps) {
   });
   app.use('/api', sessionMiddleware(services), csrfMiddleware(), apiKeyMiddleware(services), readConsistency(services.reads));
   const api = express.Router();
+  // The metering API first: its calls are most of the traffic, and each router a request passes
+  // matches it against every route it has (no two routers share a path, so the order answers nothing else).
+  api.use(meteringRouter(services));
   api.use(authRouter(services));
   api.use(orgRouter(services));
   api.use(creditsRouter(services));
   api.use(aiRouter(services));
   api.use(apiKeysRouter(services));
-  api.use(meteringRouter(services));
   api.use(openApiRouter(services));
   api.use(billingRouter(services));
   api.use(budgetsRouter(services));
