@@ -88,10 +88,13 @@ async function backendCpu(): Promise<Map<number, number>> {
   return out;
 }
 
-/** CPU ms the backends used between two readings (backends gone by the second reading are not counted). */
+/**
+ * CPU ms the backends used between two readings: a backend that started in between counts whole
+ * (the pool reopens connections it closed while idle); one gone by the second reading is not counted.
+ */
 function backendCpuBetween(before: Map<number, number>, after: Map<number, number>) {
   let sum = 0;
-  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? ms);
+  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
   return sum;
 }
 
