@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Level, LevelWithSilent } from 'pino';
+import type { Level, LevelWithSilent, LogFn } from 'pino';
 import type { Logger } from '../lib/logger';
 import { httpLogSerializers } from '../lib/logger';
 
@@ -8,8 +8,35 @@ declare module 'node:http' {
   interface IncomingMessage {
     /** The request's id (X-Request-Id, or a fresh one). */
     id: string;
-    /** A logger whose lines carry this request's id (made on first use). */
-    log: Logger;
+    /** Logs with this request's id. */
+    log: RequestLog;
+  }
+}
+
+/**
+ * A request's logger: lines carry its id (`reqId`). The pino child behind it is made on the
+ * first line (a plain object on every request, no child logger).
+ */
+export class RequestLog {
+  #logger: Logger | undefined;
+  constructor(
+    private readonly base: Logger,
+    readonly reqId: string,
+  ) {}
+  get logger(): Logger {
+    return (this.#logger ??= this.base.child({ reqId: this.reqId }));
+  }
+  error(...args: Parameters<LogFn>) {
+    this.logger.error(...args);
+  }
+  warn(...args: Parameters<LogFn>) {
+    this.logger.warn(...args);
+  }
+  info(...args: Parameters<LogFn>) {
+    this.logger.info(...args);
+  }
+  debug(...args: Parameters<LogFn>) {
+    this.logger.debug(...args);
   }
 }
 
@@ -22,8 +49,9 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
  * the same lines pino-http wrote with `quietReqLogger` and our serializers (lib/logger.ts).
  *
  * Written for the metering hot path (issue 19): the per-request child loggers (and pino's
- * redaction of their bindings) are made only when a line is written, and the line only when its
- * level is enabled: a successful call logs at debug, so production makes neither.
+ * redaction of their bindings) are made only when a line is written (RequestLog), and the
+ * request line only when its level is enabled: a successful call logs at debug, so production
+ * makes neither.
  *
  * nginx's $request_id (X-Request-Id) names the request in every log line of every hop; without
  * one, a fresh id. It is echoed in the response's X-Request-Id header.
@@ -38,9 +66,8 @@ export function requestLogging(
     const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
     res.setHeader('x-request-id', id);
     req.id = id;
-    let requestLogger: Logger | undefined;
-    const log = () => (requestLogger ??= base.child({ reqId: id }));
-    Object.defineProperty(req, 'log', { get: log, configurable: true, enumerable: true });
+    const log = new RequestLog(base, id);
+    req.log = log;
     if (options.autoLogging) {
       const start = Date.now();
       const done = (err?: Error) => {
@@ -49,7 +76,7 @@ export function requestLogging(
         res.removeListener('error', done);
         const level: LevelWithSilent = options.level(req, res, err);
         if (!base.isLevelEnabled(level)) return;
-        const line = log().child({ req });
+        const line = log.logger.child({ req });
         const responseTime = Date.now() - start;
         if (err || res.statusCode >= 500) {
           line[level]({ res, err: err ?? new Error(`failed with status code ${res.statusCode}`), responseTime }, 'request errored');
