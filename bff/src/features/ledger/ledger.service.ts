@@ -129,8 +129,10 @@ export function createLedgerService(deps: LedgerDeps) {
     }
     if (result.consumedMc > 0n && deps.onBalanceChange) {
       const change = { orgId: org.id, beforeMc: org.balanceMc + result.consumedMc, afterMc: org.balanceMc };
-      // A batch of several orgs calls the hook once for all of them (one statement, not one per org).
-      if (options.balanceChanges) options.balanceChanges.push(change);
+      // A batch calls the hook once for all its orgs (one statement, not one per org); an org
+      // rolled over in this batch (lockedIn writes its row after this) has its own call here, before
+      // that write, as every org had.
+      if (options.balanceChanges && !orgDirtyBefore) options.balanceChanges.push(change);
       else await deps.onBalanceChange(trx, [change]);
     }
 
