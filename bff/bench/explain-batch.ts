@@ -1,5 +1,5 @@
 /**
- * `tsx bench/explain-batch.ts`: EXPLAIN (ANALYZE, BUFFERS) of every statement of one ledger
+ * `pnpm bench:explain-batch`: EXPLAIN (ANALYZE, BUFFERS) of every statement of one ledger
  * group-commit batch of metering `record` calls (API key, one org), on real PostgreSQL, in a
  * database it creates and drops. The statements are captured as the ledger sends them; each is
  * run as EXPLAIN ANALYZE in its place (same effects), so the plans are those of a real batch.
