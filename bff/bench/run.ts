@@ -10,7 +10,12 @@
  *
  * BENCH_DATABASE_ADMIN_URL (default postgres://postgres@127.0.0.1:5432/postgres),
  * BENCH_SECONDS (per measurement, default 8), BENCH_CLIENTS (default 50),
- * PGBENCH (default /usr/lib/postgresql/15/bin/pgbench), BENCH_CPU_PROF=dir (BFF writes a .cpuprofile there).
+ * PGBENCH (default /usr/lib/postgresql/15/bin/pgbench), BENCH_CPU_PROF=dir (BFF writes a .cpuprofile there),
+ * BENCH_METERING_ONLY=1 (the three metering measurements only: a profile of the metering path alone).
+ *
+ * CPU per metering request is printed for the BFF, this process (the HTTP clients) and the
+ * PostgreSQL backends connected to the bench database (utime + stime from /proc; the server's
+ * shared background processes, e.g. the WAL writer, are not counted).
  */
 import { execFile, spawn } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
@@ -33,6 +38,7 @@ import { freePort } from '../test/support/bff-process';
 const adminUrl = process.env.BENCH_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const CLIENTS = Number(process.env.BENCH_CLIENTS ?? 50);
+const METERING_ONLY = process.env.BENCH_METERING_ONLY === '1';
 const PGBENCH = process.env.PGBENCH ?? '/usr/lib/postgresql/15/bin/pgbench';
 const name = `ai_credits_bench_${randomBytes(4).toString('hex')}`;
 const admin = new pg.Client({ connectionString: adminUrl });
@@ -66,6 +72,30 @@ async function timeEach(n: number, fn: (i: number) => Promise<unknown>) {
 function cpuMs(pid: number) {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
   return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
+/** CPU ms of every backend connected to the bench database (pid -> ms), read through the admin connection. */
+async function backendCpu(): Promise<Map<number, number>> {
+  const { rows } = await admin.query<{ pid: number }>('select pid from pg_stat_activity where datname = $1 and pid <> pg_backend_pid()', [name]);
+  const out = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      out.set(pid, cpuMs(pid));
+    } catch {
+      // ended meanwhile
+    }
+  }
+  return out;
+}
+
+/**
+ * CPU ms the backends used between two readings: a backend that started in between counts whole
+ * (the pool reopens connections it closed while idle); one gone by the second reading is not counted.
+ */
+function backendCpuBetween(before: Map<number, number>, after: Map<number, number>) {
+  let sum = 0;
+  for (const [pid, ms] of after) sum += ms - (before.get(pid) ?? 0);
+  return sum;
 }
 
 async function retry<T>(fn: () => Promise<T>): Promise<T> {
@@ -149,6 +179,8 @@ async function load(bffPid: number, op: (worker: number, i: number) => Promise<n
   const latencies: number[] = [];
   let done = 0;
   const cpu0 = cpuMs(bffPid);
+  const client0 = process.cpuUsage();
+  const pg0 = await backendCpu();
   const requests0 = httpRequests;
   const t0 = performance.now();
   const until = t0 + SECONDS * 1000;
@@ -163,7 +195,17 @@ async function load(bffPid: number, op: (worker: number, i: number) => Promise<n
     }),
   );
   const elapsed = (performance.now() - t0) / 1000;
-  return { done, opsPerSecond: done / elapsed, ...stats(latencies), cpuPerRequestMs: (cpuMs(bffPid) - cpu0) / (httpRequests - requests0) };
+  const requests = httpRequests - requests0;
+  const client = process.cpuUsage(client0);
+  const pgMs = backendCpuBetween(pg0, await backendCpu());
+  return {
+    done,
+    opsPerSecond: done / elapsed,
+    ...stats(latencies),
+    cpuPerRequestMs: (cpuMs(bffPid) - cpu0) / requests,
+    clientCpuPerRequestMs: (client.user + client.system) / 1000 / requests,
+    pgCpuPerRequestMs: pgMs / requests,
+  };
 }
 
 let bff: ReturnType<typeof spawn> | undefined;
@@ -235,70 +277,74 @@ try {
     return 1;
   });
   const anchor1b = await pgbenchTps(1);
-
-  // Tenant isolation (issue 19, ADR 020). (a) Org `held`'s row is held by another session the
-  // whole measurement: the 20 other orgs keep their latency; held's own calls answer 503 after
-  // lock_timeout (or 200), never 500.
-  const held = await newOrg();
-  const holder = new pg.Client({ connectionString: dbUrl });
-  await holder.connect();
-  await holder.query('begin');
-  await holder.query('select id from organizations where id = $1 for no key update', [held.orgId]);
-  const heldCalls = Array.from({ length: 5 }, (_, i) => record(held, `${run}-held-${i}`).then((r) => r.status));
-  const whileHeld = await load(pid, recordOp((w) => orgs[w % 20]!));
-  await holder.query('rollback');
-  await holder.end();
-  const heldStatuses = await Promise.all(heldCalls);
-  if (heldStatuses.some((st) => st !== 200 && st !== 503)) failures.push(`the held org's calls answered ${heldStatuses.join(', ')}`);
-
-  // (b) One member's 300 concurrent CSV exports (10,000 rows each) while 50 clients meter another org.
-  const exporter = await newOrg();
-  const exporterUser = await db.selectFrom('memberships').select('user_id').where('org_id', '=', exporter.orgId).executeTakeFirstOrThrow();
-  await sql`
-    insert into usage_records (org_id, occurred_at, user_id, source, use_case, model, rate_version, input_mc_per_1k, output_mc_per_1k,
-      input_tokens, output_tokens, charged_mc, overage_mc, allocations)
-    select ${exporter.orgId}::uuid, now() - (g || ' seconds')::interval, ${exporterUser.user_id}::uuid, 'app', 'chat',
-      'gpt-4o-mini', 1, 150, 600, 1000, 500, 450, 0, '[]'::jsonb
-    from generate_series(1, 10000) g`.execute(db);
-  const exporterEmail = (await db.selectFrom('users').select('email').where('id', '=', exporterUser.user_id).executeTakeFirstOrThrow()).email;
-  const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: exporterEmail, password: 'password123' }) });
-  const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
-  if (login.status !== 200) failures.push(`exporter login answered ${login.status}`);
-  const exportStatuses = new Map<number, number>();
-  const readyStatuses = new Map<number, number>();
-  let flooding = true;
-  const flood = Promise.all(
-    Array.from({ length: 300 }, () =>
-      fetch(`http://127.0.0.1:${port}/api/credits/usage.csv`, { headers: { cookie } }).then(async (r) => {
-        await r.arrayBuffer();
-        exportStatuses.set(r.status, (exportStatuses.get(r.status) ?? 0) + 1);
-      }),
-    ),
-  ).finally(() => (flooding = false));
-  const probes = (async () => {
-    while (flooding) {
-      const st = await fetch(`http://127.0.0.1:${port}/api/ready`).then((r) => r.status, () => 0);
-      readyStatuses.set(st, (readyStatuses.get(st) ?? 0) + 1);
-      await new Promise((r) => setTimeout(r, 250));
-    }
-  })();
-  const whileExporting = await load(pid, recordOp((w) => orgs[w % 20]!));
-  await Promise.all([flood, probes]);
-  const counts = (m: Map<number, number>) => [...m].sort(([a], [b]) => a - b).map(([st, n]) => `${n}× ${st}`).join(', ');
-  if ([...exportStatuses.keys()].some((st) => st !== 200 && st !== 429)) failures.push(`exports answered ${counts(exportStatuses)}`);
-  if ([...readyStatuses.keys()].some((st) => st !== 200)) failures.push(`/api/ready answered ${counts(readyStatuses)} during the exports`);
-
   const ratio = (a: number, b: number) => `${(a / b).toFixed(2)}×`;
+  const line = (label: string, l: typeof oneOrg, unit: string, anchor: number) => [label, `${l.opsPerSecond.toFixed(0)} ${unit}`, ms(l.p50), ms(l.p95), ms(l.p99), ratio(l.opsPerSecond, anchor)];
+  const cpuPer = (pick: (l: typeof oneOrg) => number) => [oneOrg, twentyOrgs, cycle].map((l) => `${pick(l).toFixed(2)} ms`).join(' / ');
   rows.push([`pgbench anchor, 1 org (${CLIENTS} clients; before / after)`, `${anchor1.toFixed(0)} / ${anchor1b.toFixed(0)} tps`, '', '', '', '1.00×']);
   rows.push([`pgbench anchor, 20 orgs (${CLIENTS} clients)`, `${anchor20.toFixed(0)} tps`, '', '', '', '1.00×']);
-  const line = (label: string, l: typeof oneOrg, unit: string, anchor: number) => [label, `${l.opsPerSecond.toFixed(0)} ${unit}`, ms(l.p50), ms(l.p95), ms(l.p99), ratio(l.opsPerSecond, anchor)];
   rows.push(line(`record, 1 org, ${CLIENTS} concurrent`, oneOrg, 'ops/s', anchor1));
   rows.push(line(`record, 20 orgs, ${CLIENTS} concurrent`, twentyOrgs, 'ops/s', anchor20));
   rows.push(line(`reserve + settle, 1 org, ${CLIENTS} concurrent (latency of the pair)`, cycle, 'calls/s', anchor1));
-  const cpuPer = (l: typeof oneOrg) => `${l.cpuPerRequestMs.toFixed(2)} ms`;
-  rows.push(line(`record, 20 orgs, while a 21st org's row is held by another session (its calls: ${heldStatuses.join(', ')})`, whileHeld, 'ops/s', anchor20));
-  rows.push(line(`record, 20 orgs, during 300 concurrent CSV exports of another org (exports: ${counts(exportStatuses)}; /api/ready: ${counts(readyStatuses)})`, whileExporting, 'ops/s', anchor20));
-  rows.push(['BFF CPU per metering request: record 1 org / 20 orgs / reserve+settle', `${cpuPer(oneOrg)} / ${cpuPer(twentyOrgs)} / ${cpuPer(cycle)}`, '', '', '', '']);
+  rows.push(['BFF CPU per metering request: record 1 org / 20 orgs / reserve+settle', cpuPer((l) => l.cpuPerRequestMs), '', '', '', '']);
+  rows.push(['bench clients (node http) CPU per request, same three', cpuPer((l) => l.clientCpuPerRequestMs), '', '', '', '']);
+  rows.push(['PostgreSQL backends CPU per request, same three', cpuPer((l) => l.pgCpuPerRequestMs), '', '', '', '']);
+  if (!METERING_ONLY) {
+
+    // Tenant isolation (issue 19, ADR 020). (a) Org `held`'s row is held by another session the
+    // whole measurement: the 20 other orgs keep their latency; held's own calls answer 503 after
+    // lock_timeout (or 200), never 500.
+    const held = await newOrg();
+    const holder = new pg.Client({ connectionString: dbUrl });
+    await holder.connect();
+    await holder.query('begin');
+    await holder.query('select id from organizations where id = $1 for no key update', [held.orgId]);
+    const heldCalls = Array.from({ length: 5 }, (_, i) => record(held, `${run}-held-${i}`).then((r) => r.status));
+    const whileHeld = await load(pid, recordOp((w) => orgs[w % 20]!));
+    await holder.query('rollback');
+    await holder.end();
+    const heldStatuses = await Promise.all(heldCalls);
+    if (heldStatuses.some((st) => st !== 200 && st !== 503)) failures.push(`the held org's calls answered ${heldStatuses.join(', ')}`);
+
+    // (b) One member's 300 concurrent CSV exports (10,000 rows each) while 50 clients meter another org.
+    const exporter = await newOrg();
+    const exporterUser = await db.selectFrom('memberships').select('user_id').where('org_id', '=', exporter.orgId).executeTakeFirstOrThrow();
+    await sql`
+      insert into usage_records (org_id, occurred_at, user_id, source, use_case, model, rate_version, input_mc_per_1k, output_mc_per_1k,
+        input_tokens, output_tokens, charged_mc, overage_mc, allocations)
+      select ${exporter.orgId}::uuid, now() - (g || ' seconds')::interval, ${exporterUser.user_id}::uuid, 'app', 'chat',
+        'gpt-4o-mini', 1, 150, 600, 1000, 500, 450, 0, '[]'::jsonb
+      from generate_series(1, 10000) g`.execute(db);
+    const exporterEmail = (await db.selectFrom('users').select('email').where('id', '=', exporterUser.user_id).executeTakeFirstOrThrow()).email;
+    const login = await fetch(`http://127.0.0.1:${port}/api/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: exporterEmail, password: 'password123' }) });
+    const cookie = login.headers.get('set-cookie')?.split(';')[0] ?? '';
+    if (login.status !== 200) failures.push(`exporter login answered ${login.status}`);
+    const exportStatuses = new Map<number, number>();
+    const readyStatuses = new Map<number, number>();
+    let flooding = true;
+    const flood = Promise.all(
+      Array.from({ length: 300 }, () =>
+        fetch(`http://127.0.0.1:${port}/api/credits/usage.csv`, { headers: { cookie } }).then(async (r) => {
+          await r.arrayBuffer();
+          exportStatuses.set(r.status, (exportStatuses.get(r.status) ?? 0) + 1);
+        }),
+      ),
+    ).finally(() => (flooding = false));
+    const probes = (async () => {
+      while (flooding) {
+        const st = await fetch(`http://127.0.0.1:${port}/api/ready`).then((r) => r.status, () => 0);
+        readyStatuses.set(st, (readyStatuses.get(st) ?? 0) + 1);
+        await new Promise((r) => setTimeout(r, 250));
+      }
+    })();
+    const whileExporting = await load(pid, recordOp((w) => orgs[w % 20]!));
+    await Promise.all([flood, probes]);
+    const counts = (m: Map<number, number>) => [...m].sort(([a], [b]) => a - b).map(([st, n]) => `${n}× ${st}`).join(', ');
+    if ([...exportStatuses.keys()].some((st) => st !== 200 && st !== 429)) failures.push(`exports answered ${counts(exportStatuses)}`);
+    if ([...readyStatuses.keys()].some((st) => st !== 200)) failures.push(`/api/ready answered ${counts(readyStatuses)} during the exports`);
+
+    rows.push(line(`record, 20 orgs, while a 21st org's row is held by another session (its calls: ${heldStatuses.join(', ')})`, whileHeld, 'ops/s', anchor20));
+    rows.push(line(`record, 20 orgs, during 300 concurrent CSV exports of another org (exports: ${counts(exportStatuses)}; /api/ready: ${counts(readyStatuses)})`, whileExporting, 'ops/s', anchor20));
+  }
 
   // After the load: the ledger is whole for every org, nobody overdrew, every key had one effect.
   const broken = await sql<{ id: string }>`
@@ -319,34 +365,36 @@ try {
   await new Promise((r) => bff!.once('exit', r));
   bff = undefined;
 
-  // History page deep in 100,000 rows: keyset cursor vs OFFSET (the baseline it replaces).
-  const orgId = hot.orgId;
-  await sql`delete from usage_daily where org_id = ${orgId}`.execute(db);
-  await sql`
-    insert into usage_records (org_id, occurred_at, source, use_case, model, rate_version, input_mc_per_1k, output_mc_per_1k,
-      input_tokens, output_tokens, charged_mc, overage_mc, allocations)
-    select ${orgId}::uuid, now() - (g || ' seconds')::interval, 'api', (array['chat','report','test_generation'])[1 + g % 3],
-      'gpt-4o-mini', 1, 150, 600, 1000, 500, 450, 0, '[]'::jsonb
-    from generate_series(1, 100000) g`.execute(db);
-  await sql`
-    insert into usage_daily (org_id, day, use_case, model, user_id, project_id, charged_mc, calls)
-    select org_id, (occurred_at at time zone 'UTC')::date, use_case, model, user_id, project_id, sum(charged_mc), count(*)
-    from usage_records where org_id = ${orgId} group by 1, 2, 3, 4, 5, 6`.execute(db);
-  await sql`analyze usage_records`.execute(db);
-  const depth = 80_000;
-  const pivot = await db.selectFrom('usage_records').select(['occurred_at', 'id']).where('org_id', '=', orgId).orderBy('occurred_at', 'desc').orderBy('id', 'desc').offset(depth).limit(1).executeTakeFirstOrThrow();
-  const cursor = Buffer.from(JSON.stringify([pivot.occurred_at.toISOString(), pivot.id])).toString('base64url');
-  const offsetPage = await timeEach(30, () =>
-    db.selectFrom('usage_records').select(['id']).where('org_id', '=', orgId).orderBy('occurred_at', 'desc').orderBy('id', 'desc').offset(depth).limit(25).execute(),
-  );
-  const keysetPage = await timeEach(30, () => s.credits.usage(orgId, { cursor, limit: 25 }));
-  const summary = await timeEach(30, () => s.credits.summary(orgId));
-  const charts = await timeEach(10, () => s.credits.charts(orgId, {}));
-  rows.push([`history page at row ${depth.toLocaleString('en-US')}, OFFSET (baseline)`, '', ms(offsetPage.p50), ms(offsetPage.p95), '', '1.00×']);
-  rows.push([`history page at row ${depth.toLocaleString('en-US')}, keyset (ours)`, '', ms(keysetPage.p50), ms(keysetPage.p95), '', ratio(keysetPage.p50, offsetPage.p50)]);
-  rows.push(['dashboard summary (100k usage rows)', '', ms(summary.p50), ms(summary.p95), '', '']);
-  rows.push(['charts, 30 days (100k usage rows)', '', ms(charts.p50), ms(charts.p95), '', '']);
+  if (!METERING_ONLY) {
+    // History page deep in 100,000 rows: keyset cursor vs OFFSET (the baseline it replaces).
+    const orgId = hot.orgId;
+    await sql`delete from usage_daily where org_id = ${orgId}`.execute(db);
+    await sql`
+      insert into usage_records (org_id, occurred_at, source, use_case, model, rate_version, input_mc_per_1k, output_mc_per_1k,
+        input_tokens, output_tokens, charged_mc, overage_mc, allocations)
+      select ${orgId}::uuid, now() - (g || ' seconds')::interval, 'api', (array['chat','report','test_generation'])[1 + g % 3],
+        'gpt-4o-mini', 1, 150, 600, 1000, 500, 450, 0, '[]'::jsonb
+      from generate_series(1, 100000) g`.execute(db);
+    await sql`
+      insert into usage_daily (org_id, day, use_case, model, user_id, project_id, charged_mc, calls)
+      select org_id, (occurred_at at time zone 'UTC')::date, use_case, model, user_id, project_id, sum(charged_mc), count(*)
+      from usage_records where org_id = ${orgId} group by 1, 2, 3, 4, 5, 6`.execute(db);
+    await sql`analyze usage_records`.execute(db);
+    const depth = 80_000;
+    const pivot = await db.selectFrom('usage_records').select(['occurred_at', 'id']).where('org_id', '=', orgId).orderBy('occurred_at', 'desc').orderBy('id', 'desc').offset(depth).limit(1).executeTakeFirstOrThrow();
+    const cursor = Buffer.from(JSON.stringify([pivot.occurred_at.toISOString(), pivot.id])).toString('base64url');
+    const offsetPage = await timeEach(30, () =>
+      db.selectFrom('usage_records').select(['id']).where('org_id', '=', orgId).orderBy('occurred_at', 'desc').orderBy('id', 'desc').offset(depth).limit(25).execute(),
+    );
+    const keysetPage = await timeEach(30, () => s.credits.usage(orgId, { cursor, limit: 25 }));
+    const summary = await timeEach(30, () => s.credits.summary(orgId));
+    const charts = await timeEach(10, () => s.credits.charts(orgId, {}));
+    rows.push([`history page at row ${depth.toLocaleString('en-US')}, OFFSET (baseline)`, '', ms(offsetPage.p50), ms(offsetPage.p95), '', '1.00×']);
+    rows.push([`history page at row ${depth.toLocaleString('en-US')}, keyset (ours)`, '', ms(keysetPage.p50), ms(keysetPage.p95), '', ratio(keysetPage.p50, offsetPage.p50)]);
+    rows.push(['dashboard summary (100k usage rows)', '', ms(summary.p50), ms(summary.p95), '', '']);
+    rows.push(['charts, 30 days (100k usage rows)', '', ms(charts.p50), ms(charts.p95), '', '']);
 
+  }
   console.log(`\n${SECONDS} s per measurement, ${CLIENTS} clients\n`);
   console.log(`| measurement | throughput | p50 | p95 | p99 | vs anchor |\n|---|---|---|---|---|---|`);
   for (const r of rows) console.log(`| ${r.join(' | ')} |`);

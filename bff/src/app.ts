@@ -1,15 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import express, { type Request } from 'express';
 import helmet from 'helmet';
 import { sql } from 'kysely';
 import type { Db } from './db/db';
-import { pinoHttp } from 'pino-http';
 import { errorMiddleware } from './http/error.middleware';
 import { retryableDatabaseError } from './db/db-errors';
 import { HttpError } from './http/http-error';
-import { httpLogSerializers } from './lib/logger';
+import { requestLogging } from './http/request-log';
 import { spaRouter } from './http/static-assets';
 import { readConsistency } from './http/read-consistency';
 import { createServices, type CoreDeps, type Adapters } from './services';
@@ -24,9 +22,6 @@ import { meteringRouter } from './features/metering/metering.routes';
 import { openApiRouter } from './features/openapi/openapi.routes';
 import { billingRouter } from './features/billing/billing.routes';
 import { budgetsRouter } from './features/budgets/budgets.routes';
-
-/** A request id we take from the proxy: short and plain, so a client cannot inject log noise through it. */
-const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
 /** `select 1` within a few seconds, or a DATABASE_UNAVAILABLE error (a hung server is as good as down). */
 async function pingDatabase(db: Db) {
@@ -62,21 +57,9 @@ export function createApp(deps: AppDeps) {
   // URL and status only (no headers: nothing to copy, no credential to leak), and successful requests at debug.
   app.use(services.metrics.httpMiddleware);
   app.use(
-    pinoHttp({
-      logger: deps.logger,
+    requestLogging(deps.logger, {
       autoLogging: deps.env.NODE_ENV !== 'test',
-      quietReqLogger: true,
-      // our serializers read the raw request: no full std-serializer object built first
-      wrapSerializers: false,
-      serializers: httpLogSerializers,
-      // nginx's $request_id (X-Request-Id) names the request in every log line of every hop; without one, a fresh id
-      genReqId: (req, res) => {
-        const given = req.headers['x-request-id'];
-        const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-        res.setHeader('x-request-id', id);
-        return id;
-      },
-      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+      level: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
     }),
   );
   app.use(
@@ -138,12 +121,14 @@ export function createApp(deps: AppDeps) {
   });
   app.use('/api', sessionMiddleware(services), csrfMiddleware(), apiKeyMiddleware(services), readConsistency(services.reads));
   const api = express.Router();
+  // The metering API first: its calls are most of the traffic, and each router a request passes
+  // matches it against every route it has (no two routers share a path, so the order answers nothing else).
+  api.use(meteringRouter(services));
   api.use(authRouter(services));
   api.use(orgRouter(services));
   api.use(creditsRouter(services));
   api.use(aiRouter(services));
   api.use(apiKeysRouter(services));
-  api.use(meteringRouter(services));
   api.use(openApiRouter(services));
   api.use(billingRouter(services));
   api.use(budgetsRouter(services));

@@ -7,7 +7,7 @@ import { createLogger } from '../src/lib/logger';
 import { paymentEntity, postWebhook, sandboxSecrets, signedWebhook } from './support/billing-helpers';
 import { Client, startApp, uniq, type TestApp } from './support/harness';
 
-/** Every line the BFF logs, as written (after pino's redaction and pino-http's serializers). */
+/** Every line the BFF logs, as written (after pino's redaction and the request log's serializers). */
 let captured = '';
 const sink = new Writable({
   write(chunk: Buffer, _enc, done) {

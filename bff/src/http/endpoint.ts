@@ -165,9 +165,14 @@ export function mount<E extends Endpoint, const O extends RouteOptions>(router: 
     const params = (e.params ? z.parse(e.params, req.params) : undefined) as Parsed<E['params']>;
     const query = (e.query ? z.parse(e.query, req.query) : undefined) as Parsed<E['query']>;
     const body = (e.body ? z.parse(e.body, req.body ?? {}) : undefined) as Parsed<E['body']>;
-    const gone = new AbortController();
+    // The AbortController is made when a handler reads `signal` (the streaming ones): most never do.
+    let gone: AbortController | undefined;
+    let closedEarly = false;
+    const closed = () => new Error('The client closed the connection');
     res.once('close', () => {
-      if (!res.writableFinished) gone.abort(new Error('The client closed the connection'));
+      if (res.writableFinished) return;
+      closedEarly = true;
+      gone?.abort(closed());
     });
     const input = {
       params,
@@ -180,7 +185,13 @@ export function mount<E extends Endpoint, const O extends RouteOptions>(router: 
       ip: req.ip ?? 'unknown',
       header: (name: string) => req.get(name),
       rawBody: (req as Request & { rawBody?: Buffer }).rawBody,
-      signal: gone.signal,
+      get signal() {
+        if (!gone) {
+          gone = new AbortController();
+          if (closedEarly) gone.abort(closed());
+        }
+        return gone.signal;
+      },
       cookies: {
         set: (name: string, value: string, cookieOptions: CookieOptions) => void res.cookie(name, value, cookieOptions),
         clear: (name: string, cookieOptions: CookieOptions) => void res.clearCookie(name, cookieOptions),

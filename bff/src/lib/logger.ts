@@ -7,8 +7,8 @@ const SECRET_HEADERS = ['cookie', 'set-cookie', 'authorization', 'proxy-authoriz
 const SECRET_FIELDS = ['password', 'password_hash', 'token', 'csrfToken', 'csrf_token', 'razorpay_signature', 'signature', 'secret', 'keySecret', 'webhookSecret'];
 
 /**
- * pino-http serializers: a request is logged as its id, method and URL, a response as its
- * status. No headers, so no credential (cookie, set-cookie, Authorization, CSRF token, API key,
+ * The request log's serializers (http/request-log.ts): a request is logged as its id, method
+ * and URL, a response as its status. No headers, so no credential (cookie, set-cookie, Authorization, CSRF token, API key,
  * gateway signature) can reach the log whatever logger the app is given, and nothing is copied
  * on the hot path of every metering call (docs/benchmarks.md).
  */

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { hash, randomBytes } from 'node:crypto';
 import type { ApiKey } from '@ai-credits/shared/contracts/api-keys';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
@@ -16,7 +16,8 @@ import * as repo from './api-keys.repository';
  */
 const TOKEN = /^aic_([0-9a-f]{32})_([A-Za-z0-9_-]{43})$/;
 
-const sha256 = (token: string) => createHash('sha256').update(token).digest('hex');
+// crypto.hash: the one-shot form (the same hex digest, no Hash object): it runs on every metering call.
+const sha256 = (token: string) => hash('sha256', token);
 
 function orgIdOfToken(token: string): string | null {
   const hex = TOKEN.exec(token)?.[1];

@@ -105,6 +105,9 @@ export function createGroupCommit<Op>(options: GroupCommitOptions<Op>) {
   function pump() {
     if (stopped) return;
     for (;;) {
+      // Every batch slot taken and no key waiting for a waiter: nothing can start (the common
+      // case under load, on every submit: skip the walk over the queue).
+      if (batches >= options.maxBatches && contended.size === 0) return;
       const keys = queuedKeys();
       for (const k of contended) if (!keys.includes(k)) contended.delete(k);
       // Keys held elsewhere: one waiting batch each, while slots last.

@@ -57,13 +57,17 @@ export interface LedgerDeps {
   metrics?: { recordLedgerBatch(size: number, lockWaitMs: number): void };
   /**
    * Called in the batch's transaction, under the org lock, after an org's operations consumed
-   * credits and before commit (billing's auto top-up decides a threshold crossing here, ADR 025).
+   * credits and before commit (billing's auto top-up decides a threshold crossing here, ADR 025);
+   * a group-commit batch calls it once with every org of the batch that consumed.
    * It must only write rows (never call out): it holds the org's lock. Its error fails the batch.
    */
-  onBalanceChange?: (trx: Transaction<Database>, changes: { orgId: string; beforeMc: bigint; afterMc: bigint }[]) => Promise<void>;
+  onBalanceChange?: (trx: Transaction<Database>, changes: BalanceChange[]) => Promise<void>;
   /** Called after a batch that queued alert emails committed: the outbox sends them now, not at the next sweep. */
   onMailQueued?: () => void;
 }
+
+/** An org's balance before and after its operations of a batch (the onBalanceChange hook). */
+type BalanceChange = { orgId: string; beforeMc: bigint; afterMc: bigint };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -113,7 +117,11 @@ export function createLedgerService(deps: LedgerDeps) {
    * The writes are added to `options.writes` when the caller sends them (in one statement with
    * those of the batch's other orgs, and its commit), else sent now.
    */
-  async function applyOps(ctx: LockedOrg, ops: LedgerOp[], options: { preRead?: BatchState; writes?: repo.BatchWrites[]; onAlerts?: () => void } = {}): Promise<Outcome[]> {
+  async function applyOps(
+    ctx: LockedOrg,
+    ops: LedgerOp[],
+    options: { preRead?: BatchState; writes?: repo.BatchWrites[]; balanceChanges?: BalanceChange[]; onAlerts?: () => void } = {},
+  ): Promise<Outcome[]> {
     const { trx, org, now } = ctx;
     const orgDirtyBefore = ctx.dirty;
     // Read before the rollover ran in this transaction: stale, read again (for the new period).
@@ -125,7 +133,14 @@ export function createLedgerService(deps: LedgerDeps) {
       await fireAlerts(trx, org.id, org.periodStart, org.periodEnd, now, result.crossings);
       options.onAlerts?.();
     }
-    if (result.consumedMc > 0n && deps.onBalanceChange) await deps.onBalanceChange(trx, [{ orgId: org.id, beforeMc: org.balanceMc + result.consumedMc, afterMc: org.balanceMc }]);
+    if (result.consumedMc > 0n && deps.onBalanceChange) {
+      const change = { orgId: org.id, beforeMc: org.balanceMc + result.consumedMc, afterMc: org.balanceMc };
+      // A batch calls the hook once for all its orgs (one statement, not one per org); an org
+      // rolled over in this batch (lockedIn writes its row after this) has its own call here, before
+      // that write, as every org had.
+      if (options.balanceChanges && !orgDirtyBefore) options.balanceChanges.push(change);
+      else await deps.onBalanceChange(trx, [change]);
+    }
 
     // The org row: written here with everything else, unless a rollover already made lockedIn write it.
     const writeOrg = !orgDirtyBefore && ctx.dirty;
@@ -186,7 +201,8 @@ export function createLedgerService(deps: LedgerDeps) {
      * Four round trips a batch, whatever its size and however many orgs it holds: `begin`; the
      * row locks (in id order, SKIP LOCKED or waiting: group-commit.ts); one read of every org's
      * state; the writes of every org and `commit` in one message. With an afterApply hook (or the
-     * test hook) the commit is a message of its own, after them.
+     * test hook) the commit is a message of its own, after them. Plus the onBalanceChange hook's
+     * own reads when an org consumed (auto top-up: one statement for the batch's orgs).
      *
      * Transaction hygiene (ADR 020): `begin` is a statement of its own, so the transaction is
      * known to be open before anything in it can fail, and any failure rolls it back; a
@@ -213,6 +229,7 @@ export function createLedgerService(deps: LedgerDeps) {
           );
           const outcomes: Outcome[] = new Array(items.length);
           const writes: repo.BatchWrites[] = [];
+          const balanceChanges: BalanceChange[] = [];
           let mailQueued = false;
           for (const [orgId, entries] of byOrg) {
             const preRead = reads.get(orgId);
@@ -220,9 +237,11 @@ export function createLedgerService(deps: LedgerDeps) {
               for (const { index } of entries) outcomes[index] = { ok: false, error: notFound('Organization') };
               continue;
             }
-            const orgOutcomes = await lockedIn(trx, orgId, (ctx) => applyOps(ctx, entries.map(({ item }) => item.op), { preRead, writes, onAlerts: () => (mailQueued = true) }), { row: preRead.org, now });
+            const orgOutcomes = await lockedIn(trx, orgId, (ctx) => applyOps(ctx, entries.map(({ item }) => item.op), { preRead, writes, balanceChanges, onAlerts: () => (mailQueued = true) }), { row: preRead.org, now });
             entries.forEach(({ index }, k) => (outcomes[index] = orgOutcomes[k]!));
           }
+          // Under every org's lock, before the writes and the commit, as each org's own call was.
+          if (balanceChanges.length && deps.onBalanceChange) await deps.onBalanceChange(trx, balanceChanges);
           const separateCommit = items.some((i) => i.afterApply) || testing.beforeCommit !== undefined;
           if (!separateCommit && batcher.stopped) throw shuttingDown();
           await repo.writeBatch(trx, now, writes, { commit: !separateCommit });
