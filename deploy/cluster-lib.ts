@@ -265,9 +265,9 @@ export async function ledgerProblems(pgPort: number): Promise<string[]> {
   const problems: string[] = [];
   const broken = await psql(
     pgPort,
-    `select count(*) from organizations o
-      where o.balance_mc <> coalesce((select sum(amount_mc) from ledger_entries l where l.org_id = o.id), 0)
-         or o.balance_mc < -o.overage_limit_mc`,
+    `select count(*) from credit_accounts a
+      where a.balance_mc <> coalesce((select sum(amount_mc) from ledger_entries l where l.org_id = a.org_id), 0)
+         or a.balance_mc < -a.overage_limit_mc`,
   );
   if (broken !== '0') problems.push(`${broken} orgs whose balance is not the sum of their ledger, or overdrawn`);
   const doubled = await psql(pgPort, `select count(*) from (select 1 from usage_records where idempotency_key is not null group by org_id, idempotency_key having count(*) > 1) d`);

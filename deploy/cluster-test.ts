@@ -85,7 +85,7 @@ try {
   section('exactness: 500 concurrent record calls on a balance covering 100');
   // A cost per call of a hundredth of the balance (sign-up credits + the Starter bundle): gpt-4o
   // input tokens at 2,500 millicredits per 1k, so 1,000 mc is 400 tokens.
-  const [balance, overage] = (await psql(c.pgPort, `select balance_mc, overage_limit_mc from organizations where id = '${exact.orgId}'`)).split('|').map(BigInt) as [bigint, bigint];
+  const [balance, overage] = (await psql(c.pgPort, `select balance_mc, overage_limit_mc from credit_accounts where org_id = '${exact.orgId}'`)).split('|').map(BigInt) as [bigint, bigint];
   const cost = balance / 100n;
   check(overage === 0n && balance % 100_000n === 0n, `the org holds ${balance} mc and no overage: a call of ${cost} mc fits 100 times`);
   const inputTokens = Number((cost * 1000n) / 2500n);
@@ -95,7 +95,7 @@ try {
   const ok = answers.filter((a) => a.status === 200).length;
   const statuses = [...new Set(answers.map((a) => a.status))].sort().join(', ');
   check(ok === 100, `exactly 100 of 500 succeed (${ok}; statuses ${statuses})`);
-  const after = BigInt(await psql(c.pgPort, `select balance_mc from organizations where id = '${exact.orgId}'`));
+  const after = BigInt(await psql(c.pgPort, `select balance_mc from credit_accounts where org_id = '${exact.orgId}'`));
   check(after === 0n, `the balance is spent to 0 exactly (${after})`);
 
   section('metering for three orgs: each org is served by one instance');

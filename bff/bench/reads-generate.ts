@@ -70,8 +70,11 @@ export async function generate(db: Kysely<Database>, o: GenerateOptions): Promis
           (array['gpt-4o-mini', 'gpt-4o', 'claude-sonnet', 'llama-3-70b'])[1 + i % 4] as main_model
         from generate_series(1, ${o.orgs}) i`.execute(c);
       await sql`
-        insert into organizations (id, name, created_at, overage_limit_mc, balance_mc, period_start, period_end)
-        select id, 'Reads org ' || idx, now() - make_interval(days => ${o.days} + 30), 0, 0,
+        insert into organizations (id, name, created_at)
+        select id, 'Reads org ' || idx, now() - make_interval(days => ${o.days} + 30) from gen_orgs`.execute(c);
+      await sql`
+        insert into credit_accounts (org_id, created_at, overage_limit_mc, balance_mc, period_start, period_end)
+        select id, now() - make_interval(days => ${o.days} + 30), 0, 0,
           date_trunc('month', now() at time zone 'UTC') at time zone 'UTC',
           (date_trunc('month', now() at time zone 'UTC') + interval '1 month') at time zone 'UTC'
         from gen_orgs`.execute(c);
@@ -169,16 +172,16 @@ export async function generate(db: Kysely<Database>, o: GenerateOptions): Promis
         ) e
         order by created_at, seq`.execute(c);
       await sql`
-        update organizations o set balance_mc = l.balance_after_mc
+        update credit_accounts a set balance_mc = l.balance_after_mc
         from (select distinct on (org_id) org_id, balance_after_mc from ledger_entries order by org_id, id desc) l
-        where l.org_id = o.id`.execute(c);
+        where l.org_id = a.org_id`.execute(c);
     });
 
     await step('indexes rebuilt', async () => {
       for (const i of indexes.rows) await sql.raw(i.def).execute(c);
     });
     await step('vacuum analyze', async () => {
-      for (const t of [...FILLED, 'organizations', 'users', 'projects', 'api_keys', 'memberships']) await sql`vacuum (analyze) ${sql.table(t)}`.execute(c);
+      for (const t of [...FILLED, 'organizations', 'credit_accounts', 'users', 'projects', 'api_keys', 'memberships']) await sql`vacuum (analyze) ${sql.table(t)}`.execute(c);
     });
   });
   const big = await sql<{ id: string }>`select id from organizations where name = 'Reads org 1'`.execute(db);

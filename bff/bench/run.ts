@@ -297,7 +297,7 @@ try {
     const holder = new pg.Client({ connectionString: dbUrl });
     await holder.connect();
     await holder.query('begin');
-    await holder.query('select id from organizations where id = $1 for no key update', [held.orgId]);
+    await holder.query('select org_id from credit_accounts where org_id = $1 for no key update', [held.orgId]);
     const heldCalls = Array.from({ length: 5 }, (_, i) => record(held, `${run}-held-${i}`).then((r) => r.status));
     const whileHeld = await load(pid, recordOp((w) => orgs[w % 20]!));
     await holder.query('rollback');
@@ -348,9 +348,9 @@ try {
 
   // After the load: the ledger is whole for every org, nobody overdrew, every key had one effect.
   const broken = await sql<{ id: string }>`
-    select o.id from organizations o
-    where o.balance_mc <> coalesce((select sum(amount_mc) from ledger_entries l where l.org_id = o.id), 0)
-       or o.balance_mc < -o.overage_limit_mc`.execute(db);
+    select a.org_id as id from credit_accounts a
+    where a.balance_mc <> coalesce((select sum(amount_mc) from ledger_entries l where l.org_id = a.org_id), 0)
+       or a.balance_mc < -a.overage_limit_mc`.execute(db);
   if (broken.rows.length) failures.push(`ledger or overdraft check failed for ${broken.rows.length} orgs`);
   const doubled = await sql<{ n: string }>`
     select count(*)::text as n from (select 1 from usage_records where idempotency_key is not null group by org_id, idempotency_key having count(*) > 1) d`.execute(db);

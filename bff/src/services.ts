@@ -127,7 +127,7 @@ export function createServices(deps: CoreDeps & { overrides?: Partial<Adapters> 
   const metering = createMeteringService({ db, ledger, org });
   const openApi = createOpenApiService();
   const billingProfile = createBillingProfileService({ db, clock, seller });
-  const autoTopUp = (late.autoTopUp = createAutoTopUpService({ db, clock, logger, billing, mode: paymentGateway.mode, email }));
+  const autoTopUp = (late.autoTopUp = createAutoTopUpService({ db, clock, logger, billing, ledger, mode: paymentGateway.mode, email }));
   const statements = createStatementService({ db, clock, ledger, credits, testMode: paymentGateway.mode === 'sandbox' });
   return { env, db, clock, logger, metrics, reads, readGate, ledger, accounts, org, invitations, credits, ai, apiKeys, metering, openApi, billing, billingProfile, autoTopUp, statements, email, budgets, audit };
 }

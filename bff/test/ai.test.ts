@@ -36,11 +36,11 @@ async function summary(client: Client) {
   return res.data;
 }
 
-/** organizations.balance_mc must equal the sum of the org's ledger entries. */
+/** credit_accounts.balance_mc must equal the sum of the org's ledger entries. */
 async function expectLedgerConsistent(orgId: string) {
   const { rows } = await sql<{ balance: string; sum: string }>`
-    select o.balance_mc::text as balance, coalesce((select sum(amount_mc) from ledger_entries l where l.org_id = o.id), 0)::text as sum
-    from organizations o where o.id = ${orgId}`.execute(app.db);
+    select a.balance_mc::text as balance, coalesce((select sum(amount_mc) from ledger_entries l where l.org_id = a.org_id), 0)::text as sum
+    from credit_accounts a where a.org_id = ${orgId}`.execute(app.db);
   expect(rows[0]!.balance).toBe(rows[0]!.sum);
   return BigInt(rows[0]!.balance);
 }

@@ -33,7 +33,7 @@ describe('balance chart', () => {
     // What the chart showed before: every entry of the period, the last one of each hour.
     const { rows } = await sql<{ created_at: Date; balance_after_mc: bigint }>`
       select distinct on (date_trunc('hour', created_at)) created_at, balance_after_mc from ledger_entries l
-      where org_id = ${org.orgId} and created_at >= (select period_start from organizations where id = ${org.orgId})
+      where org_id = ${org.orgId} and created_at >= (select period_start from credit_accounts where org_id = ${org.orgId})
       order by date_trunc('hour', created_at), id desc`.execute(app.db);
     const expected = rows.map((r) => ({ at: r.created_at.toISOString(), balanceMc: Number(r.balance_after_mc) }));
     // the grant hour (00:xx on the 1st) and 09, 10, 13 on the 3rd and 00 on the 4th

@@ -214,11 +214,12 @@ async function snapshot() {
     counts[table] = Number(rows[0]!.n);
   }
   const org = await app.db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow();
+  const account = await app.db.selectFrom('credit_accounts').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow();
   const sessions = await sql<{ n: string }>`select count(*) as n from sessions where org_id = ${orgId}`.execute(app.db);
   const revoked = await app.db.selectFrom('api_keys').select(['id', 'revoked_at', 'name']).where('org_id', '=', orgId).orderBy('id').execute();
   const projects = await app.db.selectFrom('projects').select(['id', 'name']).where('org_id', '=', orgId).orderBy('id').execute();
   const roles = await app.db.selectFrom('memberships').select(['user_id', 'role']).where('org_id', '=', orgId).orderBy('user_id').execute();
-  return { counts, org, sessions: Number(sessions.rows[0]!.n), apiKeys: revoked, projects, roles };
+  return { counts, org, account, sessions: Number(sessions.rows[0]!.n), apiKeys: revoked, projects, roles };
 }
 
 // The test -------------------------------------------------------------------------------------

@@ -48,7 +48,7 @@ async function until(condition: () => boolean) {
 // gpt-4o input costs 2,500 mc per 1,000 tokens; every org starts with 300 credits = 300,000 mc.
 const gpt4o = (inputTokens: number) => ({ useCase: 'chat', model: 'gpt-4o', inputTokens, outputTokens: 0 });
 const usageOf = (orgId: string) => app.db.selectFrom('usage_records').select(['charged_mc']).where('org_id', '=', orgId).execute();
-const balanceOf = async (orgId: string) => (await app.db.selectFrom('organizations').select('balance_mc').where('id', '=', orgId).executeTakeFirstOrThrow()).balance_mc;
+const balanceOf = async (orgId: string) => (await app.db.selectFrom('credit_accounts').select('balance_mc').where('org_id', '=', orgId).executeTakeFirstOrThrow()).balance_mc;
 
 /**
  * Lines up a batch of orgs B and C: org A's first batch is held before its commit, A's next

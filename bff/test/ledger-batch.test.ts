@@ -290,7 +290,7 @@ describe('org settings under load (issue 23: the AI switch and the overage limit
     const chain = [0];
     while (byFrom.has(chain.at(-1)!)) chain.push(byFrom.get(chain.at(-1)!)!);
     expect(chain.slice(1).sort((a, b) => a - b)).toEqual([9, 19, 29, 39, 49, 59]);
-    const org = await app.db.selectFrom('organizations').select(['ai_enabled', 'overage_limit_mc']).where('id', '=', orgId).executeTakeFirstOrThrow();
+    const org = await app.db.selectFrom('credit_accounts').select(['ai_enabled', 'overage_limit_mc']).where('org_id', '=', orgId).executeTakeFirstOrThrow();
     expect(org).toEqual({ ai_enabled: false, overage_limit_mc: BigInt(chain.at(-1)!) * 1000n });
     const open = await app.db.selectFrom('reservations').select('id').where('org_id', '=', orgId).where('status', '=', 'open').execute();
     expect(open).toEqual([]);

@@ -67,7 +67,7 @@ describe('credit ledger', () => {
     const { usage, balance } = await app.services.ledger.record({ ...ctx(orgId), useCase: 'report', model: 'demo-model', inputTokens: 1000, outputTokens: 1000 });
     expect(usage.chargedMc).toBe(2000);
     expect(balance.balanceMc).toBe(298_000);
-    const org = await app.db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow();
+    const org = await app.db.selectFrom('credit_accounts').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow();
     expect(org.period_start.toISOString()).toBe('2026-06-15T00:00:00.000Z');
     expect(org.period_end.toISOString()).toBe('2026-07-15T00:00:00.000Z');
     await expectLedgerConsistent(app.db, orgId, clock.now());
@@ -246,7 +246,7 @@ describe('background sweep', () => {
     const { reservation } = await ledger.reserve({ ...ctx(orgId), useCase: 'chat', model: 'demo-model', estimateMc: 1_000n });
     clock.set('2026-10-05T00:00:01Z');
     expect(await ledger.sweep(10_000)).toBeGreaterThanOrEqual(1);
-    const org = await app.db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirstOrThrow();
+    const org = await app.db.selectFrom('credit_accounts').selectAll().where('org_id', '=', orgId).executeTakeFirstOrThrow();
     expect(org.period_start.toISOString()).toBe('2026-10-05T00:00:00.000Z');
     expect(org.balance_mc).toBe(300_000n);
     const r = await app.db.selectFrom('reservations').select('status').where('org_id', '=', orgId).where('id', '=', reservation.id).executeTakeFirstOrThrow();

@@ -24,11 +24,15 @@ export interface ApiKeyActor {
 /** Who is calling. */
 export type Actor = SessionActor | ApiKeyActor;
 
-/** The signed-in session behind a SessionActor (the session middleware loads it). */
+/**
+ * The signed-in session behind a SessionActor (the session middleware loads it, one query a
+ * request). Without the org's AI switch: that is the ledger's (its credit account), read only
+ * where the session is answered (accounts.sessionInfo).
+ */
 export interface SessionContext {
   sessionId: string;
   csrfToken: string;
-  info: SessionInfo;
+  info: Omit<SessionInfo, 'org'> & { org: Omit<SessionInfo['org'], 'aiEnabled'> };
 }
 
 // Contract schemas are zod/mini (shared/src/api.ts): parsed here with classic zod's functions,

@@ -50,7 +50,7 @@ describe('a database connection dropped under load', () => {
     await monitor.connect();
     try {
       await holder.query('begin');
-      await holder.query('select id from organizations where id = $1 for no key update', [org.orgId]);
+      await holder.query('select org_id from credit_accounts where org_id = $1 for no key update', [org.orgId]);
       const inFlight = Array.from({ length: 25 }, () => record(token, `fault-${randomUUID()}`));
       // Group commit (ADR 001): one transaction of the org waits on the lock in PostgreSQL, the
       // other calls queue behind it in the process and are taken when it gets the lock.

@@ -120,7 +120,7 @@ describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
       await holder.connect();
       await monitor.connect();
       await holder.query('begin');
-      await holder.query('select id from organizations where id = $1 for no key update', [org.orgId]);
+      await holder.query('select org_id from credit_accounts where org_id = $1 for no key update', [org.orgId]);
       const metering = Array.from({ length: 100 }, () => recordUsage(bff.baseUrl, token));
       // Expect: 100-continue makes the server say it has the request before the body is sent.
       await Promise.all(metering.map((m) => m.received));
@@ -163,7 +163,7 @@ describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
       await holder.connect();
       await monitor.connect();
       await holder.query('begin');
-      await holder.query('select id from organizations where id = $1 for no key update', [org.orgId]);
+      await holder.query('select org_id from credit_accounts where org_id = $1 for no key update', [org.orgId]);
       const keys = Array.from({ length: 20 }, () => `cut-${randomUUID()}`);
       const calls = keys.map((key) => recordUsage(bff.baseUrl, token, key));
       await Promise.all(calls.map((m) => m.received));
@@ -278,7 +278,7 @@ describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
     try {
       const org = await createOrg({ baseUrl: bff.baseUrl } as TestApp);
       const project = (await org.owner.call(orgContract.createProject, { body: { name: uniq('Project ') } })).data;
-      const before = await db.selectFrom('organizations').select('balance_mc').where('id', '=', org.orgId).executeTakeFirstOrThrow();
+      const before = await db.selectFrom('credit_accounts').select('balance_mc').where('org_id', '=', org.orgId).executeTakeFirstOrThrow();
       const key = `k-${randomUUID()}`;
       const body = { projectId: project.id, message: 'Which areas lack tests? HANG-THE-SAVE' };
 
@@ -299,7 +299,7 @@ describe('graceful shutdown of the built server', { timeout: 90_000 }, () => {
       });
       // Nothing of the killed call was kept: no usage, no charge.
       expect(await db.selectFrom('usage_records').select('id').where('org_id', '=', org.orgId).execute()).toEqual([]);
-      expect(await db.selectFrom('organizations').select('balance_mc').where('id', '=', org.orgId).executeTakeFirstOrThrow()).toEqual(before);
+      expect(await db.selectFrom('credit_accounts').select('balance_mc').where('org_id', '=', org.orgId).executeTakeFirstOrThrow()).toEqual(before);
 
       await admin.query('alter table ai_messages disable trigger hang_marked_save');
       bff = await startBff(scratch.url, env);

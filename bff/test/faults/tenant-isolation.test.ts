@@ -53,12 +53,12 @@ async function meter(baseUrl: string, token: string, inputTokens = 1_000) {
   return { status: res.status, code: body.error?.code, retryAfter: res.headers.get('retry-after') };
 }
 
-/** Holds an org's row lock from another session (a DBA's, a slow migration, another instance stuck on it). */
+/** Holds an org's credit account row lock (the row the ledger locks) from another session (a DBA's, a slow migration, another instance stuck on it). */
 async function holdOrg(orgId: string) {
   const holder = new pg.Client({ connectionString: scratch.url, application_name: 'test-holder' });
   await holder.connect();
   await holder.query('begin');
-  await holder.query('select id from organizations where id = $1 for no key update', [orgId]);
+  await holder.query('select org_id from credit_accounts where org_id = $1 for no key update', [orgId]);
   return {
     async release() {
       await holder.query('rollback');

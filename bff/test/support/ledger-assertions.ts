@@ -4,7 +4,7 @@ import type { Db } from '../../src/db/db';
 
 /** The ledger invariants, read straight from the tables. */
 export async function expectLedgerConsistent(db: Db, orgId: string, at: Date) {
-  const org = await db.selectFrom('organizations').select('balance_mc').where('id', '=', orgId).executeTakeFirstOrThrow();
+  const org = await db.selectFrom('credit_accounts').select('balance_mc').where('org_id', '=', orgId).executeTakeFirstOrThrow();
   const ledger = await db
     .selectFrom('ledger_entries')
     .select(sql<bigint>`coalesce(sum(amount_mc), 0)::bigint`.as('sum'))

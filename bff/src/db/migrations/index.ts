@@ -19,6 +19,7 @@ import * as stoppedReportsGenerations from './2026_12_05_0900_stopped_reports_ge
 import * as mergedAlerts from './2026_12_05_0950_merged_alerts';
 import * as usageDailyKeys from './2026_12_06_0100_usage_daily_keys';
 import * as userPreferences from './2026_12_06_0100_user_preferences';
+import * as creditAccounts from './2026_12_06_0200_credit_accounts';
 
 /**
  * Every migration, by its frozen timestamped name (Kysely runs them in name order).
@@ -45,4 +46,5 @@ export const migrations: Record<string, Migration> = {
   '2026_12_05_0950_merged_alerts': mergedAlerts,
   '2026_12_06_0100_usage_daily_keys': usageDailyKeys,
   '2026_12_06_0100_user_preferences': userPreferences,
+  '2026_12_06_0200_credit_accounts': creditAccounts,
 };

@@ -27,7 +27,7 @@ export function findMembershipOfUser(db: Executor, userId: string) {
   return db
     .selectFrom('memberships')
     .innerJoin('organizations', 'organizations.id', 'memberships.org_id')
-    .select(['memberships.org_id', 'memberships.role', 'organizations.name as org_name', 'organizations.ai_enabled'])
+    .select(['memberships.org_id', 'memberships.role', 'organizations.name as org_name'])
     .where('memberships.user_id', '=', userId)
     .orderBy('memberships.created_at')
     .executeTakeFirst();
@@ -55,7 +55,6 @@ export function findSessionContext(db: Executor, sessionId: string, now: Date) {
       'users.email_verified_at',
       'users.time_zone',
       'organizations.name as org_name',
-      'organizations.ai_enabled',
     ])
     .where('sessions.id', '=', sessionId)
     .where('sessions.expires_at', '>', now)
@@ -220,6 +219,3 @@ export function userContacts(db: Executor, ids: string[]) {
   return db.selectFrom('users').select(['id', 'name', 'email']).where('id', 'in', ids).execute();
 }
 
-export function orgPeriodStart(db: Executor, orgId: string) {
-  return db.selectFrom('organizations').select('period_start').where('id', '=', orgId).executeTakeFirst();
-}

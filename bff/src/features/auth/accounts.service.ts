@@ -1,12 +1,11 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Preferences, Role } from '@ai-credits/shared/contracts/auth';
+import type { Preferences, Role, SessionInfo } from '@ai-credits/shared/contracts/auth';
 import type { Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
 import type { SessionContext } from '../../http/endpoint';
 import { HttpError, rateLimited } from '../../http/http-error';
 import type { Clock } from '../../lib/clock';
-import { billingPeriodAt } from '@ai-credits/shared/billing-period';
 import type { LedgerService } from '../ledger/ledger.service';
 import { recordAudit } from '../audit/audit.service';
 import { queueAccountEmail, type EmailService } from '../email/email.service';
@@ -84,7 +83,7 @@ export function createAccountsService(deps: {
       csrfToken: row.csrf_token,
       info: {
         user: { id: row.user_id, email: row.email, name: row.name, emailVerified: row.email_verified_at !== null, preferences: { timeZone: row.time_zone } },
-        org: { id: row.org_id, name: row.org_name, aiEnabled: row.ai_enabled },
+        org: { id: row.org_id, name: row.org_name },
         role: row.role,
         csrfToken: row.csrf_token,
       },
@@ -156,10 +155,9 @@ export function createAccountsService(deps: {
   async function createOrgWithOwner(trx: Transaction<Database>, input: { orgName: string; name: string; email: string; passwordHash: string; verifiedAt: Date | null }, now: Date) {
     const user = await repo.insertUser(trx, { email: input.email, name: input.name, password_hash: input.passwordHash, created_at: now, email_verified_at: input.verifiedAt });
     if (!user) return null;
-    const period = billingPeriodAt(now, now);
-    const org = await repo.insertOrganization(trx, { name: input.orgName, created_at: now, period_start: period.start, period_end: period.end });
+    const org = await repo.insertOrganization(trx, { name: input.orgName, created_at: now });
     await repo.insertMembership(trx, { org_id: org.id, user_id: user.id, role: 'owner', created_at: now });
-    await ledger.openAccount(trx, org.id);
+    await ledger.openAccount(trx, org.id, now);
     return { userId: user.id, orgId: org.id };
   }
 
@@ -177,6 +175,11 @@ export function createAccountsService(deps: {
   return {
     hashPassword,
     readSession,
+
+    /** What GET /api/auth/session (and signing in) answers: the session with the org's AI switch (the ledger's). */
+    async sessionInfo(context: SessionContext): Promise<SessionInfo> {
+      return { ...context.info, org: { ...context.info.org, aiEnabled: await ledger.aiEnabled(context.info.org.id) } };
+    },
     startSession,
     checkCredentials,
 

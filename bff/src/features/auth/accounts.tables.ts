@@ -1,5 +1,5 @@
 import type { Generated } from 'kysely';
-import type { Timestamp, GeneratedBigInt, Json } from '../../db/columns';
+import type { Timestamp, Json } from '../../db/columns';
 
 /**
  * The tables the accounts feature owns: only its repository reads or writes them; other features
@@ -19,11 +19,6 @@ export interface OrganizationsTable {
   id: Generated<string>;
   name: string;
   created_at: Timestamp;
-  ai_enabled: Generated<boolean>;
-  overage_limit_mc: GeneratedBigInt;
-  balance_mc: GeneratedBigInt;
-  period_start: Timestamp;
-  period_end: Timestamp;
 }
 
 export interface UsersTable {

@@ -23,7 +23,7 @@ export function authRouter(services: Services): Router {
   mount(router, authContract.verifyEmail, async ({ body, cookies }) => {
     const { token, context } = await services.accounts.verifyEmail(body.token);
     cookies.set(SESSION_COOKIE, token, cookie);
-    return context.info;
+    return services.accounts.sessionInfo(context);
   });
   mount(router, authContract.resendVerification, ({ body, ip }) => services.accounts.resendVerification(body.email, ip));
   mount(router, authContract.forgotPassword, ({ body, ip }) => services.accounts.forgotPassword(body.email, ip));
@@ -36,14 +36,14 @@ export function authRouter(services: Services): Router {
   mount(router, authContract.login, async ({ body, ip, cookies }) => {
     const { token, context } = await services.accounts.login({ ...body, ip });
     cookies.set(SESSION_COOKIE, token, cookie);
-    return context.info;
+    return services.accounts.sessionInfo(context);
   });
 
   // Accepting an invitation signs in to the organization joined (a new session cookie).
   mount(router, orgContract.acceptInvitation, async ({ body, session, ip, cookies }) => {
     const { token, context } = await services.invitations.accept(body, session, ip);
     cookies.set(SESSION_COOKIE, token, cookie);
-    return context.info;
+    return services.accounts.sessionInfo(context);
   });
 
   // Signing out without a session (twice, or after it expired) still clears the cookie: not an error.
@@ -52,7 +52,7 @@ export function authRouter(services: Services): Router {
     cookies.clear(SESSION_COOKIE, { ...cookie, maxAge: undefined });
   });
 
-  mount(router, authContract.session, ({ session }) => session.info);
+  mount(router, authContract.session, ({ session }) => services.accounts.sessionInfo(session));
   mount(router, authContract.setPreferences, ({ actor, body }) => services.accounts.setPreferences(actor.userId, body));
   return router;
 }

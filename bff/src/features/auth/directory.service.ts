@@ -83,8 +83,3 @@ export async function membershipOf(q: Executor, userId: string): Promise<{ orgId
   const m = await repo.findMembershipOfUser(q, userId);
   return m && { orgId: m.org_id, orgName: m.org_name };
 }
-
-/** The start of the org's current billing period (as stored: the ledger moves it on at rollover). */
-export async function orgPeriodStart(q: Executor, orgId: string): Promise<Date | undefined> {
-  return (await repo.orgPeriodStart(q, orgId))?.period_start;
-}

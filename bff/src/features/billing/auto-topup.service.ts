@@ -10,9 +10,9 @@ import { toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
 import type { Logger } from '../../lib/logger';
 import { recordAudit } from '../audit/audit.service';
-import * as directory from '../auth/directory.service';
 import type { EmailService } from '../email/email.service';
 import { topUpAbandoned } from './auto-topup-outcome';
+import type { LedgerService } from '../ledger/ledger.service';
 import type { BillingService } from './billing.service';
 import * as repo from './billing.repository';
 import type { AutoTopUpSettingsTable } from './billing.tables';
@@ -46,16 +46,24 @@ const audited = (s: SettingsRow | undefined) => (s ? (({ updatedAt: _u, pausedAt
  * index). The worker charges it afterwards, outside any lock (billing.chargeTopUp), the outbox
  * way: kicked after the hook, and swept periodically for anything a kick missed.
  */
-export function createAutoTopUpService(deps: { db: Db; clock: Clock; logger: Logger; billing: Pick<BillingService, 'chargeTopUp'>; mode: GatewayMode; email: Pick<EmailService, 'kick'> }) {
-  const { db, clock, logger, billing, mode, email } = deps;
+export function createAutoTopUpService(deps: {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  billing: Pick<BillingService, 'chargeTopUp'>;
+  ledger: Pick<LedgerService, 'ensureCurrentPeriod'>;
+  mode: GatewayMode;
+  email: Pick<EmailService, 'kick'>;
+}) {
+  const { db, clock, logger, billing, ledger, mode, email } = deps;
   let running: Promise<void> | null = null;
   let again = false;
   const timers = new Set<NodeJS.Timeout>();
 
   async function state(orgId: string): Promise<AutoTopUpState> {
     const settings = await repo.findAutoTopUpSettings(db, orgId);
-    const [card, topUps, period] = await Promise.all([repo.activePaymentMethod(db, orgId), repo.recentTopUps(db, orgId, 20), directory.orgPeriodStart(db, orgId)]);
-    const used = period ? await repo.topUpsUsed(db, orgId, period) : { count: 0, amountCents: 0n };
+    const [card, topUps, org] = await Promise.all([repo.activePaymentMethod(db, orgId), repo.recentTopUps(db, orgId, 20), ledger.ensureCurrentPeriod(orgId)]);
+    const used = await repo.topUpsUsed(db, orgId, org.periodStart);
     return {
       settings: settings ? settingsDto(settings) : null,
       paymentMethod: card ? { id: card.id, brand: card.brand, last4: card.last4, expMonth: card.exp_month, expYear: card.exp_year, createdAt: card.created_at.toISOString() } : null,
@@ -148,7 +156,7 @@ export function createAutoTopUpService(deps: { db: Db; clock: Clock; logger: Log
     process,
 
     /** The ledger hook: in the batch's transaction, under the org lock. Writes one row at most; calls nothing outside. */
-    async onBalanceChange(trx: Transaction<Database>, changes: { orgId: string; beforeMc: bigint; afterMc: bigint }[]): Promise<void> {
+    async onBalanceChange(trx: Transaction<Database>, changes: { orgId: string; periodStart: Date; beforeMc: bigint; afterMc: bigint }[]): Promise<void> {
       const dropped = changes.filter((c) => c.afterMc < c.beforeMc);
       if (!dropped.length) return;
       const armed = await repo.armedAutoTopUps(trx, dropped.map((c) => c.orgId));
@@ -159,7 +167,7 @@ export function createAutoTopUpService(deps: { db: Db; clock: Clock; logger: Log
         if (!(change.beforeMc >= s.threshold_mc && change.afterMc < s.threshold_mc)) continue;
         const bundle = findBundle(s.bundle_id);
         if (!bundle) continue;
-        const used = await repo.topUpsUsed(trx, s.org_id, s.period_start);
+        const used = await repo.topUpsUsed(trx, s.org_id, change.periodStart);
         const overCap = s.cap_kind === 'count' ? BigInt(used.count) + 1n > s.cap_value : used.amountCents + BigInt(bundle.priceCents) > s.cap_value;
         if (overCap) continue;
         const now = clock.now();
@@ -167,7 +175,7 @@ export function createAutoTopUpService(deps: { db: Db; clock: Clock; logger: Log
           org_id: s.org_id,
           id: randomUUID(),
           status: 'pending',
-          period_start: s.period_start,
+          period_start: change.periodStart,
           threshold_mc: s.threshold_mc,
           balance_before_mc: change.beforeMc,
           balance_after_mc: change.afterMc,

@@ -1,7 +1,6 @@
-import { sql, type Insertable, type Selectable, type Transaction, type Updateable } from 'kysely';
+import type { Insertable, Selectable, Transaction, Updateable } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Executor } from '../../db/db';
-import { orgPeriodStartSql } from '../auth/accounts.sql';
 import type { AutoTopUpSettingsTable, AutoTopUpsTable, BillingProfilesTable, OverageInvoicesTable, PaymentMethodsTable, PurchaseStatusCol, PurchasesTable, SandboxPaymentsTable, SandboxTokensTable, TaxInvoicesTable } from './billing.tables';
 
 export type PurchaseRow = Selectable<PurchasesTable>;
@@ -196,17 +195,14 @@ export async function pauseAutoTopUp(db: Executor, orgId: string, reason: string
   await db.updateTable('auto_topup_settings').set({ paused_at: at, paused_reason: reason, updated_at: at }).where('org_id', '=', orgId).execute();
 }
 
-/**
- * Settings of these orgs that may start a top-up now (on, not paused), with each org's current
- * period (the accounts feature's SQL fragment, ADR 017), in one statement.
- */
+/** Settings of these orgs that may start a top-up now (on, not paused). */
 export function armedAutoTopUps(trx: Transaction<Database>, orgIds: string[]) {
   return trx
-    .selectFrom('auto_topup_settings as s')
-    .select(['s.org_id', 's.threshold_mc', 's.bundle_id', 's.cap_kind', 's.cap_value', orgPeriodStartSql(sql.ref('s.org_id')).as('period_start')])
-    .where('s.org_id', 'in', orgIds)
-    .where('s.enabled', '=', true)
-    .where('s.paused_at', 'is', null)
+    .selectFrom('auto_topup_settings')
+    .select(['org_id', 'threshold_mc', 'bundle_id', 'cap_kind', 'cap_value'])
+    .where('org_id', 'in', orgIds)
+    .where('enabled', '=', true)
+    .where('paused_at', 'is', null)
     .execute();
 }
 

@@ -7,25 +7,30 @@ import { ownerNameSql, userNameSql } from '../auth/accounts.sql';
 import { budgetRowsSql } from '../budgets/budgets.sql';
 import { projectNameSql } from '../org/org.sql';
 import { budgetUseSql } from './budget-use';
-import type { GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyKeysTable, UsageDailyTable, UsageRecordsTable } from './ledger.tables';
+import type { CreditAccountsTable, GrantsTable, IdempotencyKeysTable, LedgerEntriesTable, ReservationStatus, UsageDailyKeysTable, UsageDailyTable, UsageRecordsTable } from './ledger.tables';
 
 type Q = Executor;
 
 /**
- * Locks the org row for the rest of the transaction: every credit write of an org is serialised here.
- * FOR NO KEY UPDATE, not FOR UPDATE: it still excludes every other ledger transaction of the org,
- * but not the key-share lock that inserting any row referencing the org takes (webhook events,
- * purchases, sessions, audit entries). With FOR UPDATE, two transactions that each inserted such
- * a row first and then asked for this lock deadlocked (ADR 001 "Lock order").
+ * Locks the org's credit account (credit_accounts, one row per org) for the rest of the
+ * transaction: every credit write of an org is serialised here. FOR NO KEY UPDATE, not FOR UPDATE:
+ * it still excludes every other ledger transaction of the org, but not a key-share lock (ADR 001
+ * "Lock order": when the balance lived on the org row, inserting any row referencing the org took
+ * one, and FOR UPDATE deadlocked two transactions that each inserted such a row first).
  */
 export async function lockOrg(trx: Transaction<Database>, orgId: string) {
-  const org = await trx.selectFrom('organizations').selectAll().where('id', '=', orgId).forNoKeyUpdate().executeTakeFirst();
+  const org = await trx.selectFrom('credit_accounts').selectAll().where('org_id', '=', orgId).forNoKeyUpdate().executeTakeFirst();
   if (!org) throw notFound('Organization');
   return org;
 }
 
 export function findOrg(db: Q, orgId: string) {
-  return db.selectFrom('organizations').selectAll().where('id', '=', orgId).executeTakeFirst();
+  return db.selectFrom('credit_accounts').selectAll().where('org_id', '=', orgId).executeTakeFirst();
+}
+
+/** A new org's credit account (sign-up), in the caller's transaction. */
+export async function insertAccount(trx: Q, account: Insertable<CreditAccountsTable>) {
+  await trx.insertInto('credit_accounts').values(account).execute();
 }
 
 export async function updateOrg(
@@ -33,7 +38,7 @@ export async function updateOrg(
   orgId: string,
   patch: Partial<{ balance_mc: bigint; period_start: Date; period_end: Date; ai_enabled: boolean; overage_limit_mc: bigint }>,
 ) {
-  await trx.updateTable('organizations').set(patch).where('id', '=', orgId).execute();
+  await trx.updateTable('credit_accounts').set(patch).where('org_id', '=', orgId).execute();
 }
 
 export function insertGrant(
@@ -92,15 +97,15 @@ export async function heldByOpenReservations(trx: Q, orgId: string, at: Date): P
 }
 
 /**
- * Locks org rows for the rest of the transaction, in id order (ADR 020): `skip` never waits
+ * Locks orgs' credit accounts for the rest of the transaction, in org id order (ADR 020): `skip` never waits
  * (SKIP LOCKED: a row held elsewhere is left out of the answer), `wait` waits for each (bounded
  * by lock_timeout). Returns the ids it locked. Parameters, never ids joined into the SQL text.
  */
 export async function lockOrgs(trx: Q, ids: string[], mode: 'skip' | 'wait'): Promise<string[]> {
   const { rows } =
     mode === 'skip'
-      ? await sql<{ id: string }>`select id from organizations where id = any(${ids}::uuid[]) order by id for no key update skip locked`.execute(trx)
-      : await sql<{ id: string }>`select id from organizations where id = any(${ids}::uuid[]) order by id for no key update`.execute(trx);
+      ? await sql<{ id: string }>`select org_id as id from credit_accounts where org_id = any(${ids}::uuid[]) order by org_id for no key update skip locked`.execute(trx)
+      : await sql<{ id: string }>`select org_id as id from credit_accounts where org_id = any(${ids}::uuid[]) order by org_id for no key update`.execute(trx);
   return rows.map((r) => r.id);
 }
 
@@ -110,7 +115,7 @@ export async function lockOrgs(trx: Q, ids: string[], mode: 'skip' | 'wait'): Pr
  */
 export async function orgsWithHousekeepingDue(db: Q, at: Date, limit: number): Promise<string[]> {
   const { rows } = await sql<{ id: string }>`
-    select id from organizations where period_end <= ${at}
+    select org_id as id from credit_accounts where period_end <= ${at}
     union
     select distinct org_id from reservations where status = 'open' and expires_at <= ${at}
     limit ${limit}`.execute(db);
@@ -149,7 +154,7 @@ export interface BatchWrites {
   /** In order: the identity column follows the order of balance_after_mc. */
   ledger: LedgerRow[];
   idempotency: IdempotencyRow[];
-  /** The org row's new balance and settings, or null when the caller writes the org row itself. */
+  /** The credit account's new balance and settings, or null when the caller writes it itself. */
   org: { balance_mc: bigint; ai_enabled: boolean; overage_limit_mc: bigint } | null;
 }
 
@@ -184,7 +189,7 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
   const reservation = (r: ReservationRow) => ({ ...r, created_at: iso(r.created_at), expires_at: iso(r.expires_at), closed_at: iso(r.closed_at) });
   const input = {
     expireStale: writes.filter((w) => w.expireStale).map((w) => w.orgId),
-    orgs: writes.flatMap((w) => (w.org === null ? [] : [{ id: w.orgId, ...w.org }])),
+    orgs: writes.flatMap((w) => (w.org === null ? [] : [{ org_id: w.orgId, ...w.org }])),
     newReservations: writes.flatMap((w) => w.newReservations.map(reservation)),
     closed: writes.flatMap((w) => w.closedReservations.map(reservation)),
     usages: writes.flatMap((w) => w.usages.map((u) => ({ ...u, occurred_at: iso(u.occurred_at), allocations: JSON.parse(u.allocations) as unknown }))),
@@ -259,9 +264,9 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
       from p, jsonb_populate_recordset(null::idempotency_keys, p.j->'idempotency'))`,
     has('orgs') &&
       `org as (
-      update organizations o set balance_mc = v.balance_mc, ai_enabled = v.ai_enabled, overage_limit_mc = v.overage_limit_mc
-      from p, jsonb_populate_recordset(null::organizations, p.j->'orgs') v
-      where o.id = v.id)`,
+      update credit_accounts o set balance_mc = v.balance_mc, ai_enabled = v.ai_enabled, overage_limit_mc = v.overage_limit_mc
+      from p, jsonb_populate_recordset(null::credit_accounts, p.j->'orgs') v
+      where o.org_id = v.org_id)`,
   ].filter((cte) => cte !== false);
   const j = toJson({ at: iso(at), ...Object.fromEntries(Object.entries(input).filter(([, rows]) => rows.length > 0)) });
   const text = `
@@ -282,7 +287,7 @@ export function quoteLiteral(value: string): string {
 }
 
 /**
- * Everything a batch reads, in one statement, after the org row is locked (a statement of its
+ * Everything a batch reads, in one statement, after the credit account is locked (a statement of its
  * own, so this one's snapshot sees every batch committed before the lock was granted).
  */
 interface BatchStateRow {
@@ -302,7 +307,7 @@ export interface BatchScope {
   orgId: string;
   keys: string[];
   reservationIds: string[];
-  /** null reads the org row's own (the batch's first read, before the org is known). */
+  /** null reads the credit account's own (the batch's first read, before the org is known). */
   periodStart: Date | null;
   projectIds: string[];
   userIds: string[];
@@ -322,9 +327,9 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
   const { rows } = await sql<BatchStateRow & { org_id: string }>`
     select
       s.org_id::text as org_id,
-      (select json_build_object('id', id, 'created_at', created_at, 'period_start', period_start, 'period_end', period_end,
+      (select json_build_object('id', org_id, 'created_at', created_at, 'period_start', period_start, 'period_end', period_end,
           'balance_mc', balance_mc::text, 'ai_enabled', ai_enabled, 'overage_limit_mc', overage_limit_mc::text)
-        from organizations where id = s.org_id) as org,
+        from credit_accounts where org_id = s.org_id) as org,
       -- Who can raise a limit, named in a refusal (issue 24): one index lookup per org of the batch.
       -- The SQL about another feature's table is its owner's (ADR 017 "Fragments"): names (auth,
       -- org), budget rows (budgets), thresholds (alerts), composed here into this one statement.
@@ -357,7 +362,7 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
               union all select * from reservations where s.open_reservations and org_id = s.org_id and status = 'open' and id <> all(s.reservation_ids)) r) as res
     from jsonb_to_recordset(${input}::jsonb)
       as s (org_id uuid, keys text[], reservation_ids uuid[], period_start timestamptz, project_ids uuid[], user_ids uuid[], open_reservations boolean)
-    cross join lateral (select coalesce(s.period_start, (select period_start from organizations where id = s.org_id)) as start) period`.execute(trx);
+    cross join lateral (select coalesce(s.period_start, (select period_start from credit_accounts where org_id = s.org_id)) as start) period`.execute(trx);
   return new Map(rows.filter((row) => row.org).map((row) => [row.org_id, toBatchState(row)]));
 }
 
@@ -367,7 +372,7 @@ function toBatchState(row: BatchStateRow) {
   const org = row.org;
   return {
     org: org && {
-      id: org.id as string,
+      org_id: org.id as string,
       created_at: new Date(org.created_at as string),
       period_start: new Date(org.period_start as string),
       period_end: new Date(org.period_end as string),
@@ -403,5 +408,5 @@ function toBatchState(row: BatchStateRow) {
   };
 }
 
-/** What the ledger needs of the org row it locked. */
-export type LockedOrgRow = Pick<Awaited<ReturnType<typeof lockOrg>>, 'id' | 'created_at' | 'period_start' | 'period_end' | 'balance_mc' | 'ai_enabled' | 'overage_limit_mc'>;
+/** What the ledger needs of the credit account it locked. */
+export type LockedOrgRow = Pick<Awaited<ReturnType<typeof lockOrg>>, 'org_id' | 'created_at' | 'period_start' | 'period_end' | 'balance_mc' | 'ai_enabled' | 'overage_limit_mc'>;

@@ -2,6 +2,7 @@ import { performance } from 'node:perf_hooks';
 import { sql, type Transaction } from 'kysely';
 import type { Database } from '../../db/database';
 import type { Db } from '../../db/db';
+import { billingPeriodAt } from '@ai-credits/shared/billing-period';
 import { HttpError, notFound } from '../../http/http-error';
 import { minBig, toSafeNumber } from '../../lib/bigint';
 import type { Clock } from '../../lib/clock';
@@ -36,12 +37,13 @@ export type { ConfigureResult, SettleResult };
 export * as ledgerReads from './ledger.reads';
 
 /**
- * The credit engine. Every write to an org's credits runs in one transaction that holds the
- * org row lock (SELECT ... FOR NO KEY UPDATE) and first settles a pending period rollover; so any
- * number of BFF instances serialise per org in PostgreSQL, and nothing depends on a cron.
+ * The credit engine. Every write to an org's credits runs in one transaction that holds the lock
+ * of its credit account (credit_accounts, the ledger's row per org: SELECT ... FOR NO KEY UPDATE)
+ * and first settles a pending period rollover; so any number of BFF instances serialise per org
+ * in PostgreSQL, and nothing depends on a cron.
  *
  * Invariants (checked by tests):
- *   organizations.balance_mc = sum(ledger_entries.amount_mc)
+ *   credit_accounts.balance_mc = sum(ledger_entries.amount_mc)
  *   balance = sum(remaining of unexpired grants) - overage debt, where debt > 0 only when every grant is spent
  *   spendable now = balance - held by open reservations + (overage limit)
  */
@@ -66,15 +68,15 @@ export interface LedgerDeps {
   onMailQueued?: () => void;
 }
 
-/** An org's balance before and after its operations of a batch (the onBalanceChange hook). */
-type BalanceChange = { orgId: string; beforeMc: bigint; afterMc: bigint };
+/** An org's balance before and after its operations of a batch, in its current period (the onBalanceChange hook). */
+type BalanceChange = { orgId: string; periodStart: Date; beforeMc: bigint; afterMc: bigint };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 type BatchState = repo.BatchState;
 
 const toOrgState = (row: repo.LockedOrgRow): OrgState => ({
-  id: row.id,
+  id: row.org_id,
   createdAt: row.created_at,
   periodStart: row.period_start,
   periodEnd: row.period_end,
@@ -134,11 +136,11 @@ export function createLedgerService(deps: LedgerDeps) {
       options.onAlerts?.();
     }
     if (result.consumedMc > 0n && deps.onBalanceChange) {
-      const change = { orgId: org.id, beforeMc: org.balanceMc + result.consumedMc, afterMc: org.balanceMc };
-      // A batch calls the hook once for all its orgs (one statement, not one per org); an org
-      // rolled over in this batch (lockedIn writes its row after this) has its own call here, before
-      // that write, as every org had.
-      if (options.balanceChanges && !orgDirtyBefore) options.balanceChanges.push(change);
+      const change = { orgId: org.id, periodStart: org.periodStart, beforeMc: org.balanceMc + result.consumedMc, afterMc: org.balanceMc };
+      // A batch calls the hook once for all its orgs (one statement, not one per org). The period
+      // comes with the change (the hook reads no credit account), so an org rolled over in this
+      // batch is in that call too, with its new period.
+      if (options.balanceChanges) options.balanceChanges.push(change);
       else await deps.onBalanceChange(trx, [change]);
     }
 
@@ -282,9 +284,21 @@ export function createLedgerService(deps: LedgerDeps) {
 
   return {
 
-    /** Called in the sign-up transaction, after the org row exists: the first 300 credits. */
-    openAccount(trx: Transaction<Database>, orgId: string) {
+    /**
+     * Opens the org's credit account in the sign-up transaction (the caller's), after the org row
+     * exists: its first billing month starts at `createdAt`, with the first 300 credits.
+     */
+    async openAccount(trx: Transaction<Database>, orgId: string, createdAt: Date) {
+      const period = billingPeriodAt(createdAt, createdAt);
+      await repo.insertAccount(trx, { org_id: orgId, created_at: createdAt, period_start: period.start, period_end: period.end });
       return lockedIn(trx, orgId, (ctx) => grantAllowance(ctx));
+    },
+
+    /** The org's AI switch as last set (the session answer shows it); no rollover. */
+    async aiEnabled(orgId: string): Promise<boolean> {
+      const org = await repo.findOrg(db, orgId);
+      if (!org) throw notFound('Organization');
+      return org.ai_enabled;
     },
 
     /**

@@ -7,6 +7,7 @@ import type { Timestamp, BigIntCol, Json, GeneratedBigInt } from '../../db/colum
  * db/migrations/ by test/schema.test.ts.
  */
 export interface LedgerTables {
+  credit_accounts: CreditAccountsTable;
   grants: GrantsTable;
   ledger_entries: LedgerEntriesTable;
   reservations: ReservationsTable;
@@ -14,6 +15,21 @@ export interface LedgerTables {
   usage_daily: UsageDailyTable;
   usage_daily_keys: UsageDailyKeysTable;
   idempotency_keys: IdempotencyKeysTable;
+}
+
+/**
+ * An org's credit account, one row per org, opened at sign-up (ledger.openAccount): the row every
+ * ledger transaction of the org locks. balance_mc = sum(ledger_entries.amount_mc) of the org.
+ */
+export interface CreditAccountsTable {
+  org_id: string;
+  /** The org's creation time: the anchor of its billing months. */
+  created_at: Timestamp;
+  balance_mc: GeneratedBigInt;
+  ai_enabled: Generated<boolean>;
+  overage_limit_mc: GeneratedBigInt;
+  period_start: Timestamp;
+  period_end: Timestamp;
 }
 
 export type GrantSource = 'monthly_allowance' | 'purchase' | 'adjustment';
