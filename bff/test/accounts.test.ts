@@ -32,6 +32,14 @@ describe('accounts', () => {
     expect(summary.body.period.timeZone).toBe('UTC');
   });
 
+  it('the session answer shows the org’s AI switch as last set (the ledger’s credit account), for every member', async () => {
+    const { owner, member } = await createOrg(app);
+    expect((await owner.call(creditsContract.setAiEnabled, { body: { enabled: false } })).status).toBe(200);
+    expect((await member.call(authContract.session)).body).toMatchObject({ org: { aiEnabled: false }, role: 'member' });
+    expect((await owner.call(creditsContract.setAiEnabled, { body: { enabled: true } })).status).toBe(200);
+    expect((await member.call(authContract.session)).body).toMatchObject({ org: { aiEnabled: true }, role: 'member' });
+  });
+
   it('sign-up signs nobody in and answers a taken email as a new one; the emailed link sets an httpOnly SameSite session cookie', async () => {
     const client = new Client(app.baseUrl);
     const email = `${uniq('dup-')}@example.test`;
