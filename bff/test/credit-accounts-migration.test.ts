@@ -11,7 +11,7 @@ import { scratchDatabase } from './support/fault-helpers';
  * values, up copies them again, whatever they are.
  */
 let database: Awaited<ReturnType<typeof scratchDatabase>>;
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- the schema between migrations has no Database type
+// Kysely<any>: the schema between migrations has no Database type.
 let db: Kysely<any>;
 let migrator: Migrator;
 beforeAll(async () => {
