@@ -105,12 +105,10 @@ describe('table ownership (ADR 017)', () => {
     });
   });
 
-  it('the scan sees a use: the ledger writes usage_records (SQL text) and locks credit_accounts (Kysely); billing reads the org name', () => {
-    const known = new Set(owners().keys());
-    const used = tablesUsedBy(path.join(FEATURES, 'ledger/ledger.repository.ts'), known);
+  it('the scan sees a use: the ledger writes usage_records (SQL text) and locks credit_accounts (Kysely)', () => {
+    const used = tablesUsedBy(path.join(FEATURES, 'ledger/ledger.repository.ts'), new Set(owners().keys()));
     expect(used.has('usage_records')).toBe(true);
     expect(used.has('credit_accounts')).toBe(true);
-    expect(tablesUsedBy(path.join(FEATURES, 'billing/billing.repository.ts'), known).has('organizations')).toBe(true);
   });
 
   it('no feature reads or writes a table it does not own, except the listed ones', () => {
