@@ -208,10 +208,12 @@ describe('alerts fire once per threshold per period', () => {
     expect(memberBell.unread).toBe(1);
     // The member reads about herself in the second person (issue 24); the managers read her name.
     expect(memberBell.notifications.map((n: any) => n.title)).toEqual(['AI stopped for you: your monthly budget is reached (+2 more)']);
+    // Each line has the numbers of the batch that fired it (ADR 037): the 90% crossing reads 90
+    // when group commit put the 9th and 10th calls in different batches (a loaded machine), else 100.
     expect(memberBell.notifications[0].body.split('\n').slice(0, 3)).toEqual([
       'AI stopped for you: your monthly budget is reached (100 of 100 credits used, settled and in progress).',
       'You have used 100% of your monthly budget (100 of 100 credits, settled and in progress).',
-      'You have used 90% of your monthly budget (100 of 100 credits, settled and in progress).',
+      expect.stringMatching(/^You have used 90% of your monthly budget \((90|100) of 100 credits, settled and in progress\)\.$/),
     ]);
     const memberEmails = await app.db.selectFrom('email_outbox').select(['subject']).where('org_id', '=', orgId).where('kind', '=', 'alert').where('subject', 'like', '%your monthly budget%').execute();
     expect(memberEmails).toHaveLength(1);

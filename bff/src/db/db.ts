@@ -37,6 +37,15 @@ export const NO_DB_TIME_LIMITS: DbTimeLimits = { statementTimeoutMs: 0, lockTime
 
 type PoolInternals = { _release(client: { getTransactionStatus(): string | null }, idleListener: unknown, err?: Error): void };
 
+/** How long a pool that the server refused a connection (no slot left) stays at the size it has. */
+const SLOTS_HOLD_MS = 1_000;
+
+/**
+ * 53300: PostgreSQL has no connection slot left (max_connections, or the role's or the database's
+ * CONNECTION LIMIT), taken by other clients of the server.
+ */
+const outOfSlots = (err: unknown) => (err as { code?: unknown } | null)?.code === '53300';
+
 /**
  * A pool that never hands a connection back inside a transaction (ADR 020): a client released
  * while PostgreSQL reports it in a transaction (T) or in a failed one (E) is destroyed instead of
@@ -52,6 +61,30 @@ function guardedPool(config: pg.PoolConfig): pg.Pool {
     const inTransaction = status === 'T' || status === 'E';
     release(client, idleListener, err ?? (inTransaction ? new Error('connection released inside a transaction: destroyed') : undefined));
   };
+
+  // The server out of connection slots while this pool holds connections of its own: the request
+  // waits for one of those (pg-pool's queue, bounded by the connect timeout), as it would with the
+  // pool full, instead of answering 503; the pool stays at that size for a moment, then may grow
+  // again. Only a pool with no connection at all answers 503 at once (db-errors.ts): a server
+  // that is full for another program is not a fault of this request, and a connection of ours
+  // is free again within a statement or a batch.
+  const max = pool.options.max ?? 10;
+  let grow: NodeJS.Timeout | undefined;
+  const connect = pool.connect.bind(pool) as () => Promise<pg.PoolClient>;
+  pool.connect = (async (...args: unknown[]) => {
+    if (args.length) return (connect as (...a: unknown[]) => unknown)(...args);
+    const deadline = Date.now() + (config.connectionTimeoutMillis ?? 0);
+    for (;;) {
+      try {
+        return await connect();
+      } catch (err) {
+        if (!outOfSlots(err) || pool.totalCount === 0 || pool.ending || Date.now() >= deadline) throw err;
+        pool.options.max = Math.min(pool.options.max ?? max, pool.totalCount);
+        clearTimeout(grow);
+        grow = setTimeout(() => (pool.options.max = max), SLOTS_HOLD_MS).unref();
+      }
+    }
+  }) as typeof pool.connect;
   return pool;
 }
 
