@@ -17,8 +17,10 @@ const compareText = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
 
 /**
  * Budgets (monthly credit caps per project and per member), alert thresholds and notifications.
- * The engine enforces budgets and fires alerts (ledger.service applyOps); this service is
- * what the owner sets and what everyone reads.
+ * Where a budget is enforced: ledger/ledger-engine.ts `assertCanCover` (every limit of a call,
+ * the lowest wins; the rule and its words in shared/budgets.ts `checkCoverage`), run by the batch
+ * engine `applyBatch`, which also fires the alerts. This service is what the owner sets and what
+ * everyone reads.
  */
 export function createBudgetsService(deps: { db: Db; clock: Clock; ledger: LedgerService; org: OrgService; accounts: AccountsService; email: Pick<EmailService, 'kick'> }) {
   const { db, clock, ledger, org: orgs, accounts, email } = deps;
