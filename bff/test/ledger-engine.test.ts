@@ -30,6 +30,7 @@ function read(over: Partial<BatchInput['read']> = {}): BatchInput['read'] {
     budgets: [],
     month: { grantedMc: 300_000n, remainingMc: 300_000n },
     alertSettings: null,
+    autoTopUp: null,
     held: 0n,
     // burn order as the batch read gives it: the allowance, then a purchase
     grants: [

@@ -12,7 +12,7 @@ import type { Logger } from '../../lib/logger';
 import { recordAudit } from '../audit/audit.service';
 import type { EmailService } from '../email/email.service';
 import { topUpAbandoned } from './auto-topup-outcome';
-import type { LedgerService } from '../ledger/ledger.service';
+import type { BalanceChange, LedgerService } from '../ledger/ledger.service';
 import type { BillingService } from './billing.service';
 import * as repo from './billing.repository';
 import type { AutoTopUpSettingsTable } from './billing.tables';
@@ -156,23 +156,22 @@ export function createAutoTopUpService(deps: {
     process,
 
     /** The ledger hook: in the batch's transaction, under the org lock. Writes one row at most; calls nothing outside. */
-    async onBalanceChange(trx: Transaction<Database>, changes: { orgId: string; periodStart: Date; beforeMc: bigint; afterMc: bigint }[]): Promise<void> {
-      const dropped = changes.filter((c) => c.afterMc < c.beforeMc);
-      if (!dropped.length) return;
-      const armed = await repo.armedAutoTopUps(trx, dropped.map((c) => c.orgId));
+    async onBalanceChange(trx: Transaction<Database>, changes: BalanceChange[]): Promise<void> {
       let started = false;
-      for (const s of armed) {
-        const change = dropped.find((c) => c.orgId === s.org_id)!;
+      for (const change of changes) {
+        // The settings as the ledger's batch read them under the org lock (billing.sql.ts).
+        const s = change.autoTopUp;
+        if (!s || change.afterMc >= change.beforeMc) continue;
         // A crossing: this batch took the balance from at or above the threshold to below it.
         if (!(change.beforeMc >= s.threshold_mc && change.afterMc < s.threshold_mc)) continue;
         const bundle = findBundle(s.bundle_id);
         if (!bundle) continue;
-        const used = await repo.topUpsUsed(trx, s.org_id, change.periodStart);
+        const used = await repo.topUpsUsed(trx, change.orgId, change.periodStart);
         const overCap = s.cap_kind === 'count' ? BigInt(used.count) + 1n > s.cap_value : used.amountCents + BigInt(bundle.priceCents) > s.cap_value;
         if (overCap) continue;
         const now = clock.now();
         const inserted = await repo.insertTopUp(trx, {
-          org_id: s.org_id,
+          org_id: change.orgId,
           id: randomUUID(),
           status: 'pending',
           period_start: change.periodStart,

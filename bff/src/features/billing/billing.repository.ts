@@ -195,17 +195,6 @@ export async function pauseAutoTopUp(db: Executor, orgId: string, reason: string
   await db.updateTable('auto_topup_settings').set({ paused_at: at, paused_reason: reason, updated_at: at }).where('org_id', '=', orgId).execute();
 }
 
-/** Settings of these orgs that may start a top-up now (on, not paused). */
-export function armedAutoTopUps(trx: Transaction<Database>, orgIds: string[]) {
-  return trx
-    .selectFrom('auto_topup_settings')
-    .select(['org_id', 'threshold_mc', 'bundle_id', 'cap_kind', 'cap_value'])
-    .where('org_id', 'in', orgIds)
-    .where('enabled', '=', true)
-    .where('paused_at', 'is', null)
-    .execute();
-}
-
 /** Top-ups of this billing month that count against the cap (every one not failed). */
 export async function topUpsUsed(db: Executor, orgId: string, periodStart: Date) {
   const row = await db

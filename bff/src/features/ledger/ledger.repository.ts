@@ -1,9 +1,10 @@
 import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../../db/database';
-import type { Executor } from '../../db/db';
+import { executePrepared, type Executor } from '../../db/db';
 import { notFound } from '../../http/http-error';
 import { alertThresholdsSql } from '../alerts/alerts.sql';
 import { ownerNameSql, userNameSql } from '../auth/accounts.sql';
+import { armedAutoTopUpFromJson, armedAutoTopUpSql } from '../billing/billing.sql';
 import { budgetRowsSql } from '../budgets/budgets.sql';
 import { projectNameSql } from '../org/org.sql';
 import { budgetUseSql } from './budget-use';
@@ -200,7 +201,8 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
     idempotency: writes.flatMap((w) => w.idempotency.map((k) => ({ ...k, created_at: iso(k.created_at) }))),
   };
   // Only the parts this batch has rows for are sent, and only their CTEs are planned: PostgreSQL
-  // plans this statement on every batch (no prepared statements: ADR 022's pooler), and a part
+  // plans this statement on every batch (it goes with `commit` in one simple-protocol message,
+  // which cannot be a prepared statement: ADR 040), and a part
   // with no rows would change nothing. (So an app call's batch never names the per-key rollup,
   // ADR 039; a record batch no reservation CTE.)
   const has = (k: keyof typeof input) => input[k].length > 0;
@@ -300,6 +302,7 @@ interface BatchStateRow {
   budgets: { type: 'project' | 'user'; id: string; name: string | null; limit: string; used: string }[];
   month: { granted: string; remaining: string };
   alert_settings: { credit: number[]; budget: number[] } | null;
+  auto_topup: Record<string, string> | null;
 }
 
 /** What one org's part of a batch reads: its idempotency keys, reservations and metered subjects. */
@@ -318,13 +321,14 @@ export interface BatchScope {
 /**
  * ONE statement reads what a batch needs for every org in it (a statement of its own, after the
  * locks, so its snapshot sees every batch committed before the locks were granted). An org
- * without a row is missing from the map.
+ * without a row is missing from the map. Its text is the same for every batch (the scopes are one
+ * JSON parameter): a named prepared statement, planned once per connection (ADR 040).
  */
 export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
   const input = JSON.stringify(
     scopes.map((s) => ({ org_id: s.orgId, keys: s.keys, reservation_ids: s.reservationIds, period_start: s.periodStart, project_ids: s.projectIds, user_ids: s.userIds, open_reservations: s.openReservations })),
   );
-  const { rows } = await sql<BatchStateRow & { org_id: string }>`
+  const { rows } = await executePrepared(trx, 'ledger_batch_read', sql<BatchStateRow & { org_id: string }>`
     select
       s.org_id::text as org_id,
       (select json_build_object('id', org_id, 'created_at', created_at, 'period_start', period_start, 'period_end', period_end,
@@ -346,6 +350,8 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
       (select json_build_object('granted', coalesce(sum(amount_mc), 0)::text, 'remaining', coalesce(sum(remaining_mc), 0)::text)
         from grants where org_id = s.org_id and period_start = period.start) as month,
       ${alertThresholdsSql(sql.ref('s.org_id'))} as alert_settings,
+      -- Auto top-up's settings (billing's fragment): its hook decides a crossing without a read of its own.
+      ${armedAutoTopUpSql(sql.ref('s.org_id'))} as auto_topup,
       (select coalesce(sum(estimate_mc), 0) from reservations
         where org_id = s.org_id and status = 'open' and expires_at > ${at})::text as held,
       -- Spendable grants in burn order (docs/product.md): earliest expiry, allowance before purchases, oldest first.
@@ -362,7 +368,7 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
               union all select * from reservations where s.open_reservations and org_id = s.org_id and status = 'open' and id <> all(s.reservation_ids)) r) as res
     from jsonb_to_recordset(${input}::jsonb)
       as s (org_id uuid, keys text[], reservation_ids uuid[], period_start timestamptz, project_ids uuid[], user_ids uuid[], open_reservations boolean)
-    cross join lateral (select coalesce(s.period_start, (select period_start from credit_accounts where org_id = s.org_id)) as start) period`.execute(trx);
+    cross join lateral (select coalesce(s.period_start, (select period_start from credit_accounts where org_id = s.org_id)) as start) period`);
   return new Map(rows.filter((row) => row.org).map((row) => [row.org_id, toBatchState(row)]));
 }
 
@@ -384,6 +390,7 @@ function toBatchState(row: BatchStateRow) {
     budgets: row.budgets.map((b) => ({ type: b.type, id: b.id, name: b.name, limitMc: BigInt(b.limit), usedMc: BigInt(b.used) })),
     month: { grantedMc: BigInt(row.month.granted), remainingMc: BigInt(row.month.remaining) },
     alertSettings: row.alert_settings,
+    autoTopUp: armedAutoTopUpFromJson(row.auto_topup),
     held: BigInt(row.held),
     grants: row.grants.map((g) => ({ id: g.id, remaining: BigInt(g.remaining) })),
     idempotency: row.idem,

@@ -11,6 +11,7 @@ import { AfterApplyFailed, createGroupCommit, type AfterApply, type Outcome } fr
 import * as repo from './ledger.repository';
 import { grantAllowance, LockedOrg, rollOver } from './rollover';
 import { isStaleConnection, isStatementRefused } from '../../db/db-errors';
+import type { ArmedAutoTopUp } from '../billing/billing.sql';
 import {
   applyBatch,
   modelOrThrow,
@@ -68,8 +69,11 @@ export interface LedgerDeps {
   onMailQueued?: () => void;
 }
 
-/** An org's balance before and after its operations of a batch, in its current period (the onBalanceChange hook). */
-type BalanceChange = { orgId: string; periodStart: Date; beforeMc: bigint; afterMc: bigint };
+/**
+ * An org's balance before and after its operations of a batch, in its current period (the
+ * onBalanceChange hook), with its auto top-up settings as the batch read them (billing's fragment).
+ */
+export type BalanceChange = { orgId: string; periodStart: Date; beforeMc: bigint; afterMc: bigint; autoTopUp: ArmedAutoTopUp | null };
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -136,7 +140,7 @@ export function createLedgerService(deps: LedgerDeps) {
       options.onAlerts?.();
     }
     if (result.consumedMc > 0n && deps.onBalanceChange) {
-      const change = { orgId: org.id, periodStart: org.periodStart, beforeMc: org.balanceMc + result.consumedMc, afterMc: org.balanceMc };
+      const change = { orgId: org.id, periodStart: org.periodStart, beforeMc: org.balanceMc + result.consumedMc, afterMc: org.balanceMc, autoTopUp: read.autoTopUp };
       // A batch calls the hook once for all its orgs (one statement, not one per org). The period
       // comes with the change (the hook reads no credit account), so an org rolled over in this
       // batch is in that call too, with its new period.
@@ -202,9 +206,10 @@ export function createLedgerService(deps: LedgerDeps) {
     /**
      * Four round trips a batch, whatever its size and however many orgs it holds: `begin`; the
      * row locks (in id order, SKIP LOCKED or waiting: group-commit.ts); one read of every org's
-     * state; the writes of every org and `commit` in one message. With an afterApply hook (or the
-     * test hook) the commit is a message of its own, after them. Plus the onBalanceChange hook's
-     * own reads when an org consumed (auto top-up: one statement for the batch's orgs).
+     * state (a prepared statement, planned once per connection: ADR 040), the auto top-up
+     * settings included; the writes of every org and `commit` in one message. With an afterApply
+     * hook (or the test hook) the commit is a message of its own, after them. The auto top-up hook
+     * reads and writes only when a batch crossed an org's threshold.
      *
      * Transaction hygiene (ADR 020): `begin` is a statement of its own, so the transaction is
      * known to be open before anything in it can fail, and any failure rolls it back; a
