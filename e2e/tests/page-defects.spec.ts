@@ -82,6 +82,8 @@ test('the public invitation page writes no error to the console (no 401 from a s
 });
 
 test('Settings pages: axe, landmarks included (no two landmarks with the same name)', async ({ signUp, request }, testInfo) => {
+  // Nine pages through axe (~30 s on a quiet machine): triple the timeout for a busy CI machine.
+  test.slow();
   const owner = await signUp({ landOn: null });
   const project = await createProject(owner, 'Landmarks');
   const token = await createApiKey(owner, 'landmark-key');
