@@ -145,14 +145,12 @@ start_bff() { # i
   # Production mode, as a deployment runs: PUBLIC_URL is nginx's address (the base of links in
   # emails), the seller on tax invoices is the demo seller unless SELLER_* are set (ADR 024), and
   # the demo stand-ins (sandbox payments, demo model, emails kept in the outbox) are opted into.
-  # No named prepared statements: Debian's pgbouncer (1.18) in transaction mode does not track
-  # them (1.21+ does, with max_prepared_statements; ADR 040).
   # shellcheck disable=SC2086
   env NODE_ENV=production PORT="$port" HOST=127.0.0.1 METRICS_PORT="$metrics" \
     PUBLIC_URL="${CLUSTER_PUBLIC_URL:-http://127.0.0.1:$PORT}" \
     SELLER_LEGAL_NAME="${SELLER_LEGAL_NAME:-$DEMO_SELLER_LEGAL_NAME}" SELLER_ADDRESS="${SELLER_ADDRESS:-$DEMO_SELLER_ADDRESS}" \
     SELLER_GSTIN="${SELLER_GSTIN:-$DEMO_SELLER_GSTIN}" SELLER_SAC="${SELLER_SAC:-998315}" \
-    DATABASE_URL="postgres://aic@127.0.0.1:$BOUNCER_PORT/aic" DB_PREPARED_STATEMENTS=false \
+    DATABASE_URL="postgres://aic@127.0.0.1:$BOUNCER_PORT/aic" \
     DATABASE_READ_URL="${CLUSTER_READ_URL:-postgres://aic@127.0.0.1:$REPLICA_PORT/aic}" \
     DB_POOL_MAX="${CLUSTER_POOL_MAX:-10}" TRUST_PROXY=loopback WEB_DIST="$WEB_DIST" SEED_DEMO="${SEED_DEMO:-true}" \
     ALLOW_SANDBOX_PAYMENTS=true ALLOW_DEMO_MODEL=true ALLOW_OUTBOX_EMAIL=true LOG_LEVEL="${LOG_LEVEL:-info}" \

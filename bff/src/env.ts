@@ -49,12 +49,6 @@ const EnvSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(30_000),
   DB_LOCK_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(5_000),
   DB_IDLE_IN_TRANSACTION_TIMEOUT_MS: z.coerce.number().int().min(0).max(3_600_000).default(15_000),
-  /**
-   * Hot statements (the ledger's batch read) as named prepared statements, planned once per
-   * connection (ADR 040). Set false behind a pooler in transaction mode that does not track them
-   * (pgbouncer before 1.21, as deploy/cluster.sh runs).
-   */
-  DB_PREPARED_STATEMENTS: z.stringbool().default(true),
   /** Heavy reads (usage history, CSV export, charts) run on their own pool of this size, so they never take the ledger's connections. */
   DB_HEAVY_READ_POOL_MAX: z.coerce.number().int().min(1).max(200).default(4),
   /** Heavy reads running at once per org and per instance; more wait up to HEAVY_READS_MAX_WAIT_MS, then answer 429 with Retry-After. */

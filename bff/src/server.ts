@@ -12,10 +12,10 @@ import { startSweeps } from './sweeps';
 const env = loadEnvOrExit();
 const logger = createLogger(env.LOG_LEVEL);
 const onConnectionLost = (err: Error) => logger.warn({ err }, 'database connection lost');
-const db = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, onConnectionLost, dbTimeLimits(env), { prepare: env.DB_PREPARED_STATEMENTS }) : await createEmbeddedDb(env.DATA_DIR);
+const db = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, env.DB_POOL_MAX, onConnectionLost, dbTimeLimits(env)) : await createEmbeddedDb(env.DATA_DIR);
 if (!env.DATABASE_URL) logger.info({ dataDir: env.DATA_DIR }, 'no DATABASE_URL: using the embedded PGlite database');
 // Heavy reads get a small pool of their own: they can never take the ledger's connections (ADR 020).
-const readDb = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, env.DB_HEAVY_READ_POOL_MAX, onConnectionLost, dbTimeLimits(env), { prepare: env.DB_PREPARED_STATEMENTS }) : undefined;
+const readDb = env.DATABASE_URL ? createPostgresDb(env.DATABASE_URL, env.DB_HEAVY_READ_POOL_MAX, onConnectionLost, dbTimeLimits(env)) : undefined;
 
 if (env.DATABASE_URL) {
   // Migrations may rewrite big tables: on a connection of their own, without the request time limits.

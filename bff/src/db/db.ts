@@ -1,7 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { createHash } from 'node:crypto';
-import { Kysely, PostgresDialect, type QueryResult, type RawBuilder, type Transaction } from 'kysely';
+import { Kysely, PostgresDialect, type Transaction } from 'kysely';
 import { Migrator } from 'kysely/migration';
 import pg from 'pg';
 import type { Database } from './database';
@@ -35,21 +34,6 @@ export interface DbTimeLimits {
 
 export const DEFAULT_DB_TIME_LIMITS: DbTimeLimits = { statementTimeoutMs: 30_000, lockTimeoutMs: 5_000, idleInTransactionTimeoutMs: 15_000 };
 export const NO_DB_TIME_LIMITS: DbTimeLimits = { statementTimeoutMs: 0, lockTimeoutMs: 0, idleInTransactionTimeoutMs: 0 };
-
-/**
- * Statements sent as named prepared statements, by their text (ADR 040): PostgreSQL plans such a
- * statement once per connection instead of on every execution. Only hot statements whose text is
- * the same every time are registered (executePrepared); a pool made with `prepare: false` (behind
- * a pooler in transaction mode that does not track prepared statements) sends them unnamed.
- */
-const preparedNames = new Map<string, string>();
-
-/** Runs `query` as a named prepared statement on a pool that prepares (else as any other). */
-export function executePrepared<R>(executor: Executor, name: string, query: RawBuilder<R>): Promise<QueryResult<R>> {
-  const compiled = query.compile(executor);
-  if (!preparedNames.has(compiled.sql)) preparedNames.set(compiled.sql, `${name}_${createHash('sha256').update(compiled.sql).digest('hex').slice(0, 12)}`);
-  return executor.executeQuery(compiled);
-}
 
 type PoolInternals = { _release(client: { getTransactionStatus(): string | null }, idleListener: unknown, err?: Error): void };
 
@@ -104,13 +88,7 @@ function guardedPool(config: pg.PoolConfig): pg.Pool {
   return pool;
 }
 
-export function createPostgresDb(
-  url: string,
-  poolMax: number,
-  onConnectionError: (err: Error) => void = () => {},
-  limits: DbTimeLimits = DEFAULT_DB_TIME_LIMITS,
-  options: { prepare?: boolean } = {},
-): Db {
+export function createPostgresDb(url: string, poolMax: number, onConnectionError: (err: Error) => void = () => {}, limits: DbTimeLimits = DEFAULT_DB_TIME_LIMITS): Db {
   const pool = guardedPool({
     connectionString: url,
     max: poolMax,
@@ -127,14 +105,6 @@ export function createPostgresDb(
   // fresh one on the next checkout.
   pool.on('connect', (client) => {
     client.on('error', onConnectionError);
-    if (options.prepare ?? true) {
-      const query = client.query.bind(client) as (...args: unknown[]) => unknown;
-      client.query = ((...args: unknown[]) => {
-        const [text, values] = args;
-        const name = typeof text === 'string' && args.length === 2 ? preparedNames.get(text) : undefined;
-        return name ? query({ name, text, values }) : query(...args);
-      }) as typeof client.query;
-    }
   });
   // The pool re-emits an idle client's error; the client's own listener above has reported it.
   pool.on('error', () => {});

@@ -36,8 +36,8 @@ export async function startApp(
   const databaseUrl = options.databaseUrl ?? inject('databaseUrl');
   const env = loadEnv({ NODE_ENV: 'test', LOG_LEVEL: 'silent', WEB_DIST: '', PASSWORD_HASH_COST: '11', DATABASE_URL: databaseUrl, ...TEST_RATE_LIMITS, ...options.env });
   // The production time limits (env defaults, or the suite's own): tests run what production runs.
-  const db = createPostgresDb(databaseUrl, options.poolMax ?? 10, undefined, dbTimeLimits(env), { prepare: env.DB_PREPARED_STATEMENTS });
-  const readDb = createPostgresDb(databaseUrl, env.DB_HEAVY_READ_POOL_MAX, undefined, dbTimeLimits(env), { prepare: env.DB_PREPARED_STATEMENTS });
+  const db = createPostgresDb(databaseUrl, options.poolMax ?? 10, undefined, dbTimeLimits(env));
+  const readDb = createPostgresDb(databaseUrl, env.DB_HEAVY_READ_POOL_MAX, undefined, dbTimeLimits(env));
   const clock = options.clock ?? new TestClock();
   const app = createApp({ env, db, readDb, clock, logger: options.logger ?? createLogger('silent'), overrides: options.overrides });
   const server = await new Promise<Server>((resolve) => {

@@ -1,6 +1,6 @@
 import { sql, type Insertable, type Selectable, type Transaction } from 'kysely';
 import type { Database } from '../../db/database';
-import { executePrepared, type Executor } from '../../db/db';
+import type { Executor } from '../../db/db';
 import { notFound } from '../../http/http-error';
 import { alertThresholdsSql } from '../alerts/alerts.sql';
 import { ownerNameSql, userNameSql } from '../auth/accounts.sql';
@@ -201,8 +201,7 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
     idempotency: writes.flatMap((w) => w.idempotency.map((k) => ({ ...k, created_at: iso(k.created_at) }))),
   };
   // Only the parts this batch has rows for are sent, and only their CTEs are planned: PostgreSQL
-  // plans this statement on every batch (it goes with `commit` in one simple-protocol message,
-  // which cannot be a prepared statement: ADR 040), and a part
+  // plans this statement on every batch (no prepared statements: ADR 040), and a part
   // with no rows would change nothing. (So an app call's batch never names the per-key rollup,
   // ADR 039; a record batch no reservation CTE.)
   const has = (k: keyof typeof input) => input[k].length > 0;
@@ -321,14 +320,14 @@ export interface BatchScope {
 /**
  * ONE statement reads what a batch needs for every org in it (a statement of its own, after the
  * locks, so its snapshot sees every batch committed before the locks were granted). An org
- * without a row is missing from the map. Its text is the same for every batch (the scopes are one
- * JSON parameter): a named prepared statement, planned once per connection (ADR 040).
+ * without a row is missing from the map. Planned on every batch, with the tables as they are
+ * now: a prepared statement's cached plan was measured to go stale as the tables grow (ADR 040).
  */
 export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
   const input = JSON.stringify(
     scopes.map((s) => ({ org_id: s.orgId, keys: s.keys, reservation_ids: s.reservationIds, period_start: s.periodStart, project_ids: s.projectIds, user_ids: s.userIds, open_reservations: s.openReservations })),
   );
-  const { rows } = await executePrepared(trx, 'ledger_batch_read', sql<BatchStateRow & { org_id: string }>`
+  const { rows } = await sql<BatchStateRow & { org_id: string }>`
     select
       s.org_id::text as org_id,
       (select json_build_object('id', org_id, 'created_at', created_at, 'period_start', period_start, 'period_end', period_end,
@@ -368,7 +367,7 @@ export async function readBatchStates(trx: Q, at: Date, scopes: BatchScope[]) {
               union all select * from reservations where s.open_reservations and org_id = s.org_id and status = 'open' and id <> all(s.reservation_ids)) r) as res
     from jsonb_to_recordset(${input}::jsonb)
       as s (org_id uuid, keys text[], reservation_ids uuid[], period_start timestamptz, project_ids uuid[], user_ids uuid[], open_reservations boolean)
-    cross join lateral (select coalesce(s.period_start, (select period_start from credit_accounts where org_id = s.org_id)) as start) period`);
+    cross join lateral (select coalesce(s.period_start, (select period_start from credit_accounts where org_id = s.org_id)) as start) period`.execute(trx);
   return new Map(rows.filter((row) => row.org).map((row) => [row.org_id, toBatchState(row)]));
 }
 

@@ -206,10 +206,10 @@ export function createLedgerService(deps: LedgerDeps) {
     /**
      * Four round trips a batch, whatever its size and however many orgs it holds: `begin`; the
      * row locks (in id order, SKIP LOCKED or waiting: group-commit.ts); one read of every org's
-     * state (a prepared statement, planned once per connection: ADR 040), the auto top-up
-     * settings included; the writes of every org and `commit` in one message. With an afterApply
-     * hook (or the test hook) the commit is a message of its own, after them. The auto top-up hook
-     * reads and writes only when a batch crossed an org's threshold.
+     * state, the auto top-up settings included (ADR 040); the writes of every org and `commit` in
+     * one message. With an afterApply hook (or the test hook) the commit is a message of its own,
+     * after them. The auto top-up hook reads and writes only when a batch crossed an org's
+     * threshold.
      *
      * Transaction hygiene (ADR 020): `begin` is a statement of its own, so the transaction is
      * known to be open before anything in it can fail, and any failure rolls it back; a
