@@ -201,7 +201,7 @@ export async function writeBatch(trx: Q, at: Date, writes: BatchWrites[], option
     idempotency: writes.flatMap((w) => w.idempotency.map((k) => ({ ...k, created_at: iso(k.created_at) }))),
   };
   // Only the parts this batch has rows for are sent, and only their CTEs are planned: PostgreSQL
-  // plans this statement on every batch (no prepared statements: ADR 040), and a part
+  // plans this statement on every batch (no prepared statements: ADR 022, ADR 040), and a part
   // with no rows would change nothing. (So an app call's batch never names the per-key rollup,
   // ADR 039; a record batch no reservation CTE.)
   const has = (k: keyof typeof input) => input[k].length > 0;
